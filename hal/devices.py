@@ -1,0 +1,116 @@
+"""The device interfaces flight software sees.
+
+Each device owns preallocated float64 arrays that hold its latest reading (sensors) or its
+command (actuators), like registers of a board. `sample()` refreshes a reading in place and
+`apply()` sends the command in place, so a control tick allocates nothing: flight code takes a
+C pointer onto these arrays once and passes it to its C numerics every tick.
+Units are SI, frames are in the names (`_b` body, `_ecef` Earth-fixed).
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Gyro(ABC):
+    """Three-axis rate gyro. `rate_b`: body rate reading, rad/s."""
+
+    rate_b: np.ndarray
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take a reading into `rate_b`. False if none came (the last reading is kept)."""
+
+
+class StarTracker(ABC):
+    """Attitude sensor. `q_ib`: body-to-inertial quaternion reading, [x, y, z, w]."""
+
+    q_ib: np.ndarray
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take a reading into `q_ib`. False if none came."""
+
+
+class Magnetometer(ABC):
+    """Three-axis magnetometer. `b_b_t`: field reading in body, tesla."""
+
+    b_b_t: np.ndarray
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take a reading into `b_b_t`. False if none came."""
+
+
+class SunSensor(ABC):
+    """Sun direction sensor. `s_b`: unit sun direction in body."""
+
+    s_b: np.ndarray
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take a reading into `s_b`. False when the sun is not seen (eclipse) or none came."""
+
+
+class Gnss(ABC):
+    """GNSS receiver. `r_ecef_m`, `v_ecef_m_s`: position and velocity fix, Earth-fixed."""
+
+    r_ecef_m: np.ndarray
+    v_ecef_m_s: np.ndarray
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take a fix into `r_ecef_m` and `v_ecef_m_s`. False if none came."""
+
+
+class ReactionWheels(ABC):
+    """A set of reaction wheels.
+
+    Configuration: `axis_b` (n x 3 unit spin axes), `inertia_kg_m2`, `torque_max_nm`,
+    `speed_max_rad_s`. Command: `torque_cmd_nm`, the motor torque on each wheel (the body
+    receives the opposite), sent by `apply()`. Reading: `speed_rad_s`, refreshed by `sample()`.
+    """
+
+    axis_b: np.ndarray
+    inertia_kg_m2: np.ndarray
+    torque_max_nm: np.ndarray
+    speed_max_rad_s: np.ndarray
+    torque_cmd_nm: np.ndarray
+    speed_rad_s: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.torque_cmd_nm)
+
+    @abstractmethod
+    def apply(self) -> None:
+        """Send `torque_cmd_nm` to the wheels."""
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Read the wheel speeds into `speed_rad_s`. False if none came."""
+
+
+class Magnetorquers(ABC):
+    """Three magnetorquers along the body axes. `dipole_cmd_am2` is sent by `apply()`."""
+
+    dipole_max_am2: np.ndarray
+    dipole_cmd_am2: np.ndarray
+
+    @abstractmethod
+    def apply(self) -> None:
+        """Send `dipole_cmd_am2` to the torquers."""
+
+
+@dataclass
+class DeviceSet:
+    """The devices of one spacecraft, as flight software is given them."""
+
+    gyro: Gyro
+    star_tracker: StarTracker
+    magnetometer: Magnetometer
+    sun_sensor: SunSensor
+    gnss: Gnss
+    wheels: ReactionWheels
+    magnetorquers: Magnetorquers

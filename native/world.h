@@ -1,0 +1,37 @@
+/* world.h - the simulated truth stepped as one unit: orbit, attitude with wheels, environment.
+ * A step integrates the orbit and the attitude over dt with the actuators' latched outputs, the
+ * gravity-gradient and magnetorquer torques, then refreshes the environment at the new time. */
+#ifndef ZK_WORLD_H
+#define ZK_WORLD_H
+#include "attitude.h"
+#include "orbit.h"
+#include "magnetic.h"
+#include "actuators.h"
+
+typedef struct {
+    double t_s;                 /* seconds since the epoch */
+    double jd_epoch_utc;        /* Julian date of the epoch, UTC (UT1 taken equal) */
+    double tt_minus_utc_s;      /* 69.184 s since 2017 */
+    zk_gravity gravity;
+    zk_orbit orbit;
+    zk_body body;
+    zk_attitude att;
+    zk_dipole dipole;
+    zk_wheels wheels;
+    zk_magnetorquers mtq;
+    int gravity_gradient;       /* 1 to apply the gravity-gradient torque */
+    /* environment and derived truth at t_s, refreshed by zk_world_refresh */
+    double gmst_rad;
+    double r_sun_eci[3];
+    double sun_fraction;        /* 1 sunlit, 0 umbra */
+    double b_eci_t[3];
+    double wheel_speed_rad_s[ZK_MAX_WHEELS];
+    double torque_ext_b[3];     /* external torque applied over the last step (gravity gradient + magnetorquers) */
+} zk_world;
+
+/* Check and derive: zk_body_init, wheel count agreement. Returns 0 or -1. Refreshes the environment. */
+int zk_world_init(zk_world *w);
+void zk_world_refresh(zk_world *w);
+void zk_world_step(zk_world *w, double dt);
+
+#endif
