@@ -1,6 +1,5 @@
 /* adcs.h - onboard attitude numerics: nadir guidance, quaternion-feedback PD control and the
- * distribution of a body torque over the reaction wheels; also the truth-side pointing error
- * that the mission runner records each tick. */
+ * distribution of a body torque over the reaction wheels. */
 #ifndef ZK_ADCS_H
 #define ZK_ADCS_H
 #include "attitude.h"
@@ -35,10 +34,5 @@ void zk_wheel_map_distribute(const zk_wheel_map *m, const double torque_b[3], do
 /* Wheel momentum in body from relative speeds: sum a_i I_s,i Omega_i. */
 void zk_wheel_map_momentum(const zk_wheel_map *m, const double *inertia, const double *speed_rad_s,
                            double h_b[3]);
-
-/* Truth pointing error against nadir: writes the angle (deg) and the body-rate error norm (deg/s)
- * into err_deg[k] and rate_err_deg_s[k]. */
-void zk_record_nadir_error(const double q_ib[4], const double w_b[3], const double r_eci[3],
-                           const double v_eci[3], double *err_deg, double *rate_err_deg_s, long k);
 
 #endif

@@ -23,6 +23,7 @@ HEADERS = (
     "actuators.h",
     "world.h",
     "adcs.h",
+    "record.h",
     "board_frame.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)

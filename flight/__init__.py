@@ -1,0 +1,1 @@
+"""The onboard software: what would fly. It sees the world only through hal."""

@@ -1,0 +1,1 @@
+"""Attitude determination and control: guidance, control and actuation over hal devices."""

@@ -1,0 +1,66 @@
+"""Cyclic executive: rate groups of tasks run in fixed minor frames on an injected clock.
+
+Each minor frame (0.1 s by default) runs, in registration order, every group whose period divides
+the frame number, then waits on the clock for the next frame. Onboard time is frame * frame_s,
+computed, never accumulated, so it cannot drift. A frame whose work overran its deadline is counted.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flight.clock import Clock
+
+Task = Callable[[float], None]
+
+
+@dataclass
+class RateGroup:
+    name: str
+    every_frames: int
+    tasks: list[Task] = field(default_factory=list)
+    runs: int = 0
+
+
+class Executive:
+    def __init__(self, clock: Clock, frame_s: float = 0.1):
+        if frame_s <= 0.0:
+            raise ValueError(f"frame_s must be positive, got {frame_s}")
+        self.clock = clock
+        self.frame_s = frame_s
+        self.frame = 0
+        self.overruns = 0
+        self.groups: list[RateGroup] = []
+
+    def add_group(self, name: str, rate_hz: float, tasks: list[Task]) -> RateGroup:
+        """Add a group running at `rate_hz`, which must divide the frame rate."""
+        every = round(1.0 / (rate_hz * self.frame_s))
+        if every < 1 or abs(every * rate_hz * self.frame_s - 1.0) > 1e-9:
+            raise ValueError(f"rate group {name!r}: {rate_hz} Hz does not divide the {1 / self.frame_s:g} Hz frame")
+        group = RateGroup(name, every, list(tasks))
+        self.groups.append(group)
+        return group
+
+    @property
+    def t_s(self) -> float:
+        """Onboard time of the next frame to run."""
+        return self.frame * self.frame_s
+
+    def run_frames(self, count: int) -> None:
+        frame_s = self.frame_s
+        groups = self.groups
+        wait_until = self.clock.wait_until
+        for _ in range(count):
+            k = self.frame
+            t_s = k * frame_s
+            for group in groups:
+                if k % group.every_frames == 0:
+                    group.runs += 1
+                    for task in group.tasks:
+                        task(t_s)
+            self.frame = k + 1
+            if not wait_until((k + 1) * frame_s):
+                self.overruns += 1
+
+    def run_until(self, t_end_s: float) -> None:
+        """Run frames until onboard time reaches `t_end_s` (rounded to whole frames)."""
+        self.run_frames(max(0, round(t_end_s / self.frame_s) - self.frame))

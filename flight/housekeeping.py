@@ -1,0 +1,43 @@
+"""Housekeeping: a 1 Hz snapshot of the flight software's own view, for telemetry and displays.
+
+The parameters are named once here; each sample writes them into one preallocated row.
+"""
+
+import numpy as np
+
+from flight.adcs.attitude_loop import AttitudeLoop
+
+RAD_TO_DEG = 180.0 / np.pi
+
+
+class Housekeeping:
+    def __init__(self, attitude: AttitudeLoop):
+        self._attitude = attitude
+        n_wheels = attitude.wheels.n
+        self.names = (
+            "t_s",
+            "attitude_error_est_deg",
+            "rate_error_est_deg_s",
+            *(f"wheel{i}_speed_rad_s" for i in range(n_wheels)),
+            "gyro_misses",
+            "star_tracker_misses",
+            "gnss_fixes",
+        )
+        self.latest = np.zeros(len(self.names))
+        self.samples = 0
+
+    def sample(self, t_s: float) -> None:
+        a = self._attitude
+        row = self.latest
+        n = a.wheels.n
+        row[0] = t_s
+        row[1] = a.control.angle_err_rad * RAD_TO_DEG
+        row[2] = np.linalg.norm(a.control.rate_err_b) * RAD_TO_DEG
+        row[3 : 3 + n] = a.wheels.speed_rad_s
+        row[3 + n] = a.gyro_misses
+        row[4 + n] = a.star_tracker_misses
+        row[5 + n] = a.orbit.fixes
+        self.samples += 1
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.names, self.latest.tolist(), strict=True))

@@ -1,0 +1,87 @@
+"""The world: truth of orbit, attitude, wheels and environment, held in one C struct and stepped in C.
+
+Numpy views onto the struct (`q_ib`, `w_b`, `r_eci`, ...) read the truth without copying; the
+simulated devices sense it through the same memory.
+"""
+
+import numpy as np
+
+from native import ffi, lib, view
+from native.earth_model import gravity
+from sim.spacecraft import Spacecraft
+
+IGRF_2025_DIPOLE_NT = (-29350.0, -1410.3, 4545.5)  # g10, g11, h11 of IGRF-14 at 2025.0
+IGRF_REFERENCE_RADIUS_M = 6371200.0
+TT_MINUS_UTC_S = 69.184
+
+
+class World:
+    """Truth of one spacecraft and its environment, from an epoch."""
+
+    def __init__(
+        self,
+        spacecraft: Spacecraft,
+        jd_epoch_utc: float,
+        r_eci: np.ndarray,
+        v_eci: np.ndarray,
+        q_ib: np.ndarray,
+        w_b: np.ndarray,
+        wheel_speed_rad_s: np.ndarray | None = None,
+    ):
+        c = ffi.new("zk_world *")
+        self.c = c
+        self.spacecraft = spacecraft
+        c.jd_epoch_utc = jd_epoch_utc
+        c.tt_minus_utc_s = TT_MINUS_UTC_S
+        c.gravity = gravity()[0]
+        c.orbit.r_eci = list(map(float, r_eci))
+        c.orbit.v_eci = list(map(float, v_eci))
+        c.gravity_gradient = 1
+        c.dipole.g10_nt, c.dipole.g11_nt, c.dipole.h11_nt = IGRF_2025_DIPOLE_NT
+        c.dipole.r_ref_m = IGRF_REFERENCE_RADIUS_M
+
+        wheels = spacecraft.wheels
+        n = wheels.n
+        axes = np.asarray(wheels.axis_b, dtype=float)
+        j_wheels = wheels.inertia_kg_m2 * sum(np.outer(a, a) for a in axes)
+        c.body.j_b = list((np.asarray(spacecraft.inertia_kg_m2) - j_wheels).ravel())
+        c.body.n_wheels = n
+        c.body.wheel_axis_b = list(axes.ravel())
+        c.body.wheel_inertia = [wheels.inertia_kg_m2] * n
+        c.wheels.n = n
+        c.wheels.torque_max_nm = [wheels.torque_max_nm] * n
+        c.wheels.speed_max_rad_s = [wheels.speed_max_rad_s] * n
+        c.mtq.dipole_max_am2 = [spacecraft.magnetorquers.dipole_max_am2] * 3
+
+        q = np.asarray(q_ib, dtype=float)
+        c.att.q_ib = list(q / np.linalg.norm(q))
+        c.att.w_b = list(map(float, w_b))
+        speed = np.zeros(n) if wheel_speed_rad_s is None else np.asarray(wheel_speed_rad_s, dtype=float)
+        c.att.h_wheel = list(wheels.inertia_kg_m2 * (axes @ np.asarray(w_b, dtype=float) + speed))
+        if lib.zk_world_init(c) != 0:
+            raise ValueError("spacecraft inertia is singular or the wheel count is out of range")
+
+        self.q_ib = view(c.att.q_ib)
+        self.w_b = view(c.att.w_b)
+        self.r_eci = view(c.orbit.r_eci)
+        self.v_eci = view(c.orbit.v_eci)
+        self.wheel_speed_rad_s = view(c.wheel_speed_rad_s, n)
+        self.wheel_torque_nm = view(c.wheels.torque_applied_nm, n)
+        self.r_sun_eci = view(c.r_sun_eci)
+        self.b_eci_t = view(c.b_eci_t)
+
+    @property
+    def t_s(self) -> float:
+        return self.c.t_s
+
+    @property
+    def wheels_c(self):
+        """The world's own wheel actuator struct (`zk_wheels *`)."""
+        return ffi.addressof(self.c, "wheels")
+
+    @property
+    def magnetorquers_c(self):
+        return ffi.addressof(self.c, "mtq")
+
+    def step(self, dt_s: float) -> None:
+        lib.zk_world_step(self.c, dt_s)
