@@ -1,0 +1,5 @@
+import sys
+
+from zorka.cli import main
+
+sys.exit(main())

@@ -1,0 +1,181 @@
+"""The mission runner: builds the world, the devices (simulated or on serial boards), the flight
+software and its clock, runs them in lockstep, records the truth each tick and sums it up.
+
+Per frame: the flight software runs its rate groups; then the clock's `advance` reads back what
+boards in the loop did, steps the world by one frame, records the truth, and stimulates the boards
+with the new truth. Nothing in a frame allocates an array.
+"""
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from flight.adcs.attitude_loop import AdcsConfig
+from flight.clock import SimClock, WallClock
+from flight.software import ATTITUDE_HZ, FlightSoftware
+from hal.devices import DeviceSet
+from hal.serial_devices import SerialGyro, SerialReactionWheels
+from hal.serial_link import SerialLink
+from native import ffi, lib, ptr
+from sim import orbit
+from sim.board_stimulus import BoardStimulus
+from sim.devices.gnss import SimGnss
+from sim.devices.gyro import SimGyro
+from sim.devices.magnetometer import SimMagnetometer
+from sim.devices.magnetorquers import SimMagnetorquers
+from sim.devices.reaction_wheels import SimReactionWheels
+from sim.devices.star_tracker import SimStarTracker
+from sim.devices.sun_sensor import SimSunSensor
+from sim.randomness import model_seed
+from sim.timescale import julian_date, parse_utc
+from sim.world import World
+from zorka.scenario import Scenario
+from zorka.summary import summarize
+
+SERIAL_DEVICES = ("gyro", "wheels")
+
+
+def build_world(scenario: Scenario) -> World:
+    """The truth at the scenario's epoch: orbit from elements, attitude off nadir by the given rotation."""
+    jd = julian_date(parse_utc(scenario.epoch_utc))
+    a_m = scenario.semi_major_axis_m
+    r_eci, v_eci = orbit.state_from_elements(
+        a_m,
+        scenario.eccentricity,
+        orbit.sun_synchronous_inclination(a_m, scenario.eccentricity),
+        orbit.raan_for_ltan(jd, scenario.ltan_h),
+        np.deg2rad(scenario.arg_perigee_deg),
+        np.deg2rad(scenario.true_anomaly_deg),
+    )
+    q_nadir, w_nadir_i = np.zeros(4), np.zeros(3)
+    lib.zk_nadir_reference(ptr(r_eci), ptr(v_eci), ptr(q_nadir), ptr(w_nadir_i))
+    axis = np.asarray(scenario.initial_offset_axis_b, dtype=float)
+    offset = np.zeros(4)
+    lib.zk_quat_from_rotvec(ptr(axis / np.linalg.norm(axis) * np.deg2rad(scenario.initial_offset_deg)), ptr(offset))
+    q_ib = np.zeros(4)
+    lib.zk_quat_mul(ptr(q_nadir), ptr(offset), ptr(q_ib))
+    w_nadir_b = np.zeros(3)
+    lib.zk_quat_rotate_inv(ptr(q_ib), ptr(w_nadir_i), ptr(w_nadir_b))
+    w_b = w_nadir_b + np.deg2rad(np.asarray(scenario.initial_rate_deg_s, dtype=float))
+    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b)
+
+
+def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
+    sc, seed = scenario.spacecraft, scenario.seed
+    return DeviceSet(
+        gyro=SimGyro(world.w_b, sc.gyro.noise_rad_s(1.0 / ATTITUDE_HZ), sc.gyro.bias_rad_s, model_seed(seed, "gyro")),
+        star_tracker=SimStarTracker(world.q_ib, sc.star_tracker, model_seed(seed, "star_tracker")),
+        magnetometer=SimMagnetometer(world, sc.magnetometer, model_seed(seed, "magnetometer")),
+        sun_sensor=SimSunSensor(world, sc.sun_sensor, model_seed(seed, "sun_sensor")),
+        gnss=SimGnss(world, sc.gnss, model_seed(seed, "gnss")),
+        wheels=SimReactionWheels(
+            world.wheels_c, world.wheel_speed_rad_s, sc.wheels.axis_b, sc.wheels.inertia_kg_m2
+        ),
+        magnetorquers=SimMagnetorquers(world.magnetorquers_c),
+    )
+
+
+class Mission:
+    """One run of a scenario. `serial` maps device names ("gyro", "wheels") to the port of the board
+    that serves them; the rest are simulated. `realtime` paces frames to the wall clock."""
+
+    def __init__(self, scenario: Scenario, duration_s: float, serial: dict[str, str] | None = None,
+                 realtime: bool = False):
+        self.scenario = scenario
+        self.duration_s = duration_s
+        self.frame_s = 1.0 / ATTITUDE_HZ
+        self.world = build_world(scenario)
+        self.devices = simulated_devices(self.world, scenario)
+        self.links: dict[str, SerialLink] = {}
+        self.stimuli: list[BoardStimulus] = []
+        self._attach_boards(serial or {})
+
+        capacity = int(round(duration_s / self.frame_s)) + 1
+        self._err_deg = np.zeros(capacity)
+        self._rate_err_deg_s = np.zeros(capacity)
+        rec = ffi.new("zk_run_record *")
+        rec.err_deg = ptr(self._err_deg)
+        rec.rate_err_deg_s = ptr(self._rate_err_deg_s)
+        rec.capacity = capacity
+        self._record = rec
+        self._world_c = self.world.c
+
+        clock_type = WallClock if realtime else SimClock
+        config = AdcsConfig(inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
+                            epoch_jd_utc=self.world.c.jd_epoch_utc)
+        self.flight = FlightSoftware(self.devices, config, clock_type(self._advance))
+        self.wall_s = 0.0
+
+    def _attach_boards(self, serial: dict[str, str]) -> None:
+        wheels = self.scenario.spacecraft.wheels
+        for device, port in serial.items():
+            if device not in SERIAL_DEVICES:
+                raise ValueError(f"device {device!r} cannot be served over serial; use one of {SERIAL_DEVICES}")
+            link = self.links.setdefault(port, SerialLink(port))
+            if device == "gyro":
+                self.devices.gyro = SerialGyro(link)
+            else:
+                self.devices.wheels = SerialReactionWheels(
+                    link, wheels.axis_b, wheels.inertia_kg_m2, wheels.torque_max_nm, wheels.speed_max_rad_s
+                )
+        for port, link in self.links.items():
+            if not link.open():
+                raise OSError(f"cannot open serial port {port}")
+            served = [d for d, p in serial.items() if p == port]
+            stimulus = BoardStimulus(link, self.world, wheels="wheels" in served)
+            stimulus.send_truth()
+            self.stimuli.append(stimulus)
+
+    def _advance(self, t_s: float) -> None:
+        """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
+        world_c = self._world_c
+        for stimulus in self.stimuli:
+            stimulus.read_applied()
+        while world_c.t_s < t_s - 1e-9:
+            lib.zk_world_step(world_c, self.frame_s)
+            lib.zk_run_record_tick(self._record, world_c)
+        for stimulus in self.stimuli:
+            stimulus.send_truth()
+
+    def run(self, on_progress: Callable[[float], None] | None = None, chunk_s: float = 60.0) -> dict:
+        """Run the whole duration; `on_progress(sim_s)` is called between chunks of frames."""
+        executive = self.flight.executive
+        start = time.perf_counter()
+        t_s = 0.0
+        while t_s < self.duration_s - 1e-9:
+            t_s = min(self.duration_s, t_s + chunk_s)
+            executive.run_until(t_s)
+            if on_progress is not None:
+                on_progress(executive.t_s)
+        self.wall_s += time.perf_counter() - start
+        return self.summary()
+
+    def summary(self) -> dict:
+        n = self._record.n
+        return summarize(
+            seed=self.scenario.seed,
+            sim_s=self.flight.executive.t_s,
+            wall_s=self.wall_s,
+            frame_s=self.frame_s,
+            err_deg=self._err_deg[:n],
+            rate_err_deg_s=self._rate_err_deg_s[:n],
+            settle_threshold_deg=self.scenario.settle_threshold_deg,
+            stats_from_s=self.scenario.stats_from_s,
+            peak_wheel_speed_rad_s=self._record.peak_wheel_speed_rad_s,
+            peak_wheel_momentum_fraction=self._record.peak_wheel_speed_fraction,
+            overruns=self.flight.executive.overruns,
+        )
+
+    def close(self) -> None:
+        for link in self.links.values():
+            link.close()
+
+
+def write_summary(summary: dict, out_dir: Path) -> Path:
+    import json
+
+    path = out_dir / "summary.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path

@@ -1,0 +1,56 @@
+"""What a person sees of a run: a progress bar while it runs, a summary table after."""
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from zorka.mission import Mission
+
+
+def run_with_progress(mission: Mission, quiet: bool = False) -> dict:
+    if quiet:
+        return mission.run()
+    columns = (
+        TextColumn("[bold]zorka run[/]"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} / {task.total:,.0f} s simulated"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("run", total=mission.duration_s)
+        return mission.run(on_progress=lambda sim_s: progress.update(task, completed=sim_s))
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def summary_table(summary: dict, path: Path) -> Table:
+    att = summary["attitude"]
+    table = Table(title=f"Zorka run — seed {summary['seed']}", caption=f"written to {path}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    rows = [
+        ("simulated time", _fmt(summary["sim_s"], 6), "s"),
+        ("wall time", _fmt(summary["wall_s"]), "s"),
+        ("real-time factor", _fmt(summary["real_time_factor"], 6), "×"),
+        (f"settled (error < {att['settle_threshold_deg']}°)", _fmt(att["settle_s"]), "s"),
+        (f"pointing error mean, after {att['stats_from_s']:g} s", _fmt(att["error_deg"]["mean"]), "deg"),
+        ("pointing error p99", _fmt(att["error_deg"]["p99"]), "deg"),
+        ("pointing error max", _fmt(att["error_deg"]["max"]), "deg"),
+        ("rate error p99", _fmt(att["rate_error_deg_s"]["p99"]), "deg/s"),
+        ("rate error max", _fmt(att["rate_error_deg_s"]["max"]), "deg/s"),
+        ("peak wheel speed", _fmt(summary["wheels"]["peak_speed_rpm"]), "rpm"),
+        ("peak wheel momentum", _fmt(summary["wheels"]["peak_momentum_fraction"]), "of capacity"),
+        ("control overruns", _fmt(summary["control"]["overruns"]), "frames"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    return table
