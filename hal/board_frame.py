@@ -2,8 +2,8 @@
 
 A frame on the wire is COBS(body || CRC-16/CCITT-FALSE(body), big-endian) followed by 0x00, the body
 one msgpack map (hal/board_protocol.md). The decoder resynchronises on every 0x00: a damaged frame is
-counted by reason and dropped, and the next frame is read. It never raises on input bytes and never
-buffers more than one maximum frame.
+counted by reason and dropped, and the next frame is read; empty frames (0x00 0x00) are idle fill. It
+never raises on input bytes and never buffers more than one maximum frame.
 """
 
 from dataclasses import dataclass, fields
@@ -19,14 +19,15 @@ _CRC_BYTES = 2
 
 
 def encode_frame(message: dict) -> bytes:
-    """The wire bytes of one message, delimiter included. ValueError if it exceeds MAX_FRAME_BYTES."""
+    """The wire bytes of one message: 0x00, the frame, 0x00. The leading delimiter closes whatever
+    line noise came before, so it cannot spoil this frame. ValueError if it exceeds MAX_FRAME_BYTES."""
     raw = msgpack.packb(message, use_bin_type=True)
     raw += lib.zk_crc16_ccitt(raw, len(raw), _CRC_INIT).to_bytes(_CRC_BYTES, "big")
-    out = ffi.new("uint8_t[]", len(raw) + len(raw) // 254 + 2)
-    n = lib.zk_cobs_encode(raw, len(raw), out)
+    out = ffi.new("uint8_t[]", len(raw) + len(raw) // 254 + 3)
+    n = lib.zk_cobs_encode(raw, len(raw), out + 1)
     if n > MAX_FRAME_BYTES:
         raise ValueError(f"message encodes to {n} bytes, more than the {MAX_FRAME_BYTES}-byte frame limit")
-    return ffi.buffer(out, n + 1)[:]
+    return ffi.buffer(out, n + 2)[:]
 
 
 @dataclass
@@ -58,6 +59,11 @@ class FrameDecoder:
         self._partial = bytearray()
         self._discarding = False
         self._decoded = ffi.new("uint8_t[]", max_frame_bytes)
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held of the frame being received (at most max_frame_bytes)."""
+        return len(self._partial)
 
     def reset(self) -> None:
         """Forget a partly received frame (after the port is reopened); counters are kept."""

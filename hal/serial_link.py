@@ -60,16 +60,13 @@ class SerialLink:
         return self._serial is not None
 
     def open(self) -> bool:
-        """Open the port if it is closed: drop what the line holds, and send 0x00 so the board drops
-        a partly received frame. False (and counted) if the port cannot be opened now."""
+        """Open the port if it is closed. False (and counted) if it cannot be opened now."""
         if self._serial is not None:
             return True
         try:
             port = serial.serial_for_url(
                 self.port, baudrate=self.baudrate, timeout=0, write_timeout=self.timeout_s
             )
-            port.reset_input_buffer()
-            port.write(b"\x00")
         except (serial.SerialException, OSError, ValueError):
             self.counters.open_failures += 1
             return False
