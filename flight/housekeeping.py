@@ -3,11 +3,13 @@
 The parameters are named once here; each sample writes them into one preallocated row.
 """
 
+import math
+
 import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
 
-RAD_TO_DEG = 180.0 / np.pi
+RAD_TO_DEG = 180.0 / math.pi
 
 
 class Housekeeping:
@@ -24,16 +26,18 @@ class Housekeeping:
             "gnss_fixes",
         )
         self.latest = np.zeros(len(self.names))
+        self._wheel_speeds = self.latest[3 : 3 + n_wheels]
+        self._n_wheels = n_wheels
         self.samples = 0
 
     def sample(self, t_s: float) -> None:
         a = self._attitude
         row = self.latest
-        n = a.wheels.n
+        n = self._n_wheels
         row[0] = t_s
         row[1] = a.control.angle_err_rad * RAD_TO_DEG
-        row[2] = np.linalg.norm(a.control.rate_err_b) * RAD_TO_DEG
-        row[3 : 3 + n] = a.wheels.speed_rad_s
+        row[2] = a.control.rate_err_rad_s * RAD_TO_DEG
+        np.copyto(self._wheel_speeds, a.wheels.speed_rad_s)
         row[3 + n] = a.gyro_misses
         row[4 + n] = a.star_tracker_misses
         row[5 + n] = a.orbit.fixes

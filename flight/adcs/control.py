@@ -1,5 +1,7 @@
 """Attitude control: quaternion-feedback PD with gyroscopic compensation (C, native/adcs.c)."""
 
+import math
+
 import numpy as np
 
 from native import ffi, lib, view
@@ -23,11 +25,18 @@ class PdController:
         self._c = c
         self.torque_b_c = c.torque_b
         self.torque_b = view(c.torque_b)
+        self._rate_err_c = c.rate_err_b
         self.rate_err_b = view(c.rate_err_b)
 
     @property
     def angle_err_rad(self) -> float:
         return self._c.angle_err_rad
+
+    @property
+    def rate_err_rad_s(self) -> float:
+        """Norm of the last rate error."""
+        e = self._rate_err_c
+        return math.sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2])
 
     def step(self, q_ref_ib_c, w_ref_i_c, q_ib_c, w_b_c, h_wheel_b_c) -> None:
         """One control step on C pointers (reference, estimate, wheel momentum in body)."""

@@ -1,0 +1,75 @@
+"""The `zorka` command as a person meets it: help, bad arguments, a short run."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ZORKA = [sys.executable, "-m", "zorka"]
+
+
+def zorka(*args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess:
+    return subprocess.run([*ZORKA, *args], capture_output=True, text=True, timeout=timeout_s)
+
+
+def test_run_help_documents_every_option():
+    result = zorka("run", "--help")
+    assert result.returncode == 0
+    for option in ("--duration", "--seed", "--out", "--serial", "--realtime", "--quiet"):
+        assert option in result.stdout
+    assert "one orbit" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "board-server", "bench"])
+def test_every_subcommand_has_help(command):
+    result = zorka(command, "--help")
+    assert result.returncode == 0 and "usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["run", "--duration", "5x"], ["--duration", "5x"]),
+        (["run", "--duration", "0"], ["--duration"]),
+        (["run", "--duration", "-5m"], ["--duration"]),
+        (["run", "--seed", "-1"], ["--seed", "-1"]),
+        (["run", "--seed", "abc"], ["--seed"]),
+        (["run", "--serial", "star=/dev/null"], ["--serial"]),
+        (["run", "--serial", "gyro"], ["--serial"]),
+        (["run", "--bogus"], ["--bogus"]),
+        (["board-server"], ["--port"]),
+        (["fly"], ["fly"]),
+    ],
+)
+def test_bad_arguments_get_one_line_and_a_nonzero_exit(args, names):
+    result = zorka(*args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in names:
+        assert name in lines[0]
+
+
+def test_unwritable_out_gets_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = zorka("run", "--duration", "10s", "--out", str(blocker / "sub"))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and "--out" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_absent_serial_port_gets_one_line(tmp_path):
+    result = zorka("run", "--duration", "10s", "--out", str(tmp_path), "--serial", "gyro=/dev/zorka-no-such-port")
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and "/dev/zorka-no-such-port" in result.stderr
+
+
+def test_short_run_prints_the_table_and_writes_the_summary(tmp_path):
+    result = zorka("run", "--duration", "2m", "--seed", "3", "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "pointing error p99" in result.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["sim_s"] == 120.0

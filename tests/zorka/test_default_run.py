@@ -1,0 +1,47 @@
+"""The default mission in closed loop over the simulated devices, judged on the truth."""
+
+import json
+
+import pytest
+
+from zorka.mission import Mission
+from zorka.scenario import DEFAULT_SCENARIO, Scenario
+
+
+@pytest.fixture(scope="module")
+def one_orbit():
+    mission = Mission(DEFAULT_SCENARIO, DEFAULT_SCENARIO.orbit_period_s)
+    return mission.run()
+
+
+def test_nadir_error_below_a_tenth_of_a_degree_p99_after_300_s(one_orbit):
+    att = one_orbit["attitude"]
+    assert att["stats_from_s"] == 300.0
+    assert att["error_deg"]["p99"] < 0.1
+    assert att["error_deg"]["max"] < 0.1
+    assert att["settle_s"] is not None and att["settle_s"] < 300.0
+
+
+def test_starts_ten_degrees_off_nadir_and_stays_inside_the_wheel_limits(one_orbit):
+    mission = Mission(DEFAULT_SCENARIO, 1.0)
+    mission.run()
+    assert mission._err_deg[0] == pytest.approx(10.0, abs=0.1)
+    assert 0.0 < one_orbit["wheels"]["peak_momentum_fraction"] < 1.0
+
+
+def test_summary_has_the_keys_scripts_rely_on(one_orbit):
+    assert set(one_orbit) >= {"seed", "sim_s", "wall_s", "real_time_factor", "attitude", "wheels", "control"}
+    assert set(one_orbit["attitude"]["error_deg"]) == {"mean", "p99", "max"}
+    assert set(one_orbit["attitude"]["rate_error_deg_s"]) == {"p99", "max"}
+    assert one_orbit["control"]["overruns"] == 0
+    assert one_orbit["sim_s"] == pytest.approx(DEFAULT_SCENARIO.orbit_period_s, abs=0.1)
+
+
+def _without_timing(summary: dict) -> str:
+    return json.dumps({k: v for k, v in summary.items() if k not in ("wall_s", "real_time_factor")}, sort_keys=True)
+
+
+def test_same_seed_gives_the_same_summary_and_another_seed_does_not():
+    runs = [Mission(Scenario(seed=s), 600.0).run() for s in (5, 5, 6)]
+    assert _without_timing(runs[0]) == _without_timing(runs[1])
+    assert _without_timing(runs[0]) != _without_timing(runs[2])

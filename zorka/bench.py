@@ -1,0 +1,115 @@
+"""`zorka bench`: the performance figures, each the median of repeated measurements, with its goal.
+
+Figures: the default mission's real-time factor (one orbit), the C integrator's steps per second
+(whole world, attitude alone, orbit alone), the wall time of one 10 Hz frame (flight software plus
+world step plus truth record), and the memory a frame keeps (tracemalloc).
+"""
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+
+from native import ffi, lib
+from native.earth_model import gravity
+from zorka.mission import Mission
+from zorka.scenario import DEFAULT_SCENARIO
+
+GOALS: dict[str, float | None] = {
+    "real_time_factor": None,
+    "world_steps_per_s": None,
+    "attitude_steps_per_s": None,
+    "orbit_steps_per_s": None,
+    "frame_us": None,
+    "frame_kept_bytes": 0.0,
+}
+STEPS = 200_000
+
+
+def _median(measure: Callable[[], float], repeat: int) -> float:
+    return statistics.median(measure() for _ in range(repeat))
+
+
+def real_time_factor() -> float:
+    mission = Mission(DEFAULT_SCENARIO, DEFAULT_SCENARIO.orbit_period_s)
+    summary = mission.run()
+    return summary["sim_s"] / mission.wall_s
+
+
+def _steps_per_s(step: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    for _ in range(STEPS):
+        step()
+    return STEPS / (time.perf_counter() - start)
+
+
+def world_steps_per_s() -> float:
+    world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
+    step = lib.zk_world_step
+    return _steps_per_s(lambda: step(world_c, 0.1))
+
+
+def attitude_steps_per_s() -> float:
+    world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
+    att, body = ffi.addressof(world_c, "att"), ffi.addressof(world_c, "body")
+    u, r, mu = world_c.wheels.torque_applied_nm, world_c.orbit.r_eci, world_c.gravity.mu
+    torque_b = ffi.new("double[3]")
+    step = lib.zk_attitude_step
+    return _steps_per_s(lambda: step(att, body, u, torque_b, r, mu, 0.1))
+
+
+def orbit_steps_per_s() -> float:
+    world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
+    orbit_p, g = ffi.addressof(world_c, "orbit"), gravity()
+    step = lib.zk_orbit_step
+    return _steps_per_s(lambda: step(orbit_p, g, 10.0))
+
+
+def frame_us() -> float:
+    frames = 20_000
+    mission = Mission(DEFAULT_SCENARIO, frames / 10.0 + 1.0)
+    executive = mission.flight.executive
+    executive.run_frames(100)
+    start = time.perf_counter()
+    executive.run_frames(frames - 100)
+    return (time.perf_counter() - start) / (frames - 100) * 1e6
+
+
+def frame_kept_bytes() -> float:
+    mission = Mission(DEFAULT_SCENARIO, 600.0)
+    executive = mission.flight.executive
+    tracemalloc.start()
+    try:
+        executive.run_frames(300)  # so that what a frame replaces was allocated under tracing
+        before = tracemalloc.get_traced_memory()[0]
+        executive.run_frames(2000)
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return float(max(0, after - before))
+
+
+FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
+    "real_time_factor": ("× real time, default mission, one orbit", real_time_factor),
+    "world_steps_per_s": ("C world steps/s (orbit + attitude RK4 + environment)", world_steps_per_s),
+    "attitude_steps_per_s": ("C attitude RK4 steps/s (gyrostat + gravity gradient)", attitude_steps_per_s),
+    "orbit_steps_per_s": ("C orbit RK4 steps/s (J2-J4)", orbit_steps_per_s),
+    "frame_us": ("µs per 10 Hz frame (flight + world + record)", frame_us),
+    "frame_kept_bytes": ("bytes kept by 2000 frames (tracemalloc)", frame_kept_bytes),
+}
+
+
+def _goal_text(name: str, value: float) -> str:
+    goal = GOALS[name]
+    if goal is None:
+        return "goal: none yet"
+    if goal == 0.0:
+        return "goal: 0 — met" if value == 0.0 else "goal: 0 — MISSED"
+    return f"goal: {goal:g}, ratio {value / goal:.2f}"
+
+
+def run_bench(repeat: int = 5) -> Iterator[str]:
+    """One line per figure: name, median value, what it is, its goal."""
+    for name, (what, measure) in FIGURES.items():
+        value = _median(measure, repeat)
+        yield f"{name:22s} {value:14,.1f}  {what}  [{_goal_text(name, value)}; median of {repeat}]"
