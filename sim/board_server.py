@@ -9,6 +9,7 @@ dropped; it never stops the server.
 """
 
 import contextlib
+import math
 import os
 import select
 import signal
@@ -65,7 +66,7 @@ def _is_seq(value: object) -> bool:
 
 
 def _finite(value: object, name: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise RequestError("bad_field", f"{name} must be {what}, got {_short_repr(value)}")
     return float(value)
 
@@ -196,7 +197,8 @@ class BoardServer:
         self.close()
 
     def _serve_once(self) -> None:
-        readable, writable, _ = select.select([self._fd, self._wake_r], [self._fd] if self._tx else [], [])
+        """Wait for bytes (or room to write the rest of the replies); answer; write what fits now."""
+        readable, _, _ = select.select([self._fd, self._wake_r], [self._fd] if self._tx else [], [])
         if self._wake_r in readable:
             self._drain_wake()
         if self._fd in readable:
@@ -205,7 +207,7 @@ class BoardServer:
                 raise OSError("port closed (end of file)")
             for request in self._decoder.feed(data):
                 self._send(encode_frame(self.handle(request)))
-        if self._fd in writable:
+        if self._tx:
             with contextlib.suppress(BlockingIOError):
                 del self._tx[: os.write(self._fd, self._tx)]
 
