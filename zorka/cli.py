@@ -5,7 +5,6 @@ Bad arguments get one line naming the option, the value and what is allowed, and
 """
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -27,7 +26,8 @@ def duration_s(text: str) -> float:
     match = _DURATION.match(text)
     if not match or float(match.group(1)) <= 0.0:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive duration such as 90m, 5400s, 1.5h or 1d (units s, m, h, d; s if none)"
+            f"{text!r} is not a positive duration such as 90m, 5400s, 1.5h or 1d "
+            "(units s, m, h, d; s if none)"
         )
     return float(match.group(1)) * DURATION_UNITS_S[match.group(2) or "s"]
 
@@ -50,7 +50,8 @@ def serial_assignment(text: str) -> tuple[list[str], str]:
     names = [d.strip() for d in devices.split(",") if d.strip()]
     if not sep or not port or not names or any(d not in SERIAL_DEVICES for d in names):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not DEVICES=PORT with DEVICES from {', '.join(SERIAL_DEVICES)} (e.g. gyro,wheels=/dev/pts/5)"
+            f"{text!r} is not DEVICES=PORT with DEVICES from {', '.join(SERIAL_DEVICES)} "
+            "(e.g. gyro,wheels=/dev/pts/5)"
         )
     return names, port
 
@@ -67,42 +68,87 @@ def writable_dir(path: Path) -> str | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="zorka", description="Flight software, simulator and ground segment of a small agile Earth-observation satellite.")
+    parser = OneLineParser(
+        prog="zorka",
+        description="Flight software, simulator and ground segment of a small agile "
+        "Earth-observation satellite.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser, metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
         help="run a simulated mission and write its summary",
-        description="Run the built-in default scenario (500 km sun-synchronous orbit, ~130 kg imager starting "
-        "10 deg off nadir) faster than real time; print a summary table and write DIR/summary.json.",
+        description="Run the built-in default scenario (500 km sun-synchronous orbit, ~130 kg imager "
+        "starting 10 deg off nadir) faster than real time; print a summary table and write "
+        "DIR/summary.json.",
     )
-    run.add_argument("--duration", type=duration_s, default=None, metavar="TIME",
-                     help="simulated time, e.g. 90m, 5400s, 1.5h, 1d (default: one orbit)")
-    run.add_argument("--seed", type=seed, default=1, metavar="N",
-                     help="seed of every noise generator; the same seed gives the same summary (default: 1)")
-    run.add_argument("--out", type=Path, default=Path("runs/latest"), metavar="DIR",
-                     help="folder for summary.json, created if missing (default: runs/latest)")
-    run.add_argument("--serial", type=serial_assignment, action="append", default=[], metavar="DEVICES=PORT",
-                     help="serve these devices from a board on PORT (devices: gyro, wheels), e.g. "
-                     "--serial gyro,wheels=/dev/pts/5 against `zorka board-server`; repeatable")
-    run.add_argument("--realtime", action="store_true",
-                     help="pace the flight software to the wall clock (hardware in the loop) instead of as fast as possible")
+    run.add_argument(
+        "--duration",
+        type=duration_s,
+        default=None,
+        metavar="TIME",
+        help="simulated time, e.g. 90m, 5400s, 1.5h, 1d (default: one orbit)",
+    )
+    run.add_argument(
+        "--seed",
+        type=seed,
+        default=1,
+        metavar="N",
+        help="seed of every noise generator; the same seed gives the same summary (default: 1)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/latest"),
+        metavar="DIR",
+        help="folder for summary.json, created if missing (default: runs/latest)",
+    )
+    run.add_argument(
+        "--serial",
+        type=serial_assignment,
+        action="append",
+        default=[],
+        metavar="DEVICES=PORT",
+        help="serve these devices from a board on PORT (devices: gyro, wheels), e.g. "
+        "--serial gyro,wheels=/dev/pts/5 against `zorka board-server`; repeatable",
+    )
+    run.add_argument(
+        "--realtime",
+        action="store_true",
+        help="pace the flight software to the wall clock (hardware in the loop) "
+        "instead of as fast as possible",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     board = sub.add_parser(
         "board-server",
         help="serve simulated boards (gyro, wheels) on a serial port",
-        description="Answer the board protocol (hal/board_protocol.md) for a simulated gyro and reaction wheels "
-        "on a serial port, as real boards would; the simulator stimulates them with the truth.",
+        description="Answer the board protocol (hal/board_protocol.md) for a simulated gyro and reaction "
+        "wheels on a serial port, as real boards would; the simulator stimulates them with the truth.",
     )
-    board.add_argument("--port", required=True, metavar="PATH",
-                       help="serial device to serve on, or 'pty' to create a pseudo-terminal and print its path")
-    board.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the boards' noise (default: 1)")
+    board.add_argument(
+        "--port",
+        required=True,
+        metavar="PATH",
+        help="serial device to serve on, or 'pty' to create a pseudo-terminal and print its path",
+    )
+    board.add_argument(
+        "--seed", type=seed, default=1, metavar="N", help="seed of the boards' noise (default: 1)"
+    )
 
-    bench = sub.add_parser("bench", help="print the performance figures",
-                           description="Measure the default mission's real-time factor, the C integrator's steps "
-                           "per second, the CPU time and allocations of one 10 Hz tick; print each with its goal.")
-    bench.add_argument("--repeat", type=int, default=5, metavar="N", help="repetitions per figure; medians are printed (default: 5)")
+    bench = sub.add_parser(
+        "bench",
+        help="print the performance figures",
+        description="Measure the default mission's real-time factor, the C integrator's steps "
+        "per second, the CPU time and allocations of one 10 Hz tick; print each with its goal.",
+    )
+    bench.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        metavar="N",
+        help="repetitions per figure; medians are printed (default: 5)",
+    )
     return parser
 
 
@@ -115,7 +161,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     problem = writable_dir(args.out)
     if problem is not None:
-        print(f"zorka run: error: argument --out: cannot write to {str(args.out)!r} ({problem}); choose a writable folder", file=sys.stderr)
+        print(
+            f"zorka run: error: argument --out: cannot write to {str(args.out)!r} ({problem}); "
+            "choose a writable folder",
+            file=sys.stderr,
+        )
         return 2
     scenario = Scenario(seed=args.seed)
     duration = args.duration if args.duration is not None else scenario.orbit_period_s

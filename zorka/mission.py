@@ -6,6 +6,7 @@ boards in the loop did, steps the world by one frame, records the truth, and sti
 with the new truth. Nothing in a frame allocates an array.
 """
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +54,9 @@ def build_world(scenario: Scenario) -> World:
     lib.zk_nadir_reference(ptr(r_eci), ptr(v_eci), ptr(q_nadir), ptr(w_nadir_i))
     axis = np.asarray(scenario.initial_offset_axis_b, dtype=float)
     offset = np.zeros(4)
-    lib.zk_quat_from_rotvec(ptr(axis / np.linalg.norm(axis) * np.deg2rad(scenario.initial_offset_deg)), ptr(offset))
+    lib.zk_quat_from_rotvec(
+        ptr(axis / np.linalg.norm(axis) * np.deg2rad(scenario.initial_offset_deg)), ptr(offset)
+    )
     q_ib = np.zeros(4)
     lib.zk_quat_mul(ptr(q_nadir), ptr(offset), ptr(q_ib))
     w_nadir_b = np.zeros(3)
@@ -65,7 +68,9 @@ def build_world(scenario: Scenario) -> World:
 def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
     sc, seed = scenario.spacecraft, scenario.seed
     return DeviceSet(
-        gyro=SimGyro(world.w_b, sc.gyro.noise_rad_s(1.0 / ATTITUDE_HZ), sc.gyro.bias_rad_s, model_seed(seed, "gyro")),
+        gyro=SimGyro(
+            world.w_b, sc.gyro.noise_rad_s(1.0 / ATTITUDE_HZ), sc.gyro.bias_rad_s, model_seed(seed, "gyro")
+        ),
         star_tracker=SimStarTracker(world.q_ib, sc.star_tracker, model_seed(seed, "star_tracker")),
         magnetometer=SimMagnetometer(world, sc.magnetometer, model_seed(seed, "magnetometer")),
         sun_sensor=SimSunSensor(world, sc.sun_sensor, model_seed(seed, "sun_sensor")),
@@ -81,8 +86,13 @@ class Mission:
     """One run of a scenario. `serial` maps device names ("gyro", "wheels") to the port of the board
     that serves them; the rest are simulated. `realtime` paces frames to the wall clock."""
 
-    def __init__(self, scenario: Scenario, duration_s: float, serial: dict[str, str] | None = None,
-                 realtime: bool = False):
+    def __init__(
+        self,
+        scenario: Scenario,
+        duration_s: float,
+        serial: dict[str, str] | None = None,
+        realtime: bool = False,
+    ):
         self.scenario = scenario
         self.duration_s = duration_s
         self.frame_s = 1.0 / ATTITUDE_HZ
@@ -92,7 +102,7 @@ class Mission:
         self.stimuli: list[BoardStimulus] = []
         self._attach_boards(serial or {})
 
-        capacity = int(round(duration_s / self.frame_s)) + 1
+        capacity = round(duration_s / self.frame_s) + 1
         self._err_deg = np.zeros(capacity)
         self._rate_err_deg_s = np.zeros(capacity)
         rec = ffi.new("zk_run_record *")
@@ -103,8 +113,10 @@ class Mission:
         self._world_c = self.world.c
 
         clock_type = WallClock if realtime else SimClock
-        config = AdcsConfig(inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
-                            epoch_jd_utc=self.world.c.jd_epoch_utc)
+        config = AdcsConfig(
+            inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
+            epoch_jd_utc=self.world.c.jd_epoch_utc,
+        )
         self.flight = FlightSoftware(self.devices, config, clock_type(self._advance))
         self.wall_s = 0.0
 
@@ -112,7 +124,9 @@ class Mission:
         wheels = self.scenario.spacecraft.wheels
         for device, port in serial.items():
             if device not in SERIAL_DEVICES:
-                raise ValueError(f"device {device!r} cannot be served over serial; use one of {SERIAL_DEVICES}")
+                raise ValueError(
+                    f"device {device!r} cannot be served over serial; use one of {SERIAL_DEVICES}"
+                )
             link = self.links.setdefault(port, SerialLink(port))
             if device == "gyro":
                 self.devices.gyro = SerialGyro(link)
@@ -174,8 +188,6 @@ class Mission:
 
 
 def write_summary(summary: dict, out_dir: Path) -> Path:
-    import json
-
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
     return path

@@ -41,7 +41,7 @@ def summarize(
 ) -> dict:
     """The summary of a run; statistics are over t >= stats_from_s (from the start if the run is shorter)."""
     start_s = stats_from_s if sim_s > stats_from_s else 0.0
-    first = int(round(start_s / frame_s))
+    first = round(start_s / frame_s)
     err, rate = err_deg[first:], rate_err_deg_s[first:]
     return {
         "seed": seed,

@@ -62,7 +62,9 @@ def test_unwritable_out_gets_one_line(tmp_path):
 
 
 def test_absent_serial_port_gets_one_line(tmp_path):
-    result = zorka("run", "--duration", "10s", "--out", str(tmp_path), "--serial", "gyro=/dev/zorka-no-such-port")
+    result = zorka(
+        "run", "--duration", "10s", "--out", str(tmp_path), "--serial", "gyro=/dev/zorka-no-such-port"
+    )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1 and "/dev/zorka-no-such-port" in result.stderr
 

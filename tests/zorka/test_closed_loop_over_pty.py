@@ -43,7 +43,9 @@ def test_pointing_over_the_pty_stays_within_twice_the_all_simulated_run(board_se
 
     frames = round(DURATION_S * 10)
     assert link.counters.timeouts == 0 and link.counters.errors == 0
-    assert link.counters.replies >= 5 * frames, "gyro, wheel read, wheel command, truth and read-back each frame"
+    assert link.counters.replies >= 5 * frames, (
+        "gyro, wheel read, wheel command, truth and read-back each frame"
+    )
     assert mission.devices.gyro.counters.ok >= frames
 
     for key in ("mean", "p99", "max"):

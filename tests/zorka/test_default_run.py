@@ -38,7 +38,9 @@ def test_summary_has_the_keys_scripts_rely_on(one_orbit):
 
 
 def _without_timing(summary: dict) -> str:
-    return json.dumps({k: v for k, v in summary.items() if k not in ("wall_s", "real_time_factor")}, sort_keys=True)
+    return json.dumps(
+        {k: v for k, v in summary.items() if k not in ("wall_s", "real_time_factor")}, sort_keys=True
+    )
 
 
 def test_same_seed_gives_the_same_summary_and_another_seed_does_not():
