@@ -35,7 +35,9 @@ class Executive:
         """Add a group running at `rate_hz`, which must divide the frame rate."""
         every = round(1.0 / (rate_hz * self.frame_s))
         if every < 1 or abs(every * rate_hz * self.frame_s - 1.0) > 1e-9:
-            raise ValueError(f"rate group {name!r}: {rate_hz} Hz does not divide the {1 / self.frame_s:g} Hz frame")
+            raise ValueError(
+                f"rate group {name!r}: {rate_hz} Hz does not divide the {1 / self.frame_s:g} Hz frame"
+            )
         group = RateGroup(name, every, list(tasks))
         self.groups.append(group)
         return group

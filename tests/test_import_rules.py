@@ -60,6 +60,9 @@ def test_relative_imports_do_not_hide_arrows():
     offenders = []
     for path in modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        offenders += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(tree)
-                      if isinstance(n, ast.ImportFrom) and n.level > 0]
+        offenders += [
+            f"{path.relative_to(ROOT)}:{n.lineno}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.level > 0
+        ]
     assert not offenders
