@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hal.board_frame import FrameDecoder, encode_frame
 from hal.serial_link import SerialLink
@@ -135,6 +137,29 @@ def test_error_replies_name_what_is_wrong_and_what_is_allowed(link, dev, msg, fi
     assert all(word in reply["text"] for word in words), reply["text"]
     assert link.counters.errors == 1
     assert link.request("board", "ping")["msg"] == "ping.ok"
+
+
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+names = st.sampled_from(["board", "gyro", "wheels", "sim", "read", "ping", "torque", "applied", "truth"])
+requests = st.dictionaries(
+    st.sampled_from(["dev", "msg", "seq", "t_s", "w_b", "torque_nm", "wheel_speed_rad_s", "x"]),
+    names | anything,
+    max_size=6,
+)
+
+
+@given(requests)
+@settings(derandomize=True, max_examples=300, deadline=None)
+def test_any_request_gets_one_reply_that_fits_in_a_frame(request):
+    with BoardServer(port="pty", seed=4) as server:
+        reply = server.handle(request)
+    assert reply["msg"] == "error" or reply["msg"] == f"{request['msg']}.ok"
+    assert reply["seq"] is None or reply["seq"] == request["seq"]
+    assert FrameDecoder().feed(encode_frame(reply)) == [reply]
 
 
 def read_replies(fd: int, count: int, timeout_s: float = 2.0) -> list[dict]:
