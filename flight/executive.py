@@ -5,6 +5,7 @@ the frame number, then waits on the clock for the next frame. Onboard time is fr
 computed, never accumulated, so it cannot drift. A frame whose work overran its deadline is counted.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,8 +24,8 @@ class RateGroup:
 
 class Executive:
     def __init__(self, clock: Clock, frame_s: float = 0.1):
-        if frame_s <= 0.0:
-            raise ValueError(f"frame_s must be positive, got {frame_s}")
+        if not (frame_s > 0.0 and math.isfinite(frame_s)):
+            raise ValueError(f"frame_s must be a positive finite number of seconds, got {frame_s}")
         self.clock = clock
         self.frame_s = frame_s
         self.frame = 0
@@ -33,6 +34,10 @@ class Executive:
 
     def add_group(self, name: str, rate_hz: float, tasks: list[Task]) -> RateGroup:
         """Add a group running at `rate_hz`, which must divide the frame rate."""
+        if not (rate_hz > 0.0 and math.isfinite(rate_hz)):
+            raise ValueError(
+                f"rate group {name!r}: rate must be a positive finite number of Hz, got {rate_hz}"
+            )
         every = round(1.0 / (rate_hz * self.frame_s))
         if every < 1 or abs(every * rate_hz * self.frame_s - 1.0) > 1e-9:
             raise ValueError(
