@@ -23,7 +23,7 @@ class StimulusCounters:
 
 
 class BoardStimulus:
-    def __init__(self, link: SerialLink, world: World, wheels: bool, timeout_s: float = 0.5):
+    def __init__(self, link: SerialLink, world: World, wheels: bool, timeout_s: float = 0.2):
         self.link = link
         self.world = world
         self.wheels = wheels

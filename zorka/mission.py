@@ -6,6 +6,7 @@ boards in the loop did, steps the world by one frame, records the truth, and sti
 with the new truth. Nothing in a frame allocates an array.
 """
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from zorka.scenario import Scenario
 from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
+BOARD_PING_TIMEOUT_S = 1.0
 
 
 def build_world(scenario: Scenario) -> World:
@@ -138,6 +140,12 @@ class Mission:
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
             served = [d for d, p in serial.items() if p == port]
+            ping = link.request("board", "ping", timeout_s=BOARD_PING_TIMEOUT_S)
+            if ping is None:
+                raise OSError(f"no board answers on {port} (is `zorka board-server --port ...` serving it?)")
+            missing = sorted(set(served) - set(ping.get("devices", [])))
+            if missing:
+                raise OSError(f"the board on {port} does not serve {', '.join(missing)}")
             stimulus = BoardStimulus(link, self.world, wheels="wheels" in served)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
@@ -168,7 +176,7 @@ class Mission:
 
     def summary(self) -> dict:
         n = self._record.n
-        return summarize(
+        summary = summarize(
             seed=self.scenario.seed,
             sim_s=self.flight.executive.t_s,
             wall_s=self.wall_s,
@@ -181,6 +189,19 @@ class Mission:
             peak_wheel_momentum_fraction=self._record.peak_wheel_speed_fraction,
             overruns=self.flight.executive.overruns,
         )
+        if self.links:
+            summary["serial"] = {port: self._link_figures(port) for port in self.links}
+        return summary
+
+    def _link_figures(self, port: str) -> dict:
+        """What crossed a serial link, and what went wrong on it."""
+        link = self.links[port]
+        figures = dataclasses.asdict(link.counters)
+        figures["bad_frames"] = link.frame_counters.rejected
+        for stimulus in self.stimuli:
+            if stimulus.link is link:
+                figures.update(dataclasses.asdict(stimulus.counters))
+        return figures
 
     def close(self) -> None:
         for link in self.links.values():

@@ -5,8 +5,10 @@ creates; the mission opens the other end with pyserial. The truth stays in the m
 the board is stimulated with it each frame and its latched wheel torques are read back.
 """
 
+import os
 import subprocess
 import sys
+import tty
 
 import pytest
 
@@ -52,3 +54,25 @@ def test_pointing_over_the_pty_stays_within_twice_the_all_simulated_run(board_se
         assert over_pty["attitude"]["error_deg"][key] <= 2.0 * simulated["attitude"]["error_deg"][key]
     assert over_pty["attitude"]["error_deg"]["p99"] < 0.1
     assert over_pty["attitude"]["settle_s"] <= 2.0 * simulated["attitude"]["settle_s"]
+
+
+def test_summary_counts_what_crossed_the_link(board_server):
+    mission = Mission(SCENARIO, 5.0, serial={"wheels": board_server})
+    try:
+        summary = mission.run()
+    finally:
+        mission.close()
+    figures = summary["serial"][board_server]
+    assert figures["timeouts"] == 0 and figures["bad_frames"] == 0
+    assert figures["truth_sent"] == 51 and figures["applied_read"] == 50
+
+
+def test_a_port_where_no_board_answers_is_refused_at_once():
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        with pytest.raises(OSError, match="no board answers"):
+            Mission(SCENARIO, 5.0, serial={"gyro": os.ttyname(slave)})
+    finally:
+        os.close(master)
+        os.close(slave)
