@@ -118,8 +118,6 @@ class BoardServer:
         self._pty_slave_fd: int | None = None
         self._fd: int | None = None
         self._stopping = False
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
         if port == "pty":
             self._fd, self._pty_slave_fd = os.openpty()
             tty.setraw(self._pty_slave_fd)
@@ -128,6 +126,8 @@ class BoardServer:
         else:
             self.path = port
             self._open_path()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
 
     @property
     def frame_counters(self) -> FrameCounters:
@@ -166,11 +166,12 @@ class BoardServer:
                 continue
             try:
                 self._serve_once()
-            except OSError:
+            except OSError as failure:
                 if self._pty_slave_fd is not None:
                     raise
                 self.counters.port_errors += 1
                 self._close_path()
+                print(f"board-server: lost {self._port} ({failure}); reopening", file=sys.stderr, flush=True)
 
     def stop(self) -> None:
         """Make `serve_forever()` return soon; safe from a signal handler or another thread."""
@@ -232,9 +233,9 @@ class BoardServer:
     def _reopen_path(self) -> bool:
         try:
             self._open_path()
-        except (serial.SerialException, OSError, ValueError) as failure:
-            print(f"board-server: cannot reopen {self._port}: {failure}", file=sys.stderr, flush=True)
+        except (serial.SerialException, OSError, ValueError):
             return False
+        print(f"board-server: reopened {self._port}", file=sys.stderr, flush=True)
         return True
 
     def _close_path(self) -> None:

@@ -291,6 +291,38 @@ def test_server_on_a_serial_port_path():
         os.close(slave)
 
 
+def test_server_on_a_path_reopens_it_when_it_comes_back(tmp_path):
+    """pyserial flushes the input when it opens a port, so the host repeats its request until answered."""
+    by_id = tmp_path / "usb-serial-adapter"
+    first_master, first_slave = os.openpty()
+    tty.setraw(first_slave)
+    by_id.symlink_to(os.ttyname(first_slave))
+    server = BoardServer(port=str(by_id), seed=1)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    master, slave = os.openpty()
+    try:
+        os.close(first_master)
+        os.close(first_slave)
+        by_id.unlink()
+        tty.setraw(slave)
+        by_id.symlink_to(os.ttyname(slave))
+        replies = []
+        for _ in range(30):
+            os.write(master, encode_frame({"dev": "board", "msg": "ping", "seq": 5}))
+            replies = read_replies(master, 1, timeout_s=0.1)
+            if replies:
+                break
+        assert replies[0]["seq"] == 5
+        assert server.counters.port_errors == 1
+    finally:
+        server.stop()
+        thread.join(timeout=5.0)
+        server.close()
+        os.close(master)
+        os.close(slave)
+
+
 def test_run_prints_the_port_serves_and_exits_0_on_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-c", "import sys; from sim.board_server import run; sys.exit(run('pty', 2))"],
