@@ -54,7 +54,8 @@ class GyroSpec:
 class StarTrackerSpec:
     """Small-satellite star tracker class: 5 arcsec cross-boresight, 35 arcsec about boresight (1 sigma).
 
-    The boresight looks to zenith (-Z_B) tilted 20 deg towards -Y_B, away from the sun side.
+    The boresight looks to zenith (-Z_B) tilted 20 deg towards +Y_B, away from the sun side: in nadir
+    pointing Y_B = -(r x v) / |r x v|, and the default 10:30 LTDN orbit has the sun on -Y_B.
     """
 
     noise_cross_rad: float = 5.0 * ARCSEC

@@ -9,7 +9,7 @@ from sim.spacecraft import StarTrackerSpec
 
 
 def boresight_mount(tilt_rad: float) -> np.ndarray:
-    """q_bs of a sensor whose +Z looks along -Z_B, tilted by `tilt_rad` towards -Y_B."""
+    """q_bs of a sensor whose +Z looks along -Z_B, tilted by `tilt_rad` (about X_B) towards +Y_B."""
     flip = np.zeros(4)
     lib.zk_quat_from_rotvec(ptr(np.array([np.pi, 0.0, 0.0])), ptr(flip))
     tilt = np.zeros(4)
