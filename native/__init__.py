@@ -1,6 +1,7 @@
 """Zorka's C core, called through cffi: `ffi` and `lib` of the compiled `native._core`.
 
-The C sources and their headers sit beside this file; `native/build.py` is the one builder.
+The C sources and their headers sit beside this file (vec3.h holds inline helpers only);
+`native/build.py` is the one builder.
 """
 
 import numpy as np

@@ -2,30 +2,22 @@
 #include <math.h>
 #include "adcs.h"
 #include "quat.h"
-
-static void cross(const double a[3], const double b[3], double out[3])
-{
-    out[0] = a[1] * b[2] - a[2] * b[1];
-    out[1] = a[2] * b[0] - a[0] * b[2];
-    out[2] = a[0] * b[1] - a[1] * b[0];
-}
-
-static double norm3(const double v[3]) { return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
+#include "vec3.h"
 
 void zk_nadir_reference(const double r_eci[3], const double v_eci[3], double q_ib[4], double w_i[3])
 {
     double h[3], x[3], y[3], z[3], m[9], r2, nr, nh;
     int i;
-    cross(r_eci, v_eci, h);
-    nr = norm3(r_eci);
-    nh = norm3(h);
+    zk_cross3(r_eci, v_eci, h);
+    nr = zk_norm3(r_eci);
+    nh = zk_norm3(h);
     r2 = nr * nr;
     for (i = 0; i < 3; i++) {
         z[i] = -r_eci[i] / nr;
         y[i] = -h[i] / nh;
         w_i[i] = h[i] / r2;
     }
-    cross(y, z, x);
+    zk_cross3(y, z, x);
     for (i = 0; i < 3; i++) {
         m[3 * i + 0] = x[i];
         m[3 * i + 1] = y[i];
@@ -42,7 +34,7 @@ void zk_pd_control_step(zk_pd_control *c, const double q_ref_ib[4], const double
     zk_quat_conj(q_ref_ib, q_ref_inv);
     zk_quat_mul(q_ref_inv, q_ib, dq);
     sgn = dq[3] < 0.0 ? -1.0 : 1.0;
-    nv = norm3(dq);
+    nv = zk_norm3(dq);
     c->angle_err_rad = 2.0 * atan2(nv, fabs(dq[3]));
     zk_quat_rotate_inv(q_ib, w_ref_i, w_ref_b);
     for (i = 0; i < 3; i++) {
@@ -50,7 +42,7 @@ void zk_pd_control_step(zk_pd_control *c, const double q_ref_ib[4], const double
         c->rate_err_b[i] = w_b[i] - w_ref_b[i];
         hw[i] = j[0] * w_b[0] + j[1] * w_b[1] + j[2] * w_b[2] + h_wheel_b[i];
     }
-    cross(w_b, hw, gyro);
+    zk_cross3(w_b, hw, gyro);
     for (i = 0; i < 3; i++)
         c->torque_b[i] = -c->kp[i] * 2.0 * sgn * dq[i] - c->kd[i] * c->rate_err_b[i] + gyro[i];
 }

@@ -5,22 +5,13 @@
 #include <stddef.h>
 
 #include "quat.h"
+#include "vec3.h"
 
 static void mat3_vec(const double m[9], const double v[3], double out[3])
 {
     out[0] = m[0] * v[0] + m[1] * v[1] + m[2] * v[2];
     out[1] = m[3] * v[0] + m[4] * v[1] + m[5] * v[2];
     out[2] = m[6] * v[0] + m[7] * v[1] + m[8] * v[2];
-}
-
-static void cross3(const double a[3], const double b[3], double out[3])
-{
-    const double x = a[1] * b[2] - a[2] * b[1];
-    const double y = a[2] * b[0] - a[0] * b[2];
-    const double z = a[0] * b[1] - a[1] * b[0];
-    out[0] = x;
-    out[1] = y;
-    out[2] = z;
 }
 
 int zk_body_init(zk_body *b)
@@ -78,7 +69,7 @@ void zk_gravity_gradient(const zk_body *b, const double q_ib[4], const double r_
     for (i = 0; i < 3; ++i)
         n_b[i] /= r;
     mat3_vec(b->j_total_b, n_b, jn);
-    cross3(n_b, jn, torque_b);
+    zk_cross3(n_b, jn, torque_b);
     k = 3.0 * mu / (r2 * r);
     for (i = 0; i < 3; ++i)
         torque_b[i] *= k;
@@ -111,7 +102,7 @@ static void derivative(const zk_body *b, const double q[4], const double w[3], c
         for (k = 0; k < 3; ++k)
             rhs[k] += t_gg[k];
     }
-    cross3(w, h_b, wxh);
+    zk_cross3(w, h_b, wxh);
     for (k = 0; k < 3; ++k)
         rhs[k] -= wxh[k];
     mat3_vec(b->j_inv_b, rhs, dw);

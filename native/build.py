@@ -47,6 +47,7 @@ ffibuilder.set_source(
     "native._core",
     "".join(f'#include "{h}"\n' for h in HEADERS),
     sources=[f"native/{s}" for s in SOURCES],
+    depends=["native/vec3.h", *(f"native/{h}" for h in HEADERS)],
     include_dirs=["native"],
     extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
     libraries=["m"],

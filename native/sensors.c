@@ -3,6 +3,7 @@
 #include "sensors.h"
 #include "quat.h"
 #include "earth.h"
+#include "vec3.h"
 
 void zk_gyro_measure(zk_gyro *g, const double w_b_true[3])
 {
@@ -31,21 +32,6 @@ void zk_magnetometer_measure(zk_magnetometer *m, const double q_ib_true[4], cons
         m->b_b_t[i] += m->bias_b_t[i] + m->noise_t * zk_rng_normal(&m->rng);
 }
 
-static void cross(const double a[3], const double b[3], double out[3])
-{
-    out[0] = a[1] * b[2] - a[2] * b[1];
-    out[1] = a[2] * b[0] - a[0] * b[2];
-    out[2] = a[0] * b[1] - a[1] * b[0];
-}
-
-static void normalize3(double v[3])
-{
-    double n = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-    v[0] /= n;
-    v[1] /= n;
-    v[2] /= n;
-}
-
 void zk_sun_sensor_measure(zk_sun_sensor *s, const double q_ib_true[4], const double r_sat_eci[3],
                            const double r_sun_eci[3], double visible_fraction)
 {
@@ -61,15 +47,15 @@ void zk_sun_sensor_measure(zk_sun_sensor *s, const double q_ib_true[4], const do
     for (i = 0; i < 3; i++)
         d_i[i] = r_sun_eci[i] - r_sat_eci[i];
     zk_quat_rotate_inv(q_ib_true, d_i, d_b);
-    normalize3(d_b);
+    zk_normalize3(d_b);
     /* two directions across the sun line, from the body axis least aligned with it */
     for (i = 1; i < 3; i++)
         if (fabs(d_b[i]) < fabs(d_b[k]))
             k = i;
     e[k] = 1.0;
-    cross(d_b, e, t1);
-    normalize3(t1);
-    cross(d_b, t1, t2);
+    zk_cross3(d_b, e, t1);
+    zk_normalize3(t1);
+    zk_cross3(d_b, t1, t2);
     for (i = 0; i < 3; i++)
         rv[i] = a1 * t1[i] + a2 * t2[i];
     zk_quat_from_rotvec(rv, dq);

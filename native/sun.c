@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "earth.h"
+#include "vec3.h"
 
 #define ZK_PI 3.14159265358979323846
 #define ZK_DEG (ZK_PI / 180.0)
@@ -27,11 +28,6 @@ void zk_sun_eci(double jd_tt, double r_sun_eci[3])
     r_sun_eci[2] = r_m * sin(eps) * sl;
 }
 
-static double norm3(const double v[3])
-{
-    return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-}
-
 /* Angle between two vectors, accurate for small and large angles. */
 static double angle3(const double u[3], const double v[3])
 {
@@ -52,8 +48,8 @@ double zk_sun_visible_fraction(const double r_sat_eci[3], const double r_sun_eci
     const double to_sun[3] = {r_sun_eci[0] - r_sat_eci[0], r_sun_eci[1] - r_sat_eci[1],
                               r_sun_eci[2] - r_sat_eci[2]};
     const double to_earth[3] = {-r_sat_eci[0], -r_sat_eci[1], -r_sat_eci[2]};
-    const double d_sun = norm3(to_sun);
-    const double d_earth = norm3(to_earth);
+    const double d_sun = zk_norm3(to_sun);
+    const double d_earth = zk_norm3(to_earth);
     if (d_earth <= ZK_WGS84_A) {
         return 0.0;
     }

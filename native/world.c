@@ -4,6 +4,7 @@
 #include "quat.h"
 #include "earth.h"
 #include "sun.h"
+#include "vec3.h"
 
 #define SECONDS_PER_DAY 86400.0
 
@@ -30,14 +31,10 @@ void zk_world_refresh(zk_world *w)
 
 void zk_world_step(zk_world *w, double dt)
 {
-    double b_b[3], m[3], tq_mtq_b[3], tq_gg_b[3];
+    double b_b[3], tq_mtq_b[3], tq_gg_b[3];
     int i;
     zk_quat_rotate_inv(w->att.q_ib, w->b_eci_t, b_b);
-    for (i = 0; i < 3; i++)
-        m[i] = w->mtq.dipole_applied_am2[i];
-    tq_mtq_b[0] = m[1] * b_b[2] - m[2] * b_b[1];
-    tq_mtq_b[1] = m[2] * b_b[0] - m[0] * b_b[2];
-    tq_mtq_b[2] = m[0] * b_b[1] - m[1] * b_b[0];
+    zk_cross3(w->mtq.dipole_applied_am2, b_b, tq_mtq_b);
     if (w->gravity_gradient)
         zk_gravity_gradient(&w->body, w->att.q_ib, w->orbit.r_eci, w->gravity.mu, tq_gg_b);
     else

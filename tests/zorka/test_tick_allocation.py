@@ -73,4 +73,6 @@ def test_frames_keep_no_memory(running_mission):
     here = tracemalloc.Filter(False, tracemalloc.__file__)
     diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
     growth = sum(stat.size_diff for stat in diff)
-    assert growth <= 64, f"{growth} bytes kept over 2000 frames: something is kept every frame"
+    # Anything kept per frame is at least one 16-byte block, so 2000 frames would keep >= 32 kB;
+    # a few dozen bytes are one-off caches of the interpreter, whatever tests ran before.
+    assert growth < 1024, f"{growth} bytes kept over 2000 frames: something is kept every frame"
