@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-void zk_gravity_accel(const zk_gravity *g, const double r_eci[3], double a_eci[3])
+void zk_gravity_accel(const zk_force_model *g, const double r_eci[3], double a_eci[3])
 {
     const double x = r_eci[0], y = r_eci[1], z = r_eci[2];
     const double r2 = x * x + y * y + z * z;
@@ -45,7 +45,13 @@ void zk_gravity_accel(const zk_gravity *g, const double r_eci[3], double a_eci[3
     a_eci[2] = az;
 }
 
-void zk_orbit_step(zk_orbit *o, const zk_gravity *g, double dt)
+void zk_orbit_accel(const zk_force_model *f, const double r_eci[3], const double v_eci[3], double a_eci[3])
+{
+    (void)v_eci;
+    zk_gravity_accel(f, r_eci, a_eci);
+}
+
+void zk_orbit_step(zk_orbit *o, const zk_force_model *g, double dt)
 {
     const double stage_dt[3] = {0.5 * dt, 0.5 * dt, dt};
     const double weight[4] = {dt / 6.0, dt / 3.0, dt / 3.0, dt / 6.0};
@@ -57,7 +63,7 @@ void zk_orbit_step(zk_orbit *o, const zk_gravity *g, double dt)
         v[k] = v_new[k] = o->v_eci[k];
     }
     for (stage = 0; stage < 4; ++stage) {
-        zk_gravity_accel(g, r, a);
+        zk_orbit_accel(g, r, v, a);
         for (k = 0; k < 3; ++k) {
             r_new[k] += weight[stage] * v[k];
             v_new[k] += weight[stage] * a[k];
@@ -75,7 +81,7 @@ void zk_orbit_step(zk_orbit *o, const zk_gravity *g, double dt)
     }
 }
 
-void zk_orbit_propagate(zk_orbit *o, const zk_gravity *g, double dt_total, double h_max)
+void zk_orbit_propagate(zk_orbit *o, const zk_force_model *g, double dt_total, double h_max)
 {
     double n_steps, h;
     long i, n;

@@ -1,5 +1,6 @@
-/* orbit.h - orbit propagation: two-body plus zonal harmonics J2, J3, J4, fixed-step RK4.
- * Inertial frame (TEME in Zorka), SI units. Used for truth (sim) and for the onboard estimate. */
+/* orbit.h - orbit propagation: two-body plus zonal harmonics J2, J3, J4 and optional drag in an
+ * exponential atmosphere, fixed-step RK4. Inertial frame (TEME in Zorka), SI units. Used for truth
+ * (sim) and for the onboard estimate (flight). */
 #ifndef ZK_ORBIT_H
 #define ZK_ORBIT_H
 
@@ -9,16 +10,19 @@ typedef struct {
     double j2;      /* zonal harmonics; 0 disables a term */
     double j3;
     double j4;
-} zk_gravity;
+    double drag_area_m2_per_kg;  /* C_d A / m; 0 disables drag */
+} zk_force_model;
 
 typedef struct {
     double r_eci[3];    /* m */
     double v_eci[3];    /* m/s */
 } zk_orbit;
 
-void zk_gravity_accel(const zk_gravity *g, const double r_eci[3], double a_eci[3]);
-void zk_orbit_step(zk_orbit *o, const zk_gravity *g, double dt);
+void zk_gravity_accel(const zk_force_model *f, const double r_eci[3], double a_eci[3]);
+/* Gravity plus drag (when enabled): the acceleration the propagator integrates. */
+void zk_orbit_accel(const zk_force_model *f, const double r_eci[3], const double v_eci[3], double a_eci[3]);
+void zk_orbit_step(zk_orbit *o, const zk_force_model *f, double dt);
 /* Advance by dt_total in equal RK4 steps of at most h_max seconds (dt_total may be negative). */
-void zk_orbit_propagate(zk_orbit *o, const zk_gravity *g, double dt_total, double h_max);
+void zk_orbit_propagate(zk_orbit *o, const zk_force_model *f, double dt_total, double h_max);
 
 #endif

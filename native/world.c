@@ -36,14 +36,14 @@ void zk_world_step(zk_world *w, double dt)
     zk_quat_rotate_inv(w->att.q_ib, w->b_eci_t, b_b);
     zk_cross3(w->mtq.dipole_applied_am2, b_b, tq_mtq_b);
     if (w->gravity_gradient)
-        zk_gravity_gradient(&w->body, w->att.q_ib, w->orbit.r_eci, w->gravity.mu, tq_gg_b);
+        zk_gravity_gradient(&w->body, w->att.q_ib, w->orbit.r_eci, w->forces.mu, tq_gg_b);
     else
         tq_gg_b[0] = tq_gg_b[1] = tq_gg_b[2] = 0.0;
     for (i = 0; i < 3; i++)
         w->torque_ext_b[i] = tq_mtq_b[i] + tq_gg_b[i];
     zk_attitude_step(&w->att, &w->body, w->wheels.torque_applied_nm, tq_mtq_b,
-                     w->gravity_gradient ? w->orbit.r_eci : NULL, w->gravity.mu, dt);
-    zk_orbit_step(&w->orbit, &w->gravity, dt);
+                     w->gravity_gradient ? w->orbit.r_eci : NULL, w->forces.mu, dt);
+    zk_orbit_step(&w->orbit, &w->forces, dt);
     w->t_s += dt;
     zk_world_refresh(w);
 }

@@ -12,7 +12,7 @@ typedef struct {
     double t_s;                 /* seconds since the epoch */
     double jd_epoch_utc;        /* Julian date of the epoch, UTC (UT1 taken equal) */
     double tt_minus_utc_s;      /* 69.184 s since 2017 */
-    zk_gravity gravity;
+    zk_force_model forces;
     zk_orbit orbit;
     zk_body body;
     zk_attitude att;

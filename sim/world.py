@@ -7,7 +7,7 @@ simulated devices sense it through the same memory.
 import numpy as np
 
 from native import ffi, lib, view
-from native.earth_model import gravity
+from native.earth_model import force_model
 from sim.spacecraft import Spacecraft
 
 IGRF_2025_DIPOLE_NT = (-29350.0, -1410.3, 4545.5)  # g10, g11, h11 of IGRF-14 at 2025.0
@@ -33,7 +33,7 @@ class World:
         self.spacecraft = spacecraft
         c.jd_epoch_utc = jd_epoch_utc
         c.tt_minus_utc_s = TT_MINUS_UTC_S
-        c.gravity = gravity()[0]
+        c.forces = force_model()[0]
         c.orbit.r_eci = list(map(float, r_eci))
         c.orbit.v_eci = list(map(float, v_eci))
         c.gravity_gradient = 1

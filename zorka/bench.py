@@ -11,7 +11,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 from native import ffi, lib
-from native.earth_model import gravity
+from native.earth_model import force_model
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
 
@@ -52,7 +52,7 @@ def world_steps_per_s() -> float:
 def attitude_steps_per_s() -> float:
     world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
     att, body = ffi.addressof(world_c, "att"), ffi.addressof(world_c, "body")
-    u, r, mu = world_c.wheels.torque_applied_nm, world_c.orbit.r_eci, world_c.gravity.mu
+    u, r, mu = world_c.wheels.torque_applied_nm, world_c.orbit.r_eci, world_c.forces.mu
     torque_b = ffi.new("double[3]")
     step = lib.zk_attitude_step
     return _steps_per_s(lambda: step(att, body, u, torque_b, r, mu, 0.1))
@@ -60,7 +60,7 @@ def attitude_steps_per_s() -> float:
 
 def orbit_steps_per_s() -> float:
     world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
-    orbit_p, g = ffi.addressof(world_c, "orbit"), gravity()
+    orbit_p, g = ffi.addressof(world_c, "orbit"), force_model()
     step = lib.zk_orbit_step
     return _steps_per_s(lambda: step(orbit_p, g, 10.0))
 

@@ -1,7 +1,7 @@
 """The onboard orbit: GNSS fixes turned inertial, propagated between fixes with the C propagator."""
 
 from native import ffi, lib, view
-from native.earth_model import gravity
+from native.earth_model import force_model
 
 SECONDS_PER_DAY = 86400.0
 
@@ -15,7 +15,7 @@ class OrbitEstimate:
 
     def __init__(self, epoch_jd_utc: float, step_s: float = 10.0):
         self._c = ffi.new("zk_orbit *")
-        self._gravity = gravity(zonal_degree=2)
+        self._forces = force_model(zonal_degree=2)
         self.r_eci_c = self._c.r_eci
         self.v_eci_c = self._c.v_eci
         self.r_eci = view(self.r_eci_c)
@@ -37,5 +37,5 @@ class OrbitEstimate:
     def propagate_to(self, t_s: float) -> None:
         dt_s = t_s - self.t_s
         if dt_s != 0.0:
-            lib.zk_orbit_propagate(self._c, self._gravity, dt_s, self.step_s)
+            lib.zk_orbit_propagate(self._c, self._forces, dt_s, self.step_s)
             self.t_s = t_s

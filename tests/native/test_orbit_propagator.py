@@ -19,7 +19,7 @@ SIDEREAL_YEAR_S = 365.256363 * DAY_S
 
 
 def gravity(j2=0.0, j3=0.0, j4=0.0):
-    g = ffi.new("zk_gravity *")
+    g = ffi.new("zk_force_model *")
     g.mu, g.r_eq, g.j2, g.j3, g.j4 = MU_M3_S2, R_EQ_M, j2, j3, j4
     return g
 
