@@ -18,6 +18,19 @@ void zk_run_record_tick(zk_run_record *rec, const zk_world *w)
         if (fraction > rec->peak_wheel_speed_fraction)
             rec->peak_wheel_speed_fraction = fraction;
     }
+    if (rec->truth_every > 0 && rec->ticks % rec->truth_every == 0 && rec->truth_n < rec->truth_capacity) {
+        double *row = rec->truth + ZK_TRUTH_COLUMNS * rec->truth_n;
+        row[0] = w->t_s;
+        for (i = 0; i < 3; i++) {
+            row[1 + i] = w->orbit.r_eci[i];
+            row[4 + i] = w->orbit.v_eci[i];
+            row[11 + i] = w->att.w_b[i];
+        }
+        for (i = 0; i < 4; i++)
+            row[7 + i] = w->att.q_ib[i];
+        rec->truth_n++;
+    }
+    rec->ticks++;
     if (rec->n >= rec->capacity)
         return;
     zk_nadir_reference(w->orbit.r_eci, w->orbit.v_eci, q_ref, w_ref_i);

@@ -43,7 +43,17 @@ void zk_world_step(zk_world *w, double dt)
         w->torque_ext_b[i] = tq_mtq_b[i] + tq_gg_b[i];
     zk_attitude_step(&w->att, &w->body, w->wheels.torque_applied_nm, tq_mtq_b,
                      w->gravity_gradient ? w->orbit.r_eci : NULL, w->forces.mu, dt);
-    zk_orbit_step(&w->orbit, &w->forces, dt);
+    if (w->orbit_table != NULL && w->orbit_table_next < w->orbit_table_len) {
+        const double *row = w->orbit_table + 6 * w->orbit_table_next++;
+        for (i = 0; i < 3; i++) {
+            w->orbit.r_eci[i] = row[i];
+            w->orbit.v_eci[i] = row[3 + i];
+        }
+    } else {
+        if (w->orbit_table != NULL)
+            w->orbit_table_misses++;
+        zk_orbit_step(&w->orbit, &w->forces, dt);
+    }
     w->t_s += dt;
     zk_world_refresh(w);
 }

@@ -14,6 +14,13 @@ typedef struct {
     double tt_minus_utc_s;      /* 69.184 s since 2017 */
     zk_force_model forces;
     zk_orbit orbit;
+    /* An orbit given as a table (an SGP4 truth): when not NULL, each step takes the next row
+     * (r_eci, v_eci: 6 doubles, the state at the step's end) instead of integrating. A step past
+     * the table's end integrates and is counted in orbit_table_misses. */
+    const double *orbit_table;
+    long orbit_table_len;
+    long orbit_table_next;
+    long orbit_table_misses;
     zk_body body;
     zk_attitude att;
     zk_dipole dipole;
