@@ -31,7 +31,7 @@ def _median(measure: Callable[[], float], repeat: int) -> float:
 
 
 def real_time_factor() -> float:
-    mission = Mission(DEFAULT_SCENARIO, DEFAULT_SCENARIO.orbit_period_s)
+    mission = Mission(DEFAULT_SCENARIO)
     summary = mission.run()
     return summary["sim_s"] / mission.wall_s
 

@@ -168,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     scenario = Scenario(seed=args.seed)
-    duration = args.duration if args.duration is not None else scenario.orbit_period_s
+    duration = args.duration
     serial = {device: port for devices, port in args.serial for device in devices}
     try:
         mission = Mission(scenario, duration, serial=serial, realtime=args.realtime)

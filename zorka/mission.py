@@ -21,6 +21,7 @@ from hal.devices import DeviceSet
 from hal.serial_devices import SerialGyro, SerialReactionWheels
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
+from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
 from sim import orbit
 from sim.board_stimulus import BoardStimulus
 from sim.devices.gnss import SimGnss
@@ -40,30 +41,57 @@ SERIAL_DEVICES = ("gyro", "wheels")
 BOARD_PING_TIMEOUT_S = 1.0
 
 
-def build_world(scenario: Scenario) -> World:
-    """The truth at the scenario's epoch: orbit from elements, attitude off nadir by the given rotation."""
-    jd = julian_date(parse_utc(scenario.epoch_utc))
-    a_m = scenario.semi_major_axis_m
-    r_eci, v_eci = orbit.state_from_elements(
-        a_m,
-        scenario.eccentricity,
-        orbit.sun_synchronous_inclination(a_m, scenario.eccentricity),
-        orbit.raan_for_ltan(jd, scenario.ltan_h),
-        np.deg2rad(scenario.arg_perigee_deg),
-        np.deg2rad(scenario.true_anomaly_deg),
+def initial_orbit(scenario: Scenario, jd_epoch_utc: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inertial state at the epoch from the scenario's elements."""
+    spec = scenario.orbit
+    a_m = R_EARTH_M + spec.altitude_km * 1e3
+    inclination = (
+        orbit.sun_synchronous_inclination(a_m, spec.eccentricity)
+        if spec.inclination_deg is None
+        else np.deg2rad(spec.inclination_deg)
     )
+    raan = (
+        orbit.raan_for_ltan(jd_epoch_utc, spec.ltan_h) if spec.raan_deg is None else np.deg2rad(spec.raan_deg)
+    )
+    return orbit.state_from_elements(
+        a_m,
+        spec.eccentricity,
+        inclination,
+        raan,
+        np.deg2rad(spec.arg_perigee_deg),
+        np.deg2rad(spec.true_anomaly_deg),
+    )
+
+
+def initial_attitude(
+    scenario: Scenario, r_eci: np.ndarray, v_eci: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """q_ib and w_b at the epoch: nadir pointing turned by the start offset, plus the start rate."""
+    start = scenario.start
     q_nadir, w_nadir_i = np.zeros(4), np.zeros(3)
     lib.zk_nadir_reference(ptr(r_eci), ptr(v_eci), ptr(q_nadir), ptr(w_nadir_i))
-    axis = np.asarray(scenario.initial_offset_axis_b, dtype=float)
+    axis = np.asarray(start.offset_axis_b, dtype=float)
     offset = np.zeros(4)
-    lib.zk_quat_from_rotvec(
-        ptr(axis / np.linalg.norm(axis) * np.deg2rad(scenario.initial_offset_deg)), ptr(offset)
-    )
+    lib.zk_quat_from_rotvec(ptr(axis / np.linalg.norm(axis) * np.deg2rad(start.offset_deg)), ptr(offset))
     q_ib = np.zeros(4)
     lib.zk_quat_mul(ptr(q_nadir), ptr(offset), ptr(q_ib))
     w_nadir_b = np.zeros(3)
     lib.zk_quat_rotate_inv(ptr(q_ib), ptr(w_nadir_i), ptr(w_nadir_b))
-    w_b = w_nadir_b + np.deg2rad(np.asarray(scenario.initial_rate_deg_s, dtype=float))
+    return q_ib, w_nadir_b + np.deg2rad(np.asarray(start.rate_deg_s, dtype=float))
+
+
+def orbit_period_s(r_eci: np.ndarray, v_eci: np.ndarray) -> float:
+    """Keplerian period of the osculating orbit (vis-viva)."""
+    energy = 0.5 * float(v_eci @ v_eci) - MU_EARTH_M3_S2 / float(np.linalg.norm(r_eci))
+    a_m = -MU_EARTH_M3_S2 / (2.0 * energy)
+    return float(2.0 * np.pi * np.sqrt(a_m**3 / MU_EARTH_M3_S2))
+
+
+def build_world(scenario: Scenario) -> World:
+    """The truth at the scenario's epoch."""
+    jd = julian_date(parse_utc(scenario.epoch_utc))
+    r_eci, v_eci = initial_orbit(scenario, jd)
+    q_ib, w_b = initial_attitude(scenario, r_eci, v_eci)
     return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b)
 
 
@@ -91,14 +119,16 @@ class Mission:
     def __init__(
         self,
         scenario: Scenario,
-        duration_s: float,
+        duration_s: float | None = None,
         serial: dict[str, str] | None = None,
         realtime: bool = False,
     ):
         self.scenario = scenario
-        self.duration_s = duration_s
         self.frame_s = 1.0 / ATTITUDE_HZ
         self.world = build_world(scenario)
+        if duration_s is None:
+            duration_s = scenario.duration_s or orbit_period_s(self.world.r_eci, self.world.v_eci)
+        self.duration_s = duration_s
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
@@ -183,8 +213,8 @@ class Mission:
             frame_s=self.frame_s,
             err_deg=self._err_deg[:n],
             rate_err_deg_s=self._rate_err_deg_s[:n],
-            settle_threshold_deg=self.scenario.settle_threshold_deg,
-            stats_from_s=self.scenario.stats_from_s,
+            settle_threshold_deg=self.scenario.report.settle_threshold_deg,
+            stats_from_s=self.scenario.report.stats_from_s,
             peak_wheel_speed_rad_s=self._record.peak_wheel_speed_rad_s,
             peak_wheel_momentum_fraction=self._record.peak_wheel_speed_fraction,
             overruns=self.flight.executive.overruns,

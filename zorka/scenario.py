@@ -1,37 +1,103 @@
-"""Scenarios: what a mission run starts from. The built-in default is a 500 km sun-synchronous orbit
-with the default ~130 kg imager starting 10 deg off nadir with small rates."""
+"""Scenarios: what a mission run starts from.
+
+The built-in default is a 500 km sun-synchronous orbit (10:30 descending node) with the default
+~130 kg imager starting 10 deg off nadir with small rates. Scenario files (`zorka.scenario_file`)
+override any part of it; the field metadata here (unit, allowed range, one line of help) is what
+their validation and the commented default file are made from.
+"""
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
+
+DEFAULT_EPOCH_UTC = "2026-06-21T00:00:00Z"
+
+
+def meta(doc: str, unit: str = "", lo: float | None = None, hi: float | None = None, lo_open: bool = False):
+    """Field metadata: one line of help, the unit, and the allowed closed (or left-open) range."""
+    return {"doc": doc, "unit": unit, "lo": lo, "hi": hi, "lo_open": lo_open}
+
+
+@dataclass(frozen=True)
+class OrbitSpec:
+    """The orbit: a two-line element set, or elements of the initial osculating orbit."""
+
+    tle: tuple[str, str] | None = field(
+        default=None, metadata=meta("two-line element set [line 1, line 2]; replaces the elements below")
+    )
+    propagator: str = field(
+        default="numerical",
+        metadata=meta("truth orbit: 'numerical' (RK4, J2-J4, drag) or 'sgp4' (needs a TLE)"),
+    )
+    altitude_km: float = field(
+        default=500.0, metadata=meta("altitude of the semi-major axis", "km", 150.0, 40000.0)
+    )
+    eccentricity: float = field(default=0.001, metadata=meta("eccentricity", "", 0.0, 0.9))
+    inclination_deg: float | None = field(
+        default=None, metadata=meta("inclination; unset: sun-synchronous for the altitude", "deg", 0.0, 180.0)
+    )
+    ltan_h: float = field(
+        default=22.5,
+        metadata=meta(
+            "local time of the ascending node, sets the RAAN when raan_deg is unset", "h", 0.0, 24.0
+        ),
+    )
+    raan_deg: float | None = field(
+        default=None, metadata=meta("right ascension of the ascending node", "deg", 0.0, 360.0)
+    )
+    arg_perigee_deg: float = field(default=0.0, metadata=meta("argument of perigee", "deg", 0.0, 360.0))
+    true_anomaly_deg: float = field(
+        default=0.0, metadata=meta("true anomaly at the epoch", "deg", 0.0, 360.0)
+    )
+    drag: bool = field(default=True, metadata=meta("atmospheric drag on the numerical orbit"))
+
+
+@dataclass(frozen=True)
+class StartSpec:
+    """The attitude at the epoch, relative to nadir pointing."""
+
+    offset_deg: float = field(
+        default=10.0, metadata=meta("rotation of the body away from nadir", "deg", 0.0, 180.0)
+    )
+    offset_axis_b: tuple[float, float, float] = field(
+        default=(0.6, -0.7, 0.4), metadata=meta("axis of that rotation in body (normalised)")
+    )
+    rate_deg_s: tuple[float, float, float] = field(
+        default=(0.05, -0.03, 0.04), metadata=meta("body rate on top of the nadir frame's", "deg/s")
+    )
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """How the run's figures are taken."""
+
+    settle_threshold_deg: float = field(
+        default=0.1,
+        metadata=meta("pointing error under which the attitude counts as settled", "deg", 0.0, 180.0, True),
+    )
+    stats_from_s: float = field(default=300.0, metadata=meta("error statistics start here", "s", 0.0))
+    truth_rate_hz: float = field(
+        default=1.0, metadata=meta("rows per second of truth.oem and truth.aem", "Hz", 0.0, 10.0, True)
+    )
 
 
 @dataclass(frozen=True)
 class Scenario:
-    seed: int = 1
-    epoch_utc: str = "2026-06-21T00:00:00Z"
-    altitude_m: float = 500e3
-    eccentricity: float = 0.001
-    ltan_h: float = 22.5  # local time of the ascending node: a 10:30 descending-node imager
-    arg_perigee_deg: float = 0.0
-    true_anomaly_deg: float = 0.0
-    initial_offset_deg: float = 10.0  # rotation of the body away from nadir at the start
-    initial_offset_axis_b: tuple[float, float, float] = (0.6, -0.7, 0.4)
-    initial_rate_deg_s: tuple[float, float, float] = (0.05, -0.03, 0.04)  # body rate on top of nadir's
+    """A mission run: when, where, which spacecraft, and what happens to it."""
+
+    seed: int = field(default=1, metadata=meta("seed of every noise generator", "", 0, 2**63 - 1))
+    epoch_utc: str = field(
+        default=DEFAULT_EPOCH_UTC,
+        metadata=meta("start of the run (ISO 8601 UTC); with a TLE, default its epoch"),
+    )
+    duration_s: float | None = field(
+        default=None,
+        metadata=meta("simulated time; unset: one orbit (--duration overrides)", "s", 0.0, None, True),
+    )
+    orbit: OrbitSpec = field(default_factory=OrbitSpec)
+    start: StartSpec = field(default_factory=StartSpec)
     spacecraft: Spacecraft = field(default_factory=lambda: DEFAULT_SPACECRAFT)
-    settle_threshold_deg: float = 0.1  # pointing error under which the attitude counts as settled
-    stats_from_s: float = 300.0  # error statistics start here, after settling
-
-    @property
-    def semi_major_axis_m(self) -> float:
-        return R_EARTH_M + self.altitude_m
-
-    @property
-    def orbit_period_s(self) -> float:
-        return float(2.0 * np.pi * np.sqrt(self.semi_major_axis_m**3 / MU_EARTH_M3_S2))
+    report: ReportSpec = field(default_factory=ReportSpec)
 
 
 DEFAULT_SCENARIO = Scenario()

@@ -14,7 +14,7 @@ from native import ffi, lib, ptr
 from sim.spacecraft import pyramid_axes
 from sim.world import World
 from zorka.mission import build_world
-from zorka.scenario import Scenario
+from zorka.scenario import Scenario, StartSpec
 
 ANGLE_TOL_RAD = 1e-12
 TORQUE_TOL_NM = 1e-12
@@ -248,20 +248,20 @@ def truth_errors(world: World) -> tuple[float, float]:
 
 
 def test_record_of_fresh_world_equals_scenario_offset_and_rate():
-    """Before any step the truth is nadir rotated by initial_offset_deg with initial_rate_deg_s on top."""
-    scenario = Scenario(initial_offset_deg=7.0, initial_rate_deg_s=(0.02, -0.01, 0.03))
+    """Before any step the truth is nadir rotated by the start offset with the start rate on top."""
+    scenario = Scenario(start=StartSpec(offset_deg=7.0, rate_deg_s=(0.02, -0.01, 0.03)))
     world = build_world(scenario)
     rec, err_deg, rate_err_deg_s = new_record(4)
     lib.zk_run_record_tick(rec, world.c)
     assert rec.n == 1
     assert err_deg[0] == pytest.approx(7.0, abs=1e-10)
-    assert rate_err_deg_s[0] == pytest.approx(np.linalg.norm(scenario.initial_rate_deg_s), abs=1e-12)
+    assert rate_err_deg_s[0] == pytest.approx(np.linalg.norm(scenario.start.rate_deg_s), abs=1e-12)
     assert err_deg[0] == pytest.approx(truth_errors(world)[0], abs=1e-10)
 
 
 def test_record_after_steps_matches_scipy_errors_of_each_stepped_state():
     """Records are taken after steps; each is compared with the truth it saw, recomputed independently."""
-    world = build_world(Scenario(initial_offset_deg=25.0))
+    world = build_world(Scenario(start=StartSpec(offset_deg=25.0)))
     rec, err_deg, rate_err_deg_s = new_record(50)
     expected = []
     for _ in range(50):

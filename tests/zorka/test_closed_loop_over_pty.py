@@ -13,10 +13,10 @@ import tty
 import pytest
 
 from zorka.mission import Mission
-from zorka.scenario import Scenario
+from zorka.scenario import ReportSpec, Scenario
 
 DURATION_S = 420.0
-SCENARIO = Scenario(seed=11, stats_from_s=300.0)
+SCENARIO = Scenario(seed=11, report=ReportSpec(stats_from_s=300.0))
 
 
 @pytest.fixture
