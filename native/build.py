@@ -24,6 +24,7 @@ HEADERS = (
     "world.h",
     "adcs.h",
     "record.h",
+    "power.h",
     "board_frame.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)
