@@ -19,7 +19,11 @@ typedef struct {
 } zk_orbit;
 
 void zk_gravity_accel(const zk_force_model *f, const double r_eci[3], double a_eci[3]);
-/* Gravity plus drag (when enabled): the acceleration the propagator integrates. */
+/* Air density (kg/m^3) at a height above the WGS-84 ellipsoid: the exponential atmosphere of Vallado,
+ * Fundamentals of Astrodynamics, 4th ed., Table 8-4 (base altitudes 0..1000 km; the last band above). */
+double zk_atmosphere_density(double alt_m);
+/* Gravity plus drag (when enabled): the acceleration the propagator integrates. Drag is
+ * a = -1/2 rho (C_d A/m) |v_rel| v_rel in an atmosphere co-rotating with the Earth. */
 void zk_orbit_accel(const zk_force_model *f, const double r_eci[3], const double v_eci[3], double a_eci[3]);
 void zk_orbit_step(zk_orbit *o, const zk_force_model *f, double dt);
 /* Advance by dt_total in equal RK4 steps of at most h_max seconds (dt_total may be negative). */
