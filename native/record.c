@@ -18,7 +18,7 @@ void zk_run_record_tick(zk_run_record *rec, const zk_world *w)
         if (fraction > rec->peak_wheel_speed_fraction)
             rec->peak_wheel_speed_fraction = fraction;
     }
-    if (rec->truth_every > 0 && rec->ticks % rec->truth_every == 0 && rec->truth_n < rec->truth_capacity) {
+    if (rec->truth_every > 0 && (rec->ticks + 1) % rec->truth_every == 0 && rec->truth_n < rec->truth_capacity) {
         double *row = rec->truth + ZK_TRUTH_COLUMNS * rec->truth_n;
         row[0] = w->t_s;
         for (i = 0; i < 3; i++) {

@@ -17,7 +17,7 @@ typedef struct {
     double *truth;              /* [truth_capacity * ZK_TRUTH_COLUMNS]: t_s, r_eci, v_eci, q_ib, w_b */
     long truth_capacity;
     long truth_n;
-    long truth_every;           /* ticks between rows (0: no rows) */
+    long truth_every;           /* a row after every truth_every-th tick (0: no rows) */
     long ticks;                 /* ticks seen */
 } zk_run_record;
 

@@ -6,12 +6,9 @@ Bad arguments get one line naming the option, the value and what is allowed, and
 
 import argparse
 import os
-import re
 import sys
+from dataclasses import replace
 from pathlib import Path
-
-DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd]?)\s*$")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -23,13 +20,12 @@ class OneLineParser(argparse.ArgumentParser):
 
 def duration_s(text: str) -> float:
     """'90m', '5400', '5400s', '1.5h', '1d' -> seconds."""
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0.0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive duration such as 90m, 5400s, 1.5h or 1d "
-            "(units s, m, h, d; s if none)"
-        )
-    return float(match.group(1)) * DURATION_UNITS_S[match.group(2) or "s"]
+    from zorka.scenario_file import parse_duration_s
+
+    try:
+        return parse_duration_s(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(f"{problem} (units s, m, h, d; s if none)") from None
 
 
 def seed(text: str) -> int:
@@ -78,23 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run a simulated mission and write its summary",
-        description="Run the built-in default scenario (500 km sun-synchronous orbit, ~130 kg imager "
-        "starting 10 deg off nadir) faster than real time; print a summary table and write "
-        "DIR/summary.json.",
+        description="Run a scenario (by default the built-in one: 500 km sun-synchronous orbit, ~130 kg "
+        "imager starting 10 deg off nadir) faster than real time; print a summary table and write the run "
+        "folder: summary.json, truth.oem, truth.aem.",
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIO",
+        help="scenario file (TOML; `zorka scenario --default` prints one to start from)",
     )
     run.add_argument(
         "--duration",
         type=duration_s,
         default=None,
         metavar="TIME",
-        help="simulated time, e.g. 90m, 5400s, 1.5h, 1d (default: one orbit)",
+        help="simulated time, e.g. 90m, 5400s, 1.5h, 1d (default: the scenario's, else one orbit)",
     )
     run.add_argument(
         "--seed",
         type=seed,
-        default=1,
+        default=None,
         metavar="N",
-        help="seed of every noise generator; the same seed gives the same summary (default: 1)",
+        help="seed of every noise generator, overriding the scenario's; the same seed gives the same "
+        "summary (default: the scenario's, 1 for the built-in one)",
     )
     run.add_argument(
         "--out",
@@ -136,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=seed, default=1, metavar="N", help="seed of the boards' noise (default: 1)"
     )
 
+    scenario_cmd = sub.add_parser(
+        "scenario",
+        help="print the default scenario file, or check scenario files",
+        description="Print the built-in default scenario as a commented TOML file to start from, or check "
+        "scenario files: each problem is one line naming the field, the value and what is allowed.",
+    )
+    what = scenario_cmd.add_mutually_exclusive_group(required=True)
+    what.add_argument("--default", action="store_true", help="print the built-in default scenario")
+    what.add_argument("--check", type=Path, nargs="+", metavar="FILE", help="check these scenario files")
+
     bench = sub.add_parser(
         "bench",
         help="print the performance figures",
@@ -155,9 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from zorka.mission import Mission, write_summary
+    from zorka.mission import Mission
     from zorka.progress import run_with_progress, summary_table
-    from zorka.scenario import Scenario
+    from zorka.scenario import DEFAULT_SCENARIO
+    from zorka.scenario_file import ScenarioError, load_scenario
 
     problem = writable_dir(args.out)
     if problem is not None:
@@ -167,7 +182,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    scenario = Scenario(seed=args.seed)
+    try:
+        scenario = DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
+    except ScenarioError as problem:
+        print(f"zorka run: error: {problem}", file=sys.stderr)
+        return 2
+    if args.seed is not None:
+        scenario = replace(scenario, seed=args.seed)
     duration = args.duration
     serial = {device: port for devices, port in args.serial for device in devices}
     try:
@@ -182,7 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("zorka run: interrupted; the summary covers the time simulated so far", file=sys.stderr)
     finally:
         mission.close()
-    path = write_summary(summary, args.out)
+    path = mission.write_run_folder(summary, args.out)
     Console().print(summary_table(summary, path))
     return 0
 
@@ -204,7 +225,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "board-server": cmd_board_server, "bench": cmd_bench}
+def cmd_scenario(args: argparse.Namespace) -> int:
+    from zorka.scenario_file import ScenarioError, default_scenario_text, load_scenario
+
+    if args.default:
+        sys.stdout.write(default_scenario_text())
+        return 0
+    status = 0
+    for path in args.check:
+        try:
+            load_scenario(path)
+        except ScenarioError as problem:
+            print(f"zorka scenario: error: {problem}", file=sys.stderr)
+            status = 2
+        else:
+            print(f"{path}: ok")
+    return status
+
+
+COMMANDS = {"run": cmd_run, "board-server": cmd_board_server, "bench": cmd_bench, "scenario": cmd_scenario}
 
 
 def main(argv: list[str] | None = None) -> int:

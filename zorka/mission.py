@@ -10,6 +10,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,12 @@ from sim.devices.sun_sensor import SimSunSensor
 from sim.randomness import model_seed
 from sim.timescale import julian_date, parse_utc
 from sim.world import World
+from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.scenario import Scenario
 from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
+TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
 
 
@@ -141,6 +144,14 @@ class Mission:
         rec.err_deg = ptr(self._err_deg)
         rec.rate_err_deg_s = ptr(self._rate_err_deg_s)
         rec.capacity = capacity
+        rec.truth_every = max(1, round(1.0 / (scenario.report.truth_rate_hz * self.frame_s)))
+        self._truth = np.zeros((capacity // rec.truth_every + 2, TRUTH_COLUMNS))
+        self._truth[0] = np.concatenate(
+            [[0.0], self.world.r_eci, self.world.v_eci, self.world.q_ib, self.world.w_b]
+        )
+        rec.truth = ptr(self._truth.reshape(-1))
+        rec.truth_capacity = len(self._truth)
+        rec.truth_n = 1
         self._record = rec
         self._world_c = self.world.c
 
@@ -237,8 +248,17 @@ class Mission:
         for link in self.links.values():
             link.close()
 
+    def truth(self) -> np.ndarray:
+        """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
+        return self._truth[: self._record.truth_n]
 
-def write_summary(summary: dict, out_dir: Path) -> Path:
-    path = out_dir / "summary.json"
-    path.write_text(json.dumps(summary, indent=2) + "\n")
-    return path
+    def write_run_folder(self, summary: dict, out_dir: Path) -> Path:
+        """summary.json, truth.oem and truth.aem in `out_dir`; the summary's path."""
+        rows = self.truth()
+        jd = self.world.c.jd_epoch_utc
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
+        write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)
+        path = out_dir / "summary.json"
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+        return path

@@ -1,0 +1,320 @@
+"""Scenario files: TOML that overrides any part of the built-in default scenario.
+
+Every value is checked against the default it replaces (its type, its shape) and against the
+field's allowed range; unknown keys are refused. A problem is reported as one line that names the
+field, the value and what is allowed: `ScenarioError`. `default_scenario_text()` renders the built-in
+default as a commented file to start from.
+"""
+
+import math
+import tomllib
+import types
+import typing
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from sim.timescale import parse_utc
+from zorka.scenario import DEFAULT_SCENARIO, Scenario
+
+DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+# Scalars without range metadata (the spacecraft's) may not be negative, unless named so; limits,
+# masses and capacities must be positive.
+SIGNED_NAME_PARTS = ("bias", "offset", "tilt")
+POSITIVE_NAME_PARTS = ("_max", "mass", "capacity")
+DEG = math.pi / 180.0
+# Inside, SI and radians; in files, the units people use. (name prefix, internal suffix, file suffix,
+# internal value of one file unit); the first rule whose prefix and suffix match a field applies.
+FILE_UNITS = (
+    ("", "_rad_sqrt_s", "_deg_sqrt_h", DEG / 60.0),
+    ("", "_rad_s2", "_deg_s2", DEG),
+    ("speed", "_rad_s", "_rpm", 2.0 * math.pi / 60.0),
+    ("", "_rad_s", "_deg_s", DEG),
+    ("noise", "_rad", "_arcsec", DEG / 3600.0),
+    ("", "_rad", "_deg", DEG),
+    ("", "_t", "_nt", 1e-9),
+)
+
+
+def file_unit(name: str) -> tuple[str, float]:
+    """The key of field `name` in a file, and the field's value of one unit of it."""
+    for prefix, inside, outside, scale in FILE_UNITS:
+        if name.startswith(prefix) and name.endswith(inside):
+            return name[: -len(inside)] + outside, scale
+    return name, 1.0
+
+
+HIDDEN_FIELDS = {"duration_s"}  # in files as `duration`, in the file's own words
+
+
+class ScenarioError(ValueError):
+    """A scenario problem, as one line: `[source: ]path = value: what is allowed`."""
+
+    def __init__(self, path: str, value: object, allowed: str, source: str = ""):
+        self.path, self.value, self.allowed = path, value, allowed
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{path} = {_show(value)}: {allowed}" if path else f"{where}{allowed}")
+
+    def in_file(self, source: str) -> "ScenarioError":
+        return ScenarioError(self.path, self.value, self.allowed, source)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_duration_s(text: str) -> float:
+    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds; ValueError otherwise."""
+    stripped = text.strip()
+    unit = stripped[-1:] if stripped[-1:] in DURATION_UNITS_S else ""
+    number = stripped[: len(stripped) - len(unit)].strip()
+    try:
+        value = float(number)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0.0 or number.lower().startswith(("+", "inf", "nan")):
+        raise ValueError(f"{text!r} is not a positive duration such as 90m, 5400s, 1.5h or 1d")
+    return value * DURATION_UNITS_S[unit or "s"]
+
+
+def _number(value: object, path: str, meta: dict, name: str, integer: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+    ):
+        raise ScenarioError(
+            path, value, f"must be {'a whole number' if integer else 'a number'}{_unit(meta)}"
+        )
+    if not math.isfinite(value):
+        raise ScenarioError(path, value, "must be a finite number")
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is None and not meta and name and not any(part in name for part in SIGNED_NAME_PARTS):
+        lo = 0.0
+        meta = {"lo_open": any(part in name for part in POSITIVE_NAME_PARTS)}
+    if (lo is not None and (value < lo or (meta.get("lo_open") and value == lo))) or (
+        hi is not None and value > hi
+    ):
+        raise ScenarioError(path, value, f"must be in {_range(meta, lo, hi)}{_unit(meta)}")
+    return value if integer else float(value)
+
+
+def _unit(meta: dict) -> str:
+    return f" ({meta['unit']})" if meta.get("unit") else ""
+
+
+def _range(meta: dict, lo: float | None, hi: float | None) -> str:
+    left = "(" if meta.get("lo_open") else "["
+    return f"{left}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+
+
+def _array(value: object, default: np.ndarray, path: str, meta: dict, name: str) -> np.ndarray:
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        array = None
+    if (
+        array is None
+        or isinstance(value, str)
+        or array.ndim != default.ndim
+        or (default.ndim > 1 and array.shape[1:] != default.shape[1:])
+        or (default.ndim == 1 and array.shape != default.shape)
+    ):
+        shape = " x ".join(["n", *map(str, default.shape[1:])]) if default.ndim > 1 else str(len(default))
+        raise ScenarioError(path, value, f"must be an array of {shape} numbers")
+    for index, x in np.ndenumerate(array):
+        _number(float(x), f"{path}[{']['.join(map(str, index))}]", meta, "")
+    return array
+
+
+def _value(value: object, annotation: object, default: object, path: str, meta: dict, name: str) -> object:
+    """`value` from the file, checked and converted to the type of the field it replaces."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        return _value(value, inner, default, path, meta, name)
+    if is_dataclass(annotation) or is_dataclass(default):
+        base = default if default is not None else annotation()
+        return override(base, value, path)
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(path, value, "must be true or false")
+        return value
+    if annotation is int:
+        return _number(value, path, meta, name, integer=True)
+    if annotation is float:
+        return _number(value, path, meta, name)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise ScenarioError(path, value, "must be a string")
+        return value
+    if annotation is np.ndarray or isinstance(default, np.ndarray):
+        return _array(value, np.asarray(default), path, meta, name)
+    if typing.get_origin(annotation) is tuple:
+        if args[-1] is Ellipsis:
+            if not isinstance(value, list):
+                raise ScenarioError(path, value, "must be an array of tables")
+            return tuple(override(args[0](), item, f"{path}[{i}]") for i, item in enumerate(value))
+        if not isinstance(value, list) or len(value) != len(args):
+            raise ScenarioError(path, value, f"must be an array of {len(args)} {_kind(args[0])}")
+        return tuple(
+            _value(v, a, None, f"{path}[{i}]", meta, name)
+            for i, (v, a) in enumerate(zip(value, args, strict=True))
+        )
+    raise ScenarioError(path, value, f"cannot be set from a scenario file ({annotation})")
+
+
+def _kind(annotation: object) -> str:
+    return {float: "numbers", int: "whole numbers", str: "strings", bool: "booleans"}.get(
+        annotation, "values"
+    )
+
+
+def override(base, table: object, path: str):
+    """A copy of dataclass `base` with the keys of `table` replaced; unknown keys refused."""
+    if not isinstance(table, dict):
+        raise ScenarioError(path, table, "must be a table")
+    hints = typing.get_type_hints(type(base))
+    known = {file_unit(f.name)[0]: f for f in fields(base) if f.init and f.name not in HIDDEN_FIELDS}
+    changes = {}
+    for key, value in table.items():
+        where = f"{path}.{key}" if path else key
+        if key not in known:
+            raise ScenarioError(
+                where, value, f"unknown key; {path or 'the top level'} has {', '.join(known)}"
+            )
+        f = known[key]
+        scale = file_unit(f.name)[1]
+        default = _scaled(getattr(base, f.name), 1.0 / scale)
+        checked = _value(value, hints[f.name], default, where, dict(f.metadata), f.name)
+        changes[f.name] = _scaled(checked, scale)
+    return replace(base, **changes)
+
+
+def _scaled(value: object, scale: float) -> object:
+    """A number, an array or a tuple of numbers times `scale`; anything else as it is."""
+    if scale == 1.0 or value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float | np.ndarray):
+        return value * scale
+    if isinstance(value, tuple) and all(isinstance(v, int | float) for v in value):
+        return tuple(v * scale for v in value)
+    return value
+
+
+def _check_spacecraft(scenario: Scenario) -> None:
+    """Physical checks that no single field can make: a positive-definite symmetric inertia."""
+    inertia = np.asarray(scenario.spacecraft.inertia_kg_m2)
+    if not np.allclose(inertia, inertia.T, atol=1e-9) or np.any(np.linalg.eigvalsh(inertia) <= 0.0):
+        raise ScenarioError(
+            "spacecraft.inertia_kg_m2", inertia.tolist(), "must be a symmetric positive-definite 3 x 3 matrix"
+        )
+    axes = np.asarray(scenario.spacecraft.wheels.axis_b)
+    if np.linalg.matrix_rank(axes, tol=1e-6) < 3:
+        raise ScenarioError("spacecraft.wheels.axis_b", axes.tolist(), "must span three dimensions")
+
+
+def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
+    """A scenario from TOML text; `ScenarioError` (one line, prefixed with `source`) on any problem."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as failure:
+        raise ScenarioError("", "", f"not valid TOML ({failure})", source) from None
+    try:
+        duration = table.pop("duration", None)
+        scenario = override(DEFAULT_SCENARIO, table, "")
+        if duration is not None:
+            scenario = replace(scenario, duration_s=_duration(duration))
+        _check_epoch(scenario)
+        _check_spacecraft(scenario)
+    except ScenarioError as problem:
+        raise problem.in_file(source) from None
+    return scenario
+
+
+def _duration(value: object) -> float:
+    allowed = "must be a duration such as 90m, 5400s, 1.5h or 1d, or a number of seconds > 0"
+    if isinstance(value, str):
+        try:
+            return parse_duration_s(value)
+        except ValueError:
+            raise ScenarioError("duration", value, allowed) from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < math.inf:
+        raise ScenarioError("duration", value, allowed)
+    return float(value)
+
+
+def _check_epoch(scenario: Scenario) -> None:
+    try:
+        parse_utc(scenario.epoch_utc)
+    except ValueError:
+        raise ScenarioError(
+            "epoch_utc", scenario.epoch_utc, "must be an ISO-8601 UTC time such as 2026-06-21T00:00:00Z"
+        ) from None
+
+
+def load_scenario(path: Path) -> Scenario:
+    """A scenario from a TOML file; `ScenarioError` naming the file and the field on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as failure:
+        raise ScenarioError("", "", f"cannot be read ({failure.strerror or failure})", str(path)) from None
+    except UnicodeDecodeError as failure:
+        raise ScenarioError("", "", f"is not UTF-8 text (byte {failure.start})", str(path)) from None
+    return scenario_from_toml(text, str(path))
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(f"{value:.12g}"))
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, np.ndarray):
+        return _toml_value(value.tolist())
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def _comment(f) -> str:
+    meta = f.metadata
+    doc = meta.get("doc", "")
+    unit = f" [{meta['unit']}]" if meta.get("unit") else ""
+    return f"  # {doc}{unit}" if doc or unit else ""
+
+
+def _render(obj, path: str, lines: list[str]) -> None:
+    doc = (type(obj).__doc__ or "").strip().splitlines()[0] if type(obj).__doc__ else ""
+    if path:
+        lines += ["", f"# {doc}" if doc else "", f"[{path}]"]
+    nested = []
+    for f in fields(obj):
+        key, scale = file_unit(f.name)
+        value = _scaled(getattr(obj, f.name), 1.0 / scale)
+        if f.name in HIDDEN_FIELDS or (isinstance(value, tuple) and value and is_dataclass(value[0])):
+            continue
+        if is_dataclass(value):
+            nested.append((key, value))
+        elif value is None:
+            lines.append(f"# {key} = ...{_comment(f)}")
+        else:
+            lines.append(f"{key} = {_toml_value(value)}{_comment(f)}")
+    for name, value in nested:
+        _render(value, f"{path}.{name}" if path else name, lines)
+
+
+def default_scenario_text() -> str:
+    """The built-in default scenario as a commented TOML file."""
+    lines = [
+        "# Zorka scenario: every key is optional; what is left out keeps the built-in default below.",
+        "# Run it with `zorka run FILE`; check it with `zorka scenario --check FILE`.",
+        '# duration = "90m"  # simulated time, as 5400s, 90m, 1.5h or 1d; unset: one orbit',
+    ]
+    _render(DEFAULT_SCENARIO, "", lines)
+    return "\n".join(line for i, line in enumerate(lines) if line or (i and lines[i - 1])) + "\n"
