@@ -114,3 +114,51 @@ class DeviceSet:
     gnss: Gnss
     wheels: ReactionWheels
     magnetorquers: Magnetorquers
+
+
+class PowerSystem(ABC):
+    """Electrical power system board (EPS): battery, solar arrays and switched load outputs.
+
+    Reading, refreshed in place by `sample()`: `readings` in the order of `READINGS` (also properties):
+    battery state of charge (0..1), bus voltage, solar power produced, power delivered to the loads, and
+    battery terminal power (+ charging, - discharging); `flags` (`BROWNOUT`: the loads were cut;
+    `SHUNT`: surplus solar power is being dissipated); `load_on`, 1 or 0 per output of `load_names`.
+    Command: `switch(name, on)`, e.g. the payload while imaging, the transmitter during a pass.
+    """
+
+    READINGS = ("battery_soc", "bus_voltage_v", "solar_power_w", "load_power_w", "battery_power_w")
+    BROWNOUT = 1
+    SHUNT = 2
+
+    readings: np.ndarray
+    flags: int
+    load_names: tuple[str, ...]
+    load_on: np.ndarray
+
+    @property
+    def battery_soc(self) -> float:
+        return float(self.readings[0])
+
+    @property
+    def bus_voltage_v(self) -> float:
+        return float(self.readings[1])
+
+    @property
+    def solar_power_w(self) -> float:
+        return float(self.readings[2])
+
+    @property
+    def load_power_w(self) -> float:
+        return float(self.readings[3])
+
+    @property
+    def battery_power_w(self) -> float:
+        return float(self.readings[4])
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take the board's readings, flags and switch states. False if none came."""
+
+    @abstractmethod
+    def switch(self, load_name: str, on: bool) -> bool:
+        """Switch an output on or off. False if there is no such output or the board did not accept it."""
