@@ -8,13 +8,15 @@ import math
 import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
+from hal.devices import PowerSystem
 
 RAD_TO_DEG = 180.0 / math.pi
 
 
 class Housekeeping:
-    def __init__(self, attitude: AttitudeLoop):
+    def __init__(self, attitude: AttitudeLoop, power: PowerSystem):
         self._attitude = attitude
+        self._power = power
         n_wheels = attitude.wheels.n
         self.names = (
             "t_s",
@@ -24,10 +26,14 @@ class Housekeeping:
             "gyro_misses",
             "star_tracker_misses",
             "gnss_fixes",
+            *(f"eps_{name}" for name in power.READINGS),
+            "eps_flags",
         )
         self.latest = np.zeros(len(self.names))
         self._wheel_speeds = self.latest[3 : 3 + n_wheels]
         self._n_wheels = n_wheels
+        first_eps = 6 + n_wheels
+        self._eps_readings = self.latest[first_eps : first_eps + len(power.READINGS)]
         self.samples = 0
 
     def sample(self, t_s: float) -> None:
@@ -41,6 +47,9 @@ class Housekeeping:
         row[3 + n] = a.gyro_misses
         row[4 + n] = a.star_tracker_misses
         row[5 + n] = a.orbit.fixes
+        if self._power.sample():
+            np.copyto(self._eps_readings, self._power.readings)
+            row[-1] = self._power.flags
         self.samples += 1
 
     def as_dict(self) -> dict[str, float]:

@@ -18,7 +18,7 @@ class FlightSoftware:
     def __init__(self, devices: DeviceSet, config: AdcsConfig, clock: Clock):
         self.devices = devices
         self.attitude = AttitudeLoop(devices, config)
-        self.housekeeping = Housekeeping(self.attitude)
+        self.housekeeping = Housekeeping(self.attitude, devices.power)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
         self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])
         self.executive.add_group("attitude", ATTITUDE_HZ, [self.attitude.tick])

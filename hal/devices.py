@@ -103,19 +103,6 @@ class Magnetorquers(ABC):
         """Send `dipole_cmd_am2` to the torquers."""
 
 
-@dataclass
-class DeviceSet:
-    """The devices of one spacecraft, as flight software is given them."""
-
-    gyro: Gyro
-    star_tracker: StarTracker
-    magnetometer: Magnetometer
-    sun_sensor: SunSensor
-    gnss: Gnss
-    wheels: ReactionWheels
-    magnetorquers: Magnetorquers
-
-
 class PowerSystem(ABC):
     """Electrical power system board (EPS): battery, solar arrays and switched load outputs.
 
@@ -162,3 +149,17 @@ class PowerSystem(ABC):
     @abstractmethod
     def switch(self, load_name: str, on: bool) -> bool:
         """Switch an output on or off. False if there is no such output or the board did not accept it."""
+
+
+@dataclass
+class DeviceSet:
+    """The devices of one spacecraft, as flight software is given them."""
+
+    gyro: Gyro
+    star_tracker: StarTracker
+    magnetometer: Magnetometer
+    sun_sensor: SunSensor
+    gnss: Gnss
+    wheels: ReactionWheels
+    magnetorquers: Magnetorquers
+    power: PowerSystem

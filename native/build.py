@@ -21,10 +21,11 @@ HEADERS = (
     "magnetic.h",
     "sensors.h",
     "actuators.h",
+    "power.h",
     "world.h",
     "adcs.h",
     "record.h",
-    "power.h",
+    "igrf.h",
     "board_frame.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)

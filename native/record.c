@@ -10,6 +10,8 @@ void zk_run_record_tick(zk_run_record *rec, const zk_world *w)
 {
     double q_ref[4], w_ref_i[3], w_ref_b[3], d[3];
     int i;
+    if (w->power.soc < rec->min_soc)
+        rec->min_soc = w->power.soc;
     for (i = 0; i < w->wheels.n; i++) {
         double speed = fabs(w->wheel_speed_rad_s[i]);
         double fraction = speed / w->wheels.speed_max_rad_s[i];

@@ -14,6 +14,7 @@ typedef struct {
     long n;                     /* ticks recorded; recording stops at capacity */
     double peak_wheel_speed_rad_s;
     double peak_wheel_speed_fraction;   /* max |Omega_i| / Omega_max,i: the momentum fraction per wheel */
+    double min_soc;             /* lowest battery state of charge seen (start it at the initial one) */
     double *truth;              /* [truth_capacity * ZK_TRUTH_COLUMNS]: t_s, r_eci, v_eci, q_ib, w_b */
     long truth_capacity;
     long truth_n;

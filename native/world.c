@@ -33,6 +33,8 @@ void zk_world_step(zk_world *w, double dt)
 {
     double b_b[3], tq_mtq_b[3], tq_gg_b[3];
     int i;
+    zk_power_step(&w->power, w->att.q_ib, w->orbit.r_eci, w->r_sun_eci, w->sun_fraction,
+                  w->wheels.torque_applied_nm, w->wheel_speed_rad_s, w->wheels.n, w->mtq.dipole_applied_am2, dt);
     zk_quat_rotate_inv(w->att.q_ib, w->b_eci_t, b_b);
     zk_cross3(w->mtq.dipole_applied_am2, b_b, tq_mtq_b);
     if (w->gravity_gradient)

@@ -1,12 +1,14 @@
-/* world.h - the simulated truth stepped as one unit: orbit, attitude with wheels, environment.
- * A step integrates the orbit and the attitude over dt with the actuators' latched outputs, the
- * gravity-gradient and magnetorquer torques, then refreshes the environment at the new time. */
+/* world.h - the simulated truth stepped as one unit: orbit, attitude with wheels, power, environment.
+ * A step integrates the power system, the orbit and the attitude over dt with the actuators'
+ * latched outputs, the gravity-gradient and magnetorquer torques, then refreshes the environment
+ * at the new time. */
 #ifndef ZK_WORLD_H
 #define ZK_WORLD_H
 #include "attitude.h"
 #include "orbit.h"
 #include "magnetic.h"
 #include "actuators.h"
+#include "power.h"
 
 typedef struct {
     double t_s;                 /* seconds since the epoch */
@@ -26,6 +28,7 @@ typedef struct {
     zk_dipole dipole;
     zk_wheels wheels;
     zk_magnetorquers mtq;
+    zk_power power;
     int gravity_gradient;       /* 1 to apply the gravity-gradient torque */
     /* environment and derived truth at t_s, refreshed by zk_world_refresh */
     double gmst_rad;

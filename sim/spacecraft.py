@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.power import PowerSpec
+
 RPM = 2.0 * np.pi / 60.0
 DEG = np.pi / 180.0
 ARCSEC = DEG / 3600.0
@@ -108,6 +110,14 @@ class Spacecraft:
     sun_sensor: SunSensorSpec = field(default_factory=SunSensorSpec)
     gnss: GnssSpec = field(default_factory=GnssSpec)
     magnetorquers: MagnetorquerSpec = field(default_factory=MagnetorquerSpec)
+    power: PowerSpec = field(default_factory=PowerSpec)
+    drag_area_m2: float = 1.2  # mean cross-section against the flow (body plus wings edge-on)
+    drag_coefficient: float = 2.2  # free-molecular flat-plate value
+
+    @property
+    def drag_area_m2_per_kg(self) -> float:
+        """C_d A / m, the ballistic figure of the orbit's drag."""
+        return self.drag_coefficient * self.drag_area_m2 / self.mass_kg
 
 
 DEFAULT_SPACECRAFT = Spacecraft()

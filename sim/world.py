@@ -8,6 +8,7 @@ import numpy as np
 
 from native import ffi, lib, view
 from native.earth_model import force_model
+from sim.power import fill_power
 from sim.spacecraft import Spacecraft
 
 IGRF_2025_DIPOLE_NT = (-29350.0, -1410.3, 4545.5)  # g10, g11, h11 of IGRF-14 at 2025.0
@@ -27,13 +28,14 @@ class World:
         q_ib: np.ndarray,
         w_b: np.ndarray,
         wheel_speed_rad_s: np.ndarray | None = None,
+        drag: bool = True,
     ):
         c = ffi.new("zk_world *")
         self.c = c
         self.spacecraft = spacecraft
         c.jd_epoch_utc = jd_epoch_utc
         c.tt_minus_utc_s = TT_MINUS_UTC_S
-        c.forces = force_model()[0]
+        c.forces = force_model(drag_area_m2_per_kg=spacecraft.drag_area_m2_per_kg if drag else 0.0)[0]
         c.orbit.r_eci = list(map(float, r_eci))
         c.orbit.v_eci = list(map(float, v_eci))
         c.gravity_gradient = 1
@@ -52,6 +54,7 @@ class World:
         c.wheels.torque_max_nm = [wheels.torque_max_nm] * n
         c.wheels.speed_max_rad_s = [wheels.speed_max_rad_s] * n
         c.mtq.dipole_max_am2 = [spacecraft.magnetorquers.dipole_max_am2] * 3
+        fill_power(ffi.addressof(c, "power"), spacecraft.power)
 
         q = np.asarray(q_ib, dtype=float)
         c.att.q_ib = list(q / np.linalg.norm(q))

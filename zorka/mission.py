@@ -29,6 +29,7 @@ from sim.devices.gnss import SimGnss
 from sim.devices.gyro import SimGyro
 from sim.devices.magnetometer import SimMagnetometer
 from sim.devices.magnetorquers import SimMagnetorquers
+from sim.devices.power_system import SimPowerSystem
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.devices.star_tracker import SimStarTracker
 from sim.devices.sun_sensor import SimSunSensor
@@ -95,7 +96,7 @@ def build_world(scenario: Scenario) -> World:
     jd = julian_date(parse_utc(scenario.epoch_utc))
     r_eci, v_eci = initial_orbit(scenario, jd)
     q_ib, w_b = initial_attitude(scenario, r_eci, v_eci)
-    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b)
+    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b, drag=scenario.orbit.drag)
 
 
 def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
@@ -112,6 +113,7 @@ def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
             world.wheels_c, world.wheel_speed_rad_s, sc.wheels.axis_b, sc.wheels.inertia_kg_m2
         ),
         magnetorquers=SimMagnetorquers(world.magnetorquers_c),
+        power=SimPowerSystem(ffi.addressof(world.c, "power"), sc.power, model_seed(seed, "power")),
     )
 
 
@@ -144,6 +146,7 @@ class Mission:
         rec.err_deg = ptr(self._err_deg)
         rec.rate_err_deg_s = ptr(self._rate_err_deg_s)
         rec.capacity = capacity
+        rec.min_soc = self.world.c.power.soc
         rec.truth_every = max(1, round(1.0 / (scenario.report.truth_rate_hz * self.frame_s)))
         self._truth = np.zeros((capacity // rec.truth_every + 2, TRUTH_COLUMNS))
         self._truth[0] = np.concatenate(
@@ -229,6 +232,7 @@ class Mission:
             peak_wheel_speed_rad_s=self._record.peak_wheel_speed_rad_s,
             peak_wheel_momentum_fraction=self._record.peak_wheel_speed_fraction,
             overruns=self.flight.executive.overruns,
+            min_soc=self._record.min_soc,
         )
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}

@@ -50,6 +50,7 @@ def summary_table(summary: dict, path: Path) -> Table:
         ("peak wheel speed", _fmt(summary["wheels"]["peak_speed_rpm"]), "rpm"),
         ("peak wheel momentum", _fmt(summary["wheels"]["peak_momentum_fraction"]), "of capacity"),
         ("control overruns", _fmt(summary["control"]["overruns"]), "frames"),
+        ("lowest battery charge", _fmt(summary["power"]["min_soc"]), "of capacity"),
     ]
     for row in rows:
         table.add_row(*row)

@@ -38,6 +38,7 @@ def summarize(
     peak_wheel_speed_rad_s: float,
     peak_wheel_momentum_fraction: float,
     overruns: int,
+    min_soc: float,
 ) -> dict:
     """The summary of a run; statistics are over t >= stats_from_s (from the start if the run is shorter)."""
     start_s = stats_from_s if sim_s > stats_from_s else 0.0
@@ -60,4 +61,5 @@ def summarize(
             "peak_momentum_fraction": round(peak_wheel_momentum_fraction, 9),
         },
         "control": {"overruns": overruns},
+        "power": {"min_soc": round(min_soc, 9)},
     }
