@@ -26,6 +26,7 @@ HEADERS = (
     "adcs.h",
     "record.h",
     "igrf.h",
+    "disturbance.h",
     "board_frame.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)

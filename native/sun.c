@@ -50,8 +50,8 @@ void zk_sun_eci(double jd_tt, double r_sun_eci[3])
     const double t = (jd_tt - 2451545.0) / 36525.0;  /* Julian centuries */
     const double tau = 0.1 * t;                      /* Julian millennia */
     /* Heliocentric Earth, ecliptic and mean equinox of date. */
-    const double l_earth = 1e-8 * (series(earth_l0, ZK_COUNT(earth_l0), tau)
-                                   + tau * (series(earth_l1, ZK_COUNT(earth_l1), tau) + tau * earth_l2_constant));
+    const double l1 = series(earth_l1, ZK_COUNT(earth_l1), tau) + tau * earth_l2_constant;
+    const double l_earth = 1e-8 * (series(earth_l0, ZK_COUNT(earth_l0), tau) + tau * l1);
     const double b_earth = 1e-8 * earth_b0[0] * cos(earth_b0[1] + earth_b0[2] * tau);
     const double r_au = 1e-8 * (series(earth_r0, ZK_COUNT(earth_r0), tau)
                                 + tau * earth_r1[0] * cos(earth_r1[1] + earth_r1[2] * tau));
