@@ -11,12 +11,12 @@ its top tested.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
 from native import lib, ptr
-from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from sim.timescale import SECONDS_PER_DAY, utc_from_julian_date
 
 # fill(t0_s, dt_s, r_eci, v_eci): states at t0_s + k dt_s (seconds since the run epoch), TEME, m and m/s,
 # written into (n, 3) arrays -- the signature of Sgp4Ephemeris.fill.
@@ -152,9 +152,9 @@ class GroundStation:
                     los_s=los_s,
                     max_elevation_s=t_top,
                     max_elevation_rad=el_top,
-                    aos_utc=_utc(jd_epoch_utc, aos_s),
-                    los_utc=_utc(jd_epoch_utc, los_s),
-                    max_elevation_utc=_utc(jd_epoch_utc, t_top),
+                    aos_utc=utc_from_julian_date(jd_epoch_utc, aos_s),
+                    los_utc=utc_from_julian_date(jd_epoch_utc, los_s),
+                    max_elevation_utc=utc_from_julian_date(jd_epoch_utc, t_top),
                     aos_cut=aos_s == t_start_s and bool(up[0]),
                     los_cut=los_s == t_end_s and bool(up[-1]),
                 )
@@ -225,9 +225,3 @@ def _golden_max(fn: Callable[[float], float], t_a: float, t_b: float) -> tuple[f
             t_d = t_a + _GOLDEN * (t_b - t_a)
             f_d = fn(t_d)
     return max((f_c, t_c), (f_d, t_d), (fn(t_a), t_a), (fn(t_b), t_b))[::-1]
-
-
-def _utc(jd_epoch_utc: float, t_s: float) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
-        seconds=(jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY + t_s
-    )

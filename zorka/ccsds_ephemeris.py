@@ -9,12 +9,11 @@ Annex, q_c the scalar part) v_B = M(q) v_A. That quaternion has the same compone
 q_ib (Hamilton, scalar last, v_i = R(q_ib) v_b), since M(q) = R(q)^T.
 """
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from sim.timescale import utc_from_julian_date
 
 ORIGINATOR = "ZORKA"
 OBJECT_NAME = "ZORKA-SAT"
@@ -22,8 +21,7 @@ OBJECT_ID = "ZORKA-1"
 
 
 def _utc(jd_epoch_utc: float, t_s: float) -> str:
-    epoch = datetime.fromtimestamp((jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY, tz=UTC)
-    return (epoch + timedelta(seconds=round(t_s, 6))).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return utc_from_julian_date(jd_epoch_utc, round(t_s, 6)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
 def _header(kind: str, version: str, creation_utc: str) -> list[str]:
