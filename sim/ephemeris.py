@@ -1,4 +1,5 @@
-"""Truth orbit from SGP4: TEME positions and velocities at times counted from the run's epoch.
+"""Orbits as ephemerides: TEME positions and velocities at times counted from the run's epoch, from SGP4
+(a truth orbit given by a TLE) or from the numerical model (predictions such as ground passes).
 
 The run's epoch and the TLE's epoch are separate instants; SGP4 propagates from the TLE's. The run's
 Julian date is split into a whole part and a fraction so that times within the run keep ~0.1 us
@@ -10,6 +11,8 @@ import math
 
 import numpy as np
 from sgp4.api import SGP4_ERRORS, Satrec
+
+from native import ffi, lib
 
 DAY_S = 86400.0
 
@@ -53,3 +56,25 @@ class Sgp4Ephemeris:
         if code:
             raise Sgp4Error(t_s, self._jd_whole + fraction, code)
         return np.array(r_km) * 1e3, np.array(v_km_s) * 1e3
+
+
+class NumericalEphemeris:
+    """States of the numerical orbit model (RK4 with `forces`) from an initial state at t = 0, with the
+    same `fill` as Sgp4Ephemeris, for predictions such as ground passes."""
+
+    def __init__(self, r_eci: np.ndarray, v_eci: np.ndarray, forces, step_s: float = 10.0) -> None:
+        self._initial = (np.array(r_eci, dtype=float), np.array(v_eci, dtype=float))
+        self._forces = forces
+        self._orbit = ffi.new("zk_orbit *")
+        self.step_s = step_s
+
+    def fill(self, t0_s: float, dt_s: float, r_eci: np.ndarray, v_eci: np.ndarray) -> None:
+        """Write the n states at t0_s + k dt_s (seconds since the run epoch) into r_eci and v_eci, (n, 3)."""
+        orbit = self._orbit
+        orbit.r_eci, orbit.v_eci = self._initial[0].tolist(), self._initial[1].tolist()
+        lib.zk_orbit_propagate(orbit, self._forces, t0_s, self.step_s)
+        for k in range(len(r_eci)):
+            if k:
+                lib.zk_orbit_propagate(orbit, self._forces, dt_s, self.step_s)
+            r_eci[k] = tuple(orbit.r_eci)
+            v_eci[k] = tuple(orbit.v_eci)

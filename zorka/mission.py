@@ -7,6 +7,7 @@ with the new truth. Nothing in a frame allocates an array.
 """
 
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -33,20 +34,34 @@ from sim.devices.power_system import SimPowerSystem
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.devices.star_tracker import SimStarTracker
 from sim.devices.sun_sensor import SimSunSensor
+from sim.ephemeris import NumericalEphemeris, Sgp4Ephemeris
+from sim.ground_station import GroundStation, Pass
 from sim.randomness import model_seed
 from sim.timescale import julian_date, parse_utc
+from sim.tle import parse_tle
 from sim.world import World
 from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.scenario import Scenario
 from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
+CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
 
 
+def sgp4_ephemeris(scenario: Scenario, jd_epoch_utc: float) -> Sgp4Ephemeris | None:
+    """SGP4 of the scenario's TLE from the run's epoch, if it has a TLE."""
+    if scenario.orbit.tle is None:
+        return None
+    return Sgp4Ephemeris(parse_tle(*scenario.orbit.tle).satrec, jd_epoch_utc)
+
+
 def initial_orbit(scenario: Scenario, jd_epoch_utc: float) -> tuple[np.ndarray, np.ndarray]:
-    """Inertial state at the epoch from the scenario's elements."""
+    """Inertial state at the epoch: SGP4 of the TLE if there is one, else from the elements."""
+    ephemeris = sgp4_ephemeris(scenario, jd_epoch_utc)
+    if ephemeris is not None:
+        return ephemeris.state_at(0.0)
     spec = scenario.orbit
     a_m = R_EARTH_M + spec.altitude_km * 1e3
     inclination = (
@@ -134,6 +149,20 @@ class Mission:
         if duration_s is None:
             duration_s = scenario.duration_s or orbit_period_s(self.world.r_eci, self.world.v_eci)
         self.duration_s = duration_s
+        jd = self.world.c.jd_epoch_utc
+        sgp4 = sgp4_ephemeris(scenario, jd)
+        self._sgp4_truth = sgp4 if scenario.orbit.propagator == "sgp4" else None
+        self.ephemeris = self._sgp4_truth or NumericalEphemeris(
+            self.world.r_eci, self.world.v_eci, ffi.addressof(self.world.c, "forces")
+        )
+        self._orbit_table = np.zeros((CHUNK_FRAMES, 6))
+        if self._sgp4_truth is not None:
+            self._orbit_table_c = ptr(self._orbit_table.reshape(-1))
+            self.world.c.orbit_table = self._orbit_table_c
+        self.stations = [
+            GroundStation(s.name, s.lat_deg, s.lon_deg, s.alt_m, s.min_elevation_deg)
+            for s in scenario.ground_stations
+        ]
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
@@ -205,18 +234,36 @@ class Mission:
         for stimulus in self.stimuli:
             stimulus.send_truth()
 
-    def run(self, on_progress: Callable[[float], None] | None = None, chunk_s: float = 60.0) -> dict:
-        """Run the whole duration; `on_progress(sim_s)` is called between chunks of frames."""
+    def run(self, on_progress: Callable[[float], None] | None = None) -> dict:
+        """Run the whole duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
+        total = round(self.duration_s / self.frame_s)
         start = time.perf_counter()
-        t_s = 0.0
-        while t_s < self.duration_s - 1e-9:
-            t_s = min(self.duration_s, t_s + chunk_s)
-            executive.run_until(t_s)
+        while executive.frame < total:
+            frames = min(CHUNK_FRAMES, total - executive.frame)
+            self._prepare_orbit_table(executive.frame, frames)
+            executive.run_frames(frames)
             if on_progress is not None:
                 on_progress(executive.t_s)
         self.wall_s += time.perf_counter() - start
         return self.summary()
+
+    def _prepare_orbit_table(self, frame: int, frames: int) -> None:
+        """With an SGP4 truth, the world's states at the ends of the next `frames` steps."""
+        if self._sgp4_truth is None:
+            return
+        table = self._orbit_table[:frames]
+        self._sgp4_truth.fill((frame + 1) * self.frame_s, self.frame_s, table[:, :3], table[:, 3:])
+        world_c = self.world.c
+        world_c.orbit_table_len = frames
+        world_c.orbit_table_next = 0
+
+    @functools.cached_property
+    def passes(self) -> list[Pass]:
+        """Passes over every ground station during the run, predicted from the truth orbit model."""
+        jd = self.world.c.jd_epoch_utc
+        found = [p for s in self.stations for p in s.passes(self.ephemeris.fill, jd, 0.0, self.duration_s)]
+        return sorted(found, key=lambda p: p.aos_s)
 
     def summary(self) -> dict:
         n = self._record.n
@@ -234,6 +281,12 @@ class Mission:
             overruns=self.flight.executive.overruns,
             min_soc=self._record.min_soc,
         )
+        if self.stations:
+            summary["ground"] = {
+                "stations": len(self.stations),
+                "passes": len(self.passes),
+                "contact_s": round(sum(p.duration_s for p in self.passes), 3),
+            }
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
@@ -263,6 +316,25 @@ class Mission:
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
         write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)
+        if self.stations:
+            (out_dir / "passes.json").write_text(
+                json.dumps([pass_record(p) for p in self.passes], indent=2) + "\n"
+            )
         path = out_dir / "summary.json"
         path.write_text(json.dumps(summary, indent=2) + "\n")
         return path
+
+
+def pass_record(p: Pass) -> dict:
+    """A pass as passes.json holds it: times in UTC and seconds since the epoch, elevation in degrees."""
+    return {
+        "station": p.station,
+        "aos_utc": p.aos_utc.isoformat().replace("+00:00", "Z"),
+        "los_utc": p.los_utc.isoformat().replace("+00:00", "Z"),
+        "aos_s": round(p.aos_s, 3),
+        "los_s": round(p.los_s, 3),
+        "duration_s": round(p.duration_s, 3),
+        "max_elevation_deg": round(float(np.degrees(p.max_elevation_rad)), 3),
+        "max_elevation_utc": p.max_elevation_utc.isoformat().replace("+00:00", "Z"),
+        "cut_by_run": bool(p.aos_cut or p.los_cut),
+    }

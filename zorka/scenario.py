@@ -68,6 +68,19 @@ class StartSpec:
 
 
 @dataclass(frozen=True)
+class StationSpec:
+    """A ground station (the values shown are an example: Svalbard)."""
+
+    name: str = field(default="Svalbard", metadata=meta("name in reports"))
+    lat_deg: float = field(default=78.23, metadata=meta("geodetic latitude, WGS-84", "deg", -90.0, 90.0))
+    lon_deg: float = field(default=15.39, metadata=meta("longitude, east positive", "deg", -180.0, 360.0))
+    alt_m: float = field(default=500.0, metadata=meta("height above the ellipsoid", "m", -500.0, 9000.0))
+    min_elevation_deg: float = field(
+        default=5.0, metadata=meta("elevation above which the station sees the satellite", "deg", 0.0, 89.0)
+    )
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """How the run's figures are taken."""
 
@@ -98,6 +111,9 @@ class Scenario:
     start: StartSpec = field(default_factory=StartSpec)
     spacecraft: Spacecraft = field(default_factory=lambda: DEFAULT_SPACECRAFT)
     report: ReportSpec = field(default_factory=ReportSpec)
+    ground_stations: tuple[StationSpec, ...] = field(
+        default=(), metadata=meta("ground stations: passes over the run go to passes.json")
+    )
 
 
 DEFAULT_SCENARIO = Scenario()

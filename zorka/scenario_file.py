@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.timescale import parse_utc
+from sim.tle import TleError, parse_tle
 from zorka.scenario import DEFAULT_SCENARIO, Scenario
 
 DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -45,6 +46,7 @@ def file_unit(name: str) -> tuple[str, float]:
     return name, 1.0
 
 
+PROPAGATORS = ("numerical", "sgp4")
 HIDDEN_FIELDS = {"duration_s"}  # in files as `duration`, in the file's own words
 
 
@@ -156,11 +158,14 @@ def _value(value: object, annotation: object, default: object, path: str, meta: 
         if args[-1] is Ellipsis:
             if not isinstance(value, list):
                 raise ScenarioError(path, value, "must be an array of tables")
-            return tuple(override(args[0](), item, f"{path}[{i}]") for i, item in enumerate(value))
+            return tuple(
+                override(_item_template(args[0], default, i), item, f"{path}[{i}]")
+                for i, item in enumerate(value)
+            )
         if not isinstance(value, list) or len(value) != len(args):
             raise ScenarioError(path, value, f"must be an array of {len(args)} {_kind(args[0])}")
         return tuple(
-            _value(v, a, None, f"{path}[{i}]", meta, name)
+            _value(v, a, None, f"{path}[{i}]", meta, "")
             for i, (v, a) in enumerate(zip(value, args, strict=True))
         )
     raise ScenarioError(path, value, f"cannot be set from a scenario file ({annotation})")
@@ -190,7 +195,18 @@ def override(base, table: object, path: str):
         default = _scaled(getattr(base, f.name), 1.0 / scale)
         checked = _value(value, hints[f.name], default, where, dict(f.metadata), f.name)
         changes[f.name] = _scaled(checked, scale)
-    return replace(base, **changes)
+    try:
+        return replace(base, **changes)
+    except (ValueError, TypeError) as problem:
+        raise ScenarioError(path or "scenario", table, str(problem).splitlines()[0]) from None
+
+
+def _item_template(item_type: type, defaults: tuple, index: int):
+    """What item `index` of an array of tables starts from: the default item at that place (or the
+    last one), or the item type's own defaults."""
+    if defaults:
+        return defaults[min(index, len(defaults) - 1)]
+    return item_type()
 
 
 def _scaled(value: object, scale: float) -> object:
@@ -227,6 +243,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
         scenario = override(DEFAULT_SCENARIO, table, "")
         if duration is not None:
             scenario = replace(scenario, duration_s=_duration(duration))
+        scenario = _check_orbit(scenario, epoch_given="epoch_utc" in table)
         _check_epoch(scenario)
         _check_spacecraft(scenario)
     except ScenarioError as problem:
@@ -244,6 +261,25 @@ def _duration(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < math.inf:
         raise ScenarioError("duration", value, allowed)
     return float(value)
+
+
+def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
+    """The propagator is known and has what it needs; a TLE parses. Without an epoch of its own, a
+    scenario with a TLE starts at the TLE's epoch."""
+    orbit = scenario.orbit
+    if orbit.propagator not in PROPAGATORS:
+        raise ScenarioError("orbit.propagator", orbit.propagator, f"must be one of {', '.join(PROPAGATORS)}")
+    if orbit.tle is None:
+        if orbit.propagator == "sgp4":
+            raise ScenarioError("orbit.propagator", "sgp4", "needs orbit.tle (or use 'numerical')")
+        return scenario
+    try:
+        tle = parse_tle(*orbit.tle)
+    except TleError as problem:
+        raise ScenarioError("orbit.tle", list(orbit.tle), str(problem)) from None
+    if epoch_given:
+        return scenario
+    return replace(scenario, epoch_utc=tle.epoch_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 
 def _check_epoch(scenario: Scenario) -> None:
@@ -293,11 +329,15 @@ def _render(obj, path: str, lines: list[str]) -> None:
     doc = (type(obj).__doc__ or "").strip().splitlines()[0] if type(obj).__doc__ else ""
     if path:
         lines += ["", f"# {doc}" if doc else "", f"[{path}]"]
-    nested = []
+    nested, arrays = [], []
     for f in fields(obj):
         key, scale = file_unit(f.name)
         value = _scaled(getattr(obj, f.name), 1.0 / scale)
-        if f.name in HIDDEN_FIELDS or (isinstance(value, tuple) and value and is_dataclass(value[0])):
+        if f.name in HIDDEN_FIELDS:
+            continue
+        item_type = _table_array_item(f, type(obj))
+        if item_type is not None:
+            arrays.append((key, item_type, value))
             continue
         if is_dataclass(value):
             nested.append((key, value))
@@ -307,6 +347,26 @@ def _render(obj, path: str, lines: list[str]) -> None:
             lines.append(f"{key} = {_toml_value(value)}{_comment(f)}")
     for name, value in nested:
         _render(value, f"{path}.{name}" if path else name, lines)
+    for name, item_type, items in arrays:
+        _render_array(f"{path}.{name}" if path else name, item_type, items, lines)
+
+
+def _table_array_item(f, owner: type) -> type | None:
+    """The item class of a `tuple[SomeDataclass, ...]` field, else None."""
+    args = typing.get_args(typing.get_type_hints(owner)[f.name])
+    return args[0] if len(args) == 2 and args[1] is Ellipsis and is_dataclass(args[0]) else None
+
+
+def _render_array(name: str, item_type: type, items: tuple, lines: list[str]) -> None:
+    """An array of tables; when empty, one commented example of an item."""
+    doc = (item_type.__doc__ or "").strip().splitlines()[0]
+    lines += ["", f"# {doc}"]
+    for item in items or (item_type(),):
+        body = [f"[[{name}]]"]
+        for f in fields(item):
+            key, scale = file_unit(f.name)
+            body.append(f"{key} = {_toml_value(_scaled(getattr(item, f.name), 1.0 / scale))}{_comment(f)}")
+        lines += body if items else [f"# {line}" for line in body]
 
 
 def default_scenario_text() -> str:
