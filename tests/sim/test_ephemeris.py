@@ -1,7 +1,6 @@
 """sim/ephemeris.py against sgp4's scalar propagation from the TLE epoch (Satrec.sgp4_tsince, minutes since
 the TLE epoch, computed here from the epochs), and its failures against sgp4's own error codes."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ from sgp4.api import WGS72, Satrec
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
 from sim.timescale import julian_date, parse_utc
 
-PLANNING = json.loads(Path("/work/shared/data/planning/eeurope_n50_s3.json").read_text())["tle"]
+PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 ISS = (
     "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
     "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537",

@@ -1,7 +1,6 @@
 """sim/ground_station.py: look angles against an east-north-up frame built here from finite differences of
 zk_geodetic_to_ecef, rises and sets to the millisecond, passes cut by the window, bad input, and speed."""
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from sim.ephemeris import Sgp4Ephemeris
 from sim.ground_station import GroundStation
 from sim.timescale import julian_date, parse_utc
 
-PLANNING = json.loads(Path("/work/shared/data/planning/eeurope_n50_s3.json").read_text())["tle"]
+PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 DAY_S = 86400.0
 JD_EPOCH_UTC = julian_date(parse_utc("2025-06-21T00:00:00Z"))
 

@@ -7,7 +7,6 @@ of AOS/LOS. That is the whole difference left; the tolerances below are the issu
 0.01 deg) and, for the range, that rotation plus 1 m. skyfield's own events are found to ~0.5 s.
 """
 
-import json
 import warnings
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from sim.ephemeris import Sgp4Ephemeris
 from sim.ground_station import GroundStation
 from sim.timescale import julian_date, parse_utc
 
-PLANNING = json.loads(Path("/work/shared/data/planning/eeurope_n50_s3.json").read_text())["tle"]
+PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 RUN_EPOCH = "2025-06-21T00:00:00Z"
 DAY_S = 86400.0
 OMEGA_EARTH_RAD_S = 7.292115e-5

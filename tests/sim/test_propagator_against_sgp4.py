@@ -10,7 +10,6 @@ bounds of the issue apply to, and the world's (EGM96, native/earth_model.py), wh
 and so shifts the along-track drift by ~1.2 km a day.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from sgp4.api import Satrec
 from native import ffi, lib, view
 from native.earth_model import force_model
 
-PLANNING = json.loads(Path("/work/shared/data/planning/eeurope_n50_s3.json").read_text())["tle"]
+PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 DAY_S = 86400.0
 KM = 1e3
 

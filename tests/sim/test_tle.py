@@ -5,7 +5,6 @@ and the 500 km sun-synchronous TLE of the planning instances. The checksum here 
 of the module (the digits plus one per minus sign, mod 10, over columns 1-68).
 """
 
-import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ ISS = (
     "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
     "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537",
 )
-PLANNING = tuple(json.loads(Path("/work/shared/data/planning/eeurope_n50_s3.json").read_text())["tle"])
+PLANNING = tuple((Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines())
 DAY_S = 86400.0
 
 
