@@ -29,8 +29,11 @@ void zk_world_refresh(zk_world *w)
     zk_wheel_speeds(&w->att, &w->body, w->wheel_speed_rad_s);
 }
 
-void zk_world_step(zk_world *w, double dt)
+void zk_world_step(zk_world *w, double dt) { zk_world_step_to(w, w->t_s + dt); }
+
+void zk_world_step_to(zk_world *w, double t_end_s)
 {
+    const double dt = t_end_s - w->t_s;
     double b_b[3], tq_mtq_b[3], tq_gg_b[3];
     int i;
     zk_power_step(&w->power, w->att.q_ib, w->orbit.r_eci, w->r_sun_eci, w->sun_fraction,
@@ -56,6 +59,6 @@ void zk_world_step(zk_world *w, double dt)
             w->orbit_table_misses++;
         zk_orbit_step(&w->orbit, &w->forces, dt);
     }
-    w->t_s += dt;
+    w->t_s = t_end_s;
     zk_world_refresh(w);
 }

@@ -43,5 +43,8 @@ typedef struct {
 int zk_world_init(zk_world *w);
 void zk_world_refresh(zk_world *w);
 void zk_world_step(zk_world *w, double dt);
+/* Step to the time t_end_s exactly (a step of t_end_s - t_s), so that a caller counting whole frames
+ * keeps the world's time on its own, with no drift from adding dt up. */
+void zk_world_step_to(zk_world *w, double t_end_s);
 
 #endif

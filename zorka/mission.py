@@ -228,9 +228,8 @@ class Mission:
         world_c = self._world_c
         for stimulus in self.stimuli:
             stimulus.read_applied()
-        while world_c.t_s < t_s - 1e-9:
-            lib.zk_world_step(world_c, self.frame_s)
-            lib.zk_run_record_tick(self._record, world_c)
+        lib.zk_world_step_to(world_c, t_s)
+        lib.zk_run_record_tick(self._record, world_c)
         for stimulus in self.stimuli:
             stimulus.send_truth()
 
