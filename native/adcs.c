@@ -4,6 +4,8 @@
 #include "quat.h"
 #include "vec3.h"
 
+#define ZK_WHEEL_STILL_RAD_S 0.1
+
 void zk_nadir_reference(const double r_eci[3], const double v_eci[3], double q_ib[4], double w_i[3])
 {
     double h[3], x[3], y[3], z[3], m[9], r2, nr, nh;
@@ -100,6 +102,18 @@ void zk_wheel_map_distribute(const zk_wheel_map *m, const double torque_b[3], do
     }
     for (i = 0; i < m->n; i++)
         u_wheel_nm[i] /= worst;
+}
+
+void zk_wheel_map_add_friction(const zk_wheel_map *m, const double *speed_rad_s, double *u_wheel_nm)
+{
+    int i;
+    for (i = 0; i < m->n; i++) {
+        const double speed = speed_rad_s[i];
+        const double u = u_wheel_nm[i];
+        const double moving = fabs(speed) > ZK_WHEEL_STILL_RAD_S ? speed : u;
+        const double sign = moving > 0.0 ? 1.0 : (moving < 0.0 ? -1.0 : 0.0);
+        u_wheel_nm[i] = u + m->friction_coulomb_nm[i] * sign + m->friction_viscous_nm_s[i] * speed;
+    }
 }
 
 void zk_wheel_map_momentum(const zk_wheel_map *m, const double *inertia, const double *speed_rad_s,

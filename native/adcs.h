@@ -26,11 +26,18 @@ typedef struct {
     double axis_b[3 * ZK_MAX_WHEELS];
     double torque_max_nm[ZK_MAX_WHEELS];
     double pinv[3 * ZK_MAX_WHEELS];     /* row per wheel: pseudo-inverse of the 3 x n axis matrix */
+    double friction_coulomb_nm[ZK_MAX_WHEELS];   /* calibrated bearing friction, for feed-forward */
+    double friction_viscous_nm_s[ZK_MAX_WHEELS]; /* N m per rad/s */
 } zk_wheel_map;
 int zk_wheel_map_init(zk_wheel_map *m);     /* 0, or -1 if the axes do not span 3-D */
 /* Motor torques u (on the wheels) so that the body receives torque_b = -sum a_i u_i, minimum
  * norm, scaled down as a whole when any wheel would exceed its limit (direction kept). */
 void zk_wheel_map_distribute(const zk_wheel_map *m, const double torque_b[3], double *u_wheel_nm);
+/* Add to u the motor torque that cancels each wheel's bearing friction at its measured speed, so that
+ * the net torque is the one distributed: c sign(Omega) + v Omega. A wheel slower than
+ * 0.1 rad/s is taken as still: the Coulomb part then follows the sign of u, the way the
+ * wheel is about to turn, so that friction leaves no dead band around zero speed. */
+void zk_wheel_map_add_friction(const zk_wheel_map *m, const double *speed_rad_s, double *u_wheel_nm);
 /* Wheel momentum in body from relative speeds: sum a_i I_s,i Omega_i. */
 void zk_wheel_map_momentum(const zk_wheel_map *m, const double *inertia, const double *speed_rad_s,
                            double h_b[3]);

@@ -18,15 +18,14 @@ HEADERS = (
     "orbit.h",
     "earth.h",
     "sun.h",
-    "magnetic.h",
     "sensors.h",
     "actuators.h",
     "power.h",
+    "igrf.h",
+    "disturbance.h",
     "world.h",
     "adcs.h",
     "record.h",
-    "igrf.h",
-    "disturbance.h",
     "board_frame.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)

@@ -1,12 +1,14 @@
 /* world.h - the simulated truth stepped as one unit: orbit, attitude with wheels, power, environment.
  * A step integrates the power system, the orbit and the attitude over dt with the actuators'
- * latched outputs, the gravity-gradient and magnetorquer torques, then refreshes the environment
- * at the new time. */
+ * latched outputs and the external torques (gravity gradient, magnetorquers, aerodynamic, solar
+ * pressure, each switchable), then refreshes the environment at the new time: Earth rotation, sun
+ * and shadow, IGRF field, atmospheric density. */
 #ifndef ZK_WORLD_H
 #define ZK_WORLD_H
 #include "attitude.h"
 #include "orbit.h"
-#include "magnetic.h"
+#include "igrf.h"
+#include "disturbance.h"
 #include "actuators.h"
 #include "power.h"
 
@@ -25,18 +27,22 @@ typedef struct {
     long orbit_table_misses;
     zk_body body;
     zk_attitude att;
-    zk_dipole dipole;
+    zk_igrf igrf;
+    zk_surfaces surfaces;
     zk_wheels wheels;
     zk_magnetorquers mtq;
     zk_power power;
     int gravity_gradient;       /* 1 to apply the gravity-gradient torque */
+    int aero_torque;            /* 1 to apply the aerodynamic torque of the surfaces */
+    int srp_torque;             /* 1 to apply the solar-pressure torque of the surfaces */
     /* environment and derived truth at t_s, refreshed by zk_world_refresh */
     double gmst_rad;
     double r_sun_eci[3];
     double sun_fraction;        /* 1 sunlit, 0 umbra */
     double b_eci_t[3];
+    double density_kg_m3;       /* exponential atmosphere at the geodetic height */
     double wheel_speed_rad_s[ZK_MAX_WHEELS];
-    double torque_ext_b[3];     /* external torque applied over the last step (gravity gradient + magnetorquers) */
+    double torque_ext_b[3];     /* external torque over the last step, all sources (gravity gradient at its start) */
 } zk_world;
 
 /* Check and derive: zk_body_init, wheel count agreement. Returns 0 or -1. Refreshes the environment. */

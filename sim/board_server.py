@@ -87,18 +87,10 @@ class BoardServer:
         self.t_s = 0.0
         self.w_b_true = np.zeros(3)
         self.wheel_speed_true_rad_s = np.zeros(self.n_wheels)
-        self.gyro = SimGyro(
-            self.w_b_true,
-            spacecraft.gyro.noise_rad_s(gyro_period_s),
-            spacecraft.gyro.bias_rad_s,
-            model_seed(seed, "gyro"),
-        )
+        self.gyro = SimGyro.from_spec(self.w_b_true, spacecraft.gyro, gyro_period_s, model_seed(seed, "gyro"))
         self._wheels_c = ffi.new("zk_wheels *")
-        self._wheels_c.n = self.n_wheels
-        self._wheels_c.torque_max_nm = [wheel_spec.torque_max_nm] * self.n_wheels
-        self._wheels_c.speed_max_rad_s = [wheel_spec.speed_max_rad_s] * self.n_wheels
-        self.wheels = SimReactionWheels(
-            self._wheels_c, self.wheel_speed_true_rad_s, wheel_spec.axis_b, wheel_spec.inertia_kg_m2
+        self.wheels = SimReactionWheels.from_spec(
+            self._wheels_c, self.wheel_speed_true_rad_s, wheel_spec, model_seed(seed, "wheels"), gyro_period_s
         )
         n = self.n_wheels
         self._messages: dict[tuple[str, str], tuple[dict[str, int], Callable[[dict], dict]]] = {

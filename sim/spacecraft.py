@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.power import PowerSpec
+from sim.surfaces import SurfaceModel, default_imager_surfaces
 
 RPM = 2.0 * np.pi / 60.0
 DEG = np.pi / 180.0
@@ -167,7 +168,8 @@ class Spacecraft:
     gnss: GnssSpec = field(default_factory=GnssSpec)
     magnetorquers: MagnetorquerSpec = field(default_factory=MagnetorquerSpec)
     power: PowerSpec = field(default_factory=PowerSpec)
-    drag_area_m2: float = 1.2  # mean cross-section against the flow (body plus wings edge-on)
+    surfaces: SurfaceModel = field(default_factory=default_imager_surfaces)
+    drag_area_m2: float = 1.0  # mean cross-section against the flow: the 0.8 m^2 bus face plus the wings
     drag_coefficient: float = 2.2  # free-molecular flat-plate value
 
     @property

@@ -84,16 +84,16 @@ def box_faces(
 
 def default_imager_surfaces() -> SurfaceModel:
     """A ~130 kg imager: a 0.8 x 0.8 x 1.0 m bus (Z along the boresight) under multi-layer insulation, and
-    two 1 m^2 solar wings (0.8 x 1.25 m) hinged at mid-height on the +/-Y faces, cells facing zenith
-    canted towards -Y_B as the power model's. Each wing is two faces, cells and back. The centre of mass
+    the power model's two 0.45 m^2 solar wings (0.6 x 0.75 m) hinged at mid-height on the +/-Y faces,
+    cells facing zenith canted towards -Y_B. Each wing is two faces, cells and back. The centre of mass
     sits 1-3 cm per axis from the bus centre (4.4 cm in all), towards the telescope (+Z) and +Y."""
-    wing_span_m, wing_gap_m = 1.25, 0.05
+    wing_span_m, wing_gap_m, wing_area_m2 = 0.75, 0.05, 0.45
     wing_y_m = 0.4 + wing_gap_m + 0.5 * wing_span_m
     back = (-WING_NORMAL_B[0], -WING_NORMAL_B[1], -WING_NORMAL_B[2])
     wings = []
     for side, y_m in (("+y", wing_y_m), ("-y", -wing_y_m)):
-        wings.append(Surface(f"wing {side} cells", 1.0, WING_NORMAL_B, (0.0, y_m, 0.0), 0.10, 0.05))
-        wings.append(Surface(f"wing {side} back", 1.0, back, (0.0, y_m, 0.0), 0.0, 0.30))
+        wings.append(Surface(f"wing {side} cells", wing_area_m2, WING_NORMAL_B, (0.0, y_m, 0.0), 0.10, 0.05))
+        wings.append(Surface(f"wing {side} back", wing_area_m2, back, (0.0, y_m, 0.0), 0.0, 0.30))
     bus = box_faces((0.8, 0.8, 1.0), specular=0.10, diffuse=0.30)  # aluminised Kapton outer layer
     return SurfaceModel(bus + tuple(wings), centre_of_mass_b_m=(0.01, 0.03, 0.03))
 

@@ -4,16 +4,34 @@ Numpy views onto the struct (`q_ib`, `w_b`, `r_eci`, ...) read the truth without
 simulated devices sense it through the same memory.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from native import ffi, lib, view
 from native.earth_model import force_model
+from sim.magnetic_field import decimal_year_from_jd, fill_igrf
 from sim.power import fill_power
 from sim.spacecraft import Spacecraft
+from sim.surfaces import fill_surfaces
 
-IGRF_2025_DIPOLE_NT = (-29350.0, -1410.3, 4545.5)  # g10, g11, h11 of IGRF-14 at 2025.0
-IGRF_REFERENCE_RADIUS_M = 6371200.0
 TT_MINUS_UTC_S = 69.184
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Which forces and torques of the environment act on the truth (all on by default; off, the
+    dynamics conserve momentum and energy as their tests show)."""
+
+    atmospheric_drag: bool = field(default=True, metadata={"doc": "drag on the orbit"})
+    gravity_gradient: bool = field(default=True, metadata={"doc": "gravity-gradient torque"})
+    aerodynamic_torque: bool = field(default=True, metadata={"doc": "aerodynamic torque of the surfaces"})
+    solar_pressure_torque: bool = field(
+        default=True, metadata={"doc": "solar-pressure torque of the surfaces"}
+    )
+
+
+ALL_ON = Environment()
 
 
 class World:
@@ -28,19 +46,22 @@ class World:
         q_ib: np.ndarray,
         w_b: np.ndarray,
         wheel_speed_rad_s: np.ndarray | None = None,
-        drag: bool = True,
+        environment: Environment = ALL_ON,
     ):
         c = ffi.new("zk_world *")
         self.c = c
         self.spacecraft = spacecraft
         c.jd_epoch_utc = jd_epoch_utc
         c.tt_minus_utc_s = TT_MINUS_UTC_S
-        c.forces = force_model(drag_area_m2_per_kg=spacecraft.drag_area_m2_per_kg if drag else 0.0)[0]
+        drag = spacecraft.drag_area_m2_per_kg if environment.atmospheric_drag else 0.0
+        c.forces = force_model(drag_area_m2_per_kg=drag)[0]
         c.orbit.r_eci = list(map(float, r_eci))
         c.orbit.v_eci = list(map(float, v_eci))
-        c.gravity_gradient = 1
-        c.dipole.g10_nt, c.dipole.g11_nt, c.dipole.h11_nt = IGRF_2025_DIPOLE_NT
-        c.dipole.r_ref_m = IGRF_REFERENCE_RADIUS_M
+        c.gravity_gradient = int(environment.gravity_gradient)
+        c.aero_torque = int(environment.aerodynamic_torque)
+        c.srp_torque = int(environment.solar_pressure_torque)
+        fill_igrf(ffi.addressof(c, "igrf"), decimal_year_from_jd(jd_epoch_utc))
+        fill_surfaces(ffi.addressof(c, "surfaces"), spacecraft.surfaces)
 
         wheels = spacecraft.wheels
         n = wheels.n

@@ -1,8 +1,9 @@
 """`zorka bench`: the performance figures, each the median of repeated measurements, with its goal.
 
 Figures: the default mission's real-time factor (one orbit), the C integrator's steps per second
-(whole world, attitude alone, orbit alone), the wall time of one 10 Hz frame (flight software plus
-world step plus truth record), and the memory a frame keeps (tracemalloc).
+(whole world, attitude alone, orbit propagator alone), the wall time of one 10 Hz frame (flight
+software plus world step plus truth record), the memory a frame keeps (tracemalloc), and IGRF field
+evaluations per second in C against ppigrf (goal: at least 100 times faster per point).
 """
 
 import statistics
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from native import ffi, lib
 from native.earth_model import force_model
+from sim.environment_bench import field_evaluations_per_s
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
 
@@ -22,6 +24,8 @@ GOALS: dict[str, float | None] = {
     "orbit_steps_per_s": None,
     "frame_us": None,
     "frame_kept_bytes": 0.0,
+    "igrf_evaluations_per_s": None,
+    "igrf_speedup_vs_ppigrf": 100.0,
 }
 STEPS = 200_000
 
@@ -60,7 +64,7 @@ def attitude_steps_per_s() -> float:
 
 def orbit_steps_per_s() -> float:
     world_c = Mission(DEFAULT_SCENARIO, 1.0).world.c
-    orbit_p, g = ffi.addressof(world_c, "orbit"), force_model()
+    orbit_p, g = ffi.addressof(world_c, "orbit"), force_model(drag_area_m2_per_kg=0.017)
     step = lib.zk_orbit_step
     return _steps_per_s(lambda: step(orbit_p, g, 10.0))
 
@@ -89,13 +93,23 @@ def frame_kept_bytes() -> float:
     return float(max(0, after - before))
 
 
+def igrf_per_s() -> float:
+    return field_evaluations_per_s(ppigrf_points=1)["c"]
+
+
+def igrf_speedup() -> float:
+    return field_evaluations_per_s()["speedup"]
+
+
 FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "real_time_factor": ("× real time, default mission, one orbit", real_time_factor),
     "world_steps_per_s": ("C world steps/s (orbit + attitude RK4 + environment)", world_steps_per_s),
     "attitude_steps_per_s": ("C attitude RK4 steps/s (gyrostat + gravity gradient)", attitude_steps_per_s),
-    "orbit_steps_per_s": ("C orbit RK4 steps/s (J2-J4)", orbit_steps_per_s),
+    "orbit_steps_per_s": ("C orbit propagator RK4 steps/s (J2-J4, drag)", orbit_steps_per_s),
     "frame_us": ("µs per 10 Hz frame (flight + world + record)", frame_us),
     "frame_kept_bytes": ("bytes kept by 2000 frames (tracemalloc)", frame_kept_bytes),
+    "igrf_evaluations_per_s": ("C IGRF-14 degree-13 field evaluations/s (one cffi call each)", igrf_per_s),
+    "igrf_speedup_vs_ppigrf": ("× ppigrf per point, the same field", igrf_speedup),
 }
 
 

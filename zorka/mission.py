@@ -45,6 +45,7 @@ from zorka.scenario import Scenario
 from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
+FRAME_S = 1.0 / ATTITUDE_HZ
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
@@ -111,23 +112,23 @@ def build_world(scenario: Scenario) -> World:
     jd = julian_date(parse_utc(scenario.epoch_utc))
     r_eci, v_eci = initial_orbit(scenario, jd)
     q_ib, w_b = initial_attitude(scenario, r_eci, v_eci)
-    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b, drag=scenario.orbit.drag)
+    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b, environment=scenario.environment)
 
 
 def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
     sc, seed = scenario.spacecraft, scenario.seed
     return DeviceSet(
-        gyro=SimGyro(
-            world.w_b, sc.gyro.noise_rad_s(1.0 / ATTITUDE_HZ), sc.gyro.bias_rad_s, model_seed(seed, "gyro")
-        ),
-        star_tracker=SimStarTracker(world.q_ib, sc.star_tracker, model_seed(seed, "star_tracker")),
+        gyro=SimGyro.from_spec(world.w_b, sc.gyro, FRAME_S, model_seed(seed, "gyro")),
+        star_tracker=SimStarTracker(world.q_ib, sc.star_tracker, model_seed(seed, "star_tracker"), world),
         magnetometer=SimMagnetometer(world, sc.magnetometer, model_seed(seed, "magnetometer")),
         sun_sensor=SimSunSensor(world, sc.sun_sensor, model_seed(seed, "sun_sensor")),
         gnss=SimGnss(world, sc.gnss, model_seed(seed, "gnss")),
-        wheels=SimReactionWheels(
-            world.wheels_c, world.wheel_speed_rad_s, sc.wheels.axis_b, sc.wheels.inertia_kg_m2
+        wheels=SimReactionWheels.from_spec(
+            world.wheels_c, world.wheel_speed_rad_s, sc.wheels, model_seed(seed, "wheels"), FRAME_S
         ),
-        magnetorquers=SimMagnetorquers(world.magnetorquers_c),
+        magnetorquers=SimMagnetorquers.from_spec(
+            world.magnetorquers_c, sc.magnetorquers, model_seed(seed, "magnetorquers")
+        ),
         power=SimPowerSystem(ffi.addressof(world.c, "power"), sc.power, model_seed(seed, "power")),
     )
 
@@ -144,7 +145,7 @@ class Mission:
         realtime: bool = False,
     ):
         self.scenario = scenario
-        self.frame_s = 1.0 / ATTITUDE_HZ
+        self.frame_s = FRAME_S
         self.world = build_world(scenario)
         if duration_s is None:
             duration_s = scenario.duration_s or orbit_period_s(self.world.r_eci, self.world.v_eci)
@@ -191,6 +192,8 @@ class Mission:
         config = AdcsConfig(
             inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
             epoch_jd_utc=self.world.c.jd_epoch_utc,
+            wheel_friction_coulomb_nm=scenario.spacecraft.wheels.friction_coulomb_nm,
+            wheel_friction_viscous_nm_s=scenario.spacecraft.wheels.friction_viscous_nm_s,
         )
         self.flight = FlightSoftware(self.devices, config, clock_type(self._advance))
         self.wall_s = 0.0

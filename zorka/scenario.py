@@ -9,6 +9,7 @@ their validation and the commented default file are made from.
 from dataclasses import dataclass, field
 
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
+from sim.world import Environment
 
 DEFAULT_EPOCH_UTC = "2026-06-21T00:00:00Z"
 
@@ -49,7 +50,6 @@ class OrbitSpec:
     true_anomaly_deg: float = field(
         default=0.0, metadata=meta("true anomaly at the epoch", "deg", 0.0, 360.0)
     )
-    drag: bool = field(default=True, metadata=meta("atmospheric drag on the numerical orbit"))
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ class Scenario:
     orbit: OrbitSpec = field(default_factory=OrbitSpec)
     start: StartSpec = field(default_factory=StartSpec)
     spacecraft: Spacecraft = field(default_factory=lambda: DEFAULT_SPACECRAFT)
+    environment: Environment = field(default_factory=Environment)
     report: ReportSpec = field(default_factory=ReportSpec)
     ground_stations: tuple[StationSpec, ...] = field(
         default=(), metadata=meta("ground stations: passes over the run go to passes.json")

@@ -25,6 +25,8 @@ class AdcsConfig:
     epoch_jd_utc: float
     bandwidth_rad_s: float = 0.15
     damping: float = 0.8
+    wheel_friction_coulomb_nm: float = 0.0  # calibrated on the ground
+    wheel_friction_viscous_nm_s: float = 0.0
 
 
 class AttitudeLoop:
@@ -36,7 +38,9 @@ class AttitudeLoop:
         self.orbit = OrbitEstimate(config.epoch_jd_utc)
         self.guidance = NadirGuidance(self.orbit)
         self.control = PdController(config.inertia_kg_m2, config.bandwidth_rad_s, config.damping)
-        self.allocator = WheelAllocator(devices.wheels)
+        self.allocator = WheelAllocator(
+            devices.wheels, config.wheel_friction_coulomb_nm, config.wheel_friction_viscous_nm_s
+        )
         self._w_b_c = ptr(devices.gyro.rate_b)
         self._q_ib_c = ptr(devices.star_tracker.q_ib)
         self._r_ecef_c = ptr(devices.gnss.r_ecef_m)

@@ -289,3 +289,19 @@ def test_record_peaks_and_capacity():
     assert rec.peak_wheel_speed_rad_s == pytest.approx(450.0, abs=1e-9)
     limit = scenario.spacecraft.wheels.speed_max_rad_s
     assert rec.peak_wheel_speed_fraction == pytest.approx(450.0 / limit, abs=1e-12)
+
+
+def test_friction_feedforward_cancels_the_bearing_friction_model():
+    """Moving wheels get c sign(Omega) + v Omega added; still wheels (|Omega| <= 0.1 rad/s) take the
+    Coulomb part in the direction they are driven, so the net torque equals the distributed one."""
+    m, status = wheel_map(AXES_PYRAMID, 0.2)
+    assert status == 0
+    m.friction_coulomb_nm = [2e-3] * 4
+    m.friction_viscous_nm_s = [1e-5] * 4
+    speed_rad_s = np.array([300.0, -50.0, 0.05, -0.02])
+    u_nm = np.array([0.01, 0.01, -0.003, 0.004])
+    out_nm = u_nm.copy()
+    lib.zk_wheel_map_add_friction(m, ptr(speed_rad_s), ptr(out_nm))
+    direction = np.where(np.abs(speed_rad_s) > 0.1, np.sign(speed_rad_s), np.sign(u_nm))
+    expected_nm = u_nm + 2e-3 * direction + 1e-5 * speed_rad_s
+    np.testing.assert_allclose(out_nm, expected_nm, rtol=0, atol=1e-15)

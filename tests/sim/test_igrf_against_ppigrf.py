@@ -15,7 +15,7 @@ import numpy as np
 import ppigrf
 import pytest
 
-from native import ffi, lib, ptr
+from native import lib, ptr
 from sim.environment_bench import field_evaluations_per_s
 from sim.magnetic_field import decimal_year, decimal_year_from_jd, igrf14, igrf_model, read_shc, shc_path
 
@@ -94,24 +94,6 @@ def test_on_the_polar_axis_the_field_is_the_limit(z_sign):
         near_axis = np.array([1e-9 * math.cos(lon_rad), 1e-9 * math.sin(lon_rad), z_sign])  # 7 mm off
         near = field_ecef_nt(model, r_m * near_axis)
         assert np.linalg.norm(near - on_axis) < 1e-4
-
-
-def test_degree_one_equals_the_dipole():
-    """Truncated at n = 1, the model is the centred dipole of native/magnetic.c with the same g, h."""
-    model = igrf_model(2027.25, degree=1)
-    dipole = ffi.new(
-        "zk_dipole *",
-        {
-            "g10_nt": model.g_nt[1][0],
-            "g11_nt": model.g_nt[1][1],
-            "h11_nt": model.h_nt[1][1],
-            "r_ref_m": 6371200.0,
-        },
-    )
-    for r_ecef_m in ([7.0e6, 0.0, 0.0], [1.0e6, -4.0e6, 5.5e6], [-3.0e6, 2.0e6, -6.0e6], [0.0, 0.0, 6.9e6]):
-        b_dipole_t = np.empty(3)
-        lib.zk_dipole_field_ecef(dipole, ptr(np.array(r_ecef_m)), ptr(b_dipole_t))
-        assert np.linalg.norm(field_ecef_nt(model, r_ecef_m) - b_dipole_t / NT) < 1e-8
 
 
 def test_divergence_and_curl_vanish():

@@ -56,7 +56,7 @@ def test_files_speak_human_units_and_the_scenario_holds_si():
         ("[orbit]\naltitude_km = 50.0", "orbit.altitude_km", "must be in"),
         ("[orbit]\neccentricity = 1.5", "orbit.eccentricity", "must be in"),
         ("[orbit]\ninclination_deg = 200", "orbit.inclination_deg", "must be in"),
-        ("[orbit]\ndrag = 1", "orbit.drag", "true or false"),
+        ("[environment]\natmospheric_drag = 1", "environment.atmospheric_drag", "true or false"),
         ("[orbit]\naltitude_km = nan", "orbit.altitude_km", "finite"),
         ("[orbit]\nflavour = 'x'", "orbit.flavour", "unknown key"),
         ("colour = 'blue'", "colour", "unknown key"),

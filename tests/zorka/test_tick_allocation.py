@@ -53,7 +53,9 @@ def called_functions(run) -> set[tuple[str | None, str]]:
 def test_a_frame_calls_no_allocating_function(running_mission):
     seen = called_functions(lambda: running_mission.flight.executive.run_frames(20))
     names = {name for _, name in seen}
-    assert {"tick", "navigate", "sample", "zk_world_step_to"} <= names, "the profile must see the frame's work"
+    assert {"tick", "navigate", "sample", "zk_world_step_to"} <= names, (
+        "the profile must see the frame's work"
+    )
     numpy_calls = {name for module, name in seen if module and module.startswith("numpy")}
     assert numpy_calls <= IN_PLACE_NUMPY, f"numpy called per frame: {numpy_calls - IN_PLACE_NUMPY}"
     cffi_calls = {name for module, name in seen if module and "cffi" in module} & CFFI_ALLOCATORS

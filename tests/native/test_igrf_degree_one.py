@@ -1,8 +1,9 @@
-"""Centred tilted dipole (native/magnetic.c) against the degree-1 spherical-harmonic field.
+"""The IGRF evaluation (native/igrf.c) truncated at degree 1, a centred tilted dipole, against the
+degree-1 spherical-harmonic field.
 
 The reference is the textbook form of the IGRF main field truncated at n = 1, written in spherical
 components (B_r, B_theta, B_phi) as in the IGRF synthesis formulae, then rotated to ECEF: a derivation
-independent of the Cartesian dipole form in C. The coefficients are IGRF-14 for 2025.0 (the default here).
+independent of the Cartesian recursion in C. The coefficients are IGRF-14 for 2025.0 (the default here).
 Physical checks: |B| = B0 (a/r)^3 on the magnetic equator and twice that at the magnetic poles, B along
 the dipole axis at the poles, and div B = curl B = 0 by central differences. Tolerances are in tesla.
 """
@@ -21,15 +22,17 @@ IGRF_2025_G11_NT = -1410.3
 IGRF_2025_H11_NT = 4545.5
 IGRF_R_REF_M = 6371200.0
 NT = 1e-9
-IGRF_2025 = ffi.new(
-    "zk_dipole *",
-    {
-        "g10_nt": IGRF_2025_G10_NT,
-        "g11_nt": IGRF_2025_G11_NT,
-        "h11_nt": IGRF_2025_H11_NT,
-        "r_ref_m": IGRF_R_REF_M,
-    },
-)
+
+
+def dipole_model(g10_nt: float, g11_nt: float, h11_nt: float):
+    """A `zk_igrf *` of degree 1 holding only these coefficients."""
+    model = ffi.new("zk_igrf *")
+    model.degree, model.r_ref_m = 1, IGRF_R_REF_M
+    model.g_nt[1][0], model.g_nt[1][1], model.h_nt[1][1] = g10_nt, g11_nt, h11_nt
+    return model
+
+
+IGRF_2025 = dipole_model(IGRF_2025_G10_NT, IGRF_2025_G11_NT, IGRF_2025_H11_NT)
 B0_T = math.sqrt(IGRF_2025_G10_NT**2 + IGRF_2025_G11_NT**2 + IGRF_2025_H11_NT**2) * NT
 # Boreal geomagnetic pole: the direction opposite to the dipole moment, which is along (g11, h11, g10).
 NORTH_POLE_HAT = -np.array([IGRF_2025_G11_NT, IGRF_2025_H11_NT, IGRF_2025_G10_NT]) * NT / B0_T
@@ -37,7 +40,7 @@ NORTH_POLE_HAT = -np.array([IGRF_2025_G11_NT, IGRF_2025_H11_NT, IGRF_2025_G10_NT
 
 def field_ecef_t(r_ecef, dipole=IGRF_2025) -> np.ndarray:
     b_ecef_t = np.empty(3)
-    lib.zk_dipole_field_ecef(dipole, ptr(np.ascontiguousarray(r_ecef, dtype=np.float64)), ptr(b_ecef_t))
+    lib.zk_igrf_field_ecef(dipole, ptr(np.ascontiguousarray(r_ecef, dtype=np.float64)), ptr(b_ecef_t))
     return b_ecef_t
 
 
@@ -125,5 +128,5 @@ def test_divergence_and_curl_vanish(r_ecef):
 
 
 def test_zero_coefficients_give_no_field():
-    none = ffi.new("zk_dipole *", {"g10_nt": 0.0, "g11_nt": 0.0, "h11_nt": 0.0, "r_ref_m": IGRF_R_REF_M})
+    none = dipole_model(0.0, 0.0, 0.0)
     assert np.all(field_ecef_t([7e6, 1e6, -2e6], none) == 0.0)
