@@ -17,7 +17,7 @@ HOUSEKEEPING_HZ = 1.0
 class FlightSoftware:
     def __init__(self, devices: DeviceSet, config: AdcsConfig, clock: Clock):
         self.devices = devices
-        self.attitude = AttitudeLoop(devices, config)
+        self.attitude = AttitudeLoop(devices, config, 1.0 / ATTITUDE_HZ)
         self.housekeeping = Housekeeping(self.attitude, devices.power)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
         self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])

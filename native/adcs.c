@@ -28,6 +28,19 @@ void zk_nadir_reference(const double r_eci[3], const double v_eci[3], double q_i
     zk_quat_from_dcm(m, q_ib);
 }
 
+void zk_attitude_propagate(double q_ib[4], const double w_b[3], double dt)
+{
+    double rv[3], dq[4], q[4];
+    int i;
+    for (i = 0; i < 3; i++)
+        rv[i] = w_b[i] * dt;
+    zk_quat_from_rotvec(rv, dq);
+    zk_quat_mul(q_ib, dq, q);
+    zk_quat_normalize(q);
+    for (i = 0; i < 4; i++)
+        q_ib[i] = q[i];
+}
+
 void zk_pd_control_step(zk_pd_control *c, const double q_ref_ib[4], const double w_ref_i[3],
                         const double q_ib[4], const double w_b[3], const double h_wheel_b[3])
 {

@@ -8,6 +8,9 @@
  * q_ib: the reference attitude; w_i: its angular velocity in inertial (r x v / |r|^2). */
 void zk_nadir_reference(const double r_eci[3], const double v_eci[3], double q_ib[4], double w_i[3]);
 
+/* Propagate an attitude estimate by the body rate over dt: q <- q (x) exp(w dt / 2), renormalised. */
+void zk_attitude_propagate(double q_ib[4], const double w_b[3], double dt);
+
 typedef struct {
     double kp[3];           /* N m per rad of error, per body axis */
     double kd[3];           /* N m per rad/s of rate error */

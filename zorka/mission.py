@@ -35,6 +35,7 @@ from sim.devices.reaction_wheels import SimReactionWheels
 from sim.devices.star_tracker import SimStarTracker
 from sim.devices.sun_sensor import SimSunSensor
 from sim.ephemeris import NumericalEphemeris, Sgp4Ephemeris
+from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.randomness import model_seed
 from sim.timescale import julian_date, parse_utc
@@ -42,6 +43,7 @@ from sim.tle import parse_tle
 from sim.world import World
 from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.scenario import Scenario
+from zorka.scenario_file import faults
 from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
@@ -188,6 +190,15 @@ class Mission:
         self._record = rec
         self._world_c = self.world.c
 
+        self.faults = faults(scenario)
+        for fault in self.faults:
+            if not hasattr(getattr(self.devices, fault.device), "inject"):
+                raise ValueError(
+                    f"fault at {fault.t_s:g} s: the {fault.device} is on a serial board, "
+                    "which has no fault model"
+                )
+        self.injected: list[Fault] = []
+
         clock_type = WallClock if realtime else SimClock
         config = AdcsConfig(
             inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
@@ -242,13 +253,31 @@ class Mission:
         total = round(self.duration_s / self.frame_s)
         start = time.perf_counter()
         while executive.frame < total:
-            frames = min(CHUNK_FRAMES, total - executive.frame)
+            self._inject_due_faults(executive.frame)
+            frames = min(CHUNK_FRAMES, total - executive.frame, self._frames_to_next_fault(executive.frame))
             self._prepare_orbit_table(executive.frame, frames)
             executive.run_frames(frames)
             if on_progress is not None:
                 on_progress(executive.t_s)
         self.wall_s += time.perf_counter() - start
         return self.summary()
+
+    def _fault_frame(self, fault: Fault) -> int:
+        """The frame before which a fault strikes: its time, rounded to a whole frame."""
+        return round(fault.t_s / self.frame_s)
+
+    def _inject_due_faults(self, frame: int) -> None:
+        while (
+            len(self.injected) < len(self.faults)
+            and self._fault_frame(self.faults[len(self.injected)]) <= frame
+        ):
+            fault = self.faults[len(self.injected)]
+            inject(self.devices, fault)
+            self.injected.append(fault)
+
+    def _frames_to_next_fault(self, frame: int) -> int:
+        pending = self.faults[len(self.injected) :]
+        return self._fault_frame(pending[0]) - frame if pending else CHUNK_FRAMES
 
     def _prepare_orbit_table(self, frame: int, frames: int) -> None:
         """With an SGP4 truth, the world's states at the ends of the next `frames` steps."""
@@ -283,6 +312,16 @@ class Mission:
             overruns=self.flight.executive.overruns,
             min_soc=self._record.min_soc,
         )
+        if self.faults:
+            summary["faults"] = [
+                {
+                    "device": f.device,
+                    "kind": f.kind,
+                    "t_s": round(self._fault_frame(f) * self.frame_s, 6),
+                    "injected": f in self.injected,
+                }
+                for f in self.faults
+            ]
         if self.stations:
             summary["ground"] = {
                 "stations": len(self.stations),

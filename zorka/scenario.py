@@ -81,6 +81,28 @@ class StationSpec:
 
 
 @dataclass(frozen=True)
+class FaultSpec:
+    """A device fault injected at a time (the values shown are an example)."""
+
+    device: str = field(
+        default="star_tracker",
+        metadata=meta(
+            "device that fails: gyro, star_tracker, magnetometer, "
+            "sun_sensor, gnss, wheels, magnetorquers, power"
+        ),
+    )
+    kind: str = field(default="dead", metadata=meta("stuck, dead, noisy or biased"))
+    t_s: float = field(default=1800.0, metadata=meta("time it strikes, after the epoch", "s", 0.0))
+    factor: float | None = field(default=None, metadata=meta("noisy: noise multiplier", "", 0.0))
+    bias: tuple[float, ...] | None = field(
+        default=None, metadata=meta("biased: added to each output, in the device's SI units", "", None)
+    )
+    unit: int | None = field(
+        default=None, metadata=meta("one unit of a set (a wheel, by index); unset: all", "", 0)
+    )
+
+
+@dataclass(frozen=True)
 class ReportSpec:
     """How the run's figures are taken."""
 
@@ -115,6 +137,7 @@ class Scenario:
     ground_stations: tuple[StationSpec, ...] = field(
         default=(), metadata=meta("ground stations: passes over the run go to passes.json")
     )
+    faults: tuple[FaultSpec, ...] = field(default=(), metadata=meta("device faults, each at its time"))
 
 
 DEFAULT_SCENARIO = Scenario()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.faults import Fault
 from sim.timescale import parse_utc
 from sim.tle import TleError, parse_tle
 from zorka.scenario import DEFAULT_SCENARIO, Scenario
@@ -155,6 +156,10 @@ def _value(value: object, annotation: object, default: object, path: str, meta: 
     if annotation is np.ndarray or isinstance(default, np.ndarray):
         return _array(value, np.asarray(default), path, meta, name)
     if typing.get_origin(annotation) is tuple:
+        if args[-1] is Ellipsis and not is_dataclass(args[0]):
+            if not isinstance(value, list) or not value:
+                raise ScenarioError(path, value, f"must be an array of {_kind(args[0])}")
+            return tuple(_value(v, args[0], None, f"{path}[{i}]", meta, "") for i, v in enumerate(value))
         if args[-1] is Ellipsis:
             if not isinstance(value, list):
                 raise ScenarioError(path, value, "must be an array of tables")
@@ -244,6 +249,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
         if duration is not None:
             scenario = replace(scenario, duration_s=_duration(duration))
         scenario = _check_orbit(scenario, epoch_given="epoch_utc" in table)
+        faults(scenario)
         _check_epoch(scenario)
         _check_spacecraft(scenario)
     except ScenarioError as problem:
@@ -280,6 +286,17 @@ def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
     if epoch_given:
         return scenario
     return replace(scenario, epoch_utc=tle.epoch_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def faults(scenario: Scenario) -> list[Fault]:
+    """The scenario's faults as the simulator takes them, in time order; ScenarioError naming the fault."""
+    found = []
+    for i, spec in enumerate(scenario.faults):
+        try:
+            found.append(Fault(**{f.name: getattr(spec, f.name) for f in fields(spec)}))
+        except ValueError as problem:
+            raise ScenarioError(f"faults[{i}]", spec.device, str(problem)) from None
+    return sorted(found, key=lambda fault: fault.t_s)
 
 
 def _check_epoch(scenario: Scenario) -> None:
@@ -365,7 +382,11 @@ def _render_array(name: str, item_type: type, items: tuple, lines: list[str]) ->
         body = [f"[[{name}]]"]
         for f in fields(item):
             key, scale = file_unit(f.name)
-            body.append(f"{key} = {_toml_value(_scaled(getattr(item, f.name), 1.0 / scale))}{_comment(f)}")
+            value = _scaled(getattr(item, f.name), 1.0 / scale)
+            if value is None:
+                body.append(f"# {key} = ...{_comment(f)}")
+            else:
+                body.append(f"{key} = {_toml_value(value)}{_comment(f)}")
         lines += body if items else [f"# {line}" for line in body]
 
 

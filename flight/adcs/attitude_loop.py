@@ -1,7 +1,8 @@
 """The 10 Hz attitude loop: sense, estimate, guide, control, actuate — a handful of C calls.
 
-This first loop is honest but not final: attitude straight from the star tracker, rate straight
-from the gyro, nadir guidance from the onboard orbit, PD control, torque over the wheels. Every
+This first loop is honest but not final: attitude from the star tracker when it gives a reading,
+otherwise propagated with the gyro (between its updates, through outages); rate straight from the
+gyro; nadir guidance from the onboard orbit; PD control; torque over the wheels. Every
 buffer is made once here; a tick allocates no array. Navigation (a GNSS fix) runs at 1 Hz.
 """
 
@@ -14,7 +15,7 @@ from flight.adcs.guidance import NadirGuidance
 from flight.adcs.orbit_estimate import OrbitEstimate
 from flight.adcs.wheel_allocation import WheelAllocator
 from hal.devices import DeviceSet
-from native import ptr
+from native import lib, ptr
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class AdcsConfig:
 
 
 class AttitudeLoop:
-    def __init__(self, devices: DeviceSet, config: AdcsConfig):
+    def __init__(self, devices: DeviceSet, config: AdcsConfig, frame_s: float):
         self.gyro = devices.gyro
         self.star_tracker = devices.star_tracker
         self.wheels = devices.wheels
@@ -42,7 +43,10 @@ class AttitudeLoop:
             devices.wheels, config.wheel_friction_coulomb_nm, config.wheel_friction_viscous_nm_s
         )
         self._w_b_c = ptr(devices.gyro.rate_b)
-        self._q_ib_c = ptr(devices.star_tracker.q_ib)
+        self.q_ib_est = np.array([0.0, 0.0, 0.0, 1.0])
+        self._q_ib_c = ptr(self.q_ib_est)
+        self._attitude_known = False
+        self.frame_s = frame_s
         self._r_ecef_c = ptr(devices.gnss.r_ecef_m)
         self._v_ecef_c = ptr(devices.gnss.v_ecef_m_s)
         self.ticks = 0
@@ -62,12 +66,16 @@ class AttitudeLoop:
         """10 Hz: one pass of the control cycle. Holds the wheels still until the orbit is known."""
         if not self.gyro.sample():
             self.gyro_misses += 1
-        if not self.star_tracker.sample():
+        if self.star_tracker.sample():
+            np.copyto(self.q_ib_est, self.star_tracker.q_ib)
+            self._attitude_known = True
+        else:
             self.star_tracker_misses += 1
+            lib.zk_attitude_propagate(self._q_ib_c, self._w_b_c, self.frame_s)
         if not self.wheels.sample():
             self.wheel_misses += 1
         self.ticks += 1
-        if not self.orbit.valid:
+        if not (self.orbit.valid and self._attitude_known):
             return
         self.orbit.propagate_to(t_s)
         self.guidance.update()
