@@ -30,12 +30,15 @@ DEG = math.pi / 180.0
 # internal value of one file unit); the first rule whose prefix and suffix match a field applies.
 FILE_UNITS = (
     ("", "_rad_sqrt_s", "_deg_sqrt_h", DEG / 60.0),
+    ("", "_rad_s_sqrt_s", "_deg_h_sqrt_h", DEG / 3600.0 / 60.0),
+    ("bias", "_rad_s", "_deg_h", DEG / 3600.0),
     ("", "_rad_s2", "_deg_s2", DEG),
     ("speed", "_rad_s", "_rpm", 2.0 * math.pi / 60.0),
     ("", "_rad_s", "_deg_s", DEG),
     ("noise", "_rad", "_arcsec", DEG / 3600.0),
     ("", "_rad", "_deg", DEG),
     ("", "_t", "_nt", 1e-9),
+    ("", "_j", "_wh", 3600.0),
 )
 
 
