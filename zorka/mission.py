@@ -48,6 +48,7 @@ from zorka.summary import summarize
 
 SERIAL_DEVICES = ("gyro", "wheels")
 FRAME_S = 1.0 / ATTITUDE_HZ
+PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
@@ -291,9 +292,11 @@ class Mission:
 
     @functools.cached_property
     def passes(self) -> list[Pass]:
-        """Passes over every ground station during the run, predicted from the truth orbit model."""
+        """Passes over every ground station from the epoch over the run, or a day if the run is shorter,
+        predicted from the truth orbit model."""
         jd = self.world.c.jd_epoch_utc
-        found = [p for s in self.stations for p in s.passes(self.ephemeris.fill, jd, 0.0, self.duration_s)]
+        horizon_s = max(self.duration_s, PASS_HORIZON_S)
+        found = [p for s in self.stations for p in s.passes(self.ephemeris.fill, jd, 0.0, horizon_s)]
         return sorted(found, key=lambda p: p.aos_s)
 
     def summary(self) -> dict:
@@ -323,10 +326,11 @@ class Mission:
                 for f in self.faults
             ]
         if self.stations:
+            in_run = [p for p in self.passes if p.aos_s < self.duration_s]
             summary["ground"] = {
                 "stations": len(self.stations),
-                "passes": len(self.passes),
-                "contact_s": round(sum(p.duration_s for p in self.passes), 3),
+                "passes": len(in_run),
+                "contact_s": round(sum(min(p.los_s, self.duration_s) - p.aos_s for p in in_run), 3),
             }
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}

@@ -82,6 +82,13 @@ def test_files_speak_human_units_and_the_scenario_holds_si():
         ("epoch_utc = 'tomorrow'", "epoch_utc", "ISO-8601"),
         ("[report]\ntruth_rate_hz = 0", "report.truth_rate_hz", "must be in (0"),
         ("seed = ", "", "not valid TOML"),
+        ('[orbit]\ntle = ["1 25544U", "2 25544"]', "orbit.tle", "tle line 1"),
+        ("[orbit]\ntle = 'one line'", "orbit.tle", "array of 2"),
+        ("[orbit]\npropagator = 'sgp4'", "orbit.propagator", "needs orbit.tle"),
+        ("[orbit]\npropagator = 'kepler'", "orbit.propagator", "one of numerical, sgp4"),
+        ("[[faults]]\ndevice = 'camera'", "faults[0]", "Fault.device"),
+        ("[[faults]]\nkind = 'noisy'", "faults[0]", "factor"),
+        ("[[ground_stations]]\nlat_deg = 95", "ground_stations[0].lat_deg", "must be in"),
     ],
 )
 def test_each_kind_of_bad_input_is_one_line_naming_the_field(text, field, says):
