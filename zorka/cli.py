@@ -171,6 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from zorka.mission import Mission
     from zorka.progress import run_with_progress, summary_table
+    from zorka.run_folder import write_run_folder
     from zorka.scenario import DEFAULT_SCENARIO
     from zorka.scenario_file import ScenarioError, load_scenario
 
@@ -203,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("zorka run: interrupted; the summary covers the time simulated so far", file=sys.stderr)
     finally:
         mission.close()
-    path = mission.write_run_folder(summary, args.out)
+    path = write_run_folder(mission, summary, args.out)
     Console().print(summary_table(summary, path))
     return 0
 

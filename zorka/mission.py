@@ -8,132 +8,31 @@ with the new truth. Nothing in a frame allocates an array.
 
 import dataclasses
 import functools
-import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
 from flight.adcs.attitude_loop import AdcsConfig
 from flight.clock import SimClock, WallClock
-from flight.software import ATTITUDE_HZ, FlightSoftware
-from hal.devices import DeviceSet
+from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
-from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
-from sim import orbit
 from sim.board_stimulus import BoardStimulus
-from sim.devices.gnss import SimGnss
-from sim.devices.gyro import SimGyro
-from sim.devices.magnetometer import SimMagnetometer
-from sim.devices.magnetorquers import SimMagnetorquers
-from sim.devices.power_system import SimPowerSystem
-from sim.devices.reaction_wheels import SimReactionWheels
-from sim.devices.star_tracker import SimStarTracker
-from sim.devices.sun_sensor import SimSunSensor
-from sim.ephemeris import NumericalEphemeris, Sgp4Ephemeris
+from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
-from sim.randomness import model_seed
-from sim.timescale import julian_date, parse_utc
-from sim.tle import parse_tle
-from sim.world import World
-from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.scenario import Scenario
 from zorka.scenario_file import faults
 from zorka.summary import summarize
+from zorka.world_builder import FRAME_S, build_world, orbit_period_s, sgp4_ephemeris, simulated_devices
 
 SERIAL_DEVICES = ("gyro", "wheels")
-FRAME_S = 1.0 / ATTITUDE_HZ
 PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
-
-
-def sgp4_ephemeris(scenario: Scenario, jd_epoch_utc: float) -> Sgp4Ephemeris | None:
-    """SGP4 of the scenario's TLE from the run's epoch, if it has a TLE."""
-    if scenario.orbit.tle is None:
-        return None
-    return Sgp4Ephemeris(parse_tle(*scenario.orbit.tle).satrec, jd_epoch_utc)
-
-
-def initial_orbit(scenario: Scenario, jd_epoch_utc: float) -> tuple[np.ndarray, np.ndarray]:
-    """Inertial state at the epoch: SGP4 of the TLE if there is one, else from the elements."""
-    ephemeris = sgp4_ephemeris(scenario, jd_epoch_utc)
-    if ephemeris is not None:
-        return ephemeris.state_at(0.0)
-    spec = scenario.orbit
-    a_m = R_EARTH_M + spec.altitude_km * 1e3
-    inclination = (
-        orbit.sun_synchronous_inclination(a_m, spec.eccentricity)
-        if spec.inclination_deg is None
-        else np.deg2rad(spec.inclination_deg)
-    )
-    raan = (
-        orbit.raan_for_ltan(jd_epoch_utc, spec.ltan_h) if spec.raan_deg is None else np.deg2rad(spec.raan_deg)
-    )
-    return orbit.state_from_elements(
-        a_m,
-        spec.eccentricity,
-        inclination,
-        raan,
-        np.deg2rad(spec.arg_perigee_deg),
-        np.deg2rad(spec.true_anomaly_deg),
-    )
-
-
-def initial_attitude(
-    scenario: Scenario, r_eci: np.ndarray, v_eci: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """q_ib and w_b at the epoch: nadir pointing turned by the start offset, plus the start rate."""
-    start = scenario.start
-    q_nadir, w_nadir_i = np.zeros(4), np.zeros(3)
-    lib.zk_nadir_reference(ptr(r_eci), ptr(v_eci), ptr(q_nadir), ptr(w_nadir_i))
-    axis = np.asarray(start.offset_axis_b, dtype=float)
-    offset = np.zeros(4)
-    lib.zk_quat_from_rotvec(ptr(axis / np.linalg.norm(axis) * np.deg2rad(start.offset_deg)), ptr(offset))
-    q_ib = np.zeros(4)
-    lib.zk_quat_mul(ptr(q_nadir), ptr(offset), ptr(q_ib))
-    w_nadir_b = np.zeros(3)
-    lib.zk_quat_rotate_inv(ptr(q_ib), ptr(w_nadir_i), ptr(w_nadir_b))
-    return q_ib, w_nadir_b + np.deg2rad(np.asarray(start.rate_deg_s, dtype=float))
-
-
-def orbit_period_s(r_eci: np.ndarray, v_eci: np.ndarray) -> float:
-    """Keplerian period of the osculating orbit (vis-viva)."""
-    energy = 0.5 * float(v_eci @ v_eci) - MU_EARTH_M3_S2 / float(np.linalg.norm(r_eci))
-    a_m = -MU_EARTH_M3_S2 / (2.0 * energy)
-    return float(2.0 * np.pi * np.sqrt(a_m**3 / MU_EARTH_M3_S2))
-
-
-def build_world(scenario: Scenario) -> World:
-    """The truth at the scenario's epoch."""
-    jd = julian_date(parse_utc(scenario.epoch_utc))
-    r_eci, v_eci = initial_orbit(scenario, jd)
-    q_ib, w_b = initial_attitude(scenario, r_eci, v_eci)
-    return World(scenario.spacecraft, jd, r_eci, v_eci, q_ib, w_b, environment=scenario.environment)
-
-
-def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
-    sc, seed = scenario.spacecraft, scenario.seed
-    return DeviceSet(
-        gyro=SimGyro.from_spec(world.w_b, sc.gyro, FRAME_S, model_seed(seed, "gyro")),
-        star_tracker=SimStarTracker(world.q_ib, sc.star_tracker, model_seed(seed, "star_tracker"), world),
-        magnetometer=SimMagnetometer(world, sc.magnetometer, model_seed(seed, "magnetometer")),
-        sun_sensor=SimSunSensor(world, sc.sun_sensor, model_seed(seed, "sun_sensor")),
-        gnss=SimGnss(world, sc.gnss, model_seed(seed, "gnss")),
-        wheels=SimReactionWheels.from_spec(
-            world.wheels_c, world.wheel_speed_rad_s, sc.wheels, model_seed(seed, "wheels"), FRAME_S
-        ),
-        magnetorquers=SimMagnetorquers.from_spec(
-            world.magnetorquers_c, sc.magnetorquers, model_seed(seed, "magnetorquers")
-        ),
-        power=SimPowerSystem(ffi.addressof(world.c, "power"), sc.power, model_seed(seed, "power")),
-    )
 
 
 class Mission:
@@ -353,33 +252,3 @@ class Mission:
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
         return self._truth[: self._record.truth_n]
-
-    def write_run_folder(self, summary: dict, out_dir: Path) -> Path:
-        """summary.json, truth.oem and truth.aem in `out_dir`; the summary's path."""
-        rows = self.truth()
-        jd = self.world.c.jd_epoch_utc
-        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
-        write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)
-        if self.stations:
-            (out_dir / "passes.json").write_text(
-                json.dumps([pass_record(p) for p in self.passes], indent=2) + "\n"
-            )
-        path = out_dir / "summary.json"
-        path.write_text(json.dumps(summary, indent=2) + "\n")
-        return path
-
-
-def pass_record(p: Pass) -> dict:
-    """A pass as passes.json holds it: times in UTC and seconds since the epoch, elevation in degrees."""
-    return {
-        "station": p.station,
-        "aos_utc": p.aos_utc.isoformat().replace("+00:00", "Z"),
-        "los_utc": p.los_utc.isoformat().replace("+00:00", "Z"),
-        "aos_s": round(p.aos_s, 3),
-        "los_s": round(p.los_s, 3),
-        "duration_s": round(p.duration_s, 3),
-        "max_elevation_deg": round(float(np.degrees(p.max_elevation_rad)), 3),
-        "max_elevation_utc": p.max_elevation_utc.isoformat().replace("+00:00", "Z"),
-        "cut_by_run": bool(p.aos_cut or p.los_cut),
-    }

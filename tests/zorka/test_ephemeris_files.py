@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from zorka.mission import Mission
+from zorka.run_folder import write_run_folder
 from zorka.scenario import Scenario
 
 DURATION_S = 900.0
@@ -71,7 +72,7 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     mission = Mission(Scenario(seed=2), DURATION_S)
     summary = mission.run()
-    mission.write_run_folder(summary, out)
+    write_run_folder(mission, summary, out)
     return mission, out
 
 

@@ -15,6 +15,7 @@ from sgp4.api import Satrec, jday
 from skyfield.api import EarthSatellite, Loader, wgs84
 
 from zorka.mission import Mission
+from zorka.run_folder import write_run_folder
 from zorka.scenario_file import scenario_from_toml
 
 TLE = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
@@ -36,7 +37,7 @@ min_elevation_deg = 5.0
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("tle_run")
     mission = Mission(scenario_from_toml(SCENARIO_TEXT))
-    mission.write_run_folder(mission.run(), out)
+    write_run_folder(mission, mission.run(), out)
     return mission, out
 
 
