@@ -23,6 +23,7 @@ HEADERS = (
     "power.h",
     "igrf.h",
     "disturbance.h",
+    "mekf.h",
     "world.h",
     "adcs.h",
     "record.h",

@@ -1,0 +1,298 @@
+/* mekf.c - multiplicative extended Kalman filter and TRIAD (see mekf.h). */
+#include <math.h>
+#include "mekf.h"
+#include "quat.h"
+#include "vec3.h"
+
+#define N 6
+#define SMALL_ANGLE_RAD 1e-2    /* below it, Phi's coefficients by their Taylor series */
+#define PARALLEL_SIN 1e-6       /* TRIAD refuses pairs closer than this (sine of their angle) */
+
+/* c = a b for 6x6 row-major matrices (c must not alias a or b); b transposed when bt is 1. */
+static void mul6(const double *a, const double *b, int bt, double *c)
+{
+    int i, j, k;
+    for (i = 0; i < N; i++)
+        for (j = 0; j < N; j++) {
+            double s = 0.0;
+            for (k = 0; k < N; k++)
+                s += a[N * i + k] * (bt ? b[N * j + k] : b[N * k + j]);
+            c[N * i + j] = s;
+        }
+}
+
+static void symmetrize6(double *p)
+{
+    int i, j;
+    for (i = 0; i < N; i++)
+        for (j = i + 1; j < N; j++) {
+            const double m = 0.5 * (p[N * i + j] + p[N * j + i]);
+            p[N * i + j] = m;
+            p[N * j + i] = m;
+        }
+}
+
+/* Inverse of a symmetric 3x3 matrix by cofactors; returns 0, or -1 if it is singular. */
+static int invert_sym3(const double a[9], double inv[9])
+{
+    const double c00 = a[4] * a[8] - a[5] * a[7];
+    const double c01 = a[5] * a[6] - a[3] * a[8];
+    const double c02 = a[3] * a[7] - a[4] * a[6];
+    const double c11 = a[0] * a[8] - a[2] * a[6];
+    const double c12 = a[2] * a[3] - a[0] * a[5];
+    const double c22 = a[0] * a[4] - a[1] * a[3];
+    const double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
+    if (!(det > 0.0))
+        return -1;
+    inv[0] = c00 / det;
+    inv[1] = c01 / det;
+    inv[2] = c02 / det;
+    inv[3] = c01 / det;
+    inv[4] = c11 / det;
+    inv[5] = c12 / det;
+    inv[6] = c02 / det;
+    inv[7] = c12 / det;
+    inv[8] = c22 / det;
+    return 0;
+}
+
+static void refresh_outputs(zk_mekf *f)
+{
+    int i;
+    for (i = 0; i < 3; i++) {
+        f->w_b[i] = f->w_meas_b[i] - f->bias_b[i];
+        f->sigma_att_rad[i] = sqrt(f->p[N * i + i]);
+    }
+}
+
+void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], double sigma_att_rad,
+                  double sigma_bias_rad_s)
+{
+    const double var_s[3] = {f->st_cross_rad * f->st_cross_rad, f->st_cross_rad * f->st_cross_rad,
+                             f->st_about_rad * f->st_about_rad};
+    double c_bs[9];
+    int i, j, k;
+    zk_quat_to_dcm(f->q_bs, c_bs);
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 3; j++) {
+            double s = 0.0;
+            for (k = 0; k < 3; k++)
+                s += c_bs[3 * i + k] * var_s[k] * c_bs[3 * j + k];
+            f->r_st_b[3 * i + j] = s;
+        }
+    for (i = 0; i < 4; i++)
+        f->q_ib[i] = q_ib[i];
+    zk_quat_normalize(f->q_ib);
+    for (i = 0; i < N * N; i++)
+        f->p[i] = 0.0;
+    for (i = 0; i < 3; i++) {
+        f->bias_b[i] = bias_b[i];
+        f->p[N * i + i] = sigma_att_rad * sigma_att_rad;
+        f->p[N * (i + 3) + i + 3] = sigma_bias_rad_s * sigma_bias_rad_s;
+        f->w_meas_b[i] = 0.0;
+        f->residual_b[i] = 0.0;
+    }
+    f->nis = 0.0;
+    f->accepted = 0;
+    f->rejected = 0;
+    f->rejected_in_row = 0;
+    f->restarts = 0;
+    refresh_outputs(f);
+}
+
+/* Phi = [[A, B], [0, I]] over dt for the corrected rate w: A = R(exp(-w dt)),
+ * B = [w x] (1 - cos th) / |w|^2 - I dt - [w x]^2 (th - sin th) / |w|^3, th = |w| dt. */
+static void transition(const double w[3], double dt_s, double phi[N * N])
+{
+    const double wx[9] = {0.0, -w[2], w[1], w[2], 0.0, -w[0], -w[1], w[0], 0.0};
+    const double w_norm = zk_norm3(w);
+    const double theta = w_norm * dt_s;
+    double rv[3], dq[4], a[9], c1, c2;
+    int i, j;
+    if (theta < SMALL_ANGLE_RAD) {
+        const double t2 = theta * theta;
+        c1 = dt_s * dt_s * (0.5 - t2 / 24.0 + t2 * t2 / 720.0);
+        c2 = dt_s * dt_s * dt_s * (1.0 / 6.0 - t2 / 120.0 + t2 * t2 / 5040.0);
+    } else {
+        c1 = (1.0 - cos(theta)) / (w_norm * w_norm);
+        c2 = (theta - sin(theta)) / (w_norm * w_norm * w_norm);
+    }
+    for (i = 0; i < 3; i++)
+        rv[i] = -w[i] * dt_s;
+    zk_quat_from_rotvec(rv, dq);
+    zk_quat_to_dcm(dq, a);
+    for (i = 0; i < N * N; i++)
+        phi[i] = 0.0;
+    for (i = 0; i < 3; i++) {
+        for (j = 0; j < 3; j++) {
+            const double wx2 = wx[3 * i] * wx[j] + wx[3 * i + 1] * wx[3 + j] + wx[3 * i + 2] * wx[6 + j];
+            phi[N * i + j] = a[3 * i + j];
+            phi[N * i + j + 3] = wx[3 * i + j] * c1 - wx2 * c2 - (i == j ? dt_s : 0.0);
+        }
+        phi[N * (i + 3) + i + 3] = 1.0;
+    }
+}
+
+void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s)
+{
+    const double var_v = f->arw_rad_sqrt_s * f->arw_rad_sqrt_s;
+    const double var_u = f->rrw_rad_s_sqrt_s * f->rrw_rad_s_sqrt_s;
+    double w[3], rv[3], dq[4], q[4], phi[N * N], tmp[N * N];
+    int i;
+    for (i = 0; i < 3; i++) {
+        f->w_meas_b[i] = w_meas_b[i];
+        w[i] = w_meas_b[i] - f->bias_b[i];
+        rv[i] = w[i] * dt_s;
+    }
+    zk_quat_from_rotvec(rv, dq);
+    zk_quat_mul(f->q_ib, dq, q);
+    zk_quat_normalize(q);
+    for (i = 0; i < 4; i++)
+        f->q_ib[i] = q[i];
+
+    transition(w, dt_s, phi);
+    mul6(phi, f->p, 0, tmp);
+    mul6(tmp, phi, 1, f->p);
+    /* Q = [[(sv^2 dt + su^2 dt^3 / 3) I, -(su^2 dt^2 / 2) I], [., su^2 dt I]] */
+    for (i = 0; i < 3; i++) {
+        f->p[N * i + i] += var_v * dt_s + var_u * dt_s * dt_s * dt_s / 3.0;
+        f->p[N * i + i + 3] -= 0.5 * var_u * dt_s * dt_s;
+        f->p[N * (i + 3) + i] -= 0.5 * var_u * dt_s * dt_s;
+        f->p[N * (i + 3) + i + 3] += var_u * dt_s;
+    }
+    symmetrize6(f->p);
+    refresh_outputs(f);
+}
+
+/* Attitude from the reading, its covariance the reading's; the bias and its variance kept. */
+static void restart(zk_mekf *f, const double q_ib_meas[4])
+{
+    int i, j;
+    for (i = 0; i < 4; i++)
+        f->q_ib[i] = q_ib_meas[i];
+    zk_quat_normalize(f->q_ib);
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 3; j++) {
+            f->p[N * i + j] = f->r_st_b[3 * i + j];
+            f->p[N * i + j + 3] = 0.0;
+            f->p[N * (i + 3) + j] = 0.0;
+        }
+    f->accepted++;
+    f->restarts++;
+    f->rejected_in_row = 0;
+    refresh_outputs(f);
+}
+
+int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
+{
+    double q_inv[4], dq[4], q[4], z[3], s[9], s_inv[9], k[N * 3], dx[N], ikh[N * N], tmp[N * N];
+    double nis = 0.0;
+    int i, j, m;
+    zk_quat_conj(f->q_ib, q_inv);
+    zk_quat_mul(q_inv, q_ib_meas, dq);
+    zk_quat_to_rotvec(dq, z);
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 3; j++)
+            s[3 * i + j] = f->p[N * i + j] + f->r_st_b[3 * i + j];
+    if (invert_sym3(s, s_inv) == 0)
+        for (i = 0; i < 3; i++)
+            for (j = 0; j < 3; j++)
+                nis += z[i] * s_inv[3 * i + j] * z[j];
+    else
+        nis = NAN;
+    for (i = 0; i < 3; i++)
+        f->residual_b[i] = z[i];
+    f->nis = nis;
+    if (!(nis <= f->nis_gate)) {
+        if (f->restart_after > 0 && f->rejected_in_row >= f->restart_after) {
+            restart(f, q_ib_meas);
+            return 2;
+        }
+        f->rejected++;
+        f->rejected_in_row++;
+        return 0;
+    }
+
+    /* K = P H^T S^-1 with H = [I 0]; dx = K z */
+    for (i = 0; i < N; i++) {
+        dx[i] = 0.0;
+        for (j = 0; j < 3; j++) {
+            double sum = 0.0;
+            for (m = 0; m < 3; m++)
+                sum += f->p[N * i + m] * s_inv[3 * m + j];
+            k[3 * i + j] = sum;
+            dx[i] += sum * z[j];
+        }
+    }
+    /* Joseph form: P = (I - K H) P (I - K H)^T + K R K^T */
+    for (i = 0; i < N; i++)
+        for (j = 0; j < N; j++)
+            ikh[N * i + j] = (i == j ? 1.0 : 0.0) - (j < 3 ? k[3 * i + j] : 0.0);
+    mul6(ikh, f->p, 0, tmp);
+    mul6(tmp, ikh, 1, f->p);
+    for (i = 0; i < N; i++)
+        for (j = 0; j < N; j++) {
+            double sum = 0.0;
+            int a, b;
+            for (a = 0; a < 3; a++)
+                for (b = 0; b < 3; b++)
+                    sum += k[3 * i + a] * f->r_st_b[3 * a + b] * k[3 * j + b];
+            f->p[N * i + j] += sum;
+        }
+    symmetrize6(f->p);
+
+    /* reset: the attitude error folded into q, the bias error into b */
+    zk_quat_from_rotvec(dx, dq);
+    zk_quat_mul(f->q_ib, dq, q);
+    zk_quat_normalize(q);
+    for (i = 0; i < 4; i++)
+        f->q_ib[i] = q[i];
+    for (i = 0; i < 3; i++)
+        f->bias_b[i] += dx[3 + i];
+    f->accepted++;
+    f->rejected_in_row = 0;
+    refresh_outputs(f);
+    return 1;
+}
+
+/* Orthonormal triad of a pair: t1 along u, t2 along u x v, t3 = t1 x t2; the columns of m. */
+static int triad_frame(const double u[3], const double v[3], double m[9])
+{
+    double t1[3], t2[3], t3[3];
+    const double nu = zk_norm3(u), nv = zk_norm3(v);
+    double n2;
+    int i;
+    if (!(nu > 0.0 && nv > 0.0))
+        return -1;
+    zk_cross3(u, v, t2);
+    n2 = zk_norm3(t2);
+    if (!(n2 > PARALLEL_SIN * nu * nv))
+        return -1;
+    for (i = 0; i < 3; i++) {
+        t1[i] = u[i] / nu;
+        t2[i] /= n2;
+    }
+    zk_cross3(t1, t2, t3);
+    for (i = 0; i < 3; i++) {
+        m[3 * i + 0] = t1[i];
+        m[3 * i + 1] = t2[i];
+        m[3 * i + 2] = t3[i];
+    }
+    return 0;
+}
+
+int zk_triad(const double b1_b[3], const double r1_i[3], const double b2_b[3], const double r2_i[3],
+             double q_ib[4])
+{
+    double mb[9], mr[9], c_ib[9];
+    int i, j;
+    if (triad_frame(b1_b, b2_b, mb) != 0 || triad_frame(r1_i, r2_i, mr) != 0)
+        return -1;
+    /* C_ib = M_r M_b^T maps each body triad vector onto its inertial one */
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 3; j++)
+            c_ib[3 * i + j] =
+                mr[3 * i] * mb[3 * j] + mr[3 * i + 1] * mb[3 * j + 1] + mr[3 * i + 2] * mb[3 * j + 2];
+    zk_quat_from_dcm(c_ib, q_ib);
+    return 0;
+}

@@ -1,0 +1,61 @@
+/* mekf.h - onboard attitude determination: a multiplicative extended Kalman filter on gyro and star
+ * tracker, and TRIAD for a coarse attitude from two vector pairs.
+ *
+ * MEKF (Markley & Crassidis, Fundamentals of Spacecraft Attitude Determination and Control, 2014,
+ * sec. 6.2.4; Crassidis & Junkins, Optimal Estimation of Dynamic Systems, sec. 7.2). State: q_ib and
+ * the gyro bias b_b; error state x = [dtheta_b, db_b] with q_true = q_ib (x) exp(dtheta_b / 2) and
+ * b_true = b_b + db_b. Gyro model: w_meas = w + b + eta_v (angle random walk, sigma_v), b' = eta_u
+ * (rate random walk, sigma_u). The star tracker reads q_ib (x) exp(v_b / 2), v_b = R(q_bs) v_s with v_s
+ * of 1 sigma (cross, cross, about) in the sensor frame. Nothing is allocated; all state is here. */
+#ifndef ZK_MEKF_H
+#define ZK_MEKF_H
+
+typedef struct {
+    /* configuration, set before zk_mekf_init */
+    double arw_rad_sqrt_s;          /* sigma_v: angle random walk, rad / sqrt(s) */
+    double rrw_rad_s_sqrt_s;        /* sigma_u: rate random walk, rad/s / sqrt(s) */
+    double q_bs[4];                 /* star-tracker frame to body; sensor +Z is the boresight */
+    double st_cross_rad;            /* star-tracker noise, 1 sigma about sensor X and Y */
+    double st_about_rad;            /* star-tracker noise, 1 sigma about the boresight */
+    double nis_gate;                /* refuse a reading whose NIS exceeds this (chi-square, 3 dof) */
+    long restart_after;             /* after this many refused in a row, restart from the next (0: never) */
+    /* derived by zk_mekf_init */
+    double r_st_b[9];               /* star-tracker noise covariance in body, rad^2, row-major */
+    /* state */
+    double q_ib[4];
+    double bias_b[3];               /* rad/s */
+    double p[36];                   /* error covariance, 6x6 row-major, [rad, rad/s] */
+    /* outputs */
+    double w_meas_b[3];             /* last gyro reading, rad/s */
+    double w_b[3];                  /* bias-corrected body rate, rad/s */
+    double sigma_att_rad[3];        /* 1 sigma attitude error about each body axis */
+    double residual_b[3];           /* last star-tracker residual (rotation vector in body), rad */
+    double nis;                     /* its normalised innovation squared */
+    long accepted;                  /* star-tracker readings taken (restarts included) */
+    long rejected;                  /* readings refused by the gate */
+    long rejected_in_row;           /* refused since the last one taken */
+    long restarts;                  /* attitude restarts from a reading after restart_after refusals */
+} zk_mekf;
+
+/* Derive r_st_b, set the state, P = diag(sigma_att^2 I, sigma_bias^2 I), clear the outputs and counts. */
+void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], double sigma_att_rad,
+                  double sigma_bias_rad_s);
+/* Propagate over dt_s with the gyro reading w_meas_b: q <- q (x) exp((w_meas - b) dt / 2) (exact for a
+ * constant rate), P <- Phi P Phi^T + Q with the closed-form Phi and the discrete Q of sigma_v, sigma_u. */
+void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s);
+/* Take a star-tracker reading q_ib_meas: residual z = rotvec(q^-1 (x) q_meas), S = P_att + R_st_b,
+ * NIS = z^T S^-1 z. Above nis_gate: counted, nothing changed, returns 0. Otherwise Joseph-form update,
+ * reset (dtheta folded into q, renormalised; db into b), returns 1. A filter that has lost the truth
+ * refuses every reading; so once restart_after readings were refused in a row, the next refused one
+ * restarts the attitude: q = q_meas, P_att = R_st_b, no attitude-bias correlation, the bias and its
+ * variance kept; returns 2. */
+int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4]);
+
+/* TRIAD: the attitude q_ib with body vectors b1_b, b2_b observed along inertial references r1_i, r2_i.
+ * The first pair is matched exactly, the second fixes the rotation about it: give the more accurate
+ * first. Vectors need not be unit. Returns 0, or -1 (q_ib untouched) if a vector is zero or a pair is
+ * parallel to within 1e-6 rad. */
+int zk_triad(const double b1_b[3], const double r1_i[3], const double b2_b[3], const double r2_i[3],
+             double q_ib[4]);
+
+#endif
