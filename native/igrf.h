@@ -1,6 +1,6 @@
 /* igrf.h - main geomagnetic field: a spherical-harmonic model (IGRF-14) of degree 13 for one date.
  * The coefficients are Schmidt semi-normalised Gauss coefficients g_n^m, h_n^m in nT, filled once
- * for the run's epoch (sim/magnetic_field.py); evaluation is Cunningham's Cartesian recursion
+ * for the run's epoch (native/igrf_model.py); evaluation is Cunningham's Cartesian recursion
  * (Montenbruck & Gill, Satellite Orbits, sec. 3.2.4-3.2.5): no trigonometry, no pole singularity,
  * nothing allocated, no state. */
 #ifndef ZK_IGRF_H
