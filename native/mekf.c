@@ -6,7 +6,6 @@
 
 #define N 6
 #define SMALL_ANGLE_RAD 1e-2    /* below it, Phi's coefficients by their Taylor series */
-#define PARALLEL_SIN 1e-6       /* TRIAD refuses pairs closer than this (sine of their angle) */
 
 /* c = a b for 6x6 row-major matrices (c must not alias a or b); b transposed when bt is 1. */
 static void mul6(const double *a, const double *b, int bt, double *c)
@@ -255,8 +254,9 @@ int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
     return 1;
 }
 
-/* Orthonormal triad of a pair: t1 along u, t2 along u x v, t3 = t1 x t2; the columns of m. */
-static int triad_frame(const double u[3], const double v[3], double m[9])
+/* Orthonormal triad of a pair: t1 along u, t2 along u x v, t3 = t1 x t2; the columns of m. -1 if a
+ * vector is zero or sin of their angle is below min_sin. */
+static int triad_frame(const double u[3], const double v[3], double min_sin, double m[9])
 {
     double t1[3], t2[3], t3[3];
     const double nu = zk_norm3(u), nv = zk_norm3(v);
@@ -266,7 +266,7 @@ static int triad_frame(const double u[3], const double v[3], double m[9])
         return -1;
     zk_cross3(u, v, t2);
     n2 = zk_norm3(t2);
-    if (!(n2 > PARALLEL_SIN * nu * nv))
+    if (!(n2 > 0.0 && n2 >= min_sin * nu * nv))
         return -1;
     for (i = 0; i < 3; i++) {
         t1[i] = u[i] / nu;
@@ -282,11 +282,12 @@ static int triad_frame(const double u[3], const double v[3], double m[9])
 }
 
 int zk_triad(const double b1_b[3], const double r1_i[3], const double b2_b[3], const double r2_i[3],
-             double q_ib[4])
+             double min_angle_rad, double q_ib[4])
 {
+    const double min_sin = sin(min_angle_rad);
     double mb[9], mr[9], c_ib[9];
     int i, j;
-    if (triad_frame(b1_b, b2_b, mb) != 0 || triad_frame(r1_i, r2_i, mr) != 0)
+    if (triad_frame(b1_b, b2_b, min_sin, mb) != 0 || triad_frame(r1_i, r2_i, min_sin, mr) != 0)
         return -1;
     /* C_ib = M_r M_b^T maps each body triad vector onto its inertial one */
     for (i = 0; i < 3; i++)

@@ -53,9 +53,10 @@ int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4]);
 
 /* TRIAD: the attitude q_ib with body vectors b1_b, b2_b observed along inertial references r1_i, r2_i.
  * The first pair is matched exactly, the second fixes the rotation about it: give the more accurate
- * first. Vectors need not be unit. Returns 0, or -1 (q_ib untouched) if a vector is zero or a pair is
- * parallel to within 1e-6 rad. */
+ * first. Vectors need not be unit. Returns 0, or -1 (q_ib untouched) if a vector is zero or the two
+ * body vectors or the two references are within min_angle_rad of parallel or anti-parallel (the error
+ * about the first vector grows as 1 / sin of their angle). */
 int zk_triad(const double b1_b[3], const double r1_i[3], const double b2_b[3], const double r2_i[3],
-             double q_ib[4]);
+             double min_angle_rad, double q_ib[4]);
 
 #endif
