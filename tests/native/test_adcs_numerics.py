@@ -3,7 +3,8 @@
 References: the nadir frame built column by column and turned into a rotation by
 scipy.spatial.transform.Rotation; the PD law written out in numpy; the minimum-norm wheel
 distribution from numpy.linalg.pinv. Tolerances are angles (rad), torques (N m) and rates (rad/s)
-at a few thousand ulps of the quantities involved.
+at a few thousand ulps of the quantities involved. (The feed-forward, integral, null-space,
+reconfiguration and magnetic laws are checked in test_control_laws.py.)
 """
 
 import numpy as np
@@ -88,11 +89,18 @@ def test_nadir_rate_of_circular_orbit_is_mean_motion_about_orbit_normal():
 
 
 def pd_reference(kp, kd, j_b, q_ref_ib, w_ref_i, q_ib, w_b, h_wheel_b):
-    """The control law written out: torque, angle error (scipy) and rate error."""
+    """The control law written out: torque, angle error (scipy) and rate error. A reference rate constant
+    in inertial still turns in body: its body-frame derivative is -w_b x w_ref_b = -w_e x w_ref_b."""
     r_ib = Rotation.from_quat(q_ib)
     dq = (Rotation.from_quat(q_ref_ib).inv() * r_ib).as_quat()
-    rate_err_b = w_b - r_ib.inv().apply(w_ref_i)
-    torque = -kp * 2.0 * np.sign(dq[3]) * dq[:3] - kd * rate_err_b + np.cross(w_b, j_b @ w_b + h_wheel_b)
+    w_ref_b = r_ib.inv().apply(w_ref_i)
+    rate_err_b = w_b - w_ref_b
+    torque = (
+        -j_b @ np.cross(rate_err_b, w_ref_b)
+        - kp * 2.0 * np.sign(dq[3]) * dq[:3]
+        - kd * rate_err_b
+        + np.cross(w_b, j_b @ w_b + h_wheel_b)
+    )
     angle = (Rotation.from_quat(q_ref_ib).inv() * r_ib).magnitude()
     return torque, angle, rate_err_b
 
@@ -149,7 +157,7 @@ def wheel_map(axes_b: np.ndarray, torque_max_nm) -> tuple[object, int]:
 
 def distribute(m, torque_b: np.ndarray) -> np.ndarray:
     u = np.zeros(m.n)
-    lib.zk_wheel_map_distribute(m, ptr(f64(torque_b)), ptr(u))
+    lib.zk_wheel_map_distribute(m, ptr(f64(torque_b)), ptr(np.zeros(m.n)), ptr(u))
     return u
 
 
