@@ -308,13 +308,13 @@ def test_server_on_a_path_reopens_it_when_it_comes_back(tmp_path):
         tty.setraw(slave)
         by_id.symlink_to(os.ttyname(slave))
         replies = []
-        for _ in range(30):
+        for _ in range(100):  # up to 10 s: the server retries every 0.5 s, slower on a loaded machine
             os.write(master, encode_frame({"dev": "board", "msg": "ping", "seq": 5}))
             replies = read_replies(master, 1, timeout_s=0.1)
             if replies:
                 break
         assert replies[0]["seq"] == 5
-        assert server.counters.port_errors == 1
+        assert server.counters.port_errors >= 1
     finally:
         server.stop()
         thread.join(timeout=5.0)
