@@ -6,6 +6,7 @@
 
 #define N 6
 #define SMALL_ANGLE_RAD 1e-2    /* below it, Phi's coefficients by their Taylor series */
+#define UNIT_NORM2_TOL 1e-3     /* a star-tracker quaternion further from unit norm is not a reading */
 
 /* c = a b for 6x6 row-major matrices (c must not alias a or b); b transposed when bt is 1. */
 static void mul6(const double *a, const double *b, int bt, double *c)
@@ -96,6 +97,7 @@ void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], doub
     f->rejected = 0;
     f->rejected_in_row = 0;
     f->restarts = 0;
+    f->invalid = 0;
     refresh_outputs(f);
 }
 
@@ -138,9 +140,15 @@ void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s)
     const double var_u = f->rrw_rad_s_sqrt_s * f->rrw_rad_s_sqrt_s;
     double w[3], rv[3], dq[4], q[4], phi[N * N], tmp[N * N];
     int i;
+    if (!(dt_s > 0.0))
+        return;
+    if (isfinite(w_meas_b[0]) && isfinite(w_meas_b[1]) && isfinite(w_meas_b[2]))
+        for (i = 0; i < 3; i++)
+            f->w_meas_b[i] = w_meas_b[i];
+    else
+        f->invalid++;
     for (i = 0; i < 3; i++) {
-        f->w_meas_b[i] = w_meas_b[i];
-        w[i] = w_meas_b[i] - f->bias_b[i];
+        w[i] = f->w_meas_b[i] - f->bias_b[i];
         rv[i] = w[i] * dt_s;
     }
     zk_quat_from_rotvec(rv, dq);
@@ -185,8 +193,14 @@ static void restart(zk_mekf *f, const double q_ib_meas[4])
 int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
 {
     double q_inv[4], dq[4], q[4], z[3], s[9], s_inv[9], k[N * 3], dx[N], ikh[N * N], tmp[N * N];
+    const double norm2 = q_ib_meas[0] * q_ib_meas[0] + q_ib_meas[1] * q_ib_meas[1] +
+                         q_ib_meas[2] * q_ib_meas[2] + q_ib_meas[3] * q_ib_meas[3];
     double nis = 0.0;
     int i, j, m;
+    if (!(fabs(norm2 - 1.0) < UNIT_NORM2_TOL)) {
+        f->invalid++;
+        return 0;
+    }
     zk_quat_conj(f->q_ib, q_inv);
     zk_quat_mul(q_inv, q_ib_meas, dq);
     zk_quat_to_rotvec(dq, z);

@@ -35,15 +35,18 @@ typedef struct {
     long rejected;                  /* readings refused by the gate */
     long rejected_in_row;           /* refused since the last one taken */
     long restarts;                  /* attitude restarts from a reading after restart_after refusals */
+    long invalid;                   /* non-finite gyro or star-tracker readings ignored */
 } zk_mekf;
 
 /* Derive r_st_b, set the state, P = diag(sigma_att^2 I, sigma_bias^2 I), clear the outputs and counts. */
 void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], double sigma_att_rad,
                   double sigma_bias_rad_s);
 /* Propagate over dt_s with the gyro reading w_meas_b: q <- q (x) exp((w_meas - b) dt / 2) (exact for a
- * constant rate), P <- Phi P Phi^T + Q with the closed-form Phi and the discrete Q of sigma_v, sigma_u. */
+ * constant rate), P <- Phi P Phi^T + Q with the closed-form Phi and the discrete Q of sigma_v, sigma_u.
+ * A non-finite reading is counted in invalid and the last good one used instead; dt_s <= 0 does nothing. */
 void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s);
-/* Take a star-tracker reading q_ib_meas: residual z = rotvec(q^-1 (x) q_meas), S = P_att + R_st_b,
+/* Take a star-tracker reading q_ib_meas (a non-finite or far from unit one is counted in invalid and
+ * refused, returns 0): residual z = rotvec(q^-1 (x) q_meas), S = P_att + R_st_b,
  * NIS = z^T S^-1 z. Above nis_gate: counted, nothing changed, returns 0. Otherwise Joseph-form update,
  * reset (dtheta folded into q, renormalised; db into b), returns 1. A filter that has lost the truth
  * refuses every reading; so once restart_after readings were refused in a row, the next refused one

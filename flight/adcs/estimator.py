@@ -119,3 +119,8 @@ class AttitudeEstimator:
     def restarts(self) -> int:
         """Attitude restarts from a reading after `restart_after` refusals in a row."""
         return self._c.restarts
+
+    @property
+    def invalid(self) -> int:
+        """Non-finite gyro or star-tracker readings ignored (the last good gyro reading used instead)."""
+        return self._c.invalid

@@ -215,3 +215,21 @@ def test_a_zero_restart_count_never_restarts():
     for _ in range(100):
         assert lib.zk_mekf_update_attitude(f, list(outlier)) == 0
     assert (f.rejected, f.restarts) == (100, 0)
+
+
+def test_non_finite_readings_are_ignored_and_counted():
+    q = Rotation.from_rotvec([0.1, 0.2, -0.3])
+    f = make_filter(q.as_quat())
+    w_b = [1e-3, -2e-3, 5e-4]
+    lib.zk_mekf_propagate(f, w_b, 0.1)
+    lib.zk_mekf_propagate(f, [float("nan"), 0.0, 0.0], 0.1)  # the last good reading instead
+    expected = q * Rotation.from_rotvec(np.array(w_b) * 0.2)
+    assert (expected.inv() * Rotation.from_quat(list(f.q_ib))).magnitude() < ANGLE_TOL_RAD
+    p = covariance(f)
+    lib.zk_mekf_propagate(f, w_b, 0.0)
+    lib.zk_mekf_propagate(f, w_b, -0.1)
+    assert np.array_equal(covariance(f), p)
+    for bad in ([float("nan"), 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0]):
+        assert lib.zk_mekf_update_attitude(f, bad) == 0
+    assert (f.invalid, f.accepted, f.rejected, f.rejected_in_row) == (4, 0, 0, 0)
+    assert np.all(np.isfinite(list(f.q_ib))) and np.array_equal(covariance(f), p)
