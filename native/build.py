@@ -24,6 +24,7 @@ HEADERS = (
     "igrf.h",
     "disturbance.h",
     "mekf.h",
+    "guidance.h",
     "world.h",
     "adcs.h",
     "record.h",
