@@ -11,6 +11,7 @@ from flight.adcs.attitude_loop import AttitudeLoop
 from hal.devices import PowerSystem
 
 RAD_TO_DEG = 180.0 / math.pi
+ARCSEC_PER_RAD = RAD_TO_DEG * 3600.0
 
 
 class Housekeeping:
@@ -26,13 +27,15 @@ class Housekeeping:
             "gyro_misses",
             "star_tracker_misses",
             "gnss_fixes",
+            "adcs_mode",
+            "estimate_sigma_arcsec",
             *(f"eps_{name}" for name in power.READINGS),
             "eps_flags",
         )
         self.latest = np.zeros(len(self.names))
         self._wheel_speeds = self.latest[3 : 3 + n_wheels]
         self._n_wheels = n_wheels
-        first_eps = 6 + n_wheels
+        first_eps = 8 + n_wheels
         self._eps_readings = self.latest[first_eps : first_eps + len(power.READINGS)]
         self.samples = 0
 
@@ -47,6 +50,8 @@ class Housekeeping:
         row[3 + n] = a.gyro_misses
         row[4 + n] = a.star_tracker_misses
         row[5 + n] = a.orbit.fixes
+        row[6 + n] = a.mode
+        row[7 + n] = a.health.estimate_sigma_rad * ARCSEC_PER_RAD
         if self._power.sample():
             np.copyto(self._eps_readings, self._power.readings)
             row[-1] = self._power.flags

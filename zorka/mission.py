@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from flight.adcs.attitude_loop import AdcsConfig
 from flight.clock import SimClock, WallClock
 from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
@@ -26,7 +25,14 @@ from sim.ground_station import GroundStation, Pass
 from zorka.scenario import Scenario
 from zorka.scenario_file import faults
 from zorka.summary import summarize
-from zorka.world_builder import FRAME_S, build_world, orbit_period_s, sgp4_ephemeris, simulated_devices
+from zorka.world_builder import (
+    FRAME_S,
+    adcs_config,
+    build_world,
+    orbit_period_s,
+    sgp4_ephemeris,
+    simulated_devices,
+)
 
 SERIAL_DEVICES = ("gyro", "wheels")
 PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
@@ -100,12 +106,7 @@ class Mission:
         self.injected: list[Fault] = []
 
         clock_type = WallClock if realtime else SimClock
-        config = AdcsConfig(
-            inertia_kg_m2=np.asarray(scenario.spacecraft.inertia_kg_m2),
-            epoch_jd_utc=self.world.c.jd_epoch_utc,
-            wheel_friction_coulomb_nm=scenario.spacecraft.wheels.friction_coulomb_nm,
-            wheel_friction_viscous_nm_s=scenario.spacecraft.wheels.friction_viscous_nm_s,
-        )
+        config = adcs_config(scenario, self.world.c.jd_epoch_utc)
         self.flight = FlightSoftware(self.devices, config, clock_type(self._advance))
         self.wall_s = 0.0
 

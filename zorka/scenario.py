@@ -65,6 +65,9 @@ class StartSpec:
     rate_deg_s: tuple[float, float, float] = field(
         default=(0.05, -0.03, 0.04), metadata=meta("body rate on top of the nadir frame's", "deg/s")
     )
+    mode: str = field(
+        default="NOMINAL", metadata=meta("ADCS mode at the start: DETUMBLE, SUN_SAFE or NOMINAL")
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@ TLE), the initial attitude relative to nadir, the truth World, and a device set 
 
 import numpy as np
 
+from flight.adcs.attitude_loop import AdcsConfig
+from flight.adcs.estimator import bias_walk_rad_s_sqrt_s
+from flight.adcs.guidance import slew_limits
+from flight.adcs.magnetic_control import bdot_gain_am2_s_t
+from flight.adcs.modes import Mode
 from flight.software import ATTITUDE_HZ
 from hal.devices import DeviceSet
 from native import ffi, lib, ptr
@@ -14,15 +19,17 @@ from sim.devices.magnetometer import SimMagnetometer
 from sim.devices.magnetorquers import SimMagnetorquers
 from sim.devices.power_system import SimPowerSystem
 from sim.devices.reaction_wheels import SimReactionWheels
-from sim.devices.star_tracker import SimStarTracker
+from sim.devices.star_tracker import SimStarTracker, boresight_mount
 from sim.devices.sun_sensor import SimSunSensor
 from sim.ephemeris import Sgp4Ephemeris
+from sim.power import WING_NORMAL_B
 from sim.randomness import model_seed
 from sim.timescale import julian_date, parse_utc
 from sim.tle import parse_tle
 from sim.world import World
 from zorka.scenario import Scenario
 
+BDOT_FIELD_T = 30e-6  # a typical field at 500 km, for the B-dot gain
 FRAME_S = 1.0 / ATTITUDE_HZ  # the flight software's frame: the step of the world and of its devices
 
 
@@ -105,4 +112,38 @@ def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
             world.magnetorquers_c, sc.magnetorquers, model_seed(seed, "magnetorquers")
         ),
         power=SimPowerSystem(ffi.addressof(world.c, "power"), sc.power, model_seed(seed, "power")),
+    )
+
+
+def adcs_config(scenario: Scenario, jd_epoch_utc: float) -> AdcsConfig:
+    """What the flight software is told of its spacecraft: the calibrated figures of the spacecraft
+    description (flight cannot read sim's), and the ADCS tuning derived from them."""
+    sc = scenario.spacecraft
+    gyro, tracker, wheels = sc.gyro, sc.star_tracker, sc.wheels
+    inertia = np.asarray(sc.inertia_kg_m2, dtype=float)
+    limits = slew_limits(wheels.axis_b, wheels.torque_max_nm, wheels.momentum_max_nms, inertia)
+    return AdcsConfig(
+        inertia_kg_m2=inertia,
+        epoch_jd_utc=jd_epoch_utc,
+        gyro_arw_rad_sqrt_s=gyro.angle_random_walk_rad_sqrt_s,
+        gyro_bias_walk_rad_s_sqrt_s=bias_walk_rad_s_sqrt_s(
+            gyro.rate_random_walk_rad_s_sqrt_s,
+            gyro.bias_instability_rad_s,
+            min(gyro.instability_correlation_s),
+        ),
+        star_tracker_q_bs=tuple(boresight_mount(tracker.boresight_tilt_rad)),
+        star_tracker_cross_rad=tracker.noise_cross_rad,
+        star_tracker_about_rad=tracker.noise_about_rad,
+        slew_rate_max_rad_s=limits.rate_max_rad_s,
+        slew_accel_max_rad_s2=limits.accel_max_rad_s2,
+        bdot_gain_am2_s_t=bdot_gain_am2_s_t(
+            float(np.linalg.eigvalsh(inertia)[0]),
+            2.0 * np.pi / orbit_period_s(*initial_orbit(scenario, jd_epoch_utc)),
+            BDOT_FIELD_T,
+            np.pi / 2.0,
+        ),
+        sun_axis_b=tuple(WING_NORMAL_B),
+        wheel_friction_coulomb_nm=wheels.friction_coulomb_nm,
+        wheel_friction_viscous_nm_s=wheels.friction_viscous_nm_s,
+        initial_mode=Mode[scenario.start.mode],
     )

@@ -37,10 +37,10 @@ ALLOWED_REQUESTS = {
 class ModeLimits:
     """Thresholds of the automatic transitions (tunable parameters of the ADCS)."""
 
-    detumble_entry_rad_s: float = 2.0 * DEG  # any mode: spinning faster than this -> DETUMBLE
+    detumble_entry_rad_s: float = 8.0 * DEG  # any mode: faster than the wheels ever slew -> DETUMBLE
     detumble_exit_rad_s: float = 0.2 * DEG  # DETUMBLE -> SUN_SAFE once slower than this ...
     detumble_exit_hold_s: float = 60.0  # ... for this long
-    pointing_rate_limit_rad_s: float = 3.0 * DEG  # NOMINAL/IMAGING: faster -> SUN_SAFE
+    pointing_rate_limit_rad_s: float = 1.0 * DEG  # NOMINAL/IMAGING: rate error over this -> SUN_SAFE
     estimate_sigma_limit_rad: float = 0.05 * DEG  # NOMINAL/IMAGING: estimate worse -> SUN_SAFE
     auto_nominal: bool = True  # SUN_SAFE -> NOMINAL on its own once the estimate is good ...
     auto_nominal_hold_s: float = 120.0  # ... for this long
@@ -50,7 +50,8 @@ class ModeLimits:
 class Health:
     """What the fallback rules look at, refreshed by the attitude loop before each `evaluate`."""
 
-    rate_rad_s: float = 0.0
+    rate_rad_s: float = 0.0  # body rate
+    rate_error_rad_s: float = 0.0  # body rate against the guidance reference's (pointing modes)
     estimate_sigma_rad: float = math.inf
     star_tracker_ok: bool = False
     wheels_usable: int = 4
@@ -95,8 +96,8 @@ class ModeManager:
 
     def _pointing_fault(self, health: Health) -> str:
         limits = self.limits
-        if health.rate_rad_s > limits.pointing_rate_limit_rad_s:
-            return f"body rate {health.rate_rad_s / DEG:.2f} deg/s over the pointing limit"
+        if health.rate_error_rad_s > limits.pointing_rate_limit_rad_s:
+            return f"rate error {health.rate_error_rad_s / DEG:.2f} deg/s over the pointing limit"
         if not health.star_tracker_ok:
             return "star tracker failed"
         if health.estimate_sigma_rad > limits.estimate_sigma_limit_rad:

@@ -74,8 +74,13 @@ def test_a_gust_restarts_the_calm_hold():
             "2 wheels",
         ),
         (
-            Health(rate_rad_s=2.5 * DEG, estimate_sigma_rad=1e-5, star_tracker_ok=True, wheels_usable=4),
-            "body rate",
+            Health(
+                rate_rad_s=2.5 * DEG,
+                rate_error_rad_s=2.5 * DEG,
+                estimate_sigma_rad=1e-5,
+                star_tracker_ok=True,
+            ),
+            "rate error",
         ),
     ],
 )
@@ -89,14 +94,16 @@ def test_pointing_modes_fall_back_to_sun_safe(pointing, health, why):
 
 def test_three_wheels_are_enough_to_keep_pointing():
     m = manager(Mode.NOMINAL)
-    three = Health(GOOD.rate_rad_s, GOOD.estimate_sigma_rad, True, wheels_usable=3)
+    three = Health(
+        GOOD.rate_rad_s, GOOD.rate_error_rad_s, GOOD.estimate_sigma_rad, star_tracker_ok=True, wheels_usable=3
+    )
     assert m.evaluate(1.0, three) == Mode.NOMINAL and m.transitions == 0
 
 
 @pytest.mark.parametrize("mode", [Mode.SUN_SAFE, Mode.NOMINAL, Mode.IMAGING])
 def test_any_mode_spinning_too_fast_goes_to_detumble(mode):
     m = manager(mode)
-    assert m.evaluate(5.0, Health(rate_rad_s=2.5 * DEG, star_tracker_ok=True)) == Mode.DETUMBLE
+    assert m.evaluate(5.0, Health(rate_rad_s=8.5 * DEG, star_tracker_ok=True)) == Mode.DETUMBLE
 
 
 def test_sun_safe_goes_nominal_on_its_own_after_a_good_hold_unless_told_not_to():
