@@ -89,7 +89,8 @@ class AttitudeLoop:
         self.nadir = NadirGuidance(self.orbit)
         self.sun = SunPointing(self.orbit, config.sun_axis_b, config.sun_secondary_b)
         self.target = TargetTracking(self.orbit, 0.0, 0.0)
-        self.hold = InertialHold()
+        self.hold = InertialHold()  # the slews' start when they leave from the estimate
+        self.inertial = InertialHold()  # the inertial attitude held on request
         self.join = JoinSlew(config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
         self.guidance: Guidance = self.nadir
         self._law: Guidance = self.nadir
@@ -169,6 +170,18 @@ class AttitudeLoop:
             self._enter(t_s, Mode.IMAGING)
             return True
         return self.modes.request(t_s, Mode.IMAGING)
+
+    def hold_inertial(self, t_s: float, q_ib) -> bool:
+        """Slew rest-to-rest to inertial attitude `q_ib` and hold it; from NOMINAL or IMAGING only."""
+        if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
+            self.events.raise_event(
+                t_s, Severity.LOW, "hold_refused", f"not in a pointing mode ({self.mode.name})"
+            )
+            return False
+        moving = self.guidance is not self.join and self.guidance is not self.inertial
+        self.inertial.hold(q_ib)
+        self._slew_onto(self.inertial, t_s, from_reference=moving)
+        return True
 
     def fail_wheel(self, t_s: float, wheel: int) -> bool:
         """Take wheel `wheel` out of the allocation (after a detected failure); False if < 3 would remain."""
