@@ -215,8 +215,9 @@ void zk_wheel_map_momentum(const zk_wheel_map *m, const double *inertia, const d
     int i, k;
     h_b[0] = h_b[1] = h_b[2] = 0.0;
     for (i = 0; i < m->n; i++)
-        for (k = 0; k < 3; k++)
-            h_b[k] += m->axis_b[3 * i + k] * inertia[i] * speed_rad_s[i];
+        if (!m->failed[i])
+            for (k = 0; k < 3; k++)
+                h_b[k] += m->axis_b[3 * i + k] * inertia[i] * speed_rad_s[i];
 }
 
 /* Scale a dipole down as a whole so that every axis is within its limit. */

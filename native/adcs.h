@@ -86,8 +86,7 @@ void zk_wheel_map_distribute(zk_wheel_map *m, const double torque_b[3], const do
  * 0.1 rad/s is taken as still: the Coulomb part then follows the sign of u, the way the
  * wheel is about to turn, so that friction leaves no dead band around zero speed. */
 void zk_wheel_map_add_friction(const zk_wheel_map *m, const double *speed_rad_s, double *u_wheel_nm);
-/* Wheel momentum in body from relative speeds: sum a_i I_s,i Omega_i (failed wheels included: they
- * still spin). */
+/* Wheel momentum in body from relative speeds of the wheels in use: sum a_i I_s,i Omega_i. */
 void zk_wheel_map_momentum(const zk_wheel_map *m, const double *inertia, const double *speed_rad_s,
                            double h_b[3]);
 

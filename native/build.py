@@ -25,6 +25,7 @@ HEADERS = (
     "disturbance.h",
     "mekf.h",
     "guidance.h",
+    "wheel_monitor.h",
     "world.h",
     "adcs.h",
     "record.h",

@@ -149,19 +149,27 @@ class Mission:
             stimulus.send_truth()
 
     def run(self, on_progress: Callable[[float], None] | None = None) -> dict:
-        """Run the whole duration in chunks of frames; `on_progress(sim_s)` is called between them."""
+        """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
         start = time.perf_counter()
         while executive.frame < total:
-            self._inject_due_faults(executive.frame)
-            frames = min(CHUNK_FRAMES, total - executive.frame, self._frames_to_next_fault(executive.frame))
-            self._prepare_orbit_table(executive.frame, frames)
-            executive.run_frames(frames)
+            self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
             if on_progress is not None:
                 on_progress(executive.t_s)
         self.wall_s += time.perf_counter() - start
         return self.summary()
+
+    def run_frames(self, count: int) -> None:
+        """Run `count` frames, faults striking at their frames and an SGP4 truth fed ahead: what `run`
+        does, for callers that act on the flight software in between (scripted tests, a console)."""
+        executive = self.flight.executive
+        end = executive.frame + count
+        while executive.frame < end:
+            self._inject_due_faults(executive.frame)
+            frames = min(CHUNK_FRAMES, end - executive.frame, self._frames_to_next_fault(executive.frame))
+            self._prepare_orbit_table(executive.frame, frames)
+            executive.run_frames(frames)
 
     def _fault_frame(self, fault: Fault) -> int:
         """The frame before which a fault strikes: its time, rounded to a whole frame."""

@@ -7,8 +7,9 @@ star-tracker reading; then, by mode:
   tracker is healthy, else from the coarse sun-sensor/magnetometer TRIAD propagated on the gyro;
 - NOMINAL: nadir; IMAGING: a ground target, reached by a slew that joins its tracking profile.
 Pointing modes use feed-forward PD(+I) control, null-space wheel-speed biasing, friction
-feed-forward and magnetic momentum dumping. 1 Hz: a GNSS fix (`navigate`) and the mode rules
-(`supervise`). Every buffer is made once here; a tick is a handful of C calls.
+feed-forward and magnetic momentum dumping. 1 Hz: a GNSS fix (`navigate`); wheel failure
+detection, which takes a failed wheel out of the allocation, and the mode rules (`supervise`).
+Every buffer is made once here; a tick is a handful of C calls.
 """
 
 import math
@@ -24,6 +25,7 @@ from flight.adcs.magnetic_control import BDot, MomentumDumping
 from flight.adcs.modes import Health, Mode, ModeLimits, ModeManager
 from flight.adcs.orbit_estimate import OrbitEstimate
 from flight.adcs.wheel_allocation import WheelAllocator
+from flight.adcs.wheel_monitor import WheelMonitor
 from flight.events import EventLog, Severity
 from hal.devices import DeviceSet
 from native import lib, ptr
@@ -125,6 +127,9 @@ class AttitudeLoop:
             config.dumping_gain_per_s,
             cycle_frames=config.magnetic_cycle_frames,
         )
+        self.wheel_monitor = WheelMonitor(
+            devices.wheels, config.wheel_friction_coulomb_nm, config.wheel_friction_viscous_nm_s
+        )
         self.modes = ModeManager(events, config.mode_limits, config.initial_mode)
         self.health = Health()
 
@@ -205,7 +210,7 @@ class AttitudeLoop:
             self.gnss_misses += 1
 
     def supervise(self, t_s: float) -> None:
-        """1 Hz: refresh the health the mode rules look at, and apply them."""
+        """1 Hz: check the wheels, refresh the health the mode rules look at, and apply them."""
         health = self.health
         health.rate_rad_s = self._rate_norm_rad_s()
         sigma = self.estimator.sigma_att_rad
@@ -213,6 +218,9 @@ class AttitudeLoop:
             max(sigma[0], sigma[1], sigma[2]) if self.estimator.initialised else math.inf
         )
         health.star_tracker_ok = t_s - self._last_star_fix_s <= self.config.star_tracker_timeout_s
+        failed = self.wheel_monitor.check()
+        if failed >= 0:
+            self.fail_wheel(t_s, failed)
         health.wheels_usable = self.allocator.active
         self.modes.evaluate(t_s, health)
 
@@ -227,6 +235,7 @@ class AttitudeLoop:
         mode = self.modes.mode
         if mode != self._active_mode:
             self._enter(t_s, mode)
+        self.wheel_monitor.tick(self.frame_s)
         if mode == Mode.DETUMBLE:
             self.bdot.tick()
             return
@@ -247,6 +256,7 @@ class AttitudeLoop:
             self.guidance = self._law
         guidance = self.guidance
         guidance.update(t_s)
+        self.wheel_monitor.coast(self.dumping.torque_b_c, allocator.h_wheel_b_c, self.frame_s)
         self.control.track(
             guidance.q_ref_ib_c,
             guidance.w_ref_r_c,
@@ -254,7 +264,7 @@ class AttitudeLoop:
             q_ib_c,
             estimator.w_b_c if estimator.initialised else self._w_meas_c,
             allocator.h_wheel_b_c,
-            self.dumping.torque_b_c,
+            self.wheel_monitor.torque_ext_b_c,
             allocator.saturated,
         )
         allocator.distribute(self.control.torque_b_c)

@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 from flight.adcs.modes import Mode
 from native import ffi, lib, ptr
 from zorka.mission import Mission
-from zorka.scenario import Scenario, StartSpec
+from zorka.scenario import FaultSpec, Scenario, StartSpec
 
 DEG = math.pi / 180.0
 IMAGING_POINTING_DEG = 0.05
@@ -133,4 +133,43 @@ def test_target_tracking_after_settling_meets_imaging_pointing_and_rate(off_nadi
     assert max(off_nadir) <= 40.0
     assert p_point <= IMAGING_POINTING_DEG
     assert p_rate <= IMAGING_RATE_DEG_S
+    assert attitude.mode == Mode.IMAGING
+
+
+def test_a_wheel_failing_mid_image_is_detected_and_tracking_goes_on_on_three_within_twice_the_limits():
+    """Acceptance: wheel 2 dies during an image; the monitor finds it, the allocation drops it, and the
+    tracking errors stay within twice the imaging limits after the recovery; no safe mode."""
+    mission = Mission(
+        Scenario(seed=2, faults=(FaultSpec(device="wheels", kind="dead", t_s=415.0, unit=2),)), 700.0
+    )
+    attitude, executive = mission.flight.attitude, mission.flight.executive
+    executive.run_frames(3000)
+    t_image = executive.t_s + 110.0
+    lat, lon = target_at_off_nadir(mission, t_image, 20.0)
+    assert attitude.image(executive.t_s, lat, lon)
+    mission.run_frames(900)  # slew and settle; the wheel dies 25 s into the image below
+    ideal, target = ffi.new("zk_reference *"), ffi.new("zk_target *")
+    lib.zk_target_set(target, lat, lon, 0.0)
+    forces = ffi.addressof(mission.world.c, "forces")
+    pointing, rates = [], []
+    for frame in range(850):  # the image: 25 s, the failure, 30 s of recovery, 30 s judged
+        mission.run_frames(1)
+        if frame < 250 + 300:  # 30 s for detection and recovery
+            continue
+        gmst = lib.zk_gmst(mission.world.c.jd_epoch_utc + executive.t_s / 86400.0)
+        lib.zk_guidance_target(
+            target, forces, gmst, ptr(mission.world.r_eci), ptr(mission.world.v_eci), ideal
+        )
+        q_ref, q = Rotation.from_quat(list(ideal.q_ib)), Rotation.from_quat(mission.world.q_ib)
+        pointing.append(np.degrees((q_ref.inv() * q).magnitude()))
+        rates.append(np.degrees(np.linalg.norm(mission.world.w_b - (q.inv() * q_ref).apply(list(ideal.w_r)))))
+    failures = mission.flight.events.named("wheel_failed")
+    print(
+        f"wheel failure found {failures[0].t_s - 415.0:.0f} s after; on three wheels: pointing p99.7 "
+        f"{np.percentile(pointing, 99.7):.4f} deg, rate p99.7 {np.percentile(rates, 99.7):.5f} deg/s"
+    )
+    assert "wheel 2" in failures[0].text
+    assert attitude.allocator.active == 3
+    assert np.percentile(pointing, 99.7) <= 2 * IMAGING_POINTING_DEG
+    assert np.percentile(rates, 99.7) <= 2 * IMAGING_RATE_DEG_S
     assert attitude.mode == Mode.IMAGING
