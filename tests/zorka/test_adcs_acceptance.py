@@ -173,3 +173,30 @@ def test_a_wheel_failing_mid_image_is_detected_and_tracking_goes_on_on_three_wit
     assert np.percentile(pointing, 99.7) <= 2 * IMAGING_POINTING_DEG
     assert np.percentile(rates, 99.7) <= 2 * IMAGING_RATE_DEG_S
     assert attitude.mode == Mode.IMAGING
+
+
+def test_a_day_in_nominal_with_an_image_every_orbit_keeps_wheel_momentum_under_80_percent():
+    """24 h: nadir pointing, and once an orbit a 60 s image of a target 25 deg off nadir, slewing there
+    and back. Momentum dumping keeps every wheel under 80 % of its capacity; no safe mode."""
+    mission = Mission(Scenario(seed=4), 86400.0)
+    attitude = mission.flight.attitude
+    period_frames = 56770
+    images = 0
+    while mission.flight.executive.frame + period_frames <= round(mission.duration_s * 10):
+        mission.run_frames(period_frames - 1800)
+        t_s = mission.flight.executive.t_s
+        lat, lon = target_at_off_nadir(mission, t_s + 80.0, 25.0)
+        images += attitude.image(t_s, lat, lon)
+        mission.run_frames(1200)
+        attitude.request_mode(mission.flight.executive.t_s, Mode.NOMINAL)
+        mission.run_frames(600)
+    mission.run()
+    summary = mission.summary()
+    safe = [
+        e for e in mission.flight.events.named("mode_change") if "SUN_SAFE" in e.text or "DETUMBLE" in e.text
+    ]
+    peak = summary["wheels"]["peak_momentum_fraction"]
+    print(f"24 h: {images} images, peak wheel momentum {peak:.2f} of capacity")
+    assert images >= 15
+    assert summary["wheels"]["peak_momentum_fraction"] < 0.8
+    assert not safe
