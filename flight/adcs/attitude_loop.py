@@ -188,6 +188,22 @@ class AttitudeLoop:
         self._slew_onto(self.inertial, t_s, from_reference=moving)
         return True
 
+    def set_pointing_gains(self, t_s: float, bandwidth_rad_s: float, damping: float) -> bool:
+        """Retune the pointing controller (a tunable parameter); False, with an event, if out of range."""
+        if not (0.01 <= bandwidth_rad_s <= 1.0 and 0.3 <= damping <= 2.0):
+            self.events.raise_event(
+                t_s,
+                Severity.LOW,
+                "setting_refused",
+                f"gains {bandwidth_rad_s} rad/s, {damping}: out of range",
+            )
+            return False
+        self.control.set_gains(bandwidth_rad_s, damping)
+        self.events.raise_event(
+            t_s, Severity.INFO, "setting_changed", f"pointing bandwidth {bandwidth_rad_s} rad/s"
+        )
+        return True
+
     def fail_wheel(self, t_s: float, wheel: int) -> bool:
         """Take wheel `wheel` out of the allocation (after a detected failure); False if < 3 would remain."""
         done = self.allocator.set_failed(wheel)

@@ -36,16 +36,15 @@ class PdController:
         if not 0.0 <= integral_ratio < 2.0 * damping:
             raise ValueError("integral_ratio must be in [0, 2 damping) for a stable loop")
         j = np.asarray(inertia_kg_m2, dtype=float).reshape(3, 3)
-        kp = np.diag(j) * bandwidth_rad_s**2
         c = ffi.new("zk_pd_control *")
-        c.kp = list(kp)
-        c.kd = list(2.0 * damping * np.diag(j) * bandwidth_rad_s)
-        c.ki = list(integral_ratio * bandwidth_rad_s * kp)
+        self._c = c
+        self._integral_ratio = integral_ratio
+        self._j_diag = np.diag(j).copy()
+        self.set_gains(bandwidth_rad_s, damping)
         c.j_b = list(j.ravel())
         c.integral_max_nm = [integral_max_nm] * 3
         c.integral_zone_rad = integral_zone_rad
         c.dt_s = frame_s
-        self._c = c
         self._zero_c = ffi.new("double[3]")
         self.torque_b_c = c.torque_b
         self.torque_b = view(c.torque_b)
@@ -84,6 +83,15 @@ class PdController:
     def step(self, q_ref_ib_c, w_ref_i_c, q_ib_c, w_b_c, h_wheel_b_c) -> None:
         """One control step for a reference turning at a constant inertial rate `w_ref_i_c`."""
         lib.zk_pd_control_step(self._c, q_ref_ib_c, w_ref_i_c, q_ib_c, w_b_c, h_wheel_b_c)
+
+    def set_gains(self, bandwidth_rad_s: float, damping: float) -> None:
+        """kp = J w_n^2, kd = 2 zeta J w_n, ki = ratio w_n kp, per axis."""
+        if bandwidth_rad_s <= 0.0 or damping <= 0.0 or not self._integral_ratio < 2.0 * damping:
+            raise ValueError("bandwidth_rad_s and damping must be positive, integral_ratio < 2 damping")
+        kp = self._j_diag * bandwidth_rad_s**2
+        self._c.kp = list(kp)
+        self._c.kd = list(2.0 * damping * self._j_diag * bandwidth_rad_s)
+        self._c.ki = list(self._integral_ratio * bandwidth_rad_s * kp)
 
     def reset_integral(self) -> None:
         """Forget the integral (on a change of mode or reference)."""
