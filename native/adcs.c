@@ -89,15 +89,6 @@ void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const doubl
     }
 }
 
-void zk_pd_control_step(zk_pd_control *c, const double q_ref_ib[4], const double w_ref_i[3],
-                        const double q_ib[4], const double w_b[3], const double h_wheel_b[3])
-{
-    static const double zero[3] = {0.0, 0.0, 0.0};
-    double w_ref_r[3];
-    zk_quat_rotate_inv(q_ref_ib, w_ref_i, w_ref_r);
-    zk_pd_control_track(c, q_ref_ib, w_ref_r, zero, q_ib, w_b, h_wheel_b, zero);
-}
-
 static int invert3(const double a[9], double inv[9])
 {
     double det = a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) +

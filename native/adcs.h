@@ -44,10 +44,6 @@ typedef struct {
 void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const double w_ref_r[3],
                          const double alpha_ref_r[3], const double q_ib[4], const double w_b[3],
                          const double h_wheel_b[3], const double torque_ext_b[3]);
-/* The same law for a reference turning at a rate constant in inertial, w_ref_i (alpha_ref = 0, no known
- * external torque). */
-void zk_pd_control_step(zk_pd_control *c, const double q_ref_ib[4], const double w_ref_i[3],
-                        const double q_ib[4], const double w_b[3], const double h_wheel_b[3]);
 
 /* Reaction wheels as the controller sees them. Axis matrix A (3 x n, column i = axis_b of wheel i);
  * the body receives -A u for motor torques u. Wheels marked failed are left out: their columns count as

@@ -17,7 +17,7 @@ class PdController:
     while the angle error is below `integral_zone_rad` and the wheels were not saturated at the last
     distribution, and its torque is clamped to `integral_max_nm` per axis. `integral_ratio` 0: none.
 
-    `track` and `step` write the body torque to apply into `torque_b`; `angle_err_rad` and `rate_err_b`
+    `track` writes the body torque to apply into `torque_b`; `angle_err_rad` and `rate_err_b`
     are what the controller saw (the estimate against the reference).
     """
 
@@ -79,10 +79,6 @@ class PdController:
             h_wheel_b_c,
             self._zero_c if torque_ext_b_c is None else torque_ext_b_c,
         )
-
-    def step(self, q_ref_ib_c, w_ref_i_c, q_ib_c, w_b_c, h_wheel_b_c) -> None:
-        """One control step for a reference turning at a constant inertial rate `w_ref_i_c`."""
-        lib.zk_pd_control_step(self._c, q_ref_ib_c, w_ref_i_c, q_ib_c, w_b_c, h_wheel_b_c)
 
     def set_gains(self, bandwidth_rad_s: float, damping: float) -> None:
         """kp = J w_n^2, kd = 2 zeta J w_n, ki = ratio w_n kp, per axis."""

@@ -108,13 +108,22 @@ def pd_reference(kp, kd, j_b, q_ref_ib, w_ref_i, q_ib, w_b, h_wheel_b):
 def c_pd(kp, kd, j_b, q_ref_ib, w_ref_i, q_ib, w_b, h_wheel_b):
     c = ffi.new("zk_pd_control *")
     c.kp, c.kd, c.j_b = list(kp), list(kd), list(np.ravel(j_b))
-    lib.zk_pd_control_step(
-        c, ptr(f64(q_ref_ib)), ptr(f64(w_ref_i)), ptr(f64(q_ib)), ptr(f64(w_b)), ptr(f64(h_wheel_b))
+    w_ref_r = Rotation.from_quat(q_ref_ib).inv().apply(w_ref_i)  # a constant inertial rate, in R's axes
+    zero = np.zeros(3)
+    lib.zk_pd_control_track(
+        c,
+        ptr(f64(q_ref_ib)),
+        ptr(f64(w_ref_r)),
+        ptr(zero),
+        ptr(f64(q_ib)),
+        ptr(f64(w_b)),
+        ptr(f64(h_wheel_b)),
+        ptr(zero),
     )
     return np.array(list(c.torque_b)), c.angle_err_rad, np.array(list(c.rate_err_b))
 
 
-def test_pd_control_step_matches_numpy_formula_and_scipy_angle():
+def test_pd_control_on_a_constant_rate_reference_matches_numpy_formula_and_scipy_angle():
     rng = np.random.default_rng(3)
     j_b = np.array([[14.2, 0.12, -0.08], [0.12, 16.5, 0.05], [-0.08, 0.05, 9.8]])
     q_refs = Rotation.random(N_CASES, random_state=4).as_quat()
