@@ -1,0 +1,1 @@
+"""The ground segment: command/telemetry dictionary, encoding, links and console."""
