@@ -1,0 +1,106 @@
+"""Service 3, housekeeping: report structures of declared parameters, sent periodically or on request.
+
+A structure (id, parameter list, collection interval in whole seconds) is defined at wiring time;
+`tick` runs at 1 Hz and sends each enabled structure (3,25) when its interval has elapsed. The ground
+enables (3,5) and disables (3,6) periodic generation, asks for one-shot reports (3,27) and for the
+structures' definitions (3,9 -> 3,10), and changes intervals (3,31). Values are packed with the
+parameter's declared type; a value its type cannot hold is clamped (ints) rather than crashing.
+"""
+
+import math
+import struct
+from dataclasses import dataclass
+
+from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
+from flight.pus.telemetry import TmSender
+from flight.pus.verification import RefusalError
+
+SERVICE = 3
+SID = Arg("sid", "uint", 16)
+
+
+@dataclass
+class Structure:
+    sid: int
+    parameters: tuple[Parameter, ...]
+    interval_s: int
+    enabled: bool = True
+    elapsed_s: int = 0
+
+
+def _pack(parameter: Parameter) -> bytes:
+    kind = parameter.type
+    value = parameter.getter()
+    if kind.kind != "float":
+        value = int(min(max(value, kind.low), kind.high)) if math.isfinite(value) else 0
+    return kind._struct.pack(value)
+
+
+class HousekeepingReports:
+    def __init__(self, dictionary: Dictionary, tm: TmSender):
+        self._dictionary = dictionary
+        self._tm = tm
+        self._apid = dictionary.tm_apid(SERVICE)
+        self.structures: dict[int, Structure] = {}
+        self.reports = 0
+        for name, subtype, args, handler in (
+            ("hk_enable", 5, (SID,), self._enable),
+            ("hk_disable", 6, (SID,), self._disable),
+            ("hk_report_definitions", 9, (SID,), self._report_definitions),
+            ("hk_one_shot", 27, (SID,), self._one_shot),
+            ("hk_set_interval", 31, (SID, Arg("interval", "uint", 16, 1, 3600, "s")), self._set_interval),
+        ):
+            dictionary.command(
+                Command(name, SERVICE, subtype, args, handler, repeated=True, check=self._check_sids)
+            )
+
+    def define(self, sid: int, names: list[str], interval_s: int, enabled: bool = True) -> Structure:
+        """A report structure of the declared parameters `names`, every `interval_s` seconds."""
+        if sid in self.structures:
+            raise ValueError(f"housekeeping structure {sid} defined twice")
+        parameters = tuple(self._dictionary.parameters[n] for n in names)
+        self.structures[sid] = Structure(sid, parameters, interval_s, enabled)
+        return self.structures[sid]
+
+    def tick(self, t_s: float) -> None:
+        """The 1 Hz rate group: send the enabled structures whose interval has elapsed."""
+        for structure in self.structures.values():
+            if not structure.enabled:
+                continue
+            structure.elapsed_s += 1
+            if structure.elapsed_s >= structure.interval_s:
+                structure.elapsed_s = 0
+                self._report(structure, t_s)
+
+    def _report(self, structure: Structure, t_s: float) -> None:
+        data = struct.pack(">H", structure.sid) + b"".join(_pack(p) for p in structure.parameters)
+        self._tm.send(self._apid, SERVICE, 25, data, t_s)
+        self.reports += 1
+
+    def _check_sids(self, groups: list[dict]) -> None:
+        for index, group in enumerate(groups):
+            if group["sid"] not in self.structures:
+                raise RefusalError(Failure.UNKNOWN_ID, index)
+
+    def _enable(self, t_s: float, groups: list[dict], progress) -> None:
+        for group in groups:
+            self.structures[group["sid"]].enabled = True
+
+    def _disable(self, t_s: float, groups: list[dict], progress) -> None:
+        for group in groups:
+            self.structures[group["sid"]].enabled = False
+
+    def _one_shot(self, t_s: float, groups: list[dict], progress) -> None:
+        for group in groups:
+            self._report(self.structures[group["sid"]], t_s)
+
+    def _set_interval(self, t_s: float, groups: list[dict], progress) -> None:
+        for group in groups:
+            self.structures[group["sid"]].interval_s = group["interval"]
+
+    def _report_definitions(self, t_s: float, groups: list[dict], progress) -> None:
+        for group in groups:
+            s = self.structures[group["sid"]]
+            ids = [p.id for p in s.parameters]
+            data = struct.pack(f">HHBH{len(ids)}H", s.sid, s.interval_s, s.enabled, len(ids), *ids)
+            self._tm.send(self._apid, SERVICE, 10, data, t_s)

@@ -1,0 +1,125 @@
+"""Service 20, parameter management: report (20,1 -> 20,2) and set (20,3) tunable parameters.
+
+A set is validated whole at acceptance (every id known, every value inside its declared type and
+range) before any value changes, then applied and persisted atomically: written to a temporary
+file, fsynced and renamed over the store, so a reset mid-write leaves the old or the new store,
+never a torn one. The store carries a CRC-32 of its values; on load a store that does not parse,
+fails its CRC or holds an unknown or out-of-range value is not loaded at all, and an event says so.
+Values travel as float64 whatever their declared type.
+"""
+
+import json
+import os
+import struct
+import zlib
+from pathlib import Path
+
+from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
+from flight.events import EventLog, Severity
+from flight.pus.telemetry import TmSender
+from flight.pus.verification import RefusalError
+
+SERVICE = 20
+PARAMETER_ID = Arg("parameter_id", "uint", 16)
+VALUE = Arg("value", "float", 64)
+STORE_CORRUPT = EventDef(2001, "parameter_store_corrupt", Severity.MEDIUM, "parameter store not loaded")
+
+
+def _crc(values: dict) -> int:
+    return zlib.crc32(json.dumps(values, sort_keys=True).encode())
+
+
+class ParameterStore:
+    def __init__(self, dictionary: Dictionary, tm: TmSender, path: Path, events: EventLog):
+        self._dictionary = dictionary
+        self._tm = tm
+        self._path = Path(path)
+        self._events = events
+        self._apid = dictionary.tm_apid(SERVICE)
+        self.sets = 0
+        dictionary.event(STORE_CORRUPT)
+        dictionary.command(
+            Command(
+                "parameters_report",
+                SERVICE,
+                1,
+                (PARAMETER_ID,),
+                self._report,
+                repeated=True,
+                check=self._check,
+            )
+        )
+        dictionary.command(
+            Command(
+                "parameters_set",
+                SERVICE,
+                3,
+                (PARAMETER_ID, VALUE),
+                self._set,
+                repeated=True,
+                check=self._check,
+            )
+        )
+        self.load_status = self._load()
+
+    def _load(self) -> str:
+        """Apply the persisted values: 'loaded', 'absent' (defaults kept) or 'corrupt' (nothing applied)."""
+        if not self._path.exists():
+            return "absent"
+        try:
+            stored = json.loads(self._path.read_text())
+            values = stored["values"]
+            tunables = [self._dictionary.tunables[name] for name in values]
+            ok = stored["crc32"] == _crc(values) and all(t.type.valid(values[t.name]) for t in tunables)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            ok = False
+        if not ok:
+            self._events.raise_event(
+                0.0, STORE_CORRUPT.severity, STORE_CORRUPT.name, f"{self._path.name}: {STORE_CORRUPT.text}"
+            )
+            return "corrupt"
+        for tunable in tunables:
+            tunable.setter(values[tunable.name])
+        return "loaded"
+
+    def _save(self) -> None:
+        values = {name: t.getter() for name, t in self._dictionary.tunables.items()}
+        text = json.dumps({"values": values, "crc32": _crc(values)}, sort_keys=True)
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        with open(temporary, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, self._path)
+        directory = os.open(self._path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def _check(self, groups: list[dict]) -> None:
+        for index, group in enumerate(groups):
+            tunable = self._dictionary.tunable_by_id(group["parameter_id"])
+            if tunable is None:
+                raise RefusalError(Failure.UNKNOWN_ID, index)
+            if "value" in group and not tunable.type.valid(group["value"]):
+                raise RefusalError(Failure.ARG_OUT_OF_RANGE, index)
+
+    def _report(self, t_s: float, groups: list[dict], progress) -> None:
+        data = bytearray([len(groups)])
+        for group in groups:
+            tunable = self._dictionary.tunable_by_id(group["parameter_id"])
+            data += struct.pack(">Hd", tunable.id, tunable.getter())
+        self._tm.send(self._apid, SERVICE, 2, bytes(data), t_s)
+
+    def _set(self, t_s: float, groups: list[dict], progress) -> None:
+        for step, group in enumerate(groups, start=1):
+            tunable = self._dictionary.tunable_by_id(group["parameter_id"])
+            value = group["value"]
+            tunable.setter(int(value) if tunable.type.kind != "float" else value)
+            progress(step)
+        try:
+            self._save()
+        except OSError:
+            raise RefusalError(Failure.STORAGE_FAILED) from None
+        self.sets += 1
