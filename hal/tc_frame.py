@@ -78,7 +78,9 @@ def pack_primary_header(
 
 
 def decode_tc_frame(raw: bytes, segment_header: bool = False, fecf: bool = True) -> TcFrame | TcReject:
-    """Parse one TC frame; the length field must match the byte count exactly."""
+    """Parse one TC frame; the length field must match the byte count exactly. `segment_header` says
+    whether the virtual channel uses one; control command frames (Type-BC) never carry it."""
+    segment_header = segment_header and not (len(raw) > 0 and raw[0] & 0x10)
     minimum = PRIMARY_HEADER_BYTES + (SEGMENT_HEADER_BYTES if segment_header else 0)
     minimum += FECF_BYTES if fecf else 0
     if len(raw) < minimum:

@@ -38,6 +38,8 @@ def test_control_command_frames():
     unlock = decode_tc_frame(TcFrame(1, 0, 0, b"\x00", bypass=True, control=True).pack())
     assert (unlock.bypass, unlock.control, unlock.data) == (True, True, b"\x00")
     assert set_vr_command(300) == b"\x82\x00\x2c"
+    set_vr = TcFrame(1, 0, 0, set_vr_command(7), bypass=True, control=True).pack()
+    assert decode_tc_frame(set_vr, segment_header=True).data == b"\x82\x00\x07"
 
 
 @given(
@@ -50,6 +52,8 @@ def test_control_command_frames():
     segment=st.one_of(st.none(), st.integers(0, 255)),
 )
 def test_round_trip(scid, vcid, sequence, data, bypass, control, segment):
+    """Control command frames carry no segment header, so the decoder expects none there."""
+    segment = None if control else segment
     frame = TcFrame(scid, vcid, sequence, data, bypass, control, segment)
     assert decode_tc_frame(frame.pack(), segment_header=segment is not None) == frame
 
