@@ -7,7 +7,6 @@ structures' definitions (3,9 -> 3,10), and changes intervals (3,31). Values are 
 parameter's declared type; a value its type cannot hold is clamped (ints) rather than crashing.
 """
 
-import math
 import struct
 from dataclasses import dataclass
 
@@ -26,14 +25,6 @@ class Structure:
     interval_s: int
     enabled: bool = True
     elapsed_s: int = 0
-
-
-def _pack(parameter: Parameter) -> bytes:
-    kind = parameter.type
-    value = parameter.getter()
-    if kind.kind != "float":
-        value = int(min(max(value, kind.low), kind.high)) if math.isfinite(value) else 0
-    return kind._struct.pack(value)
 
 
 class HousekeepingReports:
@@ -73,7 +64,9 @@ class HousekeepingReports:
                 self._report(structure, t_s)
 
     def _report(self, structure: Structure, t_s: float) -> None:
-        data = struct.pack(">H", structure.sid) + b"".join(_pack(p) for p in structure.parameters)
+        data = struct.pack(">H", structure.sid) + b"".join(
+            p.type.pack_measured(p.getter()) for p in structure.parameters
+        )
         self._tm.send(self._apid, SERVICE, 25, data, t_s)
         self.reports += 1
 

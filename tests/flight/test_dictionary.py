@@ -3,6 +3,7 @@
 import json
 import math
 import struct
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from flight.dictionary import Arg, ArgumentError, Command, Dictionary, EventDef, Failure, Parameter, Tunable
 from flight.events import Severity
+from flight.xtce import NAMESPACE, xtce
 from zorka.dictionary_export import dictionary_json
 
 ARGS = (
@@ -125,3 +127,42 @@ def test_arbitrary_bytes_decode_to_valid_values_or_a_named_failure(data):
 def test_valid_values_round_trip(count, offset, gain, mode, armed):
     values = {"count": count, "offset": offset, "gain": gain, "mode": mode, "armed": armed}
     assert COMMAND.decode(COMMAND.encode(values)) == values
+
+
+def test_the_xtce_export_declares_every_type_it_references():
+    text = xtce(declared())
+    ns = {"x": NAMESPACE}
+    root = ElementTree.fromstring(text)
+    assert root.tag == f"{{{NAMESPACE}}}SpaceSystem"
+    parameter_types = {e.get("name"): e for e in root.find("x:TelemetryMetaData/x:ParameterTypeSet", ns)}
+    (parameter,) = root.findall("x:TelemetryMetaData/x:ParameterSet/x:Parameter", ns)
+    battery = parameter_types[parameter.get("parameterTypeRef")]
+    assert battery.tag.endswith("FloatParameterType")
+    assert battery.find("x:FloatDataEncoding", ns).get("sizeInBits") == "32"
+    assert battery.find("x:UnitSet/x:Unit", ns).text == "V"
+    argument_types = {e.get("name"): e for e in root.find("x:CommandMetaData/x:ArgumentTypeSet", ns)}
+    commands = root.findall("x:CommandMetaData/x:MetaCommandSet/x:MetaCommand", ns)
+    assert [c.get("name") for c in commands] == ["do_it", "fn"]
+    do_it = commands[0]
+    arguments = do_it.findall("x:ArgumentList/x:Argument", ns)
+    assert [a.get("name") for a in arguments] == [a.name for a in ARGS]
+    kinds = [argument_types[a.get("argumentTypeRef")].tag.split("}")[1] for a in arguments]
+    assert kinds == [
+        "IntegerArgumentType",
+        "IntegerArgumentType",
+        "FloatArgumentType",
+        "EnumeratedArgumentType",
+        "BooleanArgumentType",
+    ]
+    offset = argument_types["do_it_offset_type"]
+    assert offset.find("x:IntegerDataEncoding", ns).get("encoding") == "twosComplement"
+    assert offset.find("x:ValidRangeSet/x:ValidRange", ns).attrib == {
+        "minInclusive": "-5000",
+        "maxInclusive": "5000",
+    }
+    entries = [
+        e.get("binaryValue") or e.get("argumentRef") for e in do_it.find("x:CommandContainer/x:EntryList", ns)
+    ]
+    assert entries == ["80", "01", "count", "offset", "gain", "mode", "armed"]
+    fn_entries = commands[1].find("x:CommandContainer/x:EntryList", ns)
+    assert [e.get("binaryValue") for e in fn_entries][:3] == ["08", "01", "0007"]

@@ -2,10 +2,13 @@
 
 import json
 import math
+import re
 import struct
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +19,7 @@ from spacepackets.ecss import PusTc, PusTm
 from flight.adcs.modes import Mode
 from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter, Tunable
 from flight.events import EventLog, Severity
+from flight.pus.adcs_events import ADCS_EVENTS, declare_adcs_events
 from flight.pus.functions import (
     HOLD_INERTIAL,
     IMAGE_TARGET,
@@ -24,9 +28,12 @@ from flight.pus.functions import (
     declare_adcs_functions,
 )
 from flight.pus.services import PusServices
+from flight.xtce import xtce
+from zorka.dictionary_export import dictionary_json
 
 APID = 0x65
 HK_APID = 0x66
+ROOT = Path(__file__).resolve().parents[2]
 EPOCH = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp()
 
 
@@ -354,3 +361,35 @@ def test_acceptance_and_dispatch_rate(tmp_path):
     rate = len(packets) / (time.perf_counter() - start)
     print(f"\n{rate:.0f} TC/s accepted and dispatched (4 TM each)")
     assert services.acceptor.completed == len(packets) and rate > 500
+
+
+def test_every_event_the_adcs_raises_is_declared():
+    sources = "".join(p.read_text() for p in (ROOT / "flight" / "adcs").glob("*.py"))
+    raised = set(re.findall(r'raise_event\(\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"', sources)) | {"mode_change"}
+    d = Dictionary(apid=APID)
+    declare_adcs_events(d)
+    assert raised == {e.name for e in ADCS_EVENTS} == set(d.events)
+
+
+def test_the_whole_onboard_dictionary_exports_to_json_and_xtce(tmp_path):
+    services, _, _, _ = build(tmp_path)
+    exported = json.loads(dictionary_json(services.dictionary))
+    assert {(c["service"], c["subtype"]) for c in exported["commands"]} >= {
+        (17, 1),
+        (3, 5),
+        (3, 6),
+        (3, 9),
+        (3, 27),
+        (3, 31),
+        (5, 5),
+        (5, 6),
+        (5, 7),
+        (20, 1),
+        (20, 3),
+        (8, 1),
+    }
+    root = ElementTree.fromstring(xtce(services.dictionary))
+    names = [e.get("name") for e in root.iter() if e.tag.endswith("ArgumentType")]
+    refs = {e.get("argumentTypeRef") for e in root.iter() if e.tag.endswith("}Argument")}
+    assert len(names) == len(set(names)) and refs <= set(names)
+    assert len([e for e in root.iter() if e.tag.endswith("}MetaCommand")]) == len(exported["commands"])
