@@ -65,8 +65,11 @@ class SdlsSender:
         self.segment_header = segment_header
 
     def apply(self, frame: bytes) -> bytes:
-        """The protected frame of a plaintext frame (FECF included); uses and advances the ARSN."""
+        """The protected frame of a plaintext frame (FECF included); uses and advances the ARSN.
+        ValueError if the association is not operational or the frame is too short."""
         sa = self.association
+        if not sa.operational:
+            raise ValueError(f"security association {sa.spi} is not operational")
         head = PRIMARY_HEADER_BYTES + (SEGMENT_HEADER_BYTES if self.segment_header else 0)
         if len(frame) < head + FECF_BYTES:
             raise ValueError(f"plaintext TC frame of {len(frame)} bytes is too short")

@@ -6,6 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hal.sdls import SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
 from hal.tc_frame import TcFrame, crc16
@@ -158,3 +160,23 @@ def test_forgery_campaign_rejects_every_bad_frame_and_accepts_every_good_one():
     assert sum(seen.values()) == 12_000
     assert all(seen[v] > 1_000 for v in SdlsVerdict if v != SdlsVerdict.MALFORMED)
     print({v.name: n for v, n in sorted(seen.items())})
+
+
+@given(st.binary(max_size=120), st.booleans())
+def test_arbitrary_bytes_never_raise_and_never_pass(raw, segment_header):
+    config = CONFIGS["A_seg_arsn4_w5_mac16"]
+    receiver = _receiver(config, 0)
+    verdict, plain = receiver.process(raw)
+    assert verdict != SdlsVerdict.ACCEPTED and plain is None
+    assert receiver.associations[config["spi"]].arsn == 0
+
+
+def test_short_or_misdeclared_frames_are_malformed_and_inactive_senders_refuse():
+    config = CONFIGS["B_noseg_arsn2_w5_mac16"]
+    receiver = _receiver(config, 0)
+    protected = SdlsSender(_association(config, 1), False).apply(TcFrame(709, 6, 0, b"\x01").pack())
+    assert receiver.process(protected[:6])[0] == SdlsVerdict.MALFORMED
+    assert receiver.process(protected + b"\x00")[0] == SdlsVerdict.MALFORMED
+    inactive = SecurityAssociation(spi=3, key=bytes(32), operational=False)
+    with pytest.raises(ValueError, match="not operational"):
+        SdlsSender(inactive, False).apply(TcFrame(709, 6, 0, b"\x01").pack())
