@@ -5,17 +5,53 @@ A structure (id, parameter list, collection interval in whole seconds) is define
 enables (3,5) and disables (3,6) periodic generation, asks for one-shot reports (3,27) and for the
 structures' definitions (3,9 -> 3,10), and changes intervals (3,31). Values are packed with the
 parameter's declared type; a value its type cannot hold is clamped (ints) rather than crashing.
+`declare_housekeeping_parameters` declares the columns of the flight software's housekeeping row.
 """
 
 import struct
 from dataclasses import dataclass
+from functools import partial
+from operator import getitem
 
+from flight.adcs.modes import Mode
 from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
+from flight.housekeeping import Housekeeping
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
 
 SERVICE = 3
 SID = Arg("sid", "uint", 16)
+COUNTERS = ("gyro_misses", "star_tracker_misses", "gnss_fixes")
+UNITS = (
+    ("_deg_s", "deg/s"),
+    ("_rad_s", "rad/s"),
+    ("_deg", "deg"),
+    ("_arcsec", "arcsec"),
+    ("_v", "V"),
+    ("_w", "W"),
+)
+
+
+def _wire_type(name: str) -> Arg:
+    if name == "t_s":
+        return Arg(name, "float", 64, unit="s")
+    if name == "adcs_mode":
+        return Arg(name, "enum", 8, values=tuple((m.name, int(m)) for m in Mode))
+    if name in COUNTERS:
+        return Arg(name, "uint", 32)
+    if name == "eps_flags":
+        return Arg(name, "uint", 16)
+    unit = next((u for suffix, u in UNITS if name.endswith(suffix)), "")
+    return Arg(name, "float", 32, unit=unit)
+
+
+def declare_housekeeping_parameters(
+    dictionary: Dictionary, housekeeping: Housekeeping, first_id: int = 1
+) -> None:
+    """Declare every column of the 1 Hz housekeeping row as a parameter, ids in column order."""
+    for column, name in enumerate(housekeeping.names):
+        getter = partial(getitem, housekeeping.latest, column)
+        dictionary.parameter(Parameter(first_id + column, name, _wire_type(name), getter))
 
 
 @dataclass

@@ -8,8 +8,10 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,7 @@ from flight.pus.functions import (
     SET_POINTING_GAINS,
     declare_adcs_functions,
 )
+from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.services import PusServices
 from flight.xtce import xtce
 from zorka.dictionary_export import dictionary_json
@@ -393,3 +396,28 @@ def test_the_whole_onboard_dictionary_exports_to_json_and_xtce(tmp_path):
     refs = {e.get("argumentTypeRef") for e in root.iter() if e.tag.endswith("}Argument")}
     assert len(names) == len(set(names)) and refs <= set(names)
     assert len([e for e in root.iter() if e.tag.endswith("}MetaCommand")]) == len(exported["commands"])
+
+
+def test_the_housekeeping_row_is_declared_column_by_column_with_types_and_units():
+    names = (
+        "t_s",
+        "attitude_error_est_deg",
+        "rate_error_est_deg_s",
+        "wheel0_speed_rad_s",
+        "gyro_misses",
+        "adcs_mode",
+        "estimate_sigma_arcsec",
+        "eps_bus_voltage_v",
+        "eps_battery_soc",
+        "eps_flags",
+    )
+    row = np.arange(len(names), dtype=float)
+    row[5] = Mode.IMAGING
+    d = Dictionary(apid=APID)
+    declare_housekeeping_parameters(d, SimpleNamespace(names=names, latest=row), first_id=10)
+    p = d.parameters
+    assert [p[n].id for n in names] == list(range(10, 20))
+    assert [p[n].type.unit for n in names] == ["s", "deg", "deg/s", "rad/s", "", "", "arcsec", "V", "", ""]
+    assert (p["adcs_mode"].type.kind, p["gyro_misses"].type.kind, p["t_s"].type.bits) == ("enum", "uint", 64)
+    row[1] = 0.25
+    assert p["attitude_error_est_deg"].getter() == 0.25 and p["adcs_mode"].getter() == Mode.IMAGING
