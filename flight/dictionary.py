@@ -35,6 +35,7 @@ class Failure(IntEnum):
     NOT_ALLOWED_IN_MODE = 12
     UNKNOWN_ID = 13
     STORAGE_FAILED = 14
+    EXECUTION_ERROR = 15
 
 
 _FORMATS = {

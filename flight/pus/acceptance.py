@@ -4,7 +4,8 @@ Raw bytes in, never an exception out (cFS-style: a bad packet is counted, not cr
 checks spacepackets' `PusTc.unpack` leaves out are made here: CCSDS version, packet type,
 secondary-header flag, length field against the buffer, CRC, APID and PUS version. The service,
 subtype (or service-8 function id) and arguments are then decoded from the dictionary; a TC that
-passes is accepted (1,1), started (1,3), run and completed (1,7) or failed (1,8). Rejections
+passes is accepted (1,1), started (1,3), run and completed (1,7) or failed (1,8), also when its
+handler raises (EXECUTION_ERROR, the exception kept in `last_error`). Rejections
 (1,2) are counted by failure code; the command and error counters are kept per service.
 """
 
@@ -32,6 +33,7 @@ class TcAcceptor:
         self.rejected = 0
         self.completed = 0
         self.failed = 0
+        self.last_error = ""
         self.rejected_by: Counter[Failure] = Counter()
         self.commands_by_service: Counter[int] = Counter()
         self.errors_by_service: Counter[int] = Counter()
@@ -57,7 +59,9 @@ class TcAcceptor:
         self._verification.started(request_id, ack, t_s)
         try:
             command.handler(t_s, values, lambda step: self._verification.progress(request_id, ack, step, t_s))
-        except RefusalError as refusal:
+        except Exception as error:  # fail operational: any fault of a handler fails the TC, not the software
+            refusal = error if isinstance(error, RefusalError) else RefusalError(Failure.EXECUTION_ERROR)
+            self.last_error = repr(error)
             self.failed += 1
             self.errors_by_service[service] += 1
             self._verification.failed(request_id, refusal, t_s)

@@ -2,7 +2,8 @@
 
 The functions are bound explicitly at wiring time to the flight APIs passed in, so this module
 needs no attitude loop; a flight API that refuses (returns False) fails the TC with
-NOT_ALLOWED_IN_MODE. Angles travel in radians (SI inside); the dictionary names the units.
+NOT_ALLOWED_IN_MODE. Angles travel in radians (SI inside); the dictionary names the units. The
+quaternion of an inertial hold must have unit norm (to 1e-6) to be accepted.
 """
 
 import math
@@ -17,11 +18,17 @@ SET_ADCS_MODE = 1
 IMAGE_TARGET = 2
 HOLD_INERTIAL = 3
 SET_POINTING_GAINS = 4
+QUATERNION_NORM_TOLERANCE = 1e-6
 
 
 def _refused_unless(done: bool) -> None:
     if not done:
         raise RefusalError(Failure.NOT_ALLOWED_IN_MODE)
+
+
+def _unit_quaternion(values: dict) -> None:
+    if abs(math.sqrt(sum(v * v for v in values.values())) - 1.0) > QUATERNION_NORM_TOLERANCE:
+        raise RefusalError(Failure.ARG_OUT_OF_RANGE, 0)
 
 
 def declare_adcs_functions(
@@ -73,5 +80,6 @@ def declare_adcs_functions(
                 args,
                 handler=lambda t, v, progress, call=call: _refused_unless(call(t, v)),
                 function_id=function_id,
+                check=_unit_quaternion if function_id == HOLD_INERTIAL else None,
             )
         )

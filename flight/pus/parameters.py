@@ -83,7 +83,10 @@ class ParameterStore:
         return "loaded"
 
     def _save(self) -> None:
-        values = {name: t.getter() for name, t in self._dictionary.tunables.items()}
+        values = {
+            name: float(t.getter()) if t.type.kind == "float" else int(t.getter())
+            for name, t in self._dictionary.tunables.items()
+        }
         text = json.dumps({"values": values, "crc32": _crc(values)}, sort_keys=True)
         temporary = self._path.with_name(self._path.name + ".tmp")
         with open(temporary, "w") as f:

@@ -149,6 +149,7 @@ def test_acknowledgement_flags_choose_the_success_reports(tmp_path):
             1,
         ),
         (tc(8, 1, struct.pack(">HB", SET_ADCS_MODE, 9)), Failure.ARG_OUT_OF_RANGE, 0),
+        (tc(8, 1, struct.pack(">H4d", HOLD_INERTIAL, 0.5, 0.5, 0.5, 0.6)), Failure.ARG_OUT_OF_RANGE, 0),
         (tc(3, 27, struct.pack(">BHH", 2, 1, 9)), Failure.UNKNOWN_ID, 1),
         (tc(5, 6, struct.pack(">BH", 1, 555)), Failure.UNKNOWN_ID, 0),
         (tc(20, 3, struct.pack(">BHdHd", 2, 1, 1.0, 2, 11.0)), Failure.ARG_OUT_OF_RANGE, 1),
@@ -211,6 +212,14 @@ def test_a_refused_function_fails_in_1_8(tmp_path):
     assert types(sent) == [(1, 1), (1, 3), (1, 8)]
     assert failure(sent[-1]) == (8, Failure.NOT_ALLOWED_IN_MODE, 0)
     assert (services.acceptor.failed, services.acceptor.errors_by_service[8]) == (1, 1)
+
+
+def test_a_handler_that_raises_fails_its_tc_and_the_software_goes_on(tmp_path):
+    services, sent, _, _ = build(tmp_path)
+    services.ping.pings = None  # the ping handler's count now raises TypeError
+    assert services.accept(tc(17, 1), 1.0)
+    assert failure(sent[-1]) == (8, Failure.EXECUTION_ERROR, 0)
+    assert "TypeError" in services.acceptor.last_error and services.acceptor.failed == 1
 
 
 def hk_values(raw):
