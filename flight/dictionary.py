@@ -90,6 +90,10 @@ class Arg:
             )
             object.__setattr__(self, "low", lo if self.low is None else self.low)
             object.__setattr__(self, "high", hi if self.high is None else self.high)
+        elif self.kind in ("enum", "bool"):
+            codes = [v for _, v in self.values] if self.kind == "enum" else [0, 1]
+            object.__setattr__(self, "low", min(codes) if self.low is None else self.low)
+            object.__setattr__(self, "high", max(codes) if self.high is None else self.high)
         object.__setattr__(self, "_struct", struct.Struct(">" + _FORMATS[(self.kind, self.bits)]))
 
     @property

@@ -150,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--default", action="store_true", help="print the built-in default scenario")
     what.add_argument("--check", type=Path, nargs="+", metavar="FILE", help="check these scenario files")
 
+    dictionary = sub.add_parser(
+        "dict",
+        help="print the command/telemetry dictionary",
+        description="Print the dictionary the flight software declares (commands with their arguments, "
+        "housekeeping parameters, events, tunables, APIDs) as JSON, or as XTCE for a mission control system.",
+    )
+    dictionary.add_argument("--xtce", action="store_true", help="XTCE (XML) instead of JSON")
+
     bench = sub.add_parser(
         "bench",
         help="print the performance figures",
@@ -193,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     duration = args.duration
     serial = {device: port for devices, port in args.serial for device in devices}
     try:
-        mission = Mission(scenario, duration, serial=serial, realtime=args.realtime)
+        mission = Mission(scenario, duration, serial=serial, realtime=args.realtime, out_dir=args.out)
     except (OSError, ValueError) as failure:
         print(f"zorka run: error: {failure}", file=sys.stderr)
         return 1
@@ -244,7 +252,26 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return status
 
 
-COMMANDS = {"run": cmd_run, "board-server": cmd_board_server, "bench": cmd_bench, "scenario": cmd_scenario}
+def cmd_dict(args: argparse.Namespace) -> int:
+    from flight.xtce import xtce
+    from zorka.dictionary_export import dictionary_json
+    from zorka.mission import Mission
+    from zorka.scenario import DEFAULT_SCENARIO
+
+    mission = Mission(DEFAULT_SCENARIO, 1.0)
+    dictionary = mission.flight.dictionary
+    sys.stdout.write(xtce(dictionary) if args.xtce else dictionary_json(dictionary))
+    mission.close()
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "board-server": cmd_board_server,
+    "bench": cmd_bench,
+    "scenario": cmd_scenario,
+    "dict": cmd_dict,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,10 @@ with the new truth. Nothing in a frame allocates an array.
 
 import dataclasses
 import functools
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from sim.board_stimulus import BoardStimulus
 from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
+from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from zorka.scenario import Scenario
 from zorka.scenario_file import faults
 from zorka.summary import summarize
@@ -43,7 +46,10 @@ BOARD_PING_TIMEOUT_S = 1.0
 
 class Mission:
     """One run of a scenario. `serial` maps device names ("gyro", "wheels") to the port of the board
-    that serves them; the rest are simulated. `realtime` paces frames to the wall clock."""
+    that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
+    the telemetry streams to out_dir/tm.bin and the tunable parameters persist in
+    out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
+    folder."""
 
     def __init__(
         self,
@@ -51,6 +57,7 @@ class Mission:
         duration_s: float | None = None,
         serial: dict[str, str] | None = None,
         realtime: bool = False,
+        out_dir: Path | None = None,
     ):
         self.scenario = scenario
         self.frame_s = FRAME_S
@@ -107,7 +114,23 @@ class Mission:
 
         clock_type = WallClock if realtime else SimClock
         config = adcs_config(scenario, self.world.c.jd_epoch_utc)
-        self.flight = FlightSoftware(self.devices, config, clock_type(self._advance))
+        self.tm_packets = 0
+        self.tm_bytes = 0
+        if out_dir is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="zorka-")
+            out_dir = Path(self._scratch.name)
+            self._tm_file = None
+        else:
+            self._tm_file = (out_dir / "tm.bin").open("wb")
+        epoch_unix_s = (self.world.c.jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
+        self.flight = FlightSoftware(
+            self.devices,
+            config,
+            clock_type(self._advance),
+            self._downlink,
+            epoch_unix_s,
+            out_dir / "parameters.json",
+        )
         self.wall_s = 0.0
 
     def _attach_boards(self, serial: dict[str, str]) -> None:
@@ -223,6 +246,9 @@ class Mission:
             overruns=self.flight.executive.overruns,
             min_soc=self._record.min_soc,
         )
+        acceptor = self.flight.pus.acceptor
+        summary["commanding"] = {"accepted": acceptor.accepted, "rejected": acceptor.rejected}
+        summary["telemetry"] = {"packets": self.tm_packets, "bytes": self.tm_bytes}
         if self.faults:
             summary["faults"] = [
                 {
@@ -254,9 +280,18 @@ class Mission:
                 figures.update(dataclasses.asdict(stimulus.counters))
         return figures
 
+    def _downlink(self, packet: bytes) -> None:
+        """Every TM packet: counted, and written to tm.bin when the run has a folder."""
+        self.tm_packets += 1
+        self.tm_bytes += len(packet)
+        if self._tm_file is not None:
+            self._tm_file.write(packet)
+
     def close(self) -> None:
         for link in self.links.values():
             link.close()
+        if self._tm_file is not None:
+            self._tm_file.close()
 
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
