@@ -3,8 +3,9 @@
 Figures: the default mission's real-time factor (one orbit and 24 h), the C integrator's steps per
 second (whole world, attitude alone, orbit propagator alone), the CPU time of one 10 Hz tick (flight
 software: sensors, estimator, guidance, control; world step; truth record; goal <= 15 us), the memory
-a tick keeps (tracemalloc), and IGRF field evaluations per second in C against ppigrf (goal: at least
-100 times faster per point).
+a tick keeps (tracemalloc), IGRF field evaluations per second in C against ppigrf (goal: at least
+100 times faster per point), and the command path: protected telecommands taken up to dispatch per
+second (goal 20,000) and telemetry packets encoded per second (goal 50,000).
 """
 
 import statistics
@@ -12,6 +13,12 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 
+from spacepackets.ecss import PusTc
+
+from flight.link.farm import Farm1
+from flight.software import APID
+from hal.sdls import SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
+from hal.tc_frame import TcFrame, decode_tc_frame
 from native import ffi, lib
 from native.earth_model import force_model
 from sim.environment_bench import field_evaluations_per_s
@@ -29,7 +36,12 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "frame_kept_bytes": (1.0, "at most"),  # anything kept each frame would be >= 16 B a frame
     "igrf_evaluations_per_s": None,
     "igrf_speedup_vs_ppigrf": (100.0, "at least"),
+    "tc_per_s": (20_000.0, "at least"),
+    "tm_packets_per_s": (50_000.0, "at least"),
 }
+UPLINK_TCS = 5_000
+SCID, VCID = 0x2A, 0
+BENCH_KEY = bytes(range(32))
 KEPT_FRAMES = 2000
 STEPS = 200_000
 
@@ -103,6 +115,46 @@ def frame_kept_bytes() -> float:
     return max(0, after - before) / KEPT_FRAMES
 
 
+def _uplink_mission() -> Mission:
+    return Mission(DEFAULT_SCENARIO, 1.0)
+
+
+def tc_per_s() -> float:
+    """Protected TC frames carrying PUS pings: SDLS verified, frame decoded, FARM-1 accepted, the packet
+    accepted, verified and dispatched (its TM reports encoded), per second."""
+    flight = _uplink_mission().flight
+    sender = SdlsSender(SecurityAssociation(spi=1, key=BENCH_KEY, arsn=1), segment_header=False)
+    receiver = SdlsReceiver({1: SecurityAssociation(spi=1, key=BENCH_KEY)}, segment_header=False)
+    farm = Farm1(VCID)
+    frames = [
+        sender.apply(
+            TcFrame(
+                SCID, VCID, k % 256, PusTc(apid=APID, service=17, message_subtype=1, seq_count=k).pack()
+            ).pack()
+        )
+        for k in range(UPLINK_TCS)
+    ]
+    start = time.perf_counter()
+    for raw in frames:
+        verdict, plain = receiver.process(raw)
+        frame = decode_tc_frame(plain)
+        result = farm.receive(frame)
+        flight.accept_telecommand(result.data)
+    elapsed = time.perf_counter() - start
+    assert verdict == SdlsVerdict.ACCEPTED and flight.pus.acceptor.accepted == UPLINK_TCS
+    return UPLINK_TCS / elapsed
+
+
+def tm_packets_per_s() -> float:
+    """Housekeeping reports (service 3,25, the whole 1 Hz row) encoded with CDS time stamps, per second."""
+    flight = _uplink_mission().flight
+    reports = flight.pus.housekeeping
+    start = time.perf_counter()
+    for k in range(UPLINK_TCS):
+        reports.tick(float(k))
+    return UPLINK_TCS / (time.perf_counter() - start)
+
+
 def igrf_per_s() -> float:
     return field_evaluations_per_s(ppigrf_points=1)["c"]
 
@@ -121,6 +173,8 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "frame_kept_bytes": ("bytes kept per 10 Hz frame over 2000 frames (tracemalloc)", frame_kept_bytes),
     "igrf_evaluations_per_s": ("C IGRF-14 degree-13 field evaluations/s (one cffi call each)", igrf_per_s),
     "igrf_speedup_vs_ppigrf": ("× ppigrf per point, the same field", igrf_speedup),
+    "tc_per_s": ("TCs/s: SDLS verified, frame decoded, FARM-1, PUS accepted and dispatched (ping)", tc_per_s),
+    "tm_packets_per_s": ("TM packets/s encoded (housekeeping 3,25 with CDS time)", tm_packets_per_s),
 }
 
 
