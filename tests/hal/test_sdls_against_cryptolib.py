@@ -1,4 +1,5 @@
-"""hal.sdls against NASA CryptoLib's TC HMAC-SHA-256 vectors (shared/data/sdls), and a forgery campaign."""
+"""hal.sdls against NASA CryptoLib's TC HMAC-SHA-256 vectors (tests/data/sdls_tc_hmac_sha256.json, a copy of
+the workspace's shared/data/sdls), and a forgery campaign."""
 
 import json
 import random
@@ -12,9 +13,7 @@ from hypothesis import strategies as st
 from hal.sdls import SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
 from hal.tc_frame import TcFrame, crc16
 
-VECTORS = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "data" / "sdls" / "tc_hmac_sha256.json").read_text()
-)
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "data" / "sdls_tc_hmac_sha256.json").read_text())
 CONFIGS = {c["name"]: c for c in VECTORS["configs"]}
 INACTIVE_SPI = 0x30
 LENGTH_AND_SPI_OCTETS = (2, 3, 6, 7)
