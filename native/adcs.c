@@ -89,23 +89,12 @@ void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const doubl
     }
 }
 
-static int invert3(const double a[9], double inv[9])
+/* Inverse of a = A A^T; -1 if the wheel axes in it do not span 3-D (a relative determinant test). */
+static int invert_aat(const double a[9], double inv[9])
 {
-    double det = a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) +
-                 a[2] * (a[3] * a[7] - a[4] * a[6]);
-    double scale = fabs(a[0]) + fabs(a[4]) + fabs(a[8]);
-    if (!(fabs(det) > 1e-12 * scale * scale * scale))
-        return -1;
-    inv[0] = (a[4] * a[8] - a[5] * a[7]) / det;
-    inv[1] = (a[2] * a[7] - a[1] * a[8]) / det;
-    inv[2] = (a[1] * a[5] - a[2] * a[4]) / det;
-    inv[3] = (a[5] * a[6] - a[3] * a[8]) / det;
-    inv[4] = (a[0] * a[8] - a[2] * a[6]) / det;
-    inv[5] = (a[2] * a[3] - a[0] * a[5]) / det;
-    inv[6] = (a[3] * a[7] - a[4] * a[6]) / det;
-    inv[7] = (a[1] * a[6] - a[0] * a[7]) / det;
-    inv[8] = (a[0] * a[4] - a[1] * a[3]) / det;
-    return 0;
+    const double scale = fabs(a[0]) + fabs(a[4]) + fabs(a[8]);
+    const double det = zk_mat3_inverse(a, inv);
+    return fabs(det) > 1e-12 * scale * scale * scale ? 0 : -1;
 }
 
 int zk_wheel_map_init(zk_wheel_map *m)
@@ -122,7 +111,7 @@ int zk_wheel_map_init(zk_wheel_map *m)
             for (c = 0; c < 3; c++)
                 aat[3 * r + c] += m->axis_b[3 * i + r] * m->axis_b[3 * i + c];
     }
-    if (active < 3 || invert3(aat, inv) != 0)
+    if (active < 3 || invert_aat(aat, inv) != 0)
         return -1;
     m->n_active = active;
     for (i = 0; i < m->n; i++)

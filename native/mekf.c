@@ -32,30 +32,6 @@ static void symmetrize6(double *p)
         }
 }
 
-/* Inverse of a symmetric 3x3 matrix by cofactors; returns 0, or -1 if it is singular. */
-static int invert_sym3(const double a[9], double inv[9])
-{
-    const double c00 = a[4] * a[8] - a[5] * a[7];
-    const double c01 = a[5] * a[6] - a[3] * a[8];
-    const double c02 = a[3] * a[7] - a[4] * a[6];
-    const double c11 = a[0] * a[8] - a[2] * a[6];
-    const double c12 = a[2] * a[3] - a[0] * a[5];
-    const double c22 = a[0] * a[4] - a[1] * a[3];
-    const double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
-    if (!(det > 0.0))
-        return -1;
-    inv[0] = c00 / det;
-    inv[1] = c01 / det;
-    inv[2] = c02 / det;
-    inv[3] = c01 / det;
-    inv[4] = c11 / det;
-    inv[5] = c12 / det;
-    inv[6] = c02 / det;
-    inv[7] = c12 / det;
-    inv[8] = c22 / det;
-    return 0;
-}
-
 static void refresh_outputs(zk_mekf *f)
 {
     int i;
@@ -207,7 +183,7 @@ int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
     for (i = 0; i < 3; i++)
         for (j = 0; j < 3; j++)
             s[3 * i + j] = f->p[N * i + j] + f->r_st_b[3 * i + j];
-    if (invert_sym3(s, s_inv) == 0)
+    if (zk_mat3_inverse(s, s_inv) > 0.0)
         for (i = 0; i < 3; i++)
             for (j = 0; j < 3; j++)
                 nis += z[i] * s_inv[3 * i + j] * z[j];

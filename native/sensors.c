@@ -167,27 +167,13 @@ int zk_magnetometer_measure(zk_magnetometer *m, const double q_ib_true[4], const
 
 /* --- sun sensor ----------------------------------------------------------------------------- */
 
-/* x = a^-1 b for a symmetric positive definite 3x3 a (row-major), by cofactors. */
-static void solve_spd3(const double a[9], const double b[3], double x[3])
-{
-    const double c00 = a[4] * a[8] - a[5] * a[7];
-    const double c01 = a[5] * a[6] - a[3] * a[8];
-    const double c02 = a[3] * a[7] - a[4] * a[6];
-    const double c11 = a[0] * a[8] - a[2] * a[6];
-    const double c12 = a[2] * a[3] - a[0] * a[5];
-    const double c22 = a[0] * a[4] - a[1] * a[3];
-    const double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
-    x[0] = (c00 * b[0] + c01 * b[1] + c02 * b[2]) / det;
-    x[1] = (c01 * b[0] + c11 * b[1] + c12 * b[2]) / det;
-    x[2] = (c02 * b[0] + c12 * b[1] + c22 * b[2]) / det;
-}
 
 /* Least-squares sun vector (full-sun units) over the heads above lit_a (facing NULL) or over the heads
  * whose normal has a positive component along facing. Returns the number of heads used. */
 static int sun_fit(const zk_sun_sensor *s, const double *current_a, const double *facing, double v[3])
 {
     double a[9] = {SUN_FIT_DAMPING, 0.0, 0.0, 0.0, SUN_FIT_DAMPING, 0.0, 0.0, 0.0, SUN_FIT_DAMPING};
-    double b[3] = {0.0, 0.0, 0.0};
+    double b[3] = {0.0, 0.0, 0.0}, a_inv[9];
     int h, i, j, used = 0;
     for (h = 0; h < s->n_heads; h++) {
         const double *n = &s->normal_b[3 * h];
@@ -200,7 +186,9 @@ static int sun_fit(const zk_sun_sensor *s, const double *current_a, const double
                 a[3 * i + j] += n[i] * n[j];
         }
     }
-    solve_spd3(a, b, v);
+    zk_mat3_inverse(a, a_inv); /* the damping keeps a positive definite */
+    for (i = 0; i < 3; i++)
+        v[i] = a_inv[3 * i] * b[0] + a_inv[3 * i + 1] * b[1] + a_inv[3 * i + 2] * b[2];
     return used;
 }
 

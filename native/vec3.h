@@ -1,4 +1,5 @@
-/* vec3.h - three-vector helpers shared by the C sources (static inline; not part of the cffi API). */
+/* vec3.h - three-vector and 3x3-matrix helpers shared by the C sources (static inline; not part of
+ * the cffi API). Matrices are row-major. */
 #ifndef ZK_VEC3_H
 #define ZK_VEC3_H
 #include <math.h>
@@ -22,6 +23,28 @@ static inline void zk_normalize3(double v[3])
     v[0] /= n;
     v[1] /= n;
     v[2] /= n;
+}
+
+/* Inverse of a 3x3 matrix by cofactors. Returns the determinant; `inv` is written only if it is not 0,
+ * so callers judge singularity by their own measure. */
+static inline double zk_mat3_inverse(const double a[9], double inv[9])
+{
+    const double c00 = a[4] * a[8] - a[5] * a[7];
+    const double c01 = a[5] * a[6] - a[3] * a[8];
+    const double c02 = a[3] * a[7] - a[4] * a[6];
+    const double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
+    if (det == 0.0)
+        return det;
+    inv[0] = c00 / det;
+    inv[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+    inv[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+    inv[3] = c01 / det;
+    inv[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+    inv[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+    inv[6] = c02 / det;
+    inv[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+    inv[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+    return det;
 }
 
 #endif

@@ -9,7 +9,6 @@ handler raises (EXECUTION_ERROR, the exception kept in `last_error`). Rejections
 (1,2) are counted by failure code; the command and error counters are kept per service.
 """
 
-import binascii
 import struct
 from collections import Counter
 
@@ -17,6 +16,7 @@ from spacepackets.ecss import PusTc
 
 from flight.dictionary import ArgumentError, Command, Dictionary, Failure
 from flight.pus.verification import RefusalError, Verification
+from hal.tc_frame import crc16
 
 PRIMARY_HEADER = 6
 SECONDARY_HEADER = 5
@@ -82,7 +82,7 @@ class TcAcceptor:
             raise RefusalError(Failure.NO_SECONDARY_HEADER)
         if length + 1 + PRIMARY_HEADER != len(raw):
             raise RefusalError(Failure.WRONG_LENGTH)
-        if binascii.crc_hqx(raw, 0xFFFF) != 0:
+        if crc16(raw) != 0:
             raise RefusalError(Failure.BAD_CRC)
         if word & 0x7FF != self._dictionary.apid:
             raise RefusalError(Failure.UNKNOWN_APID)
