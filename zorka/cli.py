@@ -150,6 +150,41 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--default", action="store_true", help="print the built-in default scenario")
     what.add_argument("--check", type=Path, nargs="+", metavar="FILE", help="check these scenario files")
 
+    serve = sub.add_parser(
+        "serve",
+        help="run the flight software and simulator in real time with a ground link",
+        description="Run a scenario paced to the wall clock, with its telecommand/telemetry link open on "
+        "127.0.0.1 for ground tools. --packet-port carries raw concatenated CCSDS space packets (PUS-C, "
+        "as tmtccmd speaks them), unauthenticated: it needs --insecure.",
+    )
+    serve.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    serve.add_argument(
+        "--packet-port",
+        type=int,
+        required=True,
+        metavar="N",
+        help="TCP port on 127.0.0.1 for raw space packets (0: any free port)",
+    )
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow unauthenticated telecommands (required by --packet-port)",
+    )
+    serve.add_argument(
+        "--duration",
+        type=duration_s,
+        default=None,
+        metavar="TIME",
+        help="how long to serve (default: until Ctrl-C or SIGTERM)",
+    )
+    serve.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/serve"),
+        metavar="DIR",
+        help="run folder: tm.bin, parameters.json, summary.json (default: runs/serve)",
+    )
+
     dictionary = sub.add_parser(
         "dict",
         help="print the command/telemetry dictionary",
@@ -252,6 +287,71 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from zorka.mission import Mission
+    from zorka.packet_server import PacketServer
+    from zorka.run_folder import write_run_folder
+    from zorka.scenario import DEFAULT_SCENARIO
+    from zorka.scenario_file import ScenarioError, load_scenario
+
+    if not args.insecure:
+        print(
+            "zorka serve: error: --packet-port carries unauthenticated telecommands: add --insecure",
+            file=sys.stderr,
+        )
+        return 2
+    if not 0 <= args.packet_port <= 65535:
+        print(
+            f"zorka serve: error: argument --packet-port: {args.packet_port} is not a TCP port (0-65535)",
+            file=sys.stderr,
+        )
+        return 2
+    problem = writable_dir(args.out)
+    if problem is not None:
+        print(
+            f"zorka serve: error: argument --out: cannot write to {str(args.out)!r} ({problem})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        scenario = DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
+    except ScenarioError as problem:
+        print(f"zorka serve: error: {problem}", file=sys.stderr)
+        return 2
+    duration = args.duration if args.duration is not None else 365 * 86400.0
+    mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
+    try:
+        server = PacketServer(args.packet_port, mission.flight.accept_telecommand)
+    except OSError as failure:
+        print(
+            f"zorka serve: error: cannot listen on 127.0.0.1:{args.packet_port} ({failure.strerror})",
+            file=sys.stderr,
+        )
+        mission.close()
+        return 1
+    mission.tm_listeners.append(server.send)
+    mission.frame_hooks.append(server.poll)
+    print("zorka serve: WARNING: --insecure: telecommands are not authenticated", file=sys.stderr, flush=True)
+    apid = mission.flight.dictionary.apid
+    print(f"zorka serve: space packets on 127.0.0.1:{server.port}, PUS APID {apid}", flush=True)
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        summary = mission.run()
+    except KeyboardInterrupt:
+        summary = mission.summary()
+    finally:
+        server.close()
+        mission.close()
+    write_run_folder(mission, summary, args.out)
+    return 0
+
+
 def cmd_dict(args: argparse.Namespace) -> int:
     from flight.xtce import xtce
     from zorka.dictionary_export import dictionary_json
@@ -271,6 +371,7 @@ COMMANDS = {
     "bench": cmd_bench,
     "scenario": cmd_scenario,
     "dict": cmd_dict,
+    "serve": cmd_serve,
 }
 
 

@@ -116,6 +116,8 @@ class Mission:
         config = adcs_config(scenario, self.world.c.jd_epoch_utc)
         self.tm_packets = 0
         self.tm_bytes = 0
+        self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
+        self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
         if out_dir is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="zorka-")
             out_dir = Path(self._scratch.name)
@@ -170,6 +172,8 @@ class Mission:
         lib.zk_run_record_tick(self._record, world_c)
         for stimulus in self.stimuli:
             stimulus.send_truth()
+        for hook in self.frame_hooks:
+            hook()
 
     def run(self, on_progress: Callable[[float], None] | None = None) -> dict:
         """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
@@ -286,6 +290,8 @@ class Mission:
         self.tm_bytes += len(packet)
         if self._tm_file is not None:
             self._tm_file.write(packet)
+        for listener in self.tm_listeners:
+            listener(packet)
 
     def close(self) -> None:
         for link in self.links.values():
