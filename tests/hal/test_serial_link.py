@@ -302,11 +302,13 @@ def test_server_on_a_path_reopens_it_when_it_comes_back(tmp_path):
     thread.start()
     master, slave = os.openpty()
     try:
+        tty.setraw(slave)
+        # the new device's stable name is in place before the old one goes (udev does it atomically)
+        fresh = tmp_path / "usb-serial-adapter.new"
+        fresh.symlink_to(os.ttyname(slave))
+        os.replace(fresh, by_id)
         os.close(first_master)
         os.close(first_slave)
-        by_id.unlink()
-        tty.setraw(slave)
-        by_id.symlink_to(os.ttyname(slave))
         replies = []
         for _ in range(100):  # up to 10 s: the server retries every 0.5 s, slower on a loaded machine
             os.write(master, encode_frame({"dev": "board", "msg": "ping", "seq": 5}))
