@@ -209,27 +209,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from zorka.mission import Mission
-    from zorka.progress import run_with_progress, summary_table
-    from zorka.run_folder import write_run_folder
+def out_folder_and_scenario(command: str, args: argparse.Namespace):
+    """The scenario of `args.scenario` (the built-in one if none) once `args.out` is known writable;
+    None after a one-line error naming what is wrong."""
     from zorka.scenario import DEFAULT_SCENARIO
     from zorka.scenario_file import ScenarioError, load_scenario
 
     problem = writable_dir(args.out)
     if problem is not None:
         print(
-            f"zorka run: error: argument --out: cannot write to {str(args.out)!r} ({problem}); "
+            f"zorka {command}: error: argument --out: cannot write to {str(args.out)!r} ({problem}); "
             "choose a writable folder",
             file=sys.stderr,
         )
-        return 2
+        return None
     try:
-        scenario = DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
+        return DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
     except ScenarioError as problem:
-        print(f"zorka run: error: {problem}", file=sys.stderr)
+        print(f"zorka {command}: error: {problem}", file=sys.stderr)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from zorka.mission import Mission
+    from zorka.progress import run_with_progress, summary_table
+    from zorka.run_folder import write_run_folder
+
+    scenario = out_folder_and_scenario("run", args)
+    if scenario is None:
         return 2
     if args.seed is not None:
         scenario = replace(scenario, seed=args.seed)
@@ -293,8 +302,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from zorka.mission import Mission
     from zorka.packet_server import PacketServer
     from zorka.run_folder import write_run_folder
-    from zorka.scenario import DEFAULT_SCENARIO
-    from zorka.scenario_file import ScenarioError, load_scenario
 
     if not args.insecure:
         print(
@@ -308,17 +315,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    problem = writable_dir(args.out)
-    if problem is not None:
-        print(
-            f"zorka serve: error: argument --out: cannot write to {str(args.out)!r} ({problem})",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        scenario = DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
-    except ScenarioError as problem:
-        print(f"zorka serve: error: {problem}", file=sys.stderr)
+    scenario = out_folder_and_scenario("serve", args)
+    if scenario is None:
         return 2
     duration = args.duration if args.duration is not None else 365 * 86400.0
     mission = Mission(scenario, duration, realtime=True, out_dir=args.out)

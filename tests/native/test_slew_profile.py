@@ -27,7 +27,7 @@ from tests.native.guidance_reference import (
 
 DEG = np.pi / 180.0
 ANGLE_TOL_RAD = 1e-9  # 0.2 mas
-STAR_TRACKER_SAFE_RATE_RAD_S = 1.8 * DEG  # below the mode manager's 2 deg/s detumble entry
+STAR_TRACKER_SAFE_RATE_RAD_S = 1.8 * DEG  # a rate cap a mission may choose for its star tracker
 
 
 def random_rotations(rng, n: int) -> np.ndarray:
