@@ -117,3 +117,31 @@ SET_VR_PREFIX = b"\x82\x00"
 def set_vr_command(vr: int) -> bytes:
     """Frame data of the Set V(R) control command."""
     return SET_VR_PREFIX + bytes([vr % SEQUENCE_MODULUS])
+
+
+class TcFrameSplitter:
+    """TC frames from a byte stream (a TCP link): each header's length field says where the frame ends.
+
+    A header that cannot start a frame (version not 0, or shorter than a header and FECF) means the
+    stream lost its place: one byte is dropped, counted in `resyncs`, and the search goes on."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.resyncs = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The complete frames the stream holds after `data`, in order; the rest waits for more."""
+        buffer = self._buffer
+        buffer += data
+        frames = []
+        while len(buffer) >= PRIMARY_HEADER_BYTES:
+            length = ((buffer[2] & 0b11) << 8 | buffer[3]) + 1
+            if buffer[0] >> 6 != 0 or length < PRIMARY_HEADER_BYTES + FECF_BYTES:
+                del buffer[0]
+                self.resyncs += 1
+                continue
+            if len(buffer) < length:
+                break
+            frames.append(bytes(buffer[:length]))
+            del buffer[:length]
+        return frames

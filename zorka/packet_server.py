@@ -1,8 +1,10 @@
-"""`zorka serve --packet-port`: raw space packets over TCP on 127.0.0.1, polled once a frame.
+"""The TCP side of `zorka serve`: a byte stream per client on 127.0.0.1, polled once a frame.
 
-Telecommand packets from any connected client go to the flight software between frames; every
-telemetry packet goes to every client. No authentication: only with --insecure. Sockets are
-non-blocking and polled from the executive's clock, so serving never stalls a control frame; a client
+With `--packet-port` the stream carries raw space packets (no authentication: only with --insecure);
+with `--link-port` it carries TC transfer frames up and TM transfer frames down — the splitter given
+says which. Units from any connected client go to `deliver` between frames; everything sent goes to
+every client. Sockets are non-blocking and polled from the executive's clock, and a poll reads at most
+`READ_BYTES` per client, so serving never stalls a control frame however hard a client floods; a client
 that stops reading is dropped once its backlog passes a limit.
 """
 
@@ -11,12 +13,18 @@ import select
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ground.packet_stream import PacketSplitter
 
 LOOPBACK = "127.0.0.1"
-READ_BYTES = 65536
+READ_BYTES = 16384
 BACKLOG_LIMIT_BYTES = 1 << 20
+
+
+class Splitter(Protocol):
+    def feed(self, data: bytes) -> list[bytes]:
+        """The complete units (packets or frames) the stream holds after `data`."""
 
 
 @dataclass
@@ -27,12 +35,18 @@ class ServerCounters:
 
 
 class PacketServer:
-    def __init__(self, port: int, deliver: Callable[[bytes], bool]):
+    def __init__(
+        self,
+        port: int,
+        deliver: Callable[[bytes], object],
+        splitter: Callable[[], Splitter] = PacketSplitter,
+    ):
         self._deliver = deliver
+        self._splitter = splitter
         self._listener = socket.create_server((LOOPBACK, port))
         self._listener.setblocking(False)
         self.port = self._listener.getsockname()[1]
-        self._clients: dict[socket.socket, tuple[PacketSplitter, bytearray]] = {}
+        self._clients: dict[socket.socket, tuple[Splitter, bytearray]] = {}
         self.counters = ServerCounters()
 
     def poll(self) -> None:
@@ -49,8 +63,12 @@ class PacketServer:
             if sock in self._clients:
                 self._write(sock)
 
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
     def send(self, packet: bytes) -> None:
-        """Queue one telemetry packet for every client."""
+        """Queue one telemetry packet (or frame) for every client."""
         for sock, (_, out) in list(self._clients.items()):
             out += packet
             if len(out) > BACKLOG_LIMIT_BYTES:
@@ -66,7 +84,7 @@ class PacketServer:
             sock, _ = self._listener.accept()
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._clients[sock] = (PacketSplitter(), bytearray())
+            self._clients[sock] = (self._splitter(), bytearray())
             self.counters.clients += 1
 
     def _read(self, sock: socket.socket) -> None:

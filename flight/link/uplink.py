@@ -1,0 +1,129 @@
+"""The onboard receiving end of the telecommand link: TC frame → SDLS → FARM-1 → space packets.
+
+Each frame is checked in the order CryptoLib checks it — version, spacecraft and virtual channel from
+the header, then (on a secured channel) the security association, CRC, MAC and anti-replay window —
+then parsed as a TC frame and given to FARM-1; the packets of an accepted frame go to `deliver`. Every
+frame is counted by what became of it (`counts`), and nothing raises on bytes: the reject reasons are
+TcReject values, SdlsVerdict names in lower case, FARM-1 outcomes, or `bad_packet` for frame data that
+does not split into whole space packets.
+
+With a `state_file`, the last accepted ARSN of every association and FARM-1's V(R) are written to disk
+(atomically) after every accepted frame and read back at start, so a restart neither reopens the replay
+window nor breaks the ground's sequence.
+"""
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from flight.link.farm import Farm1
+from hal.sdls import SdlsReceiver, SdlsVerdict, SecurityAssociation
+from hal.tc_frame import PRIMARY_HEADER_BYTES, SEQUENCE_MODULUS, TcReject, decode_tc_frame
+
+SPACE_PACKET_HEADER_BYTES = 6
+WRONG_SCID = "wrong_scid"
+UNKNOWN_VCID = "unknown_vcid"
+BAD_PACKET = "bad_packet"
+DELIVERED = "packets_delivered"
+
+
+def split_packets(data: bytes) -> list[bytes] | None:
+    """The whole space packets that fill `data` exactly, or None if it does not split into them."""
+    packets, offset = [], 0
+    while offset < len(data):
+        if len(data) - offset < SPACE_PACKET_HEADER_BYTES or data[offset] >> 5 != 0:
+            return None
+        end = offset + SPACE_PACKET_HEADER_BYTES + 1 + int.from_bytes(data[offset + 4 : offset + 6], "big")
+        if end > len(data):
+            return None
+        packets.append(data[offset:end])
+        offset = end
+    return packets or None
+
+
+class Uplink:
+    """One spacecraft's TC channel: `scid`, `vcid`; `associations` secure it (None: unauthenticated)."""
+
+    def __init__(
+        self,
+        scid: int,
+        vcid: int,
+        deliver: Callable[[bytes], object],
+        associations: dict[int, SecurityAssociation] | None,
+        state_file: Path | None = None,
+        window_width: int = 20,
+    ) -> None:
+        self.scid = scid
+        self.vcid = vcid
+        self._deliver = deliver
+        self.farm = Farm1(vcid, window_width)
+        self._sdls = None if associations is None else SdlsReceiver(associations, segment_header=True)
+        self._state_file = state_file
+        self.counts: Counter[str] = Counter()
+        if state_file is not None and state_file.exists():
+            self._load_state(state_file)
+
+    @property
+    def secured(self) -> bool:
+        return self._sdls is not None
+
+    def receive(self, raw: bytes) -> None:
+        """Process one received frame, delivering the packets it carries if every check passes."""
+        verdict = self._check(raw)
+        self.counts[verdict] += 1
+
+    def clcw(self) -> bytes:
+        """The four CLCW octets for the OCF of the next TM frame."""
+        return self.farm.clcw().pack()
+
+    def _check(self, raw: bytes) -> str:
+        if len(raw) < PRIMARY_HEADER_BYTES:
+            return TcReject.TOO_SHORT
+        if ((raw[0] & 0b11) << 8 | raw[1]) != self.scid:
+            return WRONG_SCID
+        if raw[2] >> 2 != self.vcid:
+            return UNKNOWN_VCID
+        plain = raw
+        if self._sdls is not None:
+            verdict, plain = self._sdls.process(raw)
+            if verdict != SdlsVerdict.ACCEPTED:
+                return verdict.name.lower()
+        frame = decode_tc_frame(plain, segment_header=True)
+        if isinstance(frame, TcReject):
+            return frame
+        result = self.farm.receive(frame)
+        self._save_state()
+        if result.data is None:
+            return result.outcome
+        packets = split_packets(result.data)
+        if packets is None:
+            return BAD_PACKET
+        for packet in packets:
+            self._deliver(packet)
+        self.counts[DELIVERED] += len(packets)
+        return result.outcome
+
+    def _save_state(self) -> None:
+        if self._state_file is None:
+            return
+        arsn = {} if self._sdls is None else {str(s): a.arsn for s, a in self._sdls.associations.items()}
+        temporary = self._state_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"arsn": arsn, "vr": self.farm.vr}))
+        os.replace(temporary, self._state_file)
+
+    def _load_state(self, path: Path) -> None:
+        """Restore ARSNs and V(R); an unreadable file is counted and ignored (the ground re-initialises)."""
+        try:
+            state = json.loads(path.read_text())
+            arsn = {int(spi): int(value) for spi, value in state["arsn"].items()}
+            vr = int(state["vr"]) % SEQUENCE_MODULUS
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.counts["state_file_unreadable"] += 1
+            return
+        if self._sdls is not None:
+            for spi, value in arsn.items():
+                if spi in self._sdls.associations:
+                    self._sdls.associations[spi].arsn = value
+        self.farm.vr = vr

@@ -1,0 +1,110 @@
+"""`zorka serve`: a mission paced to the wall clock with its ground links open, until the duration
+ends, Ctrl-C or SIGTERM; the run folder is written at the end as for `zorka run`.
+
+Every link is polled between control frames: the authenticated frame link (`--link-port`), raw space
+packets on TCP (`--packet-port`) and COBS-framed packets on a serial line (`--serial`); the last two
+only with `--insecure`, which prints a warning.
+"""
+
+import argparse
+import signal
+import sys
+
+from ground.key_store import KeyFileError, KeyStore
+from zorka.mission import Mission
+from zorka.packet_server import PacketServer
+from zorka.run_folder import write_run_folder
+from zorka.scenario import Scenario
+from zorka.serial_packet_server import SerialPacketServer
+from zorka.space_link import LinkServer, OnboardLink
+
+FOREVER_S = 365 * 86400.0
+
+
+class ServeError(Exception):
+    """A link that cannot be opened; the message says which and why."""
+
+
+def check_arguments(args: argparse.Namespace) -> str | None:
+    """The first problem with the link options, as a one-line message, or None."""
+    if args.link_port is None and args.packet_port is None and args.serial is None:
+        return "give at least one link: --link-port N, --packet-port N or --serial PATH"
+    for name in ("link_port", "packet_port"):
+        port = getattr(args, name)
+        if port is not None and not 0 <= port <= 65535:
+            return f"argument --{name.replace('_', '-')}: {port} is not a TCP port (0-65535)"
+    if not args.insecure:
+        for name, given in (("--packet-port", args.packet_port is not None), ("--serial", args.serial)):
+            if given:
+                return f"{name} carries unauthenticated telecommands: add --insecure"
+    return None
+
+
+def _open_links(args: argparse.Namespace, mission: Mission) -> list:
+    """Open every link asked for, announce it on stdout, and hook it onto the mission."""
+    opened: list = []
+    try:
+        if args.link_port is not None:
+            keys = KeyStore(args.keys)
+            link = OnboardLink(mission, {keys.spi: keys.association()}, args.out)
+            server = LinkServer(args.link_port, link)
+            opened.append(server)
+            print(
+                f"zorka serve: authenticated link on 127.0.0.1:{server.port}, SPI {keys.spi}, "
+                f"keys in {args.keys}",
+                flush=True,
+            )
+        if args.packet_port is not None:
+            packets = PacketServer(args.packet_port, mission.flight.accept_telecommand)
+            mission.tm_listeners.append(packets.send)
+            opened.append(packets)
+            apid = mission.flight.dictionary.apid
+            print(f"zorka serve: space packets on 127.0.0.1:{packets.port}, PUS APID {apid}", flush=True)
+        if args.serial is not None:
+            line = SerialPacketServer(args.serial, mission.flight.accept_telecommand)
+            mission.tm_listeners.append(line.send)
+            opened.append(line)
+            print(f"zorka serve: COBS-framed space packets on {line.path}", flush=True)
+    except (OSError, KeyFileError) as failure:
+        for endpoint in opened:
+            endpoint.close()
+        raise ServeError(str(failure)) from None
+    for endpoint in opened:
+        mission.frame_hooks.append(endpoint.poll)
+    return opened
+
+
+def serve(args: argparse.Namespace, scenario: Scenario) -> int:
+    """Run the mission in real time with its links; 1 if a link cannot be opened."""
+    duration = args.duration if args.duration is not None else FOREVER_S
+    mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
+    try:
+        endpoints = _open_links(args, mission)
+    except ServeError as failure:
+        print(f"zorka serve: error: cannot open the link: {failure}", file=sys.stderr)
+        mission.close()
+        return 1
+    if args.insecure:
+        print(
+            "zorka serve: WARNING: --insecure: telecommands are not authenticated",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        summary = mission.run()
+    except KeyboardInterrupt:
+        summary = mission.summary()
+    finally:
+        for endpoint in endpoints:
+            endpoint.close()
+        mission.close()
+    for endpoint in endpoints:
+        if isinstance(endpoint, LinkServer):
+            summary["link"] = endpoint.link.figures()
+    write_run_folder(mission, summary, args.out)
+    return 0
