@@ -35,22 +35,60 @@ class SdlsVerdict(IntEnum):
     SA_NOT_OPERATIONAL = -57
 
 
+class SaState(IntEnum):
+    """The life of a security association (CCSDS 355.1-B, SA management): created unkeyed, keyed by a
+    rekey, operational once started; stop returns it to keyed, expire to unkeyed (the key is erased)."""
+
+    UNKEYED = 1
+    KEYED = 2
+    OPERATIONAL = 3
+
+
 @dataclass
 class SecurityAssociation:
-    """One security association: its key and ARSN state. On a sender `arsn` is the next value to
-    send; on a receiver it is the last value accepted."""
+    """One security association: its key, state and ARSN. On a sender `arsn` is the next value to
+    send; on a receiver it is the last value accepted. Only an operational association protects or
+    verifies frames; the transitions refuse (ValueError) what the state machine does not allow."""
 
     spi: int
     key: bytes
     arsn_bytes: int = 4
     arsn_window: int = 5
-    operational: bool = True
+    state: SaState = SaState.OPERATIONAL
     arsn: int = 0
 
     @property
     def arsn_modulus(self) -> int:
         """2^(8N): where the ARSN rolls over."""
         return 1 << (8 * self.arsn_bytes)
+
+    @property
+    def operational(self) -> bool:
+        return self.state == SaState.OPERATIONAL
+
+    def rekey(self, key: bytes) -> None:
+        """A new key for a stopped (or never keyed) association; its ARSN starts again."""
+        self._require((SaState.UNKEYED, SaState.KEYED), "rekey")
+        self.key, self.arsn, self.state = key, 0, SaState.KEYED
+
+    def start(self) -> None:
+        self._require((SaState.KEYED,), "start")
+        self.state = SaState.OPERATIONAL
+
+    def stop(self) -> None:
+        self._require((SaState.OPERATIONAL,), "stop")
+        self.state = SaState.KEYED
+
+    def expire(self) -> None:
+        """Erase the key of a stopped association."""
+        self._require((SaState.KEYED,), "expire")
+        self.key, self.state = b"", SaState.UNKEYED
+
+    def _require(self, states: tuple[SaState, ...], what: str) -> None:
+        if self.state not in states:
+            allowed = " or ".join(s.name.lower() for s in states)
+            now = self.state.name.lower()
+            raise ValueError(f"security association {self.spi}: cannot {what} when {now} (must be {allowed})")
 
 
 def _mac(key: bytes, covered: bytes) -> bytes:

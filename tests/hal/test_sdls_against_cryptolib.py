@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hal.sdls import SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
+from hal.sdls import SaState, SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
 from hal.tc_frame import TcFrame, crc16
 
 VECTORS = json.loads((Path(__file__).resolve().parents[1] / "data" / "sdls_tc_hmac_sha256.json").read_text())
@@ -33,7 +33,7 @@ def _association(config: dict, arsn: int) -> SecurityAssociation:
 
 
 def _receiver(config: dict, arsn: int) -> SdlsReceiver:
-    inactive = SecurityAssociation(spi=INACTIVE_SPI, key=bytes(32), operational=False)
+    inactive = SecurityAssociation(spi=INACTIVE_SPI, key=bytes(32), state=SaState.KEYED)
     return SdlsReceiver(
         {config["spi"]: _association(config, arsn), INACTIVE_SPI: inactive}, config["segment_header"]
     )
@@ -176,6 +176,30 @@ def test_short_or_misdeclared_frames_are_malformed_and_inactive_senders_refuse()
     protected = SdlsSender(_association(config, 1), False).apply(TcFrame(709, 6, 0, b"\x01").pack())
     assert receiver.process(protected[:6])[0] == SdlsVerdict.MALFORMED
     assert receiver.process(protected + b"\x00")[0] == SdlsVerdict.MALFORMED
-    inactive = SecurityAssociation(spi=3, key=bytes(32), operational=False)
+    inactive = SecurityAssociation(spi=3, key=bytes(32), state=SaState.KEYED)
     with pytest.raises(ValueError, match="not operational"):
         SdlsSender(inactive, False).apply(TcFrame(709, 6, 0, b"\x01").pack())
+
+
+def test_association_states_follow_the_sa_management_procedures():
+    """Start, stop, expire and rekey move an association as CCSDS 355.1 says; only operational works."""
+    sa = SecurityAssociation(spi=9, key=bytes(32), state=SaState.UNKEYED)
+    with pytest.raises(ValueError, match="cannot start when unkeyed"):
+        sa.start()
+    sa.rekey(bytes(range(32)))
+    sender = SdlsSender(sa, segment_header=True)
+    with pytest.raises(ValueError, match="not operational"):
+        sender.apply(TcFrame(1, 0, 0, b"\x01", segment_header=0xC0).pack())
+    sa.start()
+    sa.arsn = 1
+    assert (
+        SdlsReceiver({9: SecurityAssociation(9, bytes(range(32)))}, True).process(
+            sender.apply(TcFrame(1, 0, 0, b"\x01", segment_header=0xC0).pack())
+        )[0]
+        == SdlsVerdict.ACCEPTED
+    )
+    with pytest.raises(ValueError, match="cannot rekey when operational"):
+        sa.rekey(bytes(32))
+    sa.stop()
+    sa.expire()
+    assert sa.state == SaState.UNKEYED and sa.key == b""
