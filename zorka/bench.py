@@ -15,15 +15,16 @@ from collections.abc import Callable, Iterator
 
 from spacepackets.ecss import PusTc
 
-from flight.link.farm import Farm1
+from flight.link.uplink import Uplink
 from flight.software import APID
-from hal.sdls import SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
-from hal.tc_frame import TcFrame, decode_tc_frame
+from hal.sdls import SdlsSender, SecurityAssociation
+from hal.tc_frame import TcFrame
 from native import ffi, lib
 from native.earth_model import force_model
 from sim.environment_bench import field_evaluations_per_s
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
+from zorka.space_link import SCID, TC_VCID
 
 # Goal of each figure: (value, "at least" or "at most"), or None while none is set.
 GOALS: dict[str, tuple[float, str] | None] = {
@@ -40,7 +41,6 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "tm_packets_per_s": (50_000.0, "at least"),
 }
 UPLINK_TCS = 5_000
-SCID, VCID = 0x2A, 0
 BENCH_KEY = bytes(range(32))
 KEPT_FRAMES = 2000
 STEPS = 200_000
@@ -120,28 +120,30 @@ def _uplink_mission() -> Mission:
 
 
 def tc_per_s() -> float:
-    """Protected TC frames carrying PUS pings: SDLS verified, frame decoded, FARM-1 accepted, the packet
-    accepted, verified and dispatched (its TM reports encoded), per second."""
+    """Protected TC frames carrying PUS pings through the onboard uplink (frame header checks, SDLS
+    verification, TC frame decode, FARM-1, packet split) into the flight software (PUS accepted,
+    verified and dispatched, its TM reports encoded), per second."""
     flight = _uplink_mission().flight
-    sender = SdlsSender(SecurityAssociation(spi=1, key=BENCH_KEY, arsn=1), segment_header=False)
-    receiver = SdlsReceiver({1: SecurityAssociation(spi=1, key=BENCH_KEY)}, segment_header=False)
-    farm = Farm1(VCID)
+    sa = SecurityAssociation(spi=1, key=BENCH_KEY)
+    uplink = Uplink(SCID, TC_VCID, flight.accept_telecommand, {1: sa})
+    sender = SdlsSender(SecurityAssociation(spi=1, key=BENCH_KEY, arsn=1), segment_header=True)
     frames = [
         sender.apply(
             TcFrame(
-                SCID, VCID, k % 256, PusTc(apid=APID, service=17, message_subtype=1, seq_count=k).pack()
+                SCID,
+                TC_VCID,
+                k % 256,
+                PusTc(apid=APID, service=17, message_subtype=1, seq_count=k).pack(),
+                segment_header=0xC0,
             ).pack()
         )
         for k in range(UPLINK_TCS)
     ]
     start = time.perf_counter()
     for raw in frames:
-        verdict, plain = receiver.process(raw)
-        frame = decode_tc_frame(plain)
-        result = farm.receive(frame)
-        flight.accept_telecommand(result.data)
+        uplink.receive(raw)
     elapsed = time.perf_counter() - start
-    assert verdict == SdlsVerdict.ACCEPTED and flight.pus.acceptor.accepted == UPLINK_TCS
+    assert flight.pus.acceptor.accepted == UPLINK_TCS, uplink.counts
     return UPLINK_TCS / elapsed
 
 
