@@ -36,6 +36,11 @@ class Failure(IntEnum):
     UNKNOWN_ID = 13
     STORAGE_FAILED = 14
     EXECUTION_ERROR = 15
+    SCHEDULE_FULL = 16
+    RELEASE_TIME_PASSED = 17
+    DUPLICATE_ID = 18
+    TABLE_FULL = 19
+    DEFINITION_ENABLED = 20
 
 
 _FORMATS = {
@@ -234,6 +239,7 @@ class Parameter:
             "bits": self.type.bits,
             "encoding": self.type.to_json()["encoding"],
             "unit": self.type.unit,
+            "values": dict(self.type.values),
             "low_limit": self.low_limit,
             "high_limit": self.high_limit,
         }

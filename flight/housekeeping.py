@@ -1,6 +1,7 @@
 """Housekeeping: a 1 Hz snapshot of the flight software's own view, for telemetry and displays.
 
-The parameters are named once here; each sample writes them into one preallocated row.
+The parameters are named once here; each sample writes them into one preallocated row, the last
+column the executive's count of overrun frames.
 """
 
 import math
@@ -8,6 +9,7 @@ import math
 import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
+from flight.executive import Executive
 from hal.devices import PowerSystem
 
 RAD_TO_DEG = 180.0 / math.pi
@@ -15,9 +17,10 @@ ARCSEC_PER_RAD = RAD_TO_DEG * 3600.0
 
 
 class Housekeeping:
-    def __init__(self, attitude: AttitudeLoop, power: PowerSystem):
+    def __init__(self, attitude: AttitudeLoop, power: PowerSystem, executive: Executive):
         self._attitude = attitude
         self._power = power
+        self._executive = executive
         n_wheels = attitude.wheels.n
         self.names = (
             "t_s",
@@ -31,6 +34,7 @@ class Housekeeping:
             "estimate_sigma_arcsec",
             *(f"eps_{name}" for name in power.READINGS),
             "eps_flags",
+            "overruns",
         )
         self.latest = np.zeros(len(self.names))
         self._wheel_speeds = self.latest[3 : 3 + n_wheels]
@@ -54,7 +58,8 @@ class Housekeeping:
         row[7 + n] = a.health.estimate_sigma_rad * ARCSEC_PER_RAD
         if self._power.sample():
             np.copyto(self._eps_readings, self._power.readings)
-            row[-1] = self._power.flags
+            row[-2] = self._power.flags
+        row[-1] = self._executive.overruns
         self.samples += 1
 
     def as_dict(self) -> dict[str, float]:

@@ -30,7 +30,8 @@ HOUSEKEEPING_SID = 1
 
 class FlightSoftware:
     """`tm_sink` receives every telemetry packet; `epoch_unix_s` is onboard time 0 in UTC (for the CDS
-    time stamps); `parameter_file` persists the tunable parameters across restarts."""
+    time stamps); `parameter_file` persists the tunable parameters across restarts, and `schedule.json`
+    beside it the time-based schedule."""
 
     def __init__(
         self,
@@ -44,8 +45,8 @@ class FlightSoftware:
         self.devices = devices
         self.events = EventLog()
         self.attitude = AttitudeLoop(devices, config, 1.0 / ATTITUDE_HZ, self.events)
-        self.housekeeping = Housekeeping(self.attitude, devices.power)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
+        self.housekeeping = Housekeeping(self.attitude, devices.power, self.executive)
         self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])
         self.executive.add_group("attitude", ATTITUDE_HZ, [self.attitude.tick])
         self.executive.add_group("modes", HOUSEKEEPING_HZ, [self.attitude.supervise])

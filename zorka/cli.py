@@ -153,22 +153,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="run the flight software and simulator in real time with a ground link",
-        description="Run a scenario paced to the wall clock, with its telecommand/telemetry link open on "
-        "127.0.0.1 for ground tools. --packet-port carries raw concatenated CCSDS space packets (PUS-C, "
-        "as tmtccmd speaks them), unauthenticated: it needs --insecure.",
+        description="Run a scenario paced to the wall clock, with its telecommand/telemetry link open "
+        "for ground tools. --link-port carries the full space link on 127.0.0.1: TC transfer frames "
+        "authenticated SDLS-style (HMAC-SHA-256, anti-replay) under COP-1, and TM transfer frames on "
+        "virtual channels with the CLCW. --packet-port carries raw concatenated CCSDS space packets "
+        "(PUS-C) and --serial COBS-framed space packets (0x00, COBS(packet), 0x00), as tmtccmd speaks "
+        "them; both are unauthenticated and need --insecure.",
     )
     serve.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
     serve.add_argument(
+        "--link-port",
+        type=int,
+        metavar="N",
+        help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port)",
+    )
+    serve.add_argument(
+        "--keys",
+        type=Path,
+        default=Path("zorka-link-key.json"),
+        metavar="FILE",
+        help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
+        "missing; default: zorka-link-key.json)",
+    )
+    serve.add_argument(
         "--packet-port",
         type=int,
-        required=True,
         metavar="N",
-        help="TCP port on 127.0.0.1 for raw space packets (0: any free port)",
+        help="TCP port on 127.0.0.1 for raw space packets (0: any free port); needs --insecure",
+    )
+    serve.add_argument(
+        "--serial",
+        metavar="PATH",
+        help="serial device for COBS-framed space packets, or 'pty' to make a pseudo-terminal and "
+        "print its path; needs --insecure",
     )
     serve.add_argument(
         "--insecure",
         action="store_true",
-        help="allow unauthenticated telecommands (required by --packet-port)",
+        help="allow unauthenticated telecommands (required by --packet-port and --serial)",
     )
     serve.add_argument(
         "--duration",
@@ -192,6 +214,45 @@ def build_parser() -> argparse.ArgumentParser:
         "housekeeping parameters, events, tunables, APIDs) as JSON, or as XTCE for a mission control system.",
     )
     dictionary.add_argument("--xtce", action="store_true", help="XTCE (XML) instead of JSON")
+
+    send = sub.add_parser(
+        "send",
+        help="send one telecommand by name, or a sequence file, and await its verification",
+        description="Send `NAME k=v ...` (e.g. set_adcs_mode mode=SUN_SAFE; rad arguments also take a deg "
+        "suffix) to `zorka serve`, print its verification reports and events as they arrive, and exit 0 "
+        "on completion, 1 on failure or timeout, 2 on a bad command line. --sequence runs a sequence file "
+        "(commands, `wait S`, `expect PARAMETER OP VALUE [within S]`; see ground/sequence.py).",
+    )
+    send.add_argument("name", nargs="?", metavar="NAME", help="command name (`zorka dict` lists them)")
+    send.add_argument("args", nargs="*", metavar="K=V", help="the command's arguments")
+    send.add_argument("--sequence", type=Path, metavar="FILE", help="run this sequence file instead")
+    console = sub.add_parser(
+        "console",
+        help="the bench console: send telecommands by name, watch telemetry",
+        description="An interactive console on `zorka serve`: commands by name with checked arguments, "
+        "verification reports and events as they arrive, `hk` for the latest housekeeping, `help`.",
+    )
+    for operator in (send, console):
+        operator.add_argument(
+            "--packet-port",
+            type=int,
+            default=5000,
+            metavar="N",
+            help="the packet port of `zorka serve` on 127.0.0.1 (default: 5000)",
+        )
+        operator.add_argument(
+            "--dict",
+            type=Path,
+            metavar="FILE",
+            help="dictionary JSON as `zorka dict` prints it (default: the flight software's own)",
+        )
+        operator.add_argument(
+            "--timeout",
+            type=float,
+            default=10.0,
+            metavar="S",
+            help="seconds to wait for a command's completion (default: 10)",
+        )
 
     bench = sub.add_parser(
         "bench",
@@ -297,57 +358,16 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import signal
+    from zorka.serve import check_arguments, serve
 
-    from zorka.mission import Mission
-    from zorka.packet_server import PacketServer
-    from zorka.run_folder import write_run_folder
-
-    if not args.insecure:
-        print(
-            "zorka serve: error: --packet-port carries unauthenticated telecommands: add --insecure",
-            file=sys.stderr,
-        )
-        return 2
-    if not 0 <= args.packet_port <= 65535:
-        print(
-            f"zorka serve: error: argument --packet-port: {args.packet_port} is not a TCP port (0-65535)",
-            file=sys.stderr,
-        )
+    problem = check_arguments(args)
+    if problem is not None:
+        print(f"zorka serve: error: {problem}", file=sys.stderr)
         return 2
     scenario = out_folder_and_scenario("serve", args)
     if scenario is None:
         return 2
-    duration = args.duration if args.duration is not None else 365 * 86400.0
-    mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
-    try:
-        server = PacketServer(args.packet_port, mission.flight.accept_telecommand)
-    except OSError as failure:
-        print(
-            f"zorka serve: error: cannot listen on 127.0.0.1:{args.packet_port} ({failure.strerror})",
-            file=sys.stderr,
-        )
-        mission.close()
-        return 1
-    mission.tm_listeners.append(server.send)
-    mission.frame_hooks.append(server.poll)
-    print("zorka serve: WARNING: --insecure: telecommands are not authenticated", file=sys.stderr, flush=True)
-    apid = mission.flight.dictionary.apid
-    print(f"zorka serve: space packets on 127.0.0.1:{server.port}, PUS APID {apid}", flush=True)
-
-    def _stop(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        summary = mission.run()
-    except KeyboardInterrupt:
-        summary = mission.summary()
-    finally:
-        server.close()
-        mission.close()
-    write_run_folder(mission, summary, args.out)
-    return 0
+    return serve(args, scenario)
 
 
 def cmd_dict(args: argparse.Namespace) -> int:
@@ -363,6 +383,26 @@ def cmd_dict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    from zorka.bench_operator import OperatorError, send
+
+    try:
+        return send(args)
+    except OperatorError as problem:
+        print(f"zorka send: error: {problem}", file=sys.stderr)
+        return problem.status
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from zorka.bench_operator import OperatorError, console
+
+    try:
+        return console(args)
+    except OperatorError as problem:
+        print(f"zorka console: error: {problem}", file=sys.stderr)
+        return problem.status
+
+
 COMMANDS = {
     "run": cmd_run,
     "board-server": cmd_board_server,
@@ -370,6 +410,8 @@ COMMANDS = {
     "scenario": cmd_scenario,
     "dict": cmd_dict,
     "serve": cmd_serve,
+    "send": cmd_send,
+    "console": cmd_console,
 }
 
 

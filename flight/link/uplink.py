@@ -8,16 +8,15 @@ TcReject values, SdlsVerdict names in lower case, FARM-1 outcomes, or `bad_packe
 does not split into whole space packets.
 
 With a `state_file`, the last accepted ARSN of every association and FARM-1's V(R) are written to disk
-(atomically) after every accepted frame and read back at start, so a restart neither reopens the replay
-window nor breaks the ground's sequence.
+(atomically, flight/checked_file.py) after every frame that passes the security checks and read back at
+start, so a restart neither reopens the replay window nor breaks the ground's sequence.
 """
 
-import json
-import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from flight.checked_file import read_checked, write_checked
 from flight.link.farm import Farm1
 from hal.sdls import SdlsReceiver, SdlsVerdict, SecurityAssociation
 from hal.tc_frame import PRIMARY_HEADER_BYTES, SEQUENCE_MODULUS, TcReject, decode_tc_frame
@@ -109,14 +108,15 @@ class Uplink:
         if self._state_file is None:
             return
         arsn = {} if self._sdls is None else {str(s): a.arsn for s, a in self._sdls.associations.items()}
-        temporary = self._state_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"arsn": arsn, "vr": self.farm.vr}))
-        os.replace(temporary, self._state_file)
+        try:
+            write_checked(self._state_file, {"arsn": arsn, "vr": self.farm.vr})
+        except OSError:
+            self.counts["state_file_unwritable"] += 1
 
     def _load_state(self, path: Path) -> None:
         """Restore ARSNs and V(R); an unreadable file is counted and ignored (the ground re-initialises)."""
         try:
-            state = json.loads(path.read_text())
+            state = read_checked(path)
             arsn = {int(spi): int(value) for spi, value in state["arsn"].items()}
             vr = int(state["vr"]) % SEQUENCE_MODULUS
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

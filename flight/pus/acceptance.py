@@ -70,6 +70,11 @@ class TcAcceptor:
         self._verification.completed(request_id, ack, t_s)
         return True
 
+    def vet(self, raw: bytes) -> None:
+        """Raise the RefusalError `accept` would reject `raw` with, running nothing: for TCs stored to
+        run later (services 11 and 19), so a bad one is refused when stored, not when it comes due."""
+        self._decode(self._check(raw))
+
     def _check(self, raw: bytes) -> PusTc:
         if len(raw) < MIN_LENGTH:
             raise RefusalError(Failure.WRONG_LENGTH)

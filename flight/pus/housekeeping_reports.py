@@ -21,7 +21,10 @@ from flight.pus.verification import RefusalError
 
 SERVICE = 3
 SID = Arg("sid", "uint", 16)
-COUNTERS = ("gyro_misses", "star_tracker_misses", "gnss_fixes")
+COUNTERS = ("gyro_misses", "star_tracker_misses", "gnss_fixes", "overruns")
+LIMITS = {"eps_battery_soc": (0.3, None), "overruns": (None, 0.5)}
+"""Default monitoring limits (service 12 checks them from start-up): a battery below 30 % charge, and
+any missed control deadline."""
 UNITS = (
     ("_deg_s", "deg/s"),
     ("_rad_s", "rad/s"),
@@ -51,7 +54,8 @@ def declare_housekeeping_parameters(
     """Declare every column of the 1 Hz housekeeping row as a parameter, ids in column order."""
     for column, name in enumerate(housekeeping.names):
         getter = partial(getitem, housekeeping.latest, column)
-        dictionary.parameter(Parameter(first_id + column, name, _wire_type(name), getter))
+        low, high = LIMITS.get(name, (None, None))
+        dictionary.parameter(Parameter(first_id + column, name, _wire_type(name), getter, low, high))
 
 
 @dataclass

@@ -1,19 +1,17 @@
 """Service 20, parameter management: report (20,1 -> 20,2) and set (20,3) tunable parameters.
 
 A set is validated whole at acceptance (every id known, every value inside its declared type and
-range) before any value changes, then applied and persisted atomically: written to a temporary
-file, fsynced and renamed over the store, so a reset mid-write leaves the old or the new store,
-never a torn one. The store carries a CRC-32 of its values; on load a store that does not parse,
-fails its CRC or holds an unknown or out-of-range value is not loaded at all, and an event says so.
+range) before any value changes, then applied and persisted atomically (flight/checked_file.py), so
+a reset mid-write leaves the old or the new store, never a torn one; on load a store that does not
+parse, fails its CRC or holds an unknown or out-of-range value is not loaded at all, and an event
+says so.
 Values travel as float64 whatever their declared type.
 """
 
-import json
-import os
 import struct
-import zlib
 from pathlib import Path
 
+from flight.checked_file import read_checked, write_checked
 from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
 from flight.events import EventLog, Severity
 from flight.pus.telemetry import TmSender
@@ -23,10 +21,6 @@ SERVICE = 20
 PARAMETER_ID = Arg("parameter_id", "uint", 16)
 VALUE = Arg("value", "float", 64)
 STORE_CORRUPT = EventDef(2001, "parameter_store_corrupt", Severity.MEDIUM, "parameter store not loaded")
-
-
-def _crc(values: dict) -> int:
-    return zlib.crc32(json.dumps(values, sort_keys=True).encode())
 
 
 class ParameterStore:
@@ -67,10 +61,9 @@ class ParameterStore:
         if not self._path.exists():
             return "absent"
         try:
-            stored = json.loads(self._path.read_text())
-            values = stored["values"]
+            values = read_checked(self._path)["values"]
             tunables = [self._dictionary.tunables[name] for name in values]
-            ok = stored["crc32"] == _crc(values) and all(t.type.valid(values[t.name]) for t in tunables)
+            ok = all(t.type.valid(values[t.name]) for t in tunables)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             ok = False
         if not ok:
@@ -87,18 +80,7 @@ class ParameterStore:
             name: float(t.getter()) if t.type.kind == "float" else int(t.getter())
             for name, t in self._dictionary.tunables.items()
         }
-        text = json.dumps({"values": values, "crc32": _crc(values)}, sort_keys=True)
-        temporary = self._path.with_name(self._path.name + ".tmp")
-        with open(temporary, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self._path)
-        directory = os.open(self._path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        write_checked(self._path, {"values": values})
 
     def _check(self, groups: list[dict]) -> None:
         for index, group in enumerate(groups):

@@ -13,6 +13,7 @@ from flight.dictionary import Arg, ArgumentError, Command, Dictionary, EventDef,
 from flight.events import Severity
 from flight.xtce import NAMESPACE, xtce
 from zorka.dictionary_export import dictionary_json
+from zorka.space_link import link_parameters
 
 ARGS = (
     Arg("count", "uint", 16, 1, 100, "1"),
@@ -37,6 +38,8 @@ def declared() -> Dictionary:
 def test_the_export_round_trips_through_json_and_encodes_alike():
     d = declared()
     exported = json.loads(dictionary_json(d))
+    assert exported["link"] == link_parameters()
+    del exported["link"]
     assert exported == json.loads(json.dumps(d.export()))
     assert exported["apid"] == 0x42 and exported["tm_apids"] == {"3": 0x43}
     assert exported["failure_codes"]["ARG_OUT_OF_RANGE"] == Failure.ARG_OUT_OF_RANGE
@@ -54,6 +57,7 @@ def test_the_export_round_trips_through_json_and_encodes_alike():
         "bits": 32,
         "encoding": ">f",
         "unit": "V",
+        "values": {},
         "low_limit": 6.0,
         "high_limit": 8.4,
     }

@@ -1,0 +1,259 @@
+"""Service 11, time-based scheduling: TCs stored with a release time and run when it comes.
+
+Activities are inserted with (11,4): a uint8 count N, then N times a release time and a complete
+TC packet. A release time is an absolute CDS short time code, as the TM time stamps carry it (P-field
+0x40, uint16 days since 1958-01-01, uint32 ms of day): UTC, so a stored schedule keeps its meaning
+across a restart of onboard time. Insertion is all or nothing. Each embedded TC is vetted by the
+acceptor (length, CRC, APID, service, arguments) and a bad one refuses the whole TC with its own
+failure code and the activity's index; so does a request ID (source ID, APID, sequence count)
+already scheduled, and a schedule that would exceed its capacity (SCHEDULE_FULL). A release time
+already past fails the TC (RELEASE_TIME_PASSED) and inserts nothing.
+
+Activities are deleted by request ID (11,5), all time-shifted at once (11,15), reported in detail
+(11,16 -> 11,10: uint16 N, then release time and TC packet each) or summary (11,17 -> 11,13: uint16
+N, then release time and request ID each), and the schedule is emptied (11,3). The release function
+is enabled (11,1, the default) or disabled (11,2); while enabled, the 1 Hz tick releases each
+activity due, in release order (insertion order among equal times), through the same acceptance
+path as a ground TC, so each gets its own verification reports.
+
+The schedule is persisted on every change as the parameter store is: written to a temporary file,
+fsynced and renamed over the store, with a CRC-32. `load` (at start) refuses a store that does not
+parse, fails its CRC or holds a TC the acceptor refuses (an event says so; the schedule starts
+empty), and drops, with an event, activities that came due while the software was down rather than
+releasing them late.
+"""
+
+import bisect
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flight.checked_file import read_checked, write_checked
+from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
+from flight.events import EventLog, Severity
+from flight.pus.embedded_tc import PACKET, PacketCommand, request_key
+from flight.pus.telemetry import DAYS_1958_TO_1970, TmSender
+from flight.pus.verification import RefusalError
+
+SERVICE = 11
+CAPACITY = 256
+MS_PER_DAY = 86_400_000
+CDS_SHORT = 0x40
+RELEASE_TIME = (
+    Arg("time_code", "enum", 8, values=(("CDS_SHORT", CDS_SHORT),)),
+    Arg("days", "uint", 16, unit="d"),
+    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms"),
+)
+REQUEST_ID = (
+    Arg("source_id", "uint", 16),
+    Arg("apid", "uint", 16, 0, 0x7FF),
+    Arg("seq_count", "uint", 16, 0, 0x3FFF),
+)
+STORE_CORRUPT = EventDef(3101, "schedule_store_corrupt", Severity.MEDIUM, "time-based schedule not loaded")
+EXPIRED = EventDef(
+    3102, "schedule_activities_expired", Severity.LOW, "activities due while the software was down dropped"
+)
+STORE_FAILED = EventDef(3103, "schedule_store_failed", Severity.MEDIUM, "time-based schedule not persisted")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A TC packet and its release time in ms since 1958-01-01 UTC (the CDS epoch)."""
+
+    release_ms: int
+    tc: bytes
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return request_key(self.tc)
+
+    def release_time(self) -> bytes:
+        return struct.pack(">BHI", CDS_SHORT, *divmod(self.release_ms, MS_PER_DAY))
+
+
+class Schedule:
+    """`vet` refuses (RefusalError) a TC the acceptor would refuse; `accept` runs a released one."""
+
+    def __init__(
+        self,
+        dictionary: Dictionary,
+        tm: TmSender,
+        epoch_unix_s: float,
+        events: EventLog,
+        path: Path,
+        vet: Callable[[bytes], None],
+        accept: Callable[[bytes, float], bool],
+        capacity: int = CAPACITY,
+    ):
+        self._tm = tm
+        self._apid = dictionary.tm_apid(SERVICE)
+        self._epoch_s = epoch_unix_s + DAYS_1958_TO_1970 * 86_400.0  # onboard time 0 since 1958
+        self._events = events
+        self._path = Path(path)
+        self._vet = vet
+        self._accept = accept
+        self.capacity = capacity
+        self.activities: list[Activity] = []  # in release order
+        self.enabled = True
+        self.released = 0
+        self.load_status = "not loaded"
+        for event in (STORE_CORRUPT, EXPIRED, STORE_FAILED):
+            dictionary.event(event)
+        shift = Arg("shift", "int", 32, unit="ms")
+        for name, subtype, args, handler, check in (
+            ("schedule_enable", 1, (), self._enable, None),
+            ("schedule_disable", 2, (), self._disable, None),
+            ("schedule_reset", 3, (), self._reset, None),
+            ("schedule_delete", 5, REQUEST_ID, self._delete, self._check_delete),
+            ("schedule_shift_all", 15, (shift,), self._shift, None),
+            ("schedule_report_detail", 16, (), self._report_detail, None),
+            ("schedule_report_summary", 17, (), self._report_summary, None),
+        ):
+            dictionary.command(
+                Command(name, SERVICE, subtype, args, handler, repeated=check is not None, check=check)
+            )
+        dictionary.command(
+            PacketCommand(
+                "schedule_insert",
+                SERVICE,
+                4,
+                RELEASE_TIME,
+                self._insert,
+                check=self._check_insert,
+                description="activities: a CDS release time, then a complete TC packet",
+            )
+        )
+
+    def onboard_time(self, activity: Activity) -> float:
+        """The onboard time (s) at which `activity` is due."""
+        return activity.release_ms / 1000.0 - self._epoch_s
+
+    def load(self, t_s: float = 0.0) -> str:
+        """Take up the persisted schedule at start, once every command is declared: 'loaded', 'absent'
+        or 'corrupt' (the schedule stays empty); activities already due at `t_s` are dropped."""
+        self.load_status = self._load(t_s)
+        return self.load_status
+
+    def tick(self, t_s: float) -> None:
+        """The 1 Hz rate group: release the activities due, in release order."""
+        if not self.enabled or not self.activities or self.onboard_time(self.activities[0]) > t_s:
+            return
+        due = [a for a in self.activities if self.onboard_time(a) <= t_s]
+        self.activities = self.activities[len(due) :]
+        try:
+            self._save()
+        except OSError:
+            self._raise(t_s, STORE_FAILED, STORE_FAILED.text)
+        for activity in due:
+            self.released += 1
+            self._accept(activity.tc, t_s)
+
+    def _load(self, t_s: float) -> str:
+        if not self._path.exists():
+            return "absent"
+        try:
+            body = read_checked(self._path)
+            activities = [Activity(ms, bytes.fromhex(tc)) for ms, tc in body["activities"]]
+            if (
+                not isinstance(body["enabled"], bool)
+                or len(activities) > self.capacity
+                or not all(isinstance(a.release_ms, int) and a.release_ms >= 0 for a in activities)
+            ):
+                raise ValueError("store fails its checks")
+            for activity in activities:
+                self._vet(activity.tc)
+            if len({a.key for a in activities}) != len(activities):
+                raise ValueError("a request ID scheduled twice")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RefusalError):
+            self._raise(0.0, STORE_CORRUPT, f"{self._path.name}: {STORE_CORRUPT.text}")
+            return "corrupt"
+        self.enabled = body["enabled"]
+        self.activities = sorted(activities, key=lambda a: a.release_ms)
+        expired = [a for a in self.activities if self.onboard_time(a) < t_s]
+        if expired:
+            self.activities = self.activities[len(expired) :]
+            self._raise(t_s, EXPIRED, f"{len(expired)} {EXPIRED.text}")
+            try:
+                self._save()
+            except OSError:
+                self._raise(t_s, STORE_FAILED, STORE_FAILED.text)
+        return "loaded"
+
+    def _raise(self, t_s: float, event: EventDef, text: str) -> None:
+        self._events.raise_event(t_s, event.severity, event.name, text)
+
+    def _save(self) -> None:
+        body = {"enabled": self.enabled, "activities": [[a.release_ms, a.tc.hex()] for a in self.activities]}
+        write_checked(self._path, body)
+
+    def _persist(self) -> None:
+        try:
+            self._save()
+        except OSError:
+            raise RefusalError(Failure.STORAGE_FAILED) from None
+
+    def _check_insert(self, groups: list[dict]) -> None:
+        if len(self.activities) + len(groups) > self.capacity:
+            raise RefusalError(Failure.SCHEDULE_FULL)
+        keys = {a.key for a in self.activities}
+        for index, group in enumerate(groups):
+            try:
+                self._vet(group[PACKET])
+            except RefusalError as refusal:
+                raise RefusalError(refusal.code, index) from None
+            key = request_key(group[PACKET])
+            if key in keys:
+                raise RefusalError(Failure.DUPLICATE_ID, index)
+            keys.add(key)
+
+    def _insert(self, t_s: float, groups: list[dict], progress) -> None:
+        new = [Activity(g["days"] * MS_PER_DAY + g["ms_of_day"], g[PACKET]) for g in groups]
+        for index, activity in enumerate(new):
+            if self.onboard_time(activity) < t_s:
+                raise RefusalError(Failure.RELEASE_TIME_PASSED, index)
+        for activity in new:
+            bisect.insort(self.activities, activity, key=lambda a: a.release_ms)
+        self._persist()
+
+    def _check_delete(self, groups: list[dict]) -> None:
+        keys = {a.key for a in self.activities}
+        for index, group in enumerate(groups):
+            if (group["source_id"], group["apid"], group["seq_count"]) not in keys:
+                raise RefusalError(Failure.UNKNOWN_ID, index)
+
+    def _delete(self, t_s: float, groups: list[dict], progress) -> None:
+        gone = {(g["source_id"], g["apid"], g["seq_count"]) for g in groups}
+        self.activities = [a for a in self.activities if a.key not in gone]
+        self._persist()
+
+    def _enable(self, t_s: float, values: dict, progress) -> None:
+        self.enabled = True
+        self._persist()
+
+    def _disable(self, t_s: float, values: dict, progress) -> None:
+        self.enabled = False
+        self._persist()
+
+    def _reset(self, t_s: float, values: dict, progress) -> None:
+        self.activities = []
+        self._persist()
+
+    def _shift(self, t_s: float, values: dict, progress) -> None:
+        shifted = [Activity(a.release_ms + values["shift"], a.tc) for a in self.activities]
+        if shifted and self.onboard_time(shifted[0]) < t_s:
+            raise RefusalError(Failure.RELEASE_TIME_PASSED, 0)
+        self.activities = shifted
+        self._persist()
+
+    def _report_detail(self, t_s: float, values: dict, progress) -> None:
+        data = struct.pack(">H", len(self.activities)) + b"".join(
+            a.release_time() + a.tc for a in self.activities
+        )
+        self._tm.send(self._apid, SERVICE, 10, data, t_s)
+
+    def _report_summary(self, t_s: float, values: dict, progress) -> None:
+        data = struct.pack(">H", len(self.activities)) + b"".join(
+            a.release_time() + struct.pack(">3H", *a.key) for a in self.activities
+        )
+        self._tm.send(self._apid, SERVICE, 13, data, t_s)

@@ -1,0 +1,62 @@
+"""Service 9, time management: the onboard time reported to the ground as CDS time reports (9,3).
+
+A time report is the exponential generation rate N (uint8) and the onboard time as a CDS short
+time code (P-field 0x40, days since 1958, ms of day: 7 bytes, as the TM time stamps). Reports go out
+at the 1 Hz tick whenever the onboard time in whole seconds is a multiple of 2**N, so the ground
+can predict them; the ground sets N (9,1, N in 0..8: every 1 s to every 256 s) and may ask for one
+report now with the mission-specific TC (9,128).
+"""
+
+from flight.dictionary import Arg, Command, Dictionary
+from flight.pus.telemetry import TmSender, cds_short
+
+SERVICE = 9
+CDS_TIME_REPORT = 3
+REPORT_NOW = 128
+MAX_RATE_EXPONENT = 8
+DEFAULT_RATE_EXPONENT = 6
+RATE_EXPONENT = Arg("rate_exponent", "uint", 8, 0, MAX_RATE_EXPONENT, "log2 s")
+
+
+class TimeManagement:
+    def __init__(
+        self, dictionary: Dictionary, tm: TmSender, epoch_unix_s: float, exponent: int = DEFAULT_RATE_EXPONENT
+    ):
+        self._tm = tm
+        self._epoch_unix_s = epoch_unix_s
+        self._apid = dictionary.tm_apid(SERVICE)
+        self.exponent = exponent
+        self.reports = 0
+        dictionary.command(
+            Command(
+                "time_set_report_rate",
+                SERVICE,
+                1,
+                (RATE_EXPONENT,),
+                self._set_rate,
+                description="a CDS time report every 2**rate_exponent s",
+            )
+        )
+        dictionary.command(
+            Command(
+                "time_report_now",
+                SERVICE,
+                REPORT_NOW,
+                handler=lambda t_s, values, progress: self.report(t_s),
+                description="one CDS time report now",
+            )
+        )
+
+    def tick(self, t_s: float) -> None:
+        """The 1 Hz rate group: a report when the onboard second is a multiple of the period."""
+        if round(t_s) % (1 << self.exponent) == 0:
+            self.report(t_s)
+
+    def report(self, t_s: float) -> None:
+        """Send a CDS time report (9,3) of onboard time `t_s`."""
+        data = bytes([self.exponent]) + cds_short(self._epoch_unix_s + t_s)
+        self._tm.send(self._apid, SERVICE, CDS_TIME_REPORT, data, t_s)
+        self.reports += 1
+
+    def _set_rate(self, t_s: float, values: dict, progress) -> None:
+        self.exponent = values["rate_exponent"]

@@ -1,0 +1,151 @@
+"""One ground session over one link: numbers and sends telecommands, decodes what comes back.
+
+The link is any `Transport` (the raw packet port's `PacketClient`, or the authenticated frame link):
+the session only sends TC packets and receives TM packets through it. It keeps this client's TC
+sequence count (starting at a random value, so two clients on one packet port rarely share request
+IDs), the verification reports of each TC it sent, the latest housekeeping values and recent events.
+Waiting is done by pumping the link against an injectable clock; every record received goes to the
+observer, so the console and scripts print telemetry as it arrives.
+"""
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ground.commands import MAX_SEQUENCE_COUNT, CommandBook, CommandSpec, request_id
+from ground.telemetry import (
+    EventReport,
+    HousekeepingReport,
+    OtherReport,
+    Record,
+    TelemetryDecoder,
+    Undecodable,
+    VerificationReport,
+)
+
+PUMP_SLICE_S = 0.05
+KEPT_EVENTS = 200
+KEPT_REQUESTS = 1000
+ARGUMENT_FAILURES = ("ARG_OUT_OF_RANGE", "WRONG_LENGTH")
+
+
+class Transport(Protocol):
+    """A link to the spacecraft that carries TC packets out and TM packets in."""
+
+    def send(self, packet: bytes) -> None: ...
+
+    def receive(self, timeout_s: float) -> list[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Request:
+    """A TC this session sent and the verification reports received for it so far."""
+
+    spec: CommandSpec
+    request_id: bytes
+    reports: list[VerificationReport] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> VerificationReport | None:
+        """The report that ends this TC (completed, or a failure), once it has come."""
+        return next((r for r in self.reports if r.final), None)
+
+
+class Session:
+    def __init__(
+        self,
+        transport: Transport,
+        dictionary: dict[str, Any],
+        observer: Callable[[Record], None] | None = None,
+        first_sequence_count: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.transport = transport
+        self.dictionary = dictionary
+        self.commands = CommandBook(dictionary)
+        self.decoder = TelemetryDecoder(dictionary)
+        self.observer = observer
+        self._clock = clock
+        self._sequence_count = (
+            random.randrange(MAX_SEQUENCE_COUNT) if first_sequence_count is None else first_sequence_count
+        )
+        self.requests: dict[bytes, Request] = {}
+        self.housekeeping: dict[str, Any] = {}
+        self.housekeeping_reports = 0
+        self.events: deque[EventReport] = deque(maxlen=KEPT_EVENTS)
+        self.undecodable = 0
+
+    def send(self, name: str, words: list[str]) -> Request:
+        """Encode and send `name k=v ...` (CommandError if the dictionary refuses it)."""
+        packet = self.commands.packet(name, words, self._sequence_count)
+        self._sequence_count = (self._sequence_count + 1) % MAX_SEQUENCE_COUNT
+        request = Request(self.commands.spec(name), request_id(packet))
+        self.requests.pop(request.request_id, None)
+        self.requests[request.request_id] = request
+        if len(self.requests) > KEPT_REQUESTS:
+            del self.requests[next(iter(self.requests))]
+        self.transport.send(packet)
+        return request
+
+    def pump(self, timeout_s: float) -> list[Record]:
+        """Receive what TM comes within `timeout_s`, file it, and pass each record to the observer."""
+        records = [self.decoder.decode(raw) for raw in self.transport.receive(timeout_s)]
+        for record in records:
+            if isinstance(record, VerificationReport) and record.request_id in self.requests:
+                self.requests[record.request_id].reports.append(record)
+            elif isinstance(record, HousekeepingReport):
+                self.housekeeping.update(record.values)
+                self.housekeeping_reports += 1
+            elif isinstance(record, EventReport):
+                self.events.append(record)
+            elif isinstance(record, Undecodable):
+                self.undecodable += 1
+            if self.observer is not None:
+                self.observer(record)
+        return records
+
+    def wait_until(self, done: Callable[[], bool], timeout_s: float) -> bool:
+        """Pump the link until `done()` or `timeout_s` has passed; whether `done()` came true."""
+        deadline = self._clock() + timeout_s
+        while not done():
+            left = deadline - self._clock()
+            if left <= 0:
+                return False
+            self.pump(min(left, PUMP_SLICE_S))
+        return True
+
+    def wait_for_outcome(self, request: Request, timeout_s: float) -> VerificationReport | None:
+        """The report that ends `request` (completed or failed), or None if none came in time."""
+        self.wait_until(lambda: request.outcome is not None, timeout_s)
+        return request.outcome
+
+    def describe(self, record: Record) -> str | None:
+        """One line for the operator about `record`; None for housekeeping and others' TCs."""
+        if isinstance(record, VerificationReport):
+            request = self.requests.get(record.request_id)
+            return None if request is None else describe_verification(request, record)
+        if isinstance(record, EventReport):
+            return f"event {record.name} ({record.severity}): {record.text}"
+        if isinstance(record, OtherReport):
+            return f"TM({record.service},{record.subtype}): {record.data.hex(' ') or 'no data'}"
+        if isinstance(record, Undecodable):
+            return f"undecodable TM: {record.reason}"
+        return None
+
+
+def describe_verification(request: Request, report: VerificationReport) -> str:
+    """`name [request id]: stage`, or the failure code by name and the argument at fault."""
+    head = f"{request.spec.name} [{request.request_id.hex()}]"
+    if report.success:
+        step = f" step {report.step}" if report.stage == "progress" else ""
+        return f"{head}: {report.stage}{step}"
+    detail = f"data {report.data}"
+    args = request.spec.args
+    if report.code in ARGUMENT_FAILURES and report.data < len(args):
+        detail = f"argument {args[report.data].name}"
+    return f"{head}: failed at {report.stage}: {report.code} ({detail})"

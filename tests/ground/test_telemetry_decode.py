@@ -1,0 +1,131 @@
+"""Telemetry decoded by the dictionary, from packets the flight software's own TM code makes:
+verification with failure codes by name, events by name and severity, housekeeping by parameter
+name (the default row and structures learned from 3,10); arbitrary bytes never raise."""
+
+import struct
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacepackets.ecss import PusTm
+
+from flight.dictionary import Failure
+from flight.pus.telemetry import TmSender
+from flight.pus.verification import RefusalError, Verification
+from ground.telemetry import (
+    EventReport,
+    HousekeepingReport,
+    OtherReport,
+    TelemetryDecoder,
+    Undecodable,
+    VerificationReport,
+)
+
+EPOCH_UNIX_S = datetime(2026, 6, 21, tzinfo=UTC).timestamp()
+REQUEST = bytes.fromhex("1900c001")
+
+
+@pytest.fixture
+def sent() -> tuple[TmSender, list[bytes]]:
+    packets: list[bytes] = []
+    return TmSender(packets.append, EPOCH_UNIX_S), packets
+
+
+def test_verification_reports_name_the_stage_and_the_failure_code(dictionary, sent):
+    tm, packets = sent
+    verification = Verification(tm, dictionary["apid"])
+    verification.accepted(REQUEST, 0b1111, 1.0)
+    verification.started(REQUEST, 0b1111, 1.0)
+    verification.progress(REQUEST, 0b1111, 3, 1.5)
+    verification.completed(REQUEST, 0b1111, 2.0)
+    verification.rejected(REQUEST, RefusalError(Failure.ARG_OUT_OF_RANGE, 2), 2.5)
+    verification.failed(REQUEST, RefusalError(Failure.NOT_ALLOWED_IN_MODE), 3.0)
+    decoder = TelemetryDecoder(dictionary)
+    reports = [decoder.decode(p) for p in packets]
+    assert all(isinstance(r, VerificationReport) and r.request_id == REQUEST for r in reports)
+    assert [(r.stage, r.success, r.final) for r in reports] == [
+        ("accepted", True, False),
+        ("started", True, False),
+        ("progress", True, False),
+        ("completed", True, True),
+        ("acceptance", False, True),
+        ("completion", False, True),
+    ]
+    assert reports[2].step == 3
+    assert (reports[4].code, reports[4].data) == ("ARG_OUT_OF_RANGE", 2)
+    assert reports[5].code == "NOT_ALLOWED_IN_MODE"
+    assert reports[3].time == datetime(2026, 6, 21, 0, 0, 2, tzinfo=UTC)
+
+
+def test_events_come_with_their_declared_name_and_the_subtype_severity(dictionary, sent):
+    tm, packets = sent
+    wheel = next(e for e in dictionary["events"] if e["name"] == "wheel_failed")
+    for event_id, subtype, text in ((wheel["id"], 4, "wheel 2 out"), (0xFFFF, 1, "x: y")):
+        body = text.encode()
+        tm.send(dictionary["apid"], 5, subtype, struct.pack(">HB", event_id, len(body)) + body, 0.0)
+    decoder = TelemetryDecoder(dictionary)
+    first, second = (decoder.decode(p) for p in packets)
+    assert first == EventReport(wheel["id"], "wheel_failed", "HIGH", "wheel 2 out", first.time)
+    assert (second.name, second.severity, second.text) == ("event 65535", "INFO", "x: y")
+
+
+def housekeeping_data(flight_dictionary, sid: int, names: list[str]) -> tuple[bytes, dict]:
+    """A 3,25 body packed as the flight software packs it, and the values it holds."""
+    values = {name: float(index) + 0.25 for index, name in enumerate(names)}
+    values["adcs_mode"] = 2.0
+    packed = b"".join(flight_dictionary.parameters[n].type.pack_measured(values[n]) for n in names)
+    return struct.pack(">H", sid) + packed, values
+
+
+def test_the_default_housekeeping_row_is_read_by_parameter_name(dictionary, flight_dictionary, sent):
+    tm, packets = sent
+    names = [p["name"] for p in dictionary["parameters"]]
+    data, values = housekeeping_data(flight_dictionary, 1, names)
+    tm.send(dictionary["apid"], 3, 25, data, 0.0)
+    report = TelemetryDecoder(dictionary).decode(packets[0])
+    assert isinstance(report, HousekeepingReport) and report.sid == 1
+    assert report.values["adcs_mode"] == 2 and report.values["t_s"] == values["t_s"]
+    for parameter in dictionary["parameters"]:
+        expected = values[parameter["name"]]
+        if parameter["type"] == "float":
+            (expected,) = struct.unpack(parameter["encoding"], struct.pack(parameter["encoding"], expected))
+        else:
+            expected = int(expected)
+        assert report.values[parameter["name"]] == expected
+
+
+def test_a_structure_defined_by_a_3_10_report_is_decoded_by_its_own_layout(
+    dictionary, flight_dictionary, sent
+):
+    tm, packets = sent
+    chosen = ["adcs_mode", "eps_battery_soc"]
+    ids = [flight_dictionary.parameters[n].id for n in chosen]
+    decoder = TelemetryDecoder(dictionary)
+    data, _ = housekeeping_data(flight_dictionary, 7, chosen)
+    tm.send(dictionary["apid"], 3, 25, data, 0.0)
+    assert isinstance(decoder.decode(packets[-1]), Undecodable)
+    tm.send(dictionary["apid"], 3, 10, struct.pack(">HHBH2H", 7, 5, 1, 2, *ids), 0.0)
+    assert isinstance(decoder.decode(packets[-1]), OtherReport)
+    report = decoder.decode(packets[-2])
+    assert report.values == {"adcs_mode": 2, "eps_battery_soc": pytest.approx(1.25)}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=120))
+def test_arbitrary_bytes_never_raise(dictionary, raw):
+    assert isinstance(
+        TelemetryDecoder(dictionary).decode(raw),
+        (Undecodable, OtherReport, VerificationReport, EventReport, HousekeepingReport),
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([1, 3, 5, 17, 20]), st.integers(0, 12), st.binary(max_size=120))
+def test_well_formed_packets_with_any_body_never_raise(dictionary, service, subtype, body):
+    raw = PusTm(
+        service=service, message_subtype=subtype, timestamp=bytes(7), source_data=body, apid=256
+    ).pack()
+    decoder = TelemetryDecoder(dictionary)
+    decoder.decode(raw)
+    assert decoder.decode(raw[:-1]).reason.startswith("not a PUS-C TM packet")

@@ -1,0 +1,88 @@
+"""60 s of flooding `zorka serve --link-port`: one client commands as fast as COP-1 lets it, another blasts
+forged and replayed frames as fast as TCP takes them, and the 10 Hz attitude loop misses no deadline —
+the overrun count, read from the summary and from the housekeeping telemetry, stays 0."""
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from spacepackets.ecss import PusTc
+
+from flight.software import APID
+from ground.key_store import KeyStore
+from ground.link import GroundLink
+from ground.link_client import LinkClient
+from ground.telemetry import HousekeepingReport, TelemetryDecoder
+from hal.sdls import SdlsSender, SecurityAssociation
+from hal.tc_frame import TcFrame
+from zorka.dictionary_export import dictionary_json
+from zorka.mission import Mission
+from zorka.scenario import Scenario
+from zorka.space_link import SCID, TC_VCID, TM_FRAME_BYTES
+
+FLOOD_S = 60.0
+
+
+def _blast(port: int, spi: int, stop: threading.Event, sent: list[int]) -> None:
+    """Forged frames (wrong key) and one replayed frame, back to back, until told to stop."""
+    forger = SdlsSender(SecurityAssociation(spi, bytes(32), arsn=1), segment_header=True)
+    ping = PusTc(apid=APID, service=17, message_subtype=1).pack()
+    burst = b"".join(
+        forger.apply(TcFrame(SCID, TC_VCID, k, ping, segment_header=0xC0).pack()) for k in range(256)
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=5.0) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        while not stop.is_set():
+            sock.sendall(burst)
+            sent[0] += 256
+
+
+def test_a_minute_of_flooding_the_link_costs_no_control_deadline(tmp_path):
+    key_file = tmp_path / "keys.json"
+    run = tmp_path / "run"
+    serve = [sys.executable, "-m", "zorka", "serve", "--link-port", "0", "--keys", str(key_file)]
+    process = subprocess.Popen(
+        [*serve, "--duration", f"{FLOOD_S + 8:g}s", "--out", str(run)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stop, blasted = threading.Event(), [0]
+    try:
+        line = process.stdout.readline()
+        assert "authenticated link on 127.0.0.1:" in line, process.stderr.read()
+        port = int(line.split("127.0.0.1:")[1].split(",")[0])
+        keys = KeyStore(key_file)
+        sender = SdlsSender(SecurityAssociation(keys.spi, keys.key), segment_header=True)
+        client = LinkClient(port, GroundLink(SCID, TC_VCID, TM_FRAME_BYTES, sender, keys.reserve_arsn))
+        assert client.wait_active(10.0)
+        decoder = TelemetryDecoder(json.loads(dictionary_json(Mission(Scenario(), 1.0).flight.dictionary)))
+        blaster = threading.Thread(target=_blast, args=(port, keys.spi, stop, blasted), daemon=True)
+        blaster.start()
+        sent, overruns_seen, end = 0, [], time.monotonic() + FLOOD_S
+        while time.monotonic() < end:
+            while client.link.outstanding < 16:
+                client.send(PusTc(apid=APID, service=17, message_subtype=1, seq_count=sent % 16384).pack())
+                sent += 1
+            for raw in client.receive(0.05):
+                record = decoder.decode(raw)
+                if isinstance(record, HousekeepingReport):
+                    overruns_seen.append(record.values["overruns"])
+        stop.set()
+        blaster.join(timeout=10.0)
+        client.close()
+    finally:
+        stop.set()
+        process.terminate()
+        process.wait(timeout=30)
+    summary = json.loads((run / "summary.json").read_text())
+    uplink = summary["link"]["uplink"]
+    print(f"commands sent {sent}, delivered {uplink.get('packets_delivered')}, forged frames {blasted[0]}")
+    print({k: v for k, v in uplink.items()})
+    assert summary["control"]["overruns"] == 0
+    assert uplink["bad_mac"] > 1000 and blasted[0] > 1000
+    assert uplink["packets_delivered"] > 1000
+    assert len(overruns_seen) > FLOOD_S / 2 and set(overruns_seen) == {0}, overruns_seen

@@ -1,0 +1,142 @@
+"""The bench operator's commands, `zorka send` and `zorka console`: the ground console and sequences of
+ground/ wired to the dictionary and a link.
+
+The dictionary is the JSON file `--dict FILE` (what `zorka dict` printed, as a ground station would
+hold it), else the flight software's own declarations exported here (zorka may import flight; ground
+may not). The link is the raw packet port of `zorka serve --packet-port N --insecure`. Exit codes:
+0 done, 1 the command failed or timed out or the link broke, 2 a bad command line or file.
+"""
+
+import argparse
+import json
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from ground.commands import CommandBook, CommandError
+from ground.console import GroundConsole
+from ground.packet_client import LOOPBACK, PacketClient
+from ground.sequence import SequenceError, load_sequence, run_sequence
+from ground.session import Session
+from ground.telemetry import Record, TelemetryDecoder
+
+MAX_TIMEOUT_S = 86400.0
+
+
+class OperatorError(Exception):
+    """A problem the operator can fix, with its exit code; the message is one line."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def load_dictionary(path: Path | None) -> dict[str, Any]:
+    """The dictionary JSON of `path`, or the flight software's own if None."""
+    if path is None:
+        from zorka.dictionary_export import dictionary_json
+        from zorka.mission import Mission
+        from zorka.scenario import DEFAULT_SCENARIO
+
+        mission = Mission(DEFAULT_SCENARIO, 1.0)
+        try:
+            return json.loads(dictionary_json(mission.flight.dictionary))
+        finally:
+            mission.close()
+    try:
+        dictionary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:
+        raise OperatorError(f"argument --dict: cannot read {str(path)!r} ({problem})", 2) from None
+    try:
+        CommandBook(dictionary)
+        TelemetryDecoder(dictionary)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise OperatorError(f"argument --dict: {str(path)!r} is not a `zorka dict` JSON file", 2) from None
+    return dictionary
+
+
+def check_timeout(timeout_s: float) -> None:
+    if not 0.0 < timeout_s <= MAX_TIMEOUT_S:
+        raise OperatorError(f"argument --timeout: {timeout_s:g} is not a number of seconds in (0, 86400]", 2)
+
+
+def connect(port: int) -> PacketClient:
+    if not 0 < port <= 65535:
+        raise OperatorError(f"argument --packet-port: {port} is not a TCP port (1-65535)", 2)
+    try:
+        return PacketClient(port)
+    except OSError as failure:
+        reason = failure.strerror or str(failure)
+        raise OperatorError(
+            f"cannot connect to {LOOPBACK}:{port} ({reason}); is `zorka serve --packet-port {port} "
+            "--insecure` running?",
+            1,
+        ) from None
+
+
+def print_record(session: Session) -> Callable[[Record], None]:
+    """An observer printing each record worth a line, as it arrives."""
+
+    def show(record: Record) -> None:
+        line = session.describe(record)
+        if line is not None:
+            print(line, flush=True)
+
+    return show
+
+
+def send(args: argparse.Namespace) -> int:
+    """`zorka send NAME k=v ...` or `zorka send --sequence FILE`: the exit code."""
+    if (args.name is None) == (args.sequence is None):
+        raise OperatorError("give either a command NAME [k=v ...] or --sequence FILE", 2)
+    check_timeout(args.timeout)
+    dictionary = load_dictionary(args.dict)
+    if args.sequence is not None:
+        try:
+            steps = load_sequence(args.sequence, dictionary)
+        except SequenceError as problem:
+            raise OperatorError(str(problem), 2) from None
+    else:
+        try:
+            CommandBook(dictionary).spec(args.name).app_data(args.args)
+        except CommandError as problem:
+            raise OperatorError(str(problem), 2) from None
+    transport = connect(args.packet_port)
+    session = Session(transport, dictionary)
+    session.observer = print_record(session)
+    try:
+        if args.sequence is not None:
+            passed = run_sequence(session, steps, partial(print, flush=True), args.timeout)
+            return 0 if passed else 1
+        request = session.send(args.name, args.args)
+        outcome = session.wait_for_outcome(request, args.timeout)
+    except KeyboardInterrupt:
+        return 1
+    except ConnectionError as failure:
+        raise OperatorError(str(failure), 1) from None
+    finally:
+        transport.close()
+    if outcome is None:
+        print(f"{args.name}: no completion within {args.timeout:g} s", flush=True)
+        return 1
+    return 0 if outcome.success else 1
+
+
+def console(args: argparse.Namespace) -> int:
+    """`zorka console`: the REPL on stdin and the terminal until `quit`, end of input or Ctrl-C."""
+    check_timeout(args.timeout)
+    dictionary = load_dictionary(args.dict)
+    transport = connect(args.packet_port)
+    session = Session(transport, dictionary)
+    try:
+        GroundConsole(session, Console(), args.timeout).interact()
+    except KeyboardInterrupt:
+        pass
+    except ConnectionError as failure:
+        raise OperatorError(str(failure), 1) from None
+    finally:
+        transport.close()
+    return 0
