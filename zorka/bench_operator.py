@@ -3,7 +3,8 @@ ground/ wired to the dictionary and a link.
 
 The dictionary is the JSON file `--dict FILE` (what `zorka dict` printed, as a ground station would
 hold it), else the flight software's own declarations exported here (zorka may import flight; ground
-may not). The link is the raw packet port of `zorka serve --packet-port N --insecure`. Exit codes:
+may not). The link is the authenticated frame link of `zorka serve --link-port N` or the raw packet
+port of `zorka serve --packet-port N --insecure`. Exit codes:
 0 done, 1 the command failed or timed out or the link broke, 2 a bad command line or file.
 """
 
@@ -18,10 +19,14 @@ from rich.console import Console
 
 from ground.commands import CommandBook, CommandError
 from ground.console import GroundConsole
+from ground.key_store import KeyFileError, KeyStore
+from ground.link import GroundLink
+from ground.link_client import LinkClient
 from ground.packet_client import LOOPBACK, PacketClient
 from ground.sequence import SequenceError, load_sequence, run_sequence
 from ground.session import Session
 from ground.telemetry import Record, TelemetryDecoder
+from hal.sdls import SdlsSender, SecurityAssociation
 
 MAX_TIMEOUT_S = 86400.0
 
@@ -63,18 +68,46 @@ def check_timeout(timeout_s: float) -> None:
         raise OperatorError(f"argument --timeout: {timeout_s:g} is not a number of seconds in (0, 86400]", 2)
 
 
-def connect(port: int) -> PacketClient:
+def connect(args: argparse.Namespace, dictionary: dict[str, Any]) -> PacketClient | LinkClient:
+    """The transport the arguments name: the authenticated link (`--link-port`, keys from `--keys`,
+    spacecraft and channel from the dictionary's `link` section) or the raw packet port."""
+    port = args.link_port if args.link_port is not None else args.packet_port
+    option = "--link-port" if args.link_port is not None else "--packet-port"
     if not 0 < port <= 65535:
-        raise OperatorError(f"argument --packet-port: {port} is not a TCP port (1-65535)", 2)
+        raise OperatorError(f"argument {option}: {port} is not a TCP port (1-65535)", 2)
+    serve = f"zorka serve {option} {port}" + (" --insecure" if args.link_port is None else "")
     try:
-        return PacketClient(port)
+        if args.link_port is None:
+            return PacketClient(port)
+        return _link_client(port, args.keys, dictionary.get("link"), args.timeout, serve)
     except OSError as failure:
         reason = failure.strerror or str(failure)
         raise OperatorError(
-            f"cannot connect to {LOOPBACK}:{port} ({reason}); is `zorka serve --packet-port {port} "
-            "--insecure` running?",
-            1,
+            f"cannot connect to {LOOPBACK}:{port} ({reason}); is `{serve}` running?", 1
         ) from None
+
+
+def _link_client(port: int, key_file: Path, link: dict | None, timeout_s: float, serve: str) -> LinkClient:
+    if not isinstance(link, dict):
+        raise OperatorError(
+            "argument --dict: the dictionary has no `link` section; export it again with `zorka dict`", 2
+        )
+    if not key_file.exists():
+        raise OperatorError(
+            f"argument --keys: no key file {str(key_file)!r}; `{serve}` makes one, or copy the spacecraft's",
+            2,
+        )
+    try:
+        keys = KeyStore(key_file)
+    except KeyFileError as problem:
+        raise OperatorError(f"argument --keys: {problem}", 2) from None
+    sender = SdlsSender(SecurityAssociation(keys.spi, keys.key), segment_header=link["tc_segment_header"])
+    ground = GroundLink(link["scid"], link["tc_vcid"], link["tm_frame_bytes"], sender, keys.reserve_arsn)
+    client = LinkClient(port, ground)
+    if not client.wait_active(timeout_s):
+        client.close()
+        raise OperatorError(f"the link on {LOOPBACK}:{port} sent no usable CLCW within {timeout_s:g} s", 1)
+    return client
 
 
 def print_record(session: Session) -> Callable[[Record], None]:
@@ -104,7 +137,7 @@ def send(args: argparse.Namespace) -> int:
             CommandBook(dictionary).spec(args.name).app_data(args.args)
         except CommandError as problem:
             raise OperatorError(str(problem), 2) from None
-    transport = connect(args.packet_port)
+    transport = connect(args, dictionary)
     session = Session(transport, dictionary)
     session.observer = print_record(session)
     try:
@@ -129,7 +162,7 @@ def console(args: argparse.Namespace) -> int:
     """`zorka console`: the REPL on stdin and the terminal until `quit`, end of input or Ctrl-C."""
     check_timeout(args.timeout)
     dictionary = load_dictionary(args.dict)
-    transport = connect(args.packet_port)
+    transport = connect(args, dictionary)
     session = Session(transport, dictionary)
     try:
         GroundConsole(session, Console(), args.timeout).interact()

@@ -233,12 +233,25 @@ def build_parser() -> argparse.ArgumentParser:
         "verification reports and events as they arrive, `hk` for the latest housekeeping, `help`.",
     )
     for operator in (send, console):
-        operator.add_argument(
+        link = operator.add_mutually_exclusive_group(required=True)
+        link.add_argument(
+            "--link-port",
+            type=int,
+            metavar="N",
+            help="the authenticated link port of `zorka serve --link-port N` on 127.0.0.1",
+        )
+        link.add_argument(
             "--packet-port",
             type=int,
-            default=5000,
             metavar="N",
-            help="the packet port of `zorka serve` on 127.0.0.1 (default: 5000)",
+            help="the raw packet port of `zorka serve --packet-port N --insecure` on 127.0.0.1",
+        )
+        operator.add_argument(
+            "--keys",
+            type=Path,
+            default=Path("zorka-link-key.json"),
+            metavar="FILE",
+            help="the link's key file, as `zorka serve --link-port` made it (default: zorka-link-key.json)",
         )
         operator.add_argument(
             "--dict",

@@ -1,0 +1,58 @@
+"""`zorka send` and `zorka console` over the authenticated link of `zorka serve --link-port`, each in its
+own process: commands complete through SDLS and COP-1, successive processes share the key file's ARSN
+without a replay, a wrong key never gets a command through, and a missing key file is one error line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ZORKA = [sys.executable, "-m", "zorka"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("serve")
+    keys = folder / "keys.json"
+    process = subprocess.Popen(
+        [*ZORKA, "serve", "--link-port", "0", "--keys", str(keys), "--duration", "60s", "--out", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert "127.0.0.1:" in line, process.stderr.read()
+        yield int(line.split("127.0.0.1:")[1].split(",")[0]), keys
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def zorka(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ZORKA, *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_commands_complete_over_the_link_from_one_process_after_another(served):
+    port, keys = served
+    link = ("--link-port", str(port), "--keys", str(keys))
+    for command in (["ping"], ["set_adcs_mode", "mode=SUN_SAFE"], ["ping"]):
+        result = zorka("send", *link, *command)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"{command[0]} [" in result.stdout and ": completed" in result.stdout
+    shown = zorka("console", *link, stdin="ping\nwait 2\nhk\nquit\n")
+    assert shown.returncode == 0, shown.stderr
+    assert "completed" in shown.stdout and "SUN_SAFE" in shown.stdout
+    assert json.loads(keys.read_text())["next_arsn"] >= 5
+
+
+def test_a_wrong_key_gets_nothing_through_and_a_missing_key_file_is_one_line(served, tmp_path):
+    port, keys = served
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**json.loads(keys.read_text()), "key": "00" * 32}))
+    result = zorka("send", "--link-port", str(port), "--keys", str(forged), "--timeout", "2", "ping")
+    assert result.returncode == 1 and ": completed" not in result.stdout
+    missing = zorka("send", "--link-port", str(port), "--keys", str(tmp_path / "none.json"), "ping")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.count("\n") == 1 and "no key file" in missing.stderr
