@@ -29,6 +29,8 @@ class TmSender:
         self._epoch_unix_s = epoch_unix_s
         self._seq: dict[int, int] = {}
         self.sent = 0
+        self._stamp_t_s: float | None = None
+        self._stamp = b""
 
     def send(self, apid: int, service: int, subtype: int, data: bytes, t_s: float) -> None:
         seq = self._seq.get(apid, 0)
@@ -36,10 +38,16 @@ class TmSender:
         tm = PusTm(
             service=service,
             message_subtype=subtype,
-            timestamp=cds_short(self._epoch_unix_s + t_s),
+            timestamp=self._timestamp(t_s),
             source_data=data,
             apid=apid,
             seq_count=seq,
         )
         self._sink(tm.pack())
         self.sent += 1
+
+    def _timestamp(self, t_s: float) -> bytes:
+        """The CDS stamp of `t_s`, computed once for all the packets of one instant (a TC's reports)."""
+        if t_s != self._stamp_t_s:
+            self._stamp_t_s, self._stamp = t_s, cds_short(self._epoch_unix_s + t_s)
+        return self._stamp
