@@ -1,5 +1,7 @@
-"""`zorka`: the one command. Subcommands: run (a simulated mission), board-server (simulated boards
-on the far side of a serial port), bench (the performance figures).
+"""`zorka`: the one command. Subcommands: run (a simulated mission), scenario (the default scenario,
+checks), serve (the flight software live with its ground links), console and send (the bench operator),
+dict (the command/telemetry dictionary), board-server (simulated boards on the far side of a serial
+port), bench (the performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
