@@ -7,6 +7,7 @@ the spacecraft accepts only a short forward window. A missing file is created wi
 (mode 0600) for bench use; a file that cannot be read is a `KeyFileError` naming the file and the field.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -27,7 +28,8 @@ class KeyStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            self._create()
+            with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+                self._create()
         self.spi, self.key = self._read()[:2]
 
     def association(self) -> SecurityAssociation:
@@ -53,10 +55,15 @@ class KeyStore:
             handle.write(self._text(DEFAULT_SPI, secrets.token_bytes(KEY_BYTES), 1))
 
     def _read(self) -> tuple[int, bytes, int]:
+        """The file's fields, read under a shared lock so a reservation in progress is never seen torn."""
         try:
-            text = self.path.read_text()
+            with self.path.open("rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_SH)
+                text = handle.read().decode()
         except OSError as error:
             raise KeyFileError(f"{self.path}: cannot read the key file ({error.strerror})") from None
+        except UnicodeDecodeError:
+            raise KeyFileError(f"{self.path}: not UTF-8 text; delete it to make a new key") from None
         return self._parse(text)
 
     def _parse(self, text: str) -> tuple[int, bytes, int]:
