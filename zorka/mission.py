@@ -25,6 +25,7 @@ from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from zorka.radio_link import RadioLink
 from zorka.scenario import Scenario
 from zorka.scenario_file import faults
 from zorka.summary import summarize
@@ -49,7 +50,8 @@ class Mission:
     that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
     the telemetry streams to out_dir/tm.bin and the tunable parameters persist in
     out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
-    folder."""
+    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.radio_link`);
+    without one, nothing of it runs."""
 
     def __init__(
         self,
@@ -118,6 +120,7 @@ class Mission:
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
+        run_dir = out_dir
         if out_dir is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="zorka-")
             out_dir = Path(self._scratch.name)
@@ -134,6 +137,9 @@ class Mission:
             out_dir / "parameters.json",
         )
         self.wall_s = 0.0
+        self.radio_link = None
+        if scenario.link is not None:
+            self.radio_link = RadioLink(self, scenario.link, run_dir)
 
     def _attach_boards(self, serial: dict[str, str]) -> None:
         wheels = self.scenario.spacecraft.wheels
@@ -270,6 +276,8 @@ class Mission:
                 "passes": len(in_run),
                 "contact_s": round(sum(min(p.los_s, self.duration_s) - p.aos_s for p in in_run), 3),
             }
+        if self.radio_link is not None:
+            summary["link"] = self.radio_link.figures()
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
@@ -298,6 +306,8 @@ class Mission:
             link.close()
         if self._tm_file is not None:
             self._tm_file.close()
+        if self.radio_link is not None:
+            self.radio_link.close()
 
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""

@@ -52,6 +52,15 @@ def summary_table(summary: dict, path: Path) -> Table:
         ("control overruns", _fmt(summary["control"]["overruns"]), "frames"),
         ("lowest battery charge", _fmt(summary["power"]["min_soc"]), "of capacity"),
     ]
+    link = summary.get("link")
+    if link is not None and "commands" in link:
+        down, up, commands = link["downlink"], link["uplink"], link["commands"]
+        rows += [
+            ("TM frames received / lost", f"{down['frames_received']:,} / {down['frames_lost']:,}", "frames"),
+            ("TM packets on the ground", f"{down['packets_on_ground']:,}", "packets"),
+            ("TC frames sent / lost", f"{up['frames_sent']:,} / {up['frames_lost']:,}", "frames"),
+            ("commands completed / sent", f"{commands['completed']} / {commands['sent']}", ""),
+        ]
     for row in rows:
         table.add_row(*row)
     return table

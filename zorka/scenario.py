@@ -120,6 +120,37 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
+class CommandSpec:
+    """A telecommand the ground sends at a time (the values shown are an example)."""
+
+    t_s: float = field(
+        default=600.0,
+        metadata=meta("time it is queued on the ground; outside a pass it waits for the next", "s", 0.0),
+    )
+    name: str = field(default="ping", metadata=meta("command name in the dictionary (`zorka dict`)"))
+    args: dict[str, float | int | bool | str] = field(
+        default_factory=dict,
+        metadata=meta('arguments by name, e.g. { mode = "SUN_SAFE" } (enums by name or code)'),
+    )
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """The simulated radio between the ground stations and the spacecraft (unset: no radio)."""
+
+    # Rates are bit/s inside; the units and ranges here are the file's (kbit/s).
+    downlink_bps: float = field(default=2e6, metadata=meta("downlink data rate", "kbit/s", 0.0, 1e6, True))
+    uplink_bps: float = field(default=64e3, metadata=meta("uplink data rate", "kbit/s", 0.0, 1e5, True))
+    frame_loss: float = field(
+        default=0.0, metadata=meta("probability that a frame is lost, each way", "", 0.0, 0.5)
+    )
+    delay_s: float = field(default=0.0, metadata=meta("one-way delay", "s", 0.0, 10.0))
+    commands: tuple[CommandSpec, ...] = field(
+        default=(), metadata=meta("telecommands sent from the ground, each at its time")
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A mission run: when, where, which spacecraft, and what happens to it."""
 
@@ -141,6 +172,9 @@ class Scenario:
         default=(), metadata=meta("ground stations: passes over the run go to passes.json")
     )
     faults: tuple[FaultSpec, ...] = field(default=(), metadata=meta("device faults, each at its time"))
+    link: LinkSpec | None = field(
+        default=None, metadata=meta("the radio link over the ground stations' passes; unset: none")
+    )
 
 
 DEFAULT_SCENARIO = Scenario()

@@ -39,6 +39,7 @@ FILE_UNITS = (
     ("", "_rad", "_deg", DEG),
     ("", "_t", "_nt", 1e-9),
     ("", "_j", "_wh", 3600.0),
+    ("", "_bps", "_kbps", 1e3),
 )
 
 
@@ -156,6 +157,8 @@ def _value(value: object, annotation: object, default: object, path: str, meta: 
         if not isinstance(value, str):
             raise ScenarioError(path, value, "must be a string")
         return value
+    if typing.get_origin(annotation) is dict:
+        return _arguments(value, path)
     if annotation is np.ndarray or isinstance(default, np.ndarray):
         return _array(value, np.asarray(default), path, meta, name)
     if typing.get_origin(annotation) is tuple:
@@ -177,6 +180,18 @@ def _value(value: object, annotation: object, default: object, path: str, meta: 
             for i, (v, a) in enumerate(zip(value, args, strict=True))
         )
     raise ScenarioError(path, value, f"cannot be set from a scenario file ({annotation})")
+
+
+def _arguments(value: object, path: str) -> dict:
+    """A table of named scalars (command arguments): numbers finite, no arrays or tables."""
+    if not isinstance(value, dict):
+        raise ScenarioError(path, value, "must be a table of name = value")
+    for key, item in value.items():
+        if not isinstance(item, bool | int | float | str):
+            raise ScenarioError(f"{path}.{key}", item, "must be a number, true or false, or a string")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ScenarioError(f"{path}.{key}", item, "must be a finite number")
+    return dict(value)
 
 
 def _kind(annotation: object) -> str:
@@ -255,6 +270,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
         faults(scenario)
         _check_epoch(scenario)
         _check_spacecraft(scenario)
+        _check_link(scenario)
     except ScenarioError as problem:
         raise problem.in_file(source) from None
     return scenario
@@ -302,6 +318,14 @@ def faults(scenario: Scenario) -> list[Fault]:
     return sorted(found, key=lambda fault: fault.t_s)
 
 
+def _check_link(scenario: Scenario) -> None:
+    """A radio link needs ground stations: it is open only during their passes."""
+    if scenario.link is not None and not scenario.ground_stations:
+        raise ScenarioError(
+            "", "", "link: needs a [[ground_stations]] table: the radio is open in their passes"
+        )
+
+
 def _check_epoch(scenario: Scenario) -> None:
     try:
         parse_utc(scenario.epoch_utc)
@@ -335,6 +359,8 @@ def _toml_value(value: object) -> str:
         return _toml_value(value.tolist())
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no TOML form for {value!r}")
 
 
@@ -349,7 +375,7 @@ def _render(obj, path: str, lines: list[str]) -> None:
     doc = (type(obj).__doc__ or "").strip().splitlines()[0] if type(obj).__doc__ else ""
     if path:
         lines += ["", f"# {doc}" if doc else "", f"[{path}]"]
-    nested, arrays = [], []
+    nested, arrays, unset = [], [], []
     for f in fields(obj):
         key, scale = file_unit(f.name)
         value = _scaled(getattr(obj, f.name), 1.0 / scale)
@@ -359,7 +385,10 @@ def _render(obj, path: str, lines: list[str]) -> None:
         if item_type is not None:
             arrays.append((key, item_type, value))
             continue
-        if is_dataclass(value):
+        optional_table = _optional_table(f, type(obj))
+        if value is None and optional_table is not None:
+            unset.append((key, optional_table))
+        elif is_dataclass(value):
             nested.append((key, value))
         elif value is None:
             lines.append(f"# {key} = ...{_comment(f)}")
@@ -369,6 +398,17 @@ def _render(obj, path: str, lines: list[str]) -> None:
         _render(value, f"{path}.{name}" if path else name, lines)
     for name, item_type, items in arrays:
         _render_array(f"{path}.{name}" if path else name, item_type, items, lines)
+    for name, table_type in unset:
+        example: list[str] = []
+        _render(table_type(), f"{path}.{name}" if path else name, example)
+        lines += [line if not line or line.startswith("#") else f"# {line}" for line in example]
+
+
+def _optional_table(f, owner: type) -> type | None:
+    """The table class of a `SomeDataclass | None` field (a table that is off unless given), else None."""
+    args = typing.get_args(typing.get_type_hints(owner)[f.name])
+    tables = [a for a in args if is_dataclass(a)]
+    return tables[0] if len(args) == 2 and type(None) in args and tables else None
 
 
 def _table_array_item(f, owner: type) -> type | None:

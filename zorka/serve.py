@@ -76,6 +76,13 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
 
 def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     """Run the mission in real time with its links; 1 if a link cannot be opened."""
+    if scenario.link is not None:
+        print(
+            "zorka serve: error: the scenario's [link] simulates a radio for `zorka run`; serve carries the "
+            "link to real ground tools instead: remove [link] from the scenario",
+            file=sys.stderr,
+        )
+        return 2
     duration = args.duration if args.duration is not None else FOREVER_S
     mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
     try:

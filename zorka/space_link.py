@@ -6,17 +6,24 @@ the ground side from the same constants (or from the dictionary export's `link` 
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flight.link.downlink import Downlink
 from flight.link.uplink import Uplink
 from hal.sdls import SecurityAssociation
 from hal.tc_frame import TcFrameSplitter
-from zorka.mission import Mission
 from zorka.packet_server import PacketServer
+
+if TYPE_CHECKING:
+    from zorka.mission import Mission
 
 SCID = 0x2A5
 TC_VCID = 0
 TM_FRAME_BYTES = 1115
+ARSN_WINDOW = 256
+"""How far the onboard anti-replay window lets the ARSN jump: each frame lost on the way up leaves a gap,
+and past the window every later frame would be refused for good (replays stay refused: the window only
+looks forward). The CCSDS reference library's vectors use 5 (tests/hal); a lossy radio needs more."""
 MAX_FRAMES_PER_POLL = 64
 """Downlink frames a poll may send (~7 MB/s at 10 Hz): the rest wait for the next frame."""
 
@@ -30,10 +37,14 @@ class OnboardLink:
     """The uplink and downlink of a mission's flight software. `associations` None: unauthenticated.
     The ARSNs and V(R) persist in the run folder's link_state.json."""
 
-    def __init__(self, mission: Mission, associations: dict[int, SecurityAssociation] | None, out_dir: Path):
+    def __init__(
+        self, mission: "Mission", associations: dict[int, SecurityAssociation] | None, out_dir: Path
+    ):
         self.uplink = Uplink(
             SCID, TC_VCID, mission.flight.accept_telecommand, associations, out_dir / "link_state.json"
         )
+        for association in (associations or {}).values():
+            association.arsn_window = ARSN_WINDOW
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
         mission.tm_listeners.append(self.downlink.send)
 

@@ -60,8 +60,12 @@ class Downlink:
             self.counts["packets_dropped_store_full"] += 1
 
     def pending_bytes(self) -> int:
-        """Bytes waiting to be framed on the real-time channels and in the store."""
-        return self.mux.pending_bytes(VC_REALTIME_HK) + self.mux.pending_bytes(VC_EVENTS) + self._stored_bytes
+        """Bytes waiting to be framed: on the real-time channels, in the store and in playback."""
+        mux = self.mux
+        queued = (
+            mux.pending_bytes(VC_REALTIME_HK) + mux.pending_bytes(VC_EVENTS) + mux.pending_bytes(VC_PLAYBACK)
+        )
+        return queued + self._stored_bytes
 
     def next_frame(self) -> bytes:
         """The next frame to transmit; the store is played back when the real-time channels are empty."""

@@ -93,6 +93,29 @@ def test_the_serial_line_answers_a_cobs_framed_ping_on_a_pty(tmp_path):
     assert "WARNING: --insecure" in stderr
 
 
+def test_serve_refuses_a_scenario_with_a_simulated_radio(tmp_path):
+    scenario = tmp_path / "radio.toml"
+    scenario.write_text(
+        '[[ground_stations]]\nname = "Svalbard"\nlat_deg = 78.23\nlon_deg = 15.39\n\n[link]\n'
+    )
+    done = subprocess.run(
+        [
+            *SERVE,
+            str(scenario),
+            "--link-port",
+            "0",
+            "--keys",
+            str(tmp_path / "k.json"),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "remove [link]" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_serve_refuses_unauthenticated_links_without_insecure_and_needs_a_link():
     for arguments, expected in (
         (["--serial", "pty"], "--serial carries unauthenticated telecommands: add --insecure"),

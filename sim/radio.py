@@ -1,0 +1,119 @@
+"""The radio channel between the spacecraft and the ground: open, at its data rates, losing frames.
+
+The channel is open while some ground station sees the satellite above its minimum elevation (the
+predicted passes, as (aos_s, los_s) windows since the epoch). The downlink is a continuous bit stream of
+fixed-length frames at `downlink_bps`: `downlink_budget` says how many whole frames fit in a control
+frame, the fraction of a frame carrying over to the next (slots not used carry idle frames, which are
+not modelled). Uplink frames are sent back to back at `uplink_bps`; a frame arrives when its last bit
+has crossed plus the one-way `delay_s`. Each direction loses each frame with probability `frame_loss`,
+drawn from its own generator (seeded from the run's seed and the direction's name), so the same seed
+loses the same frames and the uplink's draws never shift the downlink's.
+"""
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.randomness import model_seed
+
+BITS_PER_BYTE = 8
+DOWN = "downlink"
+UP = "uplink"
+
+
+def merged_windows(windows_s: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Time windows sorted, overlapping ones (two stations seeing the satellite at once) merged."""
+    merged: list[tuple[float, float]] = []
+    for start_s, end_s in sorted(windows_s):
+        if merged and start_s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end_s))
+        else:
+            merged.append((start_s, end_s))
+    return merged
+
+
+class Radio:
+    """The link of one run: open inside `windows_s`, downlink frames of `frame_bytes` octets."""
+
+    def __init__(
+        self,
+        windows_s: Sequence[tuple[float, float]],
+        seed: int,
+        downlink_bps: float = 2e6,
+        uplink_bps: float = 64e3,
+        frame_loss: float = 0.0,
+        delay_s: float = 0.0,
+        frame_bytes: int = 1115,
+    ) -> None:
+        if downlink_bps <= 0.0 or uplink_bps <= 0.0:
+            raise ValueError(f"data rates must be positive, not {downlink_bps} and {uplink_bps} bit/s")
+        if not 0.0 <= frame_loss < 1.0:
+            raise ValueError(f"frame loss {frame_loss} is not in [0, 1)")
+        if delay_s < 0.0:
+            raise ValueError(f"one-way delay {delay_s} s is negative")
+        windows = merged_windows(windows_s)
+        self._starts_s = [start for start, _ in windows]
+        self._ends_s = [end for _, end in windows]
+        self.downlink_bps = downlink_bps
+        self.uplink_bps = uplink_bps
+        self.frame_loss = frame_loss
+        self.delay_s = delay_s
+        self.frame_bits = frame_bytes * BITS_PER_BYTE
+        self._generators = {d: np.random.default_rng(model_seed(seed, f"radio.{d}")) for d in (DOWN, UP)}
+        self._downlink_bits = 0.0
+        self._uplink_free_s = 0.0
+        self._in_flight: dict[str, deque[tuple[float, bytes]]] = {DOWN: deque(), UP: deque()}
+        self.sent = {DOWN: 0, UP: 0}
+        self.lost_frames = {DOWN: 0, UP: 0}
+
+    def open(self, t_s: float) -> bool:
+        """True while some station sees the satellite at `t_s`."""
+        i = bisect.bisect_right(self._starts_s, t_s) - 1
+        return i >= 0 and t_s <= self._ends_s[i]
+
+    def next_open_s(self, t_s: float) -> float:
+        """When the radio next opens after `t_s` (infinity if it never does)."""
+        i = bisect.bisect_right(self._starts_s, t_s)
+        return self._starts_s[i] if i < len(self._starts_s) else math.inf
+
+    @property
+    def idle(self) -> bool:
+        """True when no frame is on its way in either direction."""
+        return not (self._in_flight[DOWN] or self._in_flight[UP])
+
+    def downlink_budget(self, frame_s: float) -> int:
+        """Whole downlink frames the rate allows over the next `frame_s` seconds."""
+        self._downlink_bits += self.downlink_bps * frame_s
+        frames = int(self._downlink_bits // self.frame_bits)
+        self._downlink_bits -= frames * self.frame_bits
+        return frames
+
+    def lost(self, direction: str) -> bool:
+        """Whether the next frame in `direction` (DOWN or UP) is lost: one draw of its generator."""
+        return self.frame_loss > 0.0 and self._generators[direction].random() < self.frame_loss
+
+    def transmit(self, direction: str, t_s: float, raw: bytes) -> None:
+        """Put one frame on the air at `t_s`; unless lost, it arrives after its transmission (uplink
+        frames queue behind each other; the downlink's rate is kept by `downlink_budget`) and the delay."""
+        self.sent[direction] += 1
+        if direction == UP:
+            start_s = max(t_s, self._uplink_free_s)
+            self._uplink_free_s = start_s + len(raw) * BITS_PER_BYTE / self.uplink_bps
+            arrival_s = self._uplink_free_s + self.delay_s
+        else:
+            arrival_s = t_s + self.delay_s
+        if self.lost(direction):
+            self.lost_frames[direction] += 1
+            return
+        self._in_flight[direction].append((arrival_s, raw))
+
+    def arrived(self, direction: str, t_s: float) -> list[bytes]:
+        """The frames in `direction` that have arrived by `t_s`, in order."""
+        flight = self._in_flight[direction]
+        frames = []
+        while flight and flight[0][0] <= t_s:
+            frames.append(flight.popleft()[1])
+        return frames

@@ -1,0 +1,238 @@
+"""The simulated radio of a mission run: the onboard link and a ground link joined by `sim.radio`.
+
+Once a frame: the downlink transmits while the radio is open (a ground station sees the satellite) and
+stores TM for playback while it is closed; the frames the downlink rate allows go down (those with data,
+or with a CLCW the ground has not seen), each lost with the radio's probability, and the ground
+demultiplexes what arrives. Telecommands of the scenario's `[[link.commands]]` are queued on the ground
+at their times and go up through FOP-1 and SDLS only while the radio is open, so a command due outside a
+pass waits in FOP-1 for the next one. Every received TM frame goes to tm_frames.bin and every packet the
+ground decoded to tm_ground.bin.
+
+The SDLS key is derived from the run's seed so that a run is reproducible: simulation only, anyone who
+knows the seed has the key.
+"""
+
+import hashlib
+import math
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spacepackets.ecss import PusTc
+
+from flight.dictionary import Arg, Dictionary
+from flight.link.downlink import Downlink
+from flight.link.farm import FarmOutcome
+from flight.link.uplink import DELIVERED, Uplink
+from ground.link import GroundLink
+from hal.sdls import SdlsSender, SecurityAssociation
+from sim.radio import DOWN, UP, Radio
+from zorka.scenario import CommandSpec, LinkSpec
+from zorka.space_link import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
+
+if TYPE_CHECKING:
+    from zorka.mission import Mission
+
+SIMULATION_SPI = 1
+FOP_T1_S = 2.0
+"""FOP-1's retransmission timer beyond the round trip (twice the one-way delay is added)."""
+SEQUENCE_COUNT_MODULUS = 1 << 14
+VERIFICATION_SERVICE = 1
+PUS_SERVICE_OFFSET = 7
+TM_APP_DATA_OFFSET = 20  # primary header 6, PUS-C secondary header 7, CDS short time 7
+REQUEST_ID_BYTES = 4
+VERIFICATION_OUTCOMES = {1: "accepted", 7: "completed", 2: "failed", 4: "failed", 6: "failed", 8: "failed"}
+FARM_ACCEPTING = {FarmOutcome.ACCEPTED, FarmOutcome.BYPASS_ACCEPTED, FarmOutcome.UNLOCKED, FarmOutcome.VR_SET}
+
+
+def simulation_key(seed: int) -> bytes:
+    """The run's 32-byte SDLS key, derived from its seed (simulation only)."""
+    return hashlib.sha256(b"zorka simulated link key " + seed.to_bytes(8, "big")).digest()
+
+
+def encode_command(dictionary: Dictionary, spec: CommandSpec, seq_count: int, where: str) -> bytes:
+    """The PUS-C telecommand packet of a scenario command; ValueError naming `where` if the dictionary
+    does not know it or its arguments."""
+    command = dictionary.commands.get(spec.name)
+    if command is None:
+        raise ValueError(f"{where}: unknown command {spec.name!r} (`zorka dict` lists them)")
+    if command.repeated:
+        raise ValueError(f"{where}: {spec.name} takes a repeated group, which a scenario cannot give")
+    names = [arg.name for arg in command.args]
+    if set(spec.args) != set(names):
+        raise ValueError(
+            f"{where}: {spec.name} takes the arguments ({', '.join(names)}), not ({', '.join(spec.args)})"
+        )
+    values = {arg.name: _argument(arg, spec.args[arg.name], where) for arg in command.args}
+    try:
+        app_data = command.encode(values)
+    except ValueError as problem:
+        raise ValueError(f"{where}: {spec.name}: {problem}") from None
+    tc = PusTc(
+        apid=dictionary.apid,
+        service=command.service,
+        message_subtype=command.subtype,
+        app_data=app_data,
+        seq_count=seq_count,
+    )
+    return bytes(tc.pack())
+
+
+def _argument(arg: Arg, value: Any, where: str) -> Any:
+    """An argument from a scenario: enums by name or code, other kinds by number only."""
+    if arg.kind == "enum" and isinstance(value, str):
+        codes = dict(arg.values)
+        if value not in codes:
+            raise ValueError(f"{where}: {arg.name} = {value!r}: must be one of {', '.join(codes)}")
+        return codes[value]
+    if isinstance(value, str):
+        raise ValueError(f"{where}: {arg.name} = {value!r}: must be a number")
+    return value
+
+
+class RadioLink:
+    """The radio of `mission` as `spec` describes it; with `out_dir`, the frames and packets the ground
+    received are written there."""
+
+    def __init__(self, mission: "Mission", spec: LinkSpec, out_dir: Path | None) -> None:
+        dictionary = mission.flight.dictionary
+        order = sorted(range(len(spec.commands)), key=lambda i: spec.commands[i].t_s)
+        self._commands = [
+            (
+                spec.commands[i].t_s,
+                encode_command(
+                    dictionary, spec.commands[i], n % SEQUENCE_COUNT_MODULUS, f"link.commands[{i}]"
+                ),
+            )
+            for n, i in enumerate(order)
+        ]
+        self._next_command = 0
+        self._request_ids = {packet[:REQUEST_ID_BYTES] for _, packet in self._commands}
+        self.verified: Counter[str] = Counter()
+
+        self._executive = mission.flight.executive
+        self._frame_s = mission.frame_s
+        self.radio = Radio(
+            [(p.aos_s, p.los_s) for p in mission.passes],
+            mission.scenario.seed,
+            spec.downlink_bps,
+            spec.uplink_bps,
+            spec.frame_loss,
+            spec.delay_s,
+            TM_FRAME_BYTES,
+        )
+        key = simulation_key(mission.scenario.seed)
+        onboard = {SIMULATION_SPI: SecurityAssociation(SIMULATION_SPI, key, arsn_window=ARSN_WINDOW)}
+        self.uplink = Uplink(SCID, TC_VCID, mission.flight.accept_telecommand, onboard)
+        self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
+        self.downlink.radio_on = self.radio.open(0.0)
+        mission.tm_listeners.append(self.downlink.send)
+        sender = SdlsSender(SecurityAssociation(SIMULATION_SPI, key, arsn=1), segment_header=True)
+        self.ground = GroundLink(SCID, TC_VCID, TM_FRAME_BYTES, sender, t1_s=FOP_T1_S + 2.0 * spec.delay_s)
+        self.frames_received = 0
+        self.packets_on_ground = 0
+        self._last_clcw: bytes | None = None
+        self._quiet_until_s = 0.0
+        self._frames_file = None if out_dir is None else (out_dir / "tm_frames.bin").open("wb")
+        self._packets_file = None if out_dir is None else (out_dir / "tm_ground.bin").open("wb")
+        mission.frame_hooks.append(self.poll)
+
+    def poll(self) -> None:
+        """One control frame of the link, at the world's time."""
+        t_s = self._executive.frame * self._frame_s
+        if t_s < self._quiet_until_s:
+            return
+        radio = self.radio
+        commands = self._commands
+        while self._next_command < len(commands) and commands[self._next_command][0] <= t_s:
+            self.ground.send(commands[self._next_command][1])
+            self._next_command += 1
+        is_open = radio.open(t_s)
+        self.downlink.radio_on = is_open
+        for raw in radio.arrived(UP, t_s):
+            self.uplink.receive(raw)
+        if is_open:
+            self._transmit_tm(t_s)
+        for raw in radio.arrived(DOWN, t_s):
+            self._receive_tm(raw, t_s)
+        if is_open:  # after the CLCWs of this frame, so FOP-1 sees the spacecraft before its timers run
+            for raw in self.ground.frames_to_send(t_s):
+                radio.transmit(UP, t_s, raw)
+        if not is_open and radio.idle:
+            due_s = commands[self._next_command][0] if self._next_command < len(commands) else math.inf
+            self._quiet_until_s = min(radio.next_open_s(t_s), due_s)
+
+    def _transmit_tm(self, t_s: float) -> None:
+        """The frames the rate allows: while TM waits, or to bring the ground a changed CLCW."""
+        downlink = self.downlink
+        budget = self.radio.downlink_budget(self._frame_s)
+        for _ in range(budget):
+            clcw = self.uplink.clcw()
+            waiting = downlink.pending_bytes()
+            if not waiting and clcw == self._last_clcw:
+                return
+            self._last_clcw = clcw
+            self.radio.transmit(DOWN, t_s, downlink.next_frame())
+
+    def _receive_tm(self, raw: bytes, t_s: float) -> None:
+        self.frames_received += 1
+        if self._frames_file is not None:
+            self._frames_file.write(raw)
+        for packet in self.ground.receive_frame(raw, t_s):
+            self.packets_on_ground += 1
+            if self._packets_file is not None:
+                self._packets_file.write(packet)
+            if packet[PUS_SERVICE_OFFSET] == VERIFICATION_SERVICE:
+                request_id = packet[TM_APP_DATA_OFFSET : TM_APP_DATA_OFFSET + REQUEST_ID_BYTES]
+                outcome = VERIFICATION_OUTCOMES.get(packet[PUS_SERVICE_OFFSET + 1])
+                if request_id in self._request_ids and outcome is not None:
+                    self.verified[outcome] += 1
+
+    def figures(self) -> dict:
+        """What crossed the radio each way, what was lost or refused, and what became of the commands."""
+        radio, uplink, downlink, fop = self.radio, self.uplink, self.downlink, self.ground.fop.counters
+        onboard = downlink.counts
+        return {
+            "downlink": {
+                "frames_sent": radio.sent[DOWN],
+                "frames_lost": radio.lost_frames[DOWN],
+                "frames_received": self.frames_received,
+                "packets_on_ground": self.packets_on_ground,
+                "packets_realtime": onboard["packets_realtime"],
+                "packets_stored": onboard["packets_stored"],
+                "packets_played_back": onboard["packets_played_back"],
+                "packets_dropped_store_full": onboard["packets_dropped_store_full"],
+                "packets_in_store_at_end": len(downlink.store),
+                "ground_decoder": dict(sorted(self.ground.demux.counts.items())),
+            },
+            "uplink": {
+                "frames_sent": radio.sent[UP],
+                "frames_lost": radio.lost_frames[UP],
+                "frames_received": sum(v for k, v in uplink.counts.items() if k != DELIVERED),
+                "frames_accepted": sum(uplink.counts[outcome] for outcome in FARM_ACCEPTING),
+                "packets_delivered": uplink.counts[DELIVERED],
+                "rejected": {
+                    str(k): v
+                    for k, v in sorted(uplink.counts.items())
+                    if k != DELIVERED and k not in FARM_ACCEPTING
+                },
+            },
+            "fop": {
+                "transmitted": fop.transmitted,
+                "retransmitted": fop.retransmitted,
+                "acknowledged": fop.acknowledged,
+                "alerts": dict(Counter(str(alert) for _, alert in fop.alerts)),
+            },
+            "commands": {
+                "sent": self._next_command,
+                "acknowledged": fop.acknowledged,
+                "accepted": self.verified["accepted"],
+                "completed": self.verified["completed"],
+                "failed": self.verified["failed"],
+            },
+        }
+
+    def close(self) -> None:
+        for handle in (self._frames_file, self._packets_file):
+            if handle is not None:
+                handle.close()
