@@ -30,6 +30,7 @@ HEADERS = (
     "adcs.h",
     "record.h",
     "board_frame.h",
+    "access.h",
 )
 SOURCES = tuple(h.replace(".h", ".c") for h in HEADERS)
 _INT_DEFINE = re.compile(r"#define\s+\w+\s+-?\d+\s*$")

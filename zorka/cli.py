@@ -1,7 +1,7 @@
 """`zorka`: the one command. Subcommands: run (a simulated mission), scenario (the default scenario,
 checks), serve (the flight software live with its ground links), console and send (the bench operator),
 dict (the command/telemetry dictionary), board-server (simulated boards on the far side of a serial
-port), bench (the performance figures).
+port), plan (the imaging planner on its own), bench (the performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
@@ -269,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="seconds to wait for a command's completion (default: 10)",
         )
 
+    plan = sub.add_parser(
+        "plan",
+        help="plan imaging captures for a satellite and targets (JSON in, JSON out)",
+        description="Choose and sequence the captures of an agile imaging satellite over a horizon: the "
+        "orbit from a TLE, targets with priorities and durations, off-nadir, sun and slew limits "
+        "(format in README, 'Planning'). Bad input gets one line naming the field; exit 2.",
+    )
+    plan.add_argument("input", type=Path, metavar="IN.json", help="the planning problem")
+    plan.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the plan")
+
     bench = sub.add_parser(
         "bench",
         help="print the performance figures",
@@ -418,6 +428,33 @@ def cmd_console(args: argparse.Namespace) -> int:
         return problem.status
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    import time
+
+    from flight.payload.planner import Planner
+    from zorka.plan_file import PlanFileError, parse_plan_input, plan_document, write_json
+
+    try:
+        text = args.input.read_bytes()
+        plan_input = parse_plan_input(text)
+        started = time.perf_counter()
+        captures = Planner(plan_input.table(), plan_input.slew_s).plan(plan_input.requests)
+        elapsed = time.perf_counter() - started
+        document = plan_document(plan_input, captures)
+        write_json(args.out, document)
+    except OSError as failure:
+        print(f"zorka plan: error: {failure.filename}: {failure.strerror or failure}", file=sys.stderr)
+        return 2
+    except PlanFileError as problem:
+        print(f"zorka plan: error: {args.input}: {problem}", file=sys.stderr)
+        return 2
+    print(
+        f"zorka plan: {len(captures)} captures of {len(plan_input.requests)} targets, objective "
+        f"{document['objective']}, planned in {elapsed:.2f} s -> {args.out}"
+    )
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "board-server": cmd_board_server,
@@ -427,6 +464,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "send": cmd_send,
     "console": cmd_console,
+    "plan": cmd_plan,
 }
 
 

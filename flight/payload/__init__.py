@@ -1,0 +1,1 @@
+"""The imaging payload: requests, access to targets and the planner that sequences captures."""

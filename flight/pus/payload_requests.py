@@ -1,0 +1,107 @@
+"""Mission service 200, imaging requests: the ground adds (200,1), deletes (200,2) and lists (200,3 →
+200,4) imaging requests, and asks for a re-plan now (200,5).
+
+The functions are bound at wiring time to the payload application's calls, so this module needs no
+payload code beyond the request type. Angles travel in radians, times as UTC seconds since 1970
+(float64; 0 leaves the window open on that side), ids as uint32. The report lists each request's
+id, state (0 waiting, 1 planned, 2 captured, 3 dropped), attempts and priority.
+"""
+
+import math
+import struct
+from collections.abc import Callable, Iterable
+
+from flight.dictionary import Arg, Command, Dictionary, Failure
+from flight.payload.request_book import BookEntry, RequestState
+from flight.payload.requests import ImagingRequest
+from flight.pus.telemetry import TmSender
+from flight.pus.verification import RefusalError
+
+SERVICE = 200
+ADD, DELETE, REPORT, REPORT_TM, REPLAN = 1, 2, 3, 4, 5
+STATE_CODES = {
+    RequestState.WAITING: 0,
+    RequestState.PLANNED: 1,
+    RequestState.CAPTURED: 2,
+    RequestState.DROPPED: 3,
+}
+REQUEST_ID = Arg("request_id", "uint", 32)
+REQUEST_ARGS = (
+    REQUEST_ID,
+    Arg("lat", "float", 64, -math.pi / 2, math.pi / 2, "rad"),
+    Arg("lon", "float", 64, -math.pi, math.pi, "rad"),
+    Arg("alt", "float", 32, -500.0, 9000.0, "m"),
+    Arg("priority", "uint", 16, 1, 1000),
+    Arg("duration", "float", 32, 0.5, 120.0, "s"),
+    Arg("max_off_nadir", "float", 32, 0.0, math.radians(60.0), "rad"),
+    Arg("min_sun_elevation", "float", 32, math.radians(-90.0), math.radians(90.0), "rad"),
+    Arg("window_start", "float", 64, 0.0, 2.0**40, "s"),
+    Arg("window_end", "float", 64, 0.0, 2.0**40, "s"),
+)
+
+
+def _window(start_unix_s: float, end_unix_s: float) -> None:
+    if start_unix_s and end_unix_s and end_unix_s <= start_unix_s:
+        raise RefusalError(Failure.ARG_OUT_OF_RANGE, len(REQUEST_ARGS) - 1)
+
+
+def declare_payload_requests(
+    dictionary: Dictionary,
+    tm: TmSender,
+    epoch_unix_s: float,
+    add: Callable[[float, ImagingRequest], bool],
+    delete: Callable[[float, str], bool],
+    entries: Callable[[], Iterable[BookEntry]],
+    replan: Callable[[float], None],
+) -> None:
+    """Declare the service, each subtype bound to the payload application's call; `add` False means
+    the book is full, `delete` False an unknown id."""
+    apid = dictionary.tm_apid(SERVICE)
+
+    def onboard_s(unix_s: float) -> float | None:
+        return unix_s - epoch_unix_s if unix_s else None
+
+    def add_request(t_s: float, v: dict, progress) -> None:
+        request = ImagingRequest(
+            id=str(v["request_id"]),
+            lat_rad=v["lat"],
+            lon_rad=v["lon"],
+            alt_m=v["alt"],
+            priority=v["priority"],
+            duration_s=v["duration"],
+            max_off_nadir_rad=v["max_off_nadir"],
+            min_sun_elevation_rad=v["min_sun_elevation"],
+            window_start_s=onboard_s(v["window_start"]),
+            window_end_s=onboard_s(v["window_end"]),
+        )
+        if not add(t_s, request):
+            raise RefusalError(Failure.TABLE_FULL)
+
+    def delete_request(t_s: float, v: dict, progress) -> None:
+        if not delete(t_s, str(v["request_id"])):
+            raise RefusalError(Failure.UNKNOWN_ID, 0)
+
+    def report(t_s: float, v: dict, progress) -> None:
+        rows = list(entries())
+        data = bytearray(struct.pack(">H", len(rows)))
+        for entry in rows:
+            request = entry.request
+            numeric_id = int(request.id) if request.id.isdigit() else 0
+            data += struct.pack(
+                ">IBBH", numeric_id, STATE_CODES[entry.state], min(entry.attempts, 255), int(request.priority)
+            )
+        tm.send(apid, SERVICE, REPORT_TM, bytes(data), t_s)
+
+    for name, subtype, args, handler, check in (
+        (
+            "imaging_request_add",
+            ADD,
+            REQUEST_ARGS,
+            add_request,
+            lambda v: _window(v["window_start"], v["window_end"]),
+        ),
+        ("imaging_request_delete", DELETE, (REQUEST_ID,), delete_request, None),
+        ("imaging_requests_report", REPORT, (), report, None),
+        ("imaging_replan", REPLAN, (), lambda t, v, progress: replan(t), None),
+    ):
+        dictionary.command(Command(name, SERVICE, subtype, args, handler, check=check))
