@@ -144,3 +144,15 @@ void zk_orbit_propagate(zk_orbit *o, const zk_force_model *g, double dt_total, d
     for (i = 0; i < n; ++i)
         zk_orbit_step(o, g, h);
 }
+
+void zk_orbit_table(zk_orbit *o, const zk_force_model *g, double dt, long n, double *r_eci_out)
+{
+    long k;
+    for (k = 0; k < n; ++k) {
+        if (k > 0)
+            zk_orbit_step(o, g, dt);
+        r_eci_out[3 * k] = o->r_eci[0];
+        r_eci_out[3 * k + 1] = o->r_eci[1];
+        r_eci_out[3 * k + 2] = o->r_eci[2];
+    }
+}

@@ -28,5 +28,7 @@ void zk_orbit_accel(const zk_force_model *f, const double r_eci[3], const double
 void zk_orbit_step(zk_orbit *o, const zk_force_model *f, double dt);
 /* Advance by dt_total in equal RK4 steps of at most h_max seconds (dt_total may be negative). */
 void zk_orbit_propagate(zk_orbit *o, const zk_force_model *f, double dt_total, double h_max);
+/* Positions at t = k dt, k = 0..n-1, into r_eci_out (n x 3), one RK4 step per sample; o ends at the last. */
+void zk_orbit_table(zk_orbit *o, const zk_force_model *f, double dt, long n, double *r_eci_out);
 
 #endif

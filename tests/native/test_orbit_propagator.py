@@ -100,6 +100,19 @@ def test_propagate_splits_into_equal_steps():
         assert list(by_propagate.v_eci) == list(by_steps.v_eci)
 
 
+def test_a_table_holds_the_kepler_positions_at_its_samples():
+    """zk_orbit_table (the onboard planner's ephemeris): sample k is the state after k steps of dt,
+    within 1 m of Kepler's solution over one orbit at 1 s samples with J2..J4 off."""
+    elements = (R_EQ_M + 500e3, 0.002, np.radians(97.4), 0.3, 1.1, 2.5)
+    o = make_orbit(*kepler_state(*elements, 0.0))
+    n = 5700
+    table = np.empty((n, 3))
+    lib.zk_orbit_table(o, gravity(), 1.0, n, ptr(table))
+    reference = np.array([kepler_state(*elements, float(k))[0] for k in range(0, n, 57)])
+    assert np.max(np.linalg.norm(table[::57] - reference, axis=1)) < 1.0
+    assert list(o.r_eci) == list(table[-1])
+
+
 def osculating_a_e_i(o):
     """Semi-major axis (m), eccentricity and inclination (rad) of the osculating two-body orbit."""
     r_eci, v_eci = view(o.r_eci), view(o.v_eci)
