@@ -280,6 +280,8 @@ class Dictionary:
 
     apid: int
     tm_apids: dict[int, int] = field(default_factory=dict)
+    other_apids: dict[str, int] = field(default_factory=dict)
+    """APIDs of other traffic by what it is (e.g. "cfdp": file transfer PDUs, no PUS header)."""
     commands: dict[str, Command] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     events: dict[str, EventDef] = field(default_factory=dict)
@@ -347,6 +349,7 @@ class Dictionary:
         return {
             "apid": self.apid,
             "tm_apids": {str(s): a for s, a in sorted(self.tm_apids.items())},
+            "other_apids": dict(sorted(self.other_apids.items())),
             "failure_codes": {f.name: int(f) for f in Failure},
             "commands": [c.to_json() for c in self.commands.values()],
             "parameters": [p.to_json() for p in self.parameters.values()],

@@ -1,10 +1,11 @@
 """The flight software assembled: its applications in rate groups of a cyclic executive, and the
 PUS services that command them and report on them.
 
-Frame order: navigation (1 Hz), attitude (10 Hz), modes (1 Hz), housekeeping (1 Hz), PUS reports
-(1 Hz) — so the attitude loop of a frame uses that frame's GNSS fix, the mode rules judge what it
-just did (a new mode takes effect at the next tick), and housekeeping and telemetry report it.
-Telecommands arrive through `accept_telecommand`, between frames.
+Frame order: navigation (1 Hz), attitude (10 Hz), modes (1 Hz), payload (1 Hz, with an imager),
+housekeeping (1 Hz), PUS reports (1 Hz) — so the attitude loop of a frame uses that frame's GNSS fix,
+the mode rules judge what it just did (a new mode takes effect at the next tick), the payload acts on
+the mode they leave, and housekeeping and telemetry report it. Telecommands arrive through
+`accept_telecommand`, between frames.
 """
 
 from collections.abc import Callable
@@ -16,9 +17,14 @@ from flight.dictionary import Dictionary
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
+from flight.payload.file_downlink import CFDP_APID, FileDownlink
+from flight.payload.imaging import ImagingPayload
+from flight.payload.mass_memory import FOLDER_NAME, MassMemory
+from flight.payload.request_book import RequestBook
 from flight.pus.adcs_events import declare_adcs_events
 from flight.pus.functions import declare_adcs_functions
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
+from flight.pus.payload_requests import declare_payload_requests
 from flight.pus.services import PusServices
 from hal.devices import DeviceSet
 
@@ -26,12 +32,16 @@ ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
 APID = 0x100  # the spacecraft's telecommand and telemetry application
 HOUSEKEEPING_SID = 1
+MASS_MEMORY_BYTES = 2 << 30
+JD_UNIX_EPOCH = 2440587.5
+SECONDS_PER_DAY = 86400.0
 
 
 class FlightSoftware:
     """`tm_sink` receives every telemetry packet; `epoch_unix_s` is onboard time 0 in UTC (for the CDS
-    time stamps); `parameter_file` persists the tunable parameters across restarts, and `schedule.json`
-    beside it the time-based schedule."""
+    time stamps); `parameter_file` persists the tunable parameters across restarts, and beside it
+    `schedule.json` the time-based schedule, `requests.json` the imaging requests and `mass_memory/`
+    the image products. Without an imager there is no payload application."""
 
     def __init__(
         self,
@@ -50,9 +60,27 @@ class FlightSoftware:
         self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])
         self.executive.add_group("attitude", ATTITUDE_HZ, [self.attitude.tick])
         self.executive.add_group("modes", HOUSEKEEPING_HZ, [self.attitude.supervise])
+        storage = parameter_file.parent
+        self._tm_sink = tm_sink
+        self.downlink_budget: Callable[[float], int] = lambda t_s: 0
+        """Bytes of file data the downlink can take in the next second (0 out of contact); the link
+        that carries the TM sets it."""
+        self.payload = self.file_downlink = None
+        if devices.imager is not None:
+            memory = MassMemory(storage / FOLDER_NAME, MASS_MEMORY_BYTES)
+            self.payload = ImagingPayload(
+                self.attitude,
+                devices.imager,
+                self.events,
+                RequestBook(storage / "requests.json"),
+                memory,
+                JD_UNIX_EPOCH + epoch_unix_s / SECONDS_PER_DAY,
+            )
+            self.file_downlink = FileDownlink(memory)
+            self.executive.add_group("payload", HOUSEKEEPING_HZ, [self.payload.tick, self._send_files])
         self.executive.add_group("housekeeping", HOUSEKEEPING_HZ, [self.housekeeping.sample])
 
-        self.dictionary = Dictionary(apid=APID)
+        self.dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
         declare_adcs_events(self.dictionary)
         declare_housekeeping_parameters(self.dictionary, self.housekeeping)
         a = self.attitude
@@ -61,8 +89,29 @@ class FlightSoftware:
         )
         self.pus = PusServices(self.dictionary, tm_sink, epoch_unix_s, self.events, parameter_file)
         self.pus.housekeeping.define(HOUSEKEEPING_SID, list(self.housekeeping.names), interval_s=1)
+        if self.payload is not None:
+            p = self.payload
+            declare_payload_requests(
+                self.dictionary,
+                self.pus.tm,
+                epoch_unix_s,
+                p.add_request,
+                p.delete_request,
+                lambda: p.book.entries.values(),
+                p.replan,
+            )
         self.executive.add_group("pus", HOUSEKEEPING_HZ, [self.pus.tick])
 
     def accept_telecommand(self, packet: bytes) -> bool:
-        """A telecommand space packet from the link, at the current onboard time; False if refused."""
+        """A telecommand space packet from the link, at the current onboard time; False if refused.
+        File-transfer packets (the CFDP APID) go to the file downlink, the rest to the PUS services."""
+        apid = int.from_bytes(packet[0:2], "big") & 0x7FF if len(packet) >= 2 else -1
+        if apid == CFDP_APID and self.file_downlink is not None:
+            self.file_downlink.receive(packet)
+            return True
         return self.pus.accept(packet, self.executive.t_s)
+
+    def _send_files(self, t_s: float) -> None:
+        """1 Hz: the products' CFDP packets the downlink can take now."""
+        for packet in self.file_downlink.poll(t_s, self.downlink_budget(t_s)):
+            self._tm_sink(packet)

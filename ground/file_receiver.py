@@ -4,10 +4,10 @@ Each transaction carries one *bundle* (see flight/payload/file_downlink.py): a 4
 length, a JSON header (`product_id`, `size_bytes`, `sha256`, `metadata`) and the product bytes. It
 is assembled in `<products>/incoming/`; when cfdp-py has the whole file and its CRC-32 matches, the
 receiver also checks the product's size and SHA-256 against the header, and only then writes
-`<products>/<id>.bin` and `<id>.json` (atomically) and lets the Finished PDU say "complete, file
-retained" — the one answer that makes the spacecraft delete its copy. A product that fails its
-SHA-256 turns that Finished into "incomplete, checksum failure, discarded", so the spacecraft keeps
-it and sends it again.
+`<products>/<id>.png` (a PNG image) or `<id>.bin` (anything else) and `<id>.json` (atomically) and
+lets the Finished PDU say "complete, file retained" — the one answer that makes the spacecraft
+delete its copy. A product that fails its SHA-256 turns that Finished into "incomplete, checksum
+failure, discarded", so the spacecraft keeps it and sends it again.
 
 One cfdp-py DestHandler per transaction (keyed by source entity and sequence number), so PDUs of
 different transactions never mix in one file; a Metadata PDU with an unsafe file name is dropped
@@ -281,6 +281,14 @@ def _key_of(transaction_id: TransactionId) -> TransactionKey:
     return transaction_id.source_id.value, transaction_id.seq_num.value
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _suffix(data: bytes) -> str:
+    """The file name suffix of a product: .png for a PNG image (so it opens as one), else .bin."""
+    return ".png" if data.startswith(PNG_SIGNATURE) else ".bin"
+
+
 class FileReceiver:
     """Receives products from the flight entity into `products_dir`.
 
@@ -488,7 +496,7 @@ class FileReceiver:
             return False
         header, data = unpacked
         product_id = header["product_id"]
-        data_path = self.products_dir / f"{product_id}.bin"
+        data_path = self.products_dir / f"{product_id}{_suffix(data)}"
         metadata_path = self.products_dir / f"{product_id}.json"
         _write_atomically(data_path, data)
         record = {k: header[k] for k in ("product_id", "size_bytes", "sha256", "metadata")}

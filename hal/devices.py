@@ -24,9 +24,12 @@ class Gyro(ABC):
 
 
 class StarTracker(ABC):
-    """Attitude sensor. `q_ib`: body-to-inertial quaternion reading, [x, y, z, w]."""
+    """Attitude sensor. `q_ib`: body-to-inertial quaternion reading, [x, y, z, w]. `blinded`: the
+    tracker is working but its last reading was lost to a bright body (sun, lit Earth) in its view,
+    as real trackers report in their status — unlike a tracker that says nothing at all."""
 
     q_ib: np.ndarray
+    blinded: bool = False
 
     @abstractmethod
     def sample(self) -> bool:
@@ -151,6 +154,60 @@ class PowerSystem(ABC):
         """Switch an output on or off. False if there is no such output or the board did not accept it."""
 
 
+@dataclass(frozen=True)
+class ImageProduct:
+    """A finished capture: the request it answers, the image file's bytes and the device's metadata."""
+
+    request_id: str
+    data: bytes
+    metadata: dict
+
+
+class Imager(ABC):
+    """Pushbroom imager.
+
+    Commands: `start(request_id, duration_s, lat_rad, lon_rad, alt_m)` opens a capture of the scene
+    centred on a WGS-84 target (its ancillary data); it ends by itself after `duration_s` or on `stop()`.
+    `collect()` hands over the finished product once, and the imager is idle again.
+    Reading, refreshed in place by `sample()`: `status` in the order of `STATUS` (also properties):
+    the state (`IDLE`, `CAPTURING`, `READY`: a product waits to be collected), the seconds captured
+    so far and the frames of truth recorded.
+    """
+
+    IDLE = 0
+    CAPTURING = 1
+    READY = 2
+    STATUS = ("state", "elapsed_s", "frames")
+
+    status: np.ndarray
+
+    @property
+    def state(self) -> int:
+        return int(self.status[0])
+
+    @property
+    def elapsed_s(self) -> float:
+        return float(self.status[1])
+
+    @abstractmethod
+    def start(
+        self, request_id: str, duration_s: float, lat_rad: float, lon_rad: float, alt_m: float = 0.0
+    ) -> bool:
+        """Open a capture. False if one is open or waits to be collected, or the duration is out of range."""
+
+    @abstractmethod
+    def stop(self) -> bool:
+        """End the open capture now. False if none is open."""
+
+    @abstractmethod
+    def sample(self) -> bool:
+        """Take the imager's status into `status`. False if none came."""
+
+    @abstractmethod
+    def collect(self) -> ImageProduct | None:
+        """The finished product, once; None while capturing or idle."""
+
+
 @dataclass
 class DeviceSet:
     """The devices of one spacecraft, as flight software is given them."""
@@ -163,3 +220,4 @@ class DeviceSet:
     wheels: ReactionWheels
     magnetorquers: Magnetorquers
     power: PowerSystem
+    imager: Imager | None = None

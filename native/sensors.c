@@ -120,7 +120,9 @@ int zk_star_tracker_measure(zk_star_tracker *st, double t_s, const double q_ib_t
     int i;
     if (!reading_due(&st->t_next_s, st->period_s, t_s))
         return 0;
-    st->blinded = r_sat_eci != NULL && tracker_blinded(st, q_ib_true, r_sat_eci, r_sun_eci, sun_fraction);
+    /* A dead tracker says nothing at all, not even that it is blinded. */
+    st->blinded = f->kind != ZK_FAULT_DEAD && r_sat_eci != NULL
+                  && tracker_blinded(st, q_ib_true, r_sat_eci, r_sun_eci, sun_fraction);
     if (st->blinded)
         return 0;
     rv_s[0] = nf * st->noise_cross_rad * zk_rng_normal(&st->rng);

@@ -64,7 +64,7 @@ typedef struct {
     double t_next_s;            /* time of the next reading */
     double sun_exclusion_rad;
     double earth_exclusion_rad;
-    int blinded;                /* 1 when the last reading due was lost to the sun or the Earth */
+    int blinded;                /* 1 when the last reading due was lost to the sun or the Earth (never when dead) */
     zk_fault fault;             /* bias: rotation vector in the sensor frame, rad */
     double q_ib[4];             /* reading: body attitude */
 } zk_star_tracker;

@@ -153,6 +153,30 @@ class MagnetorquerSpec:
 
 
 @dataclass(frozen=True)
+class ImagerSpec:
+    """Pushbroom imager: 0.5 m GSD at nadir from 500 km over a 10 km swath, 16 TDI stages.
+
+    A 5.5 m focal length (a folded telescope) over 5.5 um pixels gives an IFOV of 1 urad; 20,000 pixels
+    across. The line time is set per capture to GSD / ground speed (~70 us, ~14 k lines/s).
+
+    Products carry a quicklook `quicklook_px` pixels across the swath; a capture lasts at most
+    `capture_max_s`.
+    """
+
+    focal_length_m: float = 5.5
+    pixel_pitch_m: float = 5.5e-6
+    detector_pixels: int = 20000
+    tdi_stages: int = 16
+    capture_max_s: float = 120.0
+    quicklook_px: int = 256
+
+    @property
+    def ifov_rad(self) -> float:
+        """Angle one pixel subtends, rad."""
+        return self.pixel_pitch_m / self.focal_length_m
+
+
+@dataclass(frozen=True)
 class Spacecraft:
     """Mass properties and devices. `inertia_kg_m2` is the whole spacecraft, wheels included."""
 
@@ -168,6 +192,7 @@ class Spacecraft:
     gnss: GnssSpec = field(default_factory=GnssSpec)
     magnetorquers: MagnetorquerSpec = field(default_factory=MagnetorquerSpec)
     power: PowerSpec = field(default_factory=PowerSpec)
+    imager: ImagerSpec = field(default_factory=ImagerSpec)
     surfaces: SurfaceModel = field(default_factory=default_imager_surfaces)
     drag_area_m2: float = 1.0  # mean cross-section against the flow: the 0.8 m^2 bus face plus the wings
     drag_coefficient: float = 2.2  # free-molecular flat-plate value

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from flight.clock import SimClock, WallClock
+from flight.payload.requests import ImagingRequest
 from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
 from hal.serial_link import SerialLink
@@ -120,6 +121,8 @@ class Mission:
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
+        if hasattr(self.devices.imager, "record"):  # a simulated imager records the truth of a capture
+            self.frame_hooks.append(self.devices.imager.record)
         run_dir = out_dir
         if out_dir is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="zorka-")
@@ -140,6 +143,17 @@ class Mission:
         self.radio_link = None
         if scenario.link is not None:
             self.radio_link = RadioLink(self, scenario.link, run_dir)
+        self._load_requests(scenario)
+
+    def _load_requests(self, scenario: Scenario) -> None:
+        """The scenario's imaging requests into the flight software's book (as if uplinked before the
+        run); those already there, from an earlier run of the same folder, are kept as they are."""
+        payload = self.flight.payload
+        if scenario.requests and payload is None:
+            raise ValueError("requests: the spacecraft has no imager to take them")
+        for spec in scenario.requests:
+            if spec.id not in payload.book.entries:
+                payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
     def _attach_boards(self, serial: dict[str, str]) -> None:
         wheels = self.scenario.spacecraft.wheels
@@ -278,9 +292,20 @@ class Mission:
             }
         if self.radio_link is not None:
             summary["link"] = self.radio_link.figures()
+        if self.flight.payload is not None and self.scenario.requests:
+            summary["imaging"] = self._imaging_figures()
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
+
+    def _imaging_figures(self) -> dict:
+        """What became of the requests and the captures."""
+        payload = self.flight.payload
+        return {
+            "requests": payload.book.counts(),
+            **dataclasses.asdict(payload.counts),
+            "products_in_memory": len(payload.memory.pending()),
+        }
 
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link, and what went wrong on it."""

@@ -24,8 +24,11 @@ from flight.dictionary import Arg, Dictionary
 from flight.link.downlink import Downlink
 from flight.link.farm import FarmOutcome
 from flight.link.uplink import DELIVERED, Uplink
+from flight.payload.file_downlink import CFDP_APID
+from ground.file_receiver import FileReceiver
 from ground.link import GroundLink
 from hal.sdls import SdlsSender, SecurityAssociation
+from hal.tm_frame import VC_FILES
 from sim.radio import DOWN, UP, Radio
 from zorka.scenario import CommandSpec, LinkSpec
 from zorka.space_link import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from zorka.mission import Mission
 
 SIMULATION_SPI = 1
+PRODUCTS_FOLDER = "products"
 FOP_T1_S = 2.0
 """FOP-1's retransmission timer beyond the round trip (twice the one-way delay is added)."""
 SEQUENCE_COUNT_MODULUS = 1 << 14
@@ -124,7 +128,7 @@ class RadioLink:
         key = simulation_key(mission.scenario.seed)
         onboard = {SIMULATION_SPI: SecurityAssociation(SIMULATION_SPI, key, arsn_window=ARSN_WINDOW)}
         self.uplink = Uplink(SCID, TC_VCID, mission.flight.accept_telecommand, onboard)
-        self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
+        self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES, apid_channels={CFDP_APID: VC_FILES})
         self.downlink.radio_on = self.radio.open(0.0)
         mission.tm_listeners.append(self.downlink.send)
         sender = SdlsSender(SecurityAssociation(SIMULATION_SPI, key, arsn=1), segment_header=True)
@@ -135,7 +139,20 @@ class RadioLink:
         self._quiet_until_s = 0.0
         self._frames_file = None if out_dir is None else (out_dir / "tm_frames.bin").open("wb")
         self._packets_file = None if out_dir is None else (out_dir / "tm_ground.bin").open("wb")
+        self.files = None
+        self._file_down_bytes_s = spec.downlink_bps / 8.0
+        self._file_up_bytes = max(1, int(spec.uplink_bps / 8.0 * self._frame_s))
+        if mission.flight.file_downlink is not None and out_dir is not None:
+            self.files = FileReceiver(out_dir / PRODUCTS_FOLDER)
+            self._file_downlink = mission.flight.file_downlink
+            mission.flight.downlink_budget = self._file_budget
         mission.frame_hooks.append(self.poll)
+
+    def _file_budget(self, t_s: float) -> int:
+        """Bytes of file PDUs the downlink can take in the next second: its rate, less what is queued."""
+        if not self.radio.open(t_s):
+            return 0
+        return max(0, int(self._file_down_bytes_s - self.downlink.pending_bytes()))
 
     def poll(self) -> None:
         """One control frame of the link, at the world's time."""
@@ -156,6 +173,9 @@ class RadioLink:
         for raw in radio.arrived(DOWN, t_s):
             self._receive_tm(raw, t_s)
         if is_open:  # after the CLCWs of this frame, so FOP-1 sees the spacecraft before its timers run
+            if self.files is not None:
+                for packet in self.files.poll(t_s, self._file_up_bytes):
+                    self.ground.send(packet)
             for raw in self.ground.frames_to_send(t_s):
                 radio.transmit(UP, t_s, raw)
         if not is_open and radio.idle:
@@ -182,6 +202,10 @@ class RadioLink:
             self.packets_on_ground += 1
             if self._packets_file is not None:
                 self._packets_file.write(packet)
+            if int.from_bytes(packet[0:2], "big") & 0x7FF == CFDP_APID:
+                if self.files is not None:
+                    self.files.receive(packet)
+                continue
             if packet[PUS_SERVICE_OFFSET] == VERIFICATION_SERVICE:
                 request_id = packet[TM_APP_DATA_OFFSET : TM_APP_DATA_OFFSET + REQUEST_ID_BYTES]
                 outcome = VERIFICATION_OUTCOMES.get(packet[PUS_SERVICE_OFFSET + 1])
@@ -230,6 +254,19 @@ class RadioLink:
                 "completed": self.verified["completed"],
                 "failed": self.verified["failed"],
             },
+            **({} if self.files is None else {"files": self._file_figures()}),
+        }
+
+    def _file_figures(self) -> dict:
+        """Products the ground received and verified, and what the spacecraft deleted on confirmation."""
+        onboard = self._file_downlink
+        return {
+            "products_received": len(self.files.received),
+            "products_confirmed_on_board": len(onboard.confirmed),
+            "products_left_on_board": len(onboard.memory.pending()),
+            "packets_sent": onboard.counts["packets_sent"],
+            "bytes_sent": onboard.counts["bytes_sent"],
+            "ground": dict(sorted(self.files.counts.items())),
         }
 
     def close(self) -> None:

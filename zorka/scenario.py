@@ -6,6 +6,7 @@ override any part of it; the field metadata here (unit, allowed range, one line 
 their validation and the commented default file are made from.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
@@ -120,6 +121,37 @@ class ReportSpec:
 
 
 @dataclass(frozen=True)
+class RequestSpec:
+    """An imaging request loaded on board before the run (the values shown are an example: Minsk)."""
+
+    id: str = field(default="T001", metadata=meta("request id (letters, digits, _ and -; at most 48)"))
+    lat_rad: float = field(
+        default=math.radians(53.9), metadata=meta("target geodetic latitude, WGS-84", "deg", -90.0, 90.0)
+    )
+    lon_rad: float = field(
+        default=math.radians(27.56), metadata=meta("target longitude, east positive", "deg", -180.0, 360.0)
+    )
+    alt_m: float = field(
+        default=220.0, metadata=meta("target height above the ellipsoid", "m", -500.0, 9000.0)
+    )
+    priority: int = field(default=7, metadata=meta("worth of the capture to the planner", "", 1, 1000))
+    duration_s: float = field(default=8.0, metadata=meta("capture length", "s", 0.5, 120.0))
+    max_off_nadir_rad: float = field(
+        default=math.radians(40.0),
+        metadata=meta("largest off-nadir angle of the line of sight", "deg", 0.0, 60.0),
+    )
+    min_sun_elevation_rad: float = field(
+        default=math.radians(12.0), metadata=meta("lowest sun elevation at the target", "deg", -90.0, 90.0)
+    )
+    window_start_s: float | None = field(
+        default=None, metadata=meta("earliest capture start after the epoch; unset: any", "s", 0.0)
+    )
+    window_end_s: float | None = field(
+        default=None, metadata=meta("latest capture end after the epoch; unset: any", "s", 0.0)
+    )
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     """A telecommand the ground sends at a time (the values shown are an example)."""
 
@@ -174,6 +206,9 @@ class Scenario:
     faults: tuple[FaultSpec, ...] = field(default=(), metadata=meta("device faults, each at its time"))
     link: LinkSpec | None = field(
         default=None, metadata=meta("the radio link over the ground stations' passes; unset: none")
+    )
+    requests: tuple[RequestSpec, ...] = field(
+        default=(), metadata=meta("imaging requests on board at the start (the spacecraft needs an imager)")
     )
 
 

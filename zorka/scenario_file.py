@@ -7,6 +7,7 @@ default as a commented file to start from.
 """
 
 import math
+import re
 import tomllib
 import types
 import typing
@@ -52,7 +53,7 @@ def file_unit(name: str) -> tuple[str, float]:
 
 
 PROPAGATORS = ("numerical", "sgp4")
-HIDDEN_FIELDS = {"duration_s"}  # in files as `duration`, in the file's own words
+HIDDEN_FIELDS = {"duration_s"}  # of the top level: in files as `duration`, in the file's own words
 
 
 class ScenarioError(ValueError):
@@ -205,7 +206,8 @@ def override(base, table: object, path: str):
     if not isinstance(table, dict):
         raise ScenarioError(path, table, "must be a table")
     hints = typing.get_type_hints(type(base))
-    known = {file_unit(f.name)[0]: f for f in fields(base) if f.init and f.name not in HIDDEN_FIELDS}
+    hidden = HIDDEN_FIELDS if isinstance(base, Scenario) else set()
+    known = {file_unit(f.name)[0]: f for f in fields(base) if f.init and f.name not in hidden}
     changes = {}
     for key, value in table.items():
         where = f"{path}.{key}" if path else key
@@ -271,6 +273,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
         _check_epoch(scenario)
         _check_spacecraft(scenario)
         _check_link(scenario)
+        _check_requests(scenario)
     except ScenarioError as problem:
         raise problem.in_file(source) from None
     return scenario
@@ -326,6 +329,28 @@ def _check_link(scenario: Scenario) -> None:
         )
 
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,48}")
+
+
+def _check_requests(scenario: Scenario) -> None:
+    """Request ids name products in mass memory: a short word, each once; a window must be open."""
+    seen = set()
+    for i, request in enumerate(scenario.requests):
+        where = f"requests[{i}]"
+        if not REQUEST_ID.fullmatch(request.id):
+            raise ScenarioError(f"{where}.id", request.id, "must be 1-48 letters, digits, _ or -")
+        if request.id in seen:
+            raise ScenarioError(f"{where}.id", request.id, "is already the id of an earlier request")
+        seen.add(request.id)
+        start, end = request.window_start_s, request.window_end_s
+        if start is not None and end is not None and end <= start + request.duration_s:
+            raise ScenarioError(
+                f"{where}.window_end_s",
+                end,
+                f"must leave room for the capture after window_start_s = {start:g}",
+            )
+
+
 def _check_epoch(scenario: Scenario) -> None:
     try:
         parse_utc(scenario.epoch_utc)
@@ -379,7 +404,7 @@ def _render(obj, path: str, lines: list[str]) -> None:
     for f in fields(obj):
         key, scale = file_unit(f.name)
         value = _scaled(getattr(obj, f.name), 1.0 / scale)
-        if f.name in HIDDEN_FIELDS:
+        if f.name in HIDDEN_FIELDS and isinstance(obj, Scenario):
             continue
         item_type = _table_array_item(f, type(obj))
         if item_type is not None:

@@ -15,6 +15,7 @@ from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
 from sim import orbit
 from sim.devices.gnss import SimGnss
 from sim.devices.gyro import SimGyro
+from sim.devices.imager import SimImager
 from sim.devices.magnetometer import SimMagnetometer
 from sim.devices.magnetorquers import SimMagnetorquers
 from sim.devices.power_system import SimPowerSystem
@@ -112,6 +113,7 @@ def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
             world.magnetorquers_c, sc.magnetorquers, model_seed(seed, "magnetorquers")
         ),
         power=SimPowerSystem(ffi.addressof(world.c, "power"), sc.power, model_seed(seed, "power")),
+        imager=SimImager(world, sc.imager, FRAME_S),
     )
 
 

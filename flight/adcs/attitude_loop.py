@@ -63,6 +63,7 @@ class AdcsConfig:
     bdot_filter_s: float = 2.0
     magnetic_cycle_frames: int = 5
     star_tracker_timeout_s: float = 10.0  # no accepted reading for this long: the tracker has failed
+    star_tracker_blind_max_s: float = 600.0  # ... unless it reports itself blinded, for up to this long
     mode_limits: ModeLimits = field(default_factory=ModeLimits)
     initial_mode: Mode = Mode.NOMINAL
 
@@ -91,6 +92,7 @@ class AttitudeLoop:
         self.nadir = NadirGuidance(self.orbit)
         self.sun = SunPointing(self.orbit, config.sun_axis_b, config.sun_secondary_b)
         self.target = TargetTracking(self.orbit, 0.0, 0.0)
+        self._next_target = TargetTracking(self.orbit, 0.0, 0.0)  # the other of a pair: see _enter
         self.hold = InertialHold()  # the slews' start when they leave from the estimate
         self.inertial = InertialHold()  # the inertial attitude held on request
         self.join = JoinSlew(config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
@@ -146,6 +148,7 @@ class AttitudeLoop:
         self._coarse_known = False
         self._active_mode: Mode | None = None
         self._last_star_fix_s = 0.0  # the tracker is given its timeout to report at the start
+        self._last_star_blind_s = -math.inf  # when it last said it was blinded (alive, no solution)
         self.imaging_target: tuple[float, float, float] | None = None
 
         self.ticks = 0
@@ -164,12 +167,15 @@ class AttitudeLoop:
         return self.modes.request(t_s, mode)
 
     def image(self, t_s: float, lat_rad: float, lon_rad: float, alt_m: float = 0.0) -> bool:
-        """Track a ground target from now (slewing onto it first); from NOMINAL or IMAGING only."""
+        """Track a ground target from now (slewing onto it first); from NOMINAL or IMAGING only. The
+        target already tracked is kept as it is."""
         if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
             self.events.raise_event(
                 t_s, Severity.LOW, "imaging_refused", f"not in a pointing mode ({self.mode.name})"
             )
             return False
+        if self.mode == Mode.IMAGING and self.imaging_target == (lat_rad, lon_rad, alt_m):
+            return True  # already there (or on the way): a new slew would only start a transient
         self.imaging_target = (lat_rad, lon_rad, alt_m)
         if self.mode == Mode.IMAGING:
             self._enter(t_s, Mode.IMAGING)
@@ -233,7 +239,12 @@ class AttitudeLoop:
         health.estimate_sigma_rad = (
             max(sigma[0], sigma[1], sigma[2]) if self.estimator.initialised else math.inf
         )
-        health.star_tracker_ok = t_s - self._last_star_fix_s <= self.config.star_tracker_timeout_s
+        config = self.config
+        since_fix_s = t_s - self._last_star_fix_s
+        blinded_only = t_s - self._last_star_blind_s <= config.star_tracker_timeout_s
+        health.star_tracker_ok = since_fix_s <= config.star_tracker_timeout_s or (
+            blinded_only and since_fix_s <= config.star_tracker_blind_max_s
+        )
         failed = self.wheel_monitor.check()
         if failed >= 0:
             self.fail_wheel(t_s, failed)
@@ -295,6 +306,8 @@ class AttitudeLoop:
             estimator.propagate(self._w_meas_c, self.frame_s)
         if not self.star_tracker.sample():
             self.star_tracker_misses += 1
+            if self.star_tracker.blinded:
+                self._last_star_blind_s = t_s
             return
         if not estimator.initialised:
             estimator.init(self._q_st_c, 100.0 * ARCSEC, 1.0 * DEG / 3600.0)
@@ -328,6 +341,9 @@ class AttitudeLoop:
         if mode == Mode.SUN_SAFE:
             law = self.sun
         elif mode == Mode.IMAGING and self.imaging_target is not None:
+            # A new target goes into the spare law, so a slew from the one being tracked starts from
+            # its profile unchanged (re-aiming that law would make the slew start at the new target).
+            self.target, self._next_target = self._next_target, self.target
             self.target.set_target(*self.imaging_target)
             law = self.target
         else:

@@ -1,7 +1,8 @@
 """The onboard sending end of the telemetry link: space packets → TM frames on three virtual channels.
 
 Housekeeping (service 3) goes on the real-time channel, verification and events (services 1 and 5)
-on the events channel, everything else with them. While the radio is off (no ground station in view)
+on the events channel, everything else with them — except packets of the APIDs given a channel of
+their own (file transfer: `VC_FILES`, after the others). While the radio is off (no ground station in view)
 packets are kept in a bounded store instead, and played back on the playback channel — after the
 real-time channels, which have priority — once the radio is on again; the oldest stored packets are
 dropped, and counted, when the store is full. Every frame carries the uplink's CLCW in its OCF.
@@ -10,7 +11,7 @@ dropped, and counted, when the store is full. Every frame carries the uplink's C
 from collections import Counter, deque
 from collections.abc import Callable
 
-from hal.tm_frame import VC_EVENTS, VC_PLAYBACK, VC_REALTIME_HK, TmMultiplexer
+from hal.tm_frame import VC_EVENTS, VC_FILES, VC_PLAYBACK, VC_REALTIME_HK, TmMultiplexer
 
 PUS_SERVICE_OFFSET = 7
 HOUSEKEEPING_SERVICE = 3
@@ -33,8 +34,10 @@ class Downlink:
         clcw: Callable[[], bytes],
         frame_bytes: int = DEFAULT_FRAME_BYTES,
         store_bytes: int = DEFAULT_STORE_BYTES,
+        apid_channels: dict[int, int] | None = None,
     ) -> None:
-        self.mux = TmMultiplexer(scid, frame_bytes)
+        self.mux = TmMultiplexer(scid, frame_bytes, (VC_REALTIME_HK, VC_EVENTS, VC_PLAYBACK, VC_FILES))
+        self.apid_channels = apid_channels or {}
         self._clcw = clcw
         self.radio_on = True
         self.store: deque[bytes] = deque()
@@ -49,7 +52,9 @@ class Downlink:
     def send(self, packet: bytes) -> None:
         """One TM packet from the flight software: framed now if the radio is on, else stored."""
         if self.radio_on:
-            self.mux.push(virtual_channel(packet), packet)
+            apid = int.from_bytes(packet[0:2], "big") & 0x7FF if len(packet) >= 2 else -1
+            vc = self.apid_channels.get(apid)
+            self.mux.push(virtual_channel(packet) if vc is None else vc, packet)
             self.counts["packets_realtime"] += 1
             return
         self.store.append(packet)
@@ -60,12 +65,9 @@ class Downlink:
             self.counts["packets_dropped_store_full"] += 1
 
     def pending_bytes(self) -> int:
-        """Bytes waiting to be framed: on the real-time channels, in the store and in playback."""
-        mux = self.mux
-        queued = (
-            mux.pending_bytes(VC_REALTIME_HK) + mux.pending_bytes(VC_EVENTS) + mux.pending_bytes(VC_PLAYBACK)
-        )
-        return queued + self._stored_bytes
+        """Bytes waiting to be framed: on every channel and in the store."""
+        channels = (VC_REALTIME_HK, VC_EVENTS, VC_PLAYBACK, VC_FILES)
+        return sum(self.mux.pending_bytes(vc) for vc in channels) + self._stored_bytes
 
     def next_frame(self) -> bytes:
         """The next frame to transmit; the store is played back when the real-time channels are empty."""

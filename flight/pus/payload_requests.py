@@ -11,7 +11,8 @@ import math
 import struct
 from collections.abc import Callable, Iterable
 
-from flight.dictionary import Arg, Command, Dictionary, Failure
+from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
+from flight.events import Severity
 from flight.payload.request_book import BookEntry, RequestState
 from flight.payload.requests import ImagingRequest
 from flight.pus.telemetry import TmSender
@@ -25,6 +26,12 @@ STATE_CODES = {
     RequestState.CAPTURED: 2,
     RequestState.DROPPED: 3,
 }
+PAYLOAD_EVENTS = (
+    EventDef(5001, "capture_done", Severity.INFO, "a capture met quality; its product is in mass memory"),
+    EventDef(
+        5002, "capture_failed", Severity.LOW, "a capture failed or was missed; its request is re-planned"
+    ),
+)
 REQUEST_ID = Arg("request_id", "uint", 32)
 REQUEST_ARGS = (
     REQUEST_ID,
@@ -54,9 +61,11 @@ def declare_payload_requests(
     entries: Callable[[], Iterable[BookEntry]],
     replan: Callable[[float], None],
 ) -> None:
-    """Declare the service, each subtype bound to the payload application's call; `add` False means
-    the book is full, `delete` False an unknown id."""
+    """Declare the service and the payload's events, each subtype bound to the payload application's
+    call; `add` False means the book is full, `delete` False an unknown id."""
     apid = dictionary.tm_apid(SERVICE)
+    for event in PAYLOAD_EVENTS:
+        dictionary.event(event)
 
     def onboard_s(unix_s: float) -> float | None:
         return unix_s - epoch_unix_s if unix_s else None

@@ -31,26 +31,29 @@ def content(product_id):
 CHILD = (
     CONTENT
     + """
+import os
 import sys
 from pathlib import Path
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
+def say(*words):  # one write(2) per line: a kill cannot cut a line in two
+    os.write(1, (" ".join(words) + "\\n").encode())
 memory = MassMemory(Path(sys.argv[1]), int(sys.argv[2]))
 prefix = sys.argv[3]
-print("ready", flush=True)
+say("ready")
 i = 0
 while True:
     product_id = f"{prefix}-{i:05d}"
     data = content(product_id)
     while memory.pending() and (len(data) > memory.free_bytes or i % 3 == 2):
         oldest = memory.pending()[0]
-        print("confirming", oldest, flush=True)
+        say("confirming", oldest)
         memory.confirm(oldest)
-        print("confirmed", oldest, flush=True)
+        say("confirmed", oldest)
         if len(data) <= memory.free_bytes:
             break
-    print("storing", product_id, flush=True)
+    say("storing", product_id)
     memory.store(product_id, data, {"i": i})
-    print("stored", product_id, flush=True)
+    say("stored", product_id)
     i += 1
 """
 )

@@ -35,7 +35,7 @@ def test_without_a_link_table_a_run_has_no_radio(tmp_path):
         summary = mission.run()
         mission.close()
         assert mission.radio_link is None and "link" not in summary
-        assert not mission.frame_hooks and not mission.tm_listeners
+        assert mission.frame_hooks == [mission.devices.imager.record] and not mission.tm_listeners
     assert not (tmp_path / "tm_frames.bin").exists()
 
 

@@ -1,0 +1,256 @@
+"""The imaging payload application: requests → plan → timeline → captures → mass memory.
+
+At 1 Hz (`tick`): when the plan is missing or stale and the onboard orbit is known, the orbit estimate is
+propagated over the horizon (J2–J4, 1 s samples) and every open request planned; a new request re-plans
+incrementally. The timeline runs the next capture: `lead_s` before its start (or as soon as the previous
+capture ends) the ADCS is told to track the target, which slews onto it; at the start the imager opens
+for the capture's duration; its product goes into mass memory with its metadata, and the request is
+captured — or, if the imager's verdict fails quality or the capture could not run (wrong mode, missed
+start), it waits for the next plan. With no capture due within `lead_s`, the ADCS returns to nadir.
+
+Slew-and-settle time is the ADCS's own rest-to-rest bang-coast-bang time at its slew limits plus a
+settling margin, so the plan never asks the ADCS for a faster slew than it will fly.
+"""
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from flight.adcs.attitude_loop import AttitudeLoop
+from flight.adcs.modes import Mode
+from flight.events import EventLog, Severity
+from flight.payload.access import EphemerisTable
+from flight.payload.mass_memory import MassMemory, MassMemoryFullError
+from flight.payload.planner import Capture, Planner
+from flight.payload.request_book import RequestBook, RequestState
+from flight.payload.requests import ImagingRequest
+from hal.devices import Imager
+from native import ffi, lib, ptr
+from native.earth_model import force_model
+
+SECONDS_PER_DAY = 86400.0
+PLAN_STEP_S = 1.0
+SETTLE_S = 30.0
+"""Settling after a slew before a capture may start: the pointing loop (0.15 rad/s, damping 0.8) needs
+~4/(zeta omega) = 33 s to bring the rate error of a slew's end under the 0.5 px smear of a capture."""
+
+
+def slew_time_s(angle_rad: float, rate_max_rad_s: float, accel_max_rad_s2: float) -> float:
+    """Rest-to-rest eigen-axis slew time: bang-coast-bang at the limits (bang-bang when short)."""
+    if angle_rad * accel_max_rad_s2 >= rate_max_rad_s**2:
+        return angle_rad / rate_max_rad_s + rate_max_rad_s / accel_max_rad_s2
+    return 2.0 * math.sqrt(angle_rad / accel_max_rad_s2)
+
+
+@dataclasses.dataclass
+class TimelineCounts:
+    plans: int = 0
+    captures_started: int = 0
+    captures_good: int = 0
+    captures_failed: int = 0
+    captures_missed: int = 0
+    products_lost: int = 0
+
+
+class ImagingPayload:
+    """`book` and `memory` live on the flight software's storage; `epoch_jd_utc` ties onboard time to UTC."""
+
+    def __init__(
+        self,
+        attitude: AttitudeLoop,
+        imager: Imager,
+        events: EventLog,
+        book: RequestBook,
+        memory: MassMemory,
+        epoch_jd_utc: float,
+        horizon_s: float = SECONDS_PER_DAY,
+        replan_every_s: float = 3.0 * 3600.0,
+        lead_s: float = 120.0,
+        seed: int = 0,
+    ) -> None:
+        self.attitude = attitude
+        self.imager = imager
+        self.events = events
+        self.book = book
+        self.memory = memory
+        self.epoch_jd_utc = epoch_jd_utc
+        self.horizon_s = horizon_s
+        self.replan_every_s = replan_every_s
+        self.lead_s = lead_s
+        self.seed = seed
+        config = attitude.config
+        self.slew_s: Callable[[float], float] = lambda angle: (
+            SETTLE_S + slew_time_s(angle, config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
+        )
+        self.counts = TimelineCounts()
+        self.planner: Planner | None = None
+        self.plan_t0_s = 0.0
+        self.planned_at_s = -math.inf
+        self.timeline: list[Capture] = []
+        self._tracking: Capture | None = None
+        self._capturing: Capture | None = None
+        self._pointing = False  # the ADCS tracks a target because this application asked it to
+        self._orbit = ffi.new("zk_orbit *")
+        self._forces = force_model(zonal_degree=4)
+        self.counts.products_lost += len(memory.lost)
+        for product_id in memory.lost:
+            self._requeue(product_id.rsplit("-", 1)[0])
+
+    # ---- flight APIs (the payload-request service is bound to these) ----
+
+    def add_request(self, t_s: float, request: ImagingRequest) -> bool:
+        if not self.book.add(request):
+            return False
+        if self.planner is not None and request.id not in {r.id for r in self.planner.requests}:
+            self._adopt(self.planner.add_request(self._relative(request)))
+        else:
+            self.planned_at_s = -math.inf
+        return True
+
+    def delete_request(self, t_s: float, request_id: str) -> bool:
+        if not self.book.delete(request_id):
+            return False
+        self.timeline = [c for c in self.timeline if c.request_id != request_id]
+        return True
+
+    def replan(self, t_s: float) -> None:
+        self.planned_at_s = -math.inf
+
+    # ---- 1 Hz ----
+
+    def tick(self, t_s: float) -> None:
+        self._collect(t_s)
+        stale = t_s - self.planned_at_s >= self.replan_every_s
+        if stale and self._capturing is None and self.attitude.orbit.valid and self.book.open_requests():
+            self._plan(t_s)
+        self._run_timeline(t_s)
+
+    # ---- inside ----
+
+    def _plan(self, t_s: float) -> None:
+        """Propagate the onboard orbit over the horizon and plan every open request from scratch."""
+        n = int(self.horizon_s / PLAN_STEP_S) + 1
+        r_eci_m = np.empty((n, 3))
+        estimate = self.attitude.orbit
+        estimate.propagate_to(t_s)
+        self._orbit.r_eci[0:3] = estimate.r_eci_c[0:3]
+        self._orbit.v_eci[0:3] = estimate.v_eci_c[0:3]
+        lib.zk_orbit_table(self._orbit, self._forces, PLAN_STEP_S, n, ptr(r_eci_m))
+        table = EphemerisTable(self.epoch_jd_utc + t_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
+        self.planner = Planner(table, self.slew_s, budget_s=math.inf, iterations=60, seed=self.seed)
+        self.plan_t0_s = t_s
+        self.planned_at_s = t_s
+        self._adopt(self.planner.plan([self._relative(r) for r in self.book.open_requests()]))
+        self.counts.plans += 1
+
+    def _relative(self, request: ImagingRequest) -> ImagingRequest:
+        """The request with its window in the plan's time (seconds since the plan's first sample)."""
+        t0 = self.plan_t0_s
+        return dataclasses.replace(
+            request,
+            window_start_s=None if request.window_start_s is None else request.window_start_s - t0,
+            window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
+        )
+
+    def _adopt(self, captures: list[Capture]) -> None:
+        """Take the planner's captures as the timeline (onboard times). A capture being tracked stays
+        tracked if the plan kept it; otherwise the ADCS is re-pointed for whatever comes first."""
+        t0 = self.plan_t0_s
+        self.timeline = [dataclasses.replace(c, start_s=c.start_s + t0) for c in captures]
+        tracked = self._tracking
+        self._tracking = next(
+            (
+                c
+                for c in self.timeline
+                if tracked and (c.request_id, c.start_s) == (tracked.request_id, tracked.start_s)
+            ),
+            None,
+        )
+        for capture in self.timeline:
+            if self.book.entries[capture.request_id].state == RequestState.WAITING:
+                self.book.set_state(capture.request_id, RequestState.PLANNED)
+
+    def _run_timeline(self, t_s: float) -> None:
+        if self._capturing is not None:
+            return
+        while self.timeline and self.timeline[0].start_s < t_s:
+            missed = self.timeline.pop(0)
+            if missed is self._tracking:
+                self._tracking = None
+            self.counts.captures_missed += 1
+            self._fail(t_s, missed.request_id, "start missed")
+        if not self.timeline:
+            self._idle(t_s)
+            return
+        capture = self.timeline[0]
+        if self._tracking is not capture and capture.start_s - t_s <= self.lead_s:
+            request = self.book.entries[capture.request_id].request
+            if self.attitude.image(t_s, request.lat_rad, request.lon_rad, request.alt_m):
+                self._tracking = capture
+                self._pointing = True
+        if capture.start_s <= t_s and self._tracking is capture:
+            request = self.book.entries[capture.request_id].request
+            self.timeline.pop(0)
+            if self.imager.start(
+                request.id, capture.duration_s, request.lat_rad, request.lon_rad, request.alt_m
+            ):
+                self._capturing = capture
+                self.counts.captures_started += 1
+            else:
+                self._fail(t_s, request.id, "imager refused")
+        elif not self.timeline or self.timeline[0].start_s - t_s > self.lead_s:
+            self._idle(t_s)
+
+    def _idle(self, t_s: float) -> None:
+        """No capture due soon: back to nadir — if the imaging was this application's, not the ground's."""
+        self._tracking = None
+        if self._pointing and self.attitude.mode == Mode.IMAGING:
+            self.attitude.request_mode(t_s, Mode.NOMINAL)
+        self._pointing = False
+
+    def _collect(self, t_s: float) -> None:
+        """Take a finished product into mass memory and judge its request."""
+        if self._capturing is None:
+            return
+        self.imager.sample()
+        product = self.imager.collect()
+        if product is None:
+            return
+        capture, self._capturing = self._capturing, None
+        self._tracking = None
+        entry = self.book.entries.get(capture.request_id)
+        attempt = 1 if entry is None else entry.attempts + 1
+        metadata = {**product.metadata, "request_id": capture.request_id, "planned_start_s": capture.start_s}
+        try:
+            self.memory.store(f"{capture.request_id}-{attempt}", product.data, metadata)
+        except (MassMemoryFullError, OSError) as problem:
+            self._fail(t_s, capture.request_id, f"not stored: {problem}")
+            return
+        if entry is None:
+            return
+        if product.metadata.get("quality_ok", False):
+            self.book.set_state(capture.request_id, RequestState.CAPTURED, attempted=True)
+            self.counts.captures_good += 1
+            self.events.raise_event(t_s, Severity.INFO, "capture_done", f"request {capture.request_id}")
+        else:
+            self.book.set_state(capture.request_id, RequestState.WAITING, attempted=True)
+            self.counts.captures_failed += 1
+            self.events.raise_event(
+                t_s, Severity.LOW, "capture_failed", f"request {capture.request_id}: quality; re-planned"
+            )
+            self._requeue(capture.request_id)
+
+    def _fail(self, t_s: float, request_id: str, why: str) -> None:
+        if request_id in self.book.entries:
+            self.book.set_state(request_id, RequestState.WAITING)
+        self.events.raise_event(
+            t_s, Severity.LOW, "capture_failed", f"request {request_id}: {why}; re-planned"
+        )
+        self._requeue(request_id)
+
+    def _requeue(self, request_id: str) -> None:
+        """A request to capture again: the next plan (made at once) takes it."""
+        if request_id in self.book.entries:
+            self.planned_at_s = -math.inf
