@@ -33,6 +33,7 @@ HOUSEKEEPING_HZ = 1.0
 APID = 0x100  # the spacecraft's telecommand and telemetry application
 HOUSEKEEPING_SID = 1
 MASS_MEMORY_BYTES = 2 << 30
+TRANSMITTER_LOAD = "transmitter"
 JD_UNIX_EPOCH = 2440587.5
 SECONDS_PER_DAY = 86400.0
 
@@ -66,11 +67,13 @@ class FlightSoftware:
         """Bytes of file data the downlink can take in the next second (0 out of contact); the link
         that carries the TM sets it."""
         self.payload = self.file_downlink = None
+        self._transmitting = False
         if devices.imager is not None:
             memory = MassMemory(storage / FOLDER_NAME, MASS_MEMORY_BYTES)
             self.payload = ImagingPayload(
                 self.attitude,
                 devices.imager,
+                devices.power,
                 self.events,
                 RequestBook(storage / "requests.json"),
                 memory,
@@ -112,6 +115,10 @@ class FlightSoftware:
         return self.pus.accept(packet, self.executive.t_s)
 
     def _send_files(self, t_s: float) -> None:
-        """1 Hz: the products' CFDP packets the downlink can take now."""
-        for packet in self.file_downlink.poll(t_s, self.downlink_budget(t_s)):
+        """1 Hz: the products' CFDP packets the downlink can take now, the transmitter on while it can."""
+        budget = self.downlink_budget(t_s)
+        if (budget > 0) != self._transmitting:
+            self._transmitting = budget > 0
+            self.devices.power.switch(TRANSMITTER_LOAD, self._transmitting)
+        for packet in self.file_downlink.poll(t_s, budget):
             self._tm_sink(packet)

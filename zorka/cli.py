@@ -321,11 +321,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from zorka.mission import Mission
     from zorka.progress import run_with_progress, summary_table
-    from zorka.run_folder import write_run_folder
+    from zorka.run_folder import clear_onboard_state, write_run_folder
 
     scenario = out_folder_and_scenario("run", args)
     if scenario is None:
         return 2
+    clear_onboard_state(args.out)
     if args.seed is not None:
         scenario = replace(scenario, seed=args.seed)
     duration = args.duration

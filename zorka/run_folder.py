@@ -1,6 +1,7 @@
 """The run folder: summary.json, the truth as CCSDS OEM/AEM files, and the ground passes."""
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,27 @@ import numpy as np
 from sim.ground_station import Pass
 from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.mission import Mission
+
+ONBOARD_STATE = (
+    "parameters.json",
+    "schedule.json",
+    "requests.json",
+    "link_state.json",
+    "mass_memory",
+    "products",
+)
+"""What the flight software (and the ground of a simulated radio) keep in a run folder across restarts."""
+
+
+def clear_onboard_state(out_dir: Path) -> None:
+    """Remove what an earlier run left on board in `out_dir`, so a new simulated mission starts fresh
+    (`zorka serve` keeps it instead: a bench restart is a flight-software restart)."""
+    for name in ONBOARD_STATE:
+        path = out_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
 
 
 def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:

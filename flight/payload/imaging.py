@@ -3,10 +3,12 @@
 At 1 Hz (`tick`): when the plan is missing or stale and the onboard orbit is known, the orbit estimate is
 propagated over the horizon (J2–J4, 1 s samples) and every open request planned; a new request re-plans
 incrementally. The timeline runs the next capture: `lead_s` before its start (or as soon as the previous
-capture ends) the ADCS is told to track the target, which slews onto it; at the start the imager opens
-for the capture's duration; its product goes into mass memory with its metadata, and the request is
-captured — or, if the imager's verdict fails quality or the capture could not run (wrong mode, missed
-start), it waits for the next plan. With no capture due within `lead_s`, the ADCS returns to nadir.
+capture ends) the ADCS is told to track the target, which slews onto it; at the start the payload
+power is switched on and the imager opens for the capture's duration; its product goes into mass
+memory with its metadata, and the request is captured — or, if the imager's verdict fails quality or
+the capture could not run (wrong mode, missed start, the battery below `reserve_soc`, mass memory
+without room for a product), it waits for the next plan. With no capture due within `lead_s`, the
+ADCS returns to nadir.
 
 Slew-and-settle time is the ADCS's own rest-to-rest bang-coast-bang time at its slew limits plus a
 settling margin, so the plan never asks the ADCS for a faster slew than it will fly.
@@ -26,11 +28,15 @@ from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import RequestBook, RequestState
 from flight.payload.requests import ImagingRequest
-from hal.devices import Imager
+from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
 from native.earth_model import force_model
 
 SECONDS_PER_DAY = 86400.0
+PAYLOAD_LOAD = "payload"
+PRODUCT_BYTES_MAX = 4 << 20
+"""Room a capture needs in mass memory (a quicklook product is ~0.1 MB; margin for the full product)."""
+POINTING_MODES = (Mode.NOMINAL, Mode.IMAGING)  # the ADCS modes from which it can track a target
 PLAN_STEP_S = 1.0
 SETTLE_S = 30.0
 """Settling after a slew before a capture may start: the pointing loop (0.15 rad/s, damping 0.8) needs
@@ -61,6 +67,7 @@ class ImagingPayload:
         self,
         attitude: AttitudeLoop,
         imager: Imager,
+        power: PowerSystem,
         events: EventLog,
         book: RequestBook,
         memory: MassMemory,
@@ -68,10 +75,13 @@ class ImagingPayload:
         horizon_s: float = SECONDS_PER_DAY,
         replan_every_s: float = 3.0 * 3600.0,
         lead_s: float = 120.0,
+        reserve_soc: float = 0.35,
         seed: int = 0,
     ) -> None:
         self.attitude = attitude
         self.imager = imager
+        self.power = power
+        self.reserve_soc = reserve_soc
         self.events = events
         self.book = book
         self.memory = memory
@@ -104,7 +114,9 @@ class ImagingPayload:
         if not self.book.add(request):
             return False
         if self.planner is not None and request.id not in {r.id for r in self.planner.requests}:
-            self._adopt(self.planner.add_request(self._relative(request)))
+            # no sooner than the longest slew-and-settle from now (see `_plan`)
+            earliest_s = t_s + self.slew_s(math.pi)
+            self._adopt(self.planner.add_request(self._relative(request, earliest_s)))
         else:
             self.planned_at_s = -math.inf
         return True
@@ -123,7 +135,16 @@ class ImagingPayload:
     def tick(self, t_s: float) -> None:
         self._collect(t_s)
         stale = t_s - self.planned_at_s >= self.replan_every_s
-        if stale and self._capturing is None and self.attitude.orbit.valid and self.book.open_requests():
+        # Not while the ADCS is out of its pointing modes (SUN_SAFE, DETUMBLE): no capture can be flown
+        # then, and a plan made there would only be missed capture by capture, each re-planning at once.
+        pointing = self.attitude.mode in POINTING_MODES
+        if (
+            stale
+            and pointing
+            and self._capturing is None
+            and self.attitude.orbit.valid
+            and self.book.open_requests()
+        ):
             self._plan(t_s)
         self._run_timeline(t_s)
 
@@ -142,15 +163,29 @@ class ImagingPayload:
         self.planner = Planner(table, self.slew_s, budget_s=math.inf, iterations=60, seed=self.seed)
         self.plan_t0_s = t_s
         self.planned_at_s = t_s
-        self._adopt(self.planner.plan([self._relative(r) for r in self.book.open_requests()]))
+        # The planner knows nothing of where the ADCS points now, so a new plan's first capture must
+        # leave it the longest slew-and-settle; without this, a re-plan after a failed capture put the
+        # next capture a second or two ahead, which then failed quality (shot mid-slew) or was missed,
+        # and re-planned again, capture after capture. The capture being tracked (the ADCS is already
+        # on its way to it) is kept, and the new plan starts after it.
+        kept = [c for c in self.timeline if c is self._tracking]
+        earliest_s = max([t_s] + [c.start_s + c.duration_s for c in kept]) + self.slew_s(math.pi)
+        taken = {c.request_id for c in kept}
+        requests = [self._relative(r, earliest_s) for r in self.book.open_requests() if r.id not in taken]
+        planned = self.planner.plan(requests)
+        self._adopt([dataclasses.replace(c, start_s=c.start_s - t_s) for c in kept] + planned)
         self.counts.plans += 1
 
-    def _relative(self, request: ImagingRequest) -> ImagingRequest:
-        """The request with its window in the plan's time (seconds since the plan's first sample)."""
+    def _relative(self, request: ImagingRequest, earliest_s: float | None = None) -> ImagingRequest:
+        """The request with its window in the plan's time (seconds since the plan's first sample),
+        starting no earlier than onboard time `earliest_s` when given."""
         t0 = self.plan_t0_s
+        start_s = request.window_start_s
+        if earliest_s is not None:
+            start_s = earliest_s if start_s is None else max(start_s, earliest_s)
         return dataclasses.replace(
             request,
-            window_start_s=None if request.window_start_s is None else request.window_start_s - t0,
+            window_start_s=None if start_s is None else start_s - t0,
             window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
         )
 
@@ -185,7 +220,9 @@ class ImagingPayload:
             self._idle(t_s)
             return
         capture = self.timeline[0]
-        if self._tracking is not capture and capture.start_s - t_s <= self.lead_s:
+        # (asked only in a pointing mode: elsewhere the ADCS refuses, and would log it every second)
+        pointing = self.attitude.mode in POINTING_MODES
+        if self._tracking is not capture and capture.start_s - t_s <= self.lead_s and pointing:
             request = self.book.entries[capture.request_id].request
             if self.attitude.image(t_s, request.lat_rad, request.lon_rad, request.alt_m):
                 self._tracking = capture
@@ -193,15 +230,27 @@ class ImagingPayload:
         if capture.start_s <= t_s and self._tracking is capture:
             request = self.book.entries[capture.request_id].request
             self.timeline.pop(0)
-            if self.imager.start(
+            refusal = self._budget_refusal()
+            if refusal:
+                self._fail(t_s, request.id, refusal)
+            elif self.imager.start(
                 request.id, capture.duration_s, request.lat_rad, request.lon_rad, request.alt_m
             ):
+                self.power.switch(PAYLOAD_LOAD, True)
                 self._capturing = capture
                 self.counts.captures_started += 1
             else:
                 self._fail(t_s, request.id, "imager refused")
         elif not self.timeline or self.timeline[0].start_s - t_s > self.lead_s:
             self._idle(t_s)
+
+    def _budget_refusal(self) -> str:
+        """Why a capture may not start now (energy or memory), or ""."""
+        if self.power.sample() and self.power.battery_soc < self.reserve_soc:
+            return f"battery at {self.power.battery_soc:.2f}, below the {self.reserve_soc:.2f} reserve"
+        if self.memory.free_bytes < PRODUCT_BYTES_MAX:
+            return "mass memory full"
+        return ""
 
     def _idle(self, t_s: float) -> None:
         """No capture due soon: back to nadir — if the imaging was this application's, not the ground's."""
@@ -220,6 +269,7 @@ class ImagingPayload:
             return
         capture, self._capturing = self._capturing, None
         self._tracking = None
+        self.power.switch(PAYLOAD_LOAD, False)
         entry = self.book.entries.get(capture.request_id)
         attempt = 1 if entry is None else entry.attempts + 1
         metadata = {**product.metadata, "request_id": capture.request_id, "planned_start_s": capture.start_s}

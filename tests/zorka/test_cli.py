@@ -75,3 +75,16 @@ def test_short_run_prints_the_table_and_writes_the_summary(tmp_path):
     assert "pointing error p99" in result.stdout
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["seed"] == 3 and summary["sim_s"] == 120.0
+
+
+def test_a_run_starts_from_a_clean_spacecraft_even_in_a_used_folder(tmp_path):
+    """What an earlier run left on board (parameters, schedule, requests, mass memory, products) is
+    cleared: a simulated mission starts fresh; only `zorka serve` keeps it, as a restart would."""
+    (tmp_path / "parameters.json").write_text("{not json")
+    (tmp_path / "mass_memory").mkdir()
+    (tmp_path / "mass_memory" / "old-1.bin").write_bytes(b"old")
+    (tmp_path / "requests.json").write_text("{}")
+    done = zorka("run", "--duration", "20s", "--out", str(tmp_path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "parameters.json").exists() and not (tmp_path / "requests.json").exists()
+    assert not (tmp_path / "mass_memory" / "old-1.bin").exists()
