@@ -17,7 +17,7 @@ from flight.dictionary import Dictionary
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
-from flight.payload.file_downlink import CFDP_APID, FileDownlink
+from flight.payload.file_downlink import FileDownlink
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
 from flight.payload.request_book import RequestBook
@@ -26,6 +26,7 @@ from flight.pus.functions import declare_adcs_functions
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.payload_requests import declare_payload_requests
 from flight.pus.services import PusServices
+from hal.cfdp_carriage import CFDP_APID
 from hal.devices import DeviceSet
 
 ATTITUDE_HZ = 10.0

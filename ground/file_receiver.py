@@ -26,30 +26,23 @@ up; cfdp-py's countdowns run on contact time, which advances only while `poll` i
 """
 
 import copy
-import hashlib
 import json
 import os
 import re
-import struct
 from collections import Counter, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cfdppy import CfdpState, CfdpUserBase, IndicationConfig, LocalEntityConfig, RemoteEntityConfig
+from cfdppy import CfdpState, IndicationConfig, LocalEntityConfig, RemoteEntityConfig
 from cfdppy.handler import DestHandler, DestTransactionStep
 from cfdppy.handler.dest import _AckedModeParams, acknowledge_inactive_eof_pdu
-from cfdppy.mib import CheckTimerProvider, DefaultFaultHandlerBase, EntityType, RemoteEntityConfigTable
+from cfdppy.mib import RemoteEntityConfigTable
 from cfdppy.restricted_filestore import RestrictedFilestore
 from cfdppy.user import (
-    FileSegmentRecvdParams,
     MetadataRecvParams,
     TransactionFinishedParams,
-    TransactionParams,
 )
-from spacepackets import countdown
-from spacepackets.ccsds import PacketType, SpacePacketHeader
+from spacepackets.ccsds import PacketType
 from spacepackets.cfdp import (
     ChecksumType,
     ConditionCode,
@@ -59,24 +52,30 @@ from spacepackets.cfdp import (
     TransactionId,
     TransmissionMode,
 )
-from spacepackets.cfdp.pdu import EofPdu, MetadataPdu, PduFactory, TransactionStatus
-from spacepackets.countdown import Countdown
-from spacepackets.util import ByteFieldU16, UnsignedByteField
+from spacepackets.cfdp.pdu import EofPdu, MetadataPdu, TransactionStatus
+from spacepackets.util import ByteFieldU16
 
-CFDP_APID = 0x101
-SPACE_PACKET_HEADER_BYTES = 6
-SEQ_MODULO = 1 << 14
-GROUND_ENTITY_ID = 2
-FLIGHT_ENTITY_ID = 1
+from hal.cfdp_carriage import (
+    DEFAULT_ACK_TIMER_S,
+    DEFAULT_INACTIVITY_S,
+    DEFAULT_MAX_PDU_BYTES,
+    DEFAULT_NAK_TIMER_S,
+    DEFAULT_TIMER_LIMIT,
+    FLIGHT_ENTITY_ID,
+    GROUND_ENTITY_ID,
+    ContactCheckTimers,
+    ContactClock,
+    FaultLog,
+    IgnoringUser,
+    coalesced,
+    contact_time,
+    packet_to_pdu,
+    pdu_to_packet,
+    unbundle,
+)
+
 INCOMING_FOLDER = "incoming"
 BUNDLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.zpk")
-PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-BUNDLE_LENGTH = struct.Struct(">I")
-DEFAULT_MAX_PDU_BYTES = 1024
-DEFAULT_ACK_TIMER_S = 10.0
-DEFAULT_NAK_TIMER_S = 10.0
-DEFAULT_TIMER_LIMIT = 10
-DEFAULT_INACTIVITY_S = 120.0
 TRANSACTION_HISTORY = 256
 
 TransactionKey = tuple[int, int]
@@ -84,45 +83,6 @@ TransactionKey = tuple[int, int]
 # cfdp-py 0.7 gives every transaction of every DestHandler the same LostSegmentTracker (a mutable
 # dataclass default): each transaction's lost segments are swapped in and out around each call.
 _SHARED_LOST_SEGMENTS = _AckedModeParams().lost_seg_tracker
-
-
-def coalesced(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping or touching (start, end) segments merged, sorted by start."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(segments):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def packet_to_pdu(packet: bytes) -> GenericPduPacket | None:
-    """The CFDP PDU of a downlinked TM space packet of `CFDP_APID`; None for anything else."""
-    try:
-        header = SpacePacketHeader.unpack(packet)
-        if (
-            header.apid != CFDP_APID
-            or header.packet_type != PacketType.TM
-            or header.sec_header_flag
-            or len(packet) != header.packet_len
-        ):
-            return None
-        pdu = PduFactory.from_raw(packet[SPACE_PACKET_HEADER_BYTES:])
-        if isinstance(pdu, EofPdu) and pdu.condition_code > max(ConditionCode):
-            # spacepackets 0.32 unpacks an EOF's condition code without shifting it down
-            pdu.condition_code = ConditionCode(pdu.condition_code >> 4)
-        return pdu
-    except Exception:  # a malformed PDU from the link is dropped: fail operational, never crash
-        return None
-
-
-def pdu_to_packet(pdu: bytes, seq_count: int) -> bytes:
-    """One CFDP PDU in a TC space packet of `CFDP_APID`, no secondary header, for the uplink."""
-    header = SpacePacketHeader(
-        packet_type=PacketType.TC, apid=CFDP_APID, seq_count=seq_count % SEQ_MODULO, data_len=len(pdu) - 1
-    )
-    return bytes(header.pack()) + pdu
 
 
 @dataclass(frozen=True)
@@ -136,28 +96,6 @@ class ReceivedProduct:
     metadata_path: Path
 
 
-def unbundle(raw: bytes) -> tuple[dict, bytes] | None:
-    """(header, product bytes) of a bundle whose product matches its header's size and SHA-256; else None."""
-    if len(raw) < BUNDLE_LENGTH.size:
-        return None
-    (header_bytes,) = BUNDLE_LENGTH.unpack_from(raw)
-    try:
-        header = json.loads(raw[BUNDLE_LENGTH.size : BUNDLE_LENGTH.size + header_bytes])
-    except (ValueError, UnicodeDecodeError):
-        return None
-    data = raw[BUNDLE_LENGTH.size + header_bytes :]
-    if (
-        not isinstance(header, dict)
-        or not isinstance(header.get("product_id"), str)
-        or not PRODUCT_ID.fullmatch(header["product_id"])
-        or header.get("size_bytes") != len(data)
-        or header.get("sha256") != hashlib.sha256(data).hexdigest()
-        or not isinstance(header.get("metadata"), dict)
-    ):
-        return None
-    return header, data
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
     with open(temporary, "wb") as f:
@@ -167,70 +105,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-class ContactClock:
-    """Seconds of open link: advances with the caller's clock only while the link is open."""
-
-    def __init__(self) -> None:
-        self.contact_s = 0.0
-        self._last_s: float | None = None
-
-    def advance(self, now_s: float, link_open: bool) -> None:
-        if link_open and self._last_s is not None:
-            self.contact_s += max(0.0, now_s - self._last_s)
-        self._last_s = now_s
-
-
-@contextmanager
-def contact_time(clock: ContactClock) -> Iterator[None]:
-    """Run cfdp-py's countdowns on `clock` for the duration of the block."""
-    wall_time_ms = countdown.time_ms
-    countdown.time_ms = lambda: round(clock.contact_s * 1000.0)
-    try:
-        yield
-    finally:
-        countdown.time_ms = wall_time_ms
-
-
-class _FaultLog(DefaultFaultHandlerBase):
-    """Counts the faults cfdp-py declares; its own handling (cancel the transaction) stands."""
-
-    def __init__(self, counts: Counter) -> None:
-        super().__init__()
-        self._counts = counts
-
-    def _count(self, cond: ConditionCode) -> None:
-        self._counts[f"fault_{cond.name.lower()}"] += 1
-
-    def notice_of_suspension_cb(
-        self, transaction_id: TransactionId, cond: ConditionCode, progress: int
-    ) -> None:
-        self._count(cond)
-
-    def notice_of_cancellation_cb(
-        self, transaction_id: TransactionId, cond: ConditionCode, progress: int
-    ) -> None:
-        self._count(cond)
-
-    def abandoned_cb(self, transaction_id: TransactionId, cond: ConditionCode, progress: int) -> None:
-        self._count(cond)
-
-    def ignore_cb(self, transaction_id: TransactionId, cond: ConditionCode, progress: int) -> None:
-        self._count(cond)
-
-
-class _ContactCheckTimers(CheckTimerProvider):
-    """Check timers (class 1 only; kept for cfdp-py's interface) on the same contact clock."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-
-    def provide_check_timer(
-        self, local_entity_id: UnsignedByteField, remote_entity_id: UnsignedByteField, entity_type: EntityType
-    ) -> Countdown:
-        return Countdown.from_seconds(self.interval_s)
-
-
-class _DestUser(CfdpUserBase):
+class _DestUser(IgnoringUser):
     """cfdp-py's indications for the destination: the product check before Finished goes out."""
 
     def __init__(self, receiver: "FileReceiver", incoming: Path) -> None:
@@ -238,43 +113,12 @@ class _DestUser(CfdpUserBase):
         self._receiver = receiver
         self.names: dict[TransactionKey, str] = {}
 
-    def transaction_indication(self, transaction_indication_params: TransactionParams) -> None:
-        pass
-
-    def eof_sent_indication(self, transaction_id: TransactionId) -> None:
-        pass
-
     def transaction_finished_indication(self, params: TransactionFinishedParams) -> None:
         self._receiver._finished(params)
 
     def metadata_recv_indication(self, params: MetadataRecvParams) -> None:
         if params.dest_file_name is not None:
             self.names[_key_of(params.transaction_id)] = params.dest_file_name
-
-    def file_segment_recv_indication(self, params: FileSegmentRecvdParams) -> None:
-        pass
-
-    def report_indication(self, transaction_id: TransactionId, status_report: object) -> None:
-        pass
-
-    def suspended_indication(self, transaction_id: TransactionId, cond_code: ConditionCode) -> None:
-        pass
-
-    def resumed_indication(self, transaction_id: TransactionId, progress: int) -> None:
-        pass
-
-    def fault_indication(
-        self, transaction_id: TransactionId, cond_code: ConditionCode, progress: int
-    ) -> None:
-        pass
-
-    def abandoned_indication(
-        self, transaction_id: TransactionId, cond_code: ConditionCode, progress: int
-    ) -> None:
-        pass
-
-    def eof_recv_indication(self, transaction_id: TransactionId) -> None:
-        pass
 
 
 def _key_of(transaction_id: TransactionId) -> TransactionKey:
@@ -331,10 +175,10 @@ class FileReceiver:
             immediate_nak_mode=False,
         )
         self._local = LocalEntityConfig(
-            ByteFieldU16(local_entity_id), IndicationConfig(), _FaultLog(self.counts)
+            ByteFieldU16(local_entity_id), IndicationConfig(), FaultLog(self.counts)
         )
         self._remotes = RemoteEntityConfigTable([remote])
-        self._check_timers = _ContactCheckTimers(nak_timer_s)
+        self._check_timers = ContactCheckTimers(nak_timer_s)
         self._handlers: dict[TransactionKey, DestHandler] = {}
         self._last_heard_s: dict[TransactionKey, float] = {}
         self._history: dict[TransactionKey, None] = {}
@@ -355,7 +199,7 @@ class FileReceiver:
 
     def receive(self, packet: bytes) -> None:
         """A downlinked space packet: its CFDP PDU waits for the next `poll`; anything else is dropped."""
-        pdu = packet_to_pdu(packet)
+        pdu = packet_to_pdu(packet, PacketType.TM)
         if pdu is None:
             self.counts["packets_rejected"] += 1
             return
@@ -456,7 +300,7 @@ class FileReceiver:
             del self._history[next(iter(self._history))]
 
     def _queue(self, pdu: bytes) -> None:
-        self._outbox.append(pdu_to_packet(pdu, self._packet_seq))
+        self._outbox.append(pdu_to_packet(pdu, self._packet_seq, PacketType.TC))
         self._packet_seq += 1
 
     def _finished(self, params: TransactionFinishedParams) -> None:

@@ -24,9 +24,9 @@ from flight.dictionary import Arg, Dictionary
 from flight.link.downlink import Downlink
 from flight.link.farm import FarmOutcome
 from flight.link.uplink import DELIVERED, Uplink
-from flight.payload.file_downlink import CFDP_APID
 from ground.file_receiver import FileReceiver
 from ground.link import GroundLink
+from hal.cfdp_carriage import CFDP_APID
 from hal.sdls import SdlsSender, SecurityAssociation
 from hal.tm_frame import VC_FILES
 from sim.radio import DOWN, UP, Radio

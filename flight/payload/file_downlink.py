@@ -22,18 +22,14 @@ resumes at the next pass; simulation drives it with the simulated clock, real ti
 clock, both through `poll(now_s, ...)`. Not thread-safe: one executive thread calls it.
 """
 
-import json
 import struct
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from cfdppy import (
     CfdpState,
-    CfdpUserBase,
     IndicationConfig,
     LocalEntityConfig,
     PutRequest,
@@ -41,15 +37,12 @@ from cfdppy import (
 )
 from cfdppy.filestore import VirtualFilestore
 from cfdppy.handler import SourceHandler, SourceTransactionStep
-from cfdppy.mib import CheckTimerProvider, DefaultFaultHandlerBase, EntityType, RemoteEntityConfigTable
+from cfdppy.mib import RemoteEntityConfigTable
 from cfdppy.user import (
-    FileSegmentRecvdParams,
-    MetadataRecvParams,
     TransactionFinishedParams,
     TransactionParams,
 )
-from spacepackets import countdown
-from spacepackets.ccsds import PacketType, SpacePacketHeader
+from spacepackets.ccsds import PacketType
 from spacepackets.cfdp import (
     ChecksumType,
     ConditionCode,
@@ -64,68 +57,35 @@ from spacepackets.cfdp import (
 from spacepackets.cfdp.pdu import (
     AckPdu,
     DirectiveType,
-    EofPdu,
     FinishedPdu,
     NakPdu,
-    PduFactory,
     TransactionStatus,
 )
-from spacepackets.countdown import Countdown
 from spacepackets.seqcount import SeqCountProvider
-from spacepackets.util import ByteFieldU16, UnsignedByteField
+from spacepackets.util import ByteFieldU16
 
 from flight.payload.mass_memory import MassMemory
+from hal.cfdp_carriage import (
+    DEFAULT_ACK_TIMER_S,
+    DEFAULT_INACTIVITY_S,
+    DEFAULT_MAX_PDU_BYTES,
+    DEFAULT_NAK_TIMER_S,
+    DEFAULT_TIMER_LIMIT,
+    FLIGHT_ENTITY_ID,
+    GROUND_ENTITY_ID,
+    ContactCheckTimers,
+    ContactClock,
+    FaultLog,
+    IgnoringUser,
+    bundle,
+    coalesced,
+    contact_time,
+    packet_to_pdu,
+    pdu_to_packet,
+)
 
-CFDP_APID = 0x101
-SPACE_PACKET_HEADER_BYTES = 6
-SEQ_MODULO = 1 << 14
-FLIGHT_ENTITY_ID = 1
-GROUND_ENTITY_ID = 2
 BUNDLE_SUFFIX = ".zpk"
-BUNDLE_LENGTH = struct.Struct(">I")
-DEFAULT_MAX_PDU_BYTES = 1024
-DEFAULT_ACK_TIMER_S = 10.0
-DEFAULT_NAK_TIMER_S = 10.0
-DEFAULT_TIMER_LIMIT = 10
-DEFAULT_INACTIVITY_S = 120.0
 FINISHED_HISTORY = 64
-
-
-def pdu_to_packet(pdu: bytes, seq_count: int, packet_type: PacketType = PacketType.TM) -> bytes:
-    """One CFDP PDU in a space packet of `CFDP_APID` (TM down, TC up), no secondary header."""
-    header = SpacePacketHeader(
-        packet_type=packet_type, apid=CFDP_APID, seq_count=seq_count % SEQ_MODULO, data_len=len(pdu) - 1
-    )
-    return bytes(header.pack()) + pdu
-
-
-def packet_to_pdu(packet: bytes, packet_type: PacketType = PacketType.TC) -> GenericPduPacket | None:
-    """The CFDP PDU of a space packet of `CFDP_APID` and `packet_type`; None for anything else."""
-    try:
-        header = SpacePacketHeader.unpack(packet)
-        if (
-            header.apid != CFDP_APID
-            or header.packet_type != packet_type
-            or header.sec_header_flag
-            or len(packet) != header.packet_len
-        ):
-            return None
-        pdu = PduFactory.from_raw(packet[SPACE_PACKET_HEADER_BYTES:])
-        if isinstance(pdu, EofPdu) and pdu.condition_code > max(ConditionCode):
-            # spacepackets 0.32 unpacks an EOF's condition code without shifting it down
-            pdu.condition_code = ConditionCode(pdu.condition_code >> 4)
-        return pdu
-    except Exception:  # a malformed PDU from the link is dropped: fail operational, never crash
-        return None
-
-
-def bundle(product_id: str, sha256: str, metadata: dict, data: bytes) -> bytes:
-    """The file a transaction carries: length-prefixed JSON header, then the product bytes."""
-    header = json.dumps(
-        {"product_id": product_id, "size_bytes": len(data), "sha256": sha256, "metadata": metadata},
-        sort_keys=True,
-    ).encode()
-    return BUNDLE_LENGTH.pack(len(header)) + header + data
 
 
 def coalesced_nak(nak: NakPdu) -> NakPdu:
@@ -134,76 +94,8 @@ def coalesced_nak(nak: NakPdu) -> NakPdu:
     A ground that asks for the same bytes many times over then costs one retransmission, not many.
     """
     metadata = [(0, 0)] if (0, 0) in nak.segment_requests else []
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(r for r in nak.segment_requests if r != (0, 0)):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
+    merged = coalesced([r for r in nak.segment_requests if r != (0, 0)])
     return NakPdu(nak.pdu_header.pdu_conf, nak.start_of_scope, nak.end_of_scope, metadata + merged)
-
-
-class ContactClock:
-    """Seconds of open link: advances with the caller's clock only while the link is open."""
-
-    def __init__(self) -> None:
-        self.contact_s = 0.0
-        self._last_s: float | None = None
-
-    def advance(self, now_s: float, link_open: bool) -> None:
-        if link_open and self._last_s is not None:
-            self.contact_s += max(0.0, now_s - self._last_s)
-        self._last_s = now_s
-
-
-@contextmanager
-def contact_time(clock: ContactClock) -> Iterator[None]:
-    """Run cfdp-py's countdowns on `clock` for the duration of the block (see the module docstring)."""
-    wall_time_ms = countdown.time_ms
-    countdown.time_ms = lambda: round(clock.contact_s * 1000.0)
-    try:
-        yield
-    finally:
-        countdown.time_ms = wall_time_ms
-
-
-class _FaultLog(DefaultFaultHandlerBase):
-    """Counts the faults cfdp-py declares; its own handling (cancel the transaction) stands."""
-
-    def __init__(self, counts: Counter) -> None:
-        super().__init__()
-        self._counts = counts
-
-    def _count(self, cond: ConditionCode) -> None:
-        self._counts[f"fault_{cond.name.lower()}"] += 1
-
-    def notice_of_suspension_cb(
-        self, transaction_id: TransactionId, cond: ConditionCode, progress: int
-    ) -> None:
-        self._count(cond)
-
-    def notice_of_cancellation_cb(
-        self, transaction_id: TransactionId, cond: ConditionCode, progress: int
-    ) -> None:
-        self._count(cond)
-
-    def abandoned_cb(self, transaction_id: TransactionId, cond: ConditionCode, progress: int) -> None:
-        self._count(cond)
-
-    def ignore_cb(self, transaction_id: TransactionId, cond: ConditionCode, progress: int) -> None:
-        self._count(cond)
-
-
-class _ContactCheckTimers(CheckTimerProvider):
-    """Check timers (class 1 only; kept for cfdp-py's interface) on the same contact clock."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-
-    def provide_check_timer(
-        self, local_entity_id: UnsignedByteField, remote_entity_id: UnsignedByteField, entity_type: EntityType
-    ) -> Countdown:
-        return Countdown.from_seconds(self.interval_s)
 
 
 class _BundleStore(VirtualFilestore):
@@ -275,7 +167,7 @@ class _BundleStore(VirtualFilestore):
         return checksum == self.calculate_checksum(checksum_type, file_path, size_to_verify)
 
 
-class _SourceUser(CfdpUserBase):
+class _SourceUser(IgnoringUser):
     """cfdp-py's indications for the source: a complete Finished confirms the product."""
 
     def __init__(self, downlink: "FileDownlink") -> None:
@@ -290,34 +182,6 @@ class _SourceUser(CfdpUserBase):
 
     def transaction_finished_indication(self, params: TransactionFinishedParams) -> None:
         self._downlink._finished(params)
-
-    def metadata_recv_indication(self, params: MetadataRecvParams) -> None:
-        pass
-
-    def file_segment_recv_indication(self, params: FileSegmentRecvdParams) -> None:
-        pass
-
-    def report_indication(self, transaction_id: TransactionId, status_report: object) -> None:
-        pass
-
-    def suspended_indication(self, transaction_id: TransactionId, cond_code: ConditionCode) -> None:
-        pass
-
-    def resumed_indication(self, transaction_id: TransactionId, progress: int) -> None:
-        pass
-
-    def fault_indication(
-        self, transaction_id: TransactionId, cond_code: ConditionCode, progress: int
-    ) -> None:
-        pass
-
-    def abandoned_indication(
-        self, transaction_id: TransactionId, cond_code: ConditionCode, progress: int
-    ) -> None:
-        pass
-
-    def eof_recv_indication(self, transaction_id: TransactionId) -> None:
-        pass
 
 
 def delivered_complete(finished: TransactionFinishedParams) -> bool:
@@ -372,10 +236,10 @@ class FileDownlink:
         sequence = SeqCountProvider(16)
         sequence.count = first_transaction_seq % (1 << 16)
         self._source = SourceHandler(
-            cfg=LocalEntityConfig(ByteFieldU16(local_entity_id), IndicationConfig(), _FaultLog(self.counts)),
+            cfg=LocalEntityConfig(ByteFieldU16(local_entity_id), IndicationConfig(), FaultLog(self.counts)),
             user=self._user,
             remote_cfg_table=RemoteEntityConfigTable([remote]),
-            check_timer_provider=_ContactCheckTimers(ack_timer_s),
+            check_timer_provider=ContactCheckTimers(ack_timer_s),
             seq_num_provider=sequence,
         )
         self._inbox: deque[GenericPduPacket] = deque()

@@ -7,6 +7,7 @@ only in the passes. Flight and ground are stepped on one simulated clock.
 
 import functools
 import hashlib
+import json
 import random
 import tempfile
 from collections.abc import Callable
@@ -22,10 +23,10 @@ from spacepackets.cfdp.pdu import DirectiveType, EofPdu, FileDataPdu
 from spacepackets.util import ByteFieldU16
 
 import flight.payload.file_downlink as file_downlink
-from flight.payload.file_downlink import CFDP_APID, FileDownlink, packet_to_pdu, pdu_to_packet
+from flight.payload.file_downlink import FileDownlink
 from flight.payload.mass_memory import DATA_SUFFIX, FOLDER_NAME, MassMemory
-from ground import file_receiver
 from ground.file_receiver import FileReceiver
+from hal.cfdp_carriage import CFDP_APID, bundle, packet_to_pdu, pdu_to_packet
 
 STEP_S = 1.0
 DOWN_BYTES_PER_STEP = 25_000
@@ -146,7 +147,7 @@ def assert_ground_holds(receiver: FileReceiver, stored: dict[str, bytes]) -> Non
     for product_id, data in stored.items():
         assert held[product_id].data_path.read_bytes() == data
         assert held[product_id].sha256 == hashlib.sha256(data).hexdigest()
-        metadata = file_receiver.json.loads(held[product_id].metadata_path.read_text())
+        metadata = json.loads(held[product_id].metadata_path.read_text())
         assert metadata["metadata"]["target"] == f"T{int(product_id[4:]):03d}"
         assert metadata["size_bytes"] == len(data)
     assert not list(receiver.incoming.iterdir())
@@ -220,7 +221,7 @@ def test_a_pass_ending_mid_transfer_resumes_in_the_next(tmp_path):
 
 def pdu_kind(packet: bytes, file_bytes: int = 0) -> str:
     """'file_data', 'file_data_last' (ending at `file_bytes`) or the directive's name (ACKs: of what)."""
-    pdu = file_receiver.packet_to_pdu(packet) or packet_to_pdu(packet)
+    pdu = packet_to_pdu(packet, PacketType.TM) or packet_to_pdu(packet, PacketType.TC)
     if pdu.pdu_type == PduType.FILE_DATA:
         assert isinstance(pdu, FileDataPdu)
         return "file_data_last" if pdu.offset + len(pdu.file_data) == file_bytes else "file_data"
@@ -247,9 +248,7 @@ def test_each_kind_of_pdu_lost_is_recovered(tmp_path, kind):
     memory, stored = filled_memory(tmp_path, [60_000])
     run = link(tmp_path, memory, Passes(open_steps=1_000), 0.0)
     dropped, gaps = [], []
-    file_bytes = len(
-        file_downlink.bundle("img-000", "0" * 64, {"target": "T000", "gsd_m": 0.7}, stored["img-000"])
-    )
+    file_bytes = len(bundle("img-000", "0" * 64, {"target": "T000", "gsd_m": 0.7}, stored["img-000"]))
 
     def drop(packet: bytes) -> bool:
         if pdu_kind(packet, file_bytes) == kind and len(dropped) < 3:
@@ -273,7 +272,7 @@ def test_a_transaction_abandoned_with_gaps_does_not_disturb_the_next(tmp_path):
     run = link(tmp_path, memory, Passes(open_steps=1_000), 0.0)
 
     def drop(packet: bytes) -> bool:
-        pdu = file_receiver.packet_to_pdu(packet)
+        pdu = packet_to_pdu(packet, PacketType.TM)
         return isinstance(pdu, FileDataPdu) and pdu.offset == 20 * 1010
 
     run.drop = drop
@@ -331,12 +330,12 @@ def test_carriage_round_trip_and_routing(tmp_path):
     downlink = FileDownlink(memory)
     packets = downlink.poll(0.0, 100_000)
     assert packets and all(p[1] == CFDP_APID & 0xFF for p in packets)
-    pdus = [file_receiver.packet_to_pdu(p) for p in packets]
+    pdus = [packet_to_pdu(p, PacketType.TM) for p in packets]
     assert all(pdu is not None for pdu in pdus)
-    assert [file_downlink.packet_to_pdu(p) for p in packets] == [None] * len(packets)  # TM is not TC
-    ground_packet = file_receiver.pdu_to_packet(bytes(pdus[0].pack()), 5)
-    assert packet_to_pdu(ground_packet) == pdus[0]
-    assert packet_to_pdu(pdu_to_packet(bytes(pdus[0].pack()), 1, PacketType.TC)) == pdus[0]
+    assert [packet_to_pdu(p, PacketType.TC) for p in packets] == [None] * len(packets)  # TM is not TC
+    ground_packet = pdu_to_packet(bytes(pdus[0].pack()), 5, PacketType.TC)
+    assert packet_to_pdu(ground_packet, PacketType.TC) == pdus[0]
+    assert packet_to_pdu(pdu_to_packet(bytes(pdus[0].pack()), 1, PacketType.TC), PacketType.TC) == pdus[0]
 
 
 def test_eof_condition_codes_survive_the_carriage():
@@ -349,7 +348,7 @@ def test_eof_condition_codes_survive_the_carriage():
     )
     for condition in (c for c in ConditionCode if c >= 0):
         eof = EofPdu(file_checksum=b"\0\0\0\1", file_size=9, pdu_conf=conf, condition_code=condition)
-        pdu = file_receiver.packet_to_pdu(pdu_to_packet(bytes(eof.pack()), 0, PacketType.TM))
+        pdu = packet_to_pdu(pdu_to_packet(bytes(eof.pack()), 0, PacketType.TM), PacketType.TM)
         assert pdu.condition_code == condition
 
 
@@ -414,8 +413,8 @@ def test_corrupted_real_packets_never_raise(tmp_path_factory, data):
 @given(raw=st.binary(max_size=300), wrapped=st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(tmp_path_factory, raw, wrapped):
     folder = tmp_path_factory.mktemp("fuzz")
-    assert file_downlink.packet_to_pdu(raw) is None or True
-    assert file_receiver.packet_to_pdu(raw) is None or True
+    for packet_type in (PacketType.TC, PacketType.TM):  # never raises, whatever the bytes
+        packet_to_pdu(raw, packet_type)
     receiver = FileReceiver(folder / "products")
     memory = MassMemory(folder / FOLDER_NAME, CAPACITY_BYTES)
     memory.store("p", b"payload" * 300, {})
@@ -424,7 +423,7 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory, raw, wrapped):
     for packet in (raw, pdu_to_packet(wrapped, 0, PacketType.TM) if wrapped else raw):
         receiver.receive(packet)
     receiver.poll(1.0, 10_000)
-    for packet in (raw, file_receiver.pdu_to_packet(wrapped, 0) if wrapped else raw):
+    for packet in (raw, pdu_to_packet(wrapped, 0, PacketType.TC) if wrapped else raw):
         downlink.receive(packet)
     downlink.poll(1.0, 10_000)
     assert all(p.parent == receiver.incoming for p in receiver.incoming.iterdir())
