@@ -104,9 +104,8 @@ class ImagingPayload:
         self._pointing = False  # the ADCS tracks a target because this application asked it to
         self._orbit = ffi.new("zk_orbit *")
         self._forces = force_model(zonal_degree=4)
-        self.counts.products_lost += len(memory.lost)
-        for product_id in memory.lost:
-            self._requeue(product_id.rsplit("-", 1)[0])
+        self._lost_seen = 0  # of memory.lost: found on opening the memory, or later on a read
+        self._take_lost(0.0)
 
     # ---- flight APIs (the payload-request service is bound to these) ----
 
@@ -133,6 +132,7 @@ class ImagingPayload:
     # ---- 1 Hz ----
 
     def tick(self, t_s: float) -> None:
+        self._take_lost(t_s)
         self._collect(t_s)
         stale = t_s - self.planned_at_s >= self.replan_every_s
         # Not while the ADCS is out of its pointing modes (SUN_SAFE, DETUMBLE): no capture can be flown
@@ -299,6 +299,34 @@ class ImagingPayload:
             t_s, Severity.LOW, "capture_failed", f"request {request_id}: {why}; re-planned"
         )
         self._requeue(request_id)
+
+    def _take_lost(self, t_s: float) -> None:
+        """Products the mass memory lost (damaged on opening, or on a read for the downlink): their
+        requests are captured again. A request marked captured goes back to waiting unless another good
+        product of it is still on board — before, only a re-plan was asked for, and a captured request
+        whose product was lost stayed captured, out of every plan, its image gone for good. (A lost
+        product may be a failed attempt whose good one was downlinked already; capturing again is the
+        safe side.)"""
+        memory = self.memory
+        for product_id in memory.lost[self._lost_seen :]:
+            self.counts.products_lost += 1
+            request_id = product_id.rsplit("-", 1)[0]
+            entry = self.book.entries.get(request_id)
+            if entry is None:
+                continue
+            kept = [memory.product(p) for p in memory.pending() if p.rsplit("-", 1)[0] == request_id]
+            if entry.state == RequestState.CAPTURED and not any(
+                p.metadata.get("quality_ok", False) for p in kept if p is not None
+            ):
+                self.book.set_state(request_id, RequestState.WAITING)
+            self.events.raise_event(  # the declared event of a capture to take again
+                t_s,
+                Severity.LOW,
+                "capture_failed",
+                f"request {request_id}: product {product_id} lost; re-planned",
+            )
+            self._requeue(request_id)
+        self._lost_seen = len(memory.lost)
 
     def _requeue(self, request_id: str) -> None:
         """A request to capture again: the next plan (made at once) takes it."""
