@@ -61,6 +61,27 @@ def summary_table(summary: dict, path: Path) -> Table:
             ("TC frames sent / lost", f"{up['frames_sent']:,} / {up['frames_lost']:,}", "frames"),
             ("commands completed / sent", f"{commands['completed']} / {commands['sent']}", ""),
         ]
+    imaging = summary.get("imaging")
+    if imaging is not None:
+        requests = imaging["requests"]
+        rows += [
+            ("captures good / started", f"{imaging['captures_good']} / {imaging['captures_started']}", ""),
+            ("captures failed / missed", f"{imaging['captures_failed']} / {imaging['captures_missed']}", ""),
+            (
+                "requests captured / open",
+                f"{requests['captured']} / {requests['waiting'] + requests['planned']}",
+                "",
+            ),
+        ]
+    files = (link or {}).get("files")
+    if files is not None:
+        rows.append(
+            (
+                "products delivered / on board",
+                f"{files['products_received']} / {files['products_left_on_board']}",
+                "",
+            )
+        )
     for row in rows:
         table.add_row(*row)
     return table
