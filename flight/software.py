@@ -118,6 +118,8 @@ class FlightSoftware:
     def _send_files(self, t_s: float) -> None:
         """1 Hz: the products' CFDP packets the downlink can take now, the transmitter on while it can."""
         budget = self.downlink_budget(t_s)
+        if budget <= 0 and not self._transmitting:
+            return  # out of contact, and the file downlink saw the contact end already
         if (budget > 0) != self._transmitting:
             self._transmitting = budget > 0
             self.devices.power.switch(TRANSMITTER_LOAD, self._transmitting)

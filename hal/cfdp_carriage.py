@@ -121,16 +121,19 @@ def coalesced(segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 class ContactClock:
-    """Seconds of open link: advances with the caller's clock only while the link is open."""
+    """Seconds of open link: advances with the caller's clock between calls that both found it open,
+    so a caller may stop calling while the link stays closed (after one call that saw it close)."""
 
     def __init__(self) -> None:
         self.contact_s = 0.0
         self._last_s: float | None = None
+        self._was_open = False
 
     def advance(self, now_s: float, link_open: bool) -> None:
-        if link_open and self._last_s is not None:
+        if link_open and self._was_open and self._last_s is not None:
             self.contact_s += max(0.0, now_s - self._last_s)
         self._last_s = now_s
+        self._was_open = link_open
 
 
 @contextmanager

@@ -132,8 +132,12 @@ class ImagingPayload:
     # ---- 1 Hz ----
 
     def tick(self, t_s: float) -> None:
-        self._take_lost(t_s)
-        self._collect(t_s)
+        if len(self.memory.lost) > self._lost_seen:
+            self._take_lost(t_s)
+        if self._capturing is not None:
+            self._collect(t_s)
+        if not self.book.entries and not self.timeline and not self._pointing:
+            return  # nothing asked for, nothing under way: a second of a spacecraft without requests
         stale = t_s - self.planned_at_s >= self.replan_every_s
         # Not while the ADCS is out of its pointing modes (SUN_SAFE, DETUMBLE): no capture can be flown
         # then, and a plan made there would only be missed capture by capture, each re-planning at once.
