@@ -103,6 +103,7 @@ class FlightSoftware:
                 p.delete_request,
                 lambda: p.book.entries.values(),
                 p.replan,
+                p.activities,
             )
         self.executive.add_group("pus", HOUSEKEEPING_HZ, [self.pus.tick])
 

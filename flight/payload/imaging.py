@@ -129,6 +129,22 @@ class ImagingPayload:
     def replan(self, t_s: float) -> None:
         self.planned_at_s = -math.inf
 
+    def activities(self) -> list[tuple[str, float, str]]:
+        """The timeline as time-tagged activities (kind, onboard time, request): `point` (the ADCS
+        told to slew onto the target, then settle), `capture_on`, `capture_off`, in time order."""
+        out: list[tuple[str, float, str]] = []
+        previous_end_s = -math.inf
+        for capture in self.timeline:
+            point_s = max(previous_end_s, capture.start_s - self.lead_s)
+            end_s = capture.start_s + capture.duration_s
+            out += [
+                ("point", point_s, capture.request_id),
+                ("capture_on", capture.start_s, capture.request_id),
+                ("capture_off", end_s, capture.request_id),
+            ]
+            previous_end_s = end_s
+        return sorted(out, key=lambda a: a[1])
+
     # ---- 1 Hz ----
 
     def tick(self, t_s: float) -> None:

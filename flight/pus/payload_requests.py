@@ -1,5 +1,7 @@
 """Mission service 200, imaging requests: the ground adds (200,1), deletes (200,2) and lists (200,3 →
-200,4) imaging requests, and asks for a re-plan now (200,5).
+200,4) imaging requests, asks for a re-plan now (200,5) and for the timeline of activities the plan
+made (200,6 → 200,7: each activity's kind — 1 point the ADCS at the target, 2 capture on, 3 capture
+off —, request id and UTC time in seconds since 1970, float64).
 
 The functions are bound at wiring time to the payload application's calls, so this module needs no
 payload code beyond the request type. Angles travel in radians, times as UTC seconds since 1970
@@ -19,7 +21,8 @@ from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
 
 SERVICE = 200
-ADD, DELETE, REPORT, REPORT_TM, REPLAN = 1, 2, 3, 4, 5
+ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM = 1, 2, 3, 4, 5, 6, 7
+ACTIVITY_CODES = {"point": 1, "capture_on": 2, "capture_off": 3}
 STATE_CODES = {
     RequestState.WAITING: 0,
     RequestState.PLANNED: 1,
@@ -60,6 +63,7 @@ def declare_payload_requests(
     delete: Callable[[float, str], bool],
     entries: Callable[[], Iterable[BookEntry]],
     replan: Callable[[float], None],
+    activities: Callable[[], Iterable[tuple[str, float, str]]],
 ) -> None:
     """Declare the service and the payload's events, each subtype bound to the payload application's
     call; `add` False means the book is full, `delete` False an unknown id."""
@@ -101,6 +105,14 @@ def declare_payload_requests(
             )
         tm.send(apid, SERVICE, REPORT_TM, bytes(data), t_s)
 
+    def report_timeline(t_s: float, v: dict, progress) -> None:
+        rows = list(activities())
+        data = bytearray(struct.pack(">H", len(rows)))
+        for kind, at_s, request_id in rows:
+            numeric_id = int(request_id) if request_id.isdigit() else 0
+            data += struct.pack(">BId", ACTIVITY_CODES[kind], numeric_id, epoch_unix_s + at_s)
+        tm.send(apid, SERVICE, TIMELINE_TM, bytes(data), t_s)
+
     for name, subtype, args, handler, check in (
         (
             "imaging_request_add",
@@ -112,5 +124,6 @@ def declare_payload_requests(
         ("imaging_request_delete", DELETE, (REQUEST_ID,), delete_request, None),
         ("imaging_requests_report", REPORT, (), report, None),
         ("imaging_replan", REPLAN, (), lambda t, v, progress: replan(t), None),
+        ("imaging_timeline_report", TIMELINE, (), report_timeline, None),
     ):
         dictionary.command(Command(name, SERVICE, subtype, args, handler, check=check))

@@ -46,6 +46,7 @@ def build(tmp_path, capacity=3):
         payload.delete,
         lambda: payload.book.entries.values(),
         payload.replans.append,
+        lambda: [("point", 100.0, "7"), ("capture_on", 130.5, "7"), ("capture_off", 138.5, "7")],
     )
     return services, sent, payload
 
@@ -169,3 +170,16 @@ def test_the_book_survives_a_restart_with_states_and_refuses_a_corrupt_file(tmp_
     path.write_text(path.read_text().replace('"priority": 1', '"priority": 5'))
     spoiled = RequestBook(path)
     assert spoiled.load_status == "corrupt" and len(spoiled) == 0
+
+
+def test_the_timeline_is_reported_as_activities_in_utc(tmp_path):
+    services, sent, _ = build(tmp_path)
+    assert services.accept(tc(6), 1.0)
+    report = next(
+        tm
+        for tm in (PusTm.unpack(r, timestamp_len=7) for r in sent)
+        if (tm.service, tm.message_subtype) == (200, 7)
+    )
+    (count,) = struct.unpack_from(">H", report.source_data)
+    rows = [struct.unpack_from(">BId", report.source_data, 2 + 13 * k) for k in range(count)]
+    assert rows == [(1, 7, EPOCH + 100.0), (2, 7, EPOCH + 130.5), (3, 7, EPOCH + 138.5)]

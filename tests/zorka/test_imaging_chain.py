@@ -285,3 +285,18 @@ def test_a_product_damaged_on_board_sends_its_request_back_to_be_planned(tmp_pat
     assert request_id in planned and in_run_request in planned
     assert second.summary()["imaging"]["products_lost"] == 1
     second.close()
+
+
+def test_the_plan_is_a_timeline_of_point_capture_on_capture_off_leaving_room_to_slew_and_settle():
+    """The activities the executive runs: each capture pointed at before it starts, with at least the
+    planner's slew-and-settle time between the previous capture's end and the next capture's start."""
+    mission = Mission(imaging_scenario(barents_targets()), TWO_ORBITS_S)
+    payload = mission.flight.payload
+    run_to(mission, 1000.0)
+    activities = payload.activities()
+    kinds = [kind for kind, _, _ in activities]
+    assert kinds and kinds == ["point", "capture_on", "capture_off"] * (len(kinds) // 3)
+    times = [t for _, t, _ in activities]
+    assert times == sorted(times)
+    for first, second in zip(payload.timeline, payload.timeline[1:], strict=False):
+        assert second.start_s - (first.start_s + first.duration_s) >= payload.slew_s(0.0) - 1e-9
