@@ -17,6 +17,7 @@ from flight.dictionary import Dictionary
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
+from flight.payload.downlink_windows import OnboardStation
 from flight.payload.file_downlink import FileDownlink
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
@@ -43,7 +44,8 @@ class FlightSoftware:
     """`tm_sink` receives every telemetry packet; `epoch_unix_s` is onboard time 0 in UTC (for the CDS
     time stamps); `parameter_file` persists the tunable parameters across restarts, and beside it
     `schedule.json` the time-based schedule, `requests.json` the imaging requests and `mass_memory/`
-    the image products. Without an imager there is no payload application."""
+    the image products. Without an imager there is no payload application; `ground_stations` is the
+    onboard table of stations, whose passes the payload's plans count on for downlink."""
 
     def __init__(
         self,
@@ -53,6 +55,7 @@ class FlightSoftware:
         tm_sink: Callable[[bytes], None],
         epoch_unix_s: float,
         parameter_file: Path,
+        ground_stations: tuple[OnboardStation, ...] = (),
     ):
         self.devices = devices
         self.events = EventLog()
@@ -79,6 +82,7 @@ class FlightSoftware:
                 RequestBook(storage / "requests.json"),
                 memory,
                 JD_UNIX_EPOCH + epoch_unix_s / SECONDS_PER_DAY,
+                stations=ground_stations,
             )
             self.file_downlink = FileDownlink(memory)
             self.executive.add_group("payload", HOUSEKEEPING_HZ, [self.payload.tick, self._send_files])

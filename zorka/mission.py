@@ -8,6 +8,7 @@ with the new truth. Nothing in a frame allocates an array.
 
 import dataclasses
 import functools
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from flight.clock import SimClock, WallClock
+from flight.payload.downlink_windows import OnboardStation
 from flight.payload.requests import ImagingRequest
 from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
@@ -138,6 +140,16 @@ class Mission:
             self._downlink,
             epoch_unix_s,
             out_dir / "parameters.json",
+            tuple(
+                OnboardStation(
+                    s.name,
+                    math.radians(s.lat_deg),
+                    math.radians(s.lon_deg),
+                    s.alt_m,
+                    math.radians(s.min_elevation_deg),
+                )
+                for s in scenario.ground_stations
+            ),
         )
         self.wall_s = 0.0
         self.radio_link = None

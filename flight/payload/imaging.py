@@ -24,6 +24,8 @@ from flight.adcs.attitude_loop import AttitudeLoop
 from flight.adcs.modes import Mode
 from flight.events import EventLog, Severity
 from flight.payload.access import EphemerisTable
+from flight.payload.budgets import Budgets, within_budgets
+from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import RequestBook, RequestState
@@ -34,6 +36,8 @@ from native.earth_model import force_model
 
 SECONDS_PER_DAY = 86400.0
 PAYLOAD_LOAD = "payload"
+PAYLOAD_POWER_W = 80.0
+MU_M3_S2 = 3.986004418e14
 PRODUCT_BYTES_MAX = 4 << 20
 """Room a capture needs in mass memory (a quicklook product is ~0.1 MB; margin for the full product)."""
 POINTING_MODES = (Mode.NOMINAL, Mode.IMAGING)  # the ADCS modes from which it can track a target
@@ -57,6 +61,7 @@ class TimelineCounts:
     captures_good: int = 0
     captures_failed: int = 0
     captures_missed: int = 0
+    captures_deferred: int = 0
     products_lost: int = 0
 
 
@@ -76,12 +81,21 @@ class ImagingPayload:
         replan_every_s: float = 3.0 * 3600.0,
         lead_s: float = 120.0,
         reserve_soc: float = 0.35,
+        stations: tuple[OnboardStation, ...] = (),
+        downlink_bytes_s: float = 250e3,
+        energy_per_orbit_j: float = 20.0 * 3600.0,
         seed: int = 0,
     ) -> None:
         self.attitude = attitude
         self.imager = imager
         self.power = power
         self.reserve_soc = reserve_soc
+        self.stations = list(stations)
+        self.downlink_bytes_s = downlink_bytes_s
+        self.energy_per_orbit_j = energy_per_orbit_j
+        self.windows: list[tuple[float, float]] = []  # predicted downlink windows, onboard time
+        self._plan_windows: list[tuple[float, float]] = []  # the same in the plan's time
+        self._orbit_s = 5700.0  # the orbit's period, from the estimate at each plan
         self.events = events
         self.book = book
         self.memory = memory
@@ -131,7 +145,8 @@ class ImagingPayload:
 
     def activities(self) -> list[tuple[str, float, str]]:
         """The timeline as time-tagged activities (kind, onboard time, request): `point` (the ADCS
-        told to slew onto the target, then settle), `capture_on`, `capture_off`, in time order."""
+        told to slew onto the target, then settle), `capture_on`, `capture_off`, and the predicted
+        `downlink_on` / `downlink_off` of the stations' passes (no request), in time order."""
         out: list[tuple[str, float, str]] = []
         previous_end_s = -math.inf
         for capture in self.timeline:
@@ -143,6 +158,8 @@ class ImagingPayload:
                 ("capture_off", end_s, capture.request_id),
             ]
             previous_end_s = end_s
+        for start_s, end_s in self.windows:
+            out += [("downlink_on", start_s, ""), ("downlink_off", end_s, "")]
         return sorted(out, key=lambda a: a[1])
 
     # ---- 1 Hz ----
@@ -181,6 +198,10 @@ class ImagingPayload:
         lib.zk_orbit_table(self._orbit, self._forces, PLAN_STEP_S, n, ptr(r_eci_m))
         table = EphemerisTable(self.epoch_jd_utc + t_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
         self.planner = Planner(table, self.slew_s, budget_s=math.inf, iterations=60, seed=self.seed)
+        self._plan_windows = downlink_windows(table, self.stations)
+        self.windows = [(a_s + t_s, b_s + t_s) for a_s, b_s in self._plan_windows]
+        r_m, v_m_s = np.linalg.norm(r_eci_m[0]), np.linalg.norm(estimate.v_eci)
+        self._orbit_s = 2.0 * math.pi * math.sqrt((1.0 / (2.0 / r_m - v_m_s**2 / MU_M3_S2)) ** 3 / MU_M3_S2)
         self.plan_t0_s = t_s
         self.planned_at_s = t_s
         # The planner knows nothing of where the ADCS points now, so a new plan's first capture must
@@ -210,10 +231,24 @@ class ImagingPayload:
         )
 
     def _adopt(self, captures: list[Capture]) -> None:
-        """Take the planner's captures as the timeline (onboard times). A capture being tracked stays
-        tracked if the plan kept it; otherwise the ADCS is re-pointed for whatever comes first."""
+        """Take the planner's captures, held to the memory and energy budgets (those deferred wait for a
+        later plan), as the timeline (onboard times). A capture being tracked stays tracked if the plan
+        kept it; otherwise the ADCS is re-pointed for whatever comes first."""
         t0 = self.plan_t0_s
-        self.timeline = [dataclasses.replace(c, start_s=c.start_s + t0) for c in captures]
+        budgets = Budgets(
+            free_bytes=self.memory.free_bytes,
+            product_bytes=PRODUCT_BYTES_MAX,
+            downlink_bytes_s=self.downlink_bytes_s,
+            payload_power_w=PAYLOAD_POWER_W,
+            energy_per_orbit_j=self.energy_per_orbit_j,
+            orbit_s=self._orbit_s,
+            lead_s=SETTLE_S,
+        )
+        kept, deferred = within_budgets(
+            sorted(captures, key=lambda c: c.start_s), self._plan_windows, budgets
+        )
+        self.counts.captures_deferred += len(deferred)
+        self.timeline = [dataclasses.replace(c, start_s=c.start_s + t0) for c in kept]
         tracked = self._tracking
         self._tracking = next(
             (

@@ -1,7 +1,8 @@
 """Mission service 200, imaging requests: the ground adds (200,1), deletes (200,2) and lists (200,3 →
 200,4) imaging requests, asks for a re-plan now (200,5) and for the timeline of activities the plan
 made (200,6 → 200,7: each activity's kind — 1 point the ADCS at the target, 2 capture on, 3 capture
-off —, request id and UTC time in seconds since 1970, float64).
+off, 4 and 5 a predicted downlink window's start and end —, request id (0 for a window) and UTC time
+in seconds since 1970, float64).
 
 The functions are bound at wiring time to the payload application's calls, so this module needs no
 payload code beyond the request type. Angles travel in radians, times as UTC seconds since 1970
@@ -22,7 +23,7 @@ from flight.pus.verification import RefusalError
 
 SERVICE = 200
 ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM = 1, 2, 3, 4, 5, 6, 7
-ACTIVITY_CODES = {"point": 1, "capture_on": 2, "capture_off": 3}
+ACTIVITY_CODES = {"point": 1, "capture_on": 2, "capture_off": 3, "downlink_on": 4, "downlink_off": 5}
 STATE_CODES = {
     RequestState.WAITING: 0,
     RequestState.PLANNED: 1,
