@@ -214,13 +214,47 @@ int zk_guidance_sun(const zk_sun_pointing *p, const zk_force_model *f, double jd
 
 void zk_target_set(zk_target *t, double lat_rad, double lon_rad, double alt_m)
 {
+    int i;
     zk_geodetic_to_ecef(lat_rad, lon_rad, alt_m, t->r_ecef);
     t->up_ecef[0] = cos(lat_rad) * cos(lon_rad);
     t->up_ecef[1] = cos(lat_rad) * sin(lon_rad);
     t->up_ecef[2] = sin(lat_rad);
+    for (i = 0; i < 3; i++) {
+        t->v_ecef[i] = t->strip_v_ecef[i] = 0.0;
+        t->strip_start_ecef[i] = t->r_ecef[i];
+    }
+    t->strip_t0_s = t->strip_t1_s = 0.0;
     t->off_nadir_rad = 0.0;
     t->elevation_rad = 0.0;
     t->range_m = 0.0;
+}
+
+void zk_target_strip(zk_target *t, double lat0_rad, double lon0_rad, double lat1_rad, double lon1_rad,
+                     double alt_m, double t0_s, double t1_s)
+{
+    double end[3];
+    int i;
+    zk_geodetic_to_ecef(lat1_rad, lon1_rad, alt_m, end);
+    zk_target_set(t, lat0_rad, lon0_rad, alt_m);
+    if (!(t1_s > t0_s))
+        return;
+    t->strip_t0_s = t0_s;
+    t->strip_t1_s = t1_s;
+    for (i = 0; i < 3; i++)
+        t->strip_v_ecef[i] = (end[i] - t->strip_start_ecef[i]) / (t1_s - t0_s);
+}
+
+void zk_target_at(zk_target *t, double t_s)
+{
+    const double dt = fmin(fmax(t_s, t->strip_t0_s), t->strip_t1_s) - t->strip_t0_s;
+    const int scanning = t_s >= t->strip_t0_s && t_s < t->strip_t1_s;
+    int i;
+    if (!(t->strip_t1_s > t->strip_t0_s))
+        return;
+    for (i = 0; i < 3; i++) {
+        t->r_ecef[i] = t->strip_start_ecef[i] + dt * t->strip_v_ecef[i];
+        t->v_ecef[i] = scanning ? t->strip_v_ecef[i] : 0.0;
+    }
 }
 
 /* out = omega_earth x v, the Earth turning about +Z. */
@@ -236,12 +270,20 @@ int zk_guidance_target(zk_target *t, const zk_force_model *f, double gmst_rad, c
 {
     static const double z_b[3] = {0.0, 0.0, 1.0};
     static const double x_b[3] = {1.0, 0.0, 0.0};
-    double p[4][3], a[3], jerk[3], up_i[3], nadir[3], c[3], range;
+    double p[4][3], q[3][3], a[3], jerk[3], up_i[3], nadir[3], c[3], range;
     kin3 los, v_rel;
-    int i;
+    int i, k;
+    /* The target and its derivatives in the inertial frame: p0 = R r, p1 = w x p0 + q, p2 = w x p1 + w x q,
+     * p3 = w x p2 + w x (w x q), with q = R v the Earth-fixed scan velocity (constant) turned inertial. */
     zk_ecef_to_eci(gmst_rad, t->r_ecef, NULL, p[0], NULL);
-    for (i = 1; i < 4; i++)
+    zk_ecef_to_eci(gmst_rad, t->v_ecef, NULL, q[0], NULL);
+    earth_turn(q[0], q[1]);
+    earth_turn(q[1], q[2]);
+    for (i = 1; i < 4; i++) {
         earth_turn(p[i - 1], p[i]);
+        for (k = 0; k < 3; k++)
+            p[i][k] += q[i - 1][k];
+    }
     satellite_accel_jerk(f, r_eci, v_eci, a, jerk);
     for (i = 0; i < 3; i++) {
         los.v[i] = p[0][i] - r_eci[i];

@@ -209,3 +209,43 @@ def test_flight_target_tracking_follows_onboard_time_through_gmst():
         np.testing.assert_allclose(
             Rotation.from_quat(tracking.q_ref_ib).apply(tracking.w_ref_r), tracking.w_ref_i
         )
+
+
+def test_a_scanned_strip_moves_the_reference_with_its_rate_and_acceleration():
+    """A strip's target runs along the ground; the reference's rate and acceleration carry that motion:
+    against fourth-order differences of the attitude (h = 0.5 s) as for a fixed target, and the
+    boresight on the moving point at every instant."""
+    h_s = 0.5
+    r0, v0 = circular_state(ALT_M, INCL_RAD, 2.0, 1.0)
+    lat0, lon0 = sub_satellite_point(circular_state(ALT_M, INCL_RAD, 2.0, 1.0 + 300.0 * 1.1e-3)[0], GMST0_RAD)
+    lat1, lon1 = lat0 + 0.3 * DEG, lon0 - 0.2 * DEG  # a ~40 km strip, scanned in 20 s
+    target = ffi.new("zk_target *")
+    lib.zk_target_strip(target, lat0, lon0, lat1, lon1, 0.0, 290.0, 310.0)
+    forces = force_model(zonal_degree=2)
+    worst_w = worst_alpha = worst_pointing = 0.0
+    for t_c in (293.0, 307.0, 300.0):  # the last, at 300 s, is compared with a fixed target below
+        times = stencil_times(t_c, h_s)
+        rs, vs = propagate(r0, v0, np.concatenate([[0.0], times]))
+        refs = []
+        for t, r, v in zip(times, rs[1:], vs[1:], strict=True):
+            lib.zk_target_at(target, t)
+            gmst = GMST0_RAD + OMEGA_EARTH_RAD_S * t
+            ref = ffi.new("zk_reference *")
+            assert lib.zk_guidance_target(target, forces, gmst, ptr(np.array(r)), ptr(np.array(v)), ref) == 0
+            refs.append((np.array(list(ref.q_ib)), np.array(list(ref.w_r)), np.array(list(ref.alpha_r))))
+            point = ecef_to_inertial(gmst, np.array(list(target.r_ecef)))
+            boresight = Rotation.from_quat(refs[-1][0]).apply([0.0, 0.0, 1.0])
+            worst_pointing = max(worst_pointing, angle_rad(boresight, point - r))
+        w_num, alpha_num = rate_and_accel(np.array([ref[0] for ref in refs]), h_s)
+        worst_w = max(worst_w, np.linalg.norm(refs[2][1] - w_num))
+        worst_alpha = max(worst_alpha, np.linalg.norm(refs[2][2] - alpha_num))
+    rs, vs = propagate(r0, v0, np.array([0.0, 300.0]))
+    lib.zk_target_at(target, 300.0)
+    here = np.array(list(target.r_ecef))  # the strip's point at 300 s, as a fixed target
+    lat, lon = np.arctan2(here[2], np.hypot(here[0], here[1])), np.arctan2(here[1], here[0])
+    fixed = c_target(lat, lon, 0.0, GMST0_RAD + OMEGA_EARTH_RAD_S * 300.0, rs[1], vs[1])
+    print(f"\nstrip: rate error {worst_w:.1e} rad/s, acceleration error {worst_alpha:.1e} rad/s^2")
+    assert worst_pointing < 1e-9
+    assert worst_w < RATE_TOL_RAD_S
+    assert worst_alpha < ACCEL_TOL_RAD_S2
+    assert np.linalg.norm(refs[2][1] - fixed[1]) > 100 * RATE_TOL_RAD_S, "the scan changes the rate"
