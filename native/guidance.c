@@ -246,14 +246,12 @@ void zk_target_strip(zk_target *t, double lat0_rad, double lon0_rad, double lat1
 
 void zk_target_at(zk_target *t, double t_s)
 {
-    const double dt = fmin(fmax(t_s, t->strip_t0_s), t->strip_t1_s) - t->strip_t0_s;
-    const int scanning = t_s >= t->strip_t0_s && t_s < t->strip_t1_s;
     int i;
     if (!(t->strip_t1_s > t->strip_t0_s))
         return;
     for (i = 0; i < 3; i++) {
-        t->r_ecef[i] = t->strip_start_ecef[i] + dt * t->strip_v_ecef[i];
-        t->v_ecef[i] = scanning ? t->strip_v_ecef[i] : 0.0;
+        t->r_ecef[i] = t->strip_start_ecef[i] + (t_s - t->strip_t0_s) * t->strip_v_ecef[i];
+        t->v_ecef[i] = t->strip_v_ecef[i];
     }
 }
 

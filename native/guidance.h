@@ -65,23 +65,25 @@ int zk_guidance_sun(const zk_sun_pointing *p, const zk_force_model *f, double jd
 typedef struct {
     double r_ecef[3];       /* m, the target (zk_target_set; zk_target_at moves it along a strip) */
     double up_ecef[3];      /* unit WGS-84 ellipsoid normal at the target (zk_target_set) */
-    double v_ecef[3];       /* m/s, the target's motion over the ground now (zk_target_at), else 0 */
+    double v_ecef[3];       /* m/s, the target's motion over the ground (a strip's scan), else 0 */
     double strip_start_ecef[3]; /* m, where a strip scan starts (zk_target_strip) */
     double strip_v_ecef[3]; /* m/s, the scan's velocity over the ground */
     double strip_t0_s;      /* onboard time the scan starts */
-    double strip_t1_s;      /* ... and ends; before, the target waits at the start, after, at the end */
+    double strip_t1_s;      /* ... and ends */
     double off_nadir_rad;   /* output: angle between nadir (-r_eci) and the line of sight */
     double elevation_rad;   /* output: the satellite's elevation above the target's horizon */
     double range_m;         /* output: satellite-to-target distance */
 } zk_target;
 void zk_target_set(zk_target *t, double lat_rad, double lon_rad, double alt_m);
-/* A strip: the target runs at constant Earth-fixed velocity from the WGS-84 point (lat0, lon0) to
- * (lat1, lon1) (both at alt_m) between t0_s and t1_s, along the chord (it sags below the ellipsoid by
- * L^2 / 8R: 50 m for 50 km, 0.005 deg seen from 600 km). The rate and acceleration of the reference
- * then include the target's motion, so a pushbroom scans the strip without smear. */
+/* A strip: the target runs at constant Earth-fixed velocity along the chord from the WGS-84 point
+ * (lat0, lon0) to (lat1, lon1) (both at alt_m), passing the first at t0_s and the second at t1_s, and on
+ * along the same line before and after (run-up and run-out: the scan starts and ends at full rate, and a
+ * slew joins it while it moves). The chord sags below the ellipsoid by L^2 / 8R (50 m for 50 km,
+ * 0.005 deg seen from 600 km). The rate and acceleration of the reference include the target's motion,
+ * so a pushbroom scans the strip without smear. */
 void zk_target_strip(zk_target *t, double lat0_rad, double lon0_rad, double lat1_rad, double lon1_rad,
                      double alt_m, double t0_s, double t1_s);
-/* Move a strip's target to where it is at onboard time t_s (no-op for a fixed target). */
+/* Move a strip's target to where it is on its line at onboard time t_s (no-op for a fixed target). */
 void zk_target_at(zk_target *t, double t_s);
 /* gmst_rad: Earth rotation angle at the instant of r_eci, v_eci. 0, or -1 (out and the outputs of t
  * unchanged) if the satellite is at the target or moves along the line of sight (never for a target

@@ -182,6 +182,33 @@ class AttitudeLoop:
             return True
         return self.modes.request(t_s, Mode.IMAGING)
 
+    def image_strip(
+        self,
+        t_s: float,
+        lat0_rad: float,
+        lon0_rad: float,
+        lat1_rad: float,
+        lon1_rad: float,
+        alt_m: float,
+        scan_start_s: float,
+        scan_end_s: float,
+    ) -> bool:
+        """Slew onto a strip's start now and scan it from `scan_start_s` to `scan_end_s`; from NOMINAL
+        or IMAGING only. The same strip already set is kept as it is."""
+        strip = (lat0_rad, lon0_rad, lat1_rad, lon1_rad, alt_m, scan_start_s, scan_end_s)
+        if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
+            self.events.raise_event(
+                t_s, Severity.LOW, "imaging_refused", f"not in a pointing mode ({self.mode.name})"
+            )
+            return False
+        if self.mode == Mode.IMAGING and self.imaging_target == strip:
+            return True
+        self.imaging_target = strip
+        if self.mode == Mode.IMAGING:
+            self._enter(t_s, Mode.IMAGING)
+            return True
+        return self.modes.request(t_s, Mode.IMAGING)
+
     def hold_inertial(self, t_s: float, q_ib) -> bool:
         """Slew rest-to-rest to inertial attitude `q_ib` and hold it; from NOMINAL or IMAGING only."""
         if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
@@ -344,7 +371,10 @@ class AttitudeLoop:
             # A new target goes into the spare law, so a slew from the one being tracked starts from
             # its profile unchanged (re-aiming that law would make the slew start at the new target).
             self.target, self._next_target = self._next_target, self.target
-            self.target.set_target(*self.imaging_target)
+            if len(self.imaging_target) == 3:
+                self.target.set_target(*self.imaging_target)
+            else:
+                self.target.set_strip(*self.imaging_target)
             law = self.target
         else:
             law = self.nadir

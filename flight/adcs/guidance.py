@@ -121,8 +121,26 @@ class TargetTracking(Guidance):
 
     def set_target(self, lat_rad: float, lon_rad: float, alt_m: float = 0.0) -> None:
         lib.zk_target_set(self._target, lat_rad, lon_rad, alt_m)
+        self._strip = False
+
+    def set_strip(
+        self,
+        lat0_rad: float,
+        lon0_rad: float,
+        lat1_rad: float,
+        lon1_rad: float,
+        alt_m: float,
+        t0_s: float,
+        t1_s: float,
+    ) -> None:
+        """Scan a strip: the boresight runs along its line at constant ground velocity, over its start at
+        t0_s and its end at t1_s (run-up before, run-out after); the rate feed-forward has the motion."""
+        lib.zk_target_strip(self._target, lat0_rad, lon0_rad, lat1_rad, lon1_rad, alt_m, t0_s, t1_s)
+        self._strip = True
 
     def update(self, t_s: float) -> None:
+        if self._strip:
+            lib.zk_target_at(self._target, t_s)
         gmst_rad = lib.zk_gmst(self._epoch_jd_utc + t_s / SECONDS_PER_DAY)
         status = lib.zk_guidance_target(
             self._target, self._forces, gmst_rad, self._r_c, self._v_c, self.ref_c
