@@ -191,9 +191,16 @@ class Imager(ABC):
 
     @abstractmethod
     def start(
-        self, request_id: str, duration_s: float, lat_rad: float, lon_rad: float, alt_m: float = 0.0
+        self,
+        request_id: str,
+        duration_s: float,
+        lat_rad: float,
+        lon_rad: float,
+        alt_m: float = 0.0,
+        strip_end: tuple[float, float] | None = None,
     ) -> bool:
-        """Open a capture. False if one is open or waits to be collected, or the duration is out of range."""
+        """Open a capture of the target, or of a strip from it to `strip_end` (lat_rad, lon_rad) scanned
+        over the duration. False if one is open or waits to be collected, or the duration is out of range."""
 
     @abstractmethod
     def stop(self) -> bool:

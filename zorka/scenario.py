@@ -149,6 +149,13 @@ class RequestSpec:
     window_end_s: float | None = field(
         default=None, metadata=meta("latest capture end after the epoch; unset: any", "s", 0.0)
     )
+    end_lat_rad: float | None = field(
+        default=None,
+        metadata=meta("a strip's end latitude (scanned over duration_s); unset: a point", "deg", -90.0, 90.0),
+    )
+    end_lon_rad: float | None = field(
+        default=None, metadata=meta("a strip's end longitude", "deg", -180.0, 360.0)
+    )
 
 
 @dataclass(frozen=True)

@@ -342,6 +342,8 @@ def _check_requests(scenario: Scenario) -> None:
         if request.id in seen:
             raise ScenarioError(f"{where}.id", request.id, "is already the id of an earlier request")
         seen.add(request.id)
+        if (request.end_lat_rad is None) != (request.end_lon_rad is None):
+            raise ScenarioError(f"{where}.end_lat_deg", "", "a strip needs both end_lat_deg and end_lon_deg")
         start, end = request.window_start_s, request.window_end_s
         if start is not None and end is not None and end <= start + request.duration_s:
             raise ScenarioError(

@@ -224,8 +224,11 @@ class ImagingPayload:
         start_s = request.window_start_s
         if earliest_s is not None:
             start_s = earliest_s if start_s is None else max(start_s, earliest_s)
+        lat_rad, lon_rad = request.centre()  # a strip is planned at its middle
         return dataclasses.replace(
             request,
+            lat_rad=lat_rad,
+            lon_rad=lon_rad,
             window_start_s=None if start_s is None else start_s - t0,
             window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
         )
@@ -279,7 +282,7 @@ class ImagingPayload:
         pointing = self.attitude.mode in POINTING_MODES
         if self._tracking is not capture and capture.start_s - t_s <= self.lead_s and pointing:
             request = self.book.entries[capture.request_id].request
-            if self.attitude.image(t_s, request.lat_rad, request.lon_rad, request.alt_m):
+            if self._point_at(t_s, request, capture):
                 self._tracking = capture
                 self._pointing = True
         if capture.start_s <= t_s and self._tracking is capture:
@@ -289,7 +292,12 @@ class ImagingPayload:
             if refusal:
                 self._fail(t_s, request.id, refusal)
             elif self.imager.start(
-                request.id, capture.duration_s, request.lat_rad, request.lon_rad, request.alt_m
+                request.id,
+                capture.duration_s,
+                request.lat_rad,
+                request.lon_rad,
+                request.alt_m,
+                (request.end_lat_rad, request.end_lon_rad) if request.is_strip else None,
             ):
                 self.power.switch(PAYLOAD_LOAD, True)
                 self._capturing = capture
@@ -298,6 +306,16 @@ class ImagingPayload:
                 self._fail(t_s, request.id, "imager refused")
         elif not self.timeline or self.timeline[0].start_s - t_s > self.lead_s:
             self._idle(t_s)
+
+    def _point_at(self, t_s: float, request: ImagingRequest, capture: Capture) -> bool:
+        """Tell the ADCS to track the target, or to scan the strip over the capture's interval."""
+        if not request.is_strip:
+            return self.attitude.image(t_s, request.lat_rad, request.lon_rad, request.alt_m)
+        end_s = capture.start_s + capture.duration_s
+        return self.attitude.image_strip(
+            t_s, request.lat_rad, request.lon_rad, request.end_lat_rad, request.end_lon_rad, request.alt_m,
+            capture.start_s, end_s,
+        )  # fmt: skip
 
     def _budget_refusal(self) -> str:
         """Why a capture may not start now (energy or memory), or ""."""

@@ -9,7 +9,8 @@ class ImagingRequest:
 
     The capture must lie inside [window_start_s, window_end_s] (seconds since the plan's epoch; None is
     unbounded), look at most `max_off_nadir_rad` off nadir and see the sun at least
-    `min_sun_elevation_rad` above the target's horizon over its whole interval."""
+    `min_sun_elevation_rad` above the target's horizon over its whole interval. With an end point it is a
+    strip, planned at its middle and scanned from (lat, lon) to (end_lat, end_lon) over the capture."""
 
     id: str
     lat_rad: float
@@ -21,3 +22,16 @@ class ImagingRequest:
     alt_m: float = 0.0
     window_start_s: float | None = None
     window_end_s: float | None = None
+    end_lat_rad: float | None = None
+    end_lon_rad: float | None = None
+
+    @property
+    def is_strip(self) -> bool:
+        """A strip from (lat, lon) to (end_lat, end_lon), scanned over `duration_s`; else a point."""
+        return self.end_lat_rad is not None and self.end_lon_rad is not None
+
+    def centre(self) -> tuple[float, float]:
+        """(lat_rad, lon_rad) of the point, or of a strip's middle (mean of its ends: strips are short)."""
+        if not self.is_strip:
+            return self.lat_rad, self.lon_rad
+        return 0.5 * (self.lat_rad + self.end_lat_rad), 0.5 * (self.lon_rad + self.end_lon_rad)

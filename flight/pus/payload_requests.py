@@ -1,8 +1,8 @@
-"""Mission service 200, imaging requests: the ground adds (200,1), deletes (200,2) and lists (200,3 →
-200,4) imaging requests, asks for a re-plan now (200,5) and for the timeline of activities the plan
-made (200,6 → 200,7: each activity's kind — 1 point the ADCS at the target, 2 capture on, 3 capture
-off, 4 and 5 a predicted downlink window's start and end —, request id (0 for a window) and UTC time
-in seconds since 1970, float64).
+"""Mission service 200, imaging requests: the ground adds (200,1; a strip: 200,8, with its end point,
+scanned over the duration), deletes (200,2) and lists (200,3 → 200,4) imaging requests, asks for a
+re-plan now (200,5) and for the timeline of activities the plan made (200,6 → 200,7: each activity's
+kind — 1 point the ADCS at the target, 2 capture on, 3 capture off, 4 and 5 a predicted downlink
+window's start and end —, request id (0 for a window) and UTC time in seconds since 1970, float64).
 
 The functions are bound at wiring time to the payload application's calls, so this module needs no
 payload code beyond the request type. Angles travel in radians, times as UTC seconds since 1970
@@ -22,7 +22,7 @@ from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
 
 SERVICE = 200
-ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM = 1, 2, 3, 4, 5, 6, 7
+ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM, ADD_STRIP = 1, 2, 3, 4, 5, 6, 7, 8
 ACTIVITY_CODES = {"point": 1, "capture_on": 2, "capture_off": 3, "downlink_on": 4, "downlink_off": 5}
 STATE_CODES = {
     RequestState.WAITING: 0,
@@ -48,6 +48,11 @@ REQUEST_ARGS = (
     Arg("min_sun_elevation", "float", 32, math.radians(-90.0), math.radians(90.0), "rad"),
     Arg("window_start", "float", 64, 0.0, 2.0**40, "s"),
     Arg("window_end", "float", 64, 0.0, 2.0**40, "s"),
+)
+STRIP_ARGS = (
+    *REQUEST_ARGS,
+    Arg("end_lat", "float", 64, -math.pi / 2, math.pi / 2, "rad"),
+    Arg("end_lon", "float", 64, -math.pi, math.pi, "rad"),
 )
 
 
@@ -76,7 +81,9 @@ def declare_payload_requests(
         return unix_s - epoch_unix_s if unix_s else None
 
     def add_request(t_s: float, v: dict, progress) -> None:
+        strip = {"end_lat_rad": v["end_lat"], "end_lon_rad": v["end_lon"]} if "end_lat" in v else {}
         request = ImagingRequest(
+            **strip,
             id=str(v["request_id"]),
             lat_rad=v["lat"],
             lon_rad=v["lon"],
@@ -119,6 +126,13 @@ def declare_payload_requests(
             "imaging_request_add",
             ADD,
             REQUEST_ARGS,
+            add_request,
+            lambda v: _window(v["window_start"], v["window_end"]),
+        ),
+        (
+            "imaging_strip_add",
+            ADD_STRIP,
+            STRIP_ARGS,
             add_request,
             lambda v: _window(v["window_start"], v["window_end"]),
         ),

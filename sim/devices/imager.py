@@ -134,8 +134,11 @@ class FrameGeometry:
     drift_ecef_rad_s: np.ndarray
 
 
-def frame_geometry(truth: np.ndarray, jd_epoch_utc: float) -> FrameGeometry:
-    """The geometry of truth rows (t_s, r_eci, v_eci, q_ib, w_b) from the world's UTC epoch."""
+def frame_geometry(
+    truth: np.ndarray, jd_epoch_utc: float, scan_ecef_m_s: np.ndarray | None = None
+) -> FrameGeometry:
+    """The geometry of truth rows (t_s, r_eci, v_eci, q_ib, w_b) from the world's UTC epoch; a strip's
+    scan moves the ideal ground point at `scan_ecef_m_s` over the Earth."""
     t_s = truth[:, 0]
     gmst = np.array([lib.zk_gmst(jd_epoch_utc + t / SECONDS_PER_DAY) for t in t_s])
     to_ecef = eci_to_ecef_matrix(gmst)
@@ -148,7 +151,10 @@ def frame_geometry(truth: np.ndarray, jd_epoch_utc: float) -> FrameGeometry:
     earth_rate = np.array([0.0, 0.0, OMEGA_EARTH_RAD_S])
     ground_eci = np.einsum("nji,nj->ni", to_ecef, ground)
     rho = ground_eci - r_eci
-    w_ideal_i = np.cross(rho, np.cross(earth_rate, ground_eci) - v_eci) / np.sum(rho * rho, -1, keepdims=True)
+    ground_v_eci = np.cross(earth_rate, ground_eci)
+    if scan_ecef_m_s is not None:
+        ground_v_eci = ground_v_eci + np.einsum("nji,j->ni", to_ecef, scan_ecef_m_s)
+    w_ideal_i = np.cross(rho, ground_v_eci - v_eci) / np.sum(rho * rho, -1, keepdims=True)
     w_body_i = np.einsum("nij,nj->ni", attitude, w_b)
     drift_i = np.cross(w_body_i - w_ideal_i, _unit(rho))  # how fast the line of sight leaves its point
     return FrameGeometry(
@@ -167,10 +173,23 @@ def capture_product(
     spec: ImagerSpec,
     request_id: str,
     target: tuple[float, float, float],
+    strip_end: tuple[float, float] | None = None,
+    duration_s: float = 0.0,
 ) -> ImageProduct:
     """The product of a capture from its truth rows (t_s, r_eci, v_eci, q_ib, w_b; at least one) and the
-    requested target (lat_rad, lon_rad, alt_m): metadata and quicklook, as the module describes."""
-    geo = frame_geometry(truth, jd_epoch_utc)
+    requested target (lat_rad, lon_rad, alt_m) — or strip, from it to `strip_end` scanned over
+    `duration_s`, judged at its midpoint with lines laid at the scan's speed: metadata and quicklook, as
+    the module describes."""
+    scan_ecef_m_s = None
+    if strip_end is not None and duration_s > 0.0:
+        start_ecef, end_ecef = np.zeros(3), np.zeros(3)
+        lib.zk_geodetic_to_ecef(target[0], target[1], target[2], ptr(start_ecef))
+        lib.zk_geodetic_to_ecef(strip_end[0], strip_end[1], target[2], ptr(end_ecef))
+        scan_ecef_m_s = (end_ecef - start_ecef) / duration_s
+        middle = np.zeros(3)
+        lib.zk_ecef_to_geodetic(ptr(0.5 * (start_ecef + end_ecef)), ptr(middle))
+        target = (float(middle[0]), float(middle[1]), target[2])
+    geo = frame_geometry(truth, jd_epoch_utc, scan_ecef_m_s)
     t_s, ground = geo.t_s, geo.ground
     drift_rad_s = np.linalg.norm(geo.drift_ecef_rad_s, axis=-1)
 
@@ -201,6 +220,8 @@ def capture_product(
     ground_speed = (
         float(np.linalg.norm(v_horizontal)) * float(np.linalg.norm(centre)) / float(np.linalg.norm(r_mid))
     )
+    if scan_ecef_m_s is not None:  # the scan, not the orbit, sweeps the lines over the ground
+        ground_speed = float(np.linalg.norm(scan_ecef_m_s))
     line_time = gsd_along / ground_speed
     integration = spec.tdi_stages * line_time
     smear_px = drift_rad_s * integration / ifov
@@ -340,15 +361,25 @@ class SimImager(Imager):
         self._t_end_s = 0.0
         self._request_id = ""
         self._target = (0.0, 0.0, 0.0)
+        self._strip_end: tuple[float, float] | None = None
+        self._duration_s = 0.0
         self.status = np.zeros(len(Imager.STATUS))
 
     def start(
-        self, request_id: str, duration_s: float, lat_rad: float, lon_rad: float, alt_m: float = 0.0
+        self,
+        request_id: str,
+        duration_s: float,
+        lat_rad: float,
+        lon_rad: float,
+        alt_m: float = 0.0,
+        strip_end: tuple[float, float] | None = None,
     ) -> bool:
         if self._state != Imager.IDLE or not 0.0 < duration_s <= self.spec.capture_max_s:
             return False
         self._request_id = request_id
         self._target = (float(lat_rad), float(lon_rad), float(alt_m))
+        self._strip_end = strip_end
+        self._duration_s = duration_s
         self._rec.truth_n = 0
         self._t_end_s = self._world_c.t_s + duration_s - 0.5 * self._frame_s
         self._state = Imager.CAPTURING
@@ -384,4 +415,12 @@ class SimImager(Imager):
             return None
         self._state = Imager.IDLE
         truth = self._truth[: self._rec.truth_n].copy()
-        return capture_product(truth, self._world_c.jd_epoch_utc, self.spec, self._request_id, self._target)
+        return capture_product(
+            truth,
+            self._world_c.jd_epoch_utc,
+            self.spec,
+            self._request_id,
+            self._target,
+            self._strip_end,
+            self._duration_s,
+        )

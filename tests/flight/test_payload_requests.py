@@ -183,3 +183,15 @@ def test_the_timeline_is_reported_as_activities_in_utc(tmp_path):
     (count,) = struct.unpack_from(">H", report.source_data)
     rows = [struct.unpack_from(">BId", report.source_data, 2 + 13 * k) for k in range(count)]
     assert rows == [(1, 7, EPOCH + 100.0), (2, 7, EPOCH + 130.5), (3, 7, EPOCH + 138.5)]
+
+
+def test_a_strip_is_added_with_its_end_point(tmp_path):
+    services, sent, payload = build(tmp_path)
+    command = services.dictionary.commands["imaging_strip_add"]
+    data = command.encode(
+        values(request_id=8) | {"end_lat": math.radians(54.1), "end_lon": math.radians(27.6)}
+    )
+    assert services.accept(tc(8, data), 1.0) and outcome(sent) == (7, None)
+    request = payload.book.entries["8"].request
+    assert request.is_strip and request.end_lat_rad == math.radians(54.1)
+    assert request.centre() == pytest.approx((math.radians(54.0), math.radians(27.58)))

@@ -300,3 +300,31 @@ def test_the_plan_is_a_timeline_of_point_capture_on_capture_off_leaving_room_to_
     assert times == sorted(times)
     for first, second in zip(payload.timeline, payload.timeline[1:], strict=False):
         assert second.start_s - (first.start_s + first.duration_s) >= payload.slew_s(0.0) - 1e-9
+
+
+def test_a_strip_is_planned_scanned_and_meets_quality():
+    """A 22 km north-south strip, scanned in 8 s: planned at its middle, the ADCS runs the boresight
+    along it (run-up, scan, run-out) and the imager, judging smear against the scan's own motion, finds
+    the strip's middle inside the swath and the scan sharp."""
+    strip = {
+        "id": "S01",
+        "lat_deg": 72.0,
+        "lon_deg": 40.0,
+        "end_lat_deg": 72.2,
+        "end_lon_deg": 40.0,
+        "priority": 5,
+        "duration_s": 8.0,
+    }
+    mission = Mission(imaging_scenario([strip]), TWO_ORBITS_S)
+    mission.run()
+    payload = mission.flight.payload
+    (product_id,) = payload.memory.pending()
+    metadata = payload.memory.product(product_id).metadata
+    print(
+        f"\nstrip: smear {metadata['smear_px']:.3f} px, geolocation {metadata['geolocation_error_m']:.0f} m, "
+        f"off nadir {metadata['off_nadir_deg']:.1f} deg, scan {metadata['ground_speed_m_s']:.0f} m/s"
+    )
+    assert metadata["quality_ok"], metadata["failures"]
+    assert abs(metadata["requested_lat_deg"] - 72.1) < 0.01  # judged at its middle
+    assert abs(metadata["ground_speed_m_s"] - 22_250 / 8.0) < 100.0  # lines laid at the scan's speed
+    assert payload.book.entries["S01"].state.value == "captured"
