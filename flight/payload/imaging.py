@@ -29,7 +29,7 @@ from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import RequestBook, RequestState
-from flight.payload.requests import ImagingRequest
+from flight.payload.requests import EARTH_RADIUS_M, ImagingRequest
 from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
 from native.earth_model import force_model
@@ -224,11 +224,16 @@ class ImagingPayload:
         start_s = request.window_start_s
         if earliest_s is not None:
             start_s = earliest_s if start_s is None else max(start_s, earliest_s)
-        lat_rad, lon_rad = request.centre()  # a strip is planned at its middle
+        # A strip is planned at its middle, its off-nadir limit narrowed by the angle its half-length
+        # can subtend from the orbit, so that its ends keep within the limit too.
+        lat_rad, lon_rad = request.centre()
+        altitude_m = float(np.linalg.norm(self.attitude.orbit.r_eci)) - EARTH_RADIUS_M
+        margin_rad = math.atan2(request.half_length_m(), max(altitude_m, 1.0))
         return dataclasses.replace(
             request,
             lat_rad=lat_rad,
             lon_rad=lon_rad,
+            max_off_nadir_rad=max(0.0, request.max_off_nadir_rad - margin_rad),
             window_start_s=None if start_s is None else start_s - t0,
             window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
         )

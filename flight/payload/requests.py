@@ -1,6 +1,9 @@
 """Imaging requests: what the ground asks the satellite to photograph, in SI units and radians."""
 
+import math
 from dataclasses import dataclass
+
+EARTH_RADIUS_M = 6371e3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +32,17 @@ class ImagingRequest:
     def is_strip(self) -> bool:
         """A strip from (lat, lon) to (end_lat, end_lon), scanned over `duration_s`; else a point."""
         return self.end_lat_rad is not None and self.end_lon_rad is not None
+
+    def half_length_m(self) -> float:
+        """Half a strip's length over the ground (haversine on the mean sphere); 0 for a point."""
+        if not self.is_strip:
+            return 0.0
+        dlat, dlon = self.end_lat_rad - self.lat_rad, self.end_lon_rad - self.lon_rad
+        h = (
+            math.sin(dlat / 2) ** 2
+            + math.cos(self.lat_rad) * math.cos(self.end_lat_rad) * math.sin(dlon / 2) ** 2
+        )
+        return EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
     def centre(self) -> tuple[float, float]:
         """(lat_rad, lon_rad) of the point, or of a strip's middle (mean of its ends: strips are short)."""

@@ -195,3 +195,5 @@ def test_a_strip_is_added_with_its_end_point(tmp_path):
     request = payload.book.entries["8"].request
     assert request.is_strip and request.end_lat_rad == math.radians(54.1)
     assert request.centre() == pytest.approx((math.radians(54.0), math.radians(27.58)))
+    assert request.half_length_m() == pytest.approx(0.5 * 6371e3 * math.hypot(
+        math.radians(0.2), math.radians(0.04) * math.cos(math.radians(54.0))), rel=1e-3)  # fmt: skip
