@@ -169,18 +169,7 @@ class AttitudeLoop:
     def image(self, t_s: float, lat_rad: float, lon_rad: float, alt_m: float = 0.0) -> bool:
         """Track a ground target from now (slewing onto it first); from NOMINAL or IMAGING only. The
         target already tracked is kept as it is."""
-        if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
-            self.events.raise_event(
-                t_s, Severity.LOW, "imaging_refused", f"not in a pointing mode ({self.mode.name})"
-            )
-            return False
-        if self.mode == Mode.IMAGING and self.imaging_target == (lat_rad, lon_rad, alt_m):
-            return True  # already there (or on the way): a new slew would only start a transient
-        self.imaging_target = (lat_rad, lon_rad, alt_m)
-        if self.mode == Mode.IMAGING:
-            self._enter(t_s, Mode.IMAGING)
-            return True
-        return self.modes.request(t_s, Mode.IMAGING)
+        return self._aim(t_s, (lat_rad, lon_rad, alt_m))
 
     def image_strip(
         self,
@@ -195,15 +184,18 @@ class AttitudeLoop:
     ) -> bool:
         """Slew onto a strip's start now and scan it from `scan_start_s` to `scan_end_s`; from NOMINAL
         or IMAGING only. The same strip already set is kept as it is."""
-        strip = (lat0_rad, lon0_rad, lat1_rad, lon1_rad, alt_m, scan_start_s, scan_end_s)
+        return self._aim(t_s, (lat0_rad, lon0_rad, lat1_rad, lon1_rad, alt_m, scan_start_s, scan_end_s))
+
+    def _aim(self, t_s: float, target: tuple[float, ...]) -> bool:
+        """IMAGING onto `target` (a point, or a strip: see `_enter`), unless it is the one being tracked."""
         if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
             self.events.raise_event(
                 t_s, Severity.LOW, "imaging_refused", f"not in a pointing mode ({self.mode.name})"
             )
             return False
-        if self.mode == Mode.IMAGING and self.imaging_target == strip:
-            return True
-        self.imaging_target = strip
+        if self.mode == Mode.IMAGING and self.imaging_target == target:
+            return True  # already there (or on the way): a new slew would only start a transient
+        self.imaging_target = target
         if self.mode == Mode.IMAGING:
             self._enter(t_s, Mode.IMAGING)
             return True

@@ -61,6 +61,7 @@ class Uplink:
         self._sdls = None if associations is None else SdlsReceiver(associations, segment_header=True)
         self._state_file = state_file
         self.counts: Counter[str] = Counter()
+        self._saved_state: dict | None = None
         if state_file is not None and state_file.exists():
             self._load_state(state_file)
 
@@ -108,10 +109,15 @@ class Uplink:
         if self._state_file is None:
             return
         arsn = {} if self._sdls is None else {str(s): a.arsn for s, a in self._sdls.associations.items()}
+        state = {"arsn": arsn, "vr": self.farm.vr}
+        if state == self._saved_state:
+            return  # a duplicate or discarded frame of an unsecured channel: nothing moved, nothing to write
         try:
-            write_checked(self._state_file, {"arsn": arsn, "vr": self.farm.vr})
+            write_checked(self._state_file, state)
         except OSError:
             self.counts["state_file_unwritable"] += 1
+            return
+        self._saved_state = state
 
     def _load_state(self, path: Path) -> None:
         """Restore ARSNs and V(R); an unreadable file is counted and ignored (the ground re-initialises)."""

@@ -32,12 +32,11 @@ from flight.payload.request_book import RequestBook, RequestState
 from flight.payload.requests import EARTH_RADIUS_M, ImagingRequest
 from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
-from native.earth_model import force_model
+from native.earth_model import MU_EARTH_M3_S2, force_model
 
 SECONDS_PER_DAY = 86400.0
 PAYLOAD_LOAD = "payload"
 PAYLOAD_POWER_W = 80.0
-MU_M3_S2 = 3.986004418e14
 PRODUCT_BYTES_MAX = 4 << 20
 """Room a capture needs in mass memory (a quicklook product is ~0.1 MB; margin for the full product)."""
 POINTING_MODES = (Mode.NOMINAL, Mode.IMAGING)  # the ADCS modes from which it can track a target
@@ -45,13 +44,6 @@ PLAN_STEP_S = 1.0
 SETTLE_S = 30.0
 """Settling after a slew before a capture may start: the pointing loop (0.15 rad/s, damping 0.8) needs
 ~4/(zeta omega) = 33 s to bring the rate error of a slew's end under the 0.5 px smear of a capture."""
-
-
-def slew_time_s(angle_rad: float, rate_max_rad_s: float, accel_max_rad_s2: float) -> float:
-    """Rest-to-rest eigen-axis slew time: bang-coast-bang at the limits (bang-bang when short)."""
-    if angle_rad * accel_max_rad_s2 >= rate_max_rad_s**2:
-        return angle_rad / rate_max_rad_s + rate_max_rad_s / accel_max_rad_s2
-    return 2.0 * math.sqrt(angle_rad / accel_max_rad_s2)
 
 
 @dataclasses.dataclass
@@ -106,7 +98,7 @@ class ImagingPayload:
         self.seed = seed
         config = attitude.config
         self.slew_s: Callable[[float], float] = lambda angle: (
-            SETTLE_S + slew_time_s(angle, config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
+            SETTLE_S + lib.zk_slew_time(angle, config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
         )
         self.counts = TimelineCounts()
         self.planner: Planner | None = None
@@ -201,7 +193,9 @@ class ImagingPayload:
         self._plan_windows = downlink_windows(table, self.stations)
         self.windows = [(a_s + t_s, b_s + t_s) for a_s, b_s in self._plan_windows]
         r_m, v_m_s = np.linalg.norm(r_eci_m[0]), np.linalg.norm(estimate.v_eci)
-        self._orbit_s = 2.0 * math.pi * math.sqrt((1.0 / (2.0 / r_m - v_m_s**2 / MU_M3_S2)) ** 3 / MU_M3_S2)
+        self._orbit_s = (
+            2.0 * math.pi * math.sqrt((1.0 / (2.0 / r_m - v_m_s**2 / MU_EARTH_M3_S2)) ** 3 / MU_EARTH_M3_S2)
+        )
         self.plan_t0_s = t_s
         self.planned_at_s = t_s
         # The planner knows nothing of where the ADCS points now, so a new plan's first capture must
