@@ -4,24 +4,11 @@
 #include "quat.h"
 #include "vec3.h"
 
-#define N 6
+#define N 9
 #define SMALL_ANGLE_RAD 1e-2    /* below it, Phi's coefficients by their Taylor series */
 #define UNIT_NORM2_TOL 1e-3     /* a star-tracker quaternion further from unit norm is not a reading */
 
-/* c = a b for 6x6 row-major matrices (c must not alias a or b); b transposed when bt is 1. */
-static void mul6(const double *a, const double *b, int bt, double *c)
-{
-    int i, j, k;
-    for (i = 0; i < N; i++)
-        for (j = 0; j < N; j++) {
-            double s = 0.0;
-            for (k = 0; k < N; k++)
-                s += a[N * i + k] * (bt ? b[N * j + k] : b[N * k + j]);
-            c[N * i + j] = s;
-        }
-}
-
-static void symmetrize6(double *p)
+static void symmetrize(double *p)
 {
     int i, j;
     for (i = 0; i < N; i++)
@@ -36,9 +23,16 @@ static void refresh_outputs(zk_mekf *f)
 {
     int i;
     for (i = 0; i < 3; i++) {
+        f->bias_b[i] = f->bias_walk_b[i] + f->bias_markov_b[i];
         f->w_b[i] = f->w_meas_b[i] - f->bias_b[i];
         f->sigma_att_rad[i] = sqrt(f->p[N * i + i]);
     }
+}
+
+/* The Markov term is modelled only with a positive sigma and correlation time. */
+static int has_markov(const zk_mekf *f)
+{
+    return f->markov_sigma_rad_s > 0.0 && f->markov_time_s > 0.0;
 }
 
 void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], double sigma_att_rad,
@@ -62,9 +56,11 @@ void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], doub
     for (i = 0; i < N * N; i++)
         f->p[i] = 0.0;
     for (i = 0; i < 3; i++) {
-        f->bias_b[i] = bias_b[i];
+        f->bias_walk_b[i] = bias_b[i];
+        f->bias_markov_b[i] = 0.0;
         f->p[N * i + i] = sigma_att_rad * sigma_att_rad;
         f->p[N * (i + 3) + i + 3] = sigma_bias_rad_s * sigma_bias_rad_s;
+        f->p[N * (i + 6) + i + 6] = has_markov(f) ? f->markov_sigma_rad_s * f->markov_sigma_rad_s : 0.0;
         f->w_meas_b[i] = 0.0;
         f->residual_b[i] = 0.0;
     }
@@ -77,14 +73,16 @@ void zk_mekf_init(zk_mekf *f, const double q_ib[4], const double bias_b[3], doub
     refresh_outputs(f);
 }
 
-/* Phi = [[A, B], [0, I]] over dt for the corrected rate w: A = R(exp(-w dt)),
- * B = [w x] (1 - cos th) / |w|^2 - I dt - [w x]^2 (th - sin th) / |w|^3, th = |w| dt. */
-static void transition(const double w[3], double dt_s, double phi[N * N])
+/* The blocks of Phi = [[A, B, B exp(-dt / 2 tau)], [0, I, 0], [0, 0, exp(-dt / tau) I]] over dt for the
+ * corrected rate w: A = R(exp(-w dt)), B = [w x] (1 - cos th) / |w|^2 - I dt - [w x]^2 (th - sin th) /
+ * |w|^3, th = |w| dt. The Markov column is B with the term's mean decay over the step (exact to second
+ * order in dt / tau). */
+static void transition(const double w[3], double dt_s, double a[9], double b[9])
 {
     const double wx[9] = {0.0, -w[2], w[1], w[2], 0.0, -w[0], -w[1], w[0], 0.0};
     const double w_norm = zk_norm3(w);
     const double theta = w_norm * dt_s;
-    double rv[3], dq[4], a[9], c1, c2;
+    double rv[3], dq[4], c1, c2;
     int i, j;
     if (theta < SMALL_ANGLE_RAD) {
         const double t2 = theta * theta;
@@ -98,15 +96,44 @@ static void transition(const double w[3], double dt_s, double phi[N * N])
         rv[i] = -w[i] * dt_s;
     zk_quat_from_rotvec(rv, dq);
     zk_quat_to_dcm(dq, a);
-    for (i = 0; i < N * N; i++)
-        phi[i] = 0.0;
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 3; i++)
         for (j = 0; j < 3; j++) {
             const double wx2 = wx[3 * i] * wx[j] + wx[3 * i + 1] * wx[3 + j] + wx[3 * i + 2] * wx[6 + j];
-            phi[N * i + j] = a[3 * i + j];
-            phi[N * i + j + 3] = wx[3 * i + j] * c1 - wx2 * c2 - (i == j ? dt_s : 0.0);
+            b[3 * i + j] = wx[3 * i + j] * c1 - wx2 * c2 - (i == j ? dt_s : 0.0);
         }
-        phi[N * (i + 3) + i + 3] = 1.0;
+}
+
+/* P <- Phi P Phi^T by 3x3 blocks, Phi = [[A, B, c B], [0, I, 0], [0, 0, d I]]: about a fifth of the
+ * multiplications of the full 9x9 products. */
+static void transition_covariance(const double a[9], const double b[9], double c, double d, double p[N * N])
+{
+    double m[N * N]; /* Phi P */
+    int r, col, k;
+    for (col = 0; col < N; col++) {
+        for (r = 0; r < 3; r++) {
+            double sum = 0.0;
+            for (k = 0; k < 3; k++)
+                sum += a[3 * r + k] * p[N * k + col] +
+                       b[3 * r + k] * (p[N * (3 + k) + col] + c * p[N * (6 + k) + col]);
+            m[N * r + col] = sum;
+        }
+        for (r = 3; r < 6; r++)
+            m[N * r + col] = p[N * r + col];
+        for (r = 6; r < N; r++)
+            m[N * r + col] = d * p[N * r + col];
+    }
+    for (r = 0; r < N; r++) {
+        const double *mr = m + N * r;
+        for (col = 0; col < 3; col++) {
+            double sum = 0.0;
+            for (k = 0; k < 3; k++)
+                sum += mr[k] * a[3 * col + k] + (mr[3 + k] + c * mr[6 + k]) * b[3 * col + k];
+            p[N * r + col] = sum;
+        }
+        for (col = 3; col < 6; col++)
+            p[N * r + col] = mr[col];
+        for (col = 6; col < N; col++)
+            p[N * r + col] = d * mr[col];
     }
 }
 
@@ -114,7 +141,11 @@ void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s)
 {
     const double var_v = f->arw_rad_sqrt_s * f->arw_rad_sqrt_s;
     const double var_u = f->rrw_rad_s_sqrt_s * f->rrw_rad_s_sqrt_s;
-    double w[3], rv[3], dq[4], q[4], phi[N * N], tmp[N * N];
+    const int markov = has_markov(f);
+    const double var_g = markov ? f->markov_sigma_rad_s * f->markov_sigma_rad_s : 0.0;
+    const double decay = markov ? exp(-dt_s / f->markov_time_s) : 1.0;
+    const double q_g = markov ? 2.0 * var_g / f->markov_time_s : 0.0; /* eta_g's density */
+    double w[3], rv[3], dq[4], q[4], a[9], b[9];
     int i;
     if (!(dt_s > 0.0))
         return;
@@ -132,34 +163,41 @@ void zk_mekf_propagate(zk_mekf *f, const double w_meas_b[3], double dt_s)
     zk_quat_normalize(q);
     for (i = 0; i < 4; i++)
         f->q_ib[i] = q[i];
+    for (i = 0; i < 3; i++)
+        f->bias_markov_b[i] *= decay;
 
-    transition(w, dt_s, phi);
-    mul6(phi, f->p, 0, tmp);
-    mul6(tmp, phi, 1, f->p);
-    /* Q = [[(sv^2 dt + su^2 dt^3 / 3) I, -(su^2 dt^2 / 2) I], [., su^2 dt I]] */
+    transition(w, dt_s, a, b);
+    transition_covariance(a, b, sqrt(decay), decay, f->p);
+    /* Q = [[(sv^2 dt + (su^2 + qg) dt^3 / 3) I, -(su^2 dt^2 / 2) I, -(qg dt^2 / 2) I],
+     *      [., su^2 dt I, 0], [., 0, sg^2 (1 - exp(-2 dt / tau)) I]] */
     for (i = 0; i < 3; i++) {
-        f->p[N * i + i] += var_v * dt_s + var_u * dt_s * dt_s * dt_s / 3.0;
+        f->p[N * i + i] += var_v * dt_s + (var_u + q_g) * dt_s * dt_s * dt_s / 3.0;
         f->p[N * i + i + 3] -= 0.5 * var_u * dt_s * dt_s;
         f->p[N * (i + 3) + i] -= 0.5 * var_u * dt_s * dt_s;
         f->p[N * (i + 3) + i + 3] += var_u * dt_s;
+        f->p[N * i + i + 6] -= 0.5 * q_g * dt_s * dt_s;
+        f->p[N * (i + 6) + i] -= 0.5 * q_g * dt_s * dt_s;
+        f->p[N * (i + 6) + i + 6] += var_g * (1.0 - decay * decay);
     }
-    symmetrize6(f->p);
+    symmetrize(f->p);
     refresh_outputs(f);
 }
 
-/* Attitude from the reading, its covariance the reading's; the bias and its variance kept. */
+/* Attitude from the reading, its covariance the reading's; the bias terms and their covariance kept. */
 static void restart(zk_mekf *f, const double q_ib_meas[4])
 {
     int i, j;
     for (i = 0; i < 4; i++)
         f->q_ib[i] = q_ib_meas[i];
     zk_quat_normalize(f->q_ib);
-    for (i = 0; i < 3; i++)
-        for (j = 0; j < 3; j++) {
+    for (i = 0; i < 3; i++) {
+        for (j = 0; j < 3; j++)
             f->p[N * i + j] = f->r_st_b[3 * i + j];
-            f->p[N * i + j + 3] = 0.0;
-            f->p[N * (i + 3) + j] = 0.0;
+        for (j = 3; j < N; j++) {
+            f->p[N * i + j] = 0.0;
+            f->p[N * j + i] = 0.0;
         }
+    }
     f->accepted++;
     f->restarts++;
     f->rejected_in_row = 0;
@@ -168,7 +206,7 @@ static void restart(zk_mekf *f, const double q_ib_meas[4])
 
 int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
 {
-    double q_inv[4], dq[4], q[4], z[3], s[9], s_inv[9], k[N * 3], dx[N], ikh[N * N], tmp[N * N];
+    double q_inv[4], dq[4], q[4], z[3], s[9], s_inv[9], k[N * 3], dx[N], x[N * N], kr[N * 3];
     const double norm2 = q_ib_meas[0] * q_ib_meas[0] + q_ib_meas[1] * q_ib_meas[1] +
                          q_ib_meas[2] * q_ib_meas[2] + q_ib_meas[3] * q_ib_meas[3];
     double nis = 0.0;
@@ -202,7 +240,7 @@ int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
         return 0;
     }
 
-    /* K = P H^T S^-1 with H = [I 0]; dx = K z */
+    /* K = P H^T S^-1 with H = [I 0 0]; dx = K z */
     for (i = 0; i < N; i++) {
         dx[i] = 0.0;
         for (j = 0; j < 3; j++) {
@@ -213,31 +251,41 @@ int zk_mekf_update_attitude(zk_mekf *f, const double q_ib_meas[4])
             dx[i] += sum * z[j];
         }
     }
-    /* Joseph form: P = (I - K H) P (I - K H)^T + K R K^T */
-    for (i = 0; i < N; i++)
-        for (j = 0; j < N; j++)
-            ikh[N * i + j] = (i == j ? 1.0 : 0.0) - (j < 3 ? k[3 * i + j] : 0.0);
-    mul6(ikh, f->p, 0, tmp);
-    mul6(tmp, ikh, 1, f->p);
+    /* Joseph form, P = (I - K H) P (I - K H)^T + K R K^T, with H = [I 0 0] taken as the first three
+     * rows or columns: X = P - K P[0:3, :], then P = X - X[:, 0:3] K^T + (K R) K^T */
     for (i = 0; i < N; i++)
         for (j = 0; j < N; j++) {
-            double sum = 0.0;
-            int a, b;
-            for (a = 0; a < 3; a++)
-                for (b = 0; b < 3; b++)
-                    sum += k[3 * i + a] * f->r_st_b[3 * a + b] * k[3 * j + b];
-            f->p[N * i + j] += sum;
+            double sum = f->p[N * i + j];
+            for (m = 0; m < 3; m++)
+                sum -= k[3 * i + m] * f->p[N * m + j];
+            x[N * i + j] = sum;
         }
-    symmetrize6(f->p);
+    for (i = 0; i < N; i++)
+        for (j = 0; j < 3; j++) {
+            double sum = 0.0;
+            for (m = 0; m < 3; m++)
+                sum += k[3 * i + m] * f->r_st_b[3 * m + j];
+            kr[3 * i + j] = sum;
+        }
+    for (i = 0; i < N; i++)
+        for (j = 0; j < N; j++) {
+            double sum = x[N * i + j];
+            for (m = 0; m < 3; m++)
+                sum += (kr[3 * i + m] - x[N * i + m]) * k[3 * j + m];
+            f->p[N * i + j] = sum;
+        }
+    symmetrize(f->p);
 
-    /* reset: the attitude error folded into q, the bias error into b */
+    /* reset: the attitude error folded into q, the bias errors into b and g */
     zk_quat_from_rotvec(dx, dq);
     zk_quat_mul(f->q_ib, dq, q);
     zk_quat_normalize(q);
     for (i = 0; i < 4; i++)
         f->q_ib[i] = q[i];
-    for (i = 0; i < 3; i++)
-        f->bias_b[i] += dx[3 + i];
+    for (i = 0; i < 3; i++) {
+        f->bias_walk_b[i] += dx[3 + i];
+        f->bias_markov_b[i] += dx[6 + i];
+    }
     f->accepted++;
     f->rejected_in_row = 0;
     refresh_outputs(f);

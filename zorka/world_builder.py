@@ -4,7 +4,7 @@ TLE), the initial attitude relative to nadir, the truth World, and a device set 
 import numpy as np
 
 from flight.adcs.attitude_loop import AdcsConfig
-from flight.adcs.estimator import bias_walk_rad_s_sqrt_s
+from flight.adcs.estimator import GyroModel
 from flight.adcs.guidance import slew_limits
 from flight.adcs.magnetic_control import bdot_gain_am2_s_t
 from flight.adcs.modes import Mode
@@ -25,6 +25,7 @@ from sim.devices.sun_sensor import SimSunSensor
 from sim.ephemeris import Sgp4Ephemeris
 from sim.power import WING_NORMAL_B
 from sim.randomness import model_seed
+from sim.spacecraft import GyroSpec
 from sim.timescale import julian_date, parse_utc
 from sim.tle import parse_tle
 from sim.world import World
@@ -117,6 +118,17 @@ def simulated_devices(world: World, scenario: Scenario) -> DeviceSet:
     )
 
 
+def gyro_model(spec: GyroSpec) -> GyroModel:
+    """The filter's model of the gyro, from its datasheet figures (the Allan floor starts at the
+    shortest correlation time of the simulated instability)."""
+    return GyroModel.from_datasheet(
+        spec.angle_random_walk_rad_sqrt_s,
+        spec.rate_random_walk_rad_s_sqrt_s,
+        spec.bias_instability_rad_s,
+        min(spec.instability_correlation_s),
+    )
+
+
 def adcs_config(scenario: Scenario, jd_epoch_utc: float) -> AdcsConfig:
     """What the flight software is told of its spacecraft: the calibrated figures of the spacecraft
     description (flight cannot read sim's), and the ADCS tuning derived from them."""
@@ -127,12 +139,7 @@ def adcs_config(scenario: Scenario, jd_epoch_utc: float) -> AdcsConfig:
     return AdcsConfig(
         inertia_kg_m2=inertia,
         epoch_jd_utc=jd_epoch_utc,
-        gyro_arw_rad_sqrt_s=gyro.angle_random_walk_rad_sqrt_s,
-        gyro_bias_walk_rad_s_sqrt_s=bias_walk_rad_s_sqrt_s(
-            gyro.rate_random_walk_rad_s_sqrt_s,
-            gyro.bias_instability_rad_s,
-            min(gyro.instability_correlation_s),
-        ),
+        gyro=gyro_model(gyro),
         star_tracker_q_bs=tuple(boresight_mount(tracker.boresight_tilt_rad)),
         star_tracker_cross_rad=tracker.noise_cross_rad,
         star_tracker_about_rad=tracker.noise_about_rad,

@@ -19,7 +19,7 @@ import numpy as np
 
 from flight.adcs.coarse_attitude import CoarseAttitude
 from flight.adcs.control import PdController
-from flight.adcs.estimator import AttitudeEstimator
+from flight.adcs.estimator import AttitudeEstimator, GyroModel
 from flight.adcs.guidance import Guidance, InertialHold, JoinSlew, NadirGuidance, SunPointing, TargetTracking
 from flight.adcs.magnetic_control import BDot, MomentumDumping
 from flight.adcs.modes import Health, Mode, ModeLimits, ModeManager
@@ -40,8 +40,7 @@ class AdcsConfig:
 
     inertia_kg_m2: np.ndarray
     epoch_jd_utc: float
-    gyro_arw_rad_sqrt_s: float
-    gyro_bias_walk_rad_s_sqrt_s: float
+    gyro: GyroModel
     star_tracker_q_bs: tuple[float, float, float, float]
     star_tracker_cross_rad: float
     star_tracker_about_rad: float
@@ -82,8 +81,7 @@ class AttitudeLoop:
 
         self.orbit = OrbitEstimate(config.epoch_jd_utc)
         self.estimator = AttitudeEstimator(
-            config.gyro_arw_rad_sqrt_s,
-            config.gyro_bias_walk_rad_s_sqrt_s,
+            config.gyro,
             config.star_tracker_q_bs,
             config.star_tracker_cross_rad,
             config.star_tracker_about_rad,
