@@ -29,7 +29,7 @@ import copy
 import json
 import os
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +67,9 @@ from hal.cfdp_carriage import (
     ContactClock,
     FaultLog,
     IgnoringUser,
+    PduCarriage,
     coalesced,
     contact_time,
-    packet_to_pdu,
-    pdu_to_packet,
     unbundle,
 )
 
@@ -184,9 +183,7 @@ class FileReceiver:
         self._history: dict[TransactionKey, None] = {}
         self._eofs: dict[TransactionKey, EofPdu] = {}
         self._lost_segments: dict[TransactionKey, list[tuple[int, int]]] = {}
-        self._inbox: deque[GenericPduPacket] = deque()
-        self._outbox: deque[bytes] = deque()
-        self._packet_seq = 0
+        self._carriage = PduCarriage(PacketType.TM, PacketType.TC, self.counts)
 
     @property
     def received(self) -> list[ReceivedProduct]:
@@ -199,12 +196,7 @@ class FileReceiver:
 
     def receive(self, packet: bytes) -> None:
         """A downlinked space packet: its CFDP PDU waits for the next `poll`; anything else is dropped."""
-        pdu = packet_to_pdu(packet, PacketType.TM)
-        if pdu is None:
-            self.counts["packets_rejected"] += 1
-            return
-        self.counts["pdus_received"] += 1
-        self._inbox.append(pdu)
+        self._carriage.receive(packet)
 
     def poll(self, now_s: float, budget_bytes: int) -> list[bytes]:
         """Advance the transfers to `now_s` and return TC packets of at most `budget_bytes` in total."""
@@ -213,20 +205,16 @@ class FileReceiver:
         if not link_open:
             return []
         with contact_time(self.clock):
-            while self._inbox:
-                pdu = self._inbox.popleft()
+            inbox = self._carriage.inbox
+            while inbox:
+                pdu = inbox.popleft()
                 try:
                     self._feed(pdu)
                 except Exception as error:  # a PDU that parses but makes no sense: counted, dropped
                     self.counts[f"pdus_ignored_{type(error).__name__}"] += 1
             for key in list(self._handlers):
                 self._run(key, None)
-        sent: list[bytes] = []
-        while self._outbox and len(self._outbox[0]) <= budget_bytes:
-            budget_bytes -= len(self._outbox[0])
-            sent.append(self._outbox.popleft())
-        self.counts["packets_sent"] += len(sent)
-        return sent
+        return self._carriage.take(budget_bytes)
 
     # -- inside -----------------------------------------------------------------------------------
 
@@ -300,8 +288,7 @@ class FileReceiver:
             del self._history[next(iter(self._history))]
 
     def _queue(self, pdu: bytes) -> None:
-        self._outbox.append(pdu_to_packet(pdu, self._packet_seq, PacketType.TC))
-        self._packet_seq += 1
+        self._carriage.send(pdu)
 
     def _finished(self, params: TransactionFinishedParams) -> None:
         """cfdp-py is about to send Finished: keep the product if it verifies, else make that Finished say so.

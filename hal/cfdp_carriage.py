@@ -2,7 +2,7 @@
 ground's destination (ground/file_receiver.py) — so it lives below both, in hal.
 
 - Carriage: one PDU per space packet of `CFDP_APID` without a secondary header, TM going down and TC
-  coming up, so the link layers route them by APID.
+  coming up, so the link layers route them by APID; `PduCarriage` is each entity's packet side.
 - The bundle: the file of a transaction, a 4-byte big-endian length, a JSON header (`product_id`,
   `size_bytes`, `sha256`, `metadata`) and the product bytes, so data and metadata travel, and are
   confirmed, together.
@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import struct
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -76,6 +76,48 @@ def packet_to_pdu(packet: bytes, packet_type: PacketType) -> GenericPduPacket | 
         return pdu
     except Exception:  # a malformed PDU from the link is dropped: fail operational, never crash
         return None
+
+
+class PduCarriage:
+    """The packet side of one CFDP entity: PDUs that came in as space packets of `inbound` wait in
+    `inbox` for the entity to take them; the PDUs it sends go out as space packets of `outbound`,
+    numbered in turn, and leave in order within each call's byte budget. Counts go to `counts`."""
+
+    def __init__(self, inbound: PacketType, outbound: PacketType, counts: Counter[str]):
+        self._inbound, self._outbound = inbound, outbound
+        self.counts = counts
+        self.inbox: deque[GenericPduPacket] = deque()
+        self._outbox: deque[bytes] = deque()
+        self._seq_count = 0
+
+    def receive(self, packet: bytes) -> None:
+        """A space packet from the link: its PDU joins the inbox; anything else is counted and dropped."""
+        pdu = packet_to_pdu(packet, self._inbound)
+        if pdu is None:
+            self.counts["packets_rejected"] += 1
+            return
+        self.counts["pdus_received"] += 1
+        self.inbox.append(pdu)
+
+    def send(self, pdu: bytes) -> None:
+        """Queue a packed PDU for the link."""
+        self._outbox.append(pdu_to_packet(pdu, self._seq_count, self._outbound))
+        self._seq_count += 1
+
+    @property
+    def queued(self) -> bool:
+        """Packets wait that the last budget did not fit."""
+        return bool(self._outbox)
+
+    def take(self, budget_bytes: int) -> list[bytes]:
+        """The packets at the front of the queue that fit in `budget_bytes`, in order."""
+        sent: list[bytes] = []
+        while self._outbox and len(self._outbox[0]) <= budget_bytes:
+            budget_bytes -= len(self._outbox[0])
+            sent.append(self._outbox.popleft())
+        self.counts["packets_sent"] += len(sent)
+        self.counts["bytes_sent"] += sum(len(p) for p in sent)
+        return sent
 
 
 def bundle(product_id: str, sha256: str, metadata: dict, data: bytes) -> bytes:

@@ -13,7 +13,7 @@ arrives while the handler still waits for the EOF's ACK (the ACK was lost) is ta
 too, and NAK segment requests are merged before the handler sees them.
 
 PDUs ride in space packets without a secondary header: TM packets of `CFDP_APID` down, TC packets
-of the same APID up (`pdu_to_packet`, `packet_to_pdu`), so the link layer routes them by APID.
+of the same APID up (hal/cfdp_carriage.py `PduCarriage`), so the link layer routes them by APID.
 
 Timers: cfdp-py's ACK and NAK timers read `spacepackets.countdown.time_ms`. Every call into the
 handler runs with that function swapped for *contact time* — time that advances only while the
@@ -24,7 +24,7 @@ clock, both through `poll(now_s, ...)`. Not thread-safe: one executive thread ca
 
 import struct
 import zlib
-from collections import Counter, deque
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -77,11 +77,10 @@ from hal.cfdp_carriage import (
     ContactClock,
     FaultLog,
     IgnoringUser,
+    PduCarriage,
     bundle,
     coalesced,
     contact_time,
-    packet_to_pdu,
-    pdu_to_packet,
 )
 
 BUNDLE_SUFFIX = ".zpk"
@@ -242,9 +241,7 @@ class FileDownlink:
             check_timer_provider=ContactCheckTimers(ack_timer_s),
             seq_num_provider=sequence,
         )
-        self._inbox: deque[GenericPduPacket] = deque()
-        self._outbox: deque[bytes] = deque()
-        self._packet_seq = 0
+        self._carriage = PduCarriage(PacketType.TC, PacketType.TM, self.counts)
         self._current: tuple[str, Path] | None = None
         self._finished_seqs: dict[int, None] = {}
         self._failures: Counter[str] = Counter()
@@ -258,12 +255,7 @@ class FileDownlink:
 
     def receive(self, packet: bytes) -> None:
         """An uplinked space packet: its CFDP PDU waits for the next `poll`; anything else is dropped."""
-        pdu = packet_to_pdu(packet, PacketType.TC)
-        if pdu is None:
-            self.counts["packets_rejected"] += 1
-            return
-        self.counts["pdus_received"] += 1
-        self._inbox.append(pdu)
+        self._carriage.receive(packet)
 
     def poll(self, now_s: float, budget_bytes: int) -> list[bytes]:
         """Advance the transfers to `now_s` and return TM packets of at most `budget_bytes` in total."""
@@ -274,21 +266,18 @@ class FileDownlink:
         sent: list[bytes] = []
         with contact_time(self.clock):
             while True:
-                while self._outbox and len(self._outbox[0]) <= budget_bytes:
-                    budget_bytes -= len(self._outbox[0])
-                    sent.append(self._outbox.popleft())
-                if self._outbox:
+                taken = self._carriage.take(budget_bytes)
+                budget_bytes -= sum(len(p) for p in taken)
+                sent += taken
+                if self._carriage.queued or not self._step():
                     break
-                if not self._step():
-                    break
-        self.counts["packets_sent"] += len(sent)
-        self.counts["bytes_sent"] += sum(len(p) for p in sent)
         return sent
 
     def _step(self) -> bool:
         """One call into the source handler; False when it has nothing more to do this cycle."""
-        if self._inbox:
-            pdu = self._inbox.popleft()
+        inbox = self._carriage.inbox
+        if inbox:
+            pdu = inbox.popleft()
             try:
                 self._feed(pdu)
             except Exception as error:  # a PDU that parses but makes no sense: counted, dropped
@@ -305,7 +294,7 @@ class FileDownlink:
             self._source.reset()  # nothing heard from the ground for too long
             self.counts["transactions_inactive"] += 1
             self._end_current(complete=False)
-        return produced or bool(self._inbox)
+        return produced or bool(inbox)
 
     def _feed(self, pdu: GenericPduPacket) -> None:
         if isinstance(pdu, FinishedPdu) and self._answer_stale_finished(pdu):
@@ -339,8 +328,7 @@ class FileDownlink:
     def _drain(self) -> bool:
         produced = False
         while (holder := self._source.get_next_packet()) is not None:
-            self._outbox.append(pdu_to_packet(bytes(holder.pdu.pack()), self._packet_seq, PacketType.TM))
-            self._packet_seq += 1
+            self._carriage.send(bytes(holder.pdu.pack()))
             produced = True
         return produced
 
@@ -354,8 +342,7 @@ class FileDownlink:
         conf = pdu.pdu_header.pdu_conf
         conf.direction = Direction.TOWARDS_RECEIVER
         ack = AckPdu(conf, DirectiveType.FINISHED_PDU, pdu.condition_code, TransactionStatus.TERMINATED)
-        self._outbox.append(pdu_to_packet(bytes(ack.pack()), self._packet_seq, PacketType.TM))
-        self._packet_seq += 1
+        self._carriage.send(bytes(ack.pack()))
         self.counts["stale_finished_acked"] += 1
         return True
 

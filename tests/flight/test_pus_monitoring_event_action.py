@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 from spacepackets.ccsds.time import CdsShortTimestamp
-from spacepackets.ecss import PusTc, PusTm
+from spacepackets.ecss import PusTc
 
 from flight.adcs.modes import Mode
 from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter
@@ -18,11 +18,11 @@ from flight.pus.functions import SET_ADCS_MODE, declare_adcs_functions
 from flight.pus.monitoring import CheckStatus
 from flight.pus.services import PusServices
 from flight.xtce import xtce
+from tests.flight.pus_packets import APID, decode, failure, kinds, only, tc
 from zorka.dictionary_export import dictionary_json
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
 
-APID = 0x65
 EPOCH = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp()
 SOC, TEMPERATURE = 1, 2
 LOW, HIGH, BACK = 3001, 3002, 3003
@@ -52,29 +52,6 @@ def build(tmp_path):
     sent, log = [], EventLog()
     services = PusServices(d, sent.append, EPOCH, log, tmp_path / "parameters.json")
     return services, sent, values, calls, log
-
-
-def tc(service, subtype, data=b"", seq=1, apid=APID):
-    return bytes(
-        PusTc(apid=apid, service=service, message_subtype=subtype, app_data=data, seq_count=seq).pack()
-    )
-
-
-def decode(raw):
-    return PusTm.unpack(raw, timestamp_len=CdsShortTimestamp.TIMESTAMP_SIZE)
-
-
-def kinds(sent):
-    return [(t.service, t.message_subtype) for t in map(decode, sent)]
-
-
-def failure(raw):
-    data = decode(raw).source_data
-    return decode(raw).message_subtype, Failure(struct.unpack_from(">H", data, 4)[0]), data[6]
-
-
-def only(sent, service, subtype):
-    return [t.source_data for t in map(decode, sent) if (t.service, t.message_subtype) == (service, subtype)]
 
 
 def transitions(data):

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacepackets.ccsds.time import CdsShortTimestamp
-from spacepackets.ecss import PusTc, PusTm
+from spacepackets.ecss import PusTc
 
 from flight.adcs.modes import Mode
 from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter, Tunable
@@ -32,9 +32,9 @@ from flight.pus.functions import (
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.services import PusServices
 from flight.xtce import xtce
+from tests.flight.pus_packets import APID, decode, failure, kinds, tc
 from zorka.dictionary_export import dictionary_json
 
-APID = 0x65
 HK_APID = 0x66
 ROOT = Path(__file__).resolve().parents[2]
 EPOCH = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp()
@@ -90,29 +90,11 @@ def build(tmp_path, craft=None, log=None):
     return services, sent, craft, log
 
 
-def tc(service, subtype, data=b"", seq=1, apid=APID):
-    return PusTc(apid=apid, service=service, message_subtype=subtype, app_data=data, seq_count=seq).pack()
-
-
-def decode(raw):
-    tm = PusTm.unpack(raw, timestamp_len=CdsShortTimestamp.TIMESTAMP_SIZE)
-    return tm
-
-
-def types(sent):
-    return [(t.service, t.message_subtype) for t in map(decode, sent)]
-
-
-def failure(raw):
-    tm = decode(raw)
-    return tm.message_subtype, Failure(struct.unpack_from(">H", tm.source_data, 4)[0]), tm.source_data[6]
-
-
 def test_ping_is_answered_and_verified_with_a_cds_time_and_the_request_id(tmp_path):
     services, sent, _, _ = build(tmp_path)
     raw = tc(17, 1, seq=77)
     assert services.accept(raw, 3723.456)
-    assert types(sent) == [(1, 1), (1, 3), (17, 2), (1, 7)]
+    assert kinds(sent) == [(1, 1), (1, 3), (17, 2), (1, 7)]
     for packet in sent:
         tm = decode(packet)
         assert tm.apid == APID
@@ -127,7 +109,7 @@ def test_acknowledgement_flags_choose_the_success_reports(tmp_path):
     services, sent, _, _ = build(tmp_path)
     quiet = PusTc(apid=APID, service=17, message_subtype=1, ack_flags=0).pack()
     services.accept(quiet, 0.0)
-    assert types(sent) == [(17, 2)]
+    assert kinds(sent) == [(17, 2)]
 
 
 @pytest.mark.parametrize(
@@ -209,7 +191,7 @@ def test_a_refused_function_fails_in_1_8(tmp_path):
     services, sent, craft, _ = build(tmp_path)
     craft.allowed = False
     assert services.accept(tc(8, 1, struct.pack(">HB", SET_ADCS_MODE, Mode.IMAGING)), 1.0)
-    assert types(sent) == [(1, 1), (1, 3), (1, 8)]
+    assert kinds(sent) == [(1, 1), (1, 3), (1, 8)]
     assert failure(sent[-1]) == (8, Failure.NOT_ALLOWED_IN_MODE, 0)
     assert (services.acceptor.failed, services.acceptor.errors_by_service[8]) == (1, 1)
 
@@ -238,17 +220,17 @@ def test_housekeeping_periodic_one_shot_enable_disable_interval_and_definitions(
     services.accept(tc(3, 6, struct.pack(">BH", 1, 1)), 7.0)
     services.tick(8.0)
     services.tick(9.0)
-    assert types(sent) == [(1, 1), (1, 3), (1, 7)]
+    assert kinds(sent) == [(1, 1), (1, 3), (1, 7)]
     sent.clear()
     services.accept(tc(3, 27, struct.pack(">BHH", 2, 1, 2)), 10.0)
-    assert types(sent) == [(1, 1), (1, 3), (3, 25), (3, 25), (1, 7)]
+    assert kinds(sent) == [(1, 1), (1, 3), (3, 25), (3, 25), (1, 7)]
     assert struct.unpack(">Hf", decode(sent[3]).source_data) == (2, 7.25)
     sent.clear()
     services.accept(tc(3, 31, struct.pack(">BHH", 1, 2, 1)), 11.0)
     services.accept(tc(3, 5, struct.pack(">BH", 1, 2)), 11.0)
     sent.clear()
     services.tick(12.0)
-    assert types(sent) == [(3, 25)]
+    assert kinds(sent) == [(3, 25)]
     sent.clear()
     services.accept(tc(3, 9, struct.pack(">BH", 1, 1)), 13.0)
     assert struct.unpack(">HHBH3H", decode(sent[2]).source_data) == (1, 2, 0, 3, 1, 2, 3)
@@ -272,12 +254,12 @@ def test_events_are_reported_by_severity_and_can_be_disabled(tmp_path):
     sent.clear()
     log.raise_event(3.0, Severity.HIGH, "wheel_failed", "wheel 3")
     services.tick(3.0)
-    assert [t for t in types(sent) if t[0] == 5] == [] and services.events.suppressed == 1
+    assert [t for t in kinds(sent) if t[0] == 5] == [] and services.events.suppressed == 1
     services.accept(tc(5, 5, struct.pack(">BH", 1, 101)), 4.0)
     sent.clear()
     log.raise_event(5.0, Severity.HIGH, "wheel_failed", "wheel 1")
     services.tick(5.0)
-    assert [t for t in types(sent) if t[0] == 5] == [(5, 4)]
+    assert [t for t in kinds(sent) if t[0] == 5] == [(5, 4)]
 
 
 def test_events_dropped_by_the_bounded_log_are_counted_as_missed(tmp_path):
@@ -292,7 +274,7 @@ def test_parameters_are_reported_set_with_progress_and_survive_a_restart(tmp_pat
     services, sent, craft, _ = build(tmp_path)
     assert services.parameters.load_status == "absent"
     services.accept(tc(20, 3, struct.pack(">BHdHd", 2, 1, 1.5, 2, 7.0)), 1.0)
-    assert types(sent) == [(1, 1), (1, 3), (1, 5), (1, 5), (1, 7)]
+    assert kinds(sent) == [(1, 1), (1, 3), (1, 5), (1, 5), (1, 7)]
     assert [decode(p).source_data[4] for p in sent[2:4]] == [1, 2]
     assert (craft.gain, craft.count) == (1.5, 7)
     sent.clear()
@@ -326,7 +308,7 @@ def test_a_corrupted_parameter_store_is_reported_and_not_loaded(tmp_path, spoil)
     assert (craft.gain, craft.count) == (0.5, 3)
     assert [e.name for e in log] == ["parameter_store_corrupt"]
     restarted.tick(1.0)
-    assert types(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 2001
+    assert kinds(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 2001
 
 
 def test_a_failed_store_write_fails_the_set_in_1_8(tmp_path):

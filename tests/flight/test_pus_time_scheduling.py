@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from spacepackets.ccsds.time import CdsShortTimestamp
-from spacepackets.ecss import PusTc, PusTm
+from spacepackets.ecss import PusTc
 
 from flight.adcs.modes import Mode
 from flight.dictionary import Dictionary, Failure
@@ -19,8 +19,8 @@ from flight.events import EventLog
 from flight.pus.adcs_events import declare_adcs_events
 from flight.pus.functions import SET_ADCS_MODE, declare_adcs_functions
 from flight.pus.services import PusServices
+from tests.flight.pus_packets import APID, decode, failure, kinds, tc
 
-APID = 0x65
 EPOCH = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
@@ -42,25 +42,6 @@ def build(folder, epoch=EPOCH, log=None, allowed=True):
     sent = []
     services = PusServices(d, sent.append, epoch.timestamp(), log, folder / "parameters.json")
     return services, sent, calls, log
-
-
-def tc(service, subtype, data=b"", seq=1, apid=APID):
-    return bytes(
-        PusTc(apid=apid, service=service, message_subtype=subtype, app_data=data, seq_count=seq).pack()
-    )
-
-
-def decode(raw):
-    return PusTm.unpack(raw, timestamp_len=CdsShortTimestamp.TIMESTAMP_SIZE)
-
-
-def kinds(sent):
-    return [(t.service, t.message_subtype) for t in map(decode, sent)]
-
-
-def failure(raw):
-    data = decode(raw).source_data
-    return decode(raw).message_subtype, Failure(struct.unpack_from(">H", data, 4)[0]), data[6]
 
 
 def cds(t_s, epoch=EPOCH):

@@ -4,30 +4,19 @@ without a replay, a wrong key never gets a command through, and a missing key fi
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-ZORKA = [sys.executable, "-m", "zorka"]
+from tests.zorka.serve_process import ZORKA, zorka_serve
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serve")
     keys = folder / "keys.json"
-    process = subprocess.Popen(
-        [*ZORKA, "serve", "--link-port", "0", "--keys", str(keys), "--duration", "60s", "--out", str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        assert "127.0.0.1:" in line, process.stderr.read()
-        yield int(line.split("127.0.0.1:")[1].split(",")[0]), keys
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    arguments = ("--link-port", "0", "--keys", str(keys), "--duration", "60s", "--out", str(folder))
+    with zorka_serve(*arguments) as served:
+        yield served.port, keys
 
 
 def zorka(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -4,29 +4,17 @@ file passes with an expectation on housekeeping, and a bad command line is one e
 
 import socket
 import subprocess
-import sys
 
 import pytest
 
-ZORKA = [sys.executable, "-m", "zorka"]
+from tests.zorka.serve_process import ZORKA, zorka_serve
 
 
 @pytest.fixture(scope="module")
 def port(tmp_path_factory):
     out = tmp_path_factory.mktemp("serve")
-    process = subprocess.Popen(
-        [*ZORKA, "serve", "--packet-port", "0", "--insecure", "--duration", "60s", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        assert "127.0.0.1:" in line, process.stderr.read()
-        yield int(line.split("127.0.0.1:")[1].split(",")[0])
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with zorka_serve("--packet-port", "0", "--insecure", "--duration", "60s", "--out", str(out)) as served:
+        yield served.port
 
 
 def zorka(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

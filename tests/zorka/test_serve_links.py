@@ -4,7 +4,6 @@ COBS-framed packet line on a pty opened with pyserial answers a ping as tmtccmd 
 
 import json
 import subprocess
-import sys
 import time
 
 import serial
@@ -16,24 +15,11 @@ from ground.link import GroundLink
 from ground.link_client import LinkClient
 from hal.cobs_packets import CobsPacketSplitter, encode_cobs_packet
 from hal.sdls import SdlsSender, SecurityAssociation
+from tests.zorka.serve_process import ZORKA, zorka_serve
 from zorka.space_link import SCID, TC_VCID, TM_FRAME_BYTES
 
-SERVE = [sys.executable, "-m", "zorka", "serve", "--duration", "30s"]
-
-
-def _start(arguments: list[str]) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [*SERVE, *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    line = process.stdout.readline()
-    assert line.startswith("zorka serve:"), process.stderr.read()
-    return process, line
-
-
-def _stop(process: subprocess.Popen) -> str:
-    process.terminate()
-    assert process.wait(timeout=15) == 0
-    return process.stderr.read()
+DURATION = ("--duration", "30s")
+SERVE = [*ZORKA, "serve", *DURATION]
 
 
 def _kinds(packets: list[bytes]) -> set[tuple[int, int]]:
@@ -49,9 +35,9 @@ def _client(port: int, keys: KeyStore) -> LinkClient:
 
 def test_the_link_port_carries_an_authenticated_ping_and_refuses_a_wrong_key(tmp_path):
     key_file = tmp_path / "keys.json"
-    process, line = _start(["--link-port", "0", "--keys", str(key_file), "--out", str(tmp_path / "run")])
-    try:
-        port = int(line.split("127.0.0.1:")[1].split(",")[0])
+    arguments = ("--link-port", "0", "--keys", str(key_file), "--out", str(tmp_path / "run"), *DURATION)
+    with zorka_serve(*arguments) as served:
+        port = served.port
         keys = KeyStore(key_file)
         client = _client(port, keys)
         assert client.wait_active(10.0), "no CLCW came down"
@@ -69,9 +55,7 @@ def test_the_link_port_carries_an_authenticated_ping_and_refuses_a_wrong_key(tmp
         forged_client.receive(1.0)
         client.close()
         forged_client.close()
-    finally:
-        stderr = _stop(process)
-    assert "WARNING" not in stderr
+    assert "WARNING" not in served.stderr
     uplink = json.loads((tmp_path / "run" / "summary.json").read_text())["link"]["uplink"]
     assert uplink["packets_delivered"] == 1
     assert uplink["bad_mac"] >= 1
@@ -79,18 +63,15 @@ def test_the_link_port_carries_an_authenticated_ping_and_refuses_a_wrong_key(tmp
 
 
 def test_the_serial_line_answers_a_cobs_framed_ping_on_a_pty(tmp_path):
-    process, line = _start(["--serial", "pty", "--insecure", "--out", str(tmp_path)])
-    try:
-        path = line.split(" on ")[1].strip()
+    with zorka_serve("--serial", "pty", "--insecure", "--out", str(tmp_path), *DURATION) as served:
+        path = served.line.split(" on ")[1].strip()
         with serial.Serial(path, timeout=0.2) as port:
             port.write(encode_cobs_packet(PusTc(apid=APID, service=17, message_subtype=1).pack()))
             splitter, seen, deadline = CobsPacketSplitter(), set(), time.monotonic() + 10.0
             while (17, 2) not in seen:
                 assert time.monotonic() < deadline, f"no ping reply on the serial line; saw {seen}"
                 seen |= _kinds(splitter.feed(port.read(4096)))
-    finally:
-        stderr = _stop(process)
-    assert "WARNING: --insecure" in stderr
+    assert "WARNING: --insecure" in served.stderr
 
 
 def test_serve_refuses_a_scenario_with_a_simulated_radio(tmp_path):

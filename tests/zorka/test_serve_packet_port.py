@@ -10,18 +10,15 @@ from spacepackets.ecss import PusTc, PusTm
 
 from flight.software import APID
 from ground.packet_stream import PacketSplitter
+from tests.zorka.serve_process import zorka_serve
 
-SERVE = [sys.executable, "-m", "zorka", "serve", "--packet-port", "0", "--insecure", "--duration", "30s"]
+SERVE = ("--packet-port", "0", "--insecure", "--duration", "30s")
 
 
 def test_the_packet_port_answers_a_ping_from_another_process(tmp_path):
-    process = subprocess.Popen(
-        [*SERVE, "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        assert "space packets on 127.0.0.1:" in line, process.stderr.read()
-        port = int(line.split("127.0.0.1:")[1].split(",")[0])
+    with zorka_serve(*SERVE, "--out", str(tmp_path)) as served:
+        assert "space packets on 127.0.0.1:" in served.line
+        port = served.port
         ping = PusTc(apid=APID, service=17, message_subtype=1, seq_count=77)
         with socket.create_connection(("127.0.0.1", port), timeout=10.0) as client:
             client.sendall(ping.pack())
@@ -31,10 +28,7 @@ def test_the_packet_port_answers_a_ping_from_another_process(tmp_path):
                 for raw in splitter.feed(client.recv(65536)):
                     tm = PusTm.unpack(raw, timestamp_len=7)
                     kinds.add((tm.service, tm.message_subtype))
-    finally:
-        process.terminate()
-        assert process.wait(timeout=15) == 0
-    assert "WARNING" in process.stderr.read()
+    assert "WARNING" in served.stderr
     assert (tmp_path / "tm.bin").stat().st_size > 0
 
 
