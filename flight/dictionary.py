@@ -122,11 +122,16 @@ class Arg:
             raise ValueError(f"{self.name}: {value!r} out of range")
         return self._struct.pack(float(value) if self.kind == "float" else int(value))
 
-    def pack_measured(self, value: float) -> bytes:
-        """A measured value for telemetry: never refused, ints clamped into range, non-finite ints as 0."""
+    @property
+    def format(self) -> str:
+        """The `struct` format character of the type on the wire (big-endian)."""
+        return self._struct.format[1:]
+
+    def measured(self, value: float) -> float | int:
+        """A measured value for telemetry, never refused: ints clamped into range, non-finite ints 0."""
         if self.kind == "float":
-            return self._struct.pack(value)
-        return self._struct.pack(int(min(max(value, self.low), self.high)) if math.isfinite(value) else 0)
+            return value
+        return int(min(max(value, self.low), self.high)) if math.isfinite(value) else 0
 
     def decode(self, data: bytes, offset: int, index: int) -> Any:
         """The value at `offset`; ArgumentError naming argument `index` if short or out of range."""

@@ -2,8 +2,10 @@
 verification with failure codes by name, events by name and severity, housekeeping by parameter
 name (the default row and structures learned from 3,10); arbitrary bytes never raise."""
 
+import dataclasses
 import struct
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from spacepackets.ecss import PusTm
 
 from flight.dictionary import Failure
+from flight.pus.housekeeping_reports import Structure
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError, Verification
 from ground.telemetry import (
@@ -74,8 +77,10 @@ def housekeeping_data(flight_dictionary, sid: int, names: list[str]) -> tuple[by
     """A 3,25 body packed as the flight software packs it, and the values it holds."""
     values = {name: float(index) + 0.25 for index, name in enumerate(names)}
     values["adcs_mode"] = 2.0
-    packed = b"".join(flight_dictionary.parameters[n].type.pack_measured(values[n]) for n in names)
-    return struct.pack(">H", sid) + packed, values
+    parameters = tuple(
+        dataclasses.replace(flight_dictionary.parameters[n], getter=partial(float, values[n])) for n in names
+    )
+    return Structure(sid, parameters, interval_s=1).pack(), values
 
 
 def test_the_default_housekeeping_row_is_read_by_parameter_name(dictionary, flight_dictionary, sent):
