@@ -1,16 +1,106 @@
-"""The dictionary as an XTCE 1.2 SpaceSystem, for ground tools that read XTCE (Yamcs, COSMOS).
+"""The dictionary as an XTCE 1.2 SpaceSystem, from which a ground tool (Yamcs, COSMOS) decodes our TM
+and builds our TCs.
 
-Parameter types and parameters (housekeeping), argument types and meta-commands whose command
-containers place the PUS service, subtype, function id and arguments in wire order. Ranges become
-ValidRanges, units UnitSets. A TC of repeated groups is given as a single group (count fixed to 1).
+Telemetry: the abstract container `pus_tm` reads the CCSDS primary header and the PUS-C TM secondary
+header as spacepackets' `PusTm` packs it (PUS version, time reference status, service, subtype,
+message counter, destination id, then the 7-byte CDS short time stamp as three integers: P-field, day
+since 1958, ms of day; one XTCE time encoding cannot span two fields). Containers inherit it, restricted
+on APID, service and subtype: housekeeping reports (3,25), then one container per report structure of
+`structures`, restricted on its structure id, with its parameters in wire order; event reports
+(5,1..5,4: event id enumerated by event name, text after its 1-byte length); verification reports
+(1,1..1,8: the 4-byte request ID, then the failure code, enumerated, and its data byte, or the step).
+
+Commands: the abstract MetaCommand `pus_tc` holds the primary and PUS-C TC secondary headers as
+arguments with initial values (a standalone TC asking for every verification report). Each command
+inherits it, assigns its APID, service and subtype, and appends the function id (service 8), the group
+count and the groups (an array of an aggregate) of a repeated TC, or its arguments, in wire order, with
+their units, ranges and enumerations.
+
+Every concrete container ends with the packet error control, a 16-bit field whose encoding declares
+the CRC (XTCE 1.2 `ErrorDetectCorrect`: CCSDS CRC-16, polynomial 0x1021, initial remainder 0xFFFF,
+over the packet from its start), so a tool computes a TC's and checks a TM's. XTCE cannot derive a
+field from the size of the container holding it: a TC's `ccsds_data_length` is left to the ground
+tool (as Yamcs' PUS post-processor sets it).
 """
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
 
-from flight.dictionary import Arg, Command, Dictionary
+from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
+from flight.events import Severity
+from flight.pus.event_reports import UNDECLARED
+from flight.pus.housekeeping_reports import SID
 
 NAMESPACE = "http://www.omg.org/spec/XTCE/20180204"
 _KINDS = {"int": "Integer", "uint": "Integer", "float": "Float", "enum": "Enumerated", "bool": "Boolean"}
+PRIMARY_HEADER = (
+    ("ccsds_version", 3),
+    ("ccsds_packet_type", 1),
+    ("ccsds_secondary_header_flag", 1),
+    ("ccsds_apid", 11),
+    ("ccsds_sequence_flags", 2),
+    ("ccsds_sequence_count", 14),
+    ("ccsds_data_length", 16),
+)
+TM_SECONDARY_HEADER = (
+    ("pus_version", 4),
+    ("pus_time_reference_status", 4),
+    ("pus_service", 8),
+    ("pus_subtype", 8),
+    ("pus_message_counter", 16),
+    ("pus_destination_id", 16),
+    ("cds_p_field", 8),
+    ("cds_day", 16),
+    ("cds_ms_of_day", 32),
+)
+TC_SECONDARY_HEADER = (
+    ("pus_version", 4),
+    ("pus_ack_flags", 4),
+    ("pus_service", 8),
+    ("pus_subtype", 8),
+    ("pus_source_id", 16),
+)
+TC_INITIAL_VALUES = {
+    "ccsds_version": 0,
+    "ccsds_packet_type": 1,
+    "ccsds_secondary_header_flag": 1,
+    "ccsds_sequence_flags": 3,
+    "ccsds_sequence_count": 0,
+    "ccsds_data_length": 0,
+    "pus_version": 2,
+    "pus_ack_flags": 0b1111,
+    "pus_source_id": 0,
+    "packet_error_control": 0,
+}
+HEADER_UNITS = {"cds_day": "day", "cds_ms_of_day": "ms"}
+PACKET_ERROR_CONTROL = "packet_error_control"
+CRC_POLYNOMIAL = "1021"
+CRC_INITIAL_REMAINDER = "FFFF"
+FAILURE_TAIL = ("failure_code", "failure_data")
+VERIFICATION_REPORTS = {
+    1: ("accepted", ()),
+    2: ("acceptance_failed", FAILURE_TAIL),
+    3: ("started", ()),
+    4: ("start_failed", FAILURE_TAIL),
+    5: ("progress", ("progress_step",)),
+    6: ("progress_failed", FAILURE_TAIL),
+    7: ("completed", ()),
+    8: ("completion_failed", FAILURE_TAIL),
+}
+"""Service-1 report per subtype: its stage and what follows the request ID."""
+REPORT_FIELDS = (
+    *(name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER)),
+    PACKET_ERROR_CONTROL,
+    "sid",
+    "event_id",
+    "event_text_length",
+    "event_text",
+    "request_id",
+    "failure_code",
+    "failure_data",
+    "progress_step",
+)
+"""Parameter names the export gives to packet fields, so no housekeeping parameter may take them."""
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
@@ -39,44 +129,198 @@ def _data_type(parent: ET.Element, name: str, arg: Arg, role: str, ranged: bool)
         _sub(ranges, "ValidRange", minInclusive=arg.low, maxInclusive=arg.high)
 
 
-def _fixed(entries: ET.Element, name: str, value: int, bits: int) -> None:
-    _sub(entries, "FixedValueEntry", name=name, binaryValue=f"{value:0{bits // 4}X}", sizeInBits=bits)
+def _field_type(parent: ET.Element, name: str, field: str, bits: int, role: str) -> None:
+    """The type `name` of an unsigned field of `bits` bits; the packet error control's declares the CRC."""
+    element = _sub(parent, f"Integer{role}Type", name=name, signed="false")
+    units = _sub(element, "UnitSet")
+    if field in HEADER_UNITS:
+        _sub(units, "Unit", HEADER_UNITS[field])
+    encoding = _sub(element, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
+    if field == PACKET_ERROR_CONTROL:
+        crc = _sub(
+            _sub(encoding, "ErrorDetectCorrect"), "CRC", width=16, bitsFromReference=0, reference="start"
+        )
+        _sub(crc, "Polynomial", CRC_POLYNOMIAL)
+        _sub(crc, "InitRemainder", CRC_INITIAL_REMAINDER)
+        _sub(crc, "FinalXOR", "0000")
 
 
-def _meta_command(argument_types: ET.Element, commands: ET.Element, command: Command) -> None:
+def _parameter(types: ET.Element, parameters: ET.Element, name: str, arg: Arg) -> None:
+    _data_type(types, f"{name}_type", arg, "Parameter", ranged=False)
+    _sub(parameters, "Parameter", name=name, parameterTypeRef=f"{name}_type")
+
+
+def _container(
+    parent: ET.Element,
+    name: str,
+    entries: Iterable[str],
+    base: str | None = None,
+    restriction: Iterable[tuple[str, str, int]] = (),
+    abstract: bool = False,
+) -> None:
+    """A SequenceContainer of `entries` (parameter names) after those of `base`, for packets whose
+    parameters meet every (parameter, operator, value) of `restriction`."""
+    container = _sub(parent, "SequenceContainer", name=name, **({"abstract": "true"} if abstract else {}))
+    entry_list = _sub(container, "EntryList")
+    for entry in entries:
+        _sub(entry_list, "ParameterRefEntry", parameterRef=entry)
+    if base is not None:
+        comparisons = _sub(
+            _sub(_sub(container, "BaseContainer", containerRef=base), "RestrictionCriteria"), "ComparisonList"
+        )
+        for parameter, operator, value in restriction:
+            _sub(comparisons, "Comparison", parameterRef=parameter, comparisonOperator=operator, value=value)
+
+
+def _tm_parameters(telemetry: ET.Element, dictionary: Dictionary) -> None:
+    """The packet fields and every parameter a report carries, with their types."""
+    clash = set(dictionary.parameters) & set(REPORT_FIELDS)
+    if clash:
+        raise ValueError(f"parameters named like packet fields: {sorted(clash)}")
+    types = _sub(telemetry, "ParameterTypeSet")
+    parameters = _sub(telemetry, "ParameterSet")
+    for name, bits in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER, (PACKET_ERROR_CONTROL, 16)):
+        _field_type(types, f"{name}_type", name, bits, "Parameter")
+        _sub(parameters, "Parameter", name=name, parameterTypeRef=f"{name}_type")
+    for parameter in dictionary.parameters.values():
+        _parameter(types, parameters, parameter.name, parameter.type)
+    events = (*((e.name, e.id) for e in dictionary.events.values()), ("UNDECLARED", UNDECLARED))
+    for arg in (
+        SID,
+        Arg("event_id", "enum", 16, values=events),
+        Arg("event_text_length", "uint", 8, unit="byte"),
+        Arg("failure_code", "enum", 16, values=tuple((f.name, int(f)) for f in Failure)),
+        Arg("failure_data", "uint", 8),
+        Arg("progress_step", "uint", 8),
+    ):
+        _parameter(types, parameters, arg.name, arg)
+    text = _sub(types, "StringParameterType", name="event_text_type")
+    _sub(text, "UnitSet")
+    variable = _sub(_sub(text, "StringDataEncoding", encoding="UTF-8"), "Variable", maxSizeInBits=8 * 255)
+    size = _sub(variable, "DynamicValue")
+    _sub(size, "ParameterInstanceRef", parameterRef="event_text_length")
+    _sub(size, "LinearAdjustment", slope=8)
+    _sub(parameters, "Parameter", name="event_text", parameterTypeRef="event_text_type")
+    request_id = _sub(types, "BinaryParameterType", name="request_id_type")
+    _sub(request_id, "UnitSet")
+    _sub(_sub(_sub(request_id, "BinaryDataEncoding"), "SizeInBits"), "FixedValue", "32")
+    _sub(parameters, "Parameter", name="request_id", parameterTypeRef="request_id_type")
+
+
+def _tm_containers(
+    telemetry: ET.Element, dictionary: Dictionary, structures: Mapping[int, Sequence[Parameter]]
+) -> None:
+    """The PUS-C TM packet and, inheriting it, the housekeeping, event and verification reports."""
+    containers = _sub(telemetry, "ContainerSet")
+    header = (name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER))
+    _container(containers, "pus_tm", header, abstract=True)
+
+    def of(service: int, *more: tuple[str, str, int]) -> tuple[tuple[str, str, int], ...]:
+        return (("ccsds_apid", "==", dictionary.tm_apid(service)), ("pus_service", "==", service), *more)
+
+    _container(containers, "hk_report", ("sid",), "pus_tm", of(3, ("pus_subtype", "==", 25)), abstract=True)
+    for sid, members in structures.items():
+        entries = (*(p.name for p in members), PACKET_ERROR_CONTROL)
+        _container(containers, f"hk_structure_{sid}", entries, "hk_report", (("sid", "==", sid),))
+    event = ("event_id", "event_text_length", "event_text")
+    _container(containers, "event_report", event, "pus_tm", of(5, ("pus_subtype", "<=", 4)), abstract=True)
+    for severity in Severity:
+        name, restriction = f"event_{severity.name.lower()}", (("pus_subtype", "==", int(severity)),)
+        _container(containers, name, (PACKET_ERROR_CONTROL,), "event_report", restriction)
+    _container(containers, "verification_report", ("request_id",), "pus_tm", of(1), abstract=True)
+    for subtype, (stage, tail) in VERIFICATION_REPORTS.items():
+        entries, restriction = (*tail, PACKET_ERROR_CONTROL), (("pus_subtype", "==", subtype),)
+        _container(containers, f"verification_{stage}", entries, "verification_report", restriction)
+
+
+def _arguments(meta_command: ET.Element, argument_types: ET.Element, command: Command) -> list[str]:
+    """Declare the arguments of `command`; the names of its entries in wire order: the group count
+    and an array of groups (one aggregate per group) if it is repeated, else its arguments."""
+    if not command.args:
+        return []
+    arguments = _sub(meta_command, "ArgumentList")
+    for arg in command.args:
+        _data_type(argument_types, f"{command.name}_{arg.name}_type", arg, "Argument", ranged=True)
+    if not command.repeated:
+        for arg in command.args:
+            _sub(arguments, "Argument", name=arg.name, argumentTypeRef=f"{command.name}_{arg.name}_type")
+        return [arg.name for arg in command.args]
+    _data_type(argument_types, f"{command.name}_count_type", Arg("count", "uint", 8), "Argument", ranged=True)
+    group = _sub(argument_types, "AggregateArgumentType", name=f"{command.name}_group_type")
+    members = _sub(group, "MemberList")
+    for arg in command.args:
+        _sub(members, "Member", name=arg.name, typeRef=f"{command.name}_{arg.name}_type")
+    groups = _sub(
+        argument_types,
+        "ArrayArgumentType",
+        name=f"{command.name}_groups_type",
+        arrayTypeRef=group.get("name"),
+    )
+    dimension = _sub(_sub(groups, "DimensionList"), "Dimension")
+    _sub(_sub(dimension, "StartingIndex"), "FixedValue", "0")
+    last = _sub(_sub(dimension, "EndingIndex"), "DynamicValue")
+    _sub(last, "ArgumentInstanceRef", argumentRef="count")
+    _sub(last, "LinearAdjustment", intercept=-1)
+    _sub(arguments, "Argument", name="count", argumentTypeRef=f"{command.name}_count_type")
+    _sub(arguments, "Argument", name="groups", argumentTypeRef=groups.get("name"))
+    return ["count", "groups"]
+
+
+def _meta_command(argument_types: ET.Element, commands: ET.Element, command: Command, apid: int) -> None:
     element = _sub(commands, "MetaCommand", name=command.name)
     if command.description:
         element.set("shortDescription", command.description)
-    arguments = _sub(element, "ArgumentList")
+    assignments = _sub(_sub(element, "BaseMetaCommand", metaCommandRef="pus_tc"), "ArgumentAssignmentList")
+    for name, value in (
+        ("ccsds_apid", apid),
+        ("pus_service", command.service),
+        ("pus_subtype", command.subtype),
+    ):
+        _sub(assignments, "ArgumentAssignment", argumentName=name, argumentValue=value)
+    entry_names = _arguments(element, argument_types, command)
     container = _sub(element, "CommandContainer", name=f"{command.name}_container")
     entries = _sub(container, "EntryList")
-    _fixed(entries, "service", command.service, 8)
-    _fixed(entries, "subtype", command.subtype, 8)
     if command.function_id is not None:
-        _fixed(entries, "function_id", command.function_id, 16)
-    if command.repeated:
-        _fixed(entries, "count", 1, 8)
-    for arg in command.args:
-        type_name = f"{command.name}_{arg.name}_type"
-        _data_type(argument_types, type_name, arg, "Argument", ranged=True)
-        _sub(arguments, "Argument", name=arg.name, argumentTypeRef=type_name)
-        _sub(entries, "ArgumentRefEntry", argumentRef=arg.name)
+        _sub(
+            entries,
+            "FixedValueEntry",
+            name="function_id",
+            binaryValue=f"{command.function_id:04X}",
+            sizeInBits=16,
+        )
+    for name in (*entry_names, PACKET_ERROR_CONTROL):
+        _sub(entries, "ArgumentRefEntry", argumentRef=name)
+    _sub(container, "BaseContainer", containerRef="pus_tc_container")
 
 
-def xtce(dictionary: Dictionary, name: str = "Zorka") -> str:
-    """The XTCE document (UTF-8 XML text) of `dictionary`."""
-    system = ET.Element("SpaceSystem", {"name": name, "xmlns": NAMESPACE})
-    telemetry = _sub(system, "TelemetryMetaData")
-    parameter_types = _sub(telemetry, "ParameterTypeSet")
-    parameters = _sub(telemetry, "ParameterSet")
-    for parameter in dictionary.parameters.values():
-        type_name = f"{parameter.name}_type"
-        _data_type(parameter_types, type_name, parameter.type, "Parameter", ranged=False)
-        _sub(parameters, "Parameter", name=parameter.name, parameterTypeRef=type_name)
+def _commands(system: ET.Element, dictionary: Dictionary) -> None:
+    """The abstract PUS-C TC, its headers as arguments, and every command inheriting it."""
     command_data = _sub(system, "CommandMetaData")
     argument_types = _sub(command_data, "ArgumentTypeSet")
     commands = _sub(command_data, "MetaCommandSet")
+    description = "PUS-C telecommand: CCSDS primary header, PUS-C TC secondary header"
+    base = _sub(commands, "MetaCommand", name="pus_tc", abstract="true", shortDescription=description)
+    arguments = _sub(base, "ArgumentList")
+    entries = _sub(_sub(base, "CommandContainer", name="pus_tc_container"), "EntryList")
+    for name, bits in (*PRIMARY_HEADER, *TC_SECONDARY_HEADER, (PACKET_ERROR_CONTROL, 16)):
+        _field_type(argument_types, f"tc_{name}_type", name, bits, "Argument")
+        initial = {"initialValue": TC_INITIAL_VALUES[name]} if name in TC_INITIAL_VALUES else {}
+        _sub(arguments, "Argument", name=name, argumentTypeRef=f"tc_{name}_type", **initial)
+        if name != PACKET_ERROR_CONTROL:
+            _sub(entries, "ArgumentRefEntry", argumentRef=name)
     for command in dictionary.commands.values():
-        _meta_command(argument_types, commands, command)
+        _meta_command(argument_types, commands, command, dictionary.apid)
+
+
+def xtce(
+    dictionary: Dictionary, structures: Mapping[int, Sequence[Parameter]] | None = None, name: str = "Zorka"
+) -> str:
+    """The XTCE document (UTF-8 XML text) of `dictionary`, with a container for each housekeeping
+    report structure of `structures` (structure id -> its parameters in wire order)."""
+    system = ET.Element("SpaceSystem", {"name": name, "xmlns": NAMESPACE})
+    telemetry = _sub(system, "TelemetryMetaData")
+    _tm_parameters(telemetry, dictionary)
+    _tm_containers(telemetry, dictionary, structures or {})
+    _commands(system, dictionary)
     ET.indent(system)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(system, encoding="unicode") + "\n"

@@ -404,7 +404,11 @@ def cmd_dict(args: argparse.Namespace) -> int:
 
     mission = Mission(DEFAULT_SCENARIO, 1.0)
     dictionary = mission.flight.dictionary
-    sys.stdout.write(xtce(dictionary) if args.xtce else dictionary_json(dictionary))
+    if args.xtce:
+        structures = {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
+        sys.stdout.write(xtce(dictionary, structures))
+    else:
+        sys.stdout.write(dictionary_json(dictionary))
     mission.close()
     return 0
 

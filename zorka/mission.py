@@ -349,3 +349,9 @@ class Mission:
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
         return self._truth[: self._record.truth_n]
+
+    def attitude_errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per frame so far: t_s (record k at (k + 1) frames, after the world stepped), the true pointing
+        error in degrees and the true rate error in degrees per second."""
+        n = self._record.n
+        return np.arange(1, n + 1) * self.frame_s, self._err_deg[:n], self._rate_err_deg_s[:n]

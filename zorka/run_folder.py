@@ -1,4 +1,5 @@
-"""The run folder: summary.json, the truth as CCSDS OEM/AEM files, and the ground passes."""
+"""The run folder: summary.json, the truth as CCSDS OEM/AEM files, the ground passes, the telemetry
+archive and report.html."""
 
 import json
 import shutil
@@ -7,9 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ground.archive import read_archive, write_archive
 from sim.ground_station import Pass
 from zorka.ccsds_ephemeris import write_aem, write_oem
+from zorka.dictionary_export import dictionary_json
 from zorka.mission import Mission
+from zorka.run_report import write_report
+
+ARCHIVE_NAME = "telemetry.msgpack"
 
 ONBOARD_STATE = (
     "parameters.json",
@@ -34,8 +40,8 @@ def clear_onboard_state(out_dir: Path) -> None:
 
 
 def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
-    """summary.json, truth.oem, truth.aem and (with ground stations) passes.json in `out_dir`;
-    the summary's path."""
+    """summary.json, truth.oem, truth.aem, (with ground stations) passes.json, (when the run wrote
+    tm.bin) the telemetry archive of its packets, and report.html in `out_dir`; the summary's path."""
     rows = mission.truth()
     jd = mission.world.c.jd_epoch_utc
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -46,6 +52,14 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
         (out_dir / "passes.json").write_text(json.dumps(records, indent=2) + "\n")
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
+    dictionary = json.loads(dictionary_json(mission.flight.dictionary))
+    archive = out_dir / ARCHIVE_NAME
+    if (out_dir / "tm.bin").exists():
+        write_archive(out_dir / "tm.bin", dictionary, archive)
+    elif archive.exists():
+        archive.unlink()  # an earlier run's, not this one's
+    records = read_archive(archive) if archive.exists() else ()
+    write_report(mission, summary, out_dir, records, dictionary)
     return path
 
 

@@ -139,15 +139,15 @@ def test_the_xtce_export_declares_every_type_it_references():
     root = ElementTree.fromstring(text)
     assert root.tag == f"{{{NAMESPACE}}}SpaceSystem"
     parameter_types = {e.get("name"): e for e in root.find("x:TelemetryMetaData/x:ParameterTypeSet", ns)}
-    (parameter,) = root.findall("x:TelemetryMetaData/x:ParameterSet/x:Parameter", ns)
+    (parameter,) = root.findall("x:TelemetryMetaData/x:ParameterSet/x:Parameter[@name='battery_v']", ns)
     battery = parameter_types[parameter.get("parameterTypeRef")]
     assert battery.tag.endswith("FloatParameterType")
     assert battery.find("x:FloatDataEncoding", ns).get("sizeInBits") == "32"
     assert battery.find("x:UnitSet/x:Unit", ns).text == "V"
     argument_types = {e.get("name"): e for e in root.find("x:CommandMetaData/x:ArgumentTypeSet", ns)}
     commands = root.findall("x:CommandMetaData/x:MetaCommandSet/x:MetaCommand", ns)
-    assert [c.get("name") for c in commands] == ["do_it", "fn"]
-    do_it = commands[0]
+    assert [c.get("name") for c in commands] == ["pus_tc", "do_it", "fn"]
+    do_it = commands[1]
     arguments = do_it.findall("x:ArgumentList/x:Argument", ns)
     assert [a.get("name") for a in arguments] == [a.name for a in ARGS]
     kinds = [argument_types[a.get("argumentTypeRef")].tag.split("}")[1] for a in arguments]
@@ -167,6 +167,11 @@ def test_the_xtce_export_declares_every_type_it_references():
     entries = [
         e.get("binaryValue") or e.get("argumentRef") for e in do_it.find("x:CommandContainer/x:EntryList", ns)
     ]
-    assert entries == ["80", "01", "count", "offset", "gain", "mode", "armed"]
-    fn_entries = commands[1].find("x:CommandContainer/x:EntryList", ns)
-    assert [e.get("binaryValue") for e in fn_entries][:3] == ["08", "01", "0007"]
+    assert entries == [*(a.name for a in ARGS), "packet_error_control"]
+    assignments = {
+        a.get("argumentName"): a.get("argumentValue")
+        for a in do_it.iter(f"{{{NAMESPACE}}}ArgumentAssignment")
+    }
+    assert assignments == {"ccsds_apid": "66", "pus_service": "128", "pus_subtype": "1"}
+    fn_entries = commands[2].find("x:CommandContainer/x:EntryList", ns)
+    assert [e.get("binaryValue") for e in fn_entries][:1] == ["0007"]

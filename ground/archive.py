@@ -1,0 +1,119 @@
+"""The telemetry archive: the ground's decoded view of a TM stream, one msgpack map per packet.
+
+`write_archive` splits a file of raw concatenated CCSDS space packets (a run's tm.bin), decodes each
+packet with `TelemetryDecoder` and appends one record to the archive; `read_archive` yields them back.
+Every record has `kind` (one of `KINDS`) and `time_unix_s`, the packet's onboard time (its CDS time
+stamp) as UTC seconds since 1970-01-01 (float, millisecond resolution; nil for an undecodable packet),
+and by kind:
+
+- housekeeping: `sid`, `values` {parameter name: value};
+- event: `id`, `name`, `severity`, `text`;
+- verification: `request_id` (4 bytes), `stage`, `success`, `failure` (the failure code's name, or "");
+- other: `service`, `subtype`, `data` (the source data bytes);
+- undecodable: `reason`, `data` (the bytes).
+
+Bytes after the last whole packet (a cut stream) become one last undecodable record.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from ground.packet_stream import PacketSplitter
+from ground.telemetry import (
+    EventReport,
+    HousekeepingReport,
+    Record,
+    TelemetryDecoder,
+    Undecodable,
+    VerificationReport,
+)
+
+KINDS = ("housekeeping", "event", "verification", "other", "undecodable")
+READ_CHUNK_BYTES = 1 << 16
+
+
+class ArchiveError(ValueError):
+    """The archive is damaged or cut: the records before the damage were read, nothing after it."""
+
+
+def archive_record(record: Record) -> dict[str, Any]:
+    """A decoded TM record as the archive stores it (see the module's docstring)."""
+    if isinstance(record, Undecodable):
+        return {"kind": "undecodable", "time_unix_s": None, "reason": record.reason, "data": record.data}
+    fields: dict[str, Any]
+    if isinstance(record, HousekeepingReport):
+        fields = {"kind": "housekeeping", "sid": record.sid, "values": record.values}
+    elif isinstance(record, EventReport):
+        fields = {
+            "kind": "event",
+            "id": record.event_id,
+            "name": record.name,
+            "severity": record.severity,
+            "text": record.text,
+        }
+    elif isinstance(record, VerificationReport):
+        fields = {
+            "kind": "verification",
+            "request_id": record.request_id,
+            "stage": record.stage,
+            "success": record.success,
+            "failure": record.code,
+        }
+    else:
+        fields = {"kind": "other", "service": record.service, "subtype": record.subtype, "data": record.data}
+    return {"time_unix_s": record.time.timestamp(), **fields}
+
+
+def write_archive(tm_path: Path, dictionary: dict[str, Any], archive_path: Path) -> int:
+    """Decode the packets of `tm_path` by `dictionary` (the JSON of `zorka dict`, parsed) into the
+    archive at `archive_path`, written whole or not at all (a temporary file, then renamed). The number
+    of records written."""
+    decoder = TelemetryDecoder(dictionary)
+    splitter = PacketSplitter()
+    packer = msgpack.Packer(use_bin_type=True)
+    temporary = archive_path.with_name(archive_path.name + ".part")
+    count = stream_bytes = packet_bytes = 0
+    with tm_path.open("rb") as tm, temporary.open("wb") as archive:
+        while chunk := tm.read(READ_CHUNK_BYTES):
+            stream_bytes += len(chunk)
+            for packet in splitter.feed(chunk):
+                packet_bytes += len(packet)
+                archive.write(packer.pack(archive_record(decoder.decode(packet))))
+                count += 1
+        if packet_bytes < stream_bytes:
+            cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
+            archive.write(packer.pack(archive_record(cut)))
+            count += 1
+        archive.flush()
+        os.fsync(archive.fileno())
+    temporary.replace(archive_path)
+    return count
+
+
+def read_archive(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of the archive at `path`, in order. Raises `ArchiveError` (after yielding every
+    record before it) where the file stops being an archive: bytes that are not msgpack, a value that
+    is not a record, or a record cut short."""
+    with path.open("rb") as archive:
+        unpacker = msgpack.Unpacker(archive, raw=False)
+        index = offset = 0
+        while True:
+            try:
+                record = next(unpacker)
+            except StopIteration:
+                break
+            except (ValueError, TypeError, msgpack.UnpackException) as problem:
+                raise ArchiveError(
+                    f"{path}: record {index} at byte {offset} is not msgpack ({problem})"
+                ) from None
+            if not (isinstance(record, dict) and record.get("kind") in KINDS and "time_unix_s" in record):
+                raise ArchiveError(f"{path}: record {index} at byte {offset} is not a telemetry record")
+            yield record
+            index, offset = index + 1, unpacker.tell()
+        size = archive.seek(0, os.SEEK_END)
+    if offset < size:
+        raise ArchiveError(f"{path}: cut short: record {index} at byte {offset} is incomplete")

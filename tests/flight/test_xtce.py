@@ -1,0 +1,343 @@
+"""The XTCE export against the official XTCE 1.2 schema and against the real bytes of a running mission.
+
+The bytes are checked with a small interpreter of the XTCE subset the export uses, written here from the
+XTCE semantics (container inheritance with restriction criteria, entry lists read by their encodings,
+argument assignments, arrays of aggregates, the CRC declared by an encoding) without flight/xtce.py:
+it decodes the mission's housekeeping, event and verification reports, compared with spacepackets and
+the ground decoder, and builds telecommands that spacepackets must pack alike and the flight software
+must accept and complete.
+"""
+
+import importlib.resources
+import math
+import struct
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+import xmlschema
+from spacepackets.ecss import PusTc, PusTm
+
+from flight.dictionary import Failure
+from flight.software import HOUSEKEEPING_SID
+from flight.xtce import xtce
+from ground.telemetry import EventReport, HousekeepingReport, TelemetryDecoder, VerificationReport
+from zorka.mission import Mission
+from zorka.scenario import DEFAULT_SCENARIO
+
+XTCE = "{http://www.omg.org/spec/XTCE/20180204}"
+CDS_SHORT_BYTES = 7
+TC_HEADERS_BYTES = 11  # CCSDS primary header and PUS-C TC secondary header
+CRC_BYTES = 2
+OPERATORS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _local(element: ElementTree.Element) -> str:
+    return element.tag.removeprefix(XTCE)
+
+
+def _crc(data: bytes, crc: ElementTree.Element) -> int:
+    """A non-reflected CRC as declared by an XTCE CRC element: width, polynomial, init, final XOR."""
+    width = int(crc.get("width"))
+    polynomial = int(crc.find(f"{XTCE}Polynomial").text, 16)
+    remainder = int(crc.find(f"{XTCE}InitRemainder").text, 16)
+    top, mask = 1 << (width - 1), (1 << width) - 1
+    for byte in data:
+        remainder ^= byte << (width - 8)
+        for _ in range(8):
+            remainder = ((remainder << 1) ^ polynomial if remainder & top else remainder << 1) & mask
+    return remainder ^ int(crc.find(f"{XTCE}FinalXOR").text, 16)
+
+
+def _checked_crc(encoding: ElementTree.Element, packet: bytes, at_bit: int) -> int | None:
+    """The CRC the encoding declares over `packet` up to bit `at_bit`, or None if it declares none."""
+    crc = encoding.find(f"{XTCE}ErrorDetectCorrect/{XTCE}CRC")
+    if crc is None:
+        return None
+    assert crc.get("reference") == "start" and at_bit % 8 == 0
+    return _crc(packet[int(crc.get("bitsFromReference")) // 8 : at_bit // 8], crc)
+
+
+class Bits:
+    """A big-endian bit cursor over a packet, read or written most significant bit first."""
+
+    def __init__(self, data: bytes = b""):
+        self.data = bytes(data)
+        self.at = 0
+        self.written = 0
+        self.size = 0
+
+    def read(self, bits: int) -> int:
+        value = int.from_bytes(self.data, "big") >> (8 * len(self.data) - self.at - bits) & ((1 << bits) - 1)
+        self.at += bits
+        return value
+
+    def write(self, value: int, bits: int) -> None:
+        assert 0 <= value < 1 << bits
+        self.written, self.size = self.written << bits | value, self.size + bits
+
+    def packed(self) -> bytes:
+        assert self.size % 8 == 0
+        return self.written.to_bytes(self.size // 8, "big")
+
+
+class Interpreter:
+    """Decodes TM and encodes TC by an XTCE SpaceSystem (the subset the export uses)."""
+
+    def __init__(self, text: str):
+        root = ElementTree.fromstring(text)
+        tm, tc = root.find(f"{XTCE}TelemetryMetaData"), root.find(f"{XTCE}CommandMetaData")
+        types = {t.get("name"): t for t in tm.find(f"{XTCE}ParameterTypeSet")}
+        self.parameters = {
+            p.get("name"): types[p.get("parameterTypeRef")] for p in tm.iter(f"{XTCE}Parameter")
+        }
+        self.containers = {c.get("name"): c for c in tm.find(f"{XTCE}ContainerSet")}
+        self.argument_types = {t.get("name"): t for t in tc.find(f"{XTCE}ArgumentTypeSet")}
+        self.commands = {c.get("name"): c for c in tc.find(f"{XTCE}MetaCommandSet")}
+
+    def decode(self, packet: bytes) -> tuple[str, dict]:
+        """The most derived container matching `packet`, and every parameter value read on the way."""
+        (name,) = (n for n, c in self.containers.items() if c.find(f"{XTCE}BaseContainer") is None)
+        bits, values = Bits(packet), {}
+        while name is not None:
+            for entry in self.containers[name].find(f"{XTCE}EntryList"):
+                assert _local(entry) == "ParameterRefEntry"
+                ref = entry.get("parameterRef")
+                values[ref] = self._read(self.parameters[ref], bits, values)
+            children = [n for n, c in self.containers.items() if self._derives(c, name, values)]
+            assert len(children) <= 1, children
+            if not children:
+                break
+            name = children[0]
+        assert self.containers[name].get("abstract") != "true", f"{name} is abstract"
+        assert bits.at == 8 * len(packet), f"{name} reads {bits.at} of {8 * len(packet)} bits"
+        return name, values
+
+    @staticmethod
+    def _derives(container: ElementTree.Element, base: str, values: dict) -> bool:
+        link = container.find(f"{XTCE}BaseContainer")
+        if link is None or link.get("containerRef") != base:
+            return False
+        return all(
+            OPERATORS[c.get("comparisonOperator", "==")](values[c.get("parameterRef")], int(c.get("value")))
+            for c in link.iter(f"{XTCE}Comparison")
+        )
+
+    def _read(self, data_type: ElementTree.Element, bits: Bits, values: dict):
+        encoding = next(e for e in data_type if _local(e).endswith("DataEncoding"))
+        kind = _local(encoding)
+        if kind == "IntegerDataEncoding":
+            size = int(encoding.get("sizeInBits"))
+            expected = _checked_crc(encoding, bits.data, bits.at)
+            value = bits.read(size)
+            if encoding.get("encoding") == "twosComplement" and value >> (size - 1):
+                value -= 1 << size
+            assert expected in (None, value), f"CRC {value:04X}, computed {expected:04X}"
+            return value
+        if kind == "FloatDataEncoding":
+            size = int(encoding.get("sizeInBits"))
+            return struct.unpack(">f" if size == 32 else ">d", bits.read(size).to_bytes(size // 8, "big"))[0]
+        if kind == "BinaryDataEncoding":
+            size = int(encoding.find(f"{XTCE}SizeInBits/{XTCE}FixedValue").text)
+            return bits.read(size).to_bytes(size // 8, "big")
+        assert kind == "StringDataEncoding"
+        size = encoding.find(f"{XTCE}Variable/{XTCE}DynamicValue")
+        adjustment = size.find(f"{XTCE}LinearAdjustment")
+        length = values[size.find(f"{XTCE}ParameterInstanceRef").get("parameterRef")]
+        length = length * float(adjustment.get("slope", 1)) + float(adjustment.get("intercept", 0))
+        return bits.read(int(length)).to_bytes(int(length) // 8, "big").decode(encoding.get("encoding"))
+
+    def encode(self, name: str, values: dict) -> bytes:
+        """The TC `name` with argument `values` (enumerations by label) over the arguments' initial values
+        and the values its chain of MetaCommands assigns; the CRC computed as its encoding declares."""
+        chain, command = [], self.commands[name]
+        while command is not None:
+            chain.insert(0, command)
+            base = command.find(f"{XTCE}BaseMetaCommand")
+            command = None if base is None else self.commands[base.get("metaCommandRef")]
+        types, arguments = {}, {}
+        for command in chain:
+            for argument in command.iterfind(f"{XTCE}ArgumentList/{XTCE}Argument"):
+                types[argument.get("name")] = self.argument_types[argument.get("argumentTypeRef")]
+                if argument.get("initialValue") is not None:
+                    arguments[argument.get("name")] = int(argument.get("initialValue"))
+            for assignment in command.iter(f"{XTCE}ArgumentAssignment"):
+                arguments[assignment.get("argumentName")] = int(assignment.get("argumentValue"))
+        arguments |= values
+        assert chain[-1].get("abstract") != "true" and set(arguments) == set(types), set(types) ^ set(
+            arguments
+        )
+        bits = Bits()
+        for command in chain:
+            container = command.find(f"{XTCE}CommandContainer")
+            base = container.find(f"{XTCE}BaseContainer")
+            assert base is None or base.get("containerRef") == chain[0].find(f"{XTCE}CommandContainer").get(
+                "name"
+            )
+            for entry in container.find(f"{XTCE}EntryList"):
+                if _local(entry) == "FixedValueEntry":
+                    bits.write(int(entry.get("binaryValue"), 16), int(entry.get("sizeInBits")))
+                else:
+                    ref = entry.get("argumentRef")
+                    self._write(types[ref], arguments[ref], bits, arguments)
+        return bits.packed()
+
+    def _write(self, data_type: ElementTree.Element, value, bits: Bits, arguments: dict) -> None:
+        kind = _local(data_type)
+        if kind == "ArrayArgumentType":
+            dimension = data_type.find(f"{XTCE}DimensionList/{XTCE}Dimension")
+            first = int(dimension.find(f"{XTCE}StartingIndex/{XTCE}FixedValue").text)
+            last = dimension.find(f"{XTCE}EndingIndex/{XTCE}DynamicValue")
+            count = arguments[last.find(f"{XTCE}ArgumentInstanceRef").get("argumentRef")]
+            last = count + int(last.find(f"{XTCE}LinearAdjustment").get("intercept"))
+            assert len(value) == last - first + 1
+            for element in value:
+                self._write(self.argument_types[data_type.get("arrayTypeRef")], element, bits, arguments)
+            return
+        if kind == "AggregateArgumentType":
+            for member in data_type.iter(f"{XTCE}Member"):
+                self._write(
+                    self.argument_types[member.get("typeRef")], value[member.get("name")], bits, arguments
+                )
+            return
+        if kind == "EnumeratedArgumentType":
+            labels = {e.get("label"): int(e.get("value")) for e in data_type.iter(f"{XTCE}Enumeration")}
+            value = labels[value]
+        for valid in data_type.iter(f"{XTCE}ValidRange"):
+            assert float(valid.get("minInclusive")) <= value <= float(valid.get("maxInclusive")), value
+        encoding = next(e for e in data_type if _local(e).endswith("DataEncoding"))
+        size = int(encoding.get("sizeInBits"))
+        if _local(encoding) == "FloatDataEncoding":
+            bits.write(int.from_bytes(struct.pack(">f" if size == 32 else ">d", value), "big"), size)
+            return
+        crc = _checked_crc(encoding, bits.packed(), bits.size) if bits.size % 8 == 0 else None
+        value = crc if crc is not None else int(value)
+        bits.write(value % (1 << size) if encoding.get("encoding") == "twosComplement" else value, size)
+
+
+def _structures(mission: Mission) -> dict:
+    return {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
+
+
+@pytest.fixture(scope="module")
+def run():
+    """A mission commanded by TCs the interpreter built; every TM packet with the housekeeping row then."""
+    mission = Mission(DEFAULT_SCENARIO, 120.0)
+    sent = []
+    mission.tm_listeners.append(lambda p: sent.append((p, mission.flight.housekeeping.latest.copy())))
+    interpreter = Interpreter(xtce(mission.flight.dictionary, _structures(mission)))
+    mission.run_frames(30)
+    commands = {
+        "ping": {},
+        "set_adcs_mode": {"mode": "SUN_SAFE"},
+        "set_pointing_gains": {"bandwidth": 0.2, "damping": 0.9},
+        "hk_set_interval": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}]},
+        "hk_one_shot": {"count": 2, "groups": [{"sid": HOUSEKEEPING_SID}, {"sid": 99}]},
+    }
+    packets, accepted = {}, {}
+    for seq, (name, values) in enumerate(commands.items(), start=1):
+        header = {"ccsds_sequence_count": seq}
+        size = len(interpreter.encode(name, values | header))
+        packets[name] = interpreter.encode(name, values | header | {"ccsds_data_length": size - 7})
+        accepted[name] = mission.flight.accept_telecommand(packets[name])
+    mission.run_frames(30)
+    mission.close()
+    yield mission, interpreter, packets, accepted, sent
+
+
+def test_the_onboard_dictionary_export_is_valid_xtce_1_2():
+    mission = Mission(DEFAULT_SCENARIO, 1.0)
+    text = xtce(mission.flight.dictionary, _structures(mission))
+    mission.close()
+    schema = xmlschema.XMLSchema(str(importlib.resources.files("fprime_xtce") / "data" / "xtce.xsd"))
+    assert [f"{e.path}: {e.reason}" for e in schema.iter_errors(ElementTree.fromstring(text))] == []
+
+
+def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_completed(run):
+    mission, interpreter, packets, accepted, sent = run
+    dictionary = mission.flight.dictionary
+    for seq, (name, packet) in enumerate(packets.items(), start=1):
+        command = dictionary.commands[name]
+        app_data = packet[TC_HEADERS_BYTES:-CRC_BYTES]
+        again = PusTc(
+            command.service, command.subtype, apid=dictionary.apid, app_data=app_data, seq_count=seq
+        )
+        assert packet == again.pack(), name
+    assert accepted == dict.fromkeys(packets, True) | {"hk_one_shot": False}
+    assert packets["set_pointing_gains"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(">Hdd", 4, 0.2, 0.9)
+    assert packets["hk_set_interval"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(
+        ">BHH", 1, HOUSEKEEPING_SID, 2
+    )
+    assert mission.flight.pus.housekeeping.structures[HOUSEKEEPING_SID].interval_s == 2
+    assert mission.flight.pus.ping.pings == 1
+    decoded = [interpreter.decode(p) for p, _ in sent if p[7] == 1]
+    completed = {v["request_id"] for name, v in decoded if name == "verification_completed"}
+    assert completed == {p[:4] for name, p in packets.items() if name != "hk_one_shot"}
+    (refused,) = [v for name, v in decoded if name == "verification_acceptance_failed"]
+    assert (refused["request_id"], refused["failure_code"], refused["failure_data"]) == (
+        packets["hk_one_shot"][:4],
+        Failure.UNKNOWN_ID,
+        1,
+    )
+
+
+def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_ground(run):
+    mission, interpreter, _, _, sent = run
+    ground = TelemetryDecoder(mission.flight.dictionary.export())
+    names = mission.flight.housekeeping.names
+    seen = set()
+    for packet, row in sent:
+        if int.from_bytes(packet[:2], "big") & 0x7FF in mission.flight.dictionary.other_apids.values():
+            continue
+        tm = PusTm.unpack(packet, timestamp_len=CDS_SHORT_BYTES)
+        if tm.service not in (1, 3, 5) or (tm.service, tm.message_subtype) == (3, 10):
+            continue
+        container, values = interpreter.decode(packet)
+        seen.add(container)
+        primary, secondary = tm.sp_header, tm.pus_tm_sec_header
+        header = {
+            "ccsds_version": primary.ccsds_version,
+            "ccsds_packet_type": int(primary.packet_type),
+            "ccsds_secondary_header_flag": int(primary.sec_header_flag),
+            "ccsds_apid": tm.apid,
+            "ccsds_sequence_flags": int(primary.seq_flags),
+            "ccsds_sequence_count": tm.seq_count,
+            "ccsds_data_length": primary.data_len,
+            "pus_version": int(secondary.pus_version),
+            "pus_time_reference_status": secondary.spacecraft_time_ref,
+            "pus_service": tm.service,
+            "pus_subtype": tm.message_subtype,
+            "pus_message_counter": secondary.message_counter,
+            "pus_destination_id": secondary.dest_id,
+        }
+        assert {name: values[name] for name in header} == header
+        stamp = values["cds_p_field"], values["cds_day"], values["cds_ms_of_day"]
+        assert struct.pack(">BHI", *stamp) == tm.timestamp
+        record = ground.decode(packet)
+        if isinstance(record, HousekeepingReport):
+            assert container == f"hk_structure_{record.sid}"
+            for name, value in record.values.items():
+                assert values[name] == value or (math.isnan(value) and math.isnan(values[name])), name
+                expected = row[names.index(name)]
+                assert np.isclose(values[name], expected, rtol=1e-6, equal_nan=True), name
+        elif isinstance(record, EventReport):
+            assert container == f"event_{record.severity.lower()}"
+            assert (values["event_id"], values["event_text"]) == (record.event_id, record.text)
+        else:
+            assert isinstance(record, VerificationReport)
+            assert values["request_id"] == record.request_id
+            if not record.success:
+                assert Failure[record.code] == values["failure_code"]
+    assert {
+        f"hk_structure_{HOUSEKEEPING_SID}",
+        "event_info",
+        "verification_completed",
+        "verification_acceptance_failed",
+    } <= seen

@@ -1,0 +1,128 @@
+"""The telemetry archive of a short run against tm.bin decoded independently (spacepackets + struct by the
+dictionary's layout); a cut or damaged archive gives the records before the damage, then `ArchiveError`;
+arbitrary bytes as tm.bin or as an archive never raise anything else."""
+
+import struct
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgpack
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacepackets.ecss import PusTm
+
+from ground.archive import KINDS, ArchiveError, read_archive, write_archive
+from zorka.mission import Mission
+from zorka.scenario import Scenario
+
+RUN_S = 120.0
+CDS_EPOCH = datetime(1958, 1, 1, tzinfo=UTC)
+
+
+def split_packets(stream: bytes) -> list[bytes]:
+    """Raw concatenated space packets, split by their primary header's length field."""
+    packets, offset = [], 0
+    while offset + 6 <= len(stream):
+        end = offset + 7 + int.from_bytes(stream[offset + 4 : offset + 6], "big")
+        packets.append(stream[offset:end])
+        offset = end
+    return packets
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, dictionary) -> tuple[list[bytes], list[dict], Path]:
+    out = tmp_path_factory.mktemp("archive")
+    mission = Mission(Scenario(seed=4), RUN_S, out_dir=out)
+    mission.run()
+    mission.close()
+    archive = out / "telemetry.msgpack"
+    count = write_archive(out / "tm.bin", dictionary, archive)
+    records = list(read_archive(archive))
+    assert count == len(records)
+    return split_packets((out / "tm.bin").read_bytes()), records, archive
+
+
+def test_one_record_per_packet_in_order_with_its_onboard_time(run):
+    packets, records, _ = run
+    assert len(records) == len(packets) > RUN_S
+    for packet, record in zip(packets, records, strict=True):
+        tm = PusTm.unpack(packet, timestamp_len=7)
+        days, ms = struct.unpack_from(">HI", tm.timestamp, 1)
+        assert record["time_unix_s"] == (CDS_EPOCH + timedelta(days=days, milliseconds=ms)).timestamp()
+        expected = {3: "housekeeping", 5: "event", 1: "verification"}.get(tm.service, "other")
+        if tm.service == 3 and tm.message_subtype != 25:
+            expected = "other"
+        assert record["kind"] == expected, (tm.service, tm.message_subtype)
+
+
+def test_housekeeping_values_are_the_packets_by_the_dictionary_layout(run, dictionary):
+    packets, records, _ = run
+    layout = sorted(dictionary["parameters"], key=lambda p: p["id"])
+    housekeeping = [i for i, r in enumerate(records) if r["kind"] == "housekeeping"]
+    assert len(housekeeping) >= RUN_S - 1
+    for i in (housekeeping[0], housekeeping[len(housekeeping) // 2], housekeeping[-1]):
+        data = bytes(PusTm.unpack(packets[i], timestamp_len=7).source_data)
+        offset, values = 2, {}
+        for parameter in layout:
+            (values[parameter["name"]],) = struct.unpack_from(parameter["encoding"], data, offset)
+            offset += struct.calcsize(parameter["encoding"])
+        assert offset == len(data)
+        assert records[i]["sid"] == int.from_bytes(data[:2], "big")
+        assert records[i]["values"] == values
+    assert records[housekeeping[-1]]["values"]["t_s"] == pytest.approx(RUN_S, abs=1.0)
+
+
+def test_a_cut_archive_gives_every_whole_record_before_the_cut(run, tmp_path):
+    _, records, archive = run
+    data = archive.read_bytes()
+    sizes = [len(msgpack.packb(r, use_bin_type=True)) for r in records[:10]]
+    cut = sum(sizes[:7]) + sizes[7] // 2
+    (tmp_path / "cut.msgpack").write_bytes(data[:cut])
+    read = []
+    with pytest.raises(ArchiveError, match="cut short"):
+        read.extend(read_archive(tmp_path / "cut.msgpack"))
+    assert read == records[:7]
+
+
+def test_a_damaged_archive_gives_the_records_before_the_damage(run, tmp_path):
+    _, records, archive = run
+    data = bytearray(archive.read_bytes())
+    start = len(msgpack.packb(records[0], use_bin_type=True)) + len(
+        msgpack.packb(records[1], use_bin_type=True)
+    )
+    data[start] = 0xC1  # never used by msgpack
+    (tmp_path / "bad.msgpack").write_bytes(bytes(data))
+    read = []
+    with pytest.raises(ArchiveError, match="record 2 at byte"):
+        read.extend(read_archive(tmp_path / "bad.msgpack"))
+    assert read == records[:2]
+
+
+def test_bytes_after_the_last_whole_packet_become_one_undecodable_record(run, dictionary, tmp_path):
+    packets, records, _ = run
+    (tmp_path / "tm.bin").write_bytes(b"".join(packets[:5]) + packets[5][:9])
+    assert write_archive(tmp_path / "tm.bin", dictionary, tmp_path / "a.msgpack") == 6
+    read = list(read_archive(tmp_path / "a.msgpack"))
+    assert read[:5] == records[:5]
+    assert read[5]["kind"] == "undecodable" and "9 bytes" in read[5]["reason"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_as_an_archive_give_records_or_an_archive_error(tmp_path, data):
+    path = tmp_path / "any.msgpack"
+    path.write_bytes(data)
+    try:
+        for record in read_archive(path):
+            assert record["kind"] in KINDS
+    except ArchiveError:
+        pass
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_as_tm_bin_give_an_archive_that_reads_back(tmp_path, dictionary, data):
+    (tmp_path / "tm.bin").write_bytes(data)
+    count = write_archive(tmp_path / "tm.bin", dictionary, tmp_path / "a.msgpack")
+    assert len(list(read_archive(tmp_path / "a.msgpack"))) == count
