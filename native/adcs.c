@@ -59,6 +59,13 @@ void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const doubl
     double q_ref_inv[4], dq[4], w_ref_b[3], alpha_ref_b[3], transport[3], wd_ref_b[3], j_wd[3], hw[3],
         gyro[3], err[3], sgn;
     int i, integrate;
+    for (i = 0; i < 4; i++)
+        c->q_ref_ib[i] = q_ref_ib[i];
+    for (i = 0; i < 3; i++) {
+        c->w_ref_r[i] = w_ref_r[i];
+        c->alpha_ref_r[i] = alpha_ref_r[i];
+    }
+    c->steps++;
     zk_quat_conj(q_ref_ib, q_ref_inv);
     zk_quat_mul(q_ref_inv, q_ib, dq);
     sgn = dq[3] < 0.0 ? -1.0 : 1.0;

@@ -38,6 +38,10 @@ typedef struct {
     double torque_b[3];         /* output: torque to apply on the body, N m */
     double angle_err_rad;       /* output: rotation angle between reference and estimate */
     double rate_err_b[3];       /* output: w_e, rad/s */
+    double q_ref_ib[4];         /* output: the reference of the last step, as given */
+    double w_ref_r[3];          /* output: its rate, rad/s, in its own axes */
+    double alpha_ref_r[3];      /* output: its angular acceleration, rad/s^2, in its own axes */
+    long steps;                 /* output: steps taken (a recorder sees which frames tracked a reference) */
 } zk_pd_control;
 /* The law above; torque_ext_b: external torque known to act over the next step (e.g. the magnetic
  * dumping torque), which the wheels then do not have to fight through the feedback. */

@@ -1,15 +1,25 @@
 /* record.h - what the mission runner records of the truth each tick, without leaving C:
- * the pointing and rate errors against nadir into preallocated arrays, running peaks, and every
- * `truth_every` ticks a row of the truth state for the run's ephemeris files. */
+ * the true pointing and rate errors into preallocated arrays, running peaks, and every `truth_every`
+ * ticks a row of the truth state for the run's ephemeris files.
+ *
+ * The errors are against the reference the attitude controller `control` tracked in the frame just
+ * stepped, carried to the end of the frame (the truth's time) by its rate and acceleration: the
+ * spacecraft's true pointing against what it was told to point at, in any mode. A frame in which the
+ * controller took no step (detumbling, no estimate yet) records NaN. Without a controller (NULL), the
+ * errors are against nadir. */
 #ifndef ZK_RECORD_H
 #define ZK_RECORD_H
+#include "adcs.h"
 #include "world.h"
 
 #define ZK_TRUTH_COLUMNS 14
 
 typedef struct {
-    double *err_deg;            /* [capacity] pointing error against nadir, deg */
-    double *rate_err_deg_s;     /* [capacity] body-rate error against the nadir frame's rate, deg/s */
+    double *err_deg;            /* [capacity] true pointing error against the reference, deg */
+    double *rate_err_deg_s;     /* [capacity] true body-rate error against the reference's rate, deg/s */
+    const zk_pd_control *control;   /* the controller whose reference counts (NULL: nadir) */
+    long control_steps;         /* its steps seen so far */
+    double frame_s;             /* the time from a controller step to the truth recorded after it */
     long capacity;
     long n;                     /* ticks recorded; recording stops at capacity */
     double peak_wheel_speed_rad_s;

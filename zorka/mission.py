@@ -151,6 +151,8 @@ class Mission:
                 for s in scenario.ground_stations
             ),
         )
+        self._record.control = self.flight.attitude.control.c  # errors against what it was told
+        self._record.frame_s = self.frame_s
         self.wall_s = 0.0
         self.radio_link = None
         if scenario.link is not None:
@@ -311,10 +313,17 @@ class Mission:
         return summary
 
     def _imaging_figures(self) -> dict:
-        """What became of the requests and the captures."""
+        """What became of the requests and the captures; first the keys DESIGN.md fixes for scripts:
+        requested (in the book), planned (with a capture planned or made), captured_ok (captures that
+        met quality), failed (captures that did not)."""
         payload = self.flight.payload
+        states = payload.book.counts()
         return {
-            "requests": payload.book.counts(),
+            "requested": sum(states.values()),
+            "planned": states["planned"] + states["captured"],
+            "captured_ok": payload.counts.captures_good,
+            "failed": payload.counts.captures_failed,
+            "requests": states,
             **dataclasses.asdict(payload.counts),
             "products_in_memory": len(payload.memory.pending()),
         }

@@ -84,7 +84,7 @@ def write_report(
         ("ground-track", "Ground track", _ground_track(Figure, mission)),
         (
             "attitude-error",
-            "Pointing and rate error against nadir (truth; large while imaging by design)",
+            "Pointing and rate error (truth against the ADCS reference)",
             _attitude_errors(Figure, mission, scale, time_label),
         ),
         (
@@ -196,8 +196,9 @@ def _ground_track(Figure: type, mission: Mission) -> str:
 
 
 def _attitude_errors(Figure: type, mission: Mission, scale: float, time_label: str) -> str:
-    """Pointing and rate error against nadir per frame (the summary's), each point the largest of its
-    stretch so spikes stay visible."""
+    """The summary's pointing and rate errors per frame (the truth against the reference the ADCS
+    tracked), each point the largest of its stretch so spikes stay visible; frames without a control
+    step are gaps."""
     t_s, err_deg, rate_err_deg_s = mission.attitude_errors()
     if len(t_s) == 0:
         return _no_data("the run simulated no frame")

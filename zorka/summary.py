@@ -1,7 +1,5 @@
 """The figures of a run, as `summary.json` holds them (keys from DESIGN.md; never renamed)."""
 
-import math
-
 import numpy as np
 
 
@@ -10,7 +8,7 @@ def settle_time_s(err_deg: np.ndarray, frame_s: float, threshold_deg: float) -> 
 
     Record k is taken at (k + 1) * frame_s, after the world stepped.
     """
-    above = np.flatnonzero(err_deg >= threshold_deg)
+    above = np.flatnonzero(~(err_deg < threshold_deg))  # a frame without a reference (NaN) is not settled
     if len(above) == 0:
         return frame_s
     if above[-1] == len(err_deg) - 1:
@@ -19,10 +17,12 @@ def settle_time_s(err_deg: np.ndarray, frame_s: float, threshold_deg: float) -> 
 
 
 def _stat(x: np.ndarray, kind: str) -> float | None:
+    """Over the frames that had a reference (the others are NaN); None if none had."""
+    x = x[np.isfinite(x)]
     if len(x) == 0:
         return None
     value = {"mean": np.mean, "p99": lambda a: np.percentile(a, 99.0), "max": np.max}[kind](x)
-    return float(value) if math.isfinite(value) else None
+    return float(value)
 
 
 def summarize(

@@ -38,6 +38,9 @@ class PdController:
         j = np.asarray(inertia_kg_m2, dtype=float).reshape(3, 3)
         c = ffi.new("zk_pd_control *")
         self._c = c
+        self.c = c
+        """The C struct, for a recorder that reads the reference each step tracked (`q_ref_ib`,
+        `w_ref_r`, `alpha_ref_r`, `steps`)."""
         self._integral_ratio = integral_ratio
         self._j_diag = np.diag(j).copy()
         self.set_gains(bandwidth_rad_s, damping)
