@@ -33,7 +33,9 @@ def _fmt(value, digits: int = 4) -> str:
 
 def summary_table(summary: dict, path: Path) -> Table:
     att = summary["attitude"]
-    table = Table(title=f"Zorka run — seed {summary['seed']}", caption=f"written to {path}")
+    report = path.with_name("report.html")
+    caption = f"written to {path}" + (f"; plots in {report}" if report.exists() else "")
+    table = Table(title=f"Zorka run — seed {summary['seed']}", caption=caption)
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("unit")
