@@ -24,12 +24,22 @@ tool (as Yamcs' PUS post-processor sets it).
 """
 
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
 from flight.events import Severity
+from flight.pus.event_action import KEY
 from flight.pus.event_reports import UNDECLARED
 from flight.pus.housekeeping_reports import SID
+from flight.pus.monitoring import LIMIT_CHECK, PMON_ID, CheckStatus
+from flight.pus.parameters import PARAMETER_ID, VALUE
+from flight.pus.payload_requests import ACTIVITY_CODES, STATE_CODES
+from flight.pus.payload_requests import REQUEST_ID as IMAGING_REQUEST_ID
+from flight.pus.scheduling import RELEASE_TIME
+from flight.pus.scheduling import REQUEST_ID as SCHEDULED_REQUEST_ID
+from flight.pus.time_management import RATE_EXPONENT
 
 NAMESPACE = "http://www.omg.org/spec/XTCE/20180204"
 _KINDS = {"int": "Integer", "uint": "Integer", "float": "Float", "enum": "Enumerated", "bool": "Boolean"}
@@ -88,19 +98,25 @@ VERIFICATION_REPORTS = {
     8: ("completion_failed", FAILURE_TAIL),
 }
 """Service-1 report per subtype: its stage and what follows the request ID."""
-REPORT_FIELDS = (
-    *(name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER)),
-    PACKET_ERROR_CONTROL,
-    "sid",
-    "event_id",
-    "event_text_length",
-    "event_text",
-    "request_id",
-    "failure_code",
-    "failure_data",
-    "progress_step",
+TC_PACKET = (
+    Arg("tc_packet_id", "uint", 16),
+    Arg("tc_sequence_control", "uint", 16),
+    Arg("tc_data_length", "uint", 16, unit="byte"),
 )
-"""Parameter names the export gives to packet fields, so no housekeeping parameter may take them."""
+"""The primary header of a TC packet carried in a report, as three fields; its data (`tc_data`) follows."""
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """`count` (a field) entries of `members`, each followed by a complete TC packet if `tc`."""
+
+    name: str
+    count: Arg
+    members: tuple[Arg, ...]
+    tc: bool = False
+
+
+Field = Arg | Repeated
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
@@ -150,20 +166,40 @@ def _parameter(types: ET.Element, parameters: ET.Element, name: str, arg: Arg) -
     _sub(parameters, "Parameter", name=name, parameterTypeRef=f"{name}_type")
 
 
+def _dynamic_value(parent: ET.Element, reference: ET.Element, **adjustment) -> None:
+    """A DynamicValue under `parent`: the value `reference` (an instance reference) names, adjusted."""
+    value = _sub(parent, "DynamicValue")
+    value.append(reference)
+    _sub(value, "LinearAdjustment", **adjustment)
+
+
+def _dimension(array: ET.Element, count: ET.Element) -> None:
+    """The one dimension of an array type: from index 0 to the value `count` references, less one."""
+    dimension = _sub(_sub(array, "DimensionList"), "Dimension")
+    _sub(_sub(dimension, "StartingIndex"), "FixedValue", "0")
+    _dynamic_value(_sub(dimension, "EndingIndex"), count, intercept=-1)
+
+
 def _container(
     parent: ET.Element,
     name: str,
-    entries: Iterable[str],
+    entries: Iterable[str | tuple[str, str]],
     base: str | None = None,
     restriction: Iterable[tuple[str, str, int]] = (),
     abstract: bool = False,
 ) -> None:
-    """A SequenceContainer of `entries` (parameter names) after those of `base`, for packets whose
-    parameters meet every (parameter, operator, value) of `restriction`."""
+    """A SequenceContainer of `entries` after those of `base`, for packets whose parameters meet every
+    (parameter, operator, value) of `restriction`. An entry is a parameter name, or (container, count
+    parameter) for a container repeated as many times as the count says."""
     container = _sub(parent, "SequenceContainer", name=name, **({"abstract": "true"} if abstract else {}))
     entry_list = _sub(container, "EntryList")
     for entry in entries:
-        _sub(entry_list, "ParameterRefEntry", parameterRef=entry)
+        if isinstance(entry, str):
+            _sub(entry_list, "ParameterRefEntry", parameterRef=entry)
+        else:
+            reference, count = entry
+            repeat = _sub(_sub(entry_list, "ContainerRefEntry", containerRef=reference), "RepeatEntry")
+            _sub(_sub(_sub(repeat, "Count"), "DynamicValue"), "ParameterInstanceRef", parameterRef=count)
     if base is not None:
         comparisons = _sub(
             _sub(_sub(container, "BaseContainer", containerRef=base), "RestrictionCriteria"), "ComparisonList"
@@ -172,11 +208,15 @@ def _container(
             _sub(comparisons, "Comparison", parameterRef=parameter, comparisonOperator=operator, value=value)
 
 
-def _tm_parameters(telemetry: ET.Element, dictionary: Dictionary) -> None:
-    """The packet fields and every parameter a report carries, with their types."""
-    clash = set(dictionary.parameters) & set(REPORT_FIELDS)
-    if clash:
-        raise ValueError(f"parameters named like packet fields: {sorted(clash)}")
+def _event_id(dictionary: Dictionary) -> Arg:
+    """An event id, enumerated by the names of the declared events."""
+    events = (*((e.name, e.id) for e in dictionary.events.values()), ("UNDECLARED", UNDECLARED))
+    return Arg("event_id", "enum", 16, values=events)
+
+
+def _tm_parameters(telemetry: ET.Element, dictionary: Dictionary) -> tuple[ET.Element, ET.Element]:
+    """The packet fields and every parameter a housekeeping, event or verification report carries,
+    with their types; the parameter type and parameter sets."""
     types = _sub(telemetry, "ParameterTypeSet")
     parameters = _sub(telemetry, "ParameterSet")
     for name, bits in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER, (PACKET_ERROR_CONTROL, 16)):
@@ -184,10 +224,9 @@ def _tm_parameters(telemetry: ET.Element, dictionary: Dictionary) -> None:
         _sub(parameters, "Parameter", name=name, parameterTypeRef=f"{name}_type")
     for parameter in dictionary.parameters.values():
         _parameter(types, parameters, parameter.name, parameter.type)
-    events = (*((e.name, e.id) for e in dictionary.events.values()), ("UNDECLARED", UNDECLARED))
     for arg in (
         SID,
-        Arg("event_id", "enum", 16, values=events),
+        _event_id(dictionary),
         Arg("event_text_length", "uint", 8, unit="byte"),
         Arg("failure_code", "enum", 16, values=tuple((f.name, int(f)) for f in Failure)),
         Arg("failure_data", "uint", 8),
@@ -197,40 +236,168 @@ def _tm_parameters(telemetry: ET.Element, dictionary: Dictionary) -> None:
     text = _sub(types, "StringParameterType", name="event_text_type")
     _sub(text, "UnitSet")
     variable = _sub(_sub(text, "StringDataEncoding", encoding="UTF-8"), "Variable", maxSizeInBits=8 * 255)
-    size = _sub(variable, "DynamicValue")
-    _sub(size, "ParameterInstanceRef", parameterRef="event_text_length")
-    _sub(size, "LinearAdjustment", slope=8)
+    _dynamic_value(variable, ET.Element("ParameterInstanceRef", parameterRef="event_text_length"), slope=8)
     _sub(parameters, "Parameter", name="event_text", parameterTypeRef="event_text_type")
     request_id = _sub(types, "BinaryParameterType", name="request_id_type")
     _sub(request_id, "UnitSet")
     _sub(_sub(_sub(request_id, "BinaryDataEncoding"), "SizeInBits"), "FixedValue", "32")
     _sub(parameters, "Parameter", name="request_id", parameterTypeRef="request_id_type")
+    return types, parameters
+
+
+def _restriction(dictionary: Dictionary, service: int, *more: tuple[str, str, int]) -> tuple:
+    """The comparisons that pick the TM packets of `service` (and `more`)."""
+    return (("ccsds_apid", "==", dictionary.tm_apid(service)), ("pus_service", "==", service), *more)
 
 
 def _tm_containers(
     telemetry: ET.Element, dictionary: Dictionary, structures: Mapping[int, Sequence[Parameter]]
-) -> None:
-    """The PUS-C TM packet and, inheriting it, the housekeeping, event and verification reports."""
+) -> ET.Element:
+    """The PUS-C TM packet and, inheriting it, the housekeeping, event and verification reports; the
+    container set."""
     containers = _sub(telemetry, "ContainerSet")
     header = (name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER))
     _container(containers, "pus_tm", header, abstract=True)
-
-    def of(service: int, *more: tuple[str, str, int]) -> tuple[tuple[str, str, int], ...]:
-        return (("ccsds_apid", "==", dictionary.tm_apid(service)), ("pus_service", "==", service), *more)
-
-    _container(containers, "hk_report", ("sid",), "pus_tm", of(3, ("pus_subtype", "==", 25)), abstract=True)
+    hk = _restriction(dictionary, 3, ("pus_subtype", "==", 25))
+    _container(containers, "hk_report", ("sid",), "pus_tm", hk, abstract=True)
     for sid, members in structures.items():
         entries = (*(p.name for p in members), PACKET_ERROR_CONTROL)
         _container(containers, f"hk_structure_{sid}", entries, "hk_report", (("sid", "==", sid),))
     event = ("event_id", "event_text_length", "event_text")
-    _container(containers, "event_report", event, "pus_tm", of(5, ("pus_subtype", "<=", 4)), abstract=True)
+    events = _restriction(dictionary, 5, ("pus_subtype", "<=", 4))
+    _container(containers, "event_report", event, "pus_tm", events, abstract=True)
     for severity in Severity:
         name, restriction = f"event_{severity.name.lower()}", (("pus_subtype", "==", int(severity)),)
         _container(containers, name, (PACKET_ERROR_CONTROL,), "event_report", restriction)
-    _container(containers, "verification_report", ("request_id",), "pus_tm", of(1), abstract=True)
+    verification = _restriction(dictionary, 1)
+    _container(containers, "verification_report", ("request_id",), "pus_tm", verification, abstract=True)
     for subtype, (stage, tail) in VERIFICATION_REPORTS.items():
         entries, restriction = (*tail, PACKET_ERROR_CONTROL), (("pus_subtype", "==", subtype),)
         _container(containers, f"verification_{stage}", entries, "verification_report", restriction)
+    return containers
+
+
+def _reports(dictionary: Dictionary) -> dict[tuple[int, int], tuple[str, tuple[Field, ...]]]:
+    """Every other PUS report the services send: (service, subtype) -> its container's name and its
+    source data fields in wire order, as the service packs them."""
+    count = Arg("count", "uint", 16)
+    event_id = _event_id(dictionary)
+    parameter_id = Arg("parameter_id", "uint", 16)
+    enabled = Arg("enabled", "bool", 8)
+    check_type = Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),))
+    statuses = tuple((status.name, int(status)) for status in CheckStatus)
+    definition = (
+        PMON_ID,
+        parameter_id,
+        enabled,
+        Arg("repetition", "uint", 16),
+        check_type,
+        Arg("low_limit", "float", 64),
+        replace(event_id, name="low_event_id"),
+        Arg("high_limit", "float", 64),
+        replace(event_id, name="high_event_id"),
+    )
+    transition = (
+        PMON_ID,
+        parameter_id,
+        check_type,
+        Arg("limit", "float", 64),
+        Arg("previous_status", "enum", 8, values=statuses),
+        Arg("current_status", "enum", 8, values=statuses),
+        *RELEASE_TIME,
+    )
+    request = (
+        IMAGING_REQUEST_ID,
+        Arg("state", "enum", 8, values=tuple((state.name, code) for state, code in STATE_CODES.items())),
+        Arg("attempts", "uint", 8),
+        Arg("priority", "uint", 16),
+    )
+    activity = (
+        Arg("kind", "enum", 8, values=tuple(ACTIVITY_CODES.items())),
+        IMAGING_REQUEST_ID,
+        Arg("unix_time", "float", 64, unit="s"),
+    )
+    interval = Arg("interval", "uint", 16, unit="s")
+    return {
+        (3, 10): (
+            "hk_structure_definition",
+            (SID, interval, enabled, Repeated("parameters", count, (parameter_id,))),
+        ),
+        (5, 8): ("event_disabled_list", (Repeated("events", count, (event_id,)),)),
+        (9, 3): ("time_report", (RATE_EXPONENT, *RELEASE_TIME)),
+        (11, 10): ("schedule_detail", (Repeated("activities", count, RELEASE_TIME, tc=True),)),
+        (11, 13): (
+            "schedule_summary",
+            (Repeated("activities", count, (*RELEASE_TIME, *SCHEDULED_REQUEST_ID)),),
+        ),
+        (12, 9): (
+            "monitoring_definitions",
+            (Arg("max_reporting_delay", "uint", 16, unit="s"), Repeated("definitions", count, definition)),
+        ),
+        (12, 12): ("monitoring_transitions", (Repeated("transitions", count, transition),)),
+        (12, 14): (
+            "monitoring_statuses",
+            (Repeated("definitions", count, (PMON_ID, Arg("status", "enum", 8, values=statuses))),),
+        ),
+        (17, 2): ("ping_reply", ()),
+        (19, 7): (
+            "event_action_definitions",
+            (Repeated("definitions", count, (KEY[0], event_id, enabled), tc=True),),
+        ),
+        (20, 2): ("parameter_values", (Repeated("values", Arg("count", "uint", 8), (PARAMETER_ID, VALUE)),)),
+        (200, 4): ("imaging_requests", (Repeated("requests", count, request),)),
+        (200, 7): ("imaging_timeline", (Repeated("activities", count, activity),)),
+    }
+
+
+def _repeated(
+    types: ET.Element, parameters: ET.Element, containers: ET.Element, name: str, group: Repeated
+) -> list[str | tuple[str, str]]:
+    """Declare the repeated `group` of a report as parameters `name`_*; its entries: the count, then
+    an array of aggregates, or, if each entry ends with a TC packet (its size is in its own header),
+    a container of the entry's fields and the packet, repeated `count` times."""
+    count = f"{name}_count"
+    _parameter(types, parameters, count, group.count)
+    if group.tc:
+        fields = [f"{name}_{arg.name}" for arg in (*group.members, *TC_PACKET)]
+        for field, arg in zip(fields, (*group.members, *TC_PACKET), strict=True):
+            _parameter(types, parameters, field, arg)
+        data = _sub(types, "BinaryParameterType", name=f"{name}_tc_data_type")
+        _sub(data, "UnitSet")
+        size = _sub(_sub(data, "BinaryDataEncoding"), "SizeInBits")
+        length = ET.Element("ParameterInstanceRef", parameterRef=f"{name}_tc_data_length")
+        _dynamic_value(size, length, slope=8, intercept=8)
+        _sub(parameters, "Parameter", name=f"{name}_tc_data", parameterTypeRef=f"{name}_tc_data_type")
+        _container(containers, f"{name}_entry", (*fields, f"{name}_tc_data"), abstract=True)
+        return [count, (f"{name}_entry", count)]
+    entry = _sub(types, "AggregateParameterType", name=f"{name}_entry_type")
+    members = _sub(entry, "MemberList")
+    for arg in group.members:
+        _data_type(types, f"{name}_{arg.name}_type", arg, "Parameter", ranged=False)
+        _sub(members, "Member", name=arg.name, typeRef=f"{name}_{arg.name}_type")
+    array = _sub(types, "ArrayParameterType", name=f"{name}_type", arrayTypeRef=entry.get("name"))
+    _dimension(array, ET.Element("ParameterInstanceRef", parameterRef=count))
+    _sub(parameters, "Parameter", name=name, parameterTypeRef=f"{name}_type")
+    return [count, name]
+
+
+def _service_reports(
+    types: ET.Element, parameters: ET.Element, containers: ET.Element, dictionary: Dictionary
+) -> None:
+    """A container inheriting `pus_tm` for each report of `_reports` of a service the dictionary
+    declares, its fields named after the container."""
+    for (service, subtype), (name, fields) in _reports(dictionary).items():
+        if not dictionary.knows_service(service):
+            continue
+        entries: list[str | tuple[str, str]] = []
+        for field in fields:
+            if isinstance(field, Repeated):
+                entries += _repeated(types, parameters, containers, f"{name}_{field.name}", field)
+            else:
+                _parameter(types, parameters, f"{name}_{field.name}", field)
+                entries.append(f"{name}_{field.name}")
+        restriction = _restriction(dictionary, service, ("pus_subtype", "==", subtype))
+        _container(containers, name, (*entries, PACKET_ERROR_CONTROL), "pus_tm", restriction)
 
 
 def _arguments(meta_command: ET.Element, argument_types: ET.Element, command: Command) -> list[str]:
@@ -256,11 +423,7 @@ def _arguments(meta_command: ET.Element, argument_types: ET.Element, command: Co
         name=f"{command.name}_groups_type",
         arrayTypeRef=group.get("name"),
     )
-    dimension = _sub(_sub(groups, "DimensionList"), "Dimension")
-    _sub(_sub(dimension, "StartingIndex"), "FixedValue", "0")
-    last = _sub(_sub(dimension, "EndingIndex"), "DynamicValue")
-    _sub(last, "ArgumentInstanceRef", argumentRef="count")
-    _sub(last, "LinearAdjustment", intercept=-1)
+    _dimension(groups, ET.Element("ArgumentInstanceRef", argumentRef="count"))
     _sub(arguments, "Argument", name="count", argumentTypeRef=f"{command.name}_count_type")
     _sub(arguments, "Argument", name="groups", argumentTypeRef=groups.get("name"))
     return ["count", "groups"]
@@ -319,8 +482,12 @@ def xtce(
     report structure of `structures` (structure id -> its parameters in wire order)."""
     system = ET.Element("SpaceSystem", {"name": name, "xmlns": NAMESPACE})
     telemetry = _sub(system, "TelemetryMetaData")
-    _tm_parameters(telemetry, dictionary)
-    _tm_containers(telemetry, dictionary, structures or {})
+    types, parameters = _tm_parameters(telemetry, dictionary)
+    containers = _tm_containers(telemetry, dictionary, structures or {})
+    _service_reports(types, parameters, containers, dictionary)
+    clash = [field for field, n in Counter(p.get("name") for p in parameters).items() if n > 1]
+    if clash:
+        raise ValueError(f"parameters named like packet fields: {sorted(clash)}")
     _commands(system, dictionary)
     ET.indent(system)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(system, encoding="unicode") + "\n"

@@ -6,7 +6,10 @@ Every record has `kind` (one of `KINDS`) and `time_unix_s`, the packet's onboard
 stamp) as UTC seconds since 1970-01-01 (float, millisecond resolution; nil for an undecodable packet),
 and by kind:
 
-- housekeeping: `sid`, `values` {parameter name: value};
+- housekeeping: `sid`, `values` {parameter name: value} (`read_archive` gives them so; on file, a
+  `layout` entry names a structure's parameters once, before its first report and again if it changes,
+  and each report holds only its values in that order: a day's archive is 16 MB, not 42 MB with the
+  names in every record);
 - event: `id`, `name`, `severity`, `text`;
 - verification: `request_id` (4 bytes), `stage`, `success`, `failure` (the failure code's name, or "");
 - other: `service`, `subtype`, `data` (the source data bytes);
@@ -33,6 +36,7 @@ from ground.telemetry import (
 )
 
 KINDS = ("housekeeping", "event", "verification", "other", "undecodable")
+LAYOUT = "layout"  # on file only: {"kind": "layout", "sid": ..., "names": [...]}
 READ_CHUNK_BYTES = 1 << 16
 
 
@@ -77,12 +81,20 @@ def write_archive(tm_path: Path, dictionary: dict[str, Any], archive_path: Path)
     packer = msgpack.Packer(use_bin_type=True)
     temporary = archive_path.with_name(archive_path.name + ".part")
     count = stream_bytes = packet_bytes = 0
+    layouts: dict[int, tuple[str, ...]] = {}
     with tm_path.open("rb") as tm, temporary.open("wb") as archive:
         while chunk := tm.read(READ_CHUNK_BYTES):
             stream_bytes += len(chunk)
             for packet in splitter.feed(chunk):
                 packet_bytes += len(packet)
-                archive.write(packer.pack(archive_record(decoder.decode(packet))))
+                record = archive_record(decoder.decode(packet))
+                if record["kind"] == "housekeeping":
+                    names = tuple(record["values"])
+                    if layouts.get(record["sid"]) != names:
+                        layouts[record["sid"]] = names
+                        archive.write(packer.pack({"kind": LAYOUT, "sid": record["sid"], "names": names}))
+                    record["values"] = list(record["values"].values())
+                archive.write(packer.pack(record))
                 count += 1
         if packet_bytes < stream_bytes:
             cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
@@ -98,6 +110,7 @@ def read_archive(path: Path) -> Iterator[dict[str, Any]]:
     """The records of the archive at `path`, in order. Raises `ArchiveError` (after yielding every
     record before it) where the file stops being an archive: bytes that are not msgpack, a value that
     is not a record, or a record cut short."""
+    layouts: dict[Any, list[str]] = {}
     with path.open("rb") as archive:
         unpacker = msgpack.Unpacker(archive, raw=False)
         index = offset = 0
@@ -110,10 +123,35 @@ def read_archive(path: Path) -> Iterator[dict[str, Any]]:
                 raise ArchiveError(
                     f"{path}: record {index} at byte {offset} is not msgpack ({problem})"
                 ) from None
-            if not (isinstance(record, dict) and record.get("kind") in KINDS and "time_unix_s" in record):
-                raise ArchiveError(f"{path}: record {index} at byte {offset} is not a telemetry record")
-            yield record
-            index, offset = index + 1, unpacker.tell()
+            if _is_layout(record):
+                layouts[record["sid"]] = record["names"]
+            else:
+                yield _telemetry_record(record, layouts, f"{path}: record {index} at byte {offset}")
+                index += 1
+            offset = unpacker.tell()
         size = archive.seek(0, os.SEEK_END)
     if offset < size:
         raise ArchiveError(f"{path}: cut short: record {index} at byte {offset} is incomplete")
+
+
+def _is_layout(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and entry.get("kind") == LAYOUT
+        and isinstance(entry.get("sid"), int)
+        and isinstance(entry.get("names"), list)
+        and all(isinstance(name, str) for name in entry["names"])
+    )
+
+
+def _telemetry_record(entry: Any, layouts: dict[Any, list[str]], where: str) -> dict[str, Any]:
+    """A record as `read_archive` gives it: housekeeping values named by their structure's layout."""
+    if not (isinstance(entry, dict) and entry.get("kind") in KINDS and "time_unix_s" in entry):
+        raise ArchiveError(f"{where} is not a telemetry record")
+    if entry["kind"] == "housekeeping":
+        sid, values = entry.get("sid"), entry.get("values")
+        names = layouts.get(sid) if isinstance(sid, int) else None
+        if names is None or not isinstance(values, list) or len(values) != len(names):
+            raise ArchiveError(f"{where}: housekeeping values without the layout of their structure")
+        entry["values"] = dict(zip(names, values, strict=True))
+    return entry

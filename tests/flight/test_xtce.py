@@ -65,6 +65,25 @@ def _checked_crc(encoding: ElementTree.Element, packet: bytes, at_bit: int) -> i
     return _crc(packet[int(crc.get("bitsFromReference")) // 8 : at_bit // 8], crc)
 
 
+def _integer(holder: ElementTree.Element, values: dict) -> int:
+    """The integer value `holder` gives (an IntegerValueType): fixed, or a parameter's or argument's
+    value linearly adjusted."""
+    fixed = holder.find(f"{XTCE}FixedValue")
+    if fixed is not None:
+        return int(fixed.text)
+    dynamic = holder.find(f"{XTCE}DynamicValue")
+    (reference,) = (e for e in dynamic if _local(e).endswith("InstanceRef"))
+    adjustment = dynamic.find(f"{XTCE}LinearAdjustment")
+    value = values[reference.get("parameterRef", reference.get("argumentRef"))]
+    return round(value * float(adjustment.get("slope", 1)) + float(adjustment.get("intercept", 0)))
+
+
+def _bounds(array: ElementTree.Element, values: dict) -> tuple[int, int]:
+    """The first and last index of the one dimension of an array type."""
+    dimension = array.find(f"{XTCE}DimensionList/{XTCE}Dimension")
+    return tuple(_integer(dimension.find(f"{XTCE}{end}Index"), values) for end in ("Starting", "Ending"))
+
+
 class Bits:
     """A big-endian bit cursor over a packet, read or written most significant bit first."""
 
@@ -94,23 +113,26 @@ class Interpreter:
     def __init__(self, text: str):
         root = ElementTree.fromstring(text)
         tm, tc = root.find(f"{XTCE}TelemetryMetaData"), root.find(f"{XTCE}CommandMetaData")
-        types = {t.get("name"): t for t in tm.find(f"{XTCE}ParameterTypeSet")}
+        self.types = {t.get("name"): t for t in tm.find(f"{XTCE}ParameterTypeSet")}
         self.parameters = {
-            p.get("name"): types[p.get("parameterTypeRef")] for p in tm.iter(f"{XTCE}Parameter")
+            p.get("name"): self.types[p.get("parameterTypeRef")] for p in tm.iter(f"{XTCE}Parameter")
         }
         self.containers = {c.get("name"): c for c in tm.find(f"{XTCE}ContainerSet")}
+        included = {e.get("containerRef") for e in tm.iter(f"{XTCE}ContainerRefEntry")}
+        (self.root,) = (
+            n
+            for n, c in self.containers.items()
+            if c.find(f"{XTCE}BaseContainer") is None and n not in included
+        )
         self.argument_types = {t.get("name"): t for t in tc.find(f"{XTCE}ArgumentTypeSet")}
         self.commands = {c.get("name"): c for c in tc.find(f"{XTCE}MetaCommandSet")}
 
     def decode(self, packet: bytes) -> tuple[str, dict]:
-        """The most derived container matching `packet`, and every parameter value read on the way."""
-        (name,) = (n for n, c in self.containers.items() if c.find(f"{XTCE}BaseContainer") is None)
-        bits, values = Bits(packet), {}
+        """The most derived container matching `packet`, and every parameter value read on the way (the
+        values of each repetition of an included container in a list under that container's name)."""
+        name, bits, values = self.root, Bits(packet), {}
         while name is not None:
-            for entry in self.containers[name].find(f"{XTCE}EntryList"):
-                assert _local(entry) == "ParameterRefEntry"
-                ref = entry.get("parameterRef")
-                values[ref] = self._read(self.parameters[ref], bits, values)
+            self._entries(self.containers[name], bits, values)
             children = [n for n, c in self.containers.items() if self._derives(c, name, values)]
             assert len(children) <= 1, children
             if not children:
@@ -119,6 +141,20 @@ class Interpreter:
         assert self.containers[name].get("abstract") != "true", f"{name} is abstract"
         assert bits.at == 8 * len(packet), f"{name} reads {bits.at} of {8 * len(packet)} bits"
         return name, values
+
+    def _entries(self, container: ElementTree.Element, bits: Bits, values: dict) -> None:
+        for entry in container.find(f"{XTCE}EntryList"):
+            if _local(entry) == "ParameterRefEntry":
+                ref = entry.get("parameterRef")
+                values[ref] = self._read(self.parameters[ref], bits, values)
+                continue
+            assert _local(entry) == "ContainerRefEntry"
+            included = self.containers[entry.get("containerRef")]
+            names = [e.get("parameterRef") for e in included.find(f"{XTCE}EntryList")]
+            values[included.get("name")] = []
+            for _ in range(_integer(entry.find(f"{XTCE}RepeatEntry/{XTCE}Count"), values)):
+                self._entries(included, bits, values)
+                values[included.get("name")].append({name: values[name] for name in names})
 
     @staticmethod
     def _derives(container: ElementTree.Element, base: str, values: dict) -> bool:
@@ -131,6 +167,13 @@ class Interpreter:
         )
 
     def _read(self, data_type: ElementTree.Element, bits: Bits, values: dict):
+        if _local(data_type) == "ArrayParameterType":
+            first, last = _bounds(data_type, values)
+            element = self.types[data_type.get("arrayTypeRef")]
+            return [self._read(element, bits, values) for _ in range(last - first + 1)]
+        if _local(data_type) == "AggregateParameterType":
+            members = data_type.iter(f"{XTCE}Member")
+            return {m.get("name"): self._read(self.types[m.get("typeRef")], bits, values) for m in members}
         encoding = next(e for e in data_type if _local(e).endswith("DataEncoding"))
         kind = _local(encoding)
         if kind == "IntegerDataEncoding":
@@ -145,14 +188,11 @@ class Interpreter:
             size = int(encoding.get("sizeInBits"))
             return struct.unpack(">f" if size == 32 else ">d", bits.read(size).to_bytes(size // 8, "big"))[0]
         if kind == "BinaryDataEncoding":
-            size = int(encoding.find(f"{XTCE}SizeInBits/{XTCE}FixedValue").text)
+            size = _integer(encoding.find(f"{XTCE}SizeInBits"), values)
             return bits.read(size).to_bytes(size // 8, "big")
         assert kind == "StringDataEncoding"
-        size = encoding.find(f"{XTCE}Variable/{XTCE}DynamicValue")
-        adjustment = size.find(f"{XTCE}LinearAdjustment")
-        length = values[size.find(f"{XTCE}ParameterInstanceRef").get("parameterRef")]
-        length = length * float(adjustment.get("slope", 1)) + float(adjustment.get("intercept", 0))
-        return bits.read(int(length)).to_bytes(int(length) // 8, "big").decode(encoding.get("encoding"))
+        size = _integer(encoding.find(f"{XTCE}Variable"), values)
+        return bits.read(size).to_bytes(size // 8, "big").decode(encoding.get("encoding"))
 
     def encode(self, name: str, values: dict) -> bytes:
         """The TC `name` with argument `values` (enumerations by label) over the arguments' initial values
@@ -192,11 +232,7 @@ class Interpreter:
     def _write(self, data_type: ElementTree.Element, value, bits: Bits, arguments: dict) -> None:
         kind = _local(data_type)
         if kind == "ArrayArgumentType":
-            dimension = data_type.find(f"{XTCE}DimensionList/{XTCE}Dimension")
-            first = int(dimension.find(f"{XTCE}StartingIndex/{XTCE}FixedValue").text)
-            last = dimension.find(f"{XTCE}EndingIndex/{XTCE}DynamicValue")
-            count = arguments[last.find(f"{XTCE}ArgumentInstanceRef").get("argumentRef")]
-            last = count + int(last.find(f"{XTCE}LinearAdjustment").get("intercept"))
+            first, last = _bounds(data_type, arguments)
             assert len(value) == last - first + 1
             for element in value:
                 self._write(self.argument_types[data_type.get("arrayTypeRef")], element, bits, arguments)

@@ -73,12 +73,24 @@ def test_housekeeping_values_are_the_packets_by_the_dictionary_layout(run, dicti
     assert records[housekeeping[-1]]["values"]["t_s"] == pytest.approx(RUN_S, abs=1.0)
 
 
+def record_spans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of each telemetry record on file (the layout entries skipped)."""
+    unpacker = msgpack.Unpacker(raw=False)
+    unpacker.feed(data)
+    spans, start = [], 0
+    for entry in unpacker:
+        end = unpacker.tell()
+        if entry["kind"] != "layout":
+            spans.append((start, end))
+        start = end
+    return spans
+
+
 def test_a_cut_archive_gives_every_whole_record_before_the_cut(run, tmp_path):
     _, records, archive = run
     data = archive.read_bytes()
-    sizes = [len(msgpack.packb(r, use_bin_type=True)) for r in records[:10]]
-    cut = sum(sizes[:7]) + sizes[7] // 2
-    (tmp_path / "cut.msgpack").write_bytes(data[:cut])
+    start, end = record_spans(data)[7]
+    (tmp_path / "cut.msgpack").write_bytes(data[: (start + end) // 2])
     read = []
     with pytest.raises(ArchiveError, match="cut short"):
         read.extend(read_archive(tmp_path / "cut.msgpack"))
@@ -88,15 +100,25 @@ def test_a_cut_archive_gives_every_whole_record_before_the_cut(run, tmp_path):
 def test_a_damaged_archive_gives_the_records_before_the_damage(run, tmp_path):
     _, records, archive = run
     data = bytearray(archive.read_bytes())
-    start = len(msgpack.packb(records[0], use_bin_type=True)) + len(
-        msgpack.packb(records[1], use_bin_type=True)
-    )
-    data[start] = 0xC1  # never used by msgpack
+    data[record_spans(bytes(data))[2][0]] = 0xC1  # never used by msgpack
     (tmp_path / "bad.msgpack").write_bytes(bytes(data))
     read = []
     with pytest.raises(ArchiveError, match="record 2 at byte"):
         read.extend(read_archive(tmp_path / "bad.msgpack"))
     assert read == records[:2]
+
+
+def test_housekeeping_names_are_on_file_once_per_structure(run, tmp_path):
+    """Well under half the size of records that carry their names (as `read_archive` gives them)."""
+    _, records, archive = run
+    with_names = sum(len(msgpack.packb(r, use_bin_type=True)) for r in records)
+    assert archive.stat().st_size < 0.4 * with_names
+    entries = list(msgpack.Unpacker(archive.open("rb"), raw=False))
+    assert sum(e["kind"] == "layout" for e in entries) == 1
+    orphan = {"kind": "housekeeping", "time_unix_s": 0.0, "sid": 1, "values": [1.0]}
+    (tmp_path / "orphan.msgpack").write_bytes(msgpack.packb(orphan))
+    with pytest.raises(ArchiveError, match="without the layout"):
+        list(read_archive(tmp_path / "orphan.msgpack"))
 
 
 def test_bytes_after_the_last_whole_packet_become_one_undecodable_record(run, dictionary, tmp_path):
