@@ -10,6 +10,22 @@ on APID, service and subtype: housekeeping reports (3,25), then one container pe
 (5,1..5,4: event id enumerated by event name, text after its 1-byte length); verification reports
 (1,1..1,8: the 4-byte request ID, then the failure code, enumerated, and its data byte, or the step).
 
+Every other report a service sends gets its own container under `pus_tm` (`_reports`, for each service
+the dictionary declares): 3,10 structure definition, 5,8 disabled events, 9,3 time report, 11,10 and
+11,13 schedule detail and summary, 12,9, 12,12 and 12,14 monitoring definitions, transitions and
+statuses, 17,2 ping reply, 19,7 event-action definitions, 20,2 parameter values, 200,4 and 200,7
+imaging requests and timeline. Its fields are parameters named `<container>_<field>`, in wire order
+as the service packs them; event ids are enumerated by event name, statuses and kinds by their names,
+CDS times are three integers as in the header. Repeated entries follow their count as an array of
+aggregates. An entry that ends with a complete TC packet (11,10, 19,7) cannot be an array element,
+since the packet's size is only in its own header: such entries are an abstract container
+`<container>_<group>_entry`, included once per count by a RepeatEntry, the packet as its primary
+header's three fields and its data, a binary of (data length + 1) bytes. That data stays bytes: XTCE
+cannot decode a TC's command container inside TM. So every byte of every PUS TM packet is described.
+Not described: CFDP file-transfer PDUs (APID 0x101, `other_apids`), which have no PUS header and are a
+CFDP entity's to decode; and, on the TC side, the TC packets that 11,4 and 19,1 carry after each
+group's arguments.
+
 Commands: the abstract MetaCommand `pus_tc` holds the primary and PUS-C TC secondary headers as
 arguments with initial values (a standalone TC asking for every verification report). Each command
 inherits it, assigns its APID, service and subtype, and appends the function id (service 8), the group

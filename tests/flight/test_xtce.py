@@ -2,28 +2,43 @@
 
 The bytes are checked with a small interpreter of the XTCE subset the export uses, written here from the
 XTCE semantics (container inheritance with restriction criteria, entry lists read by their encodings,
-argument assignments, arrays of aggregates, the CRC declared by an encoding) without flight/xtce.py:
-it decodes the mission's housekeeping, event and verification reports, compared with spacepackets and
-the ground decoder, and builds telecommands that spacepackets must pack alike and the flight software
-must accept and complete.
+included containers repeated by a count, argument assignments, arrays of aggregates, sizes given by
+other fields, the CRC declared by an encoding) without flight/xtce.py:
+it decodes every PUS report an imaging mission sends when it is commanded to send each kind (every
+byte, the CRC checked, by exactly one concrete container), compared with spacepackets, the ground
+decoder and the values the flight software holds, and builds telecommands that spacepackets must
+pack alike and the flight software must accept and complete (or fail where they should).
 """
 
 import importlib.resources
 import math
 import struct
+from datetime import UTC, datetime
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 import xmlschema
+from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
-from flight.dictionary import Failure
-from flight.software import HOUSEKEEPING_SID
+from flight.dictionary import Arg, Failure, Tunable
+from flight.payload.request_book import RequestState
+from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
+from flight.pus.payload_requests import ACTIVITY_CODES, PAYLOAD_EVENTS, STATE_CODES
+from flight.software import APID, HOUSEKEEPING_SID, JD_UNIX_EPOCH, SECONDS_PER_DAY
 from flight.xtce import xtce
-from ground.telemetry import EventReport, HousekeepingReport, TelemetryDecoder, VerificationReport
+from ground.telemetry import (
+    EventReport,
+    HousekeepingReport,
+    OtherReport,
+    TelemetryDecoder,
+    VerificationReport,
+)
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
+from zorka.scenario_file import load_scenario
 
 XTCE = "{http://www.omg.org/spec/XTCE/20180204}"
 CDS_SHORT_BYTES = 7
@@ -75,6 +90,8 @@ def _integer(holder: ElementTree.Element, values: dict) -> int:
     (reference,) = (e for e in dynamic if _local(e).endswith("InstanceRef"))
     adjustment = dynamic.find(f"{XTCE}LinearAdjustment")
     value = values[reference.get("parameterRef", reference.get("argumentRef"))]
+    if adjustment is None:
+        return value
     return round(value * float(adjustment.get("slope", 1)) + float(adjustment.get("intercept", 0)))
 
 
@@ -262,30 +279,142 @@ def _structures(mission: Mission) -> dict:
     return {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
 
 
+IMAGING_SCENARIO = Path(__file__).resolve().parents[2] / "examples" / "imaging_eeurope.toml"
+TUNABLE_ID = 900
+UNKNOWN_REQUEST = 999
+REPORT_KINDS = {
+    (3, 10): "hk_structure_definition",
+    (5, 8): "event_disabled_list",
+    (9, 3): "time_report",
+    (11, 10): "schedule_detail",
+    (11, 13): "schedule_summary",
+    (12, 9): "monitoring_definitions",
+    (12, 12): "monitoring_transitions",
+    (12, 14): "monitoring_statuses",
+    (17, 2): "ping_reply",
+    (19, 7): "event_action_definitions",
+    (20, 2): "parameter_values",
+    (200, 4): "imaging_requests",
+    (200, 7): "imaging_timeline",
+}
+"""The reports beyond housekeeping, event and verification ones, by the container the export names."""
+NOT_ELICITED = {"event_high", "verification_start_failed", "verification_progress_failed"}
+"""Concrete containers no TC of the run elicits: a HIGH event needs a wheel failure, and the flight
+software never fails a TC at its start or at a progress step (it fails it at completion, 1,8)."""
+
+
+def _epoch_unix_s(mission: Mission) -> float:
+    return (mission.world.c.jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
+
+
+def _numeric(request_id: str) -> int:
+    """A request id as service 200 reports it: its number, or 0 if it is not one."""
+    return int(request_id) if request_id.isdigit() else 0
+
+
+def _cds(unix_s: float) -> bytes:
+    return CdsShortTimestamp.from_datetime(datetime.fromtimestamp(unix_s, UTC)).pack()
+
+
 @pytest.fixture(scope="module")
 def run():
-    """A mission commanded by TCs the interpreter built; every TM packet with the housekeeping row then."""
-    mission = Mission(DEFAULT_SCENARIO, 120.0)
+    """An imaging mission (its plan made in its first seconds) commanded by TCs the interpreter built
+    (those carrying TC packets, which the export does not describe, by spacepackets) to elicit every
+    kind of report; every TM packet with the housekeeping row then, and what the flight software held
+    right after the TCs."""
+    mission = Mission(load_scenario(IMAGING_SCENARIO), 120.0)
+    flight, gain = mission.flight, [0.25]
+    flight.dictionary.tunable(
+        Tunable(
+            TUNABLE_ID,
+            Arg("xtce_gain", "float", 64, 0.0, 2.0),
+            0.25,
+            lambda: gain[0],
+            lambda v: gain.__setitem__(0, v),
+        )
+    )
     sent = []
-    mission.tm_listeners.append(lambda p: sent.append((p, mission.flight.housekeeping.latest.copy())))
-    interpreter = Interpreter(xtce(mission.flight.dictionary, _structures(mission)))
+    mission.tm_listeners.append(lambda p: sent.append((p, flight.housekeeping.latest.copy())))
+    interpreter = Interpreter(xtce(flight.dictionary, _structures(mission)))
     mission.run_frames(30)
+    soc = flight.dictionary.parameters["eps_battery_soc"].id
+    later = _cds(_epoch_unix_s(mission) + flight.executive.t_s + 1000.0)
+    request = {"request_id": 7, "lat": math.radians(53.9), "lon": math.radians(27.56), "alt": 220.0}
+    request |= {"priority": 9, "duration": 5.0, "max_off_nadir": 0.5, "min_sun_elevation": -1.5}
+    scheduled, action = (_encoded(interpreter, "ping", {}, seq) for seq in (100, 101))
     commands = {
         "ping": {},
         "set_adcs_mode": {"mode": "SUN_SAFE"},
         "set_pointing_gains": {"bandwidth": 0.2, "damping": 0.9},
         "hk_set_interval": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}]},
         "hk_one_shot": {"count": 2, "groups": [{"sid": HOUSEKEEPING_SID}, {"sid": 99}]},
+        "hk_report_definitions": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID}]},
+        "hold_inertial": {"q_x": 0.0, "q_y": 0.0, "q_z": 0.0, "q_w": 1.0},
+        "events_disable": {"count": 1, "groups": [{"event_id": PAYLOAD_EVENTS[1].id}]},
+        "events_report_disabled": {},
+        "time_report_now": {},
+        "parameters_set": {"count": 1, "groups": [{"parameter_id": TUNABLE_ID, "value": 0.5}]},
+        "parameters_report": {"count": 1, "groups": [{"parameter_id": TUNABLE_ID}]},
+        "monitoring_add": {
+            "count": 1,
+            "groups": [
+                {
+                    "pmon_id": 50,
+                    "parameter_id": soc,
+                    "repetition": 1,
+                    "check_type": "LIMIT",
+                    "low_limit": 2.0,
+                    "low_event_id": LIMIT_LOW.id,
+                    "high_limit": 3.0,
+                    "high_event_id": LIMIT_HIGH.id,
+                }
+            ],
+        },
+        "monitoring_report_definitions": {"count": 2, "groups": [{"pmon_id": soc}, {"pmon_id": 50}]},
+        "monitoring_report_status": {},
+        "schedule_insert": bytes([1]) + later + scheduled,
+        "schedule_report_detail": {},
+        "schedule_report_summary": {},
+        "event_action_add": bytes([1]) + struct.pack(">HH", APID, LIMIT_HIGH.id) + action,
+        "event_action_report": {"count": 0, "groups": []},
+        "imaging_request_add": request | {"window_start": 0.0, "window_end": 0.0},
+        "imaging_replan": {},
+        "imaging_requests_report": {},
+        "imaging_timeline_report": {},
+        "imaging_request_delete": {"request_id": UNKNOWN_REQUEST},
     }
     packets, accepted = {}, {}
     for seq, (name, values) in enumerate(commands.items(), start=1):
-        header = {"ccsds_sequence_count": seq}
-        size = len(interpreter.encode(name, values | header))
-        packets[name] = interpreter.encode(name, values | header | {"ccsds_data_length": size - 7})
-        accepted[name] = mission.flight.accept_telecommand(packets[name])
+        if isinstance(values, bytes):
+            command = flight.dictionary.commands[name]
+            tc = PusTc(command.service, command.subtype, apid=APID, app_data=values, seq_count=seq)
+            packets[name] = bytes(tc.pack())
+        else:
+            packets[name] = _encoded(interpreter, name, values, seq)
+        accepted[name] = flight.accept_telecommand(packets[name])
+    payload, pus = flight.payload, flight.pus
+    held = {
+        "t_s": flight.executive.t_s,
+        "statuses": [(d.pmon_id, int(d.status)) for d in pus.monitoring.definitions.values()],
+        "requests": [
+            (_numeric(e.request.id), STATE_CODES[e.state], e.attempts, e.request.priority)
+            for e in payload.book.entries.values()
+        ],
+        "timeline": [
+            (ACTIVITY_CODES[kind], _numeric(request_id), _epoch_unix_s(mission) + at_s)
+            for kind, at_s, request_id in payload.activities()
+        ],
+    }
     mission.run_frames(30)
     mission.close()
-    yield mission, interpreter, packets, accepted, sent
+    yield mission, interpreter, packets, accepted, sent, held
+
+
+def _encoded(interpreter: Interpreter, name: str, values: dict, seq: int) -> bytes:
+    """The TC `name` built by the interpreter, its data length set from its size."""
+    header = {"ccsds_sequence_count": seq}
+    size = len(interpreter.encode(name, values | header))
+    return interpreter.encode(name, values | header | {"ccsds_data_length": size - 7})
 
 
 def test_the_onboard_dictionary_export_is_valid_xtce_1_2():
@@ -297,7 +426,7 @@ def test_the_onboard_dictionary_export_is_valid_xtce_1_2():
 
 
 def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_completed(run):
-    mission, interpreter, packets, accepted, sent = run
+    mission, interpreter, packets, accepted, sent, _ = run
     dictionary = mission.flight.dictionary
     for seq, (name, packet) in enumerate(packets.items(), start=1):
         command = dictionary.commands[name]
@@ -315,7 +444,12 @@ def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_co
     assert mission.flight.pus.ping.pings == 1
     decoded = [interpreter.decode(p) for p, _ in sent if p[7] == 1]
     completed = {v["request_id"] for name, v in decoded if name == "verification_completed"}
-    assert completed == {p[:4] for name, p in packets.items() if name != "hk_one_shot"}
+    failing = {"hold_inertial": Failure.NOT_ALLOWED_IN_MODE, "imaging_request_delete": Failure.UNKNOWN_ID}
+    assert completed == {p[:4] for name, p in packets.items() if name not in {"hk_one_shot", *failing}}
+    failed = {
+        v["request_id"]: v["failure_code"] for name, v in decoded if name == "verification_completion_failed"
+    }
+    assert failed == {packets[name][:4]: code for name, code in failing.items()}
     (refused,) = [v for name, v in decoded if name == "verification_acceptance_failed"]
     assert (refused["request_id"], refused["failure_code"], refused["failure_data"]) == (
         packets["hk_one_shot"][:4],
@@ -325,7 +459,7 @@ def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_co
 
 
 def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_ground(run):
-    mission, interpreter, _, _, sent = run
+    mission, interpreter, _, _, sent, _ = run
     ground = TelemetryDecoder(mission.flight.dictionary.export())
     names = mission.flight.housekeeping.names
     seen = set()
@@ -333,8 +467,6 @@ def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_grou
         if int.from_bytes(packet[:2], "big") & 0x7FF in mission.flight.dictionary.other_apids.values():
             continue
         tm = PusTm.unpack(packet, timestamp_len=CDS_SHORT_BYTES)
-        if tm.service not in (1, 3, 5) or (tm.service, tm.message_subtype) == (3, 10):
-            continue
         container, values = interpreter.decode(packet)
         seen.add(container)
         primary, secondary = tm.sp_header, tm.pus_tm_sec_header
@@ -357,7 +489,9 @@ def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_grou
         stamp = values["cds_p_field"], values["cds_day"], values["cds_ms_of_day"]
         assert struct.pack(">BHI", *stamp) == tm.timestamp
         record = ground.decode(packet)
-        if isinstance(record, HousekeepingReport):
+        if isinstance(record, OtherReport):
+            assert container == REPORT_KINDS[tm.service, tm.message_subtype]
+        elif isinstance(record, HousekeepingReport):
             assert container == f"hk_structure_{record.sid}"
             for name, value in record.values.items():
                 assert values[name] == value or (math.isnan(value) and math.isnan(values[name])), name
@@ -371,9 +505,94 @@ def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_grou
             assert values["request_id"] == record.request_id
             if not record.success:
                 assert Failure[record.code] == values["failure_code"]
-    assert {
-        f"hk_structure_{HOUSEKEEPING_SID}",
-        "event_info",
-        "verification_completed",
-        "verification_acceptance_failed",
-    } <= seen
+    concrete = {n for n, c in interpreter.containers.items() if c.get("abstract") != "true"}
+    assert seen == concrete - NOT_ELICITED
+
+
+def _reports(run) -> dict[str, list[dict]]:
+    """The decoded values of every PUS report of the run, by container."""
+    mission, interpreter, _, _, sent, _ = run
+    reports = {}
+    for packet, _ in sent:
+        if int.from_bytes(packet[:2], "big") & 0x7FF not in mission.flight.dictionary.other_apids.values():
+            name, values = interpreter.decode(packet)
+            reports.setdefault(name, []).append(values)
+    return reports
+
+
+def test_each_report_decoded_by_xtce_carries_what_the_flight_software_holds(run):
+    mission, _, packets, _, _, held = run
+    flight, reports = mission.flight, _reports(run)
+    pus = flight.pus
+    (definition,) = reports["hk_structure_definition"]
+    structure = pus.housekeeping.structures[HOUSEKEEPING_SID]
+    fields = (definition[f"hk_structure_definition_{f}"] for f in ("sid", "interval", "enabled"))
+    assert tuple(fields) == (HOUSEKEEPING_SID, structure.interval_s, structure.enabled) == (1, 2, True)
+    ids = [e["parameter_id"] for e in definition["hk_structure_definition_parameters"]]
+    assert ids == [p.id for p in structure.parameters]
+    (disabled,) = reports["event_disabled_list"]
+    assert [e["event_id"] for e in disabled["event_disabled_list_events"]] == sorted(pus.events.disabled)
+    epoch = _epoch_unix_s(mission)
+    times = [
+        CdsShortTimestamp.unpack(
+            struct.pack(">BHI", r["time_report_time_code"], r["time_report_days"], r["time_report_ms_of_day"])
+        ).as_unix_seconds()
+        - epoch
+        for r in reports["time_report"]
+    ]
+    assert times == pytest.approx([0.0, held["t_s"]], abs=1e-3)
+    assert {r["time_report_rate_exponent"] for r in reports["time_report"]} == {pus.time.exponent}
+    (values,) = reports["parameter_values"]
+    assert values["parameter_values_values"] == [{"parameter_id": TUNABLE_ID, "value": 0.5}]
+    (definitions,) = reports["monitoring_definitions"]
+    (soc, added) = definitions["monitoring_definitions_definitions"]
+    for entry in (soc, added):
+        d = pus.monitoring.definitions[entry["pmon_id"]]
+        assert (entry["parameter_id"], entry["repetition"]) == (d.parameter.id, d.repetition)
+        assert (entry["low_limit"], entry["high_limit"]) == (d.low, d.high)
+        assert (entry["low_event_id"], entry["high_event_id"]) == (d.low_event.id, d.high_event.id)
+    (statuses,) = reports["monitoring_statuses"]
+    listed = [(e["pmon_id"], e["status"]) for e in statuses["monitoring_statuses_definitions"]]
+    assert listed == held["statuses"]
+    transitions = [
+        t for r in reports["monitoring_transitions"] for t in r["monitoring_transitions_transitions"]
+    ]
+    assert len(transitions) == pus.monitoring.transitions
+    assert (transitions[-1]["pmon_id"], transitions[-1]["current_status"]) == (
+        50,
+        CheckStatus.BELOW_LOW_LIMIT,
+    )
+    assert len(reports["ping_reply"]) == pus.ping.pings
+    (activity,) = pus.schedule.activities
+    (detail,) = reports["schedule_detail"]
+    (entry,) = detail["schedule_detail_activities_entry"]
+    release = struct.pack(
+        ">BHI", *(entry[f"schedule_detail_activities_{f}"] for f in ("time_code", "days", "ms_of_day"))
+    )
+    assert release == activity.release_time()
+    assert _tc(entry, "schedule_detail_activities") == activity.tc
+    (summary,) = reports["schedule_summary"]
+    (listed,) = summary["schedule_summary_activities"]
+    assert (listed["source_id"], listed["apid"], listed["seq_count"]) == activity.key
+    (actions,) = reports["event_action_definitions"]
+    (entry,) = actions["event_action_definitions_definitions_entry"]
+    (action,) = pus.event_actions.definitions.values()
+    prefix = "event_action_definitions_definitions"
+    assert (entry[f"{prefix}_apid"], entry[f"{prefix}_event_id"], entry[f"{prefix}_enabled"]) == (
+        action.apid,
+        action.event_id,
+        action.enabled,
+    )
+    assert _tc(entry, prefix) == action.tc == packets["event_action_add"][-len(action.tc) - 2 : -2]
+    (requests,) = reports["imaging_requests"]
+    listed = [tuple(e.values()) for e in requests["imaging_requests_requests"]]
+    assert listed == held["requests"] and (7, STATE_CODES[RequestState.WAITING], 0, 9) in listed
+    (timeline,) = reports["imaging_timeline"]
+    listed = [tuple(e.values()) for e in timeline["imaging_timeline_activities"]]
+    assert listed == held["timeline"] and {a[0] for a in listed} == set(ACTIVITY_CODES.values())
+
+
+def _tc(entry: dict, prefix: str) -> bytes:
+    """The TC packet an entry of a report carries, from its header fields and data."""
+    header = (entry[f"{prefix}_tc_{f}"] for f in ("packet_id", "sequence_control", "data_length"))
+    return struct.pack(">3H", *header) + entry[f"{prefix}_tc_data"]
