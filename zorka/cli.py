@@ -11,6 +11,12 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zorka.scenario import Scenario
+
+MAX_SEEDS = 100_000
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -37,6 +43,42 @@ def seed(text: str) -> int:
         value = -1
     if value < 0 or value >= 2**63:
         raise argparse.ArgumentTypeError(f"{text!r} is not a seed: use a whole number from 0 to 2^63-1")
+    return value
+
+
+def seed_list(text: str) -> list[int]:
+    """'1-4,10' -> [1, 2, 3, 4, 10]: seeds and inclusive ranges of seeds, comma-separated, each once."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low = seed(first)
+            high = seed(last) if dash else low
+        except argparse.ArgumentTypeError:
+            low, high = 0, -1
+        if high < low:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a seed list: use seeds and ranges from 0 to 2^63-1, low to high, "
+                "e.g. 1-20, 3,5,9 or 1-4,10"
+            )
+        if len(seeds) + high - low >= MAX_SEEDS:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} has more than {MAX_SEEDS:,} seeds: split the campaign"
+            )
+        seeds.extend(range(low, high + 1))
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"{text!r} names a seed twice: give each seed once")
+    return seeds
+
+
+def positive_int(text: str) -> int:
+    """'4' -> 4; a count of at least 1 (e.g. --jobs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return value
 
 
@@ -94,13 +136,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="simulated time, e.g. 90m, 5400s, 1.5h, 1d (default: the scenario's, else one orbit)",
     )
-    run.add_argument(
+    seeding = run.add_mutually_exclusive_group()
+    seeding.add_argument(
         "--seed",
         type=seed,
         default=None,
         metavar="N",
         help="seed of every noise generator, overriding the scenario's; the same seed gives the same "
         "summary (default: the scenario's, 1 for the built-in one)",
+    )
+    seeding.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=None,
+        metavar="LIST",
+        help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/, "
+        "then write DIR/campaign.json with min, median, p95 and max of the summary figures; exit 1 if "
+        "a seed failed",
+    )
+    run.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="with --seeds: runs at once, each in its own process (default: the number of CPUs)",
     )
     run.add_argument(
         "--out",
@@ -320,12 +379,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from zorka.mission import Mission
-    from zorka.progress import run_with_progress, summary_table
-    from zorka.run_folder import clear_onboard_state, write_run_folder
+    from zorka.progress import summary_table
+    from zorka.run_folder import clear_onboard_state, run_into_folder
 
+    if args.seeds is None and args.jobs is not None:
+        print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.seeds is not None and args.serial:
+        print(
+            "zorka run: error: argument --serial: not allowed with --seeds (the runs of a campaign cannot "
+            "share a board); drop one of them",
+            file=sys.stderr,
+        )
+        return 2
     scenario = out_folder_and_scenario("run", args)
     if scenario is None:
         return 2
+    if args.seeds is not None:
+        return cmd_run_campaign(args, scenario)
     clear_onboard_state(args.out)
     if args.seed is not None:
         scenario = replace(scenario, seed=args.seed)
@@ -336,16 +407,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as failure:
         print(f"zorka run: error: {failure}", file=sys.stderr)
         return 1
-    try:
-        summary = run_with_progress(mission, quiet=args.quiet)
-    except KeyboardInterrupt:
-        summary = mission.summary()
-        print("zorka run: interrupted; the summary covers the time simulated so far", file=sys.stderr)
-    finally:
-        mission.close()
-    path = write_run_folder(mission, summary, args.out)
+    summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
     Console().print(summary_table(summary, path))
     return 0
+
+
+def cmd_run_campaign(args: argparse.Namespace, scenario: "Scenario") -> int:
+    """`zorka run --seeds`: the campaign on a local process pool, its campaign.json and table; 1 if a
+    seed failed."""
+    from rich.console import Console
+
+    from zorka.campaign import campaign_document, run_campaign, write_campaign
+    from zorka.progress import campaign_tables, seeds_progress
+
+    jobs = args.jobs or os.cpu_count() or 1
+    with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
+        outcomes = run_campaign(
+            scenario, args.seeds, args.duration, args.out, jobs, realtime=args.realtime, on_done=advance
+        )
+    document = campaign_document(outcomes, args.out)
+    Console().print(*campaign_tables(document, write_campaign(document, args.out)))
+    return 1 if document["failed"] else 0
 
 
 def cmd_board_server(args: argparse.Namespace) -> int:

@@ -1,5 +1,8 @@
-"""What a person sees of a run: a progress bar while it runs, a summary table after."""
+"""What a person sees of a run: a progress bar while it runs, a summary table after; the same for a
+campaign of runs."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -87,3 +90,44 @@ def summary_table(summary: dict, path: Path) -> Table:
     for row in rows:
         table.add_row(*row)
     return table
+
+
+@contextmanager
+def seeds_progress(total: int, quiet: bool = False) -> Iterator[Callable[[object], None]]:
+    """A bar of the seeds of a campaign done (none if `quiet`); yields what to call as each seed ends."""
+    if quiet:
+        yield lambda _outcome: None
+        return
+    columns = (
+        TextColumn("[bold]zorka run[/]"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} / {task.total:,.0f} seeds"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("seeds", total=total)
+        yield lambda _outcome: progress.advance(task)
+
+
+def campaign_tables(document: dict, path: Path) -> list[Table]:
+    """The spread of each figure across the seeds of a campaign (campaign.json as `document`; n: seeds
+    with a value, and how many had none), and the seeds that failed with their errors, if any."""
+    seeds, failed = document["seeds"], document["failed"]
+    title = f"Zorka campaign — {len(seeds)} seeds" + (f", {len(failed)} failed" if failed else "")
+    table = Table(title=title, caption=f"written to {path}", show_edge=False)
+    table.add_column("figure", no_wrap=True)
+    for heading in ("n", "min", "median", "p95", "max"):
+        table.add_column(heading, justify="right")
+    for figure, stats in document["figures"].items():
+        counted = f"{stats['values']}" + (f" (+{stats['none']} none)" if stats["none"] else "")
+        table.add_row(figure, counted, *(_fmt(stats[k]) for k in ("min", "median", "p95", "max")))
+    tables = [table]
+    if failed:
+        failures = Table(title="Failed seeds")
+        failures.add_column("seed", justify="right")
+        failures.add_column("error")
+        for run in document["runs"]:
+            if run["error"] is not None:
+                failures.add_row(str(run["seed"]), run["error"])
+        tables.append(failures)
+    return tables

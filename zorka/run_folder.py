@@ -3,6 +3,7 @@ archive and report.html."""
 
 import json
 import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sim.ground_station import Pass
 from zorka.ccsds_ephemeris import write_aem, write_oem
 from zorka.dictionary_export import dictionary_json
 from zorka.mission import Mission
+from zorka.progress import run_with_progress
 from zorka.run_report import write_report
 
 ARCHIVE_NAME = "telemetry.msgpack"
@@ -61,6 +63,20 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
     records = read_archive(archive) if archive.exists() else ()
     write_report(mission, summary, out_dir, records, dictionary)
     return path
+
+
+def run_into_folder(mission: Mission, out_dir: Path, quiet: bool) -> tuple[dict, Path]:
+    """Run `mission` to its end, close it and write its run folder; the summary and its path. What
+    `zorka run` does with each mission, alone or per seed of a campaign, so both give the same folder.
+    Ctrl-C ends the run early: the summary then covers the time simulated so far."""
+    try:
+        summary = run_with_progress(mission, quiet=quiet)
+    except KeyboardInterrupt:
+        summary = mission.summary()
+        print("zorka run: interrupted; the summary covers the time simulated so far", file=sys.stderr)
+    finally:
+        mission.close()
+    return summary, write_run_folder(mission, summary, out_dir)
 
 
 def pass_record(p: Pass) -> dict:
