@@ -37,7 +37,6 @@ class PdController:
             raise ValueError("integral_ratio must be in [0, 2 damping) for a stable loop")
         j = np.asarray(inertia_kg_m2, dtype=float).reshape(3, 3)
         c = ffi.new("zk_pd_control *")
-        self._c = c
         self.c = c
         """The C struct, for a recorder that reads the reference each step tracked (`q_ref_ib`,
         `w_ref_r`, `alpha_ref_r`, `steps`)."""
@@ -57,7 +56,7 @@ class PdController:
 
     @property
     def angle_err_rad(self) -> float:
-        return self._c.angle_err_rad
+        return self.c.angle_err_rad
 
     @property
     def rate_err_rad_s(self) -> float:
@@ -71,9 +70,9 @@ class PdController:
         """One control step on C pointers: reference attitude, its rate and angular acceleration in its
         own axes, estimate, wheel momentum in body, known external torque over the next step (None: 0),
         and whether the last distribution had to scale the torque down (freezes the integral)."""
-        self._c.hold_integral = saturated
+        self.c.hold_integral = saturated
         lib.zk_pd_control_track(
-            self._c,
+            self.c,
             q_ref_ib_c,
             w_ref_r_c,
             alpha_ref_r_c,
@@ -88,9 +87,9 @@ class PdController:
         if bandwidth_rad_s <= 0.0 or damping <= 0.0 or not self._integral_ratio < 2.0 * damping:
             raise ValueError("bandwidth_rad_s and damping must be positive, integral_ratio < 2 damping")
         kp = self._j_diag * bandwidth_rad_s**2
-        self._c.kp = list(kp)
-        self._c.kd = list(2.0 * damping * self._j_diag * bandwidth_rad_s)
-        self._c.ki = list(self._integral_ratio * bandwidth_rad_s * kp)
+        self.c.kp = list(kp)
+        self.c.kd = list(2.0 * damping * self._j_diag * bandwidth_rad_s)
+        self.c.ki = list(self._integral_ratio * bandwidth_rad_s * kp)
 
     def reset_integral(self) -> None:
         """Forget the integral (on a change of mode or reference)."""
