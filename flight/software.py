@@ -11,6 +11,7 @@ the mode they leave, and housekeeping and telemetry report it. Telecommands arri
 from collections.abc import Callable
 from pathlib import Path
 
+from ccsds.cfdp_carriage import CFDP_APID
 from flight.adcs.attitude_loop import AdcsConfig, AttitudeLoop
 from flight.clock import Clock
 from flight.dictionary import Dictionary
@@ -27,7 +28,6 @@ from flight.pus.functions import declare_adcs_functions
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.payload_requests import declare_payload_requests
 from flight.pus.services import PusServices
-from hal.cfdp_carriage import CFDP_APID
 from hal.devices import DeviceSet
 
 ATTITUDE_HZ = 10.0

@@ -25,7 +25,7 @@ from typing import Any
 
 import msgpack
 
-from ground.packet_stream import PacketSplitter
+from ccsds.packet_stream import PacketSplitter
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,

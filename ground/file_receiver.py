@@ -55,7 +55,7 @@ from spacepackets.cfdp import (
 from spacepackets.cfdp.pdu import EofPdu, MetadataPdu, TransactionStatus
 from spacepackets.util import ByteFieldU16
 
-from hal.cfdp_carriage import (
+from ccsds.cfdp_carriage import (
     DEFAULT_ACK_TIMER_S,
     DEFAULT_INACTIVITY_S,
     DEFAULT_MAX_PDU_BYTES,

@@ -15,8 +15,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
-from hal.clcw import Clcw
-from hal.tc_frame import SEQUENCE_MODULUS, UNLOCK, TcFrame, set_vr_command
+from ccsds.clcw import Clcw
+from ccsds.tc_frame import SEQUENCE_MODULUS, UNLOCK, TcFrame, set_vr_command
 
 
 class FopState(IntEnum):

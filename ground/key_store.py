@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from hal.sdls import SecurityAssociation
+from ccsds.sdls import SecurityAssociation
 
 KEY_BYTES = 32
 DEFAULT_SPI = 1

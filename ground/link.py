@@ -10,10 +10,10 @@ a console can join a running spacecraft without resetting its sequence. The cloc
 from collections import Counter
 from collections.abc import Callable
 
+from ccsds.clcw import Clcw, decode_clcw
+from ccsds.sdls import SdlsSender
+from ccsds.tm_frame import TmDemultiplexer
 from ground.fop import Fop1, FopState, Initiation
-from hal.clcw import Clcw, decode_clcw
-from hal.sdls import SdlsSender
-from hal.tm_frame import TmDemultiplexer
 
 
 class GroundLink:

@@ -9,7 +9,7 @@ import select
 import socket
 import time
 
-from ground.packet_stream import PacketSplitter
+from ccsds.packet_stream import PacketSplitter
 
 READ_BYTES = 65536
 LOOPBACK = "127.0.0.1"

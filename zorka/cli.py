@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from zorka.scenario import Scenario
+    from zorka.scenario.model import Scenario
 
 MAX_SEEDS = 100_000
 
@@ -28,7 +28,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def duration_s(text: str) -> float:
     """'90m', '5400', '5400s', '1.5h', '1d' -> seconds."""
-    from zorka.scenario_file import parse_duration_s
+    from zorka.scenario.toml_file import parse_duration_s
 
     try:
         return parse_duration_s(text)
@@ -84,7 +84,7 @@ def positive_int(text: str) -> int:
 
 def serial_assignment(text: str) -> tuple[list[str], str]:
     """'gyro,wheels=/dev/pts/5' -> (['gyro', 'wheels'], '/dev/pts/5')."""
-    from zorka.mission import SERIAL_DEVICES
+    from zorka.run.mission import SERIAL_DEVICES
 
     devices, sep, port = text.partition("=")
     names = [d.strip() for d in devices.split(",") if d.strip()]
@@ -357,8 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
 def out_folder_and_scenario(command: str, args: argparse.Namespace):
     """The scenario of `args.scenario` (the built-in one if none) once `args.out` is known writable;
     None after a one-line error naming what is wrong."""
-    from zorka.scenario import DEFAULT_SCENARIO
-    from zorka.scenario_file import ScenarioError, load_scenario
+    from zorka.scenario.model import DEFAULT_SCENARIO
+    from zorka.scenario.toml_file import ScenarioError, load_scenario
 
     problem = writable_dir(args.out)
     if problem is not None:
@@ -378,9 +378,9 @@ def out_folder_and_scenario(command: str, args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from zorka.mission import Mission
-    from zorka.progress import summary_table
-    from zorka.run_folder import clear_onboard_state, run_into_folder
+    from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+    from zorka.run.mission import Mission
+    from zorka.run.progress import summary_table
 
     if args.seeds is None and args.jobs is not None:
         print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
@@ -417,8 +417,8 @@ def cmd_run_campaign(args: argparse.Namespace, scenario: "Scenario") -> int:
     seed failed."""
     from rich.console import Console
 
-    from zorka.campaign import campaign_document, run_campaign, write_campaign
-    from zorka.progress import campaign_tables, seeds_progress
+    from zorka.run.campaign import campaign_document, run_campaign, write_campaign
+    from zorka.run.progress import campaign_tables, seeds_progress
 
     jobs = args.jobs or os.cpu_count() or 1
     with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
@@ -437,7 +437,7 @@ def cmd_board_server(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from zorka.bench import run_bench
+    from zorka.benchmark.performance import run_bench
 
     if args.repeat < 1:
         print("zorka bench: error: argument --repeat: use a whole number of at least 1", file=sys.stderr)
@@ -448,7 +448,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    from zorka.scenario_file import ScenarioError, default_scenario_text, load_scenario
+    from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario
 
     if args.default:
         sys.stdout.write(default_scenario_text())
@@ -466,7 +466,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from zorka.serve import check_arguments, serve
+    from zorka.serve.live_mission import check_arguments, serve
 
     problem = check_arguments(args)
     if problem is not None:
@@ -480,9 +480,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_dict(args: argparse.Namespace) -> int:
     from flight.xtce import xtce
-    from zorka.dictionary_export import dictionary_json
-    from zorka.mission import Mission
-    from zorka.scenario import DEFAULT_SCENARIO
+    from zorka.outputs.dictionary_json import dictionary_json
+    from zorka.run.mission import Mission
+    from zorka.scenario.model import DEFAULT_SCENARIO
 
     mission = Mission(DEFAULT_SCENARIO, 1.0)
     dictionary = mission.flight.dictionary
@@ -496,7 +496,7 @@ def cmd_dict(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from zorka.bench_operator import OperatorError, send
+    from zorka.operator.ground_operator import OperatorError, send
 
     try:
         return send(args)
@@ -506,7 +506,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from zorka.bench_operator import OperatorError, console
+    from zorka.operator.ground_operator import OperatorError, console
 
     try:
         return console(args)
@@ -519,7 +519,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     import time
 
     from flight.payload.planner import Planner
-    from zorka.plan_file import PlanFileError, parse_plan_input, plan_document, write_json
+    from zorka.scenario.plan_input import PlanFileError, parse_plan_input, plan_document, write_json
 
     try:
         text = args.input.read_bytes()

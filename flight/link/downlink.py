@@ -11,7 +11,7 @@ dropped, and counted, when the store is full. Every frame carries the uplink's C
 from collections import Counter, deque
 from collections.abc import Callable
 
-from hal.tm_frame import VC_EVENTS, VC_FILES, VC_PLAYBACK, VC_REALTIME_HK, TmMultiplexer
+from ccsds.tm_frame import VC_EVENTS, VC_FILES, VC_PLAYBACK, VC_REALTIME_HK, TmMultiplexer
 
 PUS_SERVICE_OFFSET = 7
 HOUSEKEEPING_SERVICE = 3

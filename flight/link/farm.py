@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from hal.clcw import Clcw
-from hal.tc_frame import SEQUENCE_MODULUS, SET_VR_PREFIX, UNLOCK, TcFrame
+from ccsds.clcw import Clcw
+from ccsds.tc_frame import SEQUENCE_MODULUS, SET_VR_PREFIX, UNLOCK, TcFrame
 
 
 class FarmState(IntEnum):

@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from ccsds.sdls import SdlsReceiver, SdlsVerdict, SecurityAssociation
+from ccsds.tc_frame import PRIMARY_HEADER_BYTES, SEQUENCE_MODULUS, TcReject, decode_tc_frame
 from flight.checked_file import read_checked, write_checked
 from flight.link.farm import Farm1
-from hal.sdls import SdlsReceiver, SdlsVerdict, SecurityAssociation
-from hal.tc_frame import PRIMARY_HEADER_BYTES, SEQUENCE_MODULUS, TcReject, decode_tc_frame
 
 SPACE_PACKET_HEADER_BYTES = 6
 WRONG_SCID = "wrong_scid"

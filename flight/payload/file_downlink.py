@@ -13,7 +13,7 @@ arrives while the handler still waits for the EOF's ACK (the ACK was lost) is ta
 too, and NAK segment requests are merged before the handler sees them.
 
 PDUs ride in space packets without a secondary header: TM packets of `CFDP_APID` down, TC packets
-of the same APID up (hal/cfdp_carriage.py `PduCarriage`), so the link layer routes them by APID.
+of the same APID up (ccsds/cfdp_carriage.py `PduCarriage`), so the link layer routes them by APID.
 
 Timers: cfdp-py's ACK and NAK timers read `spacepackets.countdown.time_ms`. Every call into the
 handler runs with that function swapped for *contact time* — time that advances only while the
@@ -64,8 +64,7 @@ from spacepackets.cfdp.pdu import (
 from spacepackets.seqcount import SeqCountProvider
 from spacepackets.util import ByteFieldU16
 
-from flight.payload.mass_memory import MassMemory
-from hal.cfdp_carriage import (
+from ccsds.cfdp_carriage import (
     DEFAULT_ACK_TIMER_S,
     DEFAULT_INACTIVITY_S,
     DEFAULT_MAX_PDU_BYTES,
@@ -82,6 +81,7 @@ from hal.cfdp_carriage import (
     coalesced,
     contact_time,
 )
+from flight.payload.mass_memory import MassMemory
 
 BUNDLE_SUFFIX = ".zpk"
 FINISHED_HISTORY = 64

@@ -14,9 +14,9 @@ from collections import Counter
 
 from spacepackets.ecss import PusTc
 
+from ccsds.tc_frame import crc16
 from flight.dictionary import ArgumentError, Command, Dictionary, Failure
 from flight.pus.verification import RefusalError, Verification
-from hal.tc_frame import crc16
 
 PRIMARY_HEADER = 6
 SECONDARY_HEADER = 5

@@ -12,7 +12,7 @@ from skyfield.sgp4lib import TEME
 
 from flight.payload.access import EphemerisTable, geodetic_to_ecef, up_vectors, visibility_windows
 from flight.payload.requests import ImagingRequest
-from zorka.plan_file import parse_plan_input
+from zorka.scenario.plan_input import parse_plan_input
 
 INSTANCE = Path(__file__).resolve().parents[1] / "data" / "planning" / "eeurope_n50_s3.json"
 

@@ -6,8 +6,8 @@ import math
 import pytest
 
 from flight.adcs.modes import Mode
-from zorka.mission import Mission
-from zorka.scenario import Scenario, StartSpec
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario, StartSpec
 
 DEG = math.pi / 180.0
 

@@ -5,10 +5,10 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
+from ccsds.clcw import decode_clcw
+from ccsds.tc_frame import UNLOCK, TcFrame, decode_tc_frame, set_vr_command
 from flight.link.farm import Farm1, FarmOutcome, FarmState
 from ground.fop import Fop1, FopAlert, FopState, Initiation
-from hal.clcw import decode_clcw
-from hal.tc_frame import UNLOCK, TcFrame, decode_tc_frame, set_vr_command
 
 SCID = 0x123
 VCID = 1

@@ -15,8 +15,8 @@ import pytest
 
 from flight.adcs.magnetic_control import BDot, bdot_gain_am2_s_t
 from native import lib
-from zorka.scenario import Scenario, StartSpec
-from zorka.world_builder import FRAME_S, build_world, orbit_period_s, simulated_devices
+from zorka.run.world_builder import FRAME_S, build_world, orbit_period_s, simulated_devices
+from zorka.scenario.model import Scenario, StartSpec
 
 START_RATE_DEG_S = (3.0, 3.0, 3.0)
 FIELD_T = 30e-6  # a typical field strength at 500 km, for the gain

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from flight.dictionary import Arg, ArgumentError, Command, Dictionary, EventDef, Failure, Parameter, Tunable
 from flight.events import Severity
+from flight.link.link_parameters import link_parameters
 from flight.xtce import NAMESPACE, xtce
-from zorka.dictionary_export import dictionary_json
-from zorka.space_link import link_parameters
+from zorka.outputs.dictionary_json import dictionary_json
 
 ARGS = (
     Arg("count", "uint", 16, 1, 100, "1"),

@@ -10,8 +10,8 @@ from flight.payload.access import EphemerisTable
 from flight.payload.budgets import Budgets, within_budgets
 from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.planner import Capture
-from zorka.mission import Mission
-from zorka.scenario import Scenario, StationSpec
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario, StationSpec
 
 DAY_S = 86400.0
 

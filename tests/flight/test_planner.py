@@ -21,7 +21,7 @@ from skyfield.api import Loader, wgs84
 
 from flight.payload.planner import Planner, greedy_plan
 from flight.payload.requests import ImagingRequest
-from zorka.plan_file import parse_plan_input
+from zorka.scenario.plan_input import parse_plan_input
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "planning"
 SUN_TOLERANCE_DEG = 0.02

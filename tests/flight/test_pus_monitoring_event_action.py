@@ -19,9 +19,9 @@ from flight.pus.monitoring import CheckStatus
 from flight.pus.services import PusServices
 from flight.xtce import xtce
 from tests.flight.pus_packets import APID, decode, failure, kinds, only, tc
-from zorka.dictionary_export import dictionary_json
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO
+from zorka.outputs.dictionary_json import dictionary_json
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
 
 EPOCH = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp()
 SOC, TEMPERATURE = 1, 2

@@ -33,7 +33,7 @@ from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.services import PusServices
 from flight.xtce import xtce
 from tests.flight.pus_packets import APID, decode, failure, kinds, tc
-from zorka.dictionary_export import dictionary_json
+from zorka.outputs.dictionary_json import dictionary_json
 
 HK_APID = 0x66
 ROOT = Path(__file__).resolve().parents[2]

@@ -36,9 +36,9 @@ from ground.telemetry import (
     TelemetryDecoder,
     VerificationReport,
 )
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO
-from zorka.scenario_file import load_scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.toml_file import load_scenario
 
 XTCE = "{http://www.omg.org/spec/XTCE/20180204}"
 CDS_SHORT_BYTES = 7

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from zorka.dictionary_export import dictionary_json
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO
+from zorka.outputs.dictionary_json import dictionary_json
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from spacepackets.ecss import PusTm
 
 from ground.archive import KINDS, ArchiveError, read_archive, write_archive
-from zorka.mission import Mission
-from zorka.scenario import Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 RUN_S = 120.0
 CDS_EPOCH = datetime(1958, 1, 1, tzinfo=UTC)

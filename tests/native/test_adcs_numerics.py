@@ -14,8 +14,8 @@ from scipy.spatial.transform import Rotation
 from native import ffi, lib, ptr
 from sim.spacecraft import pyramid_axes
 from sim.world import World
-from zorka.scenario import Scenario, StartSpec
-from zorka.world_builder import build_world
+from zorka.run.world_builder import build_world
+from zorka.scenario.model import Scenario, StartSpec
 
 ANGLE_TOL_RAD = 1e-12
 TORQUE_TOL_NM = 1e-12

@@ -37,8 +37,8 @@ from sim.spacecraft import (
     WheelSpec,
 )
 from sim.world import World
-from zorka.scenario import Scenario, StartSpec
-from zorka.world_builder import build_world, orbit_period_s, simulated_devices
+from zorka.run.world_builder import build_world, orbit_period_s, simulated_devices
+from zorka.scenario.model import Scenario, StartSpec
 
 FIVE_SIGMA = 5.0
 OMEGA_EARTH_WGS84_RAD_S = 7.292115e-5  # WGS-84 / IERS nominal; the C value differs by 1.5e-13 rad/s

@@ -38,8 +38,8 @@ from sim.spacecraft import (
     WheelSpec,
 )
 from sim.world import World
-from zorka.scenario import Scenario
-from zorka.world_builder import build_world
+from zorka.run.world_builder import build_world
+from zorka.scenario.model import Scenario
 
 TICK_S = 0.1
 FRAMES = 40

@@ -31,7 +31,7 @@ SPEC = PowerSpec()
 
 def nadir_world() -> tuple[World, float]:
     """The default spacecraft in nadir pointing at the start of a 500 km, e = 0.001, 10:30 LTDN
-    sun-synchronous orbit on the June solstice (as zorka.mission.build_world makes it); its period."""
+    sun-synchronous orbit on the June solstice (as zorka.run.mission.build_world makes it); its period."""
     jd = julian_date(parse_utc("2026-06-21T00:00:00Z"))
     a_m, e = R_EARTH_M + 500e3, 0.001
     r_eci, v_eci = orbit.state_from_elements(

@@ -19,8 +19,8 @@ from native import lib, ptr
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.randomness import model_seed
 from sim.world import World
-from zorka.scenario import Scenario
-from zorka.world_builder import build_world
+from zorka.run.world_builder import build_world
+from zorka.scenario.model import Scenario
 
 TICK_S = 0.1
 ROUNDING_RAD_S = 1e-9

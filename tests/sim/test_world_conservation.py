@@ -9,8 +9,8 @@ from native import lib
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.randomness import model_seed
 from sim.world import Environment, World
-from zorka.scenario import Scenario
-from zorka.world_builder import build_world
+from zorka.run.world_builder import build_world
+from zorka.scenario.model import Scenario
 
 QUIET = Environment(
     atmospheric_drag=False, gravity_gradient=False, aerodynamic_torque=False, solar_pressure_torque=False

@@ -13,8 +13,8 @@ from scipy.spatial.transform import Rotation
 
 from flight.adcs.modes import Mode
 from native import ffi, lib, ptr
-from zorka.mission import Mission
-from zorka.scenario import FaultSpec, Scenario, StartSpec
+from zorka.run.mission import Mission
+from zorka.scenario.model import FaultSpec, Scenario, StartSpec
 
 DEG = math.pi / 180.0
 IMAGING_POINTING_DEG = 0.05

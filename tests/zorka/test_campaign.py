@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from zorka.campaign import FIGURES, SeedOutcome, campaign_document, figure_statistics
-from zorka.progress import campaign_tables
+from zorka.run.campaign import FIGURES, SeedOutcome, campaign_document, figure_statistics
+from zorka.run.progress import campaign_tables
 
 ZORKA = [sys.executable, "-m", "zorka"]
 SEEDS = (2, 3, 4)

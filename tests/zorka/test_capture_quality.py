@@ -14,8 +14,8 @@ from flight.adcs.modes import Mode
 from hal.devices import Imager
 from tests.sim.test_imager import read_png
 from tests.zorka.test_adcs_acceptance import target_at_off_nadir
-from zorka.mission import Mission
-from zorka.scenario import Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 SETTLE_FRAMES = 3000  # from the default start to settled nadir pointing
 TO_CAPTURE_FRAMES = 1050  # slew onto the target and settle; the capture is centred on the closest approach

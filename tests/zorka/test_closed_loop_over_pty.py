@@ -12,8 +12,8 @@ import tty
 
 import pytest
 
-from zorka.mission import Mission
-from zorka.scenario import ReportSpec, Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import ReportSpec, Scenario
 
 DURATION_S = 420.0
 SCENARIO = Scenario(seed=11, report=ReportSpec(stats_from_s=300.0))

@@ -10,8 +10,8 @@ from spacepackets.ecss import PusTc, PusTm
 
 from flight.adcs.modes import Mode
 from flight.software import APID
-from zorka.mission import Mission
-from zorka.scenario import Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 CDS_SHORT_BYTES = 7
 

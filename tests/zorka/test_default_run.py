@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from native import lib, ptr
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO, Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from zorka.mission import Mission
-from zorka.run_folder import write_run_folder
-from zorka.scenario import Scenario
+from zorka.outputs.run_folder import write_run_folder
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 DURATION_S = 900.0
 OEM_KEYS = {

@@ -6,8 +6,8 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from native import lib, ptr
-from zorka.mission import Mission
-from zorka.scenario import FaultSpec, Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import FaultSpec, Scenario
 
 FAULT_T_S = 300.0
 DURATION_S = 360.0

@@ -23,10 +23,10 @@ from spacepackets.cfdp.pdu import DirectiveType, EofPdu, FileDataPdu
 from spacepackets.util import ByteFieldU16
 
 import flight.payload.file_downlink as file_downlink
+from ccsds.cfdp_carriage import CFDP_APID, bundle, packet_to_pdu, pdu_to_packet
 from flight.payload.file_downlink import FileDownlink
 from flight.payload.mass_memory import DATA_SUFFIX, FOLDER_NAME, MassMemory
 from ground.file_receiver import FileReceiver
-from hal.cfdp_carriage import CFDP_APID, bundle, packet_to_pdu, pdu_to_packet
 
 STEP_S = 1.0
 DOWN_BYTES_PER_STEP = 25_000

@@ -35,8 +35,8 @@ from flight.payload.request_book import RequestBook, RequestState
 from flight.software import MASS_MEMORY_BYTES
 from tests.sim.test_imager import read_png
 from tests.zorka.test_imaging_chain import SVALBARD, barents_targets, imaging_scenario_text
-from zorka.mission import Mission
-from zorka.scenario_file import load_scenario
+from zorka.run.mission import Mission
+from zorka.scenario.toml_file import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261125
@@ -48,8 +48,8 @@ PARALLEL = 2
 CHILD = """
 import hashlib, os, sys
 from pathlib import Path
-from zorka.mission import Mission
-from zorka.scenario_file import load_scenario
+from zorka.run.mission import Mission
+from zorka.scenario.toml_file import load_scenario
 
 def say(*words):  # one write(2) per line: a kill cannot cut a line in two
     os.write(1, (" ".join(words) + "\\n").encode())

@@ -17,9 +17,9 @@ from flight.adcs.modes import Mode
 from flight.payload.request_book import RequestBook, RequestState
 from sim.devices.imager import METADATA_KEY
 from tests.sim.test_imager import read_png
-from zorka.mission import Mission
-from zorka.scenario import Scenario
-from zorka.scenario_file import scenario_from_toml
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
+from zorka.scenario.toml_file import scenario_from_toml
 
 EPOCH_UTC = "2026-06-21T08:15:00Z"
 TWO_ORBITS_S = 7600.0  # both daylit passes over the cluster, and the Svalbard pass after the second

@@ -25,7 +25,7 @@ from tests.zorka.test_imaging_chain import (
     record_stores,
     run_to,
 )
-from zorka.mission import Mission
+from zorka.run.mission import Mission
 
 PLANNING = Path(__file__).resolve().parents[1] / "data" / "planning"
 WORLD = PLANNING / "world_n500_s3.json"

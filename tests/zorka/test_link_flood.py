@@ -11,17 +11,17 @@ import time
 
 from spacepackets.ecss import PusTc
 
+from ccsds.sdls import SdlsSender, SecurityAssociation
+from ccsds.tc_frame import TcFrame
+from flight.link.link_parameters import SCID, TC_VCID, TM_FRAME_BYTES
 from flight.software import APID
 from ground.key_store import KeyStore
 from ground.link import GroundLink
 from ground.link_client import LinkClient
 from ground.telemetry import HousekeepingReport, TelemetryDecoder
-from hal.sdls import SdlsSender, SecurityAssociation
-from hal.tc_frame import TcFrame
-from zorka.dictionary_export import dictionary_json
-from zorka.mission import Mission
-from zorka.scenario import Scenario
-from zorka.space_link import SCID, TC_VCID, TM_FRAME_BYTES
+from zorka.outputs.dictionary_json import dictionary_json
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 FLOOD_S = 60.0
 

@@ -9,15 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.cobs_packets import CobsPacketSplitter
+from ccsds.sdls import SdlsSender, SecurityAssociation
+from ccsds.tc_frame import TcFrame, TcFrameSplitter, crc16
 from flight.link.downlink import Downlink
 from flight.link.uplink import Uplink, split_packets
 from flight.software import APID
 from ground.link import GroundLink
-from hal.cobs_packets import CobsPacketSplitter
-from hal.sdls import SdlsSender, SecurityAssociation
-from hal.tc_frame import TcFrame, TcFrameSplitter, crc16
-from zorka.mission import Mission
-from zorka.scenario import Scenario
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 SCID, VCID, TM_FRAME_BYTES, SPI = 0x2A5, 0, 256, 7
 KEY = bytes(range(32))

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.flight.test_planner import check_plan
-from zorka.plan_file import PlanFileError, PlanInput, parse_plan_input
+from zorka.scenario.plan_input import PlanFileError, PlanInput, parse_plan_input
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "planning"
 GOOD = json.loads((DATA / "eeurope_n50_s3.json").read_text())

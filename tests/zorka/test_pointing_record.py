@@ -17,8 +17,8 @@ from scipy.spatial.transform import Rotation
 
 from flight.adcs.modes import Mode
 from tests.zorka.test_adcs_acceptance import target_at_off_nadir
-from zorka.mission import Mission
-from zorka.scenario import Scenario, StartSpec
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario, StartSpec
 
 
 def frame_ends(mission: Mission, frames: int) -> list[dict]:

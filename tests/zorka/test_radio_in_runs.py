@@ -12,9 +12,9 @@ from spacepackets.ecss import PusTm
 
 from flight.adcs.modes import Mode
 from sim.radio import DOWN, UP
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO, CommandSpec, LinkSpec, Scenario, StationSpec
-from zorka.scenario_file import ScenarioError, default_scenario_text, scenario_from_toml
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO, CommandSpec, LinkSpec, Scenario, StationSpec
+from zorka.scenario.toml_file import ScenarioError, default_scenario_text, scenario_from_toml
 
 RUN_S = 1500.0  # holds Svalbard's first pass of the default orbit, 1,127-1,421 s
 STATION = (StationSpec(),)

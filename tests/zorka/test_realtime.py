@@ -2,8 +2,8 @@
 
 import time
 
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
 
 
 def test_a_realtime_run_takes_its_simulated_time_on_the_wall_clock():

@@ -8,9 +8,9 @@ from pathlib import Path
 from ground.archive import read_archive
 from tests.ground.test_archive import split_packets
 from tests.zorka.test_imaging_chain import SVALBARD, barents_targets, imaging_scenario
-from zorka.mission import Mission
-from zorka.run_folder import write_run_folder
-from zorka.scenario import Scenario
+from zorka.outputs.run_folder import write_run_folder
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 PLOTS = ("ground-track", "attitude-error", "wheel-speeds", "battery", "adcs-mode")
 SECTIONS = ("summary", *PLOTS, "imaging", "thumbnails")

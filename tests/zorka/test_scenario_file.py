@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zorka.scenario import DEFAULT_SCENARIO
-from zorka.scenario_file import ScenarioError, default_scenario_text, load_scenario, scenario_from_toml
+from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario, scenario_from_toml
 
 
 def test_the_default_file_reads_back_as_the_default_scenario():
@@ -143,7 +143,7 @@ inner_keys = st.sampled_from(
     )
 )
 def test_arbitrary_tables_are_a_scenario_or_a_scenario_error(table):
-    from zorka.scenario_file import override
+    from zorka.scenario.toml_file import override
 
     try:
         override(DEFAULT_SCENARIO, table, "")

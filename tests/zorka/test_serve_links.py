@@ -9,14 +9,14 @@ import time
 import serial
 from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.cobs_packets import CobsPacketSplitter, encode_cobs_packet
+from ccsds.sdls import SdlsSender, SecurityAssociation
+from flight.link.link_parameters import SCID, TC_VCID, TM_FRAME_BYTES
 from flight.software import APID
 from ground.key_store import KeyStore
 from ground.link import GroundLink
 from ground.link_client import LinkClient
-from hal.cobs_packets import CobsPacketSplitter, encode_cobs_packet
-from hal.sdls import SdlsSender, SecurityAssociation
 from tests.zorka.serve_process import ZORKA, zorka_serve
-from zorka.space_link import SCID, TC_VCID, TM_FRAME_BYTES
 
 DURATION = ("--duration", "30s")
 SERVE = [*ZORKA, "serve", *DURATION]

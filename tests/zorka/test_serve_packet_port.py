@@ -8,8 +8,8 @@ import time
 
 from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.packet_stream import PacketSplitter
 from flight.software import APID
-from ground.packet_stream import PacketSplitter
 from tests.zorka.serve_process import zorka_serve
 
 SERVE = ("--packet-port", "0", "--insecure", "--duration", "30s")

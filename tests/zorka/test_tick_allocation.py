@@ -10,8 +10,8 @@ import tracemalloc
 
 import pytest
 
-from zorka.mission import Mission
-from zorka.scenario import DEFAULT_SCENARIO
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
 
 IN_PLACE_NUMPY = {"copyto"}
 CFFI_ALLOCATORS = {"new", "from_buffer", "cast", "buffer", "new_allocator", "gc"}

@@ -14,9 +14,9 @@ import skyfield_data
 from sgp4.api import Satrec, jday
 from skyfield.api import EarthSatellite, Loader, wgs84
 
-from zorka.mission import Mission
-from zorka.run_folder import write_run_folder
-from zorka.scenario_file import scenario_from_toml
+from zorka.outputs.run_folder import write_run_folder
+from zorka.run.mission import Mission
+from zorka.scenario.toml_file import scenario_from_toml
 
 TLE = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 SCENARIO_TEXT = f"""

@@ -1,6 +1,6 @@
 """The TM frames a run's ground received (tm_frames.bin), decoded by a decoder written here from the
 standards — CCSDS 132.0-B-3 (TM transfer frame: primary header, first header pointer, OCF flag, CRC-16
-FECF) and CCSDS 133.0-B-2 (space packet primary header) — not by hal/tm_frame.py, and every packet then
+FECF) and CCSDS 133.0-B-2 (space packet primary header) — not by ccsds/tm_frame.py, and every packet then
 parsed by spacepackets (`PusTm.unpack`), an independent library. The packets found must be exactly those
 the project's ground decoded (tm_ground.bin), in order, with and without frame loss; without loss they
 are a contiguous run of each APID's sequence counts from the start of the run.
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from spacepackets.ecss import PusTm
 
-from zorka.mission import Mission
-from zorka.scenario import CommandSpec, LinkSpec, Scenario, StationSpec
-from zorka.space_link import SCID, TM_FRAME_BYTES
+from flight.link.link_parameters import SCID, TM_FRAME_BYTES
+from zorka.run.mission import Mission
+from zorka.scenario.model import CommandSpec, LinkSpec, Scenario, StationSpec
 
 RUN_S = 1500.0
 CDS_SHORT_BYTES = 7

@@ -1,4 +1,4 @@
-"""hal.sdls against NASA CryptoLib's TC HMAC-SHA-256 vectors (tests/data/sdls_tc_hmac_sha256.json, a copy of
+"""ccsds.sdls against NASA CryptoLib's TC HMAC-SHA-256 vectors (tests/data/sdls_tc_hmac_sha256.json, a copy of
 the workspace's shared/data/sdls), and a forgery campaign."""
 
 import json
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hal.sdls import SaState, SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
-from hal.tc_frame import TcFrame, crc16
+from ccsds.sdls import SaState, SdlsReceiver, SdlsSender, SdlsVerdict, SecurityAssociation
+from ccsds.tc_frame import TcFrame, crc16
 
 VECTORS = json.loads((Path(__file__).resolve().parents[1] / "data" / "sdls_tc_hmac_sha256.json").read_text())
 CONFIGS = {c["name"]: c for c in VECTORS["configs"]}
@@ -19,7 +19,7 @@ INACTIVE_SPI = 0x30
 LENGTH_AND_SPI_OCTETS = (2, 3, 6, 7)
 """Octets checked before the CRC in config A (length field, SPI): a flip there is another reject."""
 STRICTER_THAN_CRYPTOLIB = {"rx_zero_start_arsn_0_last_0", "rx_zero_start_replay_arsn_0_immediately"}
-"""Cases where CryptoLib accepts ARSN 0 while its stored ARSN is 0; hal.sdls rejects that replay."""
+"""Cases where CryptoLib accepts ARSN 0 while its stored ARSN is 0; ccsds.sdls rejects that replay."""
 
 
 def _association(config: dict, arsn: int) -> SecurityAssociation:

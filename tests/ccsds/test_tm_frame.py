@@ -1,4 +1,4 @@
-"""hal.tm_frame: reference bytes worked out from CCSDS 132.0-B, spacepackets as a second reader, packets
+"""ccsds.tm_frame: reference bytes worked out from CCSDS 132.0-B, spacepackets as a second reader, packets
 spanning frames through the multiplexer and demultiplexer, losses, and arbitrary bytes."""
 
 import random
@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from spacepackets.ccsds.spacepacket import SpacePacket, SpacePacketHeader
 from spacepackets.ccsds.tm_frame import TmTransferFrame
 
-from hal.clcw import Clcw, decode_clcw
-from hal.tc_frame import crc16
-from hal.tm_frame import (
+from ccsds.clcw import Clcw, decode_clcw
+from ccsds.tc_frame import crc16
+from ccsds.tm_frame import (
     FHP_IDLE_ONLY,
     FHP_NO_PACKET_START,
     VC_EVENTS,

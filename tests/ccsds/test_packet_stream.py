@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from spacepackets.ccsds import SpacePacket, SpacePacketHeader
 from spacepackets.ccsds.spacepacket import PacketType
 
-from ground.packet_stream import PacketSplitter
+from ccsds.packet_stream import PacketSplitter
 
 
 def packet(apid: int, data: bytes) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ccsds.sdls import SdlsSender, SecurityAssociation
 from ground.commands import CommandBook, CommandError
 from ground.console import GroundConsole
 from ground.key_store import KeyFileError, KeyStore
@@ -26,7 +27,6 @@ from ground.packet_client import LOOPBACK, PacketClient
 from ground.sequence import SequenceError, load_sequence, run_sequence
 from ground.session import Session
 from ground.telemetry import Record, TelemetryDecoder
-from hal.sdls import SdlsSender, SecurityAssociation
 
 MAX_TIMEOUT_S = 86400.0
 
@@ -42,9 +42,9 @@ class OperatorError(Exception):
 def load_dictionary(path: Path | None) -> dict[str, Any]:
     """The dictionary JSON of `path`, or the flight software's own if None."""
     if path is None:
-        from zorka.dictionary_export import dictionary_json
-        from zorka.mission import Mission
-        from zorka.scenario import DEFAULT_SCENARIO
+        from zorka.outputs.dictionary_json import dictionary_json
+        from zorka.run.mission import Mission
+        from zorka.scenario.model import DEFAULT_SCENARIO
 
         mission = Mission(DEFAULT_SCENARIO, 1.0)
         try:

@@ -1,52 +1,34 @@
 """The space link wired onto a mission: the onboard uplink (frames → flight software) and downlink
 (TM packets → frames), and `zorka serve --link-port`, which carries those frames over TCP on 127.0.0.1.
-
-The link's constants live here because zorka wires both ends: the flight side gets them as arguments,
-the ground side from the same constants (or from the dictionary export's `link` section).
+The link's parameters are the spacecraft's (flight/link/link_parameters.py).
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ccsds.sdls import SecurityAssociation
+from ccsds.tc_frame import TcFrameSplitter
 from flight.link.downlink import Downlink
+from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
 from flight.link.uplink import Uplink
-from hal.sdls import SecurityAssociation
-from hal.tc_frame import TcFrameSplitter
-from zorka.packet_server import PacketServer
+from zorka.run.link_ports import LinkPorts
+from zorka.serve.packet_port import PacketServer
 
-if TYPE_CHECKING:
-    from zorka.mission import Mission
-
-SCID = 0x2A5
-TC_VCID = 0
-TM_FRAME_BYTES = 1115
-ARSN_WINDOW = 256
-"""How far the onboard anti-replay window lets the ARSN jump: each frame lost on the way up leaves a gap,
-and past the window every later frame would be refused for good (replays stay refused: the window only
-looks forward). The CCSDS reference library's vectors use 5 (tests/hal); a lossy radio needs more."""
 MAX_FRAMES_PER_POLL = 64
 """Downlink frames a poll may send (~7 MB/s at 10 Hz): the rest wait for the next frame."""
 
 
-def link_parameters() -> dict:
-    """What a ground segment needs to speak the link (for the dictionary export)."""
-    return {"scid": SCID, "tc_vcid": TC_VCID, "tm_frame_bytes": TM_FRAME_BYTES, "tc_segment_header": True}
-
-
 class OnboardLink:
-    """The uplink and downlink of a mission's flight software. `associations` None: unauthenticated.
-    The ARSNs and V(R) persist in the run folder's link_state.json."""
+    """The uplink and downlink of a mission's flight software, reached through its `ports`.
+    `associations` None: unauthenticated. The ARSNs and V(R) persist in the run folder's link_state.json."""
 
-    def __init__(
-        self, mission: "Mission", associations: dict[int, SecurityAssociation] | None, out_dir: Path
-    ):
+    def __init__(self, ports: LinkPorts, associations: dict[int, SecurityAssociation] | None, out_dir: Path):
         self.uplink = Uplink(
-            SCID, TC_VCID, mission.flight.accept_telecommand, associations, out_dir / "link_state.json"
+            SCID, TC_VCID, ports.accept_telecommand, associations, out_dir / "link_state.json"
         )
         for association in (associations or {}).values():
             association.arsn_window = ARSN_WINDOW
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
-        mission.tm_listeners.append(self.downlink.send)
+        ports.subscribe_tm(self.downlink.send)
 
     def figures(self) -> dict:
         """What crossed the link and what it refused, by reason."""

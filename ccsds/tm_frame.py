@@ -11,7 +11,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hal.tc_frame import FECF_BYTES, crc16
+from ccsds.tc_frame import FECF_BYTES, crc16
 
 PRIMARY_HEADER_BYTES = 6
 OCF_BYTES = 4

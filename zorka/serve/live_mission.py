@@ -11,12 +11,12 @@ import signal
 import sys
 
 from ground.key_store import KeyFileError, KeyStore
-from zorka.mission import Mission
-from zorka.packet_server import PacketServer
-from zorka.run_folder import write_run_folder
-from zorka.scenario import Scenario
-from zorka.serial_packet_server import SerialPacketServer
-from zorka.space_link import LinkServer, OnboardLink
+from zorka.outputs.run_folder import write_run_folder
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
+from zorka.serve.link_port import LinkServer, OnboardLink
+from zorka.serve.packet_port import PacketServer
+from zorka.serve.serial_port import SerialPacketServer
 
 FOREVER_S = 365 * 86400.0
 
@@ -43,10 +43,11 @@ def check_arguments(args: argparse.Namespace) -> str | None:
 def _open_links(args: argparse.Namespace, mission: Mission) -> list:
     """Open every link asked for, announce it on stdout, and hook it onto the mission."""
     opened: list = []
+    ports = mission.ports()
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            link = OnboardLink(mission, {keys.spi: keys.association()}, args.out)
+            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out)
             server = LinkServer(args.link_port, link)
             opened.append(server)
             print(
@@ -55,14 +56,14 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
                 flush=True,
             )
         if args.packet_port is not None:
-            packets = PacketServer(args.packet_port, mission.flight.accept_telecommand)
-            mission.tm_listeners.append(packets.send)
+            packets = PacketServer(args.packet_port, ports.accept_telecommand)
+            ports.subscribe_tm(packets.send)
             opened.append(packets)
             apid = mission.flight.dictionary.apid
             print(f"zorka serve: space packets on 127.0.0.1:{packets.port}, PUS APID {apid}", flush=True)
         if args.serial is not None:
-            line = SerialPacketServer(args.serial, mission.flight.accept_telecommand)
-            mission.tm_listeners.append(line.send)
+            line = SerialPacketServer(args.serial, ports.accept_telecommand)
+            ports.subscribe_tm(line.send)
             opened.append(line)
             print(f"zorka serve: COBS-framed space packets on {line.path}", flush=True)
     except (OSError, KeyFileError) as failure:
@@ -70,7 +71,7 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
             endpoint.close()
         raise ServeError(str(failure)) from None
     for endpoint in opened:
-        mission.frame_hooks.append(endpoint.poll)
+        ports.add_frame_hook(endpoint.poll)
     return opened
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zorka.mission import Mission
-from zorka.run_folder import clear_onboard_state, run_into_folder
-from zorka.scenario import Scenario
+from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
 
 FIGURES = (
     "attitude.error_deg.mean",

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from zorka.mission import Mission
+from zorka.run.mission import Mission
 
 
 def run_with_progress(mission: Mission, quiet: bool = False) -> dict:

@@ -19,7 +19,7 @@ import numpy as np
 from sim.faults import Fault
 from sim.timescale import parse_utc
 from sim.tle import TleError, parse_tle
-from zorka.scenario import DEFAULT_SCENARIO, Scenario
+from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
 DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 # Scalars without range metadata (the spacecraft's) may not be negative, unless named so; limits,

@@ -20,7 +20,7 @@ import numpy as np
 
 from native import ffi, lib, ptr
 from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
-from zorka.mission import Mission
+from zorka.run.mission import Mission
 
 REPORT_NAME = "report.html"
 MAX_POINTS = 2000  # per plotted series: a 24 h run has 864,000 frames

@@ -18,21 +18,21 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from spacepackets.ecss import PusTc
 
+from ccsds.sdls import SdlsSender, SecurityAssociation
+from ccsds.tc_frame import TcFrame
+from flight.link.link_parameters import SCID, TC_VCID
 from flight.link.uplink import Uplink
 from flight.payload.planner import Planner
 from flight.payload.requests import ImagingRequest
 from flight.software import APID
-from hal.sdls import SdlsSender, SecurityAssociation
-from hal.tc_frame import TcFrame
 from native import ffi, lib
 from native.earth_model import force_model
 from sim.environment_bench import field_evaluations_per_s
 from sim.timescale import parse_utc
 from sim.tle import parse_tle
-from zorka.mission import Mission
-from zorka.plan_file import PlanInput
-from zorka.scenario import DEFAULT_SCENARIO
-from zorka.space_link import SCID, TC_VCID
+from zorka.run.mission import Mission
+from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.plan_input import PlanInput
 
 # Goal of each figure: (value, "at least" or "at most"), or None while none is set.
 GOALS: dict[str, tuple[float, str] | None] = {

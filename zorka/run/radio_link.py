@@ -16,37 +16,29 @@ import hashlib
 import math
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from spacepackets.ecss import PusTc
-
-from flight.dictionary import Arg, Dictionary
+from ccsds.cfdp_carriage import CFDP_APID
+from ccsds.sdls import SdlsSender, SecurityAssociation
+from ccsds.tm_frame import VC_FILES
 from flight.link.downlink import Downlink
 from flight.link.farm import FarmOutcome
+from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
 from flight.link.uplink import DELIVERED, Uplink
+from ground.commands import CommandBook, CommandError, request_id
 from ground.file_receiver import FileReceiver
 from ground.link import GroundLink
-from hal.cfdp_carriage import CFDP_APID
-from hal.sdls import SdlsSender, SecurityAssociation
-from hal.tm_frame import VC_FILES
+from ground.telemetry import TelemetryDecoder, VerificationReport
 from sim.radio import DOWN, UP, Radio
-from zorka.scenario import CommandSpec, LinkSpec
-from zorka.space_link import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
-
-if TYPE_CHECKING:
-    from zorka.mission import Mission
+from zorka.run.link_ports import LinkPorts
+from zorka.scenario.model import CommandSpec, LinkSpec
 
 SIMULATION_SPI = 1
 PRODUCTS_FOLDER = "products"
 FOP_T1_S = 2.0
 """FOP-1's retransmission timer beyond the round trip (twice the one-way delay is added)."""
-SEQUENCE_COUNT_MODULUS = 1 << 14
-VERIFICATION_SERVICE = 1
-PUS_SERVICE_OFFSET = 7
-TM_APP_DATA_OFFSET = 20  # primary header 6, PUS-C secondary header 7, CDS short time 7
-REQUEST_ID_BYTES = 4
-VERIFICATION_OUTCOMES = {1: "accepted", 7: "completed", 2: "failed", 4: "failed", 6: "failed", 8: "failed"}
 FARM_ACCEPTING = {FarmOutcome.ACCEPTED, FarmOutcome.BYPASS_ACCEPTED, FarmOutcome.UNLOCKED, FarmOutcome.VR_SET}
+VERIFIED_STAGES = {"accepted", "completed"}
 
 
 def simulation_key(seed: int) -> bytes:
@@ -54,83 +46,65 @@ def simulation_key(seed: int) -> bytes:
     return hashlib.sha256(b"zorka simulated link key " + seed.to_bytes(8, "big")).digest()
 
 
-def encode_command(dictionary: Dictionary, spec: CommandSpec, seq_count: int, where: str) -> bytes:
-    """The PUS-C telecommand packet of a scenario command; ValueError naming `where` if the dictionary
-    does not know it or its arguments."""
-    command = dictionary.commands.get(spec.name)
-    if command is None:
-        raise ValueError(f"{where}: unknown command {spec.name!r} (`zorka dict` lists them)")
-    if command.repeated:
-        raise ValueError(f"{where}: {spec.name} takes a repeated group, which a scenario cannot give")
-    names = [arg.name for arg in command.args]
-    if set(spec.args) != set(names):
-        raise ValueError(
-            f"{where}: {spec.name} takes the arguments ({', '.join(names)}), not ({', '.join(spec.args)})"
-        )
-    values = {arg.name: _argument(arg, spec.args[arg.name], where) for arg in command.args}
+def encode_command(book: CommandBook, spec: CommandSpec, seq_count: int, where: str) -> bytes:
+    """The PUS-C telecommand packet of a scenario command, built by the ground's command book as
+    `zorka console` builds it; ValueError naming `where` if the dictionary does not know it or its
+    arguments. A list value gives the groups of a repeated command."""
     try:
-        app_data = command.encode(values)
-    except ValueError as problem:
-        raise ValueError(f"{where}: {spec.name}: {problem}") from None
-    tc = PusTc(
-        apid=dictionary.apid,
-        service=command.service,
-        message_subtype=command.subtype,
-        app_data=app_data,
-        seq_count=seq_count,
-    )
-    return bytes(tc.pack())
+        command = book.spec(spec.name)
+        names = [arg.name for arg in command.args]
+        if set(spec.args) != set(names):
+            raise CommandError(
+                f"{spec.name} takes the arguments ({', '.join(names)}), not ({', '.join(spec.args)})"
+            )
+        words = [f"{name}={_word(value)}" for name, value in spec.args.items()]
+        return bytes(book.packet(spec.name, words, seq_count))
+    except CommandError as problem:
+        raise ValueError(f"{where}: {problem}") from None
 
 
-def _argument(arg: Arg, value: Any, where: str) -> Any:
-    """An argument from a scenario: enums by name or code, other kinds by number only."""
-    if arg.kind == "enum" and isinstance(value, str):
-        codes = dict(arg.values)
-        if value not in codes:
-            raise ValueError(f"{where}: {arg.name} = {value!r}: must be one of {', '.join(codes)}")
-        return codes[value]
-    if isinstance(value, str):
-        raise ValueError(f"{where}: {arg.name} = {value!r}: must be a number")
-    return value
+def _word(value: Any) -> str:
+    """A scenario value as a console word: numbers exactly (repr round-trips a float), lists by commas."""
+    if isinstance(value, list | tuple):
+        return ",".join(_word(v) for v in value)
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 class RadioLink:
-    """The radio of `mission` as `spec` describes it; with `out_dir`, the frames and packets the ground
-    received are written there."""
+    """The radio of a mission, reached through its `ports`, as `spec` describes it. Its ground side is
+    the ground segment's own: commands built by `ground.commands` and reports read by `ground.telemetry`
+    from the `dictionary` JSON, FOP-1 and SDLS from `ground.link`. With `out_dir`, the frames and packets
+    the ground received are written there, and the products it received under products/."""
 
-    def __init__(self, mission: "Mission", spec: LinkSpec, out_dir: Path | None) -> None:
-        dictionary = mission.flight.dictionary
+    def __init__(self, ports: LinkPorts, spec: LinkSpec, dictionary: dict, out_dir: Path | None) -> None:
+        book = CommandBook(dictionary)
         order = sorted(range(len(spec.commands)), key=lambda i: spec.commands[i].t_s)
         self._commands = [
-            (
-                spec.commands[i].t_s,
-                encode_command(
-                    dictionary, spec.commands[i], n % SEQUENCE_COUNT_MODULUS, f"link.commands[{i}]"
-                ),
-            )
+            (spec.commands[i].t_s, encode_command(book, spec.commands[i], n, f"link.commands[{i}]"))
             for n, i in enumerate(order)
         ]
         self._next_command = 0
-        self._request_ids = {packet[:REQUEST_ID_BYTES] for _, packet in self._commands}
+        self._request_ids = {request_id(packet) for _, packet in self._commands}
+        self._reports = TelemetryDecoder(dictionary)
         self.verified: Counter[str] = Counter()
 
-        self._executive = mission.flight.executive
-        self._frame_s = mission.frame_s
+        self._now_s = ports.now_s
+        self._frame_s = ports.frame_s
         self.radio = Radio(
-            [(p.aos_s, p.los_s) for p in mission.passes],
-            mission.scenario.seed,
+            ports.passes(),
+            ports.seed,
             spec.downlink_bps,
             spec.uplink_bps,
             spec.frame_loss,
             spec.delay_s,
             TM_FRAME_BYTES,
         )
-        key = simulation_key(mission.scenario.seed)
+        key = simulation_key(ports.seed)
         onboard = {SIMULATION_SPI: SecurityAssociation(SIMULATION_SPI, key, arsn_window=ARSN_WINDOW)}
-        self.uplink = Uplink(SCID, TC_VCID, mission.flight.accept_telecommand, onboard)
+        self.uplink = Uplink(SCID, TC_VCID, ports.accept_telecommand, onboard)
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES, apid_channels={CFDP_APID: VC_FILES})
         self.downlink.radio_on = self.radio.open(0.0)
-        mission.tm_listeners.append(self.downlink.send)
+        ports.subscribe_tm(self.downlink.send)
         sender = SdlsSender(SecurityAssociation(SIMULATION_SPI, key, arsn=1), segment_header=True)
         self.ground = GroundLink(SCID, TC_VCID, TM_FRAME_BYTES, sender, t1_s=FOP_T1_S + 2.0 * spec.delay_s)
         self.frames_received = 0
@@ -142,11 +116,11 @@ class RadioLink:
         self.files = None
         self._file_down_bytes_s = spec.downlink_bps / 8.0
         self._file_up_bytes = max(1, int(spec.uplink_bps / 8.0 * self._frame_s))
-        if mission.flight.file_downlink is not None and out_dir is not None:
+        if ports.file_downlink is not None and out_dir is not None:
             self.files = FileReceiver(out_dir / PRODUCTS_FOLDER)
-            self._file_downlink = mission.flight.file_downlink
-            mission.flight.downlink_budget = self._file_budget
-        mission.frame_hooks.append(self.poll)
+            self._file_downlink = ports.file_downlink
+            ports.set_file_budget(self._file_budget)
+        ports.add_frame_hook(self.poll)
 
     def _file_budget(self, t_s: float) -> int:
         """Bytes of file PDUs the downlink can take in the next second: its rate, less what is queued."""
@@ -156,7 +130,7 @@ class RadioLink:
 
     def poll(self) -> None:
         """One control frame of the link, at the world's time."""
-        t_s = self._executive.frame * self._frame_s
+        t_s = self._now_s()
         if t_s < self._quiet_until_s:
             return
         radio = self.radio
@@ -206,11 +180,12 @@ class RadioLink:
                 if self.files is not None:
                     self.files.receive(packet)
                 continue
-            if packet[PUS_SERVICE_OFFSET] == VERIFICATION_SERVICE:
-                request_id = packet[TM_APP_DATA_OFFSET : TM_APP_DATA_OFFSET + REQUEST_ID_BYTES]
-                outcome = VERIFICATION_OUTCOMES.get(packet[PUS_SERVICE_OFFSET + 1])
-                if request_id in self._request_ids and outcome is not None:
-                    self.verified[outcome] += 1
+            report = self._reports.decode(packet)
+            if isinstance(report, VerificationReport) and report.request_id in self._request_ids:
+                if not report.success:
+                    self.verified["failed"] += 1
+                elif report.stage in VERIFIED_STAGES:
+                    self.verified[report.stage] += 1
 
     def figures(self) -> dict:
         """What crossed the radio each way, what was lost or refused, and what became of the commands."""

@@ -17,7 +17,7 @@ import hmac
 from dataclasses import dataclass
 from enum import IntEnum
 
-from hal.tc_frame import FECF_BYTES, PRIMARY_HEADER_BYTES, SEGMENT_HEADER_BYTES, crc16
+from ccsds.tc_frame import FECF_BYTES, PRIMARY_HEADER_BYTES, SEGMENT_HEADER_BYTES, crc16
 
 SPI_BYTES = 2
 MAC_BYTES = 16

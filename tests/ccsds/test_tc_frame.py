@@ -1,12 +1,12 @@
-"""hal.tc_frame and hal.clcw: reference bytes worked out from CCSDS 232.0-B, round trips, arbitrary bytes."""
+"""ccsds.tc_frame and ccsds.clcw: reference bytes worked out from CCSDS 232.0-B, round trips, any bytes."""
 
 from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hal.clcw import Clcw, decode_clcw
-from hal.tc_frame import TcFrame, TcReject, crc16, decode_tc_frame, set_vr_command
+from ccsds.clcw import Clcw, decode_clcw
+from ccsds.tc_frame import TcFrame, TcReject, crc16, decode_tc_frame, set_vr_command
 
 
 def test_reference_frame_from_the_standard():

@@ -28,11 +28,11 @@ from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
-from zorka.radio_link import RadioLink
-from zorka.scenario import Scenario
-from zorka.scenario_file import faults
-from zorka.summary import summarize
-from zorka.world_builder import (
+from zorka.outputs.dictionary_json import dictionary_document
+from zorka.outputs.summary import summarize
+from zorka.run.link_ports import LinkPorts
+from zorka.run.radio_link import RadioLink
+from zorka.run.world_builder import (
     FRAME_S,
     adcs_config,
     build_world,
@@ -40,6 +40,8 @@ from zorka.world_builder import (
     sgp4_ephemeris,
     simulated_devices,
 )
+from zorka.scenario.model import Scenario
+from zorka.scenario.toml_file import faults
 
 SERIAL_DEVICES = ("gyro", "wheels")
 PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
@@ -53,7 +55,7 @@ class Mission:
     that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
     the telemetry streams to out_dir/tm.bin and the tunable parameters persist in
     out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
-    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.radio_link`);
+    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
     without one, nothing of it runs."""
 
     def __init__(
@@ -156,8 +158,29 @@ class Mission:
         self.wall_s = 0.0
         self.radio_link = None
         if scenario.link is not None:
-            self.radio_link = RadioLink(self, scenario.link, run_dir)
+            self.radio_link = RadioLink(
+                self.ports(), scenario.link, dictionary_document(self.flight.dictionary), run_dir
+            )
         self._load_requests(scenario)
+
+    def ports(self) -> LinkPorts:
+        """What a link attached to this mission may use of it."""
+        executive, frame_s = self.flight.executive, self.frame_s
+
+        def set_file_budget(budget: Callable[[float], int]) -> None:
+            self.flight.downlink_budget = budget
+
+        return LinkPorts(
+            accept_telecommand=self.flight.accept_telecommand,
+            subscribe_tm=self.tm_listeners.append,
+            add_frame_hook=self.frame_hooks.append,
+            frame_s=frame_s,
+            now_s=lambda: executive.frame * frame_s,
+            passes=lambda: [(p.aos_s, p.los_s) for p in self.passes],
+            seed=self.scenario.seed,
+            file_downlink=self.flight.file_downlink,
+            set_file_budget=set_file_budget,
+        )
 
     def _load_requests(self, scenario: Scenario) -> None:
         """The scenario's imaging requests into the flight software's book (as if uplinked before the

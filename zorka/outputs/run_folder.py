@@ -11,11 +11,11 @@ import numpy as np
 
 from ground.archive import read_archive, write_archive
 from sim.ground_station import Pass
-from zorka.ccsds_ephemeris import write_aem, write_oem
-from zorka.dictionary_export import dictionary_json
-from zorka.mission import Mission
-from zorka.progress import run_with_progress
-from zorka.run_report import write_report
+from zorka.outputs.dictionary_json import dictionary_json
+from zorka.outputs.oem_aem import write_aem, write_oem
+from zorka.outputs.report import write_report
+from zorka.run.mission import Mission
+from zorka.run.progress import run_with_progress
 
 ARCHIVE_NAME = "telemetry.msgpack"
 

@@ -1,7 +1,7 @@
 """Scenarios: what a mission run starts from.
 
 The built-in default is a 500 km sun-synchronous orbit (10:30 descending node) with the default
-~130 kg imager starting 10 deg off nadir with small rates. Scenario files (`zorka.scenario_file`)
+~130 kg imager starting 10 deg off nadir with small rates. Scenario files (`zorka.scenario.toml_file`)
 override any part of it; the field metadata here (unit, allowed range, one line of help) is what
 their validation and the commented default file are made from.
 """

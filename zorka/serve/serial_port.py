@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import serial
 
-from hal.cobs_packets import CobsPacketSplitter, encode_cobs_packet
+from ccsds.cobs_packets import CobsPacketSplitter, encode_cobs_packet
 
 READ_BYTES = 16384
 BACKLOG_LIMIT_BYTES = 1 << 18

@@ -29,7 +29,7 @@ from sim.spacecraft import GyroSpec
 from sim.timescale import julian_date, parse_utc
 from sim.tle import parse_tle
 from sim.world import World
-from zorka.scenario import Scenario
+from zorka.scenario.model import Scenario
 
 BDOT_FIELD_T = 30e-6  # a typical field at 500 km, for the B-dot gain
 FRAME_S = 1.0 / ATTITUDE_HZ  # the flight software's frame: the step of the world and of its devices

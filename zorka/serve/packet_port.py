@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ground.packet_stream import PacketSplitter
+from ccsds.packet_stream import PacketSplitter
 
 LOOPBACK = "127.0.0.1"
 READ_BYTES = 16384

@@ -1,0 +1,1 @@
+"""`zorka bench`: the performance figures against their goals."""

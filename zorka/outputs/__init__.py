@@ -1,0 +1,2 @@
+"""What a run leaves behind: the summary, the run folder, the HTML report, OEM/AEM truth files and the
+dictionary exports (JSON)."""

@@ -1,0 +1,26 @@
+"""The narrow face a mission shows the links attached to it (the simulated radio, the ground ports of
+`zorka serve`): a link takes what it needs from here and never reaches into the mission itself."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flight.payload.file_downlink import FileDownlink
+
+
+@dataclass(frozen=True)
+class LinkPorts:
+    """`accept_telecommand(packet)` hands a TC space packet to the flight software (False if refused);
+    `subscribe_tm(listener)` gets every TM packet it sends; `add_frame_hook(hook)` runs `hook()` after
+    each frame; `now_s()` is the world's time; `passes()` the (AOS, LOS) times of every station's passes;
+    `file_downlink` the onboard file downlink (None without an imager), whose byte budget per second a
+    link sets with `set_file_budget(budget)`."""
+
+    accept_telecommand: Callable[[bytes], bool]
+    subscribe_tm: Callable[[Callable[[bytes], None]], None]
+    add_frame_hook: Callable[[Callable[[], None]], None]
+    frame_s: float
+    now_s: Callable[[], float]
+    passes: Callable[[], list[tuple[float, float]]]
+    seed: int
+    file_downlink: FileDownlink | None
+    set_file_budget: Callable[[Callable[[float], int]], None]

@@ -1,0 +1,1 @@
+"""Scenario files: the scenario model, its TOML reader and checker, and the planner's input file."""
