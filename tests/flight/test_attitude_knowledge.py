@@ -5,7 +5,7 @@ The truth is ideal nadir pointing, written each tick as a perfect controller wou
 nadir frame of the world's orbit at the tick, w_b the rate that turns the previous tick's attitude into
 this one over the frame, so that the truth attitude and rate agree exactly and the gyro (sampling w_b)
 reads each frame's mean rate, as an integrating rate gyro does. The devices are those of
-zorka/run/world_builder.py:simulated_devices for the default scenario (seed 1). The filter runs at 10 Hz:
+zorka/run/assembly.py:simulated_devices for the default scenario (seed 1). The filter runs at 10 Hz:
 each tick it propagates on the gyro reading and takes the star tracker's reading when one came.
 
 Timeline: 1 h to converge from the first star-tracker reading (bias unknown), 1.5 h of steady state
@@ -24,7 +24,7 @@ from native import lib, ptr
 from sim.devices.star_tracker import boresight_mount
 from sim.faults import Fault, inject
 from sim.spacecraft import GyroSpec
-from zorka.run.world_builder import FRAME_S, build_world, gyro_model, simulated_devices
+from zorka.run.assembly import FRAME_S, build_world, nominal_spacecraft, simulated_devices
 from zorka.scenario.model import DEFAULT_SCENARIO
 
 ARCSEC = np.pi / 180.0 / 3600.0
@@ -74,7 +74,7 @@ def simulate(scenario, n_ticks: int, outages: list[slice]) -> tuple[Record, Atti
     st_spec = scenario.spacecraft.star_tracker
     q_bs = boresight_mount(st_spec.boresight_tilt_rad)
     estimator = AttitudeEstimator(
-        gyro_model(scenario.spacecraft.gyro),
+        nominal_spacecraft(scenario, world.c.jd_epoch_utc).gyro_model(),
         q_bs,
         st_spec.noise_cross_rad,
         st_spec.noise_about_rad,

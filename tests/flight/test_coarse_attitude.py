@@ -3,7 +3,7 @@
 References: a known rotation and scipy's Rotation.align_vectors with an infinite weight on the first
 pair (the same problem TRIAD solves: the first pair exactly, the second as well as it can be); the
 simulator's world fields for the onboard sun and IGRF (the same C code, the same time); the world's
-truth attitude with the default simulated sun sensor and magnetometer of zorka/run/world_builder.py.
+truth attitude with the default simulated sun sensor and magnetometer of zorka/run/assembly.py.
 """
 
 import numpy as np
@@ -12,7 +12,7 @@ from scipy.spatial.transform import Rotation
 
 from flight.adcs.coarse_attitude import CoarseAttitude
 from native import lib, ptr
-from zorka.run.world_builder import build_world, simulated_devices
+from zorka.run.assembly import build_world, simulated_devices
 from zorka.scenario.model import DEFAULT_SCENARIO
 
 ANGLE_TOL_RAD = 1e-12

@@ -15,7 +15,8 @@ import pytest
 
 from flight.adcs.magnetic_control import BDot, bdot_gain_am2_s_t
 from native import lib
-from zorka.run.world_builder import FRAME_S, build_world, orbit_period_s, simulated_devices
+from sim.world_builder import orbit_period_s
+from zorka.run.assembly import FRAME_S, build_world, simulated_devices
 from zorka.scenario.model import Scenario, StartSpec
 
 START_RATE_DEG_S = (3.0, 3.0, 3.0)

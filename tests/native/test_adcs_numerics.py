@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 from native import ffi, lib, ptr
 from sim.spacecraft import pyramid_axes
 from sim.world import World
-from zorka.run.world_builder import build_world
+from zorka.run.assembly import build_world
 from zorka.scenario.model import Scenario, StartSpec
 
 ANGLE_TOL_RAD = 1e-12

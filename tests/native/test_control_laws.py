@@ -20,7 +20,7 @@ from scipy.spatial.transform import Rotation
 from flight.adcs.wheel_allocation import WheelAllocator, null_pattern
 from native import ffi, lib, ptr, view
 from sim.spacecraft import RPM, pyramid_axes
-from zorka.run.world_builder import build_world, simulated_devices
+from zorka.run.assembly import build_world, simulated_devices
 from zorka.scenario.model import Scenario
 
 J_B = np.array([[14.2, 0.12, -0.08], [0.12, 16.5, 0.05], [-0.08, 0.05, 9.8]])

@@ -37,7 +37,8 @@ from sim.spacecraft import (
     WheelSpec,
 )
 from sim.world import World
-from zorka.run.world_builder import build_world, orbit_period_s, simulated_devices
+from sim.world_builder import orbit_period_s
+from zorka.run.assembly import build_world, simulated_devices
 from zorka.scenario.model import Scenario, StartSpec
 
 FIVE_SIGMA = 5.0

@@ -38,7 +38,7 @@ from sim.spacecraft import (
     WheelSpec,
 )
 from sim.world import World
-from zorka.run.world_builder import build_world
+from zorka.run.assembly import build_world
 from zorka.scenario.model import Scenario
 
 TICK_S = 0.1

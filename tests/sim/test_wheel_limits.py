@@ -19,7 +19,7 @@ from native import lib, ptr
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.randomness import model_seed
 from sim.world import World
-from zorka.run.world_builder import build_world
+from zorka.run.assembly import build_world
 from zorka.scenario.model import Scenario
 
 TICK_S = 0.1

@@ -9,7 +9,7 @@ from native import lib
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.randomness import model_seed
 from sim.world import Environment, World
-from zorka.run.world_builder import build_world
+from zorka.run.assembly import build_world
 from zorka.scenario.model import Scenario
 
 QUIET = Environment(

@@ -28,18 +28,18 @@ from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from sim.world_builder import orbit_period_s
 from zorka.outputs.dictionary_json import dictionary_document
 from zorka.outputs.summary import summarize
-from zorka.run.link_ports import LinkPorts
-from zorka.run.radio_link import RadioLink
-from zorka.run.world_builder import (
+from zorka.run.assembly import (
     FRAME_S,
     adcs_config,
     build_world,
-    orbit_period_s,
     sgp4_ephemeris,
     simulated_devices,
 )
+from zorka.run.link_ports import LinkPorts
+from zorka.run.radio_link import RadioLink
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 

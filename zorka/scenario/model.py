@@ -9,48 +9,11 @@ their validation and the commented default file are made from.
 import math
 from dataclasses import dataclass, field
 
+from sim.orbit_spec import OrbitSpec, meta
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
 from sim.world import Environment
 
 DEFAULT_EPOCH_UTC = "2026-06-21T00:00:00Z"
-
-
-def meta(doc: str, unit: str = "", lo: float | None = None, hi: float | None = None, lo_open: bool = False):
-    """Field metadata: one line of help, the unit, and the allowed closed (or left-open) range."""
-    return {"doc": doc, "unit": unit, "lo": lo, "hi": hi, "lo_open": lo_open}
-
-
-@dataclass(frozen=True)
-class OrbitSpec:
-    """The orbit: a two-line element set, or elements of the initial osculating orbit."""
-
-    tle: tuple[str, str] | None = field(
-        default=None, metadata=meta("two-line element set [line 1, line 2]; replaces the elements below")
-    )
-    propagator: str = field(
-        default="numerical",
-        metadata=meta("truth orbit: 'numerical' (RK4, J2-J4, drag) or 'sgp4' (needs a TLE)"),
-    )
-    altitude_km: float = field(
-        default=500.0, metadata=meta("altitude of the semi-major axis", "km", 150.0, 40000.0)
-    )
-    eccentricity: float = field(default=0.001, metadata=meta("eccentricity", "", 0.0, 0.9))
-    inclination_deg: float | None = field(
-        default=None, metadata=meta("inclination; unset: sun-synchronous for the altitude", "deg", 0.0, 180.0)
-    )
-    ltan_h: float = field(
-        default=22.5,
-        metadata=meta(
-            "local time of the ascending node, sets the RAAN when raan_deg is unset", "h", 0.0, 24.0
-        ),
-    )
-    raan_deg: float | None = field(
-        default=None, metadata=meta("right ascension of the ascending node", "deg", 0.0, 360.0)
-    )
-    arg_perigee_deg: float = field(default=0.0, metadata=meta("argument of perigee", "deg", 0.0, 360.0))
-    true_anomaly_deg: float = field(
-        default=0.0, metadata=meta("true anomaly at the epoch", "deg", 0.0, 360.0)
-    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +31,19 @@ class StartSpec:
     )
     mode: str = field(
         default="NOMINAL", metadata=meta("ADCS mode at the start: DETUMBLE, SUN_SAFE or NOMINAL")
+    )
+
+
+@dataclass(frozen=True)
+class FlightSpec:
+    """The figures the flight software is loaded with, where the flight team's differ from the spacecraft
+    description (the truth); unset: the description's."""
+
+    inertia_kg_m2: tuple[tuple[float, float, float], ...] | None = field(
+        default=None, metadata=meta("inertia as the mass-property budget gives it, 3 x 3", "kg m^2")
+    )
+    star_tracker_boresight_tilt_rad: float | None = field(
+        default=None, metadata=meta("star tracker mounting tilt as calibrated", "deg", -90.0, 90.0)
     )
 
 
@@ -205,6 +181,7 @@ class Scenario:
     orbit: OrbitSpec = field(default_factory=OrbitSpec)
     start: StartSpec = field(default_factory=StartSpec)
     spacecraft: Spacecraft = field(default_factory=lambda: DEFAULT_SPACECRAFT)
+    flight: FlightSpec = field(default_factory=FlightSpec)
     environment: Environment = field(default_factory=Environment)
     report: ReportSpec = field(default_factory=ReportSpec)
     ground_stations: tuple[StationSpec, ...] = field(

@@ -252,6 +252,17 @@ def _check_spacecraft(scenario: Scenario) -> None:
         raise ScenarioError(
             "spacecraft.inertia_kg_m2", inertia.tolist(), "must be a symmetric positive-definite 3 x 3 matrix"
         )
+    loaded = scenario.flight.inertia_kg_m2
+    if loaded is not None:
+        flight_inertia = np.array(loaded, dtype=float)
+        if (
+            flight_inertia.shape != (3, 3)
+            or not np.allclose(flight_inertia, flight_inertia.T, atol=1e-9)
+            or np.any(np.linalg.eigvalsh(flight_inertia) <= 0.0)
+        ):
+            raise ScenarioError(
+                "flight.inertia_kg_m2", list(loaded), "must be a symmetric positive-definite 3 x 3 matrix"
+            )
     axes = np.asarray(scenario.spacecraft.wheels.axis_b)
     if np.linalg.matrix_rank(axes, tol=1e-6) < 3:
         raise ScenarioError("spacecraft.wheels.axis_b", axes.tolist(), "must span three dimensions")
