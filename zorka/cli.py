@@ -1,20 +1,16 @@
-"""`zorka`: the one command. Subcommands: run (a simulated mission), scenario (the default scenario,
-checks), serve (the flight software live with its ground links), console and send (the bench operator),
-dict (the command/telemetry dictionary), board-server (simulated boards on the far side of a serial
-port), plan (the imaging planner on its own), bench (the performance figures).
+"""`zorka`: the one command. It parses and dispatches; the work lives in the rooms of zorka/.
+Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
+software live with its ground links), console and send (the operator at the bench), dict (the
+command/telemetry dictionary), board-server (simulated boards on the far side of a serial port), plan
+(the imaging planner on its own), bench (the performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
 
 import argparse
-import os
+import importlib
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from zorka.scenario.model import Scenario
 
 MAX_SEEDS = 100_000
 
@@ -94,17 +90,6 @@ def serial_assignment(text: str) -> tuple[list[str], str]:
             "(e.g. gyro,wheels=/dev/pts/5)"
         )
     return names, port
-
-
-def writable_dir(path: Path) -> str | None:
-    """None if `path` is (or can be made) a writable folder, else the reason."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as failure:
-        return failure.strerror or str(failure)
-    if not os.access(path, os.W_OK | os.X_OK):
-        return "permission denied"
-    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -354,210 +339,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def out_folder_and_scenario(command: str, args: argparse.Namespace):
-    """The scenario of `args.scenario` (the built-in one if none) once `args.out` is known writable;
-    None after a one-line error naming what is wrong."""
-    from zorka.scenario.model import DEFAULT_SCENARIO
-    from zorka.scenario.toml_file import ScenarioError, load_scenario
-
-    problem = writable_dir(args.out)
-    if problem is not None:
-        print(
-            f"zorka {command}: error: argument --out: cannot write to {str(args.out)!r} ({problem}); "
-            "choose a writable folder",
-            file=sys.stderr,
-        )
-        return None
-    try:
-        return DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
-    except ScenarioError as problem:
-        print(f"zorka {command}: error: {problem}", file=sys.stderr)
-        return None
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
-    from zorka.run.mission import Mission
-    from zorka.run.progress import summary_table
-
-    if args.seeds is None and args.jobs is not None:
-        print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
-        return 2
-    if args.seeds is not None and args.serial:
-        print(
-            "zorka run: error: argument --serial: not allowed with --seeds (the runs of a campaign cannot "
-            "share a board); drop one of them",
-            file=sys.stderr,
-        )
-        return 2
-    scenario = out_folder_and_scenario("run", args)
-    if scenario is None:
-        return 2
-    if args.seeds is not None:
-        return cmd_run_campaign(args, scenario)
-    clear_onboard_state(args.out)
-    if args.seed is not None:
-        scenario = replace(scenario, seed=args.seed)
-    duration = args.duration
-    serial = {device: port for devices, port in args.serial for device in devices}
-    try:
-        mission = Mission(scenario, duration, serial=serial, realtime=args.realtime, out_dir=args.out)
-    except (OSError, ValueError) as failure:
-        print(f"zorka run: error: {failure}", file=sys.stderr)
-        return 1
-    summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
-    Console().print(summary_table(summary, path))
-    return 0
-
-
-def cmd_run_campaign(args: argparse.Namespace, scenario: "Scenario") -> int:
-    """`zorka run --seeds`: the campaign on a local process pool, its campaign.json and table; 1 if a
-    seed failed."""
-    from rich.console import Console
-
-    from zorka.run.campaign import campaign_document, run_campaign, write_campaign
-    from zorka.run.progress import campaign_tables, seeds_progress
-
-    jobs = args.jobs or os.cpu_count() or 1
-    with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
-        outcomes = run_campaign(
-            scenario, args.seeds, args.duration, args.out, jobs, realtime=args.realtime, on_done=advance
-        )
-    document = campaign_document(outcomes, args.out)
-    Console().print(*campaign_tables(document, write_campaign(document, args.out)))
-    return 1 if document["failed"] else 0
-
-
-def cmd_board_server(args: argparse.Namespace) -> int:
+def board_server_command(args: argparse.Namespace) -> int:
     from sim.board_server import run
 
     return run(args.port, args.seed)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from zorka.benchmark.performance import run_bench
-
-    if args.repeat < 1:
-        print("zorka bench: error: argument --repeat: use a whole number of at least 1", file=sys.stderr)
-        return 2
-    for line in run_bench(repeat=args.repeat):
-        print(line, flush=True)
-    return 0
-
-
-def cmd_scenario(args: argparse.Namespace) -> int:
-    from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario
-
-    if args.default:
-        sys.stdout.write(default_scenario_text())
-        return 0
-    status = 0
-    for path in args.check:
-        try:
-            load_scenario(path)
-        except ScenarioError as problem:
-            print(f"zorka scenario: error: {problem}", file=sys.stderr)
-            status = 2
-        else:
-            print(f"{path}: ok")
-    return status
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from zorka.serve.live_mission import check_arguments, serve
-
-    problem = check_arguments(args)
-    if problem is not None:
-        print(f"zorka serve: error: {problem}", file=sys.stderr)
-        return 2
-    scenario = out_folder_and_scenario("serve", args)
-    if scenario is None:
-        return 2
-    return serve(args, scenario)
-
-
-def cmd_dict(args: argparse.Namespace) -> int:
-    from flight.xtce import xtce
-    from zorka.outputs.dictionary_json import dictionary_json
-    from zorka.run.mission import Mission
-    from zorka.scenario.model import DEFAULT_SCENARIO
-
-    mission = Mission(DEFAULT_SCENARIO, 1.0)
-    dictionary = mission.flight.dictionary
-    if args.xtce:
-        structures = {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
-        sys.stdout.write(xtce(dictionary, structures))
-    else:
-        sys.stdout.write(dictionary_json(dictionary))
-    mission.close()
-    return 0
-
-
-def cmd_send(args: argparse.Namespace) -> int:
-    from zorka.operator.ground_operator import OperatorError, send
-
-    try:
-        return send(args)
-    except OperatorError as problem:
-        print(f"zorka send: error: {problem}", file=sys.stderr)
-        return problem.status
-
-
-def cmd_console(args: argparse.Namespace) -> int:
-    from zorka.operator.ground_operator import OperatorError, console
-
-    try:
-        return console(args)
-    except OperatorError as problem:
-        print(f"zorka console: error: {problem}", file=sys.stderr)
-        return problem.status
-
-
-def cmd_plan(args: argparse.Namespace) -> int:
-    import time
-
-    from flight.payload.planner import Planner
-    from zorka.scenario.plan_input import PlanFileError, parse_plan_input, plan_document, write_json
-
-    try:
-        text = args.input.read_bytes()
-        plan_input = parse_plan_input(text)
-        started = time.perf_counter()
-        captures = Planner(plan_input.table(), plan_input.slew_s).plan(plan_input.requests)
-        elapsed = time.perf_counter() - started
-        document = plan_document(plan_input, captures)
-        write_json(args.out, document)
-    except OSError as failure:
-        print(f"zorka plan: error: {failure.filename}: {failure.strerror or failure}", file=sys.stderr)
-        return 2
-    except PlanFileError as problem:
-        print(f"zorka plan: error: {args.input}: {problem}", file=sys.stderr)
-        return 2
-    print(
-        f"zorka plan: {len(captures)} captures of {len(plan_input.requests)} targets, objective "
-        f"{document['objective']}, planned in {elapsed:.2f} s -> {args.out}"
-    )
-    return 0
-
-
 COMMANDS = {
-    "run": cmd_run,
-    "board-server": cmd_board_server,
-    "bench": cmd_bench,
-    "scenario": cmd_scenario,
-    "dict": cmd_dict,
-    "serve": cmd_serve,
-    "send": cmd_send,
-    "console": cmd_console,
-    "plan": cmd_plan,
+    "run": ("zorka.run.run_command", "run_command"),
+    "board-server": ("zorka.cli", "board_server_command"),
+    "bench": ("zorka.benchmark.performance", "bench_command"),
+    "scenario": ("zorka.scenario.scenario_command", "scenario_command"),
+    "dict": ("zorka.outputs.dictionary_command", "dict_command"),
+    "serve": ("zorka.serve.live_mission", "serve_command"),
+    "send": ("zorka.operator.ground_operator", "send_command"),
+    "console": ("zorka.operator.ground_operator", "console_command"),
+    "plan": ("zorka.run.plan_command", "plan_command"),
 }
+"""Each subcommand's handler as (module, function): imported only when it runs, so `zorka --help` and
+a bad option answer at once."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    module, function = COMMANDS[args.command]
+    return getattr(importlib.import_module(module), function)(args)
 
 
 if __name__ == "__main__":

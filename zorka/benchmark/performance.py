@@ -9,8 +9,10 @@ second (goal 20,000) and telemetry packets encoded per second (goal 50,000). Ima
 targets planned over 24 h from the TLE (goal 2 s) and the re-plan after one new request (goal 100 ms).
 """
 
+import argparse
 import math
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -257,3 +259,13 @@ def run_bench(repeat: int = 5) -> Iterator[str]:
     for name, (what, measure) in FIGURES.items():
         value = _median(measure, repeat)
         yield f"{name:22s} {value:14,.2f}  {what}  [{_goal_text(name, value)}; median of {repeat}]"
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    """`zorka bench`: each figure as it is measured; 2 for a bad --repeat."""
+    if args.repeat < 1:
+        print("zorka bench: error: argument --repeat: use a whole number of at least 1", file=sys.stderr)
+        return 2
+    for line in run_bench(repeat=args.repeat):
+        print(line, flush=True)
+    return 0

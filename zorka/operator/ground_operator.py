@@ -10,6 +10,7 @@ port of `zorka serve --packet-port N --insecure`. Exit codes:
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -173,3 +174,21 @@ def console(args: argparse.Namespace) -> int:
     finally:
         transport.close()
     return 0
+
+
+def send_command(args: argparse.Namespace) -> int:
+    """`zorka send`, its failures one line with their exit status."""
+    try:
+        return send(args)
+    except OperatorError as problem:
+        print(f"zorka send: error: {problem}", file=sys.stderr)
+        return problem.status
+
+
+def console_command(args: argparse.Namespace) -> int:
+    """`zorka console`, its failures one line with their exit status."""
+    try:
+        return console(args)
+    except OperatorError as problem:
+        print(f"zorka console: error: {problem}", file=sys.stderr)
+        return problem.status

@@ -14,6 +14,7 @@ from ground.key_store import KeyFileError, KeyStore
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
+from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink
 from zorka.serve.packet_port import PacketServer
 from zorka.serve.serial_port import SerialPacketServer
@@ -116,3 +117,15 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
             summary["link"] = endpoint.link.figures()
     write_run_folder(mission, summary, args.out)
     return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """`zorka serve`: 2 on bad link options or scenario, else what `serve` returns."""
+    problem = check_arguments(args)
+    if problem is not None:
+        print(f"zorka serve: error: {problem}", file=sys.stderr)
+        return 2
+    scenario = scenario_for("serve", args.scenario, args.out)
+    if scenario is None:
+        return 2
+    return serve(args, scenario)

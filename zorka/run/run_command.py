@@ -1,0 +1,59 @@
+"""`zorka run`: one simulated mission into a run folder, or a Monte Carlo campaign of seeds."""
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+
+from rich.console import Console
+
+from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+from zorka.run.campaign import campaign_document, run_campaign, write_campaign
+from zorka.run.mission import Mission
+from zorka.run.progress import campaign_tables, seeds_progress, summary_table
+from zorka.scenario.model import Scenario
+from zorka.scenario.run_input import scenario_for
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """0 after a run (its summary table printed), 1 if the mission could not start, 2 on bad options."""
+    if args.seeds is None and args.jobs is not None:
+        print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.seeds is not None and args.serial:
+        print(
+            "zorka run: error: argument --serial: not allowed with --seeds (the runs of a campaign cannot "
+            "share a board); drop one of them",
+            file=sys.stderr,
+        )
+        return 2
+    scenario = scenario_for("run", args.scenario, args.out)
+    if scenario is None:
+        return 2
+    if args.seeds is not None:
+        return campaign_command(args, scenario)
+    clear_onboard_state(args.out)
+    if args.seed is not None:
+        scenario = replace(scenario, seed=args.seed)
+    serial = {device: port for devices, port in args.serial for device in devices}
+    try:
+        mission = Mission(scenario, args.duration, serial=serial, realtime=args.realtime, out_dir=args.out)
+    except (OSError, ValueError) as failure:
+        print(f"zorka run: error: {failure}", file=sys.stderr)
+        return 1
+    summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
+    Console().print(summary_table(summary, path))
+    return 0
+
+
+def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
+    """`zorka run --seeds`: the campaign on a local process pool, its campaign.json and table; 1 if a
+    seed failed."""
+    jobs = args.jobs or os.cpu_count() or 1
+    with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
+        outcomes = run_campaign(
+            scenario, args.seeds, args.duration, args.out, jobs, realtime=args.realtime, on_done=advance
+        )
+    document = campaign_document(outcomes, args.out)
+    Console().print(*campaign_tables(document, write_campaign(document, args.out)))
+    return 1 if document["failed"] else 0
