@@ -25,7 +25,13 @@ from zorka.run.mission import Mission
 REPORT_NAME = "report.html"
 MAX_POINTS = 2000  # per plotted series: a 24 h run has 864,000 frames
 MAX_THUMBNAILS = 48
-WHEEL_PARAMETERS = tuple(f"wheel{i}_speed_rad_s" for i in range(4))
+
+
+def wheel_parameters(n_wheels: int) -> tuple[str, ...]:
+    """The housekeeping names of the speeds of a spacecraft's `n_wheels` wheels."""
+    return tuple(f"wheel{i}_speed_rad_s" for i in range(n_wheels))
+
+
 CAPTURE_EVENTS = {"capture_done": "tab:green", "capture_failed": "tab:red"}
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
@@ -40,8 +46,15 @@ nav a { margin-right: 1em; }
 class _Housekeeping:
     """The housekeeping series the report plots, from the archive's records: t_s since the epoch."""
 
-    def __init__(self, records: Iterable[dict[str, Any]], epoch_unix_s: float, dictionary: dict[str, Any]):
-        rows: dict[str, list[float]] = {name: [] for name in ("t_s", *WHEEL_PARAMETERS, "soc", "mode")}
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]],
+        epoch_unix_s: float,
+        dictionary: dict[str, Any],
+        wheel_names: tuple[str, ...],
+    ):
+        self.wheel_names = wheel_names
+        rows: dict[str, list[float]] = {name: [] for name in ("t_s", *wheel_names, "soc", "mode")}
         self.events: list[tuple[float, str, str]] = []  # t_s, event name, request id
         for record in records:
             if record["kind"] == "event" and record.get("name") in CAPTURE_EVENTS:
@@ -51,7 +64,7 @@ class _Housekeeping:
                 continue
             values = record.get("values", {})
             rows["t_s"].append(record["time_unix_s"] - epoch_unix_s)
-            for name in WHEEL_PARAMETERS:
+            for name in wheel_names:
                 rows[name].append(values.get(name, np.nan))
             rows["soc"].append(values.get("eps_battery_soc", np.nan))
             rows["mode"].append(values.get("adcs_mode", np.nan))
@@ -71,8 +84,9 @@ def write_report(
     `records`; its path."""
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
 
-    epoch_unix_s = (mission.world.c.jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
-    housekeeping = _Housekeeping(records, epoch_unix_s, dictionary)
+    epoch_unix_s = (mission.epoch_jd_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
+    wheel_names = wheel_parameters(mission.scenario.spacecraft.wheels.n)
+    housekeeping = _Housekeeping(records, epoch_unix_s, dictionary, wheel_names)
     duration_s = max(float(summary.get("sim_s", 0.0)), 1.0)
     hours = duration_s > 3 * 3600.0
     scale, time_label = (
@@ -90,9 +104,7 @@ def write_report(
         (
             "wheel-speeds",
             "Wheel speeds (housekeeping)",
-            _lines(
-                Figure, wheels["t_s"] * scale, {n: wheels[n] for n in WHEEL_PARAMETERS}, time_label, "rad/s"
-            ),
+            _lines(Figure, wheels["t_s"] * scale, {n: wheels[n] for n in wheel_names}, time_label, "rad/s"),
         ),
         (
             "battery",
@@ -160,7 +172,7 @@ def _ground_track(Figure: type, mission: Mission) -> str:
     if len(rows) < 2:
         return _no_data("the run recorded no orbit")
     rows = rows[:: _stride(len(rows))]
-    jd_epoch = mission.world.c.jd_epoch_utc
+    jd_epoch = mission.epoch_jd_utc
     r_eci = np.ascontiguousarray(rows[:, 1:4])
     r_ecef = np.zeros(3)
     geodetic = np.zeros((len(rows), 3))
@@ -268,7 +280,7 @@ def _imaging(
     row = {request_id: i for i, request_id in enumerate(request_ids)}
     figure = Figure(figsize=(10, max(2.5, 0.22 * len(request_ids) + 1.0)), layout="constrained")
     axes = figure.add_subplot()
-    end_s = float(mission.flight.executive.t_s)
+    end_s = float(mission.sim_s)
     for index, p in enumerate(q for q in mission.passes if q.aos_s < end_s):
         label = "ground pass" if index == 0 else None
         axes.axvspan(p.aos_s * scale, min(p.los_s, end_s) * scale, color="tab:blue", alpha=0.12, label=label)

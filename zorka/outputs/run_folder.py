@@ -45,7 +45,7 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
     """summary.json, truth.oem, truth.aem, (with ground stations) passes.json, (when the run wrote
     tm.bin) the telemetry archive of its packets, and report.html in `out_dir`; the summary's path."""
     rows = mission.truth()
-    jd = mission.world.c.jd_epoch_utc
+    jd = mission.epoch_jd_utc
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
     write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)

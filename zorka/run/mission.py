@@ -378,6 +378,16 @@ class Mission:
         if self.radio_link is not None:
             self.radio_link.close()
 
+    @property
+    def epoch_jd_utc(self) -> float:
+        """The scenario's epoch, onboard time 0, as a UTC Julian date."""
+        return self.world.c.jd_epoch_utc
+
+    @property
+    def sim_s(self) -> float:
+        """Simulated time so far."""
+        return self.flight.executive.t_s
+
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
         return self._truth[: self._record.truth_n]
