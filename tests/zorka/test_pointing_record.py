@@ -28,13 +28,13 @@ def frame_ends(mission: Mission, frames: int) -> list[dict]:
     rows = []
 
     def hook():
-        n = mission._record.n
+        n = mission.recorder.frames
         rows.append(
             {
                 "q_ib": world.q_ib.copy(),
                 "w_b": world.w_b.copy(),
-                "err_deg": mission._err_deg[n - 1],
-                "rate_err_deg_s": mission._rate_err_deg_s[n - 1],
+                "err_deg": mission.recorder.err_deg[n - 1],
+                "rate_err_deg_s": mission.recorder.rate_err_deg_s[n - 1],
                 "q_ref": np.array(list(control.q_ref_ib)),
                 "w_ref_r": np.array(list(control.w_ref_r)),
                 "alpha_ref_r": np.array(list(control.alpha_ref_r)),
@@ -87,7 +87,7 @@ def test_errors_are_against_the_reference_the_adcs_tracked_in_nominal_and_while_
 def test_frames_without_a_control_step_record_nan_and_the_summary_leaves_them_out():
     mission = Mission(Scenario(seed=3, start=StartSpec(mode="DETUMBLE")), 60.0)
     summary = mission.run()
-    n = mission._record.n
-    assert mission.flight.attitude.mode == Mode.DETUMBLE and np.isnan(mission._err_deg[:n]).all()
+    n = mission.recorder.frames
+    assert mission.flight.attitude.mode == Mode.DETUMBLE and np.isnan(mission.recorder.err_deg[:n]).all()
     assert summary["attitude"]["error_deg"] == {"mean": None, "p99": None, "max": None}
     assert summary["attitude"]["settle_s"] is None

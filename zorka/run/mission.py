@@ -40,13 +40,13 @@ from zorka.run.assembly import (
 )
 from zorka.run.link_ports import LinkPorts
 from zorka.run.radio_link import RadioLink
+from zorka.run.recorder import RunRecorder
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
 SERIAL_DEVICES = ("gyro", "wheels")
 PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
-TRUTH_COLUMNS = lib.ZK_TRUTH_COLUMNS
 BOARD_PING_TIMEOUT_S = 1.0
 
 
@@ -92,22 +92,8 @@ class Mission:
         self._attach_boards(serial or {})
 
         capacity = round(duration_s / self.frame_s) + 1
-        self._err_deg = np.zeros(capacity)
-        self._rate_err_deg_s = np.zeros(capacity)
-        rec = ffi.new("zk_run_record *")
-        rec.err_deg = ptr(self._err_deg)
-        rec.rate_err_deg_s = ptr(self._rate_err_deg_s)
-        rec.capacity = capacity
-        rec.min_soc = self.world.c.power.soc
-        rec.truth_every = max(1, round(1.0 / (scenario.report.truth_rate_hz * self.frame_s)))
-        self._truth = np.zeros((capacity // rec.truth_every + 2, TRUTH_COLUMNS))
-        self._truth[0] = np.concatenate(
-            [[0.0], self.world.r_eci, self.world.v_eci, self.world.q_ib, self.world.w_b]
-        )
-        rec.truth = ptr(self._truth.reshape(-1))
-        rec.truth_capacity = len(self._truth)
-        rec.truth_n = 1
-        self._record = rec
+        self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
+        self._record = self.recorder.c
         self._world_c = self.world.c
 
         self.faults = faults(scenario)
@@ -153,8 +139,7 @@ class Mission:
                 for s in scenario.ground_stations
             ),
         )
-        self._record.control = self.flight.attitude.control.c  # errors against what it was told
-        self._record.frame_s = self.frame_s
+        self.recorder.follow(self.flight.attitude.control.c)  # errors against what it was told
         self.wall_s = 0.0
         self.radio_link = None
         if scenario.link is not None:
@@ -292,14 +277,14 @@ class Mission:
         return sorted(found, key=lambda p: p.aos_s)
 
     def summary(self) -> dict:
-        n = self._record.n
+        n = self.recorder.frames
         summary = summarize(
             seed=self.scenario.seed,
             sim_s=self.flight.executive.t_s,
             wall_s=self.wall_s,
             frame_s=self.frame_s,
-            err_deg=self._err_deg[:n],
-            rate_err_deg_s=self._rate_err_deg_s[:n],
+            err_deg=self.recorder.err_deg[:n],
+            rate_err_deg_s=self.recorder.rate_err_deg_s[:n],
             settle_threshold_deg=self.scenario.report.settle_threshold_deg,
             stats_from_s=self.scenario.report.stats_from_s,
             peak_wheel_speed_rad_s=self._record.peak_wheel_speed_rad_s,
@@ -390,10 +375,9 @@ class Mission:
 
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
-        return self._truth[: self._record.truth_n]
+        return self.recorder.truth()
 
     def attitude_errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per frame so far: t_s (record k at (k + 1) frames, after the world stepped), the true pointing
-        error in degrees and the true rate error in degrees per second."""
-        n = self._record.n
-        return np.arange(1, n + 1) * self.frame_s, self._err_deg[:n], self._rate_err_deg_s[:n]
+        """Per frame so far: t_s, the true pointing error in degrees and the true rate error in degrees
+        per second (`RunRecorder.attitude_errors`)."""
+        return self.recorder.attitude_errors()
