@@ -479,19 +479,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dict(args: argparse.Namespace) -> int:
-    from flight.xtce import xtce
+    from flight.onboard_dictionary import SpacecraftShape, housekeeping_structures, onboard_dictionary
     from zorka.dictionary_export import dictionary_json
-    from zorka.mission import Mission
-    from zorka.scenario import DEFAULT_SCENARIO
+    from zorka.outputs.xtce import xtce
 
-    mission = Mission(DEFAULT_SCENARIO, 1.0)
-    dictionary = mission.flight.dictionary
+    shape = SpacecraftShape()
+    dictionary = onboard_dictionary(shape)
     if args.xtce:
-        structures = {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
+        structures = {
+            sid: [dictionary.parameters[name] for name in names]
+            for sid, names in housekeeping_structures(shape).items()
+        }
         sys.stdout.write(xtce(dictionary, structures))
     else:
         sys.stdout.write(dictionary_json(dictionary))
-    mission.close()
     return 0
 
 

@@ -17,6 +17,14 @@ from flight.pus.verification import RefusalError
 SERVICE = 5
 UNDECLARED = 0xFFFF
 EVENT_ID = Arg("event_id", "uint", 16)
+ENABLE = Command("events_enable", SERVICE, 5, (EVENT_ID,), repeated=True, description="report these events")
+DISABLE = Command(
+    "events_disable", SERVICE, 6, (EVENT_ID,), repeated=True, description="stop reporting these events"
+)
+REPORT_DISABLED = Command(
+    "events_report_disabled", SERVICE, 7, description="list the events not reported (5,8)"
+)
+COMMANDS = (ENABLE, DISABLE, REPORT_DISABLED)
 
 
 class EventReports:
@@ -30,22 +38,12 @@ class EventReports:
         self.reported = 0
         self.suppressed = 0
         self.missed = 0
-        for name, subtype, args, handler, repeated in (
-            ("events_enable", 5, (EVENT_ID,), self._enable, True),
-            ("events_disable", 6, (EVENT_ID,), self._disable, True),
-            ("events_report_disabled", 7, (), self._report_disabled, False),
+        for command, handler, check in (
+            (ENABLE, self._enable, self._check),
+            (DISABLE, self._disable, self._check),
+            (REPORT_DISABLED, self._report_disabled, None),
         ):
-            dictionary.command(
-                Command(
-                    name,
-                    SERVICE,
-                    subtype,
-                    args,
-                    handler,
-                    repeated=repeated,
-                    check=self._check if repeated else None,
-                )
-            )
+            dictionary.bind(command, handler, check)
 
     def tick(self, t_s: float) -> None:
         """Report the events raised since the last call."""

@@ -49,6 +49,49 @@ LIMIT_HIGH = EventDef(
 BACK_IN_RANGE = EventDef(
     3003, "limit_back_in_range", Severity.INFO, "a monitored parameter is back within limits"
 )
+EVENTS = (LIMIT_LOW, LIMIT_HIGH, BACK_IN_RANGE)
+
+
+def _pmons(name: str, subtype: int, description: str) -> Command:
+    return Command(name, SERVICE, subtype, (PMON_ID,), repeated=True, description=description)
+
+
+ENABLE = _pmons("monitoring_enable", 1, "enable these limit checks")
+DISABLE = _pmons("monitoring_disable", 2, "disable these limit checks")
+ADD = Command(
+    "monitoring_add",
+    SERVICE,
+    5,
+    (
+        PMON_ID,
+        Arg("parameter_id", "uint", 16),
+        Arg("repetition", "uint", 16, 1, 1000),
+        Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),)),
+        Arg("low_limit", "float", 64),
+        Arg("low_event_id", "uint", 16),
+        Arg("high_limit", "float", 64),
+        Arg("high_event_id", "uint", 16),
+    ),
+    repeated=True,
+    description="add limit checks of declared parameters (enabled)",
+)
+DELETE = _pmons("monitoring_delete", 6, "delete these limit checks (disabled ones only)")
+REPORT_DEFINITIONS = _pmons("monitoring_report_definitions", 8, "report these definitions (12,9)")
+REPORT_STATUS = Command(
+    "monitoring_report_status", SERVICE, 13, description="report every check's status (12,14)"
+)
+ENABLE_FUNCTION = Command("monitoring_enable_function", SERVICE, 15, description="run the limit checks")
+DISABLE_FUNCTION = Command("monitoring_disable_function", SERVICE, 16, description="run no limit check")
+COMMANDS = (
+    ENABLE,
+    DISABLE,
+    ADD,
+    DELETE,
+    REPORT_DEFINITIONS,
+    REPORT_STATUS,
+    ENABLE_FUNCTION,
+    DISABLE_FUNCTION,
+)
 
 
 class CheckStatus(IntEnum):
@@ -112,31 +155,19 @@ class Monitoring:
         self.definitions: dict[int, Definition] = {}
         self.enabled = True
         self.transitions = 0
-        for event in (LIMIT_LOW, LIMIT_HIGH, BACK_IN_RANGE):
+        for event in EVENTS:
             dictionary.event(event)
-        add = (
-            PMON_ID,
-            Arg("parameter_id", "uint", 16),
-            Arg("repetition", "uint", 16, 1, 1000),
-            Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),)),
-            Arg("low_limit", "float", 64),
-            Arg("low_event_id", "uint", 16),
-            Arg("high_limit", "float", 64),
-            Arg("high_event_id", "uint", 16),
-        )
-        for name, subtype, args, handler, check in (
-            ("monitoring_enable", 1, (PMON_ID,), self._enable, self._check_known),
-            ("monitoring_disable", 2, (PMON_ID,), self._disable, self._check_known),
-            ("monitoring_add", 5, add, self._add, self._check_add),
-            ("monitoring_delete", 6, (PMON_ID,), self._delete, self._check_delete),
-            ("monitoring_report_definitions", 8, (PMON_ID,), self._report_definitions, self._check_known),
-            ("monitoring_report_status", 13, (), self._report_status, None),
-            ("monitoring_enable_function", 15, (), self._enable_function, None),
-            ("monitoring_disable_function", 16, (), self._disable_function, None),
+        for command, handler, check in (
+            (ENABLE, self._enable, self._check_known),
+            (DISABLE, self._disable, self._check_known),
+            (ADD, self._add, self._check_add),
+            (DELETE, self._delete, self._check_delete),
+            (REPORT_DEFINITIONS, self._report_definitions, self._check_known),
+            (REPORT_STATUS, self._report_status, None),
+            (ENABLE_FUNCTION, self._enable_function, None),
+            (DISABLE_FUNCTION, self._disable_function, None),
         ):
-            dictionary.command(
-                Command(name, SERVICE, subtype, args, handler, repeated=check is not None, check=check)
-            )
+            dictionary.bind(command, handler, check)
         for parameter in dictionary.parameters.values():
             if parameter.low_limit is not None or parameter.high_limit is not None:
                 self.define(
@@ -198,7 +229,7 @@ class Monitoring:
                     f"pmon {d.pmon_id} parameter {d.parameter.id} ({d.parameter.name}) = {value:g},"
                     f" limits [{d.low:g}, {d.high:g}]"
                 )
-                self._events.raise_event(t_s, event.severity, event.name, text)
+                event.raise_text(self._events, t_s, text)
             self.transitions += 1
         self._tm.send(self._apid, SERVICE, 12, bytes(data), t_s)
 

@@ -14,8 +14,8 @@ import math
 import struct
 from collections.abc import Callable, Iterable
 
-from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
-from flight.events import Severity
+from flight.dictionary import Arg, Command, Dictionary, Failure
+from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import BookEntry, RequestState
 from flight.payload.requests import ImagingRequest
 from flight.pus.telemetry import TmSender
@@ -30,12 +30,6 @@ STATE_CODES = {
     RequestState.CAPTURED: 2,
     RequestState.DROPPED: 3,
 }
-PAYLOAD_EVENTS = (
-    EventDef(5001, "capture_done", Severity.INFO, "a capture met quality; its product is in mass memory"),
-    EventDef(
-        5002, "capture_failed", Severity.LOW, "a capture failed or was missed; its request is re-planned"
-    ),
-)
 REQUEST_ID = Arg("request_id", "uint", 32)
 REQUEST_ARGS = (
     REQUEST_ID,
@@ -61,7 +55,47 @@ def _window(start_unix_s: float, end_unix_s: float) -> None:
         raise RefusalError(Failure.ARG_OUT_OF_RANGE, len(REQUEST_ARGS) - 1)
 
 
-def declare_payload_requests(
+def _window_check(values: dict) -> None:
+    _window(values["window_start"], values["window_end"])
+
+
+ADD_COMMAND = Command(
+    "imaging_request_add",
+    SERVICE,
+    ADD,
+    REQUEST_ARGS,
+    description="add a point-target imaging request (window times: UTC s since 1970, 0 open)",
+    check=_window_check,
+)
+ADD_STRIP_COMMAND = Command(
+    "imaging_strip_add",
+    SERVICE,
+    ADD_STRIP,
+    STRIP_ARGS,
+    description="add a strip imaging request, scanned to its end point over the duration",
+    check=_window_check,
+)
+DELETE_COMMAND = Command(
+    "imaging_request_delete", SERVICE, DELETE, (REQUEST_ID,), description="delete an imaging request"
+)
+REPORT_COMMAND = Command(
+    "imaging_requests_report", SERVICE, REPORT, description="report the imaging requests (200,4)"
+)
+REPLAN_COMMAND = Command("imaging_replan", SERVICE, REPLAN, description="re-plan the imaging now")
+TIMELINE_COMMAND = Command(
+    "imaging_timeline_report", SERVICE, TIMELINE, description="report the planned activities (200,7)"
+)
+COMMANDS = (
+    ADD_COMMAND,
+    ADD_STRIP_COMMAND,
+    DELETE_COMMAND,
+    REPORT_COMMAND,
+    REPLAN_COMMAND,
+    TIMELINE_COMMAND,
+)
+
+
+def bind_payload_requests(
     dictionary: Dictionary,
     tm: TmSender,
     epoch_unix_s: float,
@@ -71,8 +105,8 @@ def declare_payload_requests(
     replan: Callable[[float], None],
     activities: Callable[[], Iterable[tuple[str, float, str]]],
 ) -> None:
-    """Declare the service and the payload's events, each subtype bound to the payload application's
-    call; `add` False means the book is full, `delete` False an unknown id."""
+    """Bind each subtype of the service to the payload application's call (declaring the service and
+    the payload's events if need be); `add` False means the book is full, `delete` False an unknown id."""
     apid = dictionary.tm_apid(SERVICE)
     for event in PAYLOAD_EVENTS:
         dictionary.event(event)
@@ -121,24 +155,12 @@ def declare_payload_requests(
             data += struct.pack(">BId", ACTIVITY_CODES[kind], numeric_id, epoch_unix_s + at_s)
         tm.send(apid, SERVICE, TIMELINE_TM, bytes(data), t_s)
 
-    for name, subtype, args, handler, check in (
-        (
-            "imaging_request_add",
-            ADD,
-            REQUEST_ARGS,
-            add_request,
-            lambda v: _window(v["window_start"], v["window_end"]),
-        ),
-        (
-            "imaging_strip_add",
-            ADD_STRIP,
-            STRIP_ARGS,
-            add_request,
-            lambda v: _window(v["window_start"], v["window_end"]),
-        ),
-        ("imaging_request_delete", DELETE, (REQUEST_ID,), delete_request, None),
-        ("imaging_requests_report", REPORT, (), report, None),
-        ("imaging_replan", REPLAN, (), lambda t, v, progress: replan(t), None),
-        ("imaging_timeline_report", TIMELINE, (), report_timeline, None),
+    for command, handler in (
+        (ADD_COMMAND, add_request),
+        (ADD_STRIP_COMMAND, add_request),
+        (DELETE_COMMAND, delete_request),
+        (REPORT_COMMAND, report),
+        (REPLAN_COMMAND, lambda t, v, progress: replan(t)),
+        (TIMELINE_COMMAND, report_timeline),
     ):
-        dictionary.command(Command(name, SERVICE, subtype, args, handler, check=check))
+        dictionary.bind(command, handler)

@@ -4,6 +4,8 @@ from flight.dictionary import Command, Dictionary
 from flight.pus.telemetry import TmSender
 
 SERVICE = 17
+PING = Command("ping", SERVICE, 1, description="are you alive")
+COMMANDS = (PING,)
 
 
 class Ping:
@@ -11,7 +13,7 @@ class Ping:
         self._tm = tm
         self._apid = dictionary.tm_apid(SERVICE)
         self.pings = 0
-        dictionary.command(Command("ping", SERVICE, 1, handler=self._ping, description="are you alive"))
+        dictionary.bind(PING, self._ping)
 
     def _ping(self, t_s: float, values: dict, progress) -> None:
         self.pings += 1

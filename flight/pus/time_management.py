@@ -16,6 +16,15 @@ REPORT_NOW = 128
 MAX_RATE_EXPONENT = 8
 DEFAULT_RATE_EXPONENT = 6
 RATE_EXPONENT = Arg("rate_exponent", "uint", 8, 0, MAX_RATE_EXPONENT, "log2 s")
+SET_REPORT_RATE = Command(
+    "time_set_report_rate",
+    SERVICE,
+    1,
+    (RATE_EXPONENT,),
+    description="a CDS time report every 2**rate_exponent s",
+)
+REPORT_NOW_COMMAND = Command("time_report_now", SERVICE, REPORT_NOW, description="one CDS time report now")
+COMMANDS = (SET_REPORT_RATE, REPORT_NOW_COMMAND)
 
 
 class TimeManagement:
@@ -27,25 +36,8 @@ class TimeManagement:
         self._apid = dictionary.tm_apid(SERVICE)
         self.exponent = exponent
         self.reports = 0
-        dictionary.command(
-            Command(
-                "time_set_report_rate",
-                SERVICE,
-                1,
-                (RATE_EXPONENT,),
-                self._set_rate,
-                description="a CDS time report every 2**rate_exponent s",
-            )
-        )
-        dictionary.command(
-            Command(
-                "time_report_now",
-                SERVICE,
-                REPORT_NOW,
-                handler=lambda t_s, values, progress: self.report(t_s),
-                description="one CDS time report now",
-            )
-        )
+        dictionary.bind(SET_REPORT_RATE, self._set_rate)
+        dictionary.bind(REPORT_NOW_COMMAND, lambda t_s, values, progress: self.report(t_s))
 
     def tick(self, t_s: float) -> None:
         """The 1 Hz rate group: a report when the onboard second is a multiple of the period."""

@@ -1,0 +1,24 @@
+"""Service 20's telecommands, declared for the dictionary: report (20,1 -> 20,2) and set (20,3)
+tunable parameters. flight/pus/parameters.py serves them (binds its handlers and checks)."""
+
+from flight.dictionary import Command
+from flight.pus.parameters import PARAMETER_ID, SERVICE, STORE_CORRUPT, VALUE
+
+REPORT = Command(
+    "parameters_report",
+    SERVICE,
+    1,
+    (PARAMETER_ID,),
+    repeated=True,
+    description="report these tunable parameters' values (20,2)",
+)
+SET = Command(
+    "parameters_set",
+    SERVICE,
+    3,
+    (PARAMETER_ID, VALUE),
+    repeated=True,
+    description="set these tunable parameters (validated whole, then persisted)",
+)
+COMMANDS = (REPORT, SET)
+EVENTS = (STORE_CORRUPT,)
