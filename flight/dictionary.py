@@ -290,6 +290,8 @@ class Dictionary:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     events: dict[str, EventDef] = field(default_factory=dict)
     tunables: dict[str, Tunable] = field(default_factory=dict)
+    reports: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """TM report layouts (flight/tm_layout.py `ReportLayout`) by (service, subtype)."""
 
     def __post_init__(self):
         self._by_type: dict[tuple[int, int], Command] = {}
@@ -347,6 +349,14 @@ class Dictionary:
             return bound
         _add(self.tunables, self._tunable_ids, tunable, "tunable")
         return tunable
+
+    def report(self, layout: Any) -> Any:
+        """Declare a TM report layout (declaring the same one again changes nothing)."""
+        key = (layout.service, layout.subtype)
+        if self.reports.get(key, layout) != layout:
+            raise ValueError(f"TM({key[0]},{key[1]}) layout declared twice")
+        self.reports[key] = layout
+        return layout
 
     def unbound(self) -> list[str]:
         """What is declared but not served: commands without a handler, parameters without a getter,

@@ -59,15 +59,28 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         *parameter_commands.COMMANDS,
         *scheduling.COMMANDS,
     )
+    reports = (
+        *housekeeping_reports.REPORTS,
+        *event_reports.REPORTS,
+        *time_management.REPORTS,
+        *scheduling.REPORTS,
+        *monitoring.REPORTS,
+        *ping.REPORTS,
+        *event_action.REPORTS,
+        *parameter_commands.REPORTS,
+    )
     if shape.imager:
         events += PAYLOAD_EVENTS
         commands += payload_requests.COMMANDS
+        reports += payload_requests.REPORTS
     for event in events:
         dictionary.event(event)
     for parameter in housekeeping_parameters(shape.wheels):
         dictionary.parameter(parameter)
     for command in commands:
         dictionary.command(command)
+    for layout in reports:
+        dictionary.report(layout)
     return dictionary
 
 

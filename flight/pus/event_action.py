@@ -14,7 +14,6 @@ monitoring violation found at a tick is acted on in that tick. Events the action
 at the next tick, so an action that raises its own event repeats at most once a second.
 """
 
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from flight.events import EventLog
 from flight.pus.embedded_tc import PACKET, PacketCommand
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 19
 CAPACITY = 64
@@ -51,6 +51,13 @@ DISABLE_FUNCTION = Command(
     "event_action_disable_function", SERVICE, 9, description="run no event action at all"
 )
 COMMANDS = (ADD, DELETE, ENABLE, DISABLE, REPORT, ENABLE_FUNCTION, DISABLE_FUNCTION)
+DEFINITIONS = ReportLayout(
+    SERVICE,
+    7,
+    "event_action_definitions",
+    (Repeated("definitions", Arg("count", "uint", 16), (*KEY, Arg("enabled", "bool", 8)), tc=True),),
+)
+REPORTS = (DEFINITIONS,)
 
 
 @dataclass
@@ -84,6 +91,7 @@ class EventActions:
         self.definitions: dict[tuple[int, int], EventAction] = {}
         self.enabled = True
         self.executed = 0
+        dictionary.report(DEFINITIONS)
         for command, handler, check in (
             (ADD, self._add, self._check_add),
             (DELETE, self._delete, self._check_delete),
@@ -167,7 +175,5 @@ class EventActions:
 
     def _report(self, t_s: float, groups: list[dict], progress) -> None:
         chosen = [self.definitions[self._key(g)] for g in groups] or list(self.definitions.values())
-        data = struct.pack(">H", len(chosen)) + b"".join(
-            struct.pack(">HHB", a.apid, a.event_id, a.enabled) + a.tc for a in chosen
-        )
-        self._tm.send(self._apid, SERVICE, 7, data, t_s)
+        data = DEFINITIONS.pack([(a.apid, a.event_id, a.enabled, a.tc) for a in chosen])
+        self._tm.send(self._apid, SERVICE, DEFINITIONS.subtype, data, t_s)

@@ -21,6 +21,7 @@ from flight.housekeeping import Housekeeping
 from flight.power.telemetry import BATTERY_SOC_LOW_LIMIT, power_parameters
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 3
 SID = Arg("sid", "uint", 16)
@@ -48,6 +49,18 @@ SET_INTERVAL = Command(
     description="change the collection interval of these structures",
 )
 COMMANDS = (ENABLE, DISABLE, REPORT_DEFINITIONS, ONE_SHOT, SET_INTERVAL)
+DEFINITION = ReportLayout(
+    SERVICE,
+    10,
+    "hk_structure_definition",
+    (
+        SID,
+        Arg("interval", "uint", 16, unit="s"),
+        Arg("enabled", "bool", 8),
+        Repeated("parameters", Arg("count", "uint", 16), (Arg("parameter_id", "uint", 16),)),
+    ),
+)
+REPORTS = (DEFINITION,)
 
 
 def housekeeping_parameters(n_wheels: int, first_id: int = 1) -> tuple[Parameter, ...]:
@@ -105,6 +118,7 @@ class HousekeepingReports:
         self._apid = dictionary.tm_apid(SERVICE)
         self.structures: dict[int, Structure] = {}
         self.reports = 0
+        dictionary.report(DEFINITION)
         for command, handler in (
             (ENABLE, self._enable),
             (DISABLE, self._disable),
@@ -163,6 +177,5 @@ class HousekeepingReports:
     def _report_definitions(self, t_s: float, groups: list[dict], progress) -> None:
         for group in groups:
             s = self.structures[group["sid"]]
-            ids = [p.id for p in s.parameters]
-            data = struct.pack(f">HHBH{len(ids)}H", s.sid, s.interval_s, s.enabled, len(ids), *ids)
-            self._tm.send(self._apid, SERVICE, 10, data, t_s)
+            data = DEFINITION.pack(s.sid, s.interval_s, s.enabled, [(p.id,) for p in s.parameters])
+            self._tm.send(self._apid, SERVICE, DEFINITION.subtype, data, t_s)

@@ -26,7 +26,6 @@ previous and current checking status (uint8 each) and the time of the check (CDS
 """
 
 import math
-import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -34,12 +33,28 @@ from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure, Param
 from flight.events import EventLog, Severity
 from flight.pus.telemetry import TmSender, cds_short
 from flight.pus.verification import RefusalError
+from flight.tm_layout import CdsTime, Repeated, ReportLayout
 
 SERVICE = 12
 CAPACITY = 64
 DEFAULT_REPETITION = 3
 LIMIT_CHECK = 1
 PMON_ID = Arg("pmon_id", "uint", 16)
+
+
+class CheckStatus(IntEnum):
+    """A limit check's status as 12,12 and 12,14 report it (2 and 3 are kept for expected-value checks)."""
+
+    UNCHECKED = 0
+    INVALID = 1
+    WITHIN_LIMITS = 4
+    BELOW_LOW_LIMIT = 5
+    ABOVE_HIGH_LIMIT = 6
+
+
+VIOLATIONS = (CheckStatus.BELOW_LOW_LIMIT, CheckStatus.ABOVE_HIGH_LIMIT)
+
+
 LIMIT_LOW = EventDef(
     3001, "limit_low_violated", Severity.MEDIUM, "a monitored parameter fell below its low limit"
 )
@@ -92,19 +107,60 @@ COMMANDS = (
     ENABLE_FUNCTION,
     DISABLE_FUNCTION,
 )
-
-
-class CheckStatus(IntEnum):
-    """A limit check's status as 12,12 and 12,14 report it (2 and 3 are kept for expected-value checks)."""
-
-    UNCHECKED = 0
-    INVALID = 1
-    WITHIN_LIMITS = 4
-    BELOW_LOW_LIMIT = 5
-    ABOVE_HIGH_LIMIT = 6
-
-
-VIOLATIONS = (CheckStatus.BELOW_LOW_LIMIT, CheckStatus.ABOVE_HIGH_LIMIT)
+COUNT = Arg("count", "uint", 16)
+PARAMETER_ID = Arg("parameter_id", "uint", 16)
+CHECK_TYPE = Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),))
+STATUSES = tuple((status.name, int(status)) for status in CheckStatus)
+DEFINITIONS = ReportLayout(
+    SERVICE,
+    9,
+    "monitoring_definitions",
+    (
+        Arg("max_reporting_delay", "uint", 16, unit="s"),
+        Repeated(
+            "definitions",
+            COUNT,
+            (
+                PMON_ID,
+                PARAMETER_ID,
+                Arg("enabled", "bool", 8),
+                Arg("repetition", "uint", 16),
+                CHECK_TYPE,
+                Arg("low_limit", "float", 64),
+                Arg("low_event_id", "uint", 16),
+                Arg("high_limit", "float", 64),
+                Arg("high_event_id", "uint", 16),
+            ),
+        ),
+    ),
+)
+TRANSITIONS = ReportLayout(
+    SERVICE,
+    12,
+    "monitoring_transitions",
+    (
+        Repeated(
+            "transitions",
+            COUNT,
+            (
+                PMON_ID,
+                PARAMETER_ID,
+                CHECK_TYPE,
+                Arg("limit", "float", 64),
+                Arg("previous_status", "enum", 8, values=STATUSES),
+                Arg("current_status", "enum", 8, values=STATUSES),
+                CdsTime("check_time"),
+            ),
+        ),
+    ),
+)
+STATUS = ReportLayout(
+    SERVICE,
+    14,
+    "monitoring_statuses",
+    (Repeated("definitions", COUNT, (PMON_ID, Arg("status", "enum", 8, values=STATUSES))),),
+)
+REPORTS = (DEFINITIONS, TRANSITIONS, STATUS)
 
 
 @dataclass
@@ -157,6 +213,8 @@ class Monitoring:
         self.transitions = 0
         for event in EVENTS:
             dictionary.event(event)
+        for layout in REPORTS:
+            dictionary.report(layout)
         for command, handler, check in (
             (ENABLE, self._enable, self._check_known),
             (DISABLE, self._disable, self._check_known),
@@ -216,13 +274,12 @@ class Monitoring:
 
     def _report_transitions(self, changed: list[tuple[Definition, CheckStatus, float]], t_s: float) -> None:
         stamp = cds_short(self._epoch_unix_s + t_s)
-        data = bytearray(struct.pack(">H", len(changed)))
+        entries = []
         for d, previous, value in changed:
             crossed = d.status if d.status in VIOLATIONS else previous
             limit = d.low if crossed == CheckStatus.BELOW_LOW_LIMIT else d.high
             limit = limit if crossed in VIOLATIONS else math.nan
-            data += struct.pack(">HHBdBB", d.pmon_id, d.parameter.id, LIMIT_CHECK, limit, previous, d.status)
-            data += stamp
+            entries.append((d.pmon_id, d.parameter.id, LIMIT_CHECK, limit, previous, d.status, stamp))
             event = self._event(d, previous)
             if event is not None:
                 text = (
@@ -231,7 +288,7 @@ class Monitoring:
                 )
                 event.raise_text(self._events, t_s, text)
             self.transitions += 1
-        self._tm.send(self._apid, SERVICE, 12, bytes(data), t_s)
+        self._tm.send(self._apid, SERVICE, TRANSITIONS.subtype, TRANSITIONS.pack(entries), t_s)
 
     @staticmethod
     def _event(d: Definition, previous: CheckStatus) -> EventDef | None:
@@ -308,25 +365,13 @@ class Monitoring:
         self.enabled = False
 
     def _report_definitions(self, t_s: float, groups: list[dict], progress) -> None:
-        data = bytearray(struct.pack(">HH", 0, len(groups)))
+        entries = []
         for group in groups:
             d = self.definitions[group["pmon_id"]]
-            data += struct.pack(
-                ">HHBHBdHdH",
-                d.pmon_id,
-                d.parameter.id,
-                d.enabled,
-                d.repetition,
-                LIMIT_CHECK,
-                d.low,
-                d.low_event.id,
-                d.high,
-                d.high_event.id,
-            )
-        self._tm.send(self._apid, SERVICE, 9, bytes(data), t_s)
+            limits = (d.low, d.low_event.id, d.high, d.high_event.id)
+            entries.append((d.pmon_id, d.parameter.id, d.enabled, d.repetition, LIMIT_CHECK, *limits))
+        self._tm.send(self._apid, SERVICE, DEFINITIONS.subtype, DEFINITIONS.pack(0, entries), t_s)
 
     def _report_status(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.definitions)) + b"".join(
-            struct.pack(">HB", d.pmon_id, d.status) for d in self.definitions.values()
-        )
-        self._tm.send(self._apid, SERVICE, 14, data, t_s)
+        data = STATUS.pack([(d.pmon_id, d.status) for d in self.definitions.values()])
+        self._tm.send(self._apid, SERVICE, STATUS.subtype, data, t_s)

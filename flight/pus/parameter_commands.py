@@ -1,8 +1,9 @@
-"""Service 20's telecommands, declared for the dictionary: report (20,1 -> 20,2) and set (20,3)
-tunable parameters. flight/pus/parameters.py serves them (binds its handlers and checks)."""
+"""Service 20's telecommands and report, declared for the dictionary: report (20,1 -> 20,2) and set
+(20,3) tunable parameters. flight/pus/parameters.py serves them (binds its handlers and checks)."""
 
-from flight.dictionary import Command
+from flight.dictionary import Arg, Command
 from flight.pus.parameters import PARAMETER_ID, SERVICE, STORE_CORRUPT, VALUE
+from flight.tm_layout import Repeated, ReportLayout
 
 REPORT = Command(
     "parameters_report",
@@ -21,4 +22,8 @@ SET = Command(
     description="set these tunable parameters (validated whole, then persisted)",
 )
 COMMANDS = (REPORT, SET)
+VALUES = ReportLayout(
+    SERVICE, 2, "parameter_values", (Repeated("values", Arg("count", "uint", 8), (PARAMETER_ID, VALUE)),)
+)
+REPORTS = (VALUES,)
 EVENTS = (STORE_CORRUPT,)

@@ -11,7 +11,6 @@ id, state (0 waiting, 1 planned, 2 captured, 3 dropped), attempts and priority.
 """
 
 import math
-import struct
 from collections.abc import Callable, Iterable
 
 from flight.dictionary import Arg, Command, Dictionary, Failure
@@ -20,6 +19,7 @@ from flight.payload.request_book import BookEntry, RequestState
 from flight.payload.requests import ImagingRequest
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 200
 ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM, ADD_STRIP = 1, 2, 3, 4, 5, 6, 7, 8
@@ -85,6 +85,46 @@ REPLAN_COMMAND = Command("imaging_replan", SERVICE, REPLAN, description="re-plan
 TIMELINE_COMMAND = Command(
     "imaging_timeline_report", SERVICE, TIMELINE, description="report the planned activities (200,7)"
 )
+COUNT = Arg("count", "uint", 16)
+REQUESTS = ReportLayout(
+    SERVICE,
+    REPORT_TM,
+    "imaging_requests",
+    (
+        Repeated(
+            "requests",
+            COUNT,
+            (
+                REQUEST_ID,
+                Arg(
+                    "state",
+                    "enum",
+                    8,
+                    values=tuple((state.name, code) for state, code in STATE_CODES.items()),
+                ),
+                Arg("attempts", "uint", 8),
+                Arg("priority", "uint", 16),
+            ),
+        ),
+    ),
+)
+TIMELINE_REPORT = ReportLayout(
+    SERVICE,
+    TIMELINE_TM,
+    "imaging_timeline",
+    (
+        Repeated(
+            "activities",
+            COUNT,
+            (
+                Arg("kind", "enum", 8, values=tuple(ACTIVITY_CODES.items())),
+                REQUEST_ID,
+                Arg("unix_time", "float", 64, unit="s"),
+            ),
+        ),
+    ),
+)
+REPORTS = (REQUESTS, TIMELINE_REPORT)
 COMMANDS = (
     ADD_COMMAND,
     ADD_STRIP_COMMAND,
@@ -110,6 +150,8 @@ def bind_payload_requests(
     apid = dictionary.tm_apid(SERVICE)
     for event in PAYLOAD_EVENTS:
         dictionary.event(event)
+    for layout in REPORTS:
+        dictionary.report(layout)
 
     def onboard_s(unix_s: float) -> float | None:
         return unix_s - epoch_unix_s if unix_s else None
@@ -137,23 +179,21 @@ def bind_payload_requests(
             raise RefusalError(Failure.UNKNOWN_ID, 0)
 
     def report(t_s: float, v: dict, progress) -> None:
-        rows = list(entries())
-        data = bytearray(struct.pack(">H", len(rows)))
-        for entry in rows:
+        rows = []
+        for entry in entries():
             request = entry.request
             numeric_id = int(request.id) if request.id.isdigit() else 0
-            data += struct.pack(
-                ">IBBH", numeric_id, STATE_CODES[entry.state], min(entry.attempts, 255), int(request.priority)
+            rows.append(
+                (numeric_id, STATE_CODES[entry.state], min(entry.attempts, 255), int(request.priority))
             )
-        tm.send(apid, SERVICE, REPORT_TM, bytes(data), t_s)
+        tm.send(apid, SERVICE, REPORT_TM, REQUESTS.pack(rows), t_s)
 
     def report_timeline(t_s: float, v: dict, progress) -> None:
-        rows = list(activities())
-        data = bytearray(struct.pack(">H", len(rows)))
-        for kind, at_s, request_id in rows:
-            numeric_id = int(request_id) if request_id.isdigit() else 0
-            data += struct.pack(">BId", ACTIVITY_CODES[kind], numeric_id, epoch_unix_s + at_s)
-        tm.send(apid, SERVICE, TIMELINE_TM, bytes(data), t_s)
+        rows = [
+            (ACTIVITY_CODES[kind], int(request_id) if request_id.isdigit() else 0, epoch_unix_s + at_s)
+            for kind, at_s, request_id in activities()
+        ]
+        tm.send(apid, SERVICE, TIMELINE_TM, TIMELINE_REPORT.pack(rows), t_s)
 
     for command, handler in (
         (ADD_COMMAND, add_request),

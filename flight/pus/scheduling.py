@@ -35,16 +35,11 @@ from flight.events import EventLog, Severity
 from flight.pus.embedded_tc import PACKET, PacketCommand, request_key
 from flight.pus.telemetry import DAYS_1958_TO_1970, TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import CDS_FIELDS, CDS_SHORT, MS_PER_DAY, CdsTime, Repeated, ReportLayout
 
 SERVICE = 11
 CAPACITY = 256
-MS_PER_DAY = 86_400_000
-CDS_SHORT = 0x40
-RELEASE_TIME = (
-    Arg("time_code", "enum", 8, values=(("CDS_SHORT", CDS_SHORT),)),
-    Arg("days", "uint", 16, unit="d"),
-    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms"),
-)
+RELEASE_TIME = CDS_FIELDS
 REQUEST_ID = (
     Arg("source_id", "uint", 16),
     Arg("apid", "uint", 16, 0, 0x7FF),
@@ -95,6 +90,14 @@ SHIFT_ALL = _command(
 REPORT_DETAIL = _command("schedule_report_detail", 16, "report the activities with their TCs (11,10)")
 REPORT_SUMMARY = _command("schedule_report_summary", 17, "report the activities' request IDs (11,13)")
 COMMANDS = (ENABLE, DISABLE, RESET, DELETE, SHIFT_ALL, REPORT_DETAIL, REPORT_SUMMARY, INSERT)
+COUNT = Arg("count", "uint", 16)
+DETAIL = ReportLayout(
+    SERVICE, 10, "schedule_detail", (Repeated("activities", COUNT, (CdsTime("release_time"),), tc=True),)
+)
+SUMMARY = ReportLayout(
+    SERVICE, 13, "schedule_summary", (Repeated("activities", COUNT, (CdsTime("release_time"), *REQUEST_ID)),)
+)
+REPORTS = (DETAIL, SUMMARY)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class Schedule:
         self.load_status = "not loaded"
         for event in EVENTS:
             dictionary.event(event)
+        for layout in REPORTS:
+            dictionary.report(layout)
         for command, handler, check in (
             (ENABLE, self._enable, None),
             (DISABLE, self._disable, None),
@@ -271,13 +276,9 @@ class Schedule:
         self._persist()
 
     def _report_detail(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.activities)) + b"".join(
-            a.release_time() + a.tc for a in self.activities
-        )
-        self._tm.send(self._apid, SERVICE, 10, data, t_s)
+        data = DETAIL.pack([(a.release_time(), a.tc) for a in self.activities])
+        self._tm.send(self._apid, SERVICE, DETAIL.subtype, data, t_s)
 
     def _report_summary(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.activities)) + b"".join(
-            a.release_time() + struct.pack(">3H", *a.key) for a in self.activities
-        )
-        self._tm.send(self._apid, SERVICE, 13, data, t_s)
+        data = SUMMARY.pack([(a.release_time(), *a.key) for a in self.activities])
+        self._tm.send(self._apid, SERVICE, SUMMARY.subtype, data, t_s)

@@ -9,6 +9,7 @@ every `EventDef` any flight module holds is in the onboard dictionary.
 import ast
 import importlib
 import pkgutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,18 @@ def test_declaring_again_binds_once_and_never_redefines():
         d.bind(PING, lambda t_s, values, progress: None)
     with pytest.raises(ValueError, match="declared twice"):
         d.command(replace(d.commands["hk_enable"], subtype=99, handler=print))
+
+
+def test_a_report_layout_packs_as_its_wire_format_says():
+    from flight.pus.monitoring import DEFINITIONS
+    from flight.pus.scheduling import DETAIL
+
+    definition = (7, 3, True, 2, 1, -1.5, 3001, 2.5, 3002)
+    expected = struct.pack(">HH", 0, 1) + struct.pack(">HHBHBdHdH", *definition)
+    assert DEFINITIONS.pack(0, [definition]) == expected
+    release, tc = bytes([0x40, 0, 1, 0, 0, 0, 2]), b"\x18\x00tc"
+    assert DETAIL.pack([(release, tc)] * 2) == b"\x00\x02" + (release + tc) * 2
+    with pytest.raises(ValueError):
+        DEFINITIONS.pack([definition])
+    with pytest.raises(ValueError):
+        DETAIL.pack([(release,)])
