@@ -1,7 +1,13 @@
-"""The one command/telemetry dictionary: every onboard function declares here, once, what it offers.
+"""The one command/telemetry dictionary: what every onboard application declares it offers.
 
-Commands (PUS service/subtype, or a service-8 function id, with typed arguments), housekeeping
-parameters, events and tunable parameters are declared with the callables that serve them. The
+Each application declares, once and as module constants of its own package, its commands (PUS
+service/subtype, or a service-8 function id, with typed, ranged arguments and a description),
+events (flight/events.py), housekeeping parameters (with units), tunable parameters and TM report
+layouts (flight/tm_layout.py); flight/onboard_dictionary.py collects them for a spacecraft's shape
+without building any application. When the flight software is wired, each application binds its
+callables to its declarations: declaring again a declaration that has none yet, equal in everything
+but the callables, binds them (the handler and acceptance check of a command, the getter of a
+parameter, the getter and setter of a tunable); anything else declared twice is an error. The
 dispatcher decodes telecommands from these declarations, and `export` gives the same declarations to
 the ground as a JSON-able dict, so the two can never disagree (F Prime's one-declaration dictionary).
 Arguments travel big-endian at fixed widths; decoding checks length and ranges and names the
@@ -11,11 +17,11 @@ argument that failed.
 import math
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
-from flight.events import Severity
+from flight.events import EventDef
 
 
 class Failure(IntEnum):
@@ -227,14 +233,16 @@ class Command:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A housekeeping parameter: its wire type (an Arg without range checks), limits and a getter."""
+    """A housekeeping parameter: its wire type (an Arg without range checks; its unit is the
+    parameter's), limits and a getter (None until the application that samples it is wired)."""
 
     id: int
     name: str
     type: Arg
-    getter: Callable[[], float]
+    getter: Callable[[], float] | None = None
     low_limit: float | None = None
     high_limit: float | None = None
+    description: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -247,29 +255,20 @@ class Parameter:
             "values": dict(self.type.values),
             "low_limit": self.low_limit,
             "high_limit": self.high_limit,
+            "description": self.description,
         }
 
 
 @dataclass(frozen=True)
-class EventDef:
-    id: int
-    name: str
-    severity: Severity
-    text: str
-
-    def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "severity": self.severity.name, "text": self.text}
-
-
-@dataclass(frozen=True)
 class Tunable:
-    """A parameter the ground may read and set (service 20): type and range as an Arg, a default."""
+    """A parameter the ground may read and set (service 20): type and range as an Arg, a default; its
+    getter and setter are None until the application that uses it is wired."""
 
     id: int
     type: Arg
     default: float
-    getter: Callable[[], float]
-    setter: Callable[[float], None]
+    getter: Callable[[], float] | None = None
+    setter: Callable[[float], None] | None = None
 
     @property
     def name(self) -> str:
@@ -291,6 +290,8 @@ class Dictionary:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     events: dict[str, EventDef] = field(default_factory=dict)
     tunables: dict[str, Tunable] = field(default_factory=dict)
+    reports: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """TM report layouts (flight/tm_layout.py `ReportLayout`) by (service, subtype)."""
 
     def __post_init__(self):
         self._by_type: dict[tuple[int, int], Command] = {}
@@ -304,8 +305,9 @@ class Dictionary:
         return self.tm_apids.get(service, self.apid)
 
     def command(self, command: Command) -> Command:
+        """Declare `command`, or bind its handler and check to its declaration (see the module)."""
         if command.name in self.commands:
-            raise ValueError(f"command {command.name!r} declared twice")
+            return self._bind(self.commands, command, ("handler", "check"), "command")
         if command.function_id is not None:
             if command.function_id in self._by_function:
                 raise ValueError(f"function id {command.function_id} declared twice")
@@ -317,19 +319,72 @@ class Dictionary:
         self.commands[command.name] = command
         return command
 
+    def bind(self, command: Command, handler: Handler, check: Callable[[Any], None] | None = None) -> Command:
+        """Bind `handler` (and an acceptance `check`) to the declared `command`, declaring it if need be."""
+        return self.command(replace(command, handler=handler, check=check or command.check))
+
     def parameter(self, parameter: Parameter) -> Parameter:
+        """Declare `parameter`, or bind its getter to its declaration."""
+        if parameter.name in self.parameters:
+            bound = self._bind(self.parameters, parameter, ("getter",), "parameter")
+            self._parameter_ids[bound.id] = bound
+            return bound
         _add(self.parameters, self._parameter_ids, parameter, "parameter")
         return parameter
 
     def event(self, event: EventDef) -> EventDef:
+        """Declare `event` (declaring the same declaration again changes nothing)."""
+        if self.events.get(event.name) == event:
+            return self.events[event.name]
         _add(self.events, self._event_ids, event, "event")
         return event
 
     def tunable(self, tunable: Tunable) -> Tunable:
+        """Declare `tunable`, or bind its getter and setter to its declaration."""
         if not tunable.type.valid(tunable.default):
             raise ValueError(f"tunable {tunable.name!r}: default out of range")
+        if tunable.name in self.tunables:
+            bound = self._bind(self.tunables, tunable, ("getter", "setter"), "tunable")
+            self._tunable_ids[bound.id] = bound
+            return bound
         _add(self.tunables, self._tunable_ids, tunable, "tunable")
         return tunable
+
+    def report(self, layout: Any) -> Any:
+        """Declare a TM report layout (declaring the same one again changes nothing)."""
+        key = (layout.service, layout.subtype)
+        if self.reports.get(key, layout) != layout:
+            raise ValueError(f"TM({key[0]},{key[1]}) layout declared twice")
+        self.reports[key] = layout
+        return layout
+
+    def unbound(self) -> list[str]:
+        """What is declared but not served: commands without a handler, parameters without a getter,
+        tunables without a getter and setter. Empty once the flight software is wired."""
+        return [
+            *(f"command {c.name}" for c in self.commands.values() if c.handler is None),
+            *(f"parameter {p.name}" for p in self.parameters.values() if p.getter is None),
+            *(f"tunable {t.name}" for t in self.tunables.values() if t.getter is None or t.setter is None),
+        ]
+
+    def _bind(self, by_name: dict, item: Any, callables: tuple[str, ...], what: str) -> Any:
+        """`item` in place of its declaration, which must have no `callables[0]` yet and equal it in
+        all but `callables`. A command's declared acceptance check and description stay unless `item`
+        brings its own."""
+        declared = by_name[item.name]
+        if isinstance(item, Command) and not item.description:
+            item = replace(item, description=declared.description)
+        bare = dict.fromkeys(callables)
+        if getattr(declared, callables[0]) is not None or replace(item, **bare) != replace(declared, **bare):
+            raise ValueError(f"{what} {item.name!r} declared twice")
+        if isinstance(item, Command):
+            item = replace(item, check=item.check or declared.check)
+            if item.function_id is not None:
+                self._by_function[item.function_id] = item
+            else:
+                self._by_type[(item.service, item.subtype)] = item
+        by_name[item.name] = item
+        return item
 
     def find_command(self, service: int, subtype: int) -> Command | None:
         return self._by_type.get((service, subtype))

@@ -13,27 +13,25 @@ from pathlib import Path
 
 from ccsds.cfdp_carriage import CFDP_APID
 from flight.adcs.attitude_loop import AdcsConfig, AttitudeLoop
+from flight.adcs.commands import bind_adcs_functions
 from flight.clock import Clock
-from flight.dictionary import Dictionary
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
+from flight.onboard_dictionary import APID as APID
+from flight.onboard_dictionary import HOUSEKEEPING_SID, SpacecraftShape, onboard_dictionary
 from flight.payload.downlink_windows import OnboardStation
 from flight.payload.file_downlink import FileDownlink
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
 from flight.payload.request_book import RequestBook
-from flight.pus.adcs_events import declare_adcs_events
-from flight.pus.functions import declare_adcs_functions
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
-from flight.pus.payload_requests import declare_payload_requests
+from flight.pus.payload_requests import bind_payload_requests
 from flight.pus.services import PusServices
 from hal.devices import DeviceSet
 
 ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
-APID = 0x100  # the spacecraft's telecommand and telemetry application
-HOUSEKEEPING_SID = 1
 MASS_MEMORY_BYTES = 2 << 30
 TRANSMITTER_LOAD = "transmitter"
 JD_UNIX_EPOCH = 2440587.5
@@ -88,18 +86,15 @@ class FlightSoftware:
             self.executive.add_group("payload", HOUSEKEEPING_HZ, [self.payload.tick, self._send_files])
         self.executive.add_group("housekeeping", HOUSEKEEPING_HZ, [self.housekeeping.sample])
 
-        self.dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
-        declare_adcs_events(self.dictionary)
+        self.dictionary = onboard_dictionary(SpacecraftShape(devices.wheels.n, devices.imager is not None))
         declare_housekeeping_parameters(self.dictionary, self.housekeeping)
         a = self.attitude
-        declare_adcs_functions(
-            self.dictionary, a.request_mode, a.image, a.hold_inertial, a.set_pointing_gains
-        )
+        bind_adcs_functions(self.dictionary, a.request_mode, a.image, a.hold_inertial, a.set_pointing_gains)
         self.pus = PusServices(self.dictionary, tm_sink, epoch_unix_s, self.events, parameter_file)
         self.pus.housekeeping.define(HOUSEKEEPING_SID, list(self.housekeeping.names), interval_s=1)
         if self.payload is not None:
             p = self.payload
-            declare_payload_requests(
+            bind_payload_requests(
                 self.dictionary,
                 self.pus.tm,
                 epoch_unix_s,
@@ -110,6 +105,8 @@ class FlightSoftware:
                 p.activities,
             )
         self.executive.add_group("pus", HOUSEKEEPING_HZ, [self.pus.tick])
+        if self.dictionary.unbound():
+            raise ValueError(f"declared but not served: {self.dictionary.unbound()}")
 
     def accept_telecommand(self, packet: bytes) -> bool:
         """A telecommand space packet from the link, at the current onboard time; False if refused.

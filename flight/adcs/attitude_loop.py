@@ -18,8 +18,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flight.adcs.coarse_attitude import CoarseAttitude
+from flight.adcs.commands import POINTING_BANDWIDTH, POINTING_DAMPING
 from flight.adcs.control import PdController
 from flight.adcs.estimator import AttitudeEstimator, GyroModel
+from flight.adcs.events import (
+    HOLD_REFUSED,
+    IMAGING_REFUSED,
+    SETTING_CHANGED,
+    SETTING_REFUSED,
+    SLEW_PLANNED,
+    WHEEL_FAILED,
+)
 from flight.adcs.guidance import Guidance, InertialHold, JoinSlew, NadirGuidance, SunPointing, TargetTracking
 from flight.adcs.magnetic_control import BDot, MomentumDumping
 from flight.adcs.modes import Health, Mode, ModeLimits, ModeManager
@@ -187,9 +196,7 @@ class AttitudeLoop:
     def _aim(self, t_s: float, target: tuple[float, ...]) -> bool:
         """IMAGING onto `target` (a point, or a strip: see `_enter`), unless it is the one being tracked."""
         if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
-            self.events.raise_event(
-                t_s, Severity.LOW, "imaging_refused", f"not in a pointing mode ({self.mode.name})"
-            )
+            IMAGING_REFUSED.raise_(self.events, t_s, mode=self.mode.name)
             return False
         if self.mode == Mode.IMAGING and self.imaging_target == target:
             return True  # already there (or on the way): a new slew would only start a transient
@@ -202,9 +209,7 @@ class AttitudeLoop:
     def hold_inertial(self, t_s: float, q_ib) -> bool:
         """Slew rest-to-rest to inertial attitude `q_ib` and hold it; from NOMINAL or IMAGING only."""
         if self.mode not in (Mode.NOMINAL, Mode.IMAGING):
-            self.events.raise_event(
-                t_s, Severity.LOW, "hold_refused", f"not in a pointing mode ({self.mode.name})"
-            )
+            HOLD_REFUSED.raise_(self.events, t_s, mode=self.mode.name)
             return False
         moving = self.guidance is not self.join and self.guidance is not self.inertial
         self.inertial.hold(q_ib)
@@ -213,28 +218,22 @@ class AttitudeLoop:
 
     def set_pointing_gains(self, t_s: float, bandwidth_rad_s: float, damping: float) -> bool:
         """Retune the pointing controller (a tunable parameter); False, with an event, if out of range."""
-        if not (0.01 <= bandwidth_rad_s <= 1.0 and 0.3 <= damping <= 2.0):
-            self.events.raise_event(
-                t_s,
-                Severity.LOW,
-                "setting_refused",
-                f"gains {bandwidth_rad_s} rad/s, {damping}: out of range",
-            )
+        if not (POINTING_BANDWIDTH.valid(bandwidth_rad_s) and POINTING_DAMPING.valid(damping)):
+            SETTING_REFUSED.raise_(self.events, t_s, bandwidth_rad_s=bandwidth_rad_s, damping=damping)
             return False
         self.control.set_gains(bandwidth_rad_s, damping)
-        self.events.raise_event(
-            t_s, Severity.INFO, "setting_changed", f"pointing bandwidth {bandwidth_rad_s} rad/s"
-        )
+        SETTING_CHANGED.raise_(self.events, t_s, bandwidth_rad_s=bandwidth_rad_s)
         return True
 
     def fail_wheel(self, t_s: float, wheel: int) -> bool:
         """Take wheel `wheel` out of the allocation (after a detected failure); False if < 3 would remain."""
         done = self.allocator.set_failed(wheel)
-        self.events.raise_event(
+        WHEEL_FAILED.raise_(
+            self.events,
             t_s,
-            Severity.HIGH if done else Severity.MEDIUM,
-            "wheel_failed",
-            f"wheel {wheel} {'taken out: control on the others' if done else 'cannot be taken out'}",
+            severity=None if done else Severity.MEDIUM,
+            wheel=wheel,
+            outcome="taken out: control on the others" if done else "cannot be taken out",
         )
         self.health.wheels_usable = self.allocator.active
         return done
@@ -391,9 +390,7 @@ class AttitudeLoop:
             self.hold.hold(q_ib)
         end_s = self.join.plan(source, law, t_s)
         self.guidance = self.join
-        self.events.raise_event(
-            t_s, Severity.INFO, "slew_planned", f"onto {type(law).__name__} in {end_s - t_s:.1f} s"
-        )
+        SLEW_PLANNED.raise_(self.events, t_s, law=type(law).__name__, duration_s=end_s - t_s)
 
     def _rate_norm_rad_s(self) -> float:
         w = self.gyro.rate_b

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from enum import IntEnum
 
+from flight.adcs.events import MODE_CHANGE, MODE_REQUEST_REFUSED
 from flight.events import EventLog, Severity
 
 DEG = math.pi / 180.0
@@ -72,9 +73,7 @@ class ModeManager:
         if mode == self.mode:
             return True
         if mode not in ALLOWED_REQUESTS[self.mode]:
-            self.events.raise_event(
-                t_s, Severity.LOW, "mode_request_refused", f"{mode.name} cannot follow {self.mode.name}"
-            )
+            MODE_REQUEST_REFUSED.raise_(self.events, t_s, mode=mode.name, current=self.mode.name)
             return False
         self._enter(t_s, mode, "requested")
         return True
@@ -136,4 +135,4 @@ class ModeManager:
         self.transitions += 1
         self._calm_since_s = None
         self._good_since_s = None
-        self.events.raise_event(t_s, severity, "mode_change", f"{previous.name} -> {mode.name}: {reason}")
+        MODE_CHANGE.raise_(self.events, t_s, severity, previous=previous.name, mode=mode.name, reason=reason)

@@ -22,10 +22,11 @@ import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
 from flight.adcs.modes import Mode
-from flight.events import EventLog, Severity
+from flight.events import EventLog
 from flight.payload.access import EphemerisTable
 from flight.payload.budgets import Budgets, within_budgets
 from flight.payload.downlink_windows import OnboardStation, downlink_windows
+from flight.payload.events import CAPTURE_DONE, CAPTURE_FAILED
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import RequestBook, RequestState
@@ -355,21 +356,17 @@ class ImagingPayload:
         if product.metadata.get("quality_ok", False):
             self.book.set_state(capture.request_id, RequestState.CAPTURED, attempted=True)
             self.counts.captures_good += 1
-            self.events.raise_event(t_s, Severity.INFO, "capture_done", f"request {capture.request_id}")
+            CAPTURE_DONE.raise_(self.events, t_s, request_id=capture.request_id)
         else:
             self.book.set_state(capture.request_id, RequestState.WAITING, attempted=True)
             self.counts.captures_failed += 1
-            self.events.raise_event(
-                t_s, Severity.LOW, "capture_failed", f"request {capture.request_id}: quality; re-planned"
-            )
+            CAPTURE_FAILED.raise_(self.events, t_s, request_id=capture.request_id, why="quality")
             self._requeue(capture.request_id)
 
     def _fail(self, t_s: float, request_id: str, why: str) -> None:
         if request_id in self.book.entries:
             self.book.set_state(request_id, RequestState.WAITING)
-        self.events.raise_event(
-            t_s, Severity.LOW, "capture_failed", f"request {request_id}: {why}; re-planned"
-        )
+        CAPTURE_FAILED.raise_(self.events, t_s, request_id=request_id, why=why)
         self._requeue(request_id)
 
     def _take_lost(self, t_s: float) -> None:
@@ -391,12 +388,7 @@ class ImagingPayload:
                 p.metadata.get("quality_ok", False) for p in kept if p is not None
             ):
                 self.book.set_state(request_id, RequestState.WAITING)
-            self.events.raise_event(  # the declared event of a capture to take again
-                t_s,
-                Severity.LOW,
-                "capture_failed",
-                f"request {request_id}: product {product_id} lost; re-planned",
-            )
+            CAPTURE_FAILED.raise_(self.events, t_s, request_id=request_id, why=f"product {product_id} lost")
             self._requeue(request_id)
         self._lost_seen = len(memory.lost)
 

@@ -14,7 +14,6 @@ monitoring violation found at a tick is acted on in that tick. Events the action
 at the next tick, so an action that raises its own event repeats at most once a second.
 """
 
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,10 +22,42 @@ from flight.events import EventLog
 from flight.pus.embedded_tc import PACKET, PacketCommand
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 19
 CAPACITY = 64
 KEY = (Arg("apid", "uint", 16, 0, 0x7FF), Arg("event_id", "uint", 16))
+ADD = PacketCommand(
+    "event_action_add",
+    SERVICE,
+    1,
+    KEY,
+    description="definitions: apid, event id, then a complete TC packet",
+)
+
+
+def _keyed(name: str, subtype: int, description: str) -> Command:
+    return Command(name, SERVICE, subtype, KEY, repeated=True, description=description)
+
+
+DELETE = _keyed("event_action_delete", 2, "delete these definitions (disabled ones only)")
+ENABLE = _keyed("event_action_enable", 4, "enable these definitions")
+DISABLE = _keyed("event_action_disable", 5, "disable these definitions")
+REPORT = _keyed("event_action_report", 6, "report these definitions (19,7)")
+ENABLE_FUNCTION = Command(
+    "event_action_enable_function", SERVICE, 8, description="run the actions of enabled definitions"
+)
+DISABLE_FUNCTION = Command(
+    "event_action_disable_function", SERVICE, 9, description="run no event action at all"
+)
+COMMANDS = (ADD, DELETE, ENABLE, DISABLE, REPORT, ENABLE_FUNCTION, DISABLE_FUNCTION)
+DEFINITIONS = ReportLayout(
+    SERVICE,
+    7,
+    "event_action_definitions",
+    (Repeated("definitions", Arg("count", "uint", 16), (*KEY, Arg("enabled", "bool", 8)), tc=True),),
+)
+REPORTS = (DEFINITIONS,)
 
 
 @dataclass
@@ -60,28 +91,17 @@ class EventActions:
         self.definitions: dict[tuple[int, int], EventAction] = {}
         self.enabled = True
         self.executed = 0
-        dictionary.command(
-            PacketCommand(
-                "event_action_add",
-                SERVICE,
-                1,
-                KEY,
-                self._add,
-                check=self._check_add,
-                description="definitions: apid, event id, then a complete TC packet",
-            )
-        )
-        for name, subtype, args, handler, check in (
-            ("event_action_delete", 2, KEY, self._delete, self._check_delete),
-            ("event_action_enable", 4, KEY, self._enable, self._check_known),
-            ("event_action_disable", 5, KEY, self._disable, self._check_known),
-            ("event_action_report", 6, KEY, self._report, self._check_known),
-            ("event_action_enable_function", 8, (), self._enable_function, None),
-            ("event_action_disable_function", 9, (), self._disable_function, None),
+        dictionary.report(DEFINITIONS)
+        for command, handler, check in (
+            (ADD, self._add, self._check_add),
+            (DELETE, self._delete, self._check_delete),
+            (ENABLE, self._enable, self._check_known),
+            (DISABLE, self._disable, self._check_known),
+            (REPORT, self._report, self._check_known),
+            (ENABLE_FUNCTION, self._enable_function, None),
+            (DISABLE_FUNCTION, self._disable_function, None),
         ):
-            dictionary.command(
-                Command(name, SERVICE, subtype, args, handler, repeated=check is not None, check=check)
-            )
+            dictionary.bind(command, handler, check)
 
     def tick(self, t_s: float) -> None:
         """Run the actions of the events raised since the last call."""
@@ -155,7 +175,5 @@ class EventActions:
 
     def _report(self, t_s: float, groups: list[dict], progress) -> None:
         chosen = [self.definitions[self._key(g)] for g in groups] or list(self.definitions.values())
-        data = struct.pack(">H", len(chosen)) + b"".join(
-            struct.pack(">HHB", a.apid, a.event_id, a.enabled) + a.tc for a in chosen
-        )
-        self._tm.send(self._apid, SERVICE, 7, data, t_s)
+        data = DEFINITIONS.pack([(a.apid, a.event_id, a.enabled, a.tc) for a in chosen])
+        self._tm.send(self._apid, SERVICE, DEFINITIONS.subtype, data, t_s)

@@ -13,10 +13,23 @@ from flight.dictionary import Arg, Command, Dictionary, Failure
 from flight.events import EventLog
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 5
 UNDECLARED = 0xFFFF
 EVENT_ID = Arg("event_id", "uint", 16)
+ENABLE = Command("events_enable", SERVICE, 5, (EVENT_ID,), repeated=True, description="report these events")
+DISABLE = Command(
+    "events_disable", SERVICE, 6, (EVENT_ID,), repeated=True, description="stop reporting these events"
+)
+REPORT_DISABLED = Command(
+    "events_report_disabled", SERVICE, 7, description="list the events not reported (5,8)"
+)
+COMMANDS = (ENABLE, DISABLE, REPORT_DISABLED)
+DISABLED_LIST = ReportLayout(
+    SERVICE, 8, "event_disabled_list", (Repeated("events", Arg("count", "uint", 16), (EVENT_ID,)),)
+)
+REPORTS = (DISABLED_LIST,)
 
 
 class EventReports:
@@ -30,22 +43,13 @@ class EventReports:
         self.reported = 0
         self.suppressed = 0
         self.missed = 0
-        for name, subtype, args, handler, repeated in (
-            ("events_enable", 5, (EVENT_ID,), self._enable, True),
-            ("events_disable", 6, (EVENT_ID,), self._disable, True),
-            ("events_report_disabled", 7, (), self._report_disabled, False),
+        dictionary.report(DISABLED_LIST)
+        for command, handler, check in (
+            (ENABLE, self._enable, self._check),
+            (DISABLE, self._disable, self._check),
+            (REPORT_DISABLED, self._report_disabled, None),
         ):
-            dictionary.command(
-                Command(
-                    name,
-                    SERVICE,
-                    subtype,
-                    args,
-                    handler,
-                    repeated=repeated,
-                    check=self._check if repeated else None,
-                )
-            )
+            dictionary.bind(command, handler, check)
 
     def tick(self, t_s: float) -> None:
         """Report the events raised since the last call."""
@@ -81,5 +85,5 @@ class EventReports:
         self.disabled.update(g["event_id"] for g in groups)
 
     def _report_disabled(self, t_s: float, values: dict, progress) -> None:
-        ids = sorted(self.disabled)
-        self._tm.send(self._apid, SERVICE, 8, struct.pack(f">H{len(ids)}H", len(ids), *ids), t_s)
+        data = DISABLED_LIST.pack([(event_id,) for event_id in sorted(self.disabled)])
+        self._tm.send(self._apid, SERVICE, DISABLED_LIST.subtype, data, t_s)

@@ -1,61 +1,86 @@
 """Service 3, housekeeping: report structures of declared parameters, sent periodically or on request.
 
-A structure (id, parameter list, collection interval in whole seconds) is defined at wiring time;
-`tick` runs at 1 Hz and sends each enabled structure (3,25) when its interval has elapsed. The ground
-enables (3,5) and disables (3,6) periodic generation, asks for one-shot reports (3,27) and for the
-structures' definitions (3,9 -> 3,10), and changes intervals (3,31). Values are packed with the
-parameter's declared type; a value its type cannot hold is clamped (ints) rather than crashing.
-`declare_housekeeping_parameters` declares the columns of the flight software's housekeeping row.
+A structure (id, parameter list, collection interval in whole seconds) is defined at wiring time from
+declared parameters only; `tick` runs at 1 Hz and sends each enabled structure (3,25) when its
+interval has elapsed. The ground enables (3,5) and disables (3,6) periodic generation, asks for
+one-shot reports (3,27) and for the structures' definitions (3,9 -> 3,10), and changes intervals
+(3,31). Values are packed with the parameter's declared type; a value its type cannot hold is
+clamped (ints) rather than crashing. `housekeeping_parameters` declares the columns of the flight
+software's housekeeping row (flight/housekeeping.py) from each application's declarations, with
+their units; `declare_housekeeping_parameters` binds the row's columns to them.
 """
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from operator import getitem
 
-from flight.adcs.modes import Mode
+from flight.adcs.telemetry import adcs_parameters
 from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
 from flight.housekeeping import Housekeeping
+from flight.power.telemetry import BATTERY_SOC_LOW_LIMIT, power_parameters
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 3
 SID = Arg("sid", "uint", 16)
-COUNTERS = ("gyro_misses", "star_tracker_misses", "gnss_fixes", "overruns")
-LIMITS = {"eps_battery_soc": (0.3, None), "overruns": (None, 0.5)}
+ONBOARD_TIME = (Arg("t_s", "float", 64, unit="s"), "onboard time of the sample")
+OVERRUNS = (Arg("overruns", "uint", 32), "control frames that started late (executive)")
+LIMITS = {"eps_battery_soc": (BATTERY_SOC_LOW_LIMIT, None), "overruns": (None, 0.5)}
 """Default monitoring limits (service 12 checks them from start-up): a battery below 30 % charge, and
 any missed control deadline."""
-UNITS = (
-    ("_deg_s", "deg/s"),
-    ("_rad_s", "rad/s"),
-    ("_deg", "deg"),
-    ("_arcsec", "arcsec"),
-    ("_v", "V"),
-    ("_w", "W"),
+ENABLE = Command(
+    "hk_enable", SERVICE, 5, (SID,), repeated=True, description="send these structures periodically"
 )
+DISABLE = Command(
+    "hk_disable", SERVICE, 6, (SID,), repeated=True, description="stop sending these structures"
+)
+REPORT_DEFINITIONS = Command(
+    "hk_report_definitions", SERVICE, 9, (SID,), repeated=True, description="report these structures (3,10)"
+)
+ONE_SHOT = Command("hk_one_shot", SERVICE, 27, (SID,), repeated=True, description="one report of each now")
+SET_INTERVAL = Command(
+    "hk_set_interval",
+    SERVICE,
+    31,
+    (SID, Arg("interval", "uint", 16, 1, 3600, "s")),
+    repeated=True,
+    description="change the collection interval of these structures",
+)
+COMMANDS = (ENABLE, DISABLE, REPORT_DEFINITIONS, ONE_SHOT, SET_INTERVAL)
+DEFINITION = ReportLayout(
+    SERVICE,
+    10,
+    "hk_structure_definition",
+    (
+        SID,
+        Arg("interval", "uint", 16, unit="s"),
+        Arg("enabled", "bool", 8),
+        Repeated("parameters", Arg("count", "uint", 16), (Arg("parameter_id", "uint", 16),)),
+    ),
+)
+REPORTS = (DEFINITION,)
 
 
-def _wire_type(name: str) -> Arg:
-    if name == "t_s":
-        return Arg(name, "float", 64, unit="s")
-    if name == "adcs_mode":
-        return Arg(name, "enum", 8, values=tuple((m.name, int(m)) for m in Mode))
-    if name in COUNTERS:
-        return Arg(name, "uint", 32)
-    if name == "eps_flags":
-        return Arg(name, "uint", 16)
-    unit = next((u for suffix, u in UNITS if name.endswith(suffix)), "")
-    return Arg(name, "float", 32, unit=unit)
+def housekeeping_parameters(n_wheels: int, first_id: int = 1) -> tuple[Parameter, ...]:
+    """The declared columns of the 1 Hz housekeeping row for `n_wheels` reaction wheels: onboard time,
+    the ADCS's, the EPS's, the executive's overruns; ids in column order from `first_id`."""
+    columns = (ONBOARD_TIME, *adcs_parameters(n_wheels), *power_parameters(), OVERRUNS)
+    return tuple(
+        Parameter(first_id + i, arg.name, arg, None, *LIMITS.get(arg.name, (None, None)), description=text)
+        for i, (arg, text) in enumerate(columns)
+    )
 
 
-def declare_housekeeping_parameters(
-    dictionary: Dictionary, housekeeping: Housekeeping, first_id: int = 1
-) -> None:
-    """Declare every column of the 1 Hz housekeeping row as a parameter, ids in column order."""
+def declare_housekeeping_parameters(dictionary: Dictionary, housekeeping: Housekeeping) -> None:
+    """Bind every column of the housekeeping row to its declared parameter; ValueError for a column
+    that is not declared (its value could not go to the ground)."""
     for column, name in enumerate(housekeeping.names):
-        getter = partial(getitem, housekeeping.latest, column)
-        low, high = LIMITS.get(name, (None, None))
-        dictionary.parameter(Parameter(first_id + column, name, _wire_type(name), getter, low, high))
+        declared = dictionary.parameters.get(name)
+        if declared is None:
+            raise ValueError(f"housekeeping column {name!r} is not a declared parameter")
+        dictionary.parameter(replace(declared, getter=partial(getitem, housekeeping.latest, column)))
 
 
 @dataclass
@@ -93,21 +118,23 @@ class HousekeepingReports:
         self._apid = dictionary.tm_apid(SERVICE)
         self.structures: dict[int, Structure] = {}
         self.reports = 0
-        for name, subtype, args, handler in (
-            ("hk_enable", 5, (SID,), self._enable),
-            ("hk_disable", 6, (SID,), self._disable),
-            ("hk_report_definitions", 9, (SID,), self._report_definitions),
-            ("hk_one_shot", 27, (SID,), self._one_shot),
-            ("hk_set_interval", 31, (SID, Arg("interval", "uint", 16, 1, 3600, "s")), self._set_interval),
+        dictionary.report(DEFINITION)
+        for command, handler in (
+            (ENABLE, self._enable),
+            (DISABLE, self._disable),
+            (REPORT_DEFINITIONS, self._report_definitions),
+            (ONE_SHOT, self._one_shot),
+            (SET_INTERVAL, self._set_interval),
         ):
-            dictionary.command(
-                Command(name, SERVICE, subtype, args, handler, repeated=True, check=self._check_sids)
-            )
+            dictionary.bind(command, handler, self._check_sids)
 
     def define(self, sid: int, names: list[str], interval_s: int, enabled: bool = True) -> Structure:
         """A report structure of the declared parameters `names`, every `interval_s` seconds."""
         if sid in self.structures:
             raise ValueError(f"housekeeping structure {sid} defined twice")
+        undeclared = [n for n in names if n not in self._dictionary.parameters]
+        if undeclared:
+            raise ValueError(f"housekeeping structure {sid}: parameters not declared: {undeclared}")
         parameters = tuple(self._dictionary.parameters[n] for n in names)
         self.structures[sid] = Structure(sid, parameters, interval_s, enabled)
         return self.structures[sid]
@@ -150,6 +177,5 @@ class HousekeepingReports:
     def _report_definitions(self, t_s: float, groups: list[dict], progress) -> None:
         for group in groups:
             s = self.structures[group["sid"]]
-            ids = [p.id for p in s.parameters]
-            data = struct.pack(f">HHBH{len(ids)}H", s.sid, s.interval_s, s.enabled, len(ids), *ids)
-            self._tm.send(self._apid, SERVICE, 10, data, t_s)
+            data = DEFINITION.pack(s.sid, s.interval_s, s.enabled, [(p.id,) for p in s.parameters])
+            self._tm.send(self._apid, SERVICE, DEFINITION.subtype, data, t_s)

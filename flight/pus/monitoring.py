@@ -26,7 +26,6 @@ previous and current checking status (uint8 each) and the time of the check (CDS
 """
 
 import math
-import struct
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -34,21 +33,13 @@ from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure, Param
 from flight.events import EventLog, Severity
 from flight.pus.telemetry import TmSender, cds_short
 from flight.pus.verification import RefusalError
+from flight.tm_layout import CdsTime, Repeated, ReportLayout
 
 SERVICE = 12
 CAPACITY = 64
 DEFAULT_REPETITION = 3
 LIMIT_CHECK = 1
 PMON_ID = Arg("pmon_id", "uint", 16)
-LIMIT_LOW = EventDef(
-    3001, "limit_low_violated", Severity.MEDIUM, "a monitored parameter fell below its low limit"
-)
-LIMIT_HIGH = EventDef(
-    3002, "limit_high_violated", Severity.MEDIUM, "a monitored parameter rose above its high limit"
-)
-BACK_IN_RANGE = EventDef(
-    3003, "limit_back_in_range", Severity.INFO, "a monitored parameter is back within limits"
-)
 
 
 class CheckStatus(IntEnum):
@@ -62,6 +53,114 @@ class CheckStatus(IntEnum):
 
 
 VIOLATIONS = (CheckStatus.BELOW_LOW_LIMIT, CheckStatus.ABOVE_HIGH_LIMIT)
+
+
+LIMIT_LOW = EventDef(
+    3001, "limit_low_violated", Severity.MEDIUM, "a monitored parameter fell below its low limit"
+)
+LIMIT_HIGH = EventDef(
+    3002, "limit_high_violated", Severity.MEDIUM, "a monitored parameter rose above its high limit"
+)
+BACK_IN_RANGE = EventDef(
+    3003, "limit_back_in_range", Severity.INFO, "a monitored parameter is back within limits"
+)
+EVENTS = (LIMIT_LOW, LIMIT_HIGH, BACK_IN_RANGE)
+
+
+def _pmons(name: str, subtype: int, description: str) -> Command:
+    return Command(name, SERVICE, subtype, (PMON_ID,), repeated=True, description=description)
+
+
+ENABLE = _pmons("monitoring_enable", 1, "enable these limit checks")
+DISABLE = _pmons("monitoring_disable", 2, "disable these limit checks")
+ADD = Command(
+    "monitoring_add",
+    SERVICE,
+    5,
+    (
+        PMON_ID,
+        Arg("parameter_id", "uint", 16),
+        Arg("repetition", "uint", 16, 1, 1000),
+        Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),)),
+        Arg("low_limit", "float", 64),
+        Arg("low_event_id", "uint", 16),
+        Arg("high_limit", "float", 64),
+        Arg("high_event_id", "uint", 16),
+    ),
+    repeated=True,
+    description="add limit checks of declared parameters (enabled)",
+)
+DELETE = _pmons("monitoring_delete", 6, "delete these limit checks (disabled ones only)")
+REPORT_DEFINITIONS = _pmons("monitoring_report_definitions", 8, "report these definitions (12,9)")
+REPORT_STATUS = Command(
+    "monitoring_report_status", SERVICE, 13, description="report every check's status (12,14)"
+)
+ENABLE_FUNCTION = Command("monitoring_enable_function", SERVICE, 15, description="run the limit checks")
+DISABLE_FUNCTION = Command("monitoring_disable_function", SERVICE, 16, description="run no limit check")
+COMMANDS = (
+    ENABLE,
+    DISABLE,
+    ADD,
+    DELETE,
+    REPORT_DEFINITIONS,
+    REPORT_STATUS,
+    ENABLE_FUNCTION,
+    DISABLE_FUNCTION,
+)
+COUNT = Arg("count", "uint", 16)
+PARAMETER_ID = Arg("parameter_id", "uint", 16)
+CHECK_TYPE = Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),))
+STATUSES = tuple((status.name, int(status)) for status in CheckStatus)
+DEFINITIONS = ReportLayout(
+    SERVICE,
+    9,
+    "monitoring_definitions",
+    (
+        Arg("max_reporting_delay", "uint", 16, unit="s"),
+        Repeated(
+            "definitions",
+            COUNT,
+            (
+                PMON_ID,
+                PARAMETER_ID,
+                Arg("enabled", "bool", 8),
+                Arg("repetition", "uint", 16),
+                CHECK_TYPE,
+                Arg("low_limit", "float", 64),
+                Arg("low_event_id", "uint", 16),
+                Arg("high_limit", "float", 64),
+                Arg("high_event_id", "uint", 16),
+            ),
+        ),
+    ),
+)
+TRANSITIONS = ReportLayout(
+    SERVICE,
+    12,
+    "monitoring_transitions",
+    (
+        Repeated(
+            "transitions",
+            COUNT,
+            (
+                PMON_ID,
+                PARAMETER_ID,
+                CHECK_TYPE,
+                Arg("limit", "float", 64),
+                Arg("previous_status", "enum", 8, values=STATUSES),
+                Arg("current_status", "enum", 8, values=STATUSES),
+                CdsTime("check_time"),
+            ),
+        ),
+    ),
+)
+STATUS = ReportLayout(
+    SERVICE,
+    14,
+    "monitoring_statuses",
+    (Repeated("definitions", COUNT, (PMON_ID, Arg("status", "enum", 8, values=STATUSES))),),
+)
+REPORTS = (DEFINITIONS, TRANSITIONS, STATUS)
 
 
 @dataclass
@@ -112,31 +211,21 @@ class Monitoring:
         self.definitions: dict[int, Definition] = {}
         self.enabled = True
         self.transitions = 0
-        for event in (LIMIT_LOW, LIMIT_HIGH, BACK_IN_RANGE):
+        for event in EVENTS:
             dictionary.event(event)
-        add = (
-            PMON_ID,
-            Arg("parameter_id", "uint", 16),
-            Arg("repetition", "uint", 16, 1, 1000),
-            Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),)),
-            Arg("low_limit", "float", 64),
-            Arg("low_event_id", "uint", 16),
-            Arg("high_limit", "float", 64),
-            Arg("high_event_id", "uint", 16),
-        )
-        for name, subtype, args, handler, check in (
-            ("monitoring_enable", 1, (PMON_ID,), self._enable, self._check_known),
-            ("monitoring_disable", 2, (PMON_ID,), self._disable, self._check_known),
-            ("monitoring_add", 5, add, self._add, self._check_add),
-            ("monitoring_delete", 6, (PMON_ID,), self._delete, self._check_delete),
-            ("monitoring_report_definitions", 8, (PMON_ID,), self._report_definitions, self._check_known),
-            ("monitoring_report_status", 13, (), self._report_status, None),
-            ("monitoring_enable_function", 15, (), self._enable_function, None),
-            ("monitoring_disable_function", 16, (), self._disable_function, None),
+        for layout in REPORTS:
+            dictionary.report(layout)
+        for command, handler, check in (
+            (ENABLE, self._enable, self._check_known),
+            (DISABLE, self._disable, self._check_known),
+            (ADD, self._add, self._check_add),
+            (DELETE, self._delete, self._check_delete),
+            (REPORT_DEFINITIONS, self._report_definitions, self._check_known),
+            (REPORT_STATUS, self._report_status, None),
+            (ENABLE_FUNCTION, self._enable_function, None),
+            (DISABLE_FUNCTION, self._disable_function, None),
         ):
-            dictionary.command(
-                Command(name, SERVICE, subtype, args, handler, repeated=check is not None, check=check)
-            )
+            dictionary.bind(command, handler, check)
         for parameter in dictionary.parameters.values():
             if parameter.low_limit is not None or parameter.high_limit is not None:
                 self.define(
@@ -185,22 +274,21 @@ class Monitoring:
 
     def _report_transitions(self, changed: list[tuple[Definition, CheckStatus, float]], t_s: float) -> None:
         stamp = cds_short(self._epoch_unix_s + t_s)
-        data = bytearray(struct.pack(">H", len(changed)))
+        entries = []
         for d, previous, value in changed:
             crossed = d.status if d.status in VIOLATIONS else previous
             limit = d.low if crossed == CheckStatus.BELOW_LOW_LIMIT else d.high
             limit = limit if crossed in VIOLATIONS else math.nan
-            data += struct.pack(">HHBdBB", d.pmon_id, d.parameter.id, LIMIT_CHECK, limit, previous, d.status)
-            data += stamp
+            entries.append((d.pmon_id, d.parameter.id, LIMIT_CHECK, limit, previous, d.status, stamp))
             event = self._event(d, previous)
             if event is not None:
                 text = (
                     f"pmon {d.pmon_id} parameter {d.parameter.id} ({d.parameter.name}) = {value:g},"
                     f" limits [{d.low:g}, {d.high:g}]"
                 )
-                self._events.raise_event(t_s, event.severity, event.name, text)
+                event.raise_text(self._events, t_s, text)
             self.transitions += 1
-        self._tm.send(self._apid, SERVICE, 12, bytes(data), t_s)
+        self._tm.send(self._apid, SERVICE, TRANSITIONS.subtype, TRANSITIONS.pack(entries), t_s)
 
     @staticmethod
     def _event(d: Definition, previous: CheckStatus) -> EventDef | None:
@@ -277,25 +365,13 @@ class Monitoring:
         self.enabled = False
 
     def _report_definitions(self, t_s: float, groups: list[dict], progress) -> None:
-        data = bytearray(struct.pack(">HH", 0, len(groups)))
+        entries = []
         for group in groups:
             d = self.definitions[group["pmon_id"]]
-            data += struct.pack(
-                ">HHBHBdHdH",
-                d.pmon_id,
-                d.parameter.id,
-                d.enabled,
-                d.repetition,
-                LIMIT_CHECK,
-                d.low,
-                d.low_event.id,
-                d.high,
-                d.high_event.id,
-            )
-        self._tm.send(self._apid, SERVICE, 9, bytes(data), t_s)
+            limits = (d.low, d.low_event.id, d.high, d.high_event.id)
+            entries.append((d.pmon_id, d.parameter.id, d.enabled, d.repetition, LIMIT_CHECK, *limits))
+        self._tm.send(self._apid, SERVICE, DEFINITIONS.subtype, DEFINITIONS.pack(0, entries), t_s)
 
     def _report_status(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.definitions)) + b"".join(
-            struct.pack(">HB", d.pmon_id, d.status) for d in self.definitions.values()
-        )
-        self._tm.send(self._apid, SERVICE, 14, data, t_s)
+        data = STATUS.pack([(d.pmon_id, d.status) for d in self.definitions.values()])
+        self._tm.send(self._apid, SERVICE, STATUS.subtype, data, t_s)

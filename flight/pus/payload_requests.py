@@ -11,15 +11,15 @@ id, state (0 waiting, 1 planned, 2 captured, 3 dropped), attempts and priority.
 """
 
 import math
-import struct
 from collections.abc import Callable, Iterable
 
-from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
-from flight.events import Severity
+from flight.dictionary import Arg, Command, Dictionary, Failure
+from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import BookEntry, RequestState
 from flight.payload.requests import ImagingRequest
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 200
 ADD, DELETE, REPORT, REPORT_TM, REPLAN, TIMELINE, TIMELINE_TM, ADD_STRIP = 1, 2, 3, 4, 5, 6, 7, 8
@@ -30,12 +30,6 @@ STATE_CODES = {
     RequestState.CAPTURED: 2,
     RequestState.DROPPED: 3,
 }
-PAYLOAD_EVENTS = (
-    EventDef(5001, "capture_done", Severity.INFO, "a capture met quality; its product is in mass memory"),
-    EventDef(
-        5002, "capture_failed", Severity.LOW, "a capture failed or was missed; its request is re-planned"
-    ),
-)
 REQUEST_ID = Arg("request_id", "uint", 32)
 REQUEST_ARGS = (
     REQUEST_ID,
@@ -61,7 +55,87 @@ def _window(start_unix_s: float, end_unix_s: float) -> None:
         raise RefusalError(Failure.ARG_OUT_OF_RANGE, len(REQUEST_ARGS) - 1)
 
 
-def declare_payload_requests(
+def _window_check(values: dict) -> None:
+    _window(values["window_start"], values["window_end"])
+
+
+ADD_COMMAND = Command(
+    "imaging_request_add",
+    SERVICE,
+    ADD,
+    REQUEST_ARGS,
+    description="add a point-target imaging request (window times: UTC s since 1970, 0 open)",
+    check=_window_check,
+)
+ADD_STRIP_COMMAND = Command(
+    "imaging_strip_add",
+    SERVICE,
+    ADD_STRIP,
+    STRIP_ARGS,
+    description="add a strip imaging request, scanned to its end point over the duration",
+    check=_window_check,
+)
+DELETE_COMMAND = Command(
+    "imaging_request_delete", SERVICE, DELETE, (REQUEST_ID,), description="delete an imaging request"
+)
+REPORT_COMMAND = Command(
+    "imaging_requests_report", SERVICE, REPORT, description="report the imaging requests (200,4)"
+)
+REPLAN_COMMAND = Command("imaging_replan", SERVICE, REPLAN, description="re-plan the imaging now")
+TIMELINE_COMMAND = Command(
+    "imaging_timeline_report", SERVICE, TIMELINE, description="report the planned activities (200,7)"
+)
+COUNT = Arg("count", "uint", 16)
+REQUESTS = ReportLayout(
+    SERVICE,
+    REPORT_TM,
+    "imaging_requests",
+    (
+        Repeated(
+            "requests",
+            COUNT,
+            (
+                REQUEST_ID,
+                Arg(
+                    "state",
+                    "enum",
+                    8,
+                    values=tuple((state.name, code) for state, code in STATE_CODES.items()),
+                ),
+                Arg("attempts", "uint", 8),
+                Arg("priority", "uint", 16),
+            ),
+        ),
+    ),
+)
+TIMELINE_REPORT = ReportLayout(
+    SERVICE,
+    TIMELINE_TM,
+    "imaging_timeline",
+    (
+        Repeated(
+            "activities",
+            COUNT,
+            (
+                Arg("kind", "enum", 8, values=tuple(ACTIVITY_CODES.items())),
+                REQUEST_ID,
+                Arg("unix_time", "float", 64, unit="s"),
+            ),
+        ),
+    ),
+)
+REPORTS = (REQUESTS, TIMELINE_REPORT)
+COMMANDS = (
+    ADD_COMMAND,
+    ADD_STRIP_COMMAND,
+    DELETE_COMMAND,
+    REPORT_COMMAND,
+    REPLAN_COMMAND,
+    TIMELINE_COMMAND,
+)
+
+
+def bind_payload_requests(
     dictionary: Dictionary,
     tm: TmSender,
     epoch_unix_s: float,
@@ -71,11 +145,13 @@ def declare_payload_requests(
     replan: Callable[[float], None],
     activities: Callable[[], Iterable[tuple[str, float, str]]],
 ) -> None:
-    """Declare the service and the payload's events, each subtype bound to the payload application's
-    call; `add` False means the book is full, `delete` False an unknown id."""
+    """Bind each subtype of the service to the payload application's call (declaring the service and
+    the payload's events if need be); `add` False means the book is full, `delete` False an unknown id."""
     apid = dictionary.tm_apid(SERVICE)
     for event in PAYLOAD_EVENTS:
         dictionary.event(event)
+    for layout in REPORTS:
+        dictionary.report(layout)
 
     def onboard_s(unix_s: float) -> float | None:
         return unix_s - epoch_unix_s if unix_s else None
@@ -103,42 +179,28 @@ def declare_payload_requests(
             raise RefusalError(Failure.UNKNOWN_ID, 0)
 
     def report(t_s: float, v: dict, progress) -> None:
-        rows = list(entries())
-        data = bytearray(struct.pack(">H", len(rows)))
-        for entry in rows:
+        rows = []
+        for entry in entries():
             request = entry.request
             numeric_id = int(request.id) if request.id.isdigit() else 0
-            data += struct.pack(
-                ">IBBH", numeric_id, STATE_CODES[entry.state], min(entry.attempts, 255), int(request.priority)
+            rows.append(
+                (numeric_id, STATE_CODES[entry.state], min(entry.attempts, 255), int(request.priority))
             )
-        tm.send(apid, SERVICE, REPORT_TM, bytes(data), t_s)
+        tm.send(apid, SERVICE, REPORT_TM, REQUESTS.pack(rows), t_s)
 
     def report_timeline(t_s: float, v: dict, progress) -> None:
-        rows = list(activities())
-        data = bytearray(struct.pack(">H", len(rows)))
-        for kind, at_s, request_id in rows:
-            numeric_id = int(request_id) if request_id.isdigit() else 0
-            data += struct.pack(">BId", ACTIVITY_CODES[kind], numeric_id, epoch_unix_s + at_s)
-        tm.send(apid, SERVICE, TIMELINE_TM, bytes(data), t_s)
+        rows = [
+            (ACTIVITY_CODES[kind], int(request_id) if request_id.isdigit() else 0, epoch_unix_s + at_s)
+            for kind, at_s, request_id in activities()
+        ]
+        tm.send(apid, SERVICE, TIMELINE_TM, TIMELINE_REPORT.pack(rows), t_s)
 
-    for name, subtype, args, handler, check in (
-        (
-            "imaging_request_add",
-            ADD,
-            REQUEST_ARGS,
-            add_request,
-            lambda v: _window(v["window_start"], v["window_end"]),
-        ),
-        (
-            "imaging_strip_add",
-            ADD_STRIP,
-            STRIP_ARGS,
-            add_request,
-            lambda v: _window(v["window_start"], v["window_end"]),
-        ),
-        ("imaging_request_delete", DELETE, (REQUEST_ID,), delete_request, None),
-        ("imaging_requests_report", REPORT, (), report, None),
-        ("imaging_replan", REPLAN, (), lambda t, v, progress: replan(t), None),
-        ("imaging_timeline_report", TIMELINE, (), report_timeline, None),
+    for command, handler in (
+        (ADD_COMMAND, add_request),
+        (ADD_STRIP_COMMAND, add_request),
+        (DELETE_COMMAND, delete_request),
+        (REPORT_COMMAND, report),
+        (REPLAN_COMMAND, lambda t, v, progress: replan(t)),
+        (TIMELINE_COMMAND, report_timeline),
     ):
-        dictionary.command(Command(name, SERVICE, subtype, args, handler, check=check))
+        dictionary.bind(command, handler)

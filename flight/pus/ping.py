@@ -2,8 +2,13 @@
 
 from flight.dictionary import Command, Dictionary
 from flight.pus.telemetry import TmSender
+from flight.tm_layout import ReportLayout
 
 SERVICE = 17
+PING = Command("ping", SERVICE, 1, description="are you alive")
+COMMANDS = (PING,)
+REPLY = ReportLayout(SERVICE, 2, "ping_reply")
+REPORTS = (REPLY,)
 
 
 class Ping:
@@ -11,8 +16,9 @@ class Ping:
         self._tm = tm
         self._apid = dictionary.tm_apid(SERVICE)
         self.pings = 0
-        dictionary.command(Command("ping", SERVICE, 1, handler=self._ping, description="are you alive"))
+        dictionary.report(REPLY)
+        dictionary.bind(PING, self._ping)
 
     def _ping(self, t_s: float, values: dict, progress) -> None:
         self.pings += 1
-        self._tm.send(self._apid, SERVICE, 2, b"", t_s)
+        self._tm.send(self._apid, SERVICE, REPLY.subtype, REPLY.pack(), t_s)

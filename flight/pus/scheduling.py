@@ -35,26 +35,69 @@ from flight.events import EventLog, Severity
 from flight.pus.embedded_tc import PACKET, PacketCommand, request_key
 from flight.pus.telemetry import DAYS_1958_TO_1970, TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import CDS_FIELDS, CDS_SHORT, MS_PER_DAY, CdsTime, Repeated, ReportLayout
 
 SERVICE = 11
 CAPACITY = 256
-MS_PER_DAY = 86_400_000
-CDS_SHORT = 0x40
-RELEASE_TIME = (
-    Arg("time_code", "enum", 8, values=(("CDS_SHORT", CDS_SHORT),)),
-    Arg("days", "uint", 16, unit="d"),
-    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms"),
-)
+RELEASE_TIME = CDS_FIELDS
 REQUEST_ID = (
     Arg("source_id", "uint", 16),
     Arg("apid", "uint", 16, 0, 0x7FF),
     Arg("seq_count", "uint", 16, 0, 0x3FFF),
 )
-STORE_CORRUPT = EventDef(3101, "schedule_store_corrupt", Severity.MEDIUM, "time-based schedule not loaded")
-EXPIRED = EventDef(
-    3102, "schedule_activities_expired", Severity.LOW, "activities due while the software was down dropped"
+STORE_CORRUPT = EventDef(
+    3101,
+    "schedule_store_corrupt",
+    Severity.MEDIUM,
+    "time-based schedule not loaded",
+    "{file}: time-based schedule not loaded",
 )
-STORE_FAILED = EventDef(3103, "schedule_store_failed", Severity.MEDIUM, "time-based schedule not persisted")
+EXPIRED = EventDef(
+    3102,
+    "schedule_activities_expired",
+    Severity.LOW,
+    "activities due while the software was down dropped",
+    "{count} activities due while the software was down dropped",
+)
+STORE_FAILED = EventDef(
+    3103,
+    "schedule_store_failed",
+    Severity.MEDIUM,
+    "time-based schedule not persisted",
+    "time-based schedule not persisted",
+)
+EVENTS = (STORE_CORRUPT, EXPIRED, STORE_FAILED)
+
+
+def _command(name: str, subtype: int, description: str, args: tuple[Arg, ...] = (), **more) -> Command:
+    return Command(name, SERVICE, subtype, args, description=description, **more)
+
+
+ENABLE = _command("schedule_enable", 1, "release scheduled activities when due")
+DISABLE = _command("schedule_disable", 2, "hold scheduled activities (they stay scheduled)")
+RESET = _command("schedule_reset", 3, "delete every scheduled activity")
+INSERT = PacketCommand(
+    "schedule_insert",
+    SERVICE,
+    4,
+    RELEASE_TIME,
+    description="activities: a CDS release time, then a complete TC packet",
+)
+DELETE = _command("schedule_delete", 5, "delete these activities by request ID", REQUEST_ID, repeated=True)
+SHIFT_ALL = _command(
+    "schedule_shift_all", 15, "shift every release time", (Arg("shift", "int", 32, unit="ms"),)
+)
+REPORT_DETAIL = _command("schedule_report_detail", 16, "report the activities with their TCs (11,10)")
+REPORT_SUMMARY = _command("schedule_report_summary", 17, "report the activities' request IDs (11,13)")
+COMMANDS = (ENABLE, DISABLE, RESET, DELETE, SHIFT_ALL, REPORT_DETAIL, REPORT_SUMMARY, INSERT)
+COUNT = Arg("count", "uint", 16)
+DETAIL = ReportLayout(
+    SERVICE, 10, "schedule_detail", (Repeated("activities", COUNT, (CdsTime("release_time"),), tc=True),)
+)
+SUMMARY = ReportLayout(
+    SERVICE, 13, "schedule_summary", (Repeated("activities", COUNT, (CdsTime("release_time"), *REQUEST_ID)),)
+)
+REPORTS = (DETAIL, SUMMARY)
 
 
 @dataclass(frozen=True)
@@ -98,32 +141,21 @@ class Schedule:
         self.enabled = True
         self.released = 0
         self.load_status = "not loaded"
-        for event in (STORE_CORRUPT, EXPIRED, STORE_FAILED):
+        for event in EVENTS:
             dictionary.event(event)
-        shift = Arg("shift", "int", 32, unit="ms")
-        for name, subtype, args, handler, check in (
-            ("schedule_enable", 1, (), self._enable, None),
-            ("schedule_disable", 2, (), self._disable, None),
-            ("schedule_reset", 3, (), self._reset, None),
-            ("schedule_delete", 5, REQUEST_ID, self._delete, self._check_delete),
-            ("schedule_shift_all", 15, (shift,), self._shift, None),
-            ("schedule_report_detail", 16, (), self._report_detail, None),
-            ("schedule_report_summary", 17, (), self._report_summary, None),
+        for layout in REPORTS:
+            dictionary.report(layout)
+        for command, handler, check in (
+            (ENABLE, self._enable, None),
+            (DISABLE, self._disable, None),
+            (RESET, self._reset, None),
+            (DELETE, self._delete, self._check_delete),
+            (SHIFT_ALL, self._shift, None),
+            (REPORT_DETAIL, self._report_detail, None),
+            (REPORT_SUMMARY, self._report_summary, None),
+            (INSERT, self._insert, self._check_insert),
         ):
-            dictionary.command(
-                Command(name, SERVICE, subtype, args, handler, repeated=check is not None, check=check)
-            )
-        dictionary.command(
-            PacketCommand(
-                "schedule_insert",
-                SERVICE,
-                4,
-                RELEASE_TIME,
-                self._insert,
-                check=self._check_insert,
-                description="activities: a CDS release time, then a complete TC packet",
-            )
-        )
+            dictionary.bind(command, handler, check)
 
     def onboard_time(self, activity: Activity) -> float:
         """The onboard time (s) at which `activity` is due."""
@@ -144,7 +176,7 @@ class Schedule:
         try:
             self._save()
         except OSError:
-            self._raise(t_s, STORE_FAILED, STORE_FAILED.text)
+            STORE_FAILED.raise_(self._events, t_s)
         for activity in due:
             self.released += 1
             self._accept(activity.tc, t_s)
@@ -166,22 +198,19 @@ class Schedule:
             if len({a.key for a in activities}) != len(activities):
                 raise ValueError("a request ID scheduled twice")
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RefusalError):
-            self._raise(0.0, STORE_CORRUPT, f"{self._path.name}: {STORE_CORRUPT.text}")
+            STORE_CORRUPT.raise_(self._events, 0.0, file=self._path.name)
             return "corrupt"
         self.enabled = body["enabled"]
         self.activities = sorted(activities, key=lambda a: a.release_ms)
         expired = [a for a in self.activities if self.onboard_time(a) < t_s]
         if expired:
             self.activities = self.activities[len(expired) :]
-            self._raise(t_s, EXPIRED, f"{len(expired)} {EXPIRED.text}")
+            EXPIRED.raise_(self._events, t_s, count=len(expired))
             try:
                 self._save()
             except OSError:
-                self._raise(t_s, STORE_FAILED, STORE_FAILED.text)
+                STORE_FAILED.raise_(self._events, t_s)
         return "loaded"
-
-    def _raise(self, t_s: float, event: EventDef, text: str) -> None:
-        self._events.raise_event(t_s, event.severity, event.name, text)
 
     def _save(self) -> None:
         body = {"enabled": self.enabled, "activities": [[a.release_ms, a.tc.hex()] for a in self.activities]}
@@ -247,13 +276,9 @@ class Schedule:
         self._persist()
 
     def _report_detail(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.activities)) + b"".join(
-            a.release_time() + a.tc for a in self.activities
-        )
-        self._tm.send(self._apid, SERVICE, 10, data, t_s)
+        data = DETAIL.pack([(a.release_time(), a.tc) for a in self.activities])
+        self._tm.send(self._apid, SERVICE, DETAIL.subtype, data, t_s)
 
     def _report_summary(self, t_s: float, values: dict, progress) -> None:
-        data = struct.pack(">H", len(self.activities)) + b"".join(
-            a.release_time() + struct.pack(">3H", *a.key) for a in self.activities
-        )
-        self._tm.send(self._apid, SERVICE, 13, data, t_s)
+        data = SUMMARY.pack([(a.release_time(), *a.key) for a in self.activities])
+        self._tm.send(self._apid, SERVICE, SUMMARY.subtype, data, t_s)

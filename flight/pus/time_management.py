@@ -9,6 +9,7 @@ report now with the mission-specific TC (9,128).
 
 from flight.dictionary import Arg, Command, Dictionary
 from flight.pus.telemetry import TmSender, cds_short
+from flight.tm_layout import CdsTime, ReportLayout
 
 SERVICE = 9
 CDS_TIME_REPORT = 3
@@ -16,6 +17,17 @@ REPORT_NOW = 128
 MAX_RATE_EXPONENT = 8
 DEFAULT_RATE_EXPONENT = 6
 RATE_EXPONENT = Arg("rate_exponent", "uint", 8, 0, MAX_RATE_EXPONENT, "log2 s")
+SET_REPORT_RATE = Command(
+    "time_set_report_rate",
+    SERVICE,
+    1,
+    (RATE_EXPONENT,),
+    description="a CDS time report every 2**rate_exponent s",
+)
+REPORT_NOW_COMMAND = Command("time_report_now", SERVICE, REPORT_NOW, description="one CDS time report now")
+COMMANDS = (SET_REPORT_RATE, REPORT_NOW_COMMAND)
+TIME_REPORT = ReportLayout(SERVICE, CDS_TIME_REPORT, "time_report", (RATE_EXPONENT, CdsTime("onboard_time")))
+REPORTS = (TIME_REPORT,)
 
 
 class TimeManagement:
@@ -27,25 +39,9 @@ class TimeManagement:
         self._apid = dictionary.tm_apid(SERVICE)
         self.exponent = exponent
         self.reports = 0
-        dictionary.command(
-            Command(
-                "time_set_report_rate",
-                SERVICE,
-                1,
-                (RATE_EXPONENT,),
-                self._set_rate,
-                description="a CDS time report every 2**rate_exponent s",
-            )
-        )
-        dictionary.command(
-            Command(
-                "time_report_now",
-                SERVICE,
-                REPORT_NOW,
-                handler=lambda t_s, values, progress: self.report(t_s),
-                description="one CDS time report now",
-            )
-        )
+        dictionary.report(TIME_REPORT)
+        dictionary.bind(SET_REPORT_RATE, self._set_rate)
+        dictionary.bind(REPORT_NOW_COMMAND, lambda t_s, values, progress: self.report(t_s))
 
     def tick(self, t_s: float) -> None:
         """The 1 Hz rate group: a report when the onboard second is a multiple of the period."""
@@ -54,7 +50,7 @@ class TimeManagement:
 
     def report(self, t_s: float) -> None:
         """Send a CDS time report (9,3) of onboard time `t_s`."""
-        data = bytes([self.exponent]) + cds_short(self._epoch_unix_s + t_s)
+        data = TIME_REPORT.pack(self.exponent, cds_short(self._epoch_unix_s + t_s))
         self._tm.send(self._apid, SERVICE, CDS_TIME_REPORT, data, t_s)
         self.reports += 1
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from flight.dictionary import Arg, ArgumentError, Command, Dictionary, EventDef, Failure, Parameter, Tunable
 from flight.events import Severity
 from flight.link.link_parameters import link_parameters
-from flight.xtce import NAMESPACE, xtce
 from zorka.outputs.dictionary_json import dictionary_json
+from zorka.outputs.xtce import NAMESPACE, xtce
 
 ARGS = (
     Arg("count", "uint", 16, 1, 100, "1"),
@@ -60,6 +60,7 @@ def test_the_export_round_trips_through_json_and_encodes_alike():
         "values": {},
         "low_limit": 6.0,
         "high_limit": 8.4,
+        "description": "",
     }
     assert exported["events"] == [
         {"id": 10, "name": "mode_change", "severity": "INFO", "text": "mode changed"}

@@ -12,7 +12,7 @@ from flight.dictionary import Dictionary, Failure
 from flight.events import EventLog
 from flight.payload.request_book import RequestBook, RequestState
 from flight.payload.requests import ImagingRequest
-from flight.pus.payload_requests import REQUEST_ARGS, SERVICE, declare_payload_requests
+from flight.pus.payload_requests import REQUEST_ARGS, SERVICE, bind_payload_requests
 from flight.pus.services import PusServices
 
 APID = 0x100
@@ -38,7 +38,7 @@ def build(tmp_path, capacity=3):
     dictionary = Dictionary(apid=APID)
     sent = []
     services = PusServices(dictionary, sent.append, EPOCH, EventLog(), tmp_path / "parameters.json")
-    declare_payload_requests(
+    bind_payload_requests(
         dictionary,
         services.tm,
         EPOCH,

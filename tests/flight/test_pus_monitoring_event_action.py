@@ -11,15 +11,15 @@ import pytest
 from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc
 
+from flight.adcs.commands import SET_ADCS_MODE, bind_adcs_functions
 from flight.adcs.modes import Mode
 from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter
 from flight.events import EventLog, Severity
-from flight.pus.functions import SET_ADCS_MODE, declare_adcs_functions
 from flight.pus.monitoring import CheckStatus
 from flight.pus.services import PusServices
-from flight.xtce import xtce
 from tests.flight.pus_packets import APID, decode, failure, kinds, only, tc
 from zorka.outputs.dictionary_json import dictionary_json
+from zorka.outputs.xtce import xtce
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
 
@@ -48,7 +48,7 @@ def build(tmp_path):
         Parameter(TEMPERATURE, "temperature", Arg("temperature", "float", 32), lambda: values["temperature"])
     )
     d.event(EventDef(OVERHEAT, "overheat", Severity.HIGH, "too hot"))
-    declare_adcs_functions(d, api("request_mode"), api("image"), api("hold_inertial"), api("gains"))
+    bind_adcs_functions(d, api("request_mode"), api("image"), api("hold_inertial"), api("gains"))
     sent, log = [], EventLog()
     services = PusServices(d, sent.append, EPOCH, log, tmp_path / "parameters.json")
     return services, sent, values, calls, log

@@ -2,7 +2,6 @@
 
 import json
 import math
-import re
 import struct
 import time
 from collections import Counter
@@ -18,22 +17,25 @@ from hypothesis import strategies as st
 from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc
 
-from flight.adcs.modes import Mode
-from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter, Tunable
-from flight.events import EventLog, Severity
-from flight.pus.adcs_events import ADCS_EVENTS, declare_adcs_events
-from flight.pus.functions import (
+from flight.adcs.commands import (
     HOLD_INERTIAL,
     IMAGE_TARGET,
     SET_ADCS_MODE,
     SET_POINTING_GAINS,
-    declare_adcs_functions,
+    bind_adcs_functions,
 )
-from flight.pus.housekeeping_reports import declare_housekeeping_parameters
+from flight.adcs.modes import Mode
+from flight.dictionary import Arg, Dictionary, EventDef, Failure, Parameter, Tunable
+from flight.events import EventLog, Severity
+from flight.pus.housekeeping_reports import (
+    HousekeepingReports,
+    declare_housekeeping_parameters,
+    housekeeping_parameters,
+)
 from flight.pus.services import PusServices
-from flight.xtce import xtce
 from tests.flight.pus_packets import APID, decode, failure, kinds, tc
 from zorka.outputs.dictionary_json import dictionary_json
+from zorka.outputs.xtce import xtce
 
 HK_APID = 0x66
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +78,7 @@ def build(tmp_path, craft=None, log=None):
         Tunable(1, Arg("gain", "float", 64, 0.0, 2.0, "rad/s"), 0.5, lambda: craft.gain, craft.set_gain)
     )
     d.tunable(Tunable(2, Arg("count", "uint", 8, 1, 10), 3, lambda: craft.count, craft.set_count))
-    declare_adcs_functions(
+    bind_adcs_functions(
         d,
         craft.api("request_mode"),
         craft.api("image"),
@@ -357,14 +359,6 @@ def test_acceptance_and_dispatch_rate(tmp_path):
     assert services.acceptor.completed == len(packets) and rate > 500
 
 
-def test_every_event_the_adcs_raises_is_declared():
-    sources = "".join(p.read_text() for p in (ROOT / "flight" / "adcs").glob("*.py"))
-    raised = set(re.findall(r'raise_event\(\s*[^,]+,\s*[^,]+,\s*"([a-z_]+)"', sources)) | {"mode_change"}
-    d = Dictionary(apid=APID)
-    declare_adcs_events(d)
-    assert raised == {e.name for e in ADCS_EVENTS} == set(d.events)
-
-
 def test_the_whole_onboard_dictionary_exports_to_json_and_xtce(tmp_path):
     services, _, _, _ = build(tmp_path)
     exported = json.loads(dictionary_json(services.dictionary))
@@ -406,10 +400,25 @@ def test_the_housekeeping_row_is_declared_column_by_column_with_types_and_units(
     row = np.arange(len(names), dtype=float)
     row[5] = Mode.IMAGING
     d = Dictionary(apid=APID)
-    declare_housekeeping_parameters(d, SimpleNamespace(names=names, latest=row), first_id=10)
+    for parameter in housekeeping_parameters(n_wheels=1, first_id=10):
+        d.parameter(parameter)
+    declare_housekeeping_parameters(d, SimpleNamespace(names=names, latest=row))
     p = d.parameters
-    assert [p[n].id for n in names] == list(range(10, 20))
+    assert [p[n].id for n in ("t_s", "attitude_error_est_deg", "wheel0_speed_rad_s")] == [10, 11, 13]
     assert [p[n].type.unit for n in names] == ["s", "deg", "deg/s", "rad/s", "", "", "arcsec", "V", "", ""]
     assert (p["adcs_mode"].type.kind, p["gyro_misses"].type.kind, p["t_s"].type.bits) == ("enum", "uint", 64)
     row[1] = 0.25
     assert p["attitude_error_est_deg"].getter() == 0.25 and p["adcs_mode"].getter() == Mode.IMAGING
+    assert p["eps_battery_soc"].getter() == 8.0 and all(p[n].description for n in names)
+
+
+def test_a_housekeeping_column_that_is_not_declared_is_refused_at_wiring():
+    d = Dictionary(apid=APID)
+    for parameter in housekeeping_parameters(n_wheels=1):
+        d.parameter(parameter)
+    with pytest.raises(ValueError, match="wheel1_speed_rad_s"):
+        declare_housekeeping_parameters(
+            d, SimpleNamespace(names=("t_s", "wheel1_speed_rad_s"), latest=[0, 0])
+        )
+    with pytest.raises(ValueError, match="not declared"):
+        HousekeepingReports(d, None).define(2, ["t_s", "battery_temperature_c"], interval_s=1)

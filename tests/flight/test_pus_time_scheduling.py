@@ -13,11 +13,11 @@ import pytest
 from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc
 
+from flight.adcs.commands import SET_ADCS_MODE, bind_adcs_functions
+from flight.adcs.events import ADCS_EVENTS
 from flight.adcs.modes import Mode
 from flight.dictionary import Dictionary, Failure
 from flight.events import EventLog
-from flight.pus.adcs_events import declare_adcs_events
-from flight.pus.functions import SET_ADCS_MODE, declare_adcs_functions
 from flight.pus.services import PusServices
 from tests.flight.pus_packets import APID, decode, failure, kinds, tc
 
@@ -37,8 +37,9 @@ def build(folder, epoch=EPOCH, log=None, allowed=True):
 
     log = EventLog() if log is None else log
     d = Dictionary(apid=APID)
-    declare_adcs_events(d)
-    declare_adcs_functions(d, api("request_mode"), api("image"), api("hold_inertial"), api("gains"))
+    for event in ADCS_EVENTS:
+        d.event(event)
+    bind_adcs_functions(d, api("request_mode"), api("image"), api("hold_inertial"), api("gains"))
     sent = []
     services = PusServices(d, sent.append, epoch.timestamp(), log, folder / "parameters.json")
     return services, sent, calls, log

@@ -1,22 +1,24 @@
-"""`zorka dict`: the command/telemetry dictionary as JSON (what a ground segment reads) or as XTCE."""
+"""`zorka dict`: the command/telemetry dictionary as JSON (what a ground segment reads) or as XTCE, built
+from the onboard applications' declarations for the default spacecraft shape, without building a world."""
 
 import argparse
 import sys
 
-from flight.xtce import xtce
+from flight.onboard_dictionary import SpacecraftShape, housekeeping_structures, onboard_dictionary
 from zorka.outputs.dictionary_json import dictionary_json
-from zorka.run.mission import Mission
-from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.outputs.xtce import xtce
 
 
 def dict_command(args: argparse.Namespace) -> int:
     """`zorka dict`: the dictionary as JSON, or as XTCE with `--xtce`, on stdout."""
-    mission = Mission(DEFAULT_SCENARIO, 1.0)
-    dictionary = mission.flight.dictionary
+    shape = SpacecraftShape()
+    dictionary = onboard_dictionary(shape)
     if args.xtce:
-        structures = {sid: s.parameters for sid, s in mission.flight.pus.housekeeping.structures.items()}
+        structures = {
+            sid: [dictionary.parameters[name] for name in names]
+            for sid, names in housekeeping_structures(shape).items()
+        }
         sys.stdout.write(xtce(dictionary, structures))
     else:
         sys.stdout.write(dictionary_json(dictionary))
-    mission.close()
     return 0

@@ -10,21 +10,21 @@ on APID, service and subtype: housekeeping reports (3,25), then one container pe
 (5,1..5,4: event id enumerated by event name, text after its 1-byte length); verification reports
 (1,1..1,8: the 4-byte request ID, then the failure code, enumerated, and its data byte, or the step).
 
-Every other report a service sends gets its own container under `pus_tm` (`_reports`, for each service
-the dictionary declares): 3,10 structure definition, 5,8 disabled events, 9,3 time report, 11,10 and
-11,13 schedule detail and summary, 12,9, 12,12 and 12,14 monitoring definitions, transitions and
-statuses, 17,2 ping reply, 19,7 event-action definitions, 20,2 parameter values, 200,4 and 200,7
-imaging requests and timeline. Its fields are parameters named `<container>_<field>`, in wire order
-as the service packs them; event ids are enumerated by event name, statuses and kinds by their names,
-CDS times are three integers as in the header. Repeated entries follow their count as an array of
-aggregates. An entry that ends with a complete TC packet (11,10, 19,7) cannot be an array element,
-since the packet's size is only in its own header: such entries are an abstract container
-`<container>_<group>_entry`, included once per count by a RepeatEntry, the packet as its primary
+Every other report a service sends gets its own container under `pus_tm`, from the report layout the
+service declares (flight/tm_layout.py, the layout it packs the report with): 3,10 structure definition,
+5,8 disabled events, 9,3 time report, 11,10 and 11,13 schedule detail and summary, 12,9, 12,12 and 12,14
+monitoring definitions, transitions and statuses, 17,2 ping reply, 19,7 event-action definitions, 20,2
+parameter values, 200,4 and 200,7 imaging requests and timeline. Its fields are parameters named
+`<container>_<field>`, in wire order as the service packs them; event ids are enumerated by event name,
+statuses and kinds by their names, CDS times are three integers as in the header. Repeated entries follow
+their count as an array of aggregates. An entry that ends with a complete TC packet (11,10, 19,7) cannot
+be an array element, since the packet's size is only in its own header: such entries are an abstract
+container `<container>_<group>_entry`, included once per count by a RepeatEntry, the packet as its primary
 header's three fields and its data, a binary of (data length + 1) bytes. That data stays bytes: XTCE
-cannot decode a TC's command container inside TM. So every byte of every PUS TM packet is described.
-Not described: CFDP file-transfer PDUs (APID 0x101, `other_apids`), which have no PUS header and are a
-CFDP entity's to decode; and, on the TC side, the TC packets that 11,4 and 19,1 carry after each
-group's arguments.
+cannot decode a TC's command container inside TM. So every byte of every PUS TM packet is described. Not
+described: CFDP file-transfer PDUs (APID 0x101, `other_apids`), which have no PUS header and are a CFDP
+entity's to decode; and, on the TC side, the TC packets that 11,4 and 19,1 carry after each group's
+arguments.
 
 Commands: the abstract MetaCommand `pus_tc` holds the primary and PUS-C TC secondary headers as
 arguments with initial values (a standalone TC asking for every verification report). Each command
@@ -42,20 +42,13 @@ tool (as Yamcs' PUS post-processor sets it).
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flight.dictionary import Arg, Command, Dictionary, Failure, Parameter
 from flight.events import Severity
-from flight.pus.event_action import KEY
 from flight.pus.event_reports import UNDECLARED
 from flight.pus.housekeeping_reports import SID
-from flight.pus.monitoring import LIMIT_CHECK, PMON_ID, CheckStatus
-from flight.pus.parameters import PARAMETER_ID, VALUE
-from flight.pus.payload_requests import ACTIVITY_CODES, STATE_CODES
-from flight.pus.payload_requests import REQUEST_ID as IMAGING_REQUEST_ID
-from flight.pus.scheduling import RELEASE_TIME
-from flight.pus.scheduling import REQUEST_ID as SCHEDULED_REQUEST_ID
-from flight.pus.time_management import RATE_EXPONENT
+from flight.tm_layout import CDS_FIELDS, CdsTime, Repeated
 
 NAMESPACE = "http://www.omg.org/spec/XTCE/20180204"
 _KINDS = {"int": "Integer", "uint": "Integer", "float": "Float", "enum": "Enumerated", "bool": "Boolean"}
@@ -120,19 +113,6 @@ TC_PACKET = (
     Arg("tc_data_length", "uint", 16, unit="byte"),
 )
 """The primary header of a TC packet carried in a report, as three fields; its data (`tc_data`) follows."""
-
-
-@dataclass(frozen=True)
-class Repeated:
-    """`count` (a field) entries of `members`, each followed by a complete TC packet if `tc`."""
-
-    name: str
-    count: Arg
-    members: tuple[Arg, ...]
-    tc: bool = False
-
-
-Field = Arg | Repeated
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
@@ -293,81 +273,27 @@ def _tm_containers(
     return containers
 
 
-def _reports(dictionary: Dictionary) -> dict[tuple[int, int], tuple[str, tuple[Field, ...]]]:
-    """Every other PUS report the services send: (service, subtype) -> its container's name and its
-    source data fields in wire order, as the service packs them."""
-    count = Arg("count", "uint", 16)
-    event_id = _event_id(dictionary)
-    parameter_id = Arg("parameter_id", "uint", 16)
-    enabled = Arg("enabled", "bool", 8)
-    check_type = Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),))
-    statuses = tuple((status.name, int(status)) for status in CheckStatus)
-    definition = (
-        PMON_ID,
-        parameter_id,
-        enabled,
-        Arg("repetition", "uint", 16),
-        check_type,
-        Arg("low_limit", "float", 64),
-        replace(event_id, name="low_event_id"),
-        Arg("high_limit", "float", 64),
-        replace(event_id, name="high_event_id"),
-    )
-    transition = (
-        PMON_ID,
-        parameter_id,
-        check_type,
-        Arg("limit", "float", 64),
-        Arg("previous_status", "enum", 8, values=statuses),
-        Arg("current_status", "enum", 8, values=statuses),
-        *RELEASE_TIME,
-    )
-    request = (
-        IMAGING_REQUEST_ID,
-        Arg("state", "enum", 8, values=tuple((state.name, code) for state, code in STATE_CODES.items())),
-        Arg("attempts", "uint", 8),
-        Arg("priority", "uint", 16),
-    )
-    activity = (
-        Arg("kind", "enum", 8, values=tuple(ACTIVITY_CODES.items())),
-        IMAGING_REQUEST_ID,
-        Arg("unix_time", "float", 64, unit="s"),
-    )
-    interval = Arg("interval", "uint", 16, unit="s")
-    return {
-        (3, 10): (
-            "hk_structure_definition",
-            (SID, interval, enabled, Repeated("parameters", count, (parameter_id,))),
-        ),
-        (5, 8): ("event_disabled_list", (Repeated("events", count, (event_id,)),)),
-        (9, 3): ("time_report", (RATE_EXPONENT, *RELEASE_TIME)),
-        (11, 10): ("schedule_detail", (Repeated("activities", count, RELEASE_TIME, tc=True),)),
-        (11, 13): (
-            "schedule_summary",
-            (Repeated("activities", count, (*RELEASE_TIME, *SCHEDULED_REQUEST_ID)),),
-        ),
-        (12, 9): (
-            "monitoring_definitions",
-            (Arg("max_reporting_delay", "uint", 16, unit="s"), Repeated("definitions", count, definition)),
-        ),
-        (12, 12): ("monitoring_transitions", (Repeated("transitions", count, transition),)),
-        (12, 14): (
-            "monitoring_statuses",
-            (Repeated("definitions", count, (PMON_ID, Arg("status", "enum", 8, values=statuses))),),
-        ),
-        (17, 2): ("ping_reply", ()),
-        (19, 7): (
-            "event_action_definitions",
-            (Repeated("definitions", count, (KEY[0], event_id, enabled), tc=True),),
-        ),
-        (20, 2): ("parameter_values", (Repeated("values", Arg("count", "uint", 8), (PARAMETER_ID, VALUE)),)),
-        (200, 4): ("imaging_requests", (Repeated("requests", count, request),)),
-        (200, 7): ("imaging_timeline", (Repeated("activities", count, activity),)),
-    }
+def _wire_args(fields: Iterable[Arg | CdsTime], event_id: Arg) -> tuple[Arg, ...]:
+    """The fields of a declared layout as typed fields on the wire: a CDS time as its three fields, an
+    event id (a field named `*event_id`) enumerated by the declared events' names."""
+    args: list[Arg] = []
+    for field in fields:
+        if isinstance(field, CdsTime):
+            args += CDS_FIELDS
+        elif field.name.endswith("event_id"):
+            args.append(replace(event_id, name=field.name))
+        else:
+            args.append(field)
+    return tuple(args)
 
 
 def _repeated(
-    types: ET.Element, parameters: ET.Element, containers: ET.Element, name: str, group: Repeated
+    types: ET.Element,
+    parameters: ET.Element,
+    containers: ET.Element,
+    name: str,
+    group: Repeated,
+    wire: tuple[Arg, ...],
 ) -> list[str | tuple[str, str]]:
     """Declare the repeated `group` of a report as parameters `name`_*; its entries: the count, then
     an array of aggregates, or, if each entry ends with a TC packet (its size is in its own header),
@@ -375,8 +301,8 @@ def _repeated(
     count = f"{name}_count"
     _parameter(types, parameters, count, group.count)
     if group.tc:
-        fields = [f"{name}_{arg.name}" for arg in (*group.members, *TC_PACKET)]
-        for field, arg in zip(fields, (*group.members, *TC_PACKET), strict=True):
+        fields = [f"{name}_{arg.name}" for arg in (*wire, *TC_PACKET)]
+        for field, arg in zip(fields, (*wire, *TC_PACKET), strict=True):
             _parameter(types, parameters, field, arg)
         data = _sub(types, "BinaryParameterType", name=f"{name}_tc_data_type")
         _sub(data, "UnitSet")
@@ -388,7 +314,7 @@ def _repeated(
         return [count, (f"{name}_entry", count)]
     entry = _sub(types, "AggregateParameterType", name=f"{name}_entry_type")
     members = _sub(entry, "MemberList")
-    for arg in group.members:
+    for arg in wire:
         _data_type(types, f"{name}_{arg.name}_type", arg, "Parameter", ranged=False)
         _sub(members, "Member", name=arg.name, typeRef=f"{name}_{arg.name}_type")
     array = _sub(types, "ArrayParameterType", name=f"{name}_type", arrayTypeRef=entry.get("name"))
@@ -400,18 +326,21 @@ def _repeated(
 def _service_reports(
     types: ET.Element, parameters: ET.Element, containers: ET.Element, dictionary: Dictionary
 ) -> None:
-    """A container inheriting `pus_tm` for each report of `_reports` of a service the dictionary
-    declares, its fields named after the container."""
-    for (service, subtype), (name, fields) in _reports(dictionary).items():
-        if not dictionary.knows_service(service):
-            continue
+    """A container inheriting `pus_tm` for each report layout the dictionary declares, its fields
+    named after the container."""
+    event_id = _event_id(dictionary)
+    for service, subtype in sorted(dictionary.reports):
+        layout = dictionary.reports[(service, subtype)]
+        name = layout.name
         entries: list[str | tuple[str, str]] = []
-        for field in fields:
+        for field in layout.fields:
             if isinstance(field, Repeated):
-                entries += _repeated(types, parameters, containers, f"{name}_{field.name}", field)
-            else:
-                _parameter(types, parameters, f"{name}_{field.name}", field)
-                entries.append(f"{name}_{field.name}")
+                members = _wire_args(field.members, event_id)
+                entries += _repeated(types, parameters, containers, f"{name}_{field.name}", field, members)
+                continue
+            for arg in _wire_args((field,), event_id):
+                _parameter(types, parameters, f"{name}_{arg.name}", arg)
+                entries.append(f"{name}_{arg.name}")
         restriction = _restriction(dictionary, service, ("pus_subtype", "==", subtype))
         _container(containers, name, (*entries, PACKET_ERROR_CONTROL), "pus_tm", restriction)
 

@@ -3,7 +3,7 @@
 The bytes are checked with a small interpreter of the XTCE subset the export uses, written here from the
 XTCE semantics (container inheritance with restriction criteria, entry lists read by their encodings,
 included containers repeated by a count, argument assignments, arrays of aggregates, sizes given by
-other fields, the CRC declared by an encoding) without flight/xtce.py:
+other fields, the CRC declared by an encoding) without zorka/outputs/xtce.py:
 it decodes every PUS report an imaging mission sends when it is commanded to send each kind (every
 byte, the CRC checked, by exactly one concrete container), compared with spacepackets, the ground
 decoder and the values the flight software holds, and builds telecommands that spacepackets must
@@ -24,11 +24,11 @@ from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
 from flight.dictionary import Arg, Failure, Tunable
+from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import RequestState
 from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
-from flight.pus.payload_requests import ACTIVITY_CODES, PAYLOAD_EVENTS, STATE_CODES
+from flight.pus.payload_requests import ACTIVITY_CODES, STATE_CODES
 from flight.software import APID, HOUSEKEEPING_SID, JD_UNIX_EPOCH, SECONDS_PER_DAY
-from flight.xtce import xtce
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
@@ -36,6 +36,7 @@ from ground.telemetry import (
     TelemetryDecoder,
     VerificationReport,
 )
+from zorka.outputs.xtce import xtce
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
 from zorka.scenario.toml_file import load_scenario

@@ -1,0 +1,1 @@
+"""The power application's declarations: what the flight software reports of the electrical system."""
