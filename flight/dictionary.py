@@ -263,20 +263,27 @@ class EventDef:
 
 @dataclass(frozen=True)
 class Tunable:
-    """A parameter the ground may read and set (service 20): type and range as an Arg, a default."""
+    """A parameter the ground may read and set (service 20): type, range and unit as an Arg, a default,
+    and a one-line description of what it does."""
 
     id: int
     type: Arg
     default: float
     getter: Callable[[], float]
     setter: Callable[[float], None]
+    description: str = ""
 
     @property
     def name(self) -> str:
         return self.type.name
 
     def to_json(self) -> dict:
-        return {"id": self.id, "default": self.default, **self.type.to_json()}
+        return {
+            "id": self.id,
+            "default": self.default,
+            **self.type.to_json(),
+            "description": self.description,
+        }
 
 
 @dataclass
@@ -291,6 +298,9 @@ class Dictionary:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     events: dict[str, EventDef] = field(default_factory=dict)
     tunables: dict[str, Tunable] = field(default_factory=dict)
+    housekeeping_structures: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """The report structures defined at boot (structure id -> parameter ids in wire order), so the ground
+    decodes them without first asking for their definitions (3,9)."""
 
     def __post_init__(self):
         self._by_type: dict[tuple[int, int], Command] = {}
@@ -360,6 +370,7 @@ class Dictionary:
             "parameters": [p.to_json() for p in self.parameters.values()],
             "events": [e.to_json() for e in self.events.values()],
             "tunables": [t.to_json() for t in self.tunables.values()],
+            "housekeeping_structures": {str(s): list(ids) for s, ids in self.housekeeping_structures.items()},
         }
 
 

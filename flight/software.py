@@ -6,12 +6,20 @@ housekeeping (1 Hz), PUS reports (1 Hz) — so the attitude loop of a frame uses
 the mode rules judge what it just did (a new mode takes effect at the next tick), the payload acts on
 the mode they leave, and housekeeping and telemetry report it. Telecommands arrive through
 `accept_telecommand`, between frames.
+
+Every onboard function is an application (flight/application.py) listed in `applications`: the
+executive runs their work from that table, group by group in the order of RATE_GROUPS and, within a
+group, in table order; the dispatcher counts each telecommand in the counters of the application it
+commands; housekeeping structure APPLICATIONS_SID carries every application's counters (defined at
+boot, sent when the ground enables it or asks for it once).
 """
 
 from collections.abc import Callable
 from pathlib import Path
 
 from flight.adcs.attitude_loop import AdcsConfig, AttitudeLoop
+from flight.adcs.tunables import declare_adcs_tunables
+from flight.application import Application, Work, counters_by_command, declare_counter_parameters
 from flight.clock import Clock
 from flight.dictionary import Dictionary
 from flight.events import EventLog
@@ -22,9 +30,13 @@ from flight.payload.file_downlink import FileDownlink
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
 from flight.payload.request_book import RequestBook
+from flight.payload.tunables import declare_payload_tunables
+from flight.power import Power
 from flight.pus.adcs_events import declare_adcs_events
+from flight.pus.functions import SERVICE as FUNCTION_MANAGEMENT
 from flight.pus.functions import declare_adcs_functions
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
+from flight.pus.payload_requests import SERVICE as PAYLOAD_REQUESTS
 from flight.pus.payload_requests import declare_payload_requests
 from flight.pus.services import PusServices
 from hal.cfdp_carriage import CFDP_APID
@@ -34,6 +46,19 @@ ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
 APID = 0x100  # the spacecraft's telecommand and telemetry application
 HOUSEKEEPING_SID = 1
+APPLICATIONS_SID = 2
+COUNTER_FIRST_ID = 1001  # the housekeeping parameter ids of the applications' counters
+RATE_GROUPS = (
+    ("navigation", HOUSEKEEPING_HZ),
+    ("attitude", ATTITUDE_HZ),
+    ("modes", HOUSEKEEPING_HZ),
+    ("payload", HOUSEKEEPING_HZ),
+    ("housekeeping", HOUSEKEEPING_HZ),
+    ("pus", HOUSEKEEPING_HZ),
+)
+"""The executive's rate groups in frame order (see the module's docstring for why this order)."""
+MISSION_SERVICES = {FUNCTION_MANAGEMENT: "adcs", PAYLOAD_REQUESTS: "payload"}
+"""The application each mission service's telecommands command."""
 MASS_MEMORY_BYTES = 2 << 30
 TRANSMITTER_LOAD = "transmitter"
 JD_UNIX_EPOCH = 2440587.5
@@ -61,10 +86,8 @@ class FlightSoftware:
         self.events = EventLog()
         self.attitude = AttitudeLoop(devices, config, 1.0 / ATTITUDE_HZ, self.events)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
-        self.housekeeping = Housekeeping(self.attitude, devices.power, self.executive)
-        self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])
-        self.executive.add_group("attitude", ATTITUDE_HZ, [self.attitude.tick])
-        self.executive.add_group("modes", HOUSEKEEPING_HZ, [self.attitude.supervise])
+        self.power = Power(devices.power)
+        self.housekeeping = Housekeeping(self.attitude, self.power, self.executive)
         storage = parameter_file.parent
         self._tm_sink = tm_sink
         self.downlink_budget: Callable[[float], int] = lambda t_s: 0
@@ -85,8 +108,6 @@ class FlightSoftware:
                 stations=ground_stations,
             )
             self.file_downlink = FileDownlink(memory)
-            self.executive.add_group("payload", HOUSEKEEPING_HZ, [self.payload.tick, self._send_files])
-        self.executive.add_group("housekeeping", HOUSEKEEPING_HZ, [self.housekeeping.sample])
 
         self.dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
         declare_adcs_events(self.dictionary)
@@ -95,6 +116,7 @@ class FlightSoftware:
         declare_adcs_functions(
             self.dictionary, a.request_mode, a.image, a.hold_inertial, a.set_pointing_gains
         )
+        self._declare_tunables()
         self.pus = PusServices(self.dictionary, tm_sink, epoch_unix_s, self.events, parameter_file)
         self.pus.housekeeping.define(HOUSEKEEPING_SID, list(self.housekeeping.names), interval_s=1)
         if self.payload is not None:
@@ -109,16 +131,70 @@ class FlightSoftware:
                 p.replan,
                 p.activities,
             )
-        self.executive.add_group("pus", HOUSEKEEPING_HZ, [self.pus.tick])
+
+        self.applications = self._applications()
+        """The table the executive runs and the dispatcher counts by, in the order of their work."""
+        self.application = {a.name: a for a in self.applications}
+        self.executive.load(RATE_GROUPS, self.applications)
+        self.pus.acceptor.count_by(counters_by_command(self.applications))
+        counters = declare_counter_parameters(self.dictionary, self.applications, COUNTER_FIRST_ID)
+        self.pus.housekeeping.define(APPLICATIONS_SID, counters, interval_s=1, enabled=False)
+        for sid, structure in self.pus.housekeeping.structures.items():
+            self.dictionary.housekeeping_structures[sid] = tuple(p.id for p in structure.parameters)
+
+    def _declare_tunables(self) -> None:
+        """The applications' tunable parameters, before the parameter store loads their saved values."""
+        declare_adcs_tunables(self.dictionary, self.attitude)
+        if self.payload is not None:
+            declare_payload_tunables(self.dictionary, self.payload)
+
+    def _applications(self) -> list[Application]:
+        """The application table: each application's work in its rate groups, and its commands."""
+        owned = {}
+        for command in self.dictionary.commands.values():
+            if command.service in MISSION_SERVICES:
+                owned.setdefault(MISSION_SERVICES[command.service], set()).add(command.name)
+        a = self.attitude
+        table = [
+            Application(
+                "adcs",
+                (Work("navigation", a.navigate), Work("attitude", a.tick), Work("modes", a.supervise)),
+                frozenset(owned.get("adcs", ())),
+            )
+        ]
+        if self.payload is not None:
+            table += [
+                Application(
+                    "payload", (Work("payload", self.payload.tick),), frozenset(owned.get("payload", ()))
+                ),
+                Application("file_downlink", (Work("payload", self._send_files),)),
+            ]
+        table += [
+            Application("power", (Work("housekeeping", self.power.sample),)),
+            Application("housekeeping", (Work("housekeeping", self.housekeeping.sample),)),
+            *self.pus.applications,
+        ]
+        return table
 
     def accept_telecommand(self, packet: bytes) -> bool:
         """A telecommand space packet from the link, at the current onboard time; False if refused.
         File-transfer packets (the CFDP APID) go to the file downlink, the rest to the PUS services."""
         apid = int.from_bytes(packet[0:2], "big") & 0x7FF if len(packet) >= 2 else -1
         if apid == CFDP_APID and self.file_downlink is not None:
-            self.file_downlink.receive(packet)
+            self._receive_file_pdu(packet)
             return True
         return self.pus.accept(packet, self.executive.t_s)
+
+    def _receive_file_pdu(self, packet: bytes) -> None:
+        """An uplinked CFDP packet, counted by the file downlink: a PDU taken, or a packet refused."""
+        counts = self.file_downlink.counts
+        received = counts["pdus_received"]
+        self.file_downlink.receive(packet)
+        counters = self.application["file_downlink"].counters
+        if counts["pdus_received"] > received:
+            counters.commands += 1
+        else:
+            counters.errors += 1
 
     def _send_files(self, t_s: float) -> None:
         """1 Hz: the products' CFDP packets the downlink can take now, the transmitter on while it can."""

@@ -5,11 +5,18 @@ then the release of scheduled TCs, the monitoring checks, periodic housekeeping,
 events raised since the last tick and the actions those events trigger — in that order, so a limit
 violation found at a tick is reported and acted on at that tick. The time-based schedule persists in
 `schedule_file`, by default `schedule.json` beside the parameter store.
+
+Each service is an onboard application (flight/application.py): `applications` lists them with the
+commands each declared and, for those with 1 Hz work, their `tick` in the order above, for the
+executive's table; the verification service's counters are the acceptor's totals over every TC.
+Before the parameter store loads `parameter_file`, the monitoring service declares its tunable limits
+(flight/pus/monitoring_limits.py) beside the tunables the dictionary holds already.
 """
 
 from collections.abc import Callable
 from pathlib import Path
 
+from flight.application import Application, Work, declaring
 from flight.dictionary import Dictionary
 from flight.events import EventLog
 from flight.pus.acceptance import TcAcceptor
@@ -17,6 +24,7 @@ from flight.pus.event_action import EventActions
 from flight.pus.event_reports import EventReports
 from flight.pus.housekeeping_reports import HousekeepingReports
 from flight.pus.monitoring import Monitoring
+from flight.pus.monitoring_limits import declare_monitoring_tunables
 from flight.pus.parameters import ParameterStore
 from flight.pus.ping import Ping
 from flight.pus.scheduling import Schedule
@@ -35,31 +43,61 @@ class PusServices:
         events: EventLog,
         parameter_file: Path,
         schedule_file: Path | None = None,
+        group: str = "pus",
     ):
         self.dictionary = dictionary
         self.tm = TmSender(sink, epoch_unix_s)
         self.acceptor = TcAcceptor(dictionary, Verification(self.tm, dictionary.tm_apid(VERIFICATION)))
         accept, vet = self.acceptor.accept, self.acceptor.vet
-        self.ping = Ping(dictionary, self.tm)
-        self.time = TimeManagement(dictionary, self.tm, epoch_unix_s)
-        self.housekeeping = HousekeepingReports(dictionary, self.tm)
-        self.events = EventReports(dictionary, self.tm, events)
-        self.monitoring = Monitoring(dictionary, self.tm, epoch_unix_s, events)
-        self.event_actions = EventActions(dictionary, self.tm, events, vet, accept)
-        self.parameters = ParameterStore(dictionary, self.tm, parameter_file, events)
+        declared: dict[str, frozenset[str]] = {}
+        self.ping, declared["pus_ping"] = declaring(dictionary, lambda: Ping(dictionary, self.tm))
+        self.time, declared["pus_time"] = declaring(
+            dictionary, lambda: TimeManagement(dictionary, self.tm, epoch_unix_s)
+        )
+        self.housekeeping, declared["pus_housekeeping"] = declaring(
+            dictionary, lambda: HousekeepingReports(dictionary, self.tm)
+        )
+        self.events, declared["pus_events"] = declaring(
+            dictionary, lambda: EventReports(dictionary, self.tm, events)
+        )
+        self.monitoring, declared["pus_monitoring"] = declaring(
+            dictionary, lambda: Monitoring(dictionary, self.tm, epoch_unix_s, events)
+        )
+        declare_monitoring_tunables(dictionary, self.monitoring)
+        self.event_actions, declared["pus_event_action"] = declaring(
+            dictionary, lambda: EventActions(dictionary, self.tm, events, vet, accept)
+        )
+        self.parameters, declared["pus_parameters"] = declaring(
+            dictionary, lambda: ParameterStore(dictionary, self.tm, parameter_file, events)
+        )
         schedule_file = (
             Path(parameter_file).with_name("schedule.json") if schedule_file is None else schedule_file
         )
-        self.schedule = Schedule(dictionary, self.tm, epoch_unix_s, events, schedule_file, vet, accept)
+        self.schedule, declared["pus_scheduling"] = declaring(
+            dictionary,
+            lambda: Schedule(dictionary, self.tm, epoch_unix_s, events, schedule_file, vet, accept),
+        )
         self.schedule.load()
+        ticks = {
+            "pus_time": self.time.tick,
+            "pus_scheduling": self.schedule.tick,
+            "pus_monitoring": self.monitoring.tick,
+            "pus_housekeeping": self.housekeeping.tick,
+            "pus_events": self.events.tick,
+            "pus_event_action": self.event_actions.tick,
+        }
+        self.applications = [
+            Application("pus_verification", counters=self.acceptor.counters),
+            *(Application(name, (Work(group, tick),), declared[name]) for name, tick in ticks.items()),
+            *(Application(name, (), declared[name]) for name in ("pus_ping", "pus_parameters")),
+        ]
+        """The services as applications; their 1 Hz work runs in rate group `group` (`tick`'s order)."""
 
     def accept(self, raw: bytes, t_s: float) -> bool:
         return self.acceptor.accept(raw, t_s)
 
     def tick(self, t_s: float) -> None:
-        self.time.tick(t_s)
-        self.schedule.tick(t_s)
-        self.monitoring.tick(t_s)
-        self.housekeeping.tick(t_s)
-        self.events.tick(t_s)
-        self.event_actions.tick(t_s)
+        """The services' 1 Hz work at once (what the executive runs from `applications`)."""
+        for application in self.applications:
+            for work in application.work:
+                work.task(t_s)
