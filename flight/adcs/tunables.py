@@ -105,7 +105,7 @@ def declare_adcs_tunables(dictionary: Dictionary, attitude: AttitudeLoop) -> Non
             mode_limit("detumble_exit_hold_s"),
         ),
         (
-            _float("pointing_rate_limit_rad_s", 1e-4, 0.5, "rad/s"),
+            _float("pointing_rate_limit_rad_s", 1e-7, 0.5, "rad/s"),
             "body rate a pointing mode tolerates; SUN_SAFE goes NOMINAL only below it",
             mode_limit("pointing_rate_limit_rad_s"),
         ),
