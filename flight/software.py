@@ -134,7 +134,7 @@ class FlightSoftware:
 
         self.applications = self._applications()
         """The table the executive runs and the dispatcher counts by, in the order of their work."""
-        self.application = {a.name: a for a in self.applications}
+        self.application = {app.name: app for app in self.applications}
         self.executive.load(RATE_GROUPS, self.applications)
         self.pus.acceptor.count_by(counters_by_command(self.applications))
         counters = declare_counter_parameters(self.dictionary, self.applications, COUNTER_FIRST_ID)
