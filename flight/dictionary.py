@@ -261,21 +261,28 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Tunable:
-    """A parameter the ground may read and set (service 20): type and range as an Arg, a default; its
-    getter and setter are None until the application that uses it is wired."""
+    """A parameter the ground may read and set (service 20): type, range and unit as an Arg, a default,
+    and a one-line description of what it does. Declared with no getter, setter or default (the value
+    configured at start); the application that uses it binds them when it is wired."""
 
     id: int
     type: Arg
-    default: float
+    default: float | None
     getter: Callable[[], float] | None = None
     setter: Callable[[float], None] | None = None
+    description: str = ""
 
     @property
     def name(self) -> str:
         return self.type.name
 
     def to_json(self) -> dict:
-        return {"id": self.id, "default": self.default, **self.type.to_json()}
+        return {
+            "id": self.id,
+            "default": self.default,
+            **self.type.to_json(),
+            "description": self.description,
+        }
 
 
 @dataclass
@@ -292,6 +299,9 @@ class Dictionary:
     tunables: dict[str, Tunable] = field(default_factory=dict)
     reports: dict[tuple[int, int], Any] = field(default_factory=dict)
     """TM report layouts (flight/tm_layout.py `ReportLayout`) by (service, subtype)."""
+    housekeeping_structures: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """The report structures defined at boot (structure id -> parameter ids in wire order), so the ground
+    decodes them without first asking for their definitions (3,9)."""
 
     def __post_init__(self):
         self._by_type: dict[tuple[int, int], Command] = {}
@@ -340,11 +350,12 @@ class Dictionary:
         return event
 
     def tunable(self, tunable: Tunable) -> Tunable:
-        """Declare `tunable`, or bind its getter and setter to its declaration."""
-        if not tunable.type.valid(tunable.default):
+        """Declare `tunable`, or bind its getter, setter and default (the value it has when the application
+        is wired) to its declaration."""
+        if tunable.default is not None and not tunable.type.valid(tunable.default):
             raise ValueError(f"tunable {tunable.name!r}: default out of range")
         if tunable.name in self.tunables:
-            bound = self._bind(self.tunables, tunable, ("getter", "setter"), "tunable")
+            bound = self._bind(self.tunables, tunable, ("getter", "setter", "default"), "tunable")
             self._tunable_ids[bound.id] = bound
             return bound
         _add(self.tunables, self._tunable_ids, tunable, "tunable")
@@ -415,6 +426,7 @@ class Dictionary:
             "parameters": [p.to_json() for p in self.parameters.values()],
             "events": [e.to_json() for e in self.events.values()],
             "tunables": [t.to_json() for t in self.tunables.values()],
+            "housekeeping_structures": {str(s): list(ids) for s, ids in self.housekeeping_structures.items()},
         }
 
 

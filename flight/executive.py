@@ -1,14 +1,17 @@
 """Cyclic executive: rate groups of tasks run in fixed minor frames on an injected clock.
 
 Each minor frame (0.1 s by default) runs, in registration order, every group whose period divides
-the frame number, then waits on the clock for the next frame. Onboard time is frame * frame_s,
+the frame number, then waits on the clock for the next frame. `load` registers the groups of a table
+of applications (flight/application.py): each group runs the work the applications put in it, in
+the table's order. Onboard time is frame * frame_s,
 computed, never accumulated, so it cannot drift. A frame whose work overran its deadline is counted.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from flight.application import Application
 from flight.clock import Clock
 
 Task = Callable[[float], None]
@@ -46,6 +49,19 @@ class Executive:
         group = RateGroup(name, every, list(tasks))
         self.groups.append(group)
         return group
+
+    def load(self, rate_groups: Sequence[tuple[str, float]], applications: Sequence[Application]) -> None:
+        """Add `rate_groups` ((name, rate in Hz), in frame order), each running the work of `applications`
+        in that group in table order; a group no application works in is left out."""
+        known = {name for name, _ in rate_groups}
+        for application in applications:
+            for work in application.work:
+                if work.group not in known:
+                    raise ValueError(f"application {application.name!r}: no rate group {work.group!r}")
+        for name, rate_hz in rate_groups:
+            tasks = [w.task for a in applications for w in a.work if w.group == name]
+            if tasks:
+                self.add_group(name, rate_hz, tasks)
 
     @property
     def t_s(self) -> float:

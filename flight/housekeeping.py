@@ -1,7 +1,8 @@
 """Housekeeping: a 1 Hz snapshot of the flight software's own view, for telemetry and displays.
 
 The parameters are named once here; each sample writes them into one preallocated row, the last
-column the executive's count of overrun frames.
+column the executive's count of overrun frames. The power readings are those the power application
+took this second (flight/power.py), or the last good ones.
 """
 
 import math
@@ -10,14 +11,14 @@ import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
 from flight.executive import Executive
-from hal.devices import PowerSystem
+from flight.power.application import Power
 
 RAD_TO_DEG = 180.0 / math.pi
 ARCSEC_PER_RAD = RAD_TO_DEG * 3600.0
 
 
 class Housekeeping:
-    def __init__(self, attitude: AttitudeLoop, power: PowerSystem, executive: Executive):
+    def __init__(self, attitude: AttitudeLoop, power: Power, executive: Executive):
         self._attitude = attitude
         self._power = power
         self._executive = executive
@@ -32,7 +33,7 @@ class Housekeeping:
             "gnss_fixes",
             "adcs_mode",
             "estimate_sigma_arcsec",
-            *(f"eps_{name}" for name in power.READINGS),
+            *(f"eps_{name}" for name in power.eps.READINGS),
             "eps_flags",
             "overruns",
         )
@@ -40,7 +41,7 @@ class Housekeeping:
         self._wheel_speeds = self.latest[3 : 3 + n_wheels]
         self._n_wheels = n_wheels
         first_eps = 8 + n_wheels
-        self._eps_readings = self.latest[first_eps : first_eps + len(power.READINGS)]
+        self._eps_readings = self.latest[first_eps : first_eps + len(power.eps.READINGS)]
         self.samples = 0
 
     def sample(self, t_s: float) -> None:
@@ -56,9 +57,10 @@ class Housekeeping:
         row[5 + n] = a.orbit.fixes
         row[6 + n] = a.mode
         row[7 + n] = a.health.estimate_sigma_rad * ARCSEC_PER_RAD
-        if self._power.sample():
-            np.copyto(self._eps_readings, self._power.readings)
-            row[-2] = self._power.flags
+        power = self._power
+        if power.fresh:
+            np.copyto(self._eps_readings, power.eps.readings)
+            row[-2] = power.eps.flags
         row[-1] = self._executive.overruns
         self.samples += 1
 

@@ -12,15 +12,19 @@ with no world, device or mission built.
 from dataclasses import dataclass
 
 from ccsds.cfdp_carriage import CFDP_APID
+from flight.adcs import tunables as adcs_tunables
 from flight.adcs.commands import ADCS_COMMANDS
 from flight.adcs.events import ADCS_EVENTS
+from flight.application import counter_parameters
 from flight.dictionary import Dictionary
+from flight.payload import tunables as payload_tunables
 from flight.payload.events import PAYLOAD_EVENTS
 from flight.pus import (
     event_action,
     event_reports,
     housekeeping_reports,
     monitoring,
+    monitoring_limits,
     parameter_commands,
     payload_requests,
     ping,
@@ -33,6 +37,22 @@ APID = 0x100
 """The spacecraft's telecommand and telemetry application."""
 HOUSEKEEPING_SID = 1
 """The report structure of the whole 1 Hz housekeeping row."""
+APPLICATIONS_SID = 2
+"""The report structure of every application's command and error counters (defined at boot, sent when
+the ground enables it or asks for it once)."""
+COUNTER_FIRST_ID = 1001
+"""The housekeeping parameter ids of the applications' counters."""
+PUS_APPLICATIONS = (
+    "pus_verification",
+    "pus_time",
+    "pus_scheduling",
+    "pus_monitoring",
+    "pus_housekeeping",
+    "pus_events",
+    "pus_event_action",
+    "pus_ping",
+    "pus_parameters",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,12 @@ class SpacecraftShape:
 
     wheels: int = 4
     imager: bool = True
+
+
+def application_names(shape: SpacecraftShape) -> tuple[str, ...]:
+    """The onboard applications of a spacecraft of `shape`, in the order of the flight software's table."""
+    payload = ("payload", "file_downlink") if shape.imager else ()
+    return ("adcs", *payload, "power", "housekeeping", *PUS_APPLICATIONS)
 
 
 def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
@@ -69,6 +95,8 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         *event_action.REPORTS,
         *parameter_commands.REPORTS,
     )
+    payload_tunables_declared = payload_tunables.TUNABLES if shape.imager else ()
+    tunables = (*adcs_tunables.TUNABLES, *payload_tunables_declared, *monitoring_limits.TUNABLES)
     if shape.imager:
         events += PAYLOAD_EVENTS
         commands += payload_requests.COMMANDS
@@ -79,11 +107,21 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         dictionary.parameter(parameter)
     for command in commands:
         dictionary.command(command)
+    for parameter in counter_parameters(application_names(shape), COUNTER_FIRST_ID):
+        dictionary.parameter(parameter)
+    for tunable in tunables:
+        dictionary.tunable(tunable)
     for layout in reports:
         dictionary.report(layout)
+    for sid, names in housekeeping_structures(shape).items():
+        dictionary.housekeeping_structures[sid] = tuple(dictionary.parameters[n].id for n in names)
     return dictionary
 
 
 def housekeeping_structures(shape: SpacecraftShape) -> dict[int, tuple[str, ...]]:
     """The housekeeping report structures the flight software defines at start: id -> parameter names."""
-    return {HOUSEKEEPING_SID: tuple(p.name for p in housekeeping_parameters(shape.wheels))}
+    counters = counter_parameters(application_names(shape), COUNTER_FIRST_ID)
+    return {
+        HOUSEKEEPING_SID: tuple(p.name for p in housekeeping_parameters(shape.wheels)),
+        APPLICATIONS_SID: tuple(p.name for p in counters),
+    }

@@ -6,6 +6,12 @@ housekeeping (1 Hz), PUS reports (1 Hz) — so the attitude loop of a frame uses
 the mode rules judge what it just did (a new mode takes effect at the next tick), the payload acts on
 the mode they leave, and housekeeping and telemetry report it. Telecommands arrive through
 `accept_telecommand`, between frames.
+
+Every onboard function is an application (flight/application.py) listed in `applications`: the
+executive runs their work from that table, group by group in the order of RATE_GROUPS and, within a
+group, in table order; the dispatcher counts each telecommand in the counters of the application it
+commands; housekeeping structure APPLICATIONS_SID carries every application's counters (defined at
+boot, sent when the ground enables it or asks for it once).
 """
 
 from collections.abc import Callable
@@ -13,18 +19,29 @@ from pathlib import Path
 
 from ccsds.cfdp_carriage import CFDP_APID
 from flight.adcs.attitude_loop import AdcsConfig, AttitudeLoop
-from flight.adcs.commands import bind_adcs_functions
+from flight.adcs.commands import ADCS_COMMANDS, bind_adcs_functions
+from flight.adcs.tunables import bind_adcs_tunables
+from flight.application import Application, Work, bind_counter_parameters, counters_by_command
 from flight.clock import Clock
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
 from flight.onboard_dictionary import APID as APID
-from flight.onboard_dictionary import HOUSEKEEPING_SID, SpacecraftShape, onboard_dictionary
+from flight.onboard_dictionary import (
+    APPLICATIONS_SID,
+    HOUSEKEEPING_SID,
+    SpacecraftShape,
+    application_names,
+    onboard_dictionary,
+)
 from flight.payload.downlink_windows import OnboardStation
 from flight.payload.file_downlink import FileDownlink
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
 from flight.payload.request_book import RequestBook
+from flight.payload.tunables import bind_payload_tunables
+from flight.power.application import Power
+from flight.pus import payload_requests
 from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.payload_requests import bind_payload_requests
 from flight.pus.services import PusServices
@@ -32,6 +49,15 @@ from hal.devices import DeviceSet
 
 ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
+RATE_GROUPS = (
+    ("navigation", HOUSEKEEPING_HZ),
+    ("attitude", ATTITUDE_HZ),
+    ("modes", HOUSEKEEPING_HZ),
+    ("payload", HOUSEKEEPING_HZ),
+    ("housekeeping", HOUSEKEEPING_HZ),
+    ("pus", HOUSEKEEPING_HZ),
+)
+"""The executive's rate groups in frame order (see the module's docstring for why this order)."""
 MASS_MEMORY_BYTES = 2 << 30
 TRANSMITTER_LOAD = "transmitter"
 JD_UNIX_EPOCH = 2440587.5
@@ -59,10 +85,8 @@ class FlightSoftware:
         self.events = EventLog()
         self.attitude = AttitudeLoop(devices, config, 1.0 / ATTITUDE_HZ, self.events)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
-        self.housekeeping = Housekeeping(self.attitude, devices.power, self.executive)
-        self.executive.add_group("navigation", HOUSEKEEPING_HZ, [self.attitude.navigate])
-        self.executive.add_group("attitude", ATTITUDE_HZ, [self.attitude.tick])
-        self.executive.add_group("modes", HOUSEKEEPING_HZ, [self.attitude.supervise])
+        self.power = Power(devices.power)
+        self.housekeeping = Housekeeping(self.attitude, self.power, self.executive)
         storage = parameter_file.parent
         self._tm_sink = tm_sink
         self.downlink_budget: Callable[[float], int] = lambda t_s: 0
@@ -83,13 +107,13 @@ class FlightSoftware:
                 stations=ground_stations,
             )
             self.file_downlink = FileDownlink(memory)
-            self.executive.add_group("payload", HOUSEKEEPING_HZ, [self.payload.tick, self._send_files])
-        self.executive.add_group("housekeeping", HOUSEKEEPING_HZ, [self.housekeeping.sample])
 
-        self.dictionary = onboard_dictionary(SpacecraftShape(devices.wheels.n, devices.imager is not None))
+        shape = SpacecraftShape(devices.wheels.n, devices.imager is not None)
+        self.dictionary = onboard_dictionary(shape)
         declare_housekeeping_parameters(self.dictionary, self.housekeeping)
         a = self.attitude
         bind_adcs_functions(self.dictionary, a.request_mode, a.image, a.hold_inertial, a.set_pointing_gains)
+        self._bind_tunables()
         self.pus = PusServices(self.dictionary, tm_sink, epoch_unix_s, self.events, parameter_file)
         self.pus.housekeeping.define(HOUSEKEEPING_SID, list(self.housekeeping.names), interval_s=1)
         if self.payload is not None:
@@ -104,18 +128,67 @@ class FlightSoftware:
                 p.replan,
                 p.activities,
             )
-        self.executive.add_group("pus", HOUSEKEEPING_HZ, [self.pus.tick])
+
+        self.applications = self._applications()
+        """The table the executive runs and the dispatcher counts by, in the order of their work."""
+        if tuple(app.name for app in self.applications) != application_names(shape):
+            raise ValueError("the application table differs from the onboard dictionary's applications")
+        self.application = {app.name: app for app in self.applications}
+        self.executive.load(RATE_GROUPS, self.applications)
+        self.pus.acceptor.count_by(counters_by_command(self.applications))
+        counters = bind_counter_parameters(self.dictionary, self.applications)
+        self.pus.housekeeping.define(APPLICATIONS_SID, counters, interval_s=1, enabled=False)
         if self.dictionary.unbound():
             raise ValueError(f"declared but not served: {self.dictionary.unbound()}")
+
+    def _bind_tunables(self) -> None:
+        """The applications' tunable parameters, bound before the parameter store loads their saved values."""
+        bind_adcs_tunables(self.dictionary, self.attitude)
+        if self.payload is not None:
+            bind_payload_tunables(self.dictionary, self.payload)
+
+    def _applications(self) -> list[Application]:
+        """The application table: each application's work in its rate groups, and its commands."""
+        a = self.attitude
+        table = [
+            Application(
+                "adcs",
+                (Work("navigation", a.navigate), Work("attitude", a.tick), Work("modes", a.supervise)),
+                frozenset(c.name for c in ADCS_COMMANDS),
+            )
+        ]
+        if self.payload is not None:
+            payload_commands = frozenset(c.name for c in payload_requests.COMMANDS)
+            table += [
+                Application("payload", (Work("payload", self.payload.tick),), payload_commands),
+                Application("file_downlink", (Work("payload", self._send_files),)),
+            ]
+        table += [
+            Application("power", (Work("housekeeping", self.power.sample),)),
+            Application("housekeeping", (Work("housekeeping", self.housekeeping.sample),)),
+            *self.pus.applications,
+        ]
+        return table
 
     def accept_telecommand(self, packet: bytes) -> bool:
         """A telecommand space packet from the link, at the current onboard time; False if refused.
         File-transfer packets (the CFDP APID) go to the file downlink, the rest to the PUS services."""
         apid = int.from_bytes(packet[0:2], "big") & 0x7FF if len(packet) >= 2 else -1
         if apid == CFDP_APID and self.file_downlink is not None:
-            self.file_downlink.receive(packet)
+            self._receive_file_pdu(packet)
             return True
         return self.pus.accept(packet, self.executive.t_s)
+
+    def _receive_file_pdu(self, packet: bytes) -> None:
+        """An uplinked CFDP packet, counted by the file downlink: a PDU taken, or a packet refused."""
+        counts = self.file_downlink.counts
+        received = counts["pdus_received"]
+        self.file_downlink.receive(packet)
+        counters = self.application["file_downlink"].counters
+        if counts["pdus_received"] > received:
+            counters.commands += 1
+        else:
+            counters.errors += 1
 
     def _send_files(self, t_s: float) -> None:
         """1 Hz: the products' CFDP packets the downlink can take now, the transmitter on while it can."""

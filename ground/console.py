@@ -2,8 +2,9 @@
 
 Lines: `help`, `commands` (each command with its arguments and what they allow), `NAME k=v ...`
 (send; its verification reports print as they arrive), `hk` (latest housekeeping with units and
-limits), `events` (recent events), `wait S` (receive for S seconds), `run FILE` (a sequence file, see
-ground/sequence.py), `quit`. Telemetry prints as it comes: verification of this console's commands,
+limits, the applications' command and error counters asked for once first), `events` (recent
+events), `wait S` (receive for S seconds), `run FILE` (a sequence file, see ground/sequence.py),
+`quit`. Telemetry prints as it comes: verification of this console's commands,
 events by severity, and any other report but housekeeping. Output goes to a `rich` console, so tests
 drive `execute` with a recording console and a fake transport.
 """
@@ -23,12 +24,15 @@ from ground.session import Session
 from ground.telemetry import EventReport, Record, VerificationReport
 
 PUMP_S = 0.1
+APPLICATIONS_SID = 2
+"""The flight software's housekeeping structure of the applications' command and error counters, sent on
+request only (flight/software.py)."""
 SEVERITY_STYLES = {"INFO": "", "LOW": "cyan", "MEDIUM": "yellow", "HIGH": "bold red"}
 HELP = """\
 help [NAME]          this text, or a command's arguments and what they allow
 commands             the commands of the dictionary, with their arguments
 NAME k=v ...         send a command, e.g. set_adcs_mode mode=SUN_SAFE or image_target lat=48.1deg ...
-hk                   the latest housekeeping values, units and limits
+hk                   the latest housekeeping values, units and limits (asks for the applications' counters)
 events               the recent events
 wait S               receive telemetry for S seconds
 run FILE             run a command sequence file
@@ -46,7 +50,7 @@ class GroundConsole:
         self._actions: dict[str, Callable[[list[str]], None]] = {
             "help": self._help,
             "commands": lambda _: self.console.print(self.commands_table()),
-            "hk": lambda _: self.console.print(self.housekeeping_table()),
+            "hk": self._housekeeping,
             "events": lambda _: self.console.print(self.events_table()),
             "wait": self._wait,
             "run": self._run,
@@ -117,6 +121,14 @@ class GroundConsole:
                 f"{event.time:%H:%M:%S}", Text(event.name), event.severity, Text(event.text), style=style
             )
         return table
+
+    def _housekeeping(self, rest: list[str]) -> None:
+        """Ask for the applications' counters once (their report arrives before the TC completes), then
+        show the latest values."""
+        if str(APPLICATIONS_SID) in self.session.dictionary.get("housekeeping_structures", {}):
+            request = self.session.send("hk_one_shot", [f"sid={APPLICATIONS_SID}"])
+            self.session.wait_for_outcome(request, self.command_timeout_s)
+        self.console.print(self.housekeeping_table())
 
     def _help(self, rest: list[str]) -> None:
         if not rest:

@@ -7,8 +7,9 @@
   data byte (the index of the argument at fault);
 - `EventReport` (5,1..5,4): the event by id and name, its severity from the subtype, its text;
 - `HousekeepingReport` (3,25): each value by parameter name, for the structures it knows: those the
-  spacecraft defined in a 3,10 report it has seen, else a row of every dictionary parameter in order,
-  the flight software's default structure, when the length matches;
+  dictionary lists as defined at boot, those the spacecraft defined in a 3,10 report it has seen, else
+  a row of every dictionary parameter in order (a dictionary without structures), when the length
+  matches;
 - `OtherReport` for a well-formed packet of any other kind, `Undecodable` for bytes that are not one.
 
 Decoding never raises: bad bytes from a link are reported, not crashed on.
@@ -137,7 +138,10 @@ class TelemetryDecoder:
         self.events = {e["id"]: e for e in dictionary["events"]}
         self.parameters = {p["name"]: ParameterSpec.from_json(p) for p in dictionary["parameters"]}
         self._by_id = {p.id: p for p in self.parameters.values()}
-        self.structures: dict[int, tuple[ParameterSpec, ...]] = {}
+        self.structures: dict[int, tuple[ParameterSpec, ...]] = {
+            int(sid): tuple(self._by_id[i] for i in ids)
+            for sid, ids in dictionary.get("housekeeping_structures", {}).items()
+        }
 
     def decode(self, raw: bytes) -> Record:
         """One TM packet as a record; `Undecodable` (with the reason) if it is not a PUS-C TM packet."""

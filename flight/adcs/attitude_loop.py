@@ -140,6 +140,7 @@ class AttitudeLoop:
             devices.wheels, config.wheel_friction_coulomb_nm, config.wheel_friction_viscous_nm_s
         )
         self.modes = ModeManager(events, config.mode_limits, config.initial_mode)
+        self.star_tracker_timeout_s = config.star_tracker_timeout_s  # tunable: flight/adcs/tunables.py
         self.health = Health()
 
         self._w_meas_c = ptr(devices.gyro.rate_b)
@@ -255,11 +256,11 @@ class AttitudeLoop:
         health.estimate_sigma_rad = (
             max(sigma[0], sigma[1], sigma[2]) if self.estimator.initialised else math.inf
         )
-        config = self.config
+        timeout_s = self.star_tracker_timeout_s
         since_fix_s = t_s - self._last_star_fix_s
-        blinded_only = t_s - self._last_star_blind_s <= config.star_tracker_timeout_s
-        health.star_tracker_ok = since_fix_s <= config.star_tracker_timeout_s or (
-            blinded_only and since_fix_s <= config.star_tracker_blind_max_s
+        blinded_only = t_s - self._last_star_blind_s <= timeout_s
+        health.star_tracker_ok = since_fix_s <= timeout_s or (
+            blinded_only and since_fix_s <= self.config.star_tracker_blind_max_s
         )
         failed = self.wheel_monitor.check()
         if failed >= 0:

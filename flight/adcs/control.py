@@ -87,9 +87,29 @@ class PdController:
         if bandwidth_rad_s <= 0.0 or damping <= 0.0 or not self._integral_ratio < 2.0 * damping:
             raise ValueError("bandwidth_rad_s and damping must be positive, integral_ratio < 2 damping")
         kp = self._j_diag * bandwidth_rad_s**2
+        self.bandwidth_rad_s = bandwidth_rad_s
+        self.damping = damping
         self.c.kp = list(kp)
         self.c.kd = list(2.0 * damping * self._j_diag * bandwidth_rad_s)
         self.c.ki = list(self._integral_ratio * bandwidth_rad_s * kp)
+
+    @property
+    def integral_max_nm(self) -> float:
+        """The clamp of the integral's torque, per axis (in the C struct)."""
+        return self.c.integral_max_nm[0]
+
+    @integral_max_nm.setter
+    def integral_max_nm(self, value: float) -> None:
+        self.c.integral_max_nm = [value] * 3
+
+    @property
+    def integral_zone_rad(self) -> float:
+        """The angle error below which the integral runs (in the C struct)."""
+        return self.c.integral_zone_rad
+
+    @integral_zone_rad.setter
+    def integral_zone_rad(self, value: float) -> None:
+        self.c.integral_zone_rad = value
 
     def reset_integral(self) -> None:
         """Forget the integral (on a change of mode or reference)."""

@@ -74,6 +74,15 @@ class BDot(_DutyCycle):
         self._period_s = cycle_frames * frame_s
         self.db_dt_b_t_s = view(c.db_dt_b_t_s)
 
+    @property
+    def gain_am2_s_t(self) -> float:
+        """The B-dot gain (in the C struct)."""
+        return self._c.gain_am2_s_t
+
+    @gain_am2_s_t.setter
+    def gain_am2_s_t(self, value: float) -> None:
+        self._c.gain_am2_s_t = value
+
     def reset(self) -> None:
         super().reset()
         lib.zk_bdot_reset(self._c)
@@ -117,6 +126,15 @@ class MomentumDumping(_DutyCycle):
         self._b_clean_c = ptr(self.b_b_t)
         self.torque_b_c = c.torque_b
         self.torque_b = view(c.torque_b)
+
+    @property
+    def gain_per_s(self) -> float:
+        """The dumping gain (in the C struct)."""
+        return self._c.gain_per_s
+
+    @gain_per_s.setter
+    def gain_per_s(self, value: float) -> None:
+        self._c.gain_per_s = value
 
     def reset(self) -> None:
         super().reset()

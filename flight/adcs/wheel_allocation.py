@@ -48,6 +48,7 @@ class WheelAllocator:
         m.friction_coulomb_nm = [friction_coulomb_nm] * n
         m.friction_viscous_nm_s = [friction_viscous_nm_s] * n
         self._inertia = np.array(wheels.inertia_kg_m2, dtype=float)
+        self._bias_time_constant_s = bias_time_constant_s
         m.null_gain_nm_s = list(self._inertia / bias_time_constant_s)
         if lib.zk_wheel_map_init(m) != 0:
             raise ValueError("reaction wheel axes must span three dimensions (at least 3 independent wheels)")
@@ -62,6 +63,28 @@ class WheelAllocator:
     def _set_bias(self) -> None:
         active = np.array([not self._m.failed[i] for i in range(self._m.n)])
         self._m.speed_bias_rad_s = list(self._speed_bias_rad_s * null_pattern(self._axis_b, active))
+
+    @property
+    def speed_bias_rad_s(self) -> float:
+        """The wheels' null-space speed target (times the null pattern)."""
+        return self._speed_bias_rad_s
+
+    @speed_bias_rad_s.setter
+    def speed_bias_rad_s(self, value: float) -> None:
+        self._speed_bias_rad_s = value
+        self._set_bias()
+
+    @property
+    def bias_time_constant_s(self) -> float:
+        """Time constant of the pull towards the speed bias (the C struct holds inertia over it)."""
+        return self._bias_time_constant_s
+
+    @bias_time_constant_s.setter
+    def bias_time_constant_s(self, value: float) -> None:
+        if value <= 0.0:
+            raise ValueError("bias_time_constant_s must be positive")
+        self._bias_time_constant_s = value
+        self._m.null_gain_nm_s = list(self._inertia / value)
 
     @property
     def saturated(self) -> bool:

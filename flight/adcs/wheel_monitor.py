@@ -34,6 +34,24 @@ class WheelMonitor:
         self._cmd_c = ptr(wheels.torque_cmd_nm)
         self._speed_c = ptr(wheels.speed_rad_s)
 
+    @property
+    def threshold_rad_s(self) -> float:
+        """Speed residual over a period above which a wheel earns a strike (in the C struct)."""
+        return self._m.threshold_rad_s
+
+    @threshold_rad_s.setter
+    def threshold_rad_s(self, value: float) -> None:
+        self._m.threshold_rad_s = value
+
+    @property
+    def strikes_to_fail(self) -> int:
+        """Consecutive strikes that fail a wheel (in the C struct)."""
+        return self._m.strikes_to_fail
+
+    @strikes_to_fail.setter
+    def strikes_to_fail(self, value: int) -> None:
+        self._m.strikes_to_fail = value
+
     def tick(self, dt_s: float) -> None:
         lib.zk_wheel_monitor_tick(self._m, self._cmd_c, self._speed_c, dt_s)
 

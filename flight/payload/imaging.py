@@ -97,10 +97,11 @@ class ImagingPayload:
         self.replan_every_s = replan_every_s
         self.lead_s = lead_s
         self.seed = seed
-        config = attitude.config
+        join = attitude.join  # its limits are the ADCS's tunable slew limits: plan with what it flies
         self.slew_s: Callable[[float], float] = lambda angle: (
-            SETTLE_S + lib.zk_slew_time(angle, config.slew_rate_max_rad_s, config.slew_accel_max_rad_s2)
+            SETTLE_S + lib.zk_slew_time(angle, join.rate_max_rad_s, join.accel_max_rad_s2)
         )
+        self.product_bytes_max = PRODUCT_BYTES_MAX
         self.counts = TimelineCounts()
         self.planner: Planner | None = None
         self.plan_t0_s = 0.0
@@ -240,7 +241,7 @@ class ImagingPayload:
         t0 = self.plan_t0_s
         budgets = Budgets(
             free_bytes=self.memory.free_bytes,
-            product_bytes=PRODUCT_BYTES_MAX,
+            product_bytes=self.product_bytes_max,
             downlink_bytes_s=self.downlink_bytes_s,
             payload_power_w=PAYLOAD_POWER_W,
             energy_per_orbit_j=self.energy_per_orbit_j,
@@ -321,7 +322,7 @@ class ImagingPayload:
         """Why a capture may not start now (energy or memory), or ""."""
         if self.power.sample() and self.power.battery_soc < self.reserve_soc:
             return f"battery at {self.power.battery_soc:.2f}, below the {self.reserve_soc:.2f} reserve"
-        if self.memory.free_bytes < PRODUCT_BYTES_MAX:
+        if self.memory.free_bytes < self.product_bytes_max:
             return "mass memory full"
         return ""
 

@@ -6,7 +6,9 @@ secondary-header flag, length field against the buffer, CRC, APID and PUS versio
 subtype (or service-8 function id) and arguments are then decoded from the dictionary; a TC that
 passes is accepted (1,1), started (1,3), run and completed (1,7) or failed (1,8), also when its
 handler raises (EXECUTION_ERROR, the exception kept in `last_error`). Rejections
-(1,2) are counted by failure code; the command and error counters are kept per service.
+(1,2) are counted by failure code; the command and error counters are kept per service, in total
+(`counters`) and per application (`count_by`: a TC refused or failed once its command is known counts
+as an error of the application that declared it).
 """
 
 import struct
@@ -15,6 +17,7 @@ from collections import Counter
 from spacepackets.ecss import PusTc
 
 from ccsds.tc_frame import crc16
+from flight.application import CommandCounters
 from flight.dictionary import ArgumentError, Command, Dictionary, Failure
 from flight.pus.verification import RefusalError, Verification
 
@@ -37,24 +40,38 @@ class TcAcceptor:
         self.rejected_by: Counter[Failure] = Counter()
         self.commands_by_service: Counter[int] = Counter()
         self.errors_by_service: Counter[int] = Counter()
+        self.counters = CommandCounters()
+        """Every TC: accepted and run (`commands`), rejected or failed (`errors`)."""
+        self._by_command: dict[str, CommandCounters] = {}
+        self._unowned = CommandCounters()
+
+    def count_by(self, counters_by_command: dict[str, CommandCounters]) -> None:
+        """Count each command also in the counters of its application (flight/application.py)."""
+        self._by_command = dict(counters_by_command)
 
     def accept(self, raw: bytes, t_s: float) -> bool:
         """Check, decode and run one TC; True if it was accepted (whatever came of running it)."""
         request_id = bytes(raw[:4]).ljust(4, b"\0")
         service = raw[PRIMARY_HEADER + 1] if len(raw) > PRIMARY_HEADER + 1 else 0
+        command = None
         try:
             tc = self._check(raw)
             service = tc.service
-            command, values = self._decode(tc)
+            command, offset = self._find(tc)
+            values = self._values(command, tc.app_data, offset)
         except RefusalError as refusal:
             self.rejected += 1
             self.rejected_by[refusal.code] += 1
             self.errors_by_service[service] += 1
+            self.counters.errors += 1
+            if command is not None:
+                self._by_command.get(command.name, self._unowned).errors += 1
             self._verification.rejected(request_id, refusal, t_s)
             return False
         ack = tc.pus_tc_sec_header.ack_flags
         self.accepted += 1
         self.commands_by_service[service] += 1
+        application = self._by_command.get(command.name, self._unowned)
         self._verification.accepted(request_id, ack, t_s)
         self._verification.started(request_id, ack, t_s)
         try:
@@ -64,16 +81,22 @@ class TcAcceptor:
             self.last_error = repr(error)
             self.failed += 1
             self.errors_by_service[service] += 1
+            self.counters.errors += 1
+            application.errors += 1
             self._verification.failed(request_id, refusal, t_s)
             return True
         self.completed += 1
+        self.counters.commands += 1
+        application.commands += 1
         self._verification.completed(request_id, ack, t_s)
         return True
 
     def vet(self, raw: bytes) -> None:
         """Raise the RefusalError `accept` would reject `raw` with, running nothing: for TCs stored to
         run later (services 11 and 19), so a bad one is refused when stored, not when it comes due."""
-        self._decode(self._check(raw))
+        tc = self._check(raw)
+        command, offset = self._find(tc)
+        self._values(command, tc.app_data, offset)
 
     def _check(self, raw: bytes) -> PusTc:
         if len(raw) < MIN_LENGTH:
@@ -95,7 +118,8 @@ class TcAcceptor:
             raise RefusalError(Failure.BAD_PUS_VERSION)
         return PusTc.unpack(raw)
 
-    def _decode(self, tc: PusTc) -> tuple[Command, object]:
+    def _find(self, tc: PusTc) -> tuple[Command, int]:
+        """The command `tc` asks for, and where its arguments start in the application data."""
         data = tc.app_data
         offset = 0
         command = self._dictionary.find_command(tc.service, tc.message_subtype)
@@ -109,10 +133,15 @@ class TcAcceptor:
         if command is None:
             known = self._dictionary.knows_service(tc.service)
             raise RefusalError(Failure.UNKNOWN_SUBTYPE if known else Failure.UNKNOWN_SERVICE)
+        return command, offset
+
+    @staticmethod
+    def _values(command: Command, data: bytes, offset: int) -> object:
+        """The decoded arguments, length and ranges checked, then the command's own check."""
         try:
             values = command.decode(data, offset)
         except ArgumentError as error:
             raise RefusalError(error.code, error.index) from None
         if command.check is not None:
             command.check(values)
-        return command, values
+        return values

@@ -16,7 +16,14 @@ import pytest
 
 import flight
 from flight.events import EventDef, EventLog, Severity
-from flight.onboard_dictionary import SpacecraftShape, housekeeping_structures, onboard_dictionary
+from flight.onboard_dictionary import (
+    APPLICATIONS_SID,
+    COUNTER_FIRST_ID,
+    HOUSEKEEPING_SID,
+    SpacecraftShape,
+    housekeeping_structures,
+    onboard_dictionary,
+)
 from flight.power.telemetry import READING_UNITS
 from hal.devices import PowerSystem
 
@@ -107,7 +114,11 @@ def test_the_dictionary_follows_the_spacecraft_shape():
     assert [n for n in bare.parameters if n.startswith("wheel")] == wheels[:3]
     assert {c.service for c in full.commands.values()} - {c.service for c in bare.commands.values()} == {200}
     assert set(full.events) - set(bare.events) == {"capture_done", "capture_failed"}
-    assert full.unbound() and housekeeping_structures(SpacecraftShape(wheels=3))[1] == tuple(bare.parameters)
+    structures = housekeeping_structures(SpacecraftShape(wheels=3, imager=False))
+    row = tuple(n for n, p in bare.parameters.items() if p.id < COUNTER_FIRST_ID)
+    counters = tuple(n for n, p in bare.parameters.items() if p.id >= COUNTER_FIRST_ID)
+    assert full.unbound() and structures == {HOUSEKEEPING_SID: row, APPLICATIONS_SID: counters}
+    assert "payload_commands" in full.parameters and "payload_commands" not in bare.parameters
 
 
 def test_every_housekeeping_parameter_declares_its_unit_and_meaning():

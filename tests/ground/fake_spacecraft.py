@@ -49,9 +49,9 @@ class FakeSpacecraft:
         self.now += timeout_s
         while self.now >= self._next_hk:
             values = {"t_s": self._next_hk, "adcs_mode": self.mode, "eps_battery_soc": 0.8}
-            row = b"".join(
-                struct.pack(p["encoding"], values.get(p["name"], 0)) for p in self.dictionary["parameters"]
-            )
+            by_id = {p["id"]: p for p in self.dictionary["parameters"]}
+            layout = [by_id[i] for i in self.dictionary["housekeeping_structures"]["1"]]
+            row = b"".join(struct.pack(p["encoding"], values.get(p["name"], 0)) for p in layout)
             self._tm(3, 25, struct.pack(">H", 1) + row)
             self._next_hk += 1.0
         out, self._outbox = self._outbox, []

@@ -58,7 +58,8 @@ def test_one_record_per_packet_in_order_with_its_onboard_time(run):
 
 def test_housekeeping_values_are_the_packets_by_the_dictionary_layout(run, dictionary):
     packets, records, _ = run
-    layout = sorted(dictionary["parameters"], key=lambda p: p["id"])
+    by_id = {p["id"]: p for p in dictionary["parameters"]}
+    layout = [by_id[i] for i in dictionary["housekeeping_structures"]["1"]]
     housekeeping = [i for i, r in enumerate(records) if r["kind"] == "housekeeping"]
     assert len(housekeeping) >= RUN_S - 1
     for i in (housekeeping[0], housekeeping[len(housekeeping) // 2], housekeeping[-1]):

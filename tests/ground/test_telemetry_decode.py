@@ -85,13 +85,14 @@ def housekeeping_data(flight_dictionary, sid: int, names: list[str]) -> tuple[by
 
 def test_the_default_housekeeping_row_is_read_by_parameter_name(dictionary, flight_dictionary, sent):
     tm, packets = sent
-    names = [p["name"] for p in dictionary["parameters"]]
-    data, values = housekeeping_data(flight_dictionary, 1, names)
+    by_id = {p["id"]: p for p in dictionary["parameters"]}
+    layout = [by_id[i] for i in dictionary["housekeeping_structures"]["1"]]
+    data, values = housekeeping_data(flight_dictionary, 1, [p["name"] for p in layout])
     tm.send(dictionary["apid"], 3, 25, data, 0.0)
     report = TelemetryDecoder(dictionary).decode(packets[0])
     assert isinstance(report, HousekeepingReport) and report.sid == 1
     assert report.values["adcs_mode"] == 2 and report.values["t_s"] == values["t_s"]
-    for parameter in dictionary["parameters"]:
+    for parameter in layout:
         expected = values[parameter["name"]]
         if parameter["type"] == "float":
             (expected,) = struct.unpack(parameter["encoding"], struct.pack(parameter["encoding"], expected))

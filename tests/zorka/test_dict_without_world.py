@@ -28,15 +28,23 @@ def test_zorka_dict_imports_no_sim_module():
 
 
 def test_zorka_dict_prints_what_the_flight_software_of_a_mission_declares(capsys):
+    """All but the tunables' defaults, which are the values the flight software is configured with at
+    start (a mission's wiring has them; the declarations alone do not)."""
     from zorka.cli import main
 
     assert main(["dict"]) == 0
     printed = json.loads(capsys.readouterr().out)
     mission = Mission(DEFAULT_SCENARIO, 1.0)
     try:
-        assert printed == json.loads(dictionary_json(mission.flight.dictionary))
+        wired = json.loads(dictionary_json(mission.flight.dictionary))
     finally:
         mission.close()
+    assert len(printed["tunables"]) >= 20
+    assert all(t["default"] is None for t in printed["tunables"]), "configured at start: no world, no value"
+    assert all(t["default"] is not None for t in wired["tunables"])
+    for tunable in wired["tunables"]:
+        tunable["default"] = None
+    assert printed == wired
 
 
 def test_the_default_shape_is_the_default_spacecraft():
