@@ -25,7 +25,7 @@ from flight.pus import (
     housekeeping_reports,
     monitoring,
     monitoring_limits,
-    parameter_commands,
+    parameters,
     payload_requests,
     ping,
     scheduling,
@@ -73,7 +73,7 @@ def application_names(shape: SpacecraftShape) -> tuple[str, ...]:
 def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     """Every application's declarations for a spacecraft of `shape`, none of them bound yet."""
     dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
-    events = (*ADCS_EVENTS, *monitoring.EVENTS, *parameter_commands.EVENTS, *scheduling.EVENTS)
+    events = (*ADCS_EVENTS, *monitoring.EVENTS, *parameters.EVENTS, *scheduling.EVENTS)
     commands = (
         *ADCS_COMMANDS,
         *ping.COMMANDS,
@@ -82,7 +82,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         *event_reports.COMMANDS,
         *monitoring.COMMANDS,
         *event_action.COMMANDS,
-        *parameter_commands.COMMANDS,
+        *parameters.COMMANDS,
         *scheduling.COMMANDS,
     )
     reports = (
@@ -93,7 +93,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         *monitoring.REPORTS,
         *ping.REPORTS,
         *event_action.REPORTS,
-        *parameter_commands.REPORTS,
+        *parameters.REPORTS,
     )
     payload_tunables_declared = payload_tunables.TUNABLES if shape.imager else ()
     tunables = (*adcs_tunables.TUNABLES, *payload_tunables_declared, *monitoring_limits.TUNABLES)

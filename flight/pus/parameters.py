@@ -8,7 +8,6 @@ says so.
 Values travel as float64 whatever their declared type.
 """
 
-import struct
 from pathlib import Path
 
 from flight.checked_file import read_checked, write_checked
@@ -16,11 +15,40 @@ from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
 from flight.events import EventLog, Severity
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 20
 PARAMETER_ID = Arg("parameter_id", "uint", 16)
 VALUE = Arg("value", "float", 64)
-STORE_CORRUPT = EventDef(2001, "parameter_store_corrupt", Severity.MEDIUM, "parameter store not loaded")
+STORE_CORRUPT = EventDef(
+    2001,
+    "parameter_store_corrupt",
+    Severity.MEDIUM,
+    "parameter store not loaded",
+    "{file}: parameter store not loaded",
+)
+REPORT = Command(
+    "parameters_report",
+    SERVICE,
+    1,
+    (PARAMETER_ID,),
+    repeated=True,
+    description="report these tunable parameters' values (20,2)",
+)
+SET = Command(
+    "parameters_set",
+    SERVICE,
+    3,
+    (PARAMETER_ID, VALUE),
+    repeated=True,
+    description="set these tunable parameters (validated whole, then persisted)",
+)
+COMMANDS = (REPORT, SET)
+VALUES = ReportLayout(
+    SERVICE, 2, "parameter_values", (Repeated("values", Arg("count", "uint", 8), (PARAMETER_ID, VALUE)),)
+)
+REPORTS = (VALUES,)
+EVENTS = (STORE_CORRUPT,)
 
 
 class ParameterStore:
@@ -32,28 +60,8 @@ class ParameterStore:
         self._apid = dictionary.tm_apid(SERVICE)
         self.sets = 0
         dictionary.event(STORE_CORRUPT)
-        dictionary.command(
-            Command(
-                "parameters_report",
-                SERVICE,
-                1,
-                (PARAMETER_ID,),
-                self._report,
-                repeated=True,
-                check=self._check,
-            )
-        )
-        dictionary.command(
-            Command(
-                "parameters_set",
-                SERVICE,
-                3,
-                (PARAMETER_ID, VALUE),
-                self._set,
-                repeated=True,
-                check=self._check,
-            )
-        )
+        dictionary.bind(REPORT, self._report, self._check)
+        dictionary.bind(SET, self._set, self._check)
         self.load_status = self._load()
 
     def _load(self) -> str:
@@ -67,9 +75,7 @@ class ParameterStore:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             ok = False
         if not ok:
-            self._events.raise_event(
-                0.0, STORE_CORRUPT.severity, STORE_CORRUPT.name, f"{self._path.name}: {STORE_CORRUPT.text}"
-            )
+            STORE_CORRUPT.raise_(self._events, 0.0, file=self._path.name)
             return "corrupt"
         for tunable in tunables:
             tunable.setter(values[tunable.name])
@@ -91,11 +97,9 @@ class ParameterStore:
                 raise RefusalError(Failure.ARG_OUT_OF_RANGE, index)
 
     def _report(self, t_s: float, groups: list[dict], progress) -> None:
-        data = bytearray([len(groups)])
-        for group in groups:
-            tunable = self._dictionary.tunable_by_id(group["parameter_id"])
-            data += struct.pack(">Hd", tunable.id, tunable.getter())
-        self._tm.send(self._apid, SERVICE, 2, bytes(data), t_s)
+        tunables = [self._dictionary.tunable_by_id(group["parameter_id"]) for group in groups]
+        data = VALUES.pack([(t.id, t.getter()) for t in tunables])
+        self._tm.send(self._apid, SERVICE, VALUES.subtype, data, t_s)
 
     def _set(self, t_s: float, groups: list[dict], progress) -> None:
         for step, group in enumerate(groups, start=1):

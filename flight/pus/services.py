@@ -24,7 +24,7 @@ from flight.pus import (
     event_reports,
     housekeeping_reports,
     monitoring,
-    parameter_commands,
+    parameters,
     ping,
     scheduling,
     time_management,
@@ -53,7 +53,7 @@ COMMANDS = {
         ("pus_events", event_reports),
         ("pus_event_action", event_action),
         ("pus_ping", ping),
-        ("pus_parameters", parameter_commands),
+        ("pus_parameters", parameters),
     )
 }
 """Each service's application name and the telecommands it declared (its counters count them)."""

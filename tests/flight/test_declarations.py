@@ -28,7 +28,7 @@ from flight.power.telemetry import READING_UNITS
 from hal.devices import PowerSystem
 
 FLIGHT = Path(flight.__file__).parent
-RAW_RAISES_ALLOWED = {"events.py", "pus/parameters.py"}
+RAW_RAISES_ALLOWED = {"events.py"}
 """Where `EventLog.raise_event` may be called directly: the typed API itself, and service 20's parameter
 store, whose owner moves it to `STORE_CORRUPT.raise_`."""
 FREE_TEXT_ALLOWED = {"pus/monitoring.py"}
