@@ -1,4 +1,4 @@
-"""The main geomagnetic field: IGRF-14 Gauss coefficients for one date, for native/igrf.c.
+"""The main geomagnetic field: IGRF-14 Gauss coefficients for one date, for native/common/igrf.c.
 
 The simulator's world and the flight software's onboard reference both fill their `zk_igrf` here, so
 it lives beside the C that consumes it.

@@ -1,6 +1,6 @@
 """Orbits of the simulation: Earth's gravity constants and initial states from elements.
 
-Propagation is in C (native/orbit.c); this module sets up what it propagates.
+Propagation is in C (native/common/orbit.c); this module sets up what it propagates.
 """
 
 import numpy as np

@@ -1,5 +1,5 @@
 """Coarse attitude without the star tracker: TRIAD on the sun sensor and the magnetometer against onboard
-reference models, the analytic sun (native/sun.c) and IGRF-14 (native/igrf.c) at onboard time.
+reference models, the analytic sun (native/common/sun.c) and IGRF-14 (native/common/igrf.c) at onboard time.
 
 A few C calls on buffers made once, so it may run every tick (sun-safe, star-tracker outages, the first
 attitude for the Kalman filter).

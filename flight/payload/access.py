@@ -1,7 +1,7 @@
 """Access: when targets can be imaged, from an ephemeris table of the satellite's TEME positions.
 
 The caller supplies the table (flight cannot see the simulator: onboard it is the propagated orbit
-estimate; `zorka plan` gives SGP4 positions). native/access.c does the per-sample work: Earth rotation
+estimate; `zorka plan` gives SGP4 positions). native/flight/access.c does the per-sample work: Earth rotation
 (GMST), the sun, then for every target a coarse central-angle screen followed by a test of every sample.
 """
 
@@ -99,6 +99,8 @@ def visibility_windows(
                 max_off_nadir, min_sun, COARSE_SAMPLES, capacity, ffi.from_buffer("int[]", target),
                 ffi.from_buffer("int[]", first), ffi.from_buffer("int[]", last),
             )  # fmt: skip
+            if count == lib.ZK_ACCESS_NO_MEMORY:
+                raise MemoryError(f"zk_access_windows: no memory to screen {len(table)} ephemeris samples")
             if count <= capacity:
                 break
             capacity = count

@@ -1,5 +1,5 @@
-"""Access windows from native/access.c against a brute-force test of every sample, and the table's frames
-against independent references (an own IAU-82 GMST, skyfield's DE421 sun in TEME)."""
+"""Access windows from native/flight/access.c against a brute-force test of every sample, and the table's
+frames against independent references (an own IAU-82 GMST, skyfield's DE421 sun in TEME)."""
 
 import math
 from pathlib import Path

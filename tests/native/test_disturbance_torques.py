@@ -1,4 +1,4 @@
-"""Flat-plate drag and solar-radiation-pressure torques (native/disturbance.c) against closed forms.
+"""Flat-plate drag and solar-radiation-pressure torques (native/sim/disturbance.c) against closed forms.
 
 Drag on a face of area A, outward normal n, at incidence i (cos i = n . v_hat > 0) in free-molecular
 flow: F = -1/2 rho C_d A cos i v^2 v_hat. Radiation on a face lit at incidence i (cos i = n . s > 0),
