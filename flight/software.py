@@ -29,6 +29,7 @@ from flight.pus.payload_requests import declare_payload_requests
 from flight.pus.services import PusServices
 from hal.cfdp_carriage import CFDP_APID
 from hal.devices import DeviceSet
+from native.time_scales import julian_date_from_unix_s
 
 ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
@@ -36,8 +37,6 @@ APID = 0x100  # the spacecraft's telecommand and telemetry application
 HOUSEKEEPING_SID = 1
 MASS_MEMORY_BYTES = 2 << 30
 TRANSMITTER_LOAD = "transmitter"
-JD_UNIX_EPOCH = 2440587.5
-SECONDS_PER_DAY = 86400.0
 
 
 class FlightSoftware:
@@ -81,7 +80,7 @@ class FlightSoftware:
                 self.events,
                 RequestBook(storage / "requests.json"),
                 memory,
-                JD_UNIX_EPOCH + epoch_unix_s / SECONDS_PER_DAY,
+                julian_date_from_unix_s(epoch_unix_s),
                 stations=ground_stations,
             )
             self.file_downlink = FileDownlink(memory)

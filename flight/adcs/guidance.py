@@ -17,9 +17,7 @@ import numpy as np
 from flight.adcs.orbit_estimate import OrbitEstimate
 from native import ffi, lib, ptr, view
 from native.earth_model import force_model
-
-SECONDS_PER_DAY = 86400.0
-TT_MINUS_UTC_S = 69.184  # 32.184 s + 37 leap seconds (since 2017)
+from native.time_scales import SECONDS_PER_DAY, TT_MINUS_UTC_S
 
 
 class Guidance(ABC):

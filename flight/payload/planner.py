@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flight.payload.access import EphemerisTable, geodetic_to_ecef, visibility_windows
+from flight.payload.access import EphemerisTable, visibility_windows
 from flight.payload.requests import ImagingRequest
 from native import ffi, lib, ptr
+from native.geodesy import geodetic_to_ecef_m
 
 SLEW_TABLE_POINTS = 1801  # 0.1 deg
 
@@ -221,7 +222,7 @@ class Planner:
 
     def _ecef(self, requests: Sequence[ImagingRequest]) -> np.ndarray:
         lat, lon, alt = (np.array([getattr(r, f) for r in requests]) for f in ("lat_rad", "lon_rad", "alt_m"))
-        return geodetic_to_ecef(lat, lon, alt)
+        return geodetic_to_ecef_m(lat, lon, alt)
 
     def _tracks(self, indices: Sequence[int], windows: list[list[tuple[int, int]]]) -> list[_Track]:
         dt = self.table.dt_s

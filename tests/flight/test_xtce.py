@@ -27,7 +27,7 @@ from flight.dictionary import Arg, Failure, Tunable
 from flight.payload.request_book import RequestState
 from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
 from flight.pus.payload_requests import ACTIVITY_CODES, PAYLOAD_EVENTS, STATE_CODES
-from flight.software import APID, HOUSEKEEPING_SID, JD_UNIX_EPOCH, SECONDS_PER_DAY
+from flight.software import APID, HOUSEKEEPING_SID
 from flight.xtce import xtce
 from ground.telemetry import (
     EventReport,
@@ -36,6 +36,7 @@ from ground.telemetry import (
     TelemetryDecoder,
     VerificationReport,
 )
+from native.time_scales import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from zorka.mission import Mission
 from zorka.scenario import DEFAULT_SCENARIO
 from zorka.scenario_file import load_scenario

@@ -19,6 +19,7 @@ from scipy.spatial.transform import Rotation
 
 from native import ffi, lib, ptr
 from native.earth_model import R_EARTH_M, force_model
+from native.time_scales import julian_date
 from sim.orbit import raan_for_ltan, state_from_elements, sun_synchronous_inclination
 from sim.surfaces import (
     DEFAULT_SURFACES,
@@ -29,7 +30,6 @@ from sim.surfaces import (
     fill_surfaces,
     surfaces_c,
 )
-from sim.timescale import julian_date
 
 P_1AU_N_M2 = 4.56e-6
 AU_M = 149597870700.0
