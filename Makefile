@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.zorka-installed
-NATIVE := $(wildcard native/*.c native/*.h) native/build.py
+NATIVE := $(wildcard native/*/*.c native/*/*.h) native/build.py
 OUT ?= runs/default
 
 .PHONY: run test test-all bench lint native clean
@@ -35,4 +35,4 @@ native: $(STAMP)
 	flock /tmp/zorka-native.lock $(BIN)/python native/build.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info native/_core.* native/*.o
+	rm -rf $(VENV) build *.egg-info native/_core.* native/*.o native/*/*.o

@@ -3,9 +3,10 @@ temporary file, fsynced and renamed over the old one (the folder fsynced too), s
 old store or the new one, never a torn one — and refuses any other."""
 
 import json
-import os
 import zlib
 from pathlib import Path
+
+from native.atomic_file import write_atomically
 
 CRC_KEY = "crc32"
 
@@ -20,17 +21,7 @@ def _crc(body: dict) -> int:
 
 def write_checked(path: Path, body: dict) -> None:
     """Replace the store at `path` with `body` atomically; OSError if the medium fails."""
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w") as f:
-        f.write(json.dumps({**body, CRC_KEY: _crc(body)}, sort_keys=True))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    write_atomically(path, json.dumps({**body, CRC_KEY: _crc(body)}, sort_keys=True).encode())
 
 
 def read_checked(path: Path) -> dict:

@@ -46,6 +46,7 @@ from flight.pus.housekeeping_reports import declare_housekeeping_parameters
 from flight.pus.payload_requests import bind_payload_requests
 from flight.pus.services import PusServices
 from hal.devices import DeviceSet
+from native.time_scales import julian_date_from_unix_s
 
 ATTITUDE_HZ = 10.0
 HOUSEKEEPING_HZ = 1.0
@@ -60,8 +61,6 @@ RATE_GROUPS = (
 """The executive's rate groups in frame order (see the module's docstring for why this order)."""
 MASS_MEMORY_BYTES = 2 << 30
 TRANSMITTER_LOAD = "transmitter"
-JD_UNIX_EPOCH = 2440587.5
-SECONDS_PER_DAY = 86400.0
 
 
 class FlightSoftware:
@@ -103,7 +102,7 @@ class FlightSoftware:
                 self.events,
                 RequestBook(storage / "requests.json"),
                 memory,
-                JD_UNIX_EPOCH + epoch_unix_s / SECONDS_PER_DAY,
+                julian_date_from_unix_s(epoch_unix_s),
                 stations=ground_stations,
             )
             self.file_downlink = FileDownlink(memory)

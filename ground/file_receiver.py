@@ -27,7 +27,6 @@ up; cfdp-py's countdowns run on contact time, which advances only while `poll` i
 
 import copy
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -72,6 +71,7 @@ from ccsds.cfdp_carriage import (
     contact_time,
     unbundle,
 )
+from native.atomic_file import write_atomically
 
 INCOMING_FOLDER = "incoming"
 BUNDLE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.zpk")
@@ -93,15 +93,6 @@ class ReceivedProduct:
     sha256: str
     data_path: Path
     metadata_path: Path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
 
 
 class _DestUser(IgnoringUser):
@@ -329,9 +320,9 @@ class FileReceiver:
         product_id = header["product_id"]
         data_path = self.products_dir / f"{product_id}{_suffix(data)}"
         metadata_path = self.products_dir / f"{product_id}.json"
-        _write_atomically(data_path, data)
+        write_atomically(data_path, data)
         record = {k: header[k] for k in ("product_id", "size_bytes", "sha256", "metadata")}
-        _write_atomically(metadata_path, json.dumps(record, indent=1, sort_keys=True).encode())
+        write_atomically(metadata_path, json.dumps(record, indent=1, sort_keys=True).encode())
         if product_id in self._products:
             self.counts["products_duplicate"] += 1
         else:

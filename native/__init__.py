@@ -1,6 +1,8 @@
 """Zorka's C core, called through cffi: `ffi` and `lib` of the compiled `native._core`.
 
-The C sources and their headers sit beside this file (vec3.h holds inline helpers only);
+The C sits in rooms beside this file, each with one public header that says who owns what its structs
+point to: common/ (shared by both sides), flight/ and sim/ (each sees only common), record/ (the run
+recorder, which sees both) and board/ (portable firmware code that sees nothing else).
 `native/build.py` is the one builder.
 """
 

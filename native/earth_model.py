@@ -1,13 +1,21 @@
-"""Earth constants shared by the simulator and the flight software (EGM96 / WGS-84).
+"""Earth constants shared by the simulator and the flight software (EGM96 gravity, WGS-84 shape, rotation).
 
-Both floors above use them, so they live here, beside the C that consumes them.
+Their one home is native/common/constants.h; cffi reads each value from the compiled C, so the Python
+and the C that consumes them cannot disagree.
 """
 
-from native import ffi
+from native import ffi, lib
 
-MU_EARTH_M3_S2 = 3.986004418e14
-R_EARTH_M = 6378137.0
-J2, J3, J4 = 1.08262668e-3, -2.53265649e-6, -1.61962159e-6  # EGM96 zonal harmonics
+MU_EARTH_M3_S2: float = lib.ZK_MU_EARTH
+J2: float = lib.ZK_J2  # EGM96 zonal harmonics
+J3: float = lib.ZK_J3
+J4: float = lib.ZK_J4
+WGS84_A_M: float = lib.ZK_WGS84_A
+WGS84_F: float = lib.ZK_WGS84_F
+WGS84_B_M: float = lib.ZK_WGS84_B
+WGS84_E2: float = lib.ZK_WGS84_E2
+R_EARTH_M = WGS84_A_M  # the equatorial radius of the gravity field
+OMEGA_EARTH_RAD_S: float = lib.ZK_OMEGA_EARTH
 
 
 def force_model(zonal_degree: int = 4, drag_area_m2_per_kg: float = 0.0):

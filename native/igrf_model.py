@@ -1,4 +1,4 @@
-"""The main geomagnetic field: IGRF-14 Gauss coefficients for one date, for native/igrf.c.
+"""The main geomagnetic field: IGRF-14 Gauss coefficients for one date, for native/common/igrf.c.
 
 The simulator's world and the flight software's onboard reference both fill their `zk_igrf` here, so
 it lives beside the C that consumes it.
@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from native import ffi
+from native.time_scales import unix_s_from_julian_date
 
 IGRF_REFERENCE_RADIUS_M = 6371200.0
 IGRF_DEGREE = 13
 IGRF_FILE = "IGRF14.shc"
-JD_UNIX_EPOCH = 2440587.5
-SECONDS_PER_DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def decimal_year(utc: datetime) -> float:
 
 def decimal_year_from_jd(jd_utc: float) -> float:
     """Decimal year of a Julian date (UTC)."""
-    return decimal_year(datetime.fromtimestamp((jd_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY, tz=UTC))
+    return decimal_year(datetime.fromtimestamp(unix_s_from_julian_date(jd_utc), tz=UTC))
 
 
 def fill_igrf(model, when: float | datetime, degree: int = IGRF_DEGREE) -> None:

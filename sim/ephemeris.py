@@ -13,8 +13,7 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS, Satrec
 
 from native import ffi, lib
-
-DAY_S = 86400.0
+from native.time_scales import SECONDS_PER_DAY
 
 
 class Sgp4Error(RuntimeError):
@@ -41,7 +40,7 @@ class Sgp4Ephemeris:
         """Write the n states at t0_s + k dt_s (k = 0..n-1, seconds since the run epoch) into r_eci and
         v_eci, each (n, 3). Raises Sgp4Error at the first time SGP4 fails."""
         n = len(r_eci)
-        fraction = self._jd_fraction + (t0_s + dt_s * np.arange(n)) / DAY_S
+        fraction = self._jd_fraction + (t0_s + dt_s * np.arange(n)) / SECONDS_PER_DAY
         codes, r_km, v_km_s = self.satrec.sgp4_array(np.full(n, self._jd_whole), fraction)
         if codes.any():
             k = int(np.flatnonzero(codes)[0])
@@ -51,7 +50,7 @@ class Sgp4Ephemeris:
 
     def state_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Position (m) and velocity (m/s), TEME, at t_s seconds since the run epoch."""
-        fraction = self._jd_fraction + t_s / DAY_S
+        fraction = self._jd_fraction + t_s / SECONDS_PER_DAY
         code, r_km, v_km_s = self.satrec.sgp4(self._jd_whole, fraction)
         if code:
             raise Sgp4Error(t_s, self._jd_whole + fraction, code)

@@ -16,7 +16,8 @@ from datetime import datetime
 import numpy as np
 
 from native import lib, ptr
-from sim.timescale import SECONDS_PER_DAY, utc_from_julian_date
+from native.geodesy import teme_to_ecef_m
+from native.time_scales import SECONDS_PER_DAY, utc_from_julian_date
 
 # fill(t0_s, dt_s, r_eci, v_eci): states at t0_s + k dt_s (seconds since the run epoch), TEME, m and m/s,
 # written into (n, 3) arrays -- the signature of Sgp4Ephemeris.fill.
@@ -174,19 +175,12 @@ class _ElevationFunction:
         self.fill(t0_s, dt_s, r_eci, v_eci)
         jd = self.jd_epoch_utc + (t0_s + dt_s * np.arange(n)) / SECONDS_PER_DAY
         gmst_rad = np.array([lib.zk_gmst(x) for x in jd])
-        return self.station.look_angles(_teme_to_ecef(gmst_rad, r_eci))[1]
+        return self.station.look_angles(teme_to_ecef_m(gmst_rad, r_eci))[1]
 
     def at(self, t_s: float) -> float:
         self.fill(t_s, 0.0, self.r_one, self.v_one)
         gmst_rad = np.array([lib.zk_gmst(self.jd_epoch_utc + t_s / SECONDS_PER_DAY)])
-        return float(self.station.look_angles(_teme_to_ecef(gmst_rad, self.r_one))[1][0])
-
-
-def _teme_to_ecef(gmst_rad: np.ndarray, r_eci: np.ndarray) -> np.ndarray:
-    """R_z(GMST) r for each row, the rotation of zk_eci_to_ecef."""
-    c, s = np.cos(gmst_rad), np.sin(gmst_rad)
-    x, y = r_eci[:, 0], r_eci[:, 1]
-    return np.column_stack((c * x + s * y, c * y - s * x, r_eci[:, 2]))
+        return float(self.station.look_angles(teme_to_ecef_m(gmst_rad, self.r_one))[1][0])
 
 
 def _grazing_candidates(el_rad: np.ndarray, up: np.ndarray, floor_rad: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The main geomagnetic field of a run: IGRF-14 for native/igrf.c, from native/igrf_model.py (which the
+"""The main geomagnetic field of a run: IGRF-14 for native/common/igrf.c, from native/igrf_model.py (which the
 flight software's onboard reference shares), re-exported under its simulator name."""
 
 from native.igrf_model import (

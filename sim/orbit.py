@@ -1,14 +1,15 @@
 """Orbits of the simulation: Earth's gravity constants and initial states from elements.
 
-Propagation is in C (native/orbit.c); this module sets up what it propagates.
+Propagation is in C (native/common/orbit.c); this module sets up what it propagates.
 """
 
 import numpy as np
 
 from native import lib, ptr
 from native.earth_model import J2, MU_EARTH_M3_S2, R_EARTH_M
+from native.time_scales import SECONDS_PER_DAY
 
-TROPICAL_YEAR_S = 365.2421897 * 86400.0
+TROPICAL_YEAR_S = 365.2421897 * SECONDS_PER_DAY
 
 
 def state_from_elements(

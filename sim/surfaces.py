@@ -1,5 +1,5 @@
 """The spacecraft's outer surfaces as flat faces, for the drag and solar-radiation-pressure torques
-(native/disturbance.c).
+(native/sim/disturbance.c).
 
 Positions are in body, from the geometric centre of the bus; the C struct takes each face's centre of
 pressure relative to the centre of mass, so an offset centre of mass is what makes the torques of a

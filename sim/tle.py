@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from sgp4.api import SGP4_ERRORS, Satrec
 
-from sim.timescale import julian_date
+from native.time_scales import SECONDS_PER_DAY, julian_date
 
 LINE_LENGTH = 69
 TWO_PI = 2.0 * math.pi
-DAY_S = 86400.0
 
 _DECIMAL = r" *[+-]?[0-9]*\.[0-9]+"
 _ANGLE = r" *[0-9]{1,3}\.[0-9]+"
@@ -121,7 +120,7 @@ def parse_tle(line1: str, line2: str) -> Tle:
             f"n = {mean_motion_rev_day} rev/day, e = {eccentricity:.7f}",
             f"an orbit sgp4 can start from ({SGP4_ERRORS[satrec.error]})",
         )
-    rev_per_day = TWO_PI / DAY_S
+    rev_per_day = TWO_PI / SECONDS_PER_DAY
     return Tle(
         line1=lines[0],
         line2=lines[1],
@@ -131,8 +130,8 @@ def parse_tle(line1: str, line2: str) -> Tle:
         international_designator=designator.strip(),
         epoch_utc=epoch_utc,
         jd_epoch_utc=jd_epoch_utc,
-        mean_motion_dot_rad_s2=2.0 * ndot_over_2 * rev_per_day / DAY_S,
-        mean_motion_ddot_rad_s3=6.0 * nddot_over_6 * rev_per_day / DAY_S**2,
+        mean_motion_dot_rad_s2=2.0 * ndot_over_2 * rev_per_day / SECONDS_PER_DAY,
+        mean_motion_ddot_rad_s3=6.0 * nddot_over_6 * rev_per_day / SECONDS_PER_DAY**2,
         bstar_per_earth_radius=bstar,
         element_set_number=element_set,
         inclination_rad=math.radians(inclination_deg),

@@ -10,12 +10,11 @@ import numpy as np
 
 from native import ffi, lib, view
 from native.earth_model import force_model
+from native.time_scales import TT_MINUS_UTC_S
 from sim.magnetic_field import decimal_year_from_jd, fill_igrf
 from sim.power import fill_power
 from sim.spacecraft import Spacecraft
 from sim.surfaces import fill_surfaces
-
-TT_MINUS_UTC_S = 69.184
 
 
 @dataclass(frozen=True)

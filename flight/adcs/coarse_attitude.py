@@ -1,5 +1,5 @@
 """Coarse attitude without the star tracker: TRIAD on the sun sensor and the magnetometer against onboard
-reference models, the analytic sun (native/sun.c) and IGRF-14 (native/igrf.c) at onboard time.
+reference models, the analytic sun (native/common/sun.c) and IGRF-14 (native/common/igrf.c) at onboard time.
 
 A few C calls on buffers made once, so it may run every tick (sun-safe, star-tracker outages, the first
 attitude for the Kalman filter).
@@ -9,9 +9,8 @@ import math
 
 from native import ffi, lib, view
 from native.igrf_model import decimal_year_from_jd, fill_igrf
+from native.time_scales import SECONDS_PER_DAY, TT_MINUS_UTC_S
 
-SECONDS_PER_DAY = 86400.0
-TT_MINUS_UTC_S = 69.184  # TAI - UTC (37 s since 2017) + TT - TAI (32.184 s)
 MIN_SEPARATION_RAD = math.radians(15.0)  # the field's error about the sun axis grows as 1 / sin(separation)
 
 

@@ -1,5 +1,5 @@
 """Attitude control: quaternion and rate feedback with feed-forward of the reference's motion, gyroscopic
-compensation and an optional anti-windup integral (C, native/adcs.c: zk_pd_control_track)."""
+compensation and an optional anti-windup integral (C, native/flight/adcs.c: zk_pd_control_track)."""
 
 import math
 

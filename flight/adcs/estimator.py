@@ -1,6 +1,6 @@
 """Attitude determination: a multiplicative extended Kalman filter on the gyro and the star tracker.
 
-The filter (native/mekf.c) holds the attitude q_ib, the gyro bias (a random walk and a Gauss-Markov
+The filter (native/flight/mekf.c) holds the attitude q_ib, the gyro bias (a random walk and a Gauss-Markov
 term) and their 9x9 error covariance in one C struct made here once; `propagate` and
 `update_star_tracker` are one C call each on C pointers, so a tick allocates nothing. The outputs are
 numpy views onto the struct.

@@ -1,8 +1,8 @@
 """Attitude guidance: the reference the controller tracks — attitude, rate and angular acceleration.
 
-Every law writes one C `zk_reference` (native/guidance.h) through `update(t_s)`, one or two C calls that
-allocate no array: `q_ref_ib` (the reference frame R to inertial), `w_ref_r` and `alpha_ref_r` (R's angular
-velocity with respect to inertial and its time derivative, in R's own axes: the body's rate and
+Every law writes one C `zk_reference` (native/flight/guidance.h) through `update(t_s)`, one or two C
+calls that allocate no array: `q_ref_ib` (the reference frame R to inertial), `w_ref_r` and `alpha_ref_r`
+(R's angular velocity with respect to inertial and its time derivative, in R's own axes: the body's rate and
 acceleration feed-forward once on R, as `PdController.track` takes them) and `w_ref_i` (the same rate in
 inertial axes, as `PdController.step` takes it). Each buffer is there as a C pointer (`*_c`) and a numpy
 view of the same memory. Laws that read the onboard orbit expect it propagated to `t_s` first.
@@ -17,9 +17,7 @@ import numpy as np
 from flight.adcs.orbit_estimate import OrbitEstimate
 from native import ffi, lib, ptr, view
 from native.earth_model import force_model
-
-SECONDS_PER_DAY = 86400.0
-TT_MINUS_UTC_S = 69.184  # 32.184 s + 37 leap seconds (since 2017)
+from native.time_scales import SECONDS_PER_DAY, TT_MINUS_UTC_S
 
 
 class Guidance(ABC):
@@ -210,8 +208,8 @@ class JoinSlew(Guidance):
     target to tracking the next), matching attitude and rate at both ends: at `t_end_s` the reference is
     the target law's own, and the mode can switch to that law without a jump.
 
-    The limits bound the motion relative to the target profile (zk_join_slew in native/guidance.h): leave
-    room in them for the target's own rate (~0.015 rad/s when tracking from 500 km)."""
+    The limits bound the motion relative to the target profile (zk_join_slew in native/flight/guidance.h):
+    leave room in them for the target's own rate (~0.015 rad/s when tracking from 500 km)."""
 
     def __init__(self, rate_max_rad_s: float, accel_max_rad_s2: float):
         super().__init__()

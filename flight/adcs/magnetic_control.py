@@ -1,4 +1,5 @@
-"""Magnetic control: wheel momentum dumping (cross-product law) and B-dot detumbling (C, native/adcs.c).
+"""Magnetic control: wheel momentum dumping (cross-product law) and B-dot detumbling
+(C, native/flight/adcs.c).
 
 The magnetometer sees the torquers' own field, so, as flown missions do, the torquers are duty-cycled:
 over a cycle of `cycle_frames` control frames they are on for all but the last frame and off for it, and

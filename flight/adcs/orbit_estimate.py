@@ -2,8 +2,7 @@
 
 from native import ffi, lib, view
 from native.earth_model import force_model
-
-SECONDS_PER_DAY = 86400.0
+from native.time_scales import SECONDS_PER_DAY
 
 
 class OrbitEstimate:

@@ -1,6 +1,6 @@
 """Distribution of a body torque over the reaction wheels (minimum norm, direction-keeping limits), with
 null-space management of the wheel speeds, reconfiguration around a failed wheel, and feed-forward of the
-calibrated bearing friction (C, native/adcs.c: zk_wheel_map_*)."""
+calibrated bearing friction (C, native/flight/adcs.c: zk_wheel_map_*)."""
 
 import numpy as np
 

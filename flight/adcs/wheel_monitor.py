@@ -1,4 +1,4 @@
-"""Reaction-wheel failure detection (native/wheel_monitor.c): each wheel's tachometer against the speed
+"""Reaction-wheel failure detection (native/flight/wheel_monitor.c): each wheel's tachometer against the speed
 change its commands should have made, checked once a second."""
 
 import numpy as np

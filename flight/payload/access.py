@@ -1,7 +1,7 @@
 """Access: when targets can be imaged, from an ephemeris table of the satellite's TEME positions.
 
 The caller supplies the table (flight cannot see the simulator: onboard it is the propagated orbit
-estimate; `zorka plan` gives SGP4 positions). native/access.c does the per-sample work: Earth rotation
+estimate; `zorka plan` gives SGP4 positions). native/flight/access.c does the per-sample work: Earth rotation
 (GMST), the sun, then for every target a coarse central-angle screen followed by a test of every sample.
 """
 
@@ -12,21 +12,10 @@ import numpy as np
 
 from flight.payload.requests import ImagingRequest
 from native import ffi, lib, ptr
+from native.geodesy import geodetic_to_ecef_m
+from native.time_scales import TT_MINUS_UTC_S
 
-TT_MINUS_UTC_S = 69.184  # TT - UTC since 2017 (37 leap seconds + 32.184 s), for the sun's ephemeris
 COARSE_SAMPLES = 10  # the screen's step, in samples
-WGS84_A_M = 6378137.0
-WGS84_E2 = 6.69437999014e-3
-
-
-def geodetic_to_ecef(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
-    """WGS-84 geodetic to ECEF positions (m), (n, 3)."""
-    sl, cl = np.sin(lat_rad), np.cos(lat_rad)
-    n = WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    rho = (n + alt_m) * cl
-    return np.column_stack(
-        (rho * np.cos(lon_rad), rho * np.sin(lon_rad), (n * (1.0 - WGS84_E2) + alt_m) * sl)
-    )
 
 
 def up_vectors(lat_rad: np.ndarray, lon_rad: np.ndarray) -> np.ndarray:
@@ -89,7 +78,7 @@ def visibility_windows(
         chosen = [requests[i] for i in members]
         lat = np.array([r.lat_rad for r in chosen])
         lon = np.array([r.lon_rad for r in chosen])
-        ecef = np.ascontiguousarray(geodetic_to_ecef(lat, lon, np.array([r.alt_m for r in chosen])))
+        ecef = np.ascontiguousarray(geodetic_to_ecef_m(lat, lon, np.array([r.alt_m for r in chosen])))
         up = np.ascontiguousarray(up_vectors(lat, lon))
         capacity = 8 * len(chosen)
         while True:
@@ -99,6 +88,8 @@ def visibility_windows(
                 max_off_nadir, min_sun, COARSE_SAMPLES, capacity, ffi.from_buffer("int[]", target),
                 ffi.from_buffer("int[]", first), ffi.from_buffer("int[]", last),
             )  # fmt: skip
+            if count == lib.ZK_ACCESS_NO_MEMORY:
+                raise MemoryError(f"zk_access_windows: no memory to screen {len(table)} ephemeris samples")
             if count <= capacity:
                 break
             capacity = count

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flight.payload.access import EphemerisTable, geodetic_to_ecef, up_vectors
+from flight.payload.access import EphemerisTable, up_vectors
+from native.geodesy import geodetic_to_ecef_m
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def downlink_windows(table: EphemerisTable, stations: list[OnboardStation]) -> l
     visible = np.zeros(len(table), dtype=bool)
     for station in stations:
         lat, lon = np.array([station.lat_rad]), np.array([station.lon_rad])
-        site = geodetic_to_ecef(lat, lon, np.array([station.alt_m]))[0]
+        site = geodetic_to_ecef_m(lat, lon, np.array([station.alt_m]))[0]
         up = up_vectors(lat, lon)[0]
         line = table.r_ecef_m - site
         sin_elevation = line @ up / np.linalg.norm(line, axis=1)

@@ -34,8 +34,8 @@ from flight.payload.requests import EARTH_RADIUS_M, ImagingRequest
 from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
 from native.earth_model import MU_EARTH_M3_S2, force_model
+from native.time_scales import SECONDS_PER_DAY
 
-SECONDS_PER_DAY = 86400.0
 PAYLOAD_LOAD = "payload"
 PAYLOAD_POWER_W = 80.0
 PRODUCT_BYTES_MAX = 4 << 20

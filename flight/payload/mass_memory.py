@@ -20,18 +20,17 @@ Capacity counts product bytes only (sidecars and index are small and bounded by 
 """
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from flight.checked_file import CorruptStoreError, read_checked, write_checked
+from native.atomic_file import TEMPORARY_SUFFIX, fsync_folder, write_atomically
 
 FOLDER_NAME = "mass_memory"
 INDEX_NAME = "mass_memory.index"
 DATA_SUFFIX = ".bin"
 SIDECAR_SUFFIX = ".json"
-TEMPORARY_SUFFIX = ".tmp"
 PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -71,14 +70,6 @@ class StoredProduct:
         if not PRODUCT_ID.fullmatch(product.product_id) or product.size_bytes < 0:
             raise ValueError(f"bad product record {product.product_id!r}")
         return product
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class MassMemory:
@@ -142,14 +133,7 @@ class MassMemory:
             raise MassMemoryFullError(f"{product_id}: {len(data)} B do not fit in {self.free_bytes} B free")
         order = self._last_order + 1
         product = StoredProduct(product_id, len(data), hashlib.sha256(data).hexdigest(), order, metadata)
-        path = self._data_path(product_id)
-        temporary = path.with_name(path.name + TEMPORARY_SUFFIX)
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-        _fsync_folder(self.folder)
+        write_atomically(self._data_path(product_id), data)
         write_checked(self._sidecar_path(product_id), product.record())
         self._products[product_id] = product
         self._last_order = order
@@ -186,7 +170,7 @@ class MassMemory:
         self._products.pop(product_id, None)
         self._write_index()
         self._data_path(product_id).unlink(missing_ok=True)
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
 
     def _verified_bytes(self, product: StoredProduct) -> bytes | None:
         try:

@@ -1,7 +1,7 @@
 """The imaging planner: which requests to capture, when, in what order, for an agile satellite.
 
 Candidate captures start on the ephemeris table's grid inside each visibility window. Windows that a
-slew can link form a pass; a pass is solved by dynamic programming in C (native/access.c) over its
+slew can link form a pass; a pass is solved by dynamic programming in C (native/flight/access.c) over its
 candidates in time order, and a target seen in several passes goes to one of them by iterated
 improvement: each pass re-solved with the targets of the others excluded, then perturbations (targets
 of one pass forbidden there, their other passes re-solved) kept when they raise the total, an adaptive
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flight.payload.access import EphemerisTable, geodetic_to_ecef, visibility_windows
+from flight.payload.access import EphemerisTable, visibility_windows
 from flight.payload.requests import ImagingRequest
 from native import ffi, lib, ptr
+from native.geodesy import geodetic_to_ecef_m
 
 SLEW_TABLE_POINTS = 1801  # 0.1 deg
 
@@ -71,16 +72,18 @@ class _Pass:
     def solve(self, banned: np.ndarray, slew_table: np.ndarray, value: np.ndarray | None = None) -> list[int]:
         """Node indices of the best captures of this pass with the banned targets left out, by the
         node values given (default: the priorities)."""
-        length = ffi.new("int *")
+        length, path_value = ffi.new("int *"), ffi.new("double *")
         value = self.value if value is None else value
-        lib.zk_plan_pass(
+        status = lib.zk_plan_pass(
             len(self.start_s), ptr(self.start_s), ptr(self.end_s), ptr(value),
             ffi.from_buffer("int[]", self.target), ffi.from_buffer("int[]", self.track),
             ptr(self.los_start), ptr(self.los_end), len(self.tracks),
             ffi.from_buffer("int[]", self.track_offset), ffi.from_buffer("int[]", self.track_node),
             ffi.from_buffer("unsigned char[]", banned), ptr(slew_table), len(slew_table),
-            ffi.from_buffer("int[]", self._path), length,
+            ffi.from_buffer("int[]", self._path), length, path_value,
         )  # fmt: skip
+        if status == lib.ZK_ACCESS_NO_MEMORY:
+            raise MemoryError(f"zk_plan_pass: no memory for scratch arrays of {len(self.start_s)} captures")
         return self._path[: length[0]].tolist()
 
 
@@ -219,7 +222,7 @@ class Planner:
 
     def _ecef(self, requests: Sequence[ImagingRequest]) -> np.ndarray:
         lat, lon, alt = (np.array([getattr(r, f) for r in requests]) for f in ("lat_rad", "lon_rad", "alt_m"))
-        return geodetic_to_ecef(lat, lon, alt)
+        return geodetic_to_ecef_m(lat, lon, alt)
 
     def _tracks(self, indices: Sequence[int], windows: list[list[tuple[int, int]]]) -> list[_Track]:
         dt = self.table.dt_s

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+# The mean sphere of the strip haversine and its altitude margin (not WGS-84, on purpose of behaviour:
+# the ellipsoid would move the planned off-nadir limits of strips).
 EARTH_RADIUS_M = 6371e3
 
 

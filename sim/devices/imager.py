@@ -36,19 +36,22 @@ import numpy as np
 
 from hal.devices import ImageProduct, Imager
 from native import ffi, lib, ptr
+from native.earth_model import OMEGA_EARTH_RAD_S, WGS84_A_M, WGS84_B_M
+from native.time_scales import SECONDS_PER_DAY
 from sim.png import grayscale_png
 from sim.scene_texture import ground_reflectance
 from sim.spacecraft import ImagerSpec
 from sim.world import World
 
-WGS84_A_M = 6378137.0
-WGS84_B_M = WGS84_A_M * (1.0 - 1.0 / 298.257223563)
-OMEGA_EARTH_RAD_S = 7.292115146706979e-5
-SECONDS_PER_DAY = 86400.0
 SMEAR_LIMIT_PX = 0.5
 METADATA_KEY = "zorka-metadata"
 QUICKLOOK_ROWS_MAX_PER_COLUMN = 2  # the quicklook is at most twice as long as wide
 BLUR_SAMPLES_MAX = 16
+
+
+# The geometry below (rotations, the ray-ellipsoid intersection, the Earth's turn) is written again in
+# numpy on purpose, apart from native/common/earth.c and the flight guidance it judges: a product is
+# graded by an independent construction. Only the Earth's constants and GMST are shared.
 
 
 def quat_to_matrix(q: np.ndarray) -> np.ndarray:

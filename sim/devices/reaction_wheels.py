@@ -1,5 +1,5 @@
 """Simulated reaction wheels: commands latched through torque and speed limits; motor noise and bearing
-friction in the torque that spins them (see native/actuators.h); tachometer speeds; per-wheel faults."""
+friction in the torque that spins them (see native/sim/actuators.h); tachometer speeds; per-wheel faults."""
 
 import math
 

@@ -1,5 +1,5 @@
 """Simulated star tracker: truth attitude rotated by noise, larger about the boresight; a reading at its
-update rate, none while the sun or the lit Earth blinds it (see native/sensors.h)."""
+update rate, none while the sun or the lit Earth blinds it (see native/sim/sensors.h)."""
 
 import math
 

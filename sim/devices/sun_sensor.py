@@ -1,5 +1,5 @@
 """Simulated coarse sun sensor: cosine heads on the body, the sun direction fitted over the lit heads;
-blind in eclipse (see native/sensors.h)."""
+blind in eclipse (see native/sim/sensors.h)."""
 
 import numpy as np
 

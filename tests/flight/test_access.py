@@ -1,5 +1,5 @@
-"""Access windows from native/access.c against a brute-force test of every sample, and the table's frames
-against independent references (an own IAU-82 GMST, skyfield's DE421 sun in TEME)."""
+"""Access windows from native/flight/access.c against a brute-force test of every sample, and the table's
+frames against independent references (an own IAU-82 GMST, skyfield's DE421 sun in TEME)."""
 
 import math
 from pathlib import Path
@@ -10,8 +10,9 @@ import skyfield_data
 from skyfield.api import Loader
 from skyfield.sgp4lib import TEME
 
-from flight.payload.access import EphemerisTable, geodetic_to_ecef, up_vectors, visibility_windows
+from flight.payload.access import EphemerisTable, up_vectors, visibility_windows
 from flight.payload.requests import ImagingRequest
+from native.geodesy import geodetic_to_ecef_m
 from zorka.scenario.plan_input import parse_plan_input
 
 INSTANCE = Path(__file__).resolve().parents[1] / "data" / "planning" / "eeurope_n50_s3.json"
@@ -41,7 +42,7 @@ def _requests(count: int, max_off_nadir_deg: float, min_sun_deg: float, seed: in
 def _brute_force(table: EphemerisTable, request: ImagingRequest) -> list[tuple[int, int]]:
     """Every sample tested with numpy, runs of feasible samples."""
     lat, lon = np.array([request.lat_rad]), np.array([request.lon_rad])
-    p = geodetic_to_ecef(lat, lon, np.array([request.alt_m]))[0]
+    p = geodetic_to_ecef_m(lat, lon, np.array([request.alt_m]))[0]
     up = up_vectors(lat, lon)[0]
     los = p - table.r_ecef_m
     r = table.r_ecef_m
@@ -109,7 +110,7 @@ def test_sun_agrees_with_de421_in_teme(table):
 
 
 def test_lines_of_sight_interpolate_between_samples(table):
-    p = geodetic_to_ecef(np.array([0.9]), np.array([0.5]), np.array([0.0]))[0]
+    p = geodetic_to_ecef_m(np.array([0.9]), np.array([0.5]), np.array([0.0]))[0]
     k = np.arange(100, 110)
     g = table.gmst_rad[k]
     p_eci = np.column_stack(

@@ -1,4 +1,4 @@
-"""Coarse attitude (TRIAD in native/mekf.c, flight/adcs/coarse_attitude.py) against references.
+"""Coarse attitude (TRIAD in native/flight/mekf.c, flight/adcs/coarse_attitude.py) against references.
 
 References: a known rotation and scipy's Rotation.align_vectors with an infinite weight on the first
 pair (the same problem TRIAD solves: the first pair exactly, the second as well as it can be); the

@@ -2,7 +2,7 @@
 independent feasibility checker, and the incremental re-plan.
 
 The checker shares no code with the planner: SGP4 from the sgp4 library, its own IAU-82 GMST and WGS-84,
-and the sun from skyfield with DE421 (the planner uses native/sun.c). Tolerances: the sun 0.02 deg (the
+and the sun from skyfield with DE421 (the planner uses native/common/sun.c). Tolerances: the sun 0.02 deg (the
 references used a low-precision sun; ours and DE421 agree to ~0.001 deg), off-nadir 0.001 deg,
 slews 1 ms.
 """

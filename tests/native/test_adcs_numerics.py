@@ -1,4 +1,4 @@
-"""native/adcs.c and native/record.c against independent constructions in numpy and scipy.
+"""native/flight/adcs.c and native/record/record.c against independent constructions in numpy and scipy.
 
 References: the nadir frame built column by column and turned into a rotation by
 scipy.spatial.transform.Rotation; the PD law written out in numpy; the minimum-norm wheel

@@ -1,4 +1,4 @@
-"""native/board_frame.c against the CRC catalogue check value, Python's CRC-CCITT, and the COBS
+"""native/board/board_frame.c against the CRC catalogue check value, Python's CRC-CCITT, and the COBS
 examples of Cheshire & Baker (1999) as listed on Wikipedia's "Consistent Overhead Byte Stuffing"."""
 
 import binascii

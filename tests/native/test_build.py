@@ -20,9 +20,11 @@ def test_every_declared_function_is_compiled_and_callable():
     assert not missing
 
 
-def test_every_header_has_its_source_and_the_extension_is_api_mode():
-    for header, source in zip(build.HEADERS, build.SOURCES, strict=True):
-        assert (build.HERE / source).is_file(), f"{header} has no {source}"
+def test_every_room_source_is_compiled_beside_its_header_and_the_extension_is_api_mode():
+    for source in build.SOURCES:
+        assert source.replace(".c", ".h") in build.HEADERS, f"{source} has no header in the cffi API"
+    for room in build.ROOMS:
+        assert any(s.startswith(f"{room}/") for s in build.SOURCES), f"native/{room} has no C source"
     compiled = Path(native._core.__file__)
     assert compiled.suffix == ".so" and compiled.parent == build.HERE
     assert ffi.sizeof("zk_world") > 0
@@ -30,3 +32,9 @@ def test_every_header_has_its_source_and_the_extension_is_api_mode():
 
 def test_integer_constants_reach_python():
     assert lib.ZK_MAX_WHEELS == 6
+
+
+def test_floating_point_constants_reach_python_from_the_c():
+    assert lib.ZK_TT_MINUS_UTC_S == 69.184
+    assert lib.ZK_WGS84_F == 1.0 / 298.257223563
+    assert lib.ZK_WGS84_B == 6378137.0 * (1.0 - 1.0 / 298.257223563)

@@ -1,4 +1,4 @@
-"""The control laws of native/adcs.c against independent references written in numpy and scipy.
+"""The control laws of native/flight/adcs.c against independent references written in numpy and scipy.
 
 - Feed-forward: on the reference, the torque is the one Euler's equations need to follow it; off it, the
   closed loop of a rigid body (integrated by scipy) has exactly the autonomous error dynamics

@@ -1,4 +1,4 @@
-"""Flat-plate drag and solar-radiation-pressure torques (native/disturbance.c) against closed forms.
+"""Flat-plate drag and solar-radiation-pressure torques (native/sim/disturbance.c) against closed forms.
 
 Drag on a face of area A, outward normal n, at incidence i (cos i = n . v_hat > 0) in free-molecular
 flow: F = -1/2 rho C_d A cos i v^2 v_hat. Radiation on a face lit at incidence i (cos i = n . s > 0),
@@ -19,6 +19,7 @@ from scipy.spatial.transform import Rotation
 
 from native import ffi, lib, ptr
 from native.earth_model import R_EARTH_M, force_model
+from native.time_scales import julian_date
 from sim.orbit import raan_for_ltan, state_from_elements, sun_synchronous_inclination
 from sim.surfaces import (
     DEFAULT_SURFACES,
@@ -29,7 +30,6 @@ from sim.surfaces import (
     fill_surfaces,
     surfaces_c,
 )
-from sim.timescale import julian_date
 
 P_1AU_N_M2 = 4.56e-6
 AU_M = 149597870700.0

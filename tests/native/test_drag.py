@@ -1,4 +1,5 @@
-"""Atmospheric drag of native/orbit.c against the exponential atmosphere of Vallado and the closed forms.
+"""Atmospheric drag of native/common/orbit.c against the exponential atmosphere of Vallado and the closed
+forms.
 
 References: Vallado, Fundamentals of Astrodynamics and Applications, 4th ed., Table 8-4 (copied below
 independently of the C table), the drag law a = -1/2 rho (C_d A/m) |v_rel| v_rel with v_rel = v - omega_E x r,

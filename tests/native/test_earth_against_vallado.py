@@ -1,4 +1,4 @@
-"""Earth rotation and WGS-84 geodesy (native/earth.c) against published worked examples.
+"""Earth rotation and WGS-84 geodesy (native/common/earth.c) against published worked examples.
 
 References: Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed. (2013), Examples 3-3,
 3-5 and 3-15 / Table 3-6; Meeus, *Astronomical Algorithms*, 2nd ed., Examples 12.a and 12.b. Round

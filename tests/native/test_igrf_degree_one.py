@@ -1,4 +1,4 @@
-"""The IGRF evaluation (native/igrf.c) truncated at degree 1, a centred tilted dipole, against the
+"""The IGRF evaluation (native/common/igrf.c) truncated at degree 1, a centred tilted dipole, against the
 degree-1 spherical-harmonic field.
 
 The reference is the textbook form of the IGRF main field truncated at n = 1, written in spherical

@@ -1,4 +1,4 @@
-"""native/mekf.c against independent references.
+"""native/flight/mekf.c against independent references.
 
 References: scipy.spatial.transform.Rotation for the attitude propagated at a constant rate; the
 state transition as scipy.linalg.expm of the continuous error dynamics and the discrete process noise

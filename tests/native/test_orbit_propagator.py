@@ -1,4 +1,4 @@
-"""The orbit propagator of native/orbit.c against closed forms of orbital mechanics.
+"""The orbit propagator of native/common/orbit.c against closed forms of orbital mechanics.
 
 References: the two-body energy integral and Kepler's equation (solved here), the secular J2 nodal
 regression -3/2 n J2 (R/p)^2 cos i (Vallado, 4th ed., eq. 9-41), and the gradient of the zonal

@@ -1,4 +1,4 @@
-"""The power truth (native/power.c) against closed forms: the flux on a flat panel at a known incidence
+"""The power truth (native/sim/power.c) against closed forms: the flux on a flat panel at a known incidence
 (S A eta packing cos), the shadow and distance scaling, the battery's energy integral with its
 efficiencies, the shunt and brown-out limits, the actuator draw formulas, and the bus voltage of a
 source with internal resistance (V = V_oc + R I, V I = P). Geometry comes from scipy rotations.

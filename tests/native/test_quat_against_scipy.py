@@ -1,4 +1,4 @@
-"""The C quaternion algebra (native/quat.c) against scipy.spatial.transform.Rotation.
+"""The C quaternion algebra (native/common/quat.c) against scipy.spatial.transform.Rotation.
 
 scipy is the reference of the house convention: Hamilton, scalar last [x, y, z, w], R(q) maps body to
 inertial. Quaternions are compared up to sign (q and -q are one rotation) unless the C contract fixes

@@ -1,4 +1,5 @@
-"""The gyrostat dynamics of native/attitude.c against the invariants and closed forms of rigid-body mechanics.
+"""The gyrostat dynamics of native/sim/attitude.c against the invariants and closed forms of rigid-body
+mechanics.
 
 References: conservation of inertial angular momentum and of kinetic energy (torque-free), the
 work-energy theorem for the wheel motors, the closed-form nutation of an axisymmetric body (Euler's

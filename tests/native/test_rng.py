@@ -1,4 +1,4 @@
-"""native/rng.c against the published xoshiro256** algorithm and against scipy.stats.
+"""native/sim/rng.c against the published xoshiro256** algorithm and against scipy.stats.
 
 The reference generator below is transcribed from the definition of Blackman & Vigna (2018,
 "Scrambled linear pseudorandom number generators", xoshiro256starstar.c) and is itself checked

@@ -1,4 +1,5 @@
-"""Analytic sun and conical Earth shadow (native/sun.c) against almanac values and closed-form geometry.
+"""Analytic sun and conical Earth shadow (native/common/sun.c) against almanac values and closed-form
+geometry.
 
 References: Meeus, *Astronomical Algorithms*, 2nd ed., Example 25.a (1992 Oct 13.0 TD); the instants of
 the 2024 equinoxes and solstices published by the U.S. Naval Observatory (to the minute, UTC; TT = UTC +

@@ -1,4 +1,4 @@
-"""Analytic sun (native/sun.c) against skyfield with the JPL ephemeris DE421, in one frame: TEME.
+"""Analytic sun (native/common/sun.c) against skyfield with the JPL ephemeris DE421, in one frame: TEME.
 
 The reference is skyfield's apparent geocentric sun (light time, aberration) rotated into TEME (true
 equator, mean equinox of date; `skyfield.sgp4lib.TEME`), the frame zk_sun_eci claims. Comparing with

@@ -8,10 +8,11 @@ it (Gram-Schmidt in numpy); the rate, finite differences of the attitude along a
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from flight.adcs.guidance import TT_MINUS_UTC_S, SunPointing
+from flight.adcs.guidance import SunPointing
 from flight.adcs.orbit_estimate import OrbitEstimate
 from native import ffi, lib, ptr
 from native.earth_model import force_model
+from native.time_scales import TT_MINUS_UTC_S
 from tests.native.guidance_reference import circular_state, propagate, rate_and_accel, stencil_times
 
 DEG = np.pi / 180.0

@@ -1,4 +1,4 @@
-"""The simulated devices (sim/devices over native/sensors.c and native/actuators.c) against
+"""The simulated devices (sim/devices over native/sim/sensors.c and native/sim/actuators.c) against
 independent references: scipy rotations for the truth each sensor should see, an ECI->ECEF
 rotation and a least-squares fit built here in numpy, the point-dipole field, closed-form friction,
 and sample statistics.

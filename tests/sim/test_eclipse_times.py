@@ -22,8 +22,8 @@ import pytest
 
 from native import ffi, lib, ptr
 from native.earth_model import R_EARTH_M, force_model
+from native.time_scales import julian_date
 from sim.orbit import raan_for_ltan, state_from_elements, sun_synchronous_inclination
-from sim.timescale import julian_date
 
 R_SUN_M = 696_000_000.0
 TT_MINUS_UTC_S = 69.184

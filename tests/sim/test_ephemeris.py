@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from sgp4.api import WGS72, Satrec
 
+from native.time_scales import julian_date, parse_utc
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
-from sim.timescale import julian_date, parse_utc
 
 PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 ISS = (

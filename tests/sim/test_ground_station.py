@@ -10,9 +10,9 @@ import pytest
 from sgp4.api import Satrec
 
 from native import lib, ptr
+from native.time_scales import julian_date, parse_utc
 from sim.ephemeris import Sgp4Ephemeris
 from sim.ground_station import GroundStation
-from sim.timescale import julian_date, parse_utc
 
 PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 DAY_S = 86400.0

@@ -1,4 +1,4 @@
-"""IGRF-14 in C (native/igrf.c, filled by sim/magnetic_field.py) against ppigrf.igrf_gc.
+"""IGRF-14 in C (native/common/igrf.c, filled by sim/magnetic_field.py) against ppigrf.igrf_gc.
 
 ppigrf evaluates the same IGRF-14 coefficients in spherical form (B_r, B_theta, B_phi at geocentric r,
 colatitude, longitude); the test rotates them to ECEF. Agreement required: 1 nT. Measured: 0.25 nT at

@@ -17,12 +17,12 @@ import pytest
 
 from hal.devices import Imager
 from native import ffi, lib, ptr
+from native.time_scales import julian_date, parse_utc
 from sim import orbit
 from sim.devices.imager import METADATA_KEY, SimImager
 from sim.png import grayscale_png
 from sim.scene_texture import ground_reflectance
 from sim.spacecraft import DEFAULT_SPACECRAFT, ImagerSpec
-from sim.timescale import julian_date, parse_utc
 from sim.world import Environment, World
 
 FRAME_S = 0.1

@@ -17,9 +17,9 @@ from sgp4.api import Satrec
 from skyfield.api import EarthSatellite, Loader, wgs84
 
 from native import ffi, lib, ptr
+from native.time_scales import julian_date, parse_utc
 from sim.ephemeris import Sgp4Ephemeris
 from sim.ground_station import GroundStation
-from sim.timescale import julian_date, parse_utc
 
 PLANNING = (Path(__file__).parents[1] / "data" / "sso_500km.tle").read_text().splitlines()
 RUN_EPOCH = "2025-06-21T00:00:00Z"

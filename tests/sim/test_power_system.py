@@ -13,12 +13,12 @@ from scipy.spatial.transform import Rotation
 from hal.devices import PowerSystem
 from native import ffi, lib, ptr
 from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
+from native.time_scales import julian_date, parse_utc
 from sim import orbit
 from sim.devices.power_system import SimPowerSystem
 from sim.power import BatterySpec, LoadSpec, PowerSpec, power_state
 from sim.randomness import model_seed
 from sim.spacecraft import DEFAULT_SPACECRAFT
-from sim.timescale import julian_date, parse_utc
 from sim.world import World
 
 S_W_M2 = 1361.0

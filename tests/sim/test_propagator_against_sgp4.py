@@ -1,4 +1,4 @@
-"""The numerical propagator (native/orbit.c, RK4, 10 s steps) against SGP4 of the same TLE.
+"""The numerical propagator (native/common/orbit.c, RK4, 10 s steps) against SGP4 of the same TLE.
 
 Both start from SGP4's state at the TLE epoch (the 500 km sun-synchronous TLE of the planning instances);
 the difference after one orbit and after 24 h is the propagator's zonal model against SGP4's analytic

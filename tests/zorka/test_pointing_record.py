@@ -1,4 +1,4 @@
-"""The run record's true pointing and rate errors (native/record.c) are against the reference the ADCS
+"""The run record's true pointing and rate errors (native/record/record.c) are against the reference the ADCS
 tracked, carried to the truth's time (the end of the frame) by its rate and acceleration.
 
 Checked two ways: frame by frame, the recorded errors equal the truth against the step's reference

@@ -28,7 +28,7 @@ from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import RequestState
 from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
 from flight.pus.payload_requests import ACTIVITY_CODES, STATE_CODES
-from flight.software import APID, APPLICATIONS_SID, HOUSEKEEPING_SID, JD_UNIX_EPOCH, SECONDS_PER_DAY
+from flight.software import APID, APPLICATIONS_SID, HOUSEKEEPING_SID
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
@@ -36,6 +36,7 @@ from ground.telemetry import (
     TelemetryDecoder,
     VerificationReport,
 )
+from native.time_scales import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from zorka.outputs.xtce import xtce
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO

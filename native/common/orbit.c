@@ -6,9 +6,9 @@
 
 #include <math.h>
 
+#include "constants.h"
 #include "earth.h"
 
-#define ZK_WGS84_B (ZK_WGS84_A * (1.0 - 1.0 / 298.257223563))
 
 /* Vallado, 4th ed., Table 8-4: base altitude (km), nominal density (kg/m^3), scale height (km). */
 static const double atmosphere_band[][3] = {

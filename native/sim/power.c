@@ -1,11 +1,11 @@
 /* power.c - solar arrays, battery, bus and loads (see power.h). */
 #include <math.h>
 #include "power.h"
-#include "quat.h"
-#include "vec3.h"
+#include "common/constants.h"
+#include "common/quat.h"
+#include "common/vec3.h"
 
 #define ZK_SOLAR_CONSTANT_W_M2 1361.0
-#define ZK_AU_M 149597870700.0
 
 double zk_power_solar_w(const zk_power *p, const double q_ib[4], const double r_sat_eci[3],
                         const double r_sun_eci[3], double sun_fraction)

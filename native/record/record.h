@@ -6,11 +6,22 @@
  * stepped, carried to the end of the frame (the truth's time) by its rate and acceleration: the
  * spacecraft's true pointing against what it was told to point at, in any mode. A frame in which the
  * controller took no step (detumbling, no estimate yet) records NaN. Without a controller (NULL), the
- * errors are against nadir. */
+ * errors are against nadir.
+ *
+ * The public header of native/record, the one room that sees both sides: it reads the world's truth
+ * (native/sim) against a flight controller's reference (native/flight).
+ *
+ * Memory: the caller allocates the zk_run_record (ffi.new) and everything it points to, and frees
+ * them; zk_run_record_tick only writes into the arrays and allocates nothing.
+ *   err_deg, rate_err_deg_s - capacity doubles each, owned by the caller (numpy arrays held beside the
+ *     record); they must live as long as the record is ticked.
+ *   truth - truth_capacity * ZK_TRUTH_COLUMNS doubles, owned by the caller, living as long.
+ *   control - borrowed: a flight controller the record only reads; it must outlive the record's ticks
+ *     (or be NULL). */
 #ifndef ZK_RECORD_H
 #define ZK_RECORD_H
-#include "adcs.h"
-#include "world.h"
+#include "flight/adcs.h"
+#include "sim/world.h"
 
 #define ZK_TRUTH_COLUMNS 14
 

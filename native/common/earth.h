@@ -3,8 +3,7 @@
 #ifndef ZK_EARTH_H
 #define ZK_EARTH_H
 
-#define ZK_WGS84_A 6378137.0
-#define ZK_OMEGA_EARTH 7.292115146706979e-5
+#include "constants.h"
 
 double zk_gmst(double jd_ut1);    /* rad in [0, 2 pi) */
 /* v arguments may be NULL to convert positions only; velocities include the Earth-rotation term. */

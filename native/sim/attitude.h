@@ -8,7 +8,7 @@
 #ifndef ZK_ATTITUDE_H
 #define ZK_ATTITUDE_H
 
-#define ZK_MAX_WHEELS 6
+#include "common/constants.h"
 
 typedef struct {
     double j_b[9];                          /* kg m^2, spacecraft less wheels' axial inertia */

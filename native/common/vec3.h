@@ -1,8 +1,13 @@
-/* vec3.h - three-vector and 3x3-matrix helpers shared by the C sources (static inline; not part of
- * the cffi API). Matrices are row-major. */
+/* vec3.h - three-vector and 3x3-matrix helpers shared by the C sources of every room but board
+ * (static inline; not part of the cffi API). Matrices are row-major. */
 #ifndef ZK_VEC3_H
 #define ZK_VEC3_H
 #include <math.h>
+
+static inline double zk_dot3(const double a[3], const double b[3])
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
 
 /* out = a x b; out may alias a or b. */
 static inline void zk_cross3(const double a[3], const double b[3], double out[3])
@@ -23,6 +28,22 @@ static inline void zk_normalize3(double v[3])
     v[0] /= n;
     v[1] /= n;
     v[2] /= n;
+}
+
+/* Angle between two vectors (rad, [0, pi]), accurate near 0 and pi. */
+static inline double zk_angle3(const double a[3], const double b[3])
+{
+    double c[3];
+    zk_cross3(a, b, c);
+    return atan2(zk_norm3(c), zk_dot3(a, b));
+}
+
+/* out = m v; out must not alias v. */
+static inline void zk_mat3_vec(const double m[9], const double v[3], double out[3])
+{
+    out[0] = zk_dot3(&m[0], v);
+    out[1] = zk_dot3(&m[3], v);
+    out[2] = zk_dot3(&m[6], v);
 }
 
 /* Inverse of a 3x3 matrix by cofactors. Returns the determinant; `inv` is written only if it is not 0,

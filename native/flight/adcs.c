@@ -1,8 +1,8 @@
 /* adcs.c - onboard attitude numerics (see adcs.h). */
 #include <math.h>
 #include "adcs.h"
-#include "quat.h"
-#include "vec3.h"
+#include "common/quat.h"
+#include "common/vec3.h"
 
 #define ZK_WHEEL_STILL_RAD_S 0.1
 
@@ -41,15 +41,6 @@ void zk_attitude_propagate(double q_ib[4], const double w_b[3], double dt)
         q_ib[i] = q[i];
 }
 
-static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-
-static void mat3_vec(const double m[9], const double v[3], double out[3])
-{
-    int i;
-    for (i = 0; i < 3; i++)
-        out[i] = dot3(&m[3 * i], v);
-}
-
 static double clamp(double x, double limit) { return x > limit ? limit : (x < -limit ? -limit : x); }
 
 void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const double w_ref_r[3],
@@ -79,8 +70,8 @@ void zk_pd_control_track(zk_pd_control *c, const double q_ref_ib[4], const doubl
     zk_cross3(c->rate_err_b, w_ref_b, transport);
     for (i = 0; i < 3; i++)
         wd_ref_b[i] = alpha_ref_b[i] - transport[i];
-    mat3_vec(c->j_b, wd_ref_b, j_wd);
-    mat3_vec(c->j_b, w_b, hw);
+    zk_mat3_vec(c->j_b, wd_ref_b, j_wd);
+    zk_mat3_vec(c->j_b, w_b, hw);
     for (i = 0; i < 3; i++)
         hw[i] += h_wheel_b[i];
     zk_cross3(w_b, hw, gyro);
@@ -130,7 +121,7 @@ int zk_wheel_map_init(zk_wheel_map *m)
         for (j = 0; j < m->n; j++) {
             double nij = 0.0;
             if (active > 3 && !m->failed[i] && !m->failed[j])
-                nij = (i == j ? 1.0 : 0.0) - dot3(&m->pinv[3 * i], &m->axis_b[3 * j]);
+                nij = (i == j ? 1.0 : 0.0) - zk_dot3(&m->pinv[3 * i], &m->axis_b[3 * j]);
             m->null_proj[ZK_MAX_WHEELS * i + j] = nij;
         }
     return 0;
@@ -156,7 +147,7 @@ void zk_wheel_map_distribute(zk_wheel_map *m, const double torque_b[3], const do
     double pull[ZK_MAX_WHEELS], u_null[ZK_MAX_WHEELS], worst = 1.0, share = 1.0;
     int i, j;
     for (i = 0; i < m->n; i++) {
-        const double u = -dot3(&m->pinv[3 * i], torque_b);
+        const double u = -zk_dot3(&m->pinv[3 * i], torque_b);
         const double ratio = fabs(u) / m->torque_max_nm[i];
         u_wheel_nm[i] = u;
         if (ratio > worst)
@@ -224,7 +215,7 @@ static void fit_dipole(double dipole_am2[3], const double dipole_max_am2[3])
 void zk_momentum_dump_step(zk_momentum_dump *c, const double h_wheel_b[3], const double b_b_t[3],
                            double dipole_am2[3])
 {
-    const double b2 = dot3(b_b_t, b_b_t);
+    const double b2 = zk_dot3(b_b_t, b_b_t);
     double excess[3];
     int i;
     for (i = 0; i < 3; i++)

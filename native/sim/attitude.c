@@ -4,15 +4,8 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "quat.h"
-#include "vec3.h"
-
-static void mat3_vec(const double m[9], const double v[3], double out[3])
-{
-    out[0] = m[0] * v[0] + m[1] * v[1] + m[2] * v[2];
-    out[1] = m[3] * v[0] + m[4] * v[1] + m[5] * v[2];
-    out[2] = m[6] * v[0] + m[7] * v[1] + m[8] * v[2];
-}
+#include "common/quat.h"
+#include "common/vec3.h"
 
 int zk_body_init(zk_body *b)
 {
@@ -68,7 +61,7 @@ void zk_gravity_gradient(const zk_body *b, const double q_ib[4], const double r_
     zk_quat_rotate_inv(q_ib, r_eci, n_b);
     for (i = 0; i < 3; ++i)
         n_b[i] /= r;
-    mat3_vec(b->j_total_b, n_b, jn);
+    zk_mat3_vec(b->j_total_b, n_b, jn);
     zk_cross3(n_b, jn, torque_b);
     k = 3.0 * mu / (r2 * r);
     for (i = 0; i < 3; ++i)
@@ -84,7 +77,7 @@ static void derivative(const zk_body *b, const double q[4], const double w[3], c
     double h_b[3], wxh[3], rhs[3];
     int i, k;
 
-    mat3_vec(b->j_b, w, h_b);
+    zk_mat3_vec(b->j_b, w, h_b);
     for (k = 0; k < 3; ++k)
         rhs[k] = (torque_b != NULL) ? torque_b[k] : 0.0;
     for (i = 0; i < b->n_wheels; ++i) {
@@ -105,7 +98,7 @@ static void derivative(const zk_body *b, const double q[4], const double w[3], c
     zk_cross3(w, h_b, wxh);
     for (k = 0; k < 3; ++k)
         rhs[k] -= wxh[k];
-    mat3_vec(b->j_inv_b, rhs, dw);
+    zk_mat3_vec(b->j_inv_b, rhs, dw);
 
     zk_quat_mul(q, w_quat, dq);
     for (k = 0; k < 4; ++k)

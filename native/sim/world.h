@@ -6,8 +6,8 @@
 #ifndef ZK_WORLD_H
 #define ZK_WORLD_H
 #include "attitude.h"
-#include "orbit.h"
-#include "igrf.h"
+#include "common/orbit.h"
+#include "common/igrf.h"
 #include "disturbance.h"
 #include "actuators.h"
 #include "power.h"

@@ -4,16 +4,12 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "earth.h"
-#include "sun.h"
-#include "vec3.h"
+#include "common/constants.h"
+#include "common/earth.h"
+#include "common/sun.h"
+#include "common/vec3.h"
 
-#define ZK_PI 3.14159265358979323846
-#define ZK_TWO_PI 6.28318530717958647692
-#define ZK_DAY_S 86400.0
 #define ZK_SUN_STEP_S 600.0  /* the sun moves 0.007 deg in 600 s: linear in between is exact to 1e-8 rad */
-
-static double zk_dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 void zk_access_frames(int n, double jd_utc0, double dt_s, double tt_minus_utc_s, const double *r_eci,
                       double *gmst, double *r_ecef, double *sun_ecef)
@@ -23,7 +19,7 @@ void zk_access_frames(int n, double jd_utc0, double dt_s, double tt_minus_utc_s,
     long segment = -1;
     for (int k = 0; k < n; ++k) {
         const double t = k * dt_s;
-        const double g = zk_gmst(jd_utc0 + t / ZK_DAY_S);
+        const double g = zk_gmst(jd_utc0 + t / ZK_SECONDS_PER_DAY);
         if (k > 0 && g < previous - ZK_PI) {
             turns += ZK_TWO_PI;
         }
@@ -31,9 +27,9 @@ void zk_access_frames(int n, double jd_utc0, double dt_s, double tt_minus_utc_s,
         gmst[k] = g + turns;
         const long m = (long)floor(t / ZK_SUN_STEP_S);
         if (m != segment) {
-            const double jd_tt = jd_utc0 + (m * ZK_SUN_STEP_S + tt_minus_utc_s) / ZK_DAY_S;
+            const double jd_tt = jd_utc0 + (m * ZK_SUN_STEP_S + tt_minus_utc_s) / ZK_SECONDS_PER_DAY;
             zk_sun_eci(jd_tt, sun_a);
-            zk_sun_eci(jd_tt + ZK_SUN_STEP_S / ZK_DAY_S, sun_b);
+            zk_sun_eci(jd_tt + ZK_SUN_STEP_S / ZK_SECONDS_PER_DAY, sun_b);
             segment = m;
         }
         const double f = (t - m * ZK_SUN_STEP_S) / ZK_SUN_STEP_S;
@@ -99,6 +95,11 @@ int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n
     const int n_coarse = (n - 1) / coarse + 2; /* every coarse-th sample, and the last one */
     double *unit = malloc(sizeof(double) * 3 * (size_t)n_coarse);
     int *index = malloc(sizeof(int) * (size_t)n_coarse);
+    if (unit == NULL || index == NULL) {
+        free(unit);
+        free(index);
+        return ZK_ACCESS_NO_MEMORY;
+    }
     int m = 0;
     for (int k = 0; k < n; k += coarse) {
         index[m++] = k;
@@ -205,14 +206,15 @@ static int by_release(const void *a, const void *b)
     return x->track - y->track;
 }
 
-double zk_plan_pass(int n_nodes, const double *start_s, const double *end_s, const double *value,
-                    const int *target, const int *track, const double *los_start, const double *los_end,
-                    int n_tracks, const int *track_offset, const int *track_node, const unsigned char *banned,
-                    const double *slew_table, int n_slew, int *path, int *path_len)
+int zk_plan_pass(int n_nodes, const double *start_s, const double *end_s, const double *value,
+                 const int *target, const int *track, const double *los_start, const double *los_end,
+                 int n_tracks, const int *track_offset, const int *track_node, const unsigned char *banned,
+                 const double *slew_table, int n_slew, int *path, int *path_len, double *path_value)
 {
     *path_len = 0;
+    *path_value = 0.0;
     if (n_nodes <= 0 || n_tracks <= 0) {
-        return 0.0;
+        return 0;
     }
     double *v = malloc(sizeof(double) * (size_t)n_nodes);
     int *pred = malloc(sizeof(int) * (size_t)n_nodes);
@@ -223,6 +225,10 @@ double zk_plan_pass(int n_nodes, const double *start_s, const double *end_s, con
     int *active = malloc(sizeof(int) * (size_t)n_tracks);
     char *is_far = calloc((size_t)n_tracks, 1);
     release_key *order = malloc(sizeof(release_key) * (size_t)n_tracks);
+    if (!v || !pred || !pbest || !tpos || !far || !done || !active || !is_far || !order) {
+        free(v), free(pred), free(pbest), free(tpos), free(far), free(done), free(active), free(is_far), free(order);
+        return ZK_ACCESS_NO_MEMORY;
+    }
     const pass_view pv = {start_s, end_s, los_start, los_end, slew_table, target, pred, n_slew};
     const double slew_max = slew_table[n_slew - 1];
 
@@ -345,6 +351,7 @@ double zk_plan_pass(int n_nodes, const double *start_s, const double *end_s, con
         path[len - 1 - i] = x;
     }
     *path_len = len;
+    *path_value = total;
     free(v), free(pred), free(pbest), free(tpos), free(far), free(done), free(active), free(is_far), free(order);
-    return total;
+    return 0;
 }

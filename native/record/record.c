@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stddef.h>
 #include "record.h"
-#include "adcs.h"
-#include "quat.h"
+#include "flight/adcs.h"
+#include "common/quat.h"
 
 #define RAD_TO_DEG 57.29577951308232
 

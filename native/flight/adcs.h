@@ -3,7 +3,7 @@
  * reconfiguration), and the magnetic laws: momentum dumping and B-dot detumbling. Nothing allocates. */
 #ifndef ZK_ADCS_H
 #define ZK_ADCS_H
-#include "attitude.h"
+#include "common/constants.h"
 
 /* Nadir frame: +Z to nadir (-r), +Y along -(r x v), +X = Y x Z (along track).
  * q_ib: the reference attitude; w_i: its angular velocity in inertial (r x v / |r|^2). */

@@ -4,13 +4,12 @@
 
 #include <math.h>
 
+#include "constants.h"
 #include "earth.h"
 #include "vec3.h"
 
-#define ZK_PI 3.14159265358979323846
 #define ZK_ARCSEC (ZK_PI / 648000.0)
 #define ZK_DEG (ZK_PI / 180.0)
-#define ZK_AU_M 149597870700.0
 #define ZK_SUN_RADIUS_M 696000000.0
 
 /* VSOP87D terms of the Earth (Meeus, App. III): amplitude A (1e-8 rad or 1e-8 AU), phase B (rad),
@@ -47,7 +46,7 @@ static double series(const double (*terms)[3], int n, double tau)
 
 void zk_sun_eci(double jd_tt, double r_sun_eci[3])
 {
-    const double t = (jd_tt - 2451545.0) / 36525.0;  /* Julian centuries */
+    const double t = (jd_tt - ZK_JD_J2000) / ZK_DAYS_PER_JULIAN_CENTURY;  /* Julian centuries */
     const double tau = 0.1 * t;                      /* Julian millennia */
     /* Heliocentric Earth, ecliptic and mean equinox of date. */
     const double l1 = series(earth_l1, ZK_COUNT(earth_l1), tau) + tau * earth_l2_constant;
@@ -80,16 +79,6 @@ void zk_sun_eci(double jd_tt, double r_sun_eci[3])
     r_sun_eci[2] = r_m * z_tod;
 }
 
-/* Angle between two vectors, accurate for small and large angles. */
-static double angle3(const double u[3], const double v[3])
-{
-    const double cx = u[1] * v[2] - u[2] * v[1];
-    const double cy = u[2] * v[0] - u[0] * v[2];
-    const double cz = u[0] * v[1] - u[1] * v[0];
-    const double dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
-    return atan2(sqrt(cx * cx + cy * cy + cz * cz), dot);
-}
-
 static double clamp_unit(double x)
 {
     return x < -1.0 ? -1.0 : (x > 1.0 ? 1.0 : x);
@@ -110,7 +99,7 @@ double zk_sun_visible_fraction(const double r_sat_eci[3], const double r_sun_eci
     }
     const double a = asin(ZK_SUN_RADIUS_M / d_sun);  /* apparent radius of the sun */
     const double b = asin(ZK_WGS84_A / d_earth);     /* apparent radius of the Earth */
-    const double c = angle3(to_sun, to_earth);       /* separation of the centres */
+    const double c = zk_angle3(to_sun, to_earth);       /* separation of the centres */
 
     if (c >= a + b) {
         return 1.0;

@@ -2,25 +2,15 @@
 #include <math.h>
 #include <stddef.h>
 #include "sensors.h"
-#include "quat.h"
-#include "earth.h"
-#include "vec3.h"
+#include "common/constants.h"
+#include "common/quat.h"
+#include "common/earth.h"
+#include "common/vec3.h"
 
-#define PI 3.14159265358979323846
 #define TIME_EPS_S 1e-6         /* readings due at t are taken at t - TIME_EPS_S (sums of ticks round) */
 #define SUN_FIT_DAMPING 1e-9    /* keeps the fit defined with fewer than three independent lit heads */
 
 double zk_fault_noise_factor(const zk_fault *f) { return f->kind == ZK_FAULT_NOISY ? f->factor : 1.0; }
-
-static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-
-/* Angle between two unit vectors, accurate near 0 and pi. */
-static double angle_between(const double a[3], const double b[3])
-{
-    double c[3];
-    zk_cross3(a, b, c);
-    return atan2(zk_norm3(c), dot3(a, b));
-}
 
 /* 1 if a reading is due at t_s (and move *t_next_s past t_s on the grid of period_s), else 0. */
 static int reading_due(double *t_next_s, double period_s, double t_s)
@@ -105,10 +95,10 @@ static int tracker_blinded(const zk_star_tracker *st, const double q_ib_true[4],
         nadir_i[i] = -r_sat_eci[i] / r_m;
     }
     zk_normalize3(sun_i);
-    if (angle_between(bore_i, sun_i) < st->sun_exclusion_rad)
+    if (zk_angle3(bore_i, sun_i) < st->sun_exclusion_rad)
         return 1;
-    earth_radius_rad = r_m > ZK_WGS84_A ? asin(ZK_WGS84_A / r_m) : 0.5 * PI;
-    return angle_between(bore_i, nadir_i) - earth_radius_rad < st->earth_exclusion_rad;
+    earth_radius_rad = r_m > ZK_WGS84_A ? asin(ZK_WGS84_A / r_m) : 0.5 * ZK_PI;
+    return zk_angle3(bore_i, nadir_i) - earth_radius_rad < st->earth_exclusion_rad;
 }
 
 int zk_star_tracker_measure(zk_star_tracker *st, double t_s, const double q_ib_true[4],
@@ -154,7 +144,7 @@ int zk_magnetometer_measure(zk_magnetometer *m, const double q_ib_true[4], const
     int i;
     zk_quat_rotate_inv(q_ib_true, b_eci_t, b_b_t);
     for (i = 0; i < 3; i++) {
-        b_b_t[i] += m->bias_b_t[i] + dot3(&m->coupling_t_per_am2[3 * i], dipole_am2) +
+        b_b_t[i] += m->bias_b_t[i] + zk_dot3(&m->coupling_t_per_am2[3 * i], dipole_am2) +
                     nf * m->noise_t * zk_rng_normal(&m->rng);
         if (f->kind == ZK_FAULT_BIASED)
             b_b_t[i] += f->bias[i];
@@ -179,7 +169,7 @@ static int sun_fit(const zk_sun_sensor *s, const double *current_a, const double
     int h, i, j, used = 0;
     for (h = 0; h < s->n_heads; h++) {
         const double *n = &s->normal_b[3 * h];
-        if (facing == NULL ? current_a[h] <= s->lit_a : dot3(n, facing) <= 0.0)
+        if (facing == NULL ? current_a[h] <= s->lit_a : zk_dot3(n, facing) <= 0.0)
             continue;
         used++;
         for (i = 0; i < 3; i++) {
@@ -206,7 +196,7 @@ int zk_sun_sensor_measure(zk_sun_sensor *s, const double q_ib_true[4], const dou
     zk_quat_rotate_inv(q_ib_true, d_i, d_b);
     zk_normalize3(d_b);
     for (h = 0; h < s->n_heads; h++) {
-        const double c = dot3(&s->normal_b[3 * h], d_b);
+        const double c = zk_dot3(&s->normal_b[3 * h], d_b);
         current_a[h] = s->scale_a * (c > 0.0 ? c : 0.0) * sun_fraction + nf * s->noise_a * zk_rng_normal(&s->rng);
         if (f->kind == ZK_FAULT_BIASED)
             current_a[h] += f->bias[h];

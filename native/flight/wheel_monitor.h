@@ -4,7 +4,7 @@
  * checks in a row is declared failed (dead, stuck or running away alike). */
 #ifndef ZK_WHEEL_MONITOR_H
 #define ZK_WHEEL_MONITOR_H
-#include "attitude.h"
+#include "common/constants.h"
 
 typedef struct {
     int n;

@@ -19,7 +19,7 @@
  * Nothing here allocates. */
 #ifndef ZK_GUIDANCE_H
 #define ZK_GUIDANCE_H
-#include "orbit.h"
+#include "common/orbit.h"
 
 typedef struct {
     double q_ib[4];

@@ -1,13 +1,12 @@
 /* world.c - the truth of the simulation stepped as one unit (see world.h). */
 #include <stddef.h>
 #include "world.h"
-#include "quat.h"
-#include "earth.h"
-#include "sun.h"
-#include "vec3.h"
+#include "common/constants.h"
+#include "common/quat.h"
+#include "common/earth.h"
+#include "common/sun.h"
+#include "common/vec3.h"
 
-#define SECONDS_PER_DAY 86400.0
-#define AU_M 149597870700.0
 
 int zk_world_init(zk_world *w)
 {
@@ -20,9 +19,9 @@ int zk_world_init(zk_world *w)
 void zk_world_refresh(zk_world *w)
 {
     double r_ecef[3], b_ecef_t[3], geodetic[3];
-    double jd_utc = w->jd_epoch_utc + w->t_s / SECONDS_PER_DAY;
+    double jd_utc = w->jd_epoch_utc + w->t_s / ZK_SECONDS_PER_DAY;
     w->gmst_rad = zk_gmst(jd_utc);
-    zk_sun_eci(jd_utc + w->tt_minus_utc_s / SECONDS_PER_DAY, w->r_sun_eci);
+    zk_sun_eci(jd_utc + w->tt_minus_utc_s / ZK_SECONDS_PER_DAY, w->r_sun_eci);
     w->sun_fraction = zk_sun_visible_fraction(w->orbit.r_eci, w->r_sun_eci);
     zk_eci_to_ecef(w->gmst_rad, w->orbit.r_eci, NULL, r_ecef, NULL);
     zk_ecef_to_geodetic(r_ecef, geodetic);
@@ -54,7 +53,7 @@ static void srp_torque(const zk_world *w, double torque_b[3])
     distance_m = zk_norm3(to_sun);
     for (i = 0; i < 3; i++)
         to_sun[i] /= distance_m;
-    zk_srp_torque(&w->surfaces, w->att.q_ib, to_sun, w->sun_fraction, distance_m / AU_M, torque_b);
+    zk_srp_torque(&w->surfaces, w->att.q_ib, to_sun, w->sun_fraction, distance_m / ZK_AU_M, torque_b);
 }
 
 void zk_world_step(zk_world *w, double dt) { zk_world_step_to(w, w->t_s + dt); }

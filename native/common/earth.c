@@ -4,19 +4,14 @@
 #include <math.h>
 #include <stddef.h>
 
-#define ZK_PI 3.14159265358979323846
-#define ZK_TWO_PI 6.28318530717958647692
-#define ZK_WGS84_F (1.0 / 298.257223563)
-#define ZK_WGS84_B (ZK_WGS84_A * (1.0 - ZK_WGS84_F))
-#define ZK_WGS84_E2 (ZK_WGS84_F * (2.0 - ZK_WGS84_F))
-#define ZK_SECONDS_PER_DAY 86400.0
+#include "constants.h"
 
 double zk_gmst(double jd_ut1)
 {
     /* Vallado eq. 3-47. The (876600 h) T term is a whole number of turns per day, so it is taken
      * as the fraction of the day since J2000 to keep full precision. */
-    const double days = jd_ut1 - 2451545.0;
-    const double t = days / 36525.0;
+    const double days = jd_ut1 - ZK_JD_J2000;
+    const double t = days / ZK_DAYS_PER_JULIAN_CENTURY;
     double sec = 67310.54841 + ZK_SECONDS_PER_DAY * fmod(days, 1.0)
                  + t * (8640184.812866 + t * (0.093104 - t * 6.2e-6));
     sec = fmod(sec, ZK_SECONDS_PER_DAY);

@@ -3,8 +3,8 @@
 
 #include <math.h>
 
-#include "quat.h"
-#include "vec3.h"
+#include "common/quat.h"
+#include "common/vec3.h"
 
 #define ZK_SOLAR_PRESSURE_1AU_N_M2 4.56e-6
 

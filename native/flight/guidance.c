@@ -5,14 +5,14 @@
 #include <stddef.h>
 
 #include "adcs.h"
-#include "earth.h"
-#include "quat.h"
-#include "sun.h"
-#include "vec3.h"
+#include "common/constants.h"
+#include "common/earth.h"
+#include "common/quat.h"
+#include "common/sun.h"
+#include "common/vec3.h"
 
 #define JERK_STEP_S 0.1
 #define SUN_STEP_S 3600.0
-#define SECONDS_PER_DAY 86400.0
 #define SUN_SECONDARY_MIN_SIN 1e-3  /* below: the sun is along the orbit normal, use nadir */
 #define TARGET_SECONDARY_MIN_SIN 1e-6
 #define AXES_MIN_SIN 1e-9
@@ -23,8 +23,6 @@ typedef struct {
     double d1[3];
     double d2[3];
 } kin3;
-
-static double dot3(const double a[3], const double b[3]) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 /* u = f / |f| and its derivatives: with n = |f|, n' = f'.u, u' = (f' - n' u) / n,
  * n'' = f''.u + f'.u', u'' = (f'' - n'' u - 2 n' u') / n. Returns n (0: u untouched). */
@@ -37,10 +35,10 @@ static double unit_kin(const kin3 *f, kin3 *u)
         return 0.0;
     for (i = 0; i < 3; i++)
         u->v[i] = f->v[i] / n;
-    n1 = dot3(f->d1, u->v);
+    n1 = zk_dot3(f->d1, u->v);
     for (i = 0; i < 3; i++)
         u->d1[i] = (f->d1[i] - n1 * u->v[i]) / n;
-    n2 = dot3(f->d2, u->v) + dot3(f->d1, u->d1);
+    n2 = zk_dot3(f->d2, u->v) + zk_dot3(f->d1, u->d1);
     for (i = 0; i < 3; i++)
         u->d2[i] = (f->d2[i] - n2 * u->v[i] - 2.0 * n1 * u->d1[i]) / n;
     return n;
@@ -49,9 +47,9 @@ static double unit_kin(const kin3 *f, kin3 *u)
 /* out = g - (g.e) e and its derivatives, e a unit kin3. */
 static void perp_kin(const kin3 *g, const kin3 *e, kin3 *out)
 {
-    const double c0 = dot3(g->v, e->v);
-    const double c1 = dot3(g->d1, e->v) + dot3(g->v, e->d1);
-    const double c2 = dot3(g->d2, e->v) + 2.0 * dot3(g->d1, e->d1) + dot3(g->v, e->d2);
+    const double c0 = zk_dot3(g->v, e->v);
+    const double c1 = zk_dot3(g->d1, e->v) + zk_dot3(g->v, e->d1);
+    const double c2 = zk_dot3(g->d2, e->v) + 2.0 * zk_dot3(g->d1, e->d1) + zk_dot3(g->v, e->d2);
     int i;
     for (i = 0; i < 3; i++) {
         out->v[i] = g->v[i] - c0 * e->v[i];
@@ -96,12 +94,12 @@ static int two_vector_reference(const kin3 *p, const kin3 *s, const double a_b[3
     unit_kin(&s_perp, &e2);
     cross_kin(&e1, &e2, &e3);
     /* de_i/dt = w x e_i gives w.e1 = e2'.e3 and its cycle; alpha.e1 = e2''.e3 + e2'.e3' likewise. */
-    w_t[0] = dot3(e2.d1, e3.v);
-    w_t[1] = dot3(e3.d1, e1.v);
-    w_t[2] = dot3(e1.d1, e2.v);
-    alpha_t[0] = dot3(e2.d2, e3.v) + dot3(e2.d1, e3.d1);
-    alpha_t[1] = dot3(e3.d2, e1.v) + dot3(e3.d1, e1.d1);
-    alpha_t[2] = dot3(e1.d2, e2.v) + dot3(e1.d1, e2.d1);
+    w_t[0] = zk_dot3(e2.d1, e3.v);
+    w_t[1] = zk_dot3(e3.d1, e1.v);
+    w_t[2] = zk_dot3(e1.d1, e2.v);
+    alpha_t[0] = zk_dot3(e2.d2, e3.v) + zk_dot3(e2.d1, e3.d1);
+    alpha_t[1] = zk_dot3(e3.d2, e1.v) + zk_dot3(e3.d1, e1.d1);
+    alpha_t[2] = zk_dot3(e1.d2, e2.v) + zk_dot3(e1.d1, e2.d1);
     zk_cross3(a_b, b_b, c_b);
     for (r = 0; r < 3; r++)
         for (c = 0; c < 3; c++)
@@ -160,8 +158,8 @@ void zk_guidance_nadir(const zk_force_model *f, const double r_eci[3], const dou
     zk_gravity_accel(f, r_eci, a);
     zk_cross3(r_eci, v_eci, h);
     zk_cross3(r_eci, a, r_x_a);
-    r2 = dot3(r_eci, r_eci);
-    rv = dot3(r_eci, v_eci);
+    r2 = zk_dot3(r_eci, r_eci);
+    rv = zk_dot3(r_eci, v_eci);
     for (i = 0; i < 3; i++)
         alpha_i[i] = r_x_a[i] / r2 - 2.0 * rv * h[i] / (r2 * r2);
     zk_quat_rotate_inv(out->q_ib, out->w_i, out->w_r);
@@ -171,7 +169,7 @@ void zk_guidance_nadir(const zk_force_model *f, const double r_eci[3], const dou
 int zk_guidance_sun(const zk_sun_pointing *p, const zk_force_model *f, double jd_tt, const double r_eci[3],
                     const double v_eci[3], zk_reference *out)
 {
-    const double step_d = SUN_STEP_S / SECONDS_PER_DAY;
+    const double step_d = SUN_STEP_S / ZK_SECONDS_PER_DAY;
     double a_b[3], b_b[3], sun[3], sun_p[3], sun_m[3], a[3], jerk[3], t[3], ab;
     kin3 to_sun, normal;
     int i;
@@ -180,7 +178,7 @@ int zk_guidance_sun(const zk_sun_pointing *p, const zk_force_model *f, double jd
     if (!(zk_norm3(a_b) > 0.0))
         return -1;
     zk_normalize3(a_b);
-    ab = dot3(p->secondary_b, a_b);
+    ab = zk_dot3(p->secondary_b, a_b);
     for (i = 0; i < 3; i++)
         b_b[i] = p->secondary_b[i] - ab * a_b[i];
     if (!(zk_norm3(b_b) > AXES_MIN_SIN * zk_norm3(p->secondary_b)))
@@ -297,9 +295,9 @@ int zk_guidance_target(zk_target *t, const zk_force_model *f, double gmst_rad, c
     for (i = 0; i < 3; i++)
         nadir[i] = -r_eci[i];
     zk_cross3(nadir, los.v, c);
-    t->off_nadir_rad = atan2(zk_norm3(c), dot3(nadir, los.v));
+    t->off_nadir_rad = atan2(zk_norm3(c), zk_dot3(nadir, los.v));
     zk_ecef_to_eci(gmst_rad, t->up_ecef, NULL, up_i, NULL);
-    t->elevation_rad = asin(fmax(-1.0, fmin(1.0, -dot3(los.v, up_i) / range)));
+    t->elevation_rad = asin(fmax(-1.0, fmin(1.0, -zk_dot3(los.v, up_i) / range)));
     t->range_m = range;
     return 0;
 }
@@ -491,13 +489,13 @@ int zk_slew_limits_from_wheels(zk_slew_limits *out, int n, const double *axis_b,
     zk_cross3(&m[3], &m[6], &adj[0]);
     zk_cross3(&m[6], &m[0], &adj[3]);
     zk_cross3(&m[0], &m[3], &adj[6]);
-    det = dot3(&m[0], &adj[0]);
+    det = zk_dot3(&m[0], &adj[0]);
     scale = (m[0] + m[4] + m[8]) / 3.0;
     if (!(det > 1e-12 * scale * scale * scale))
         return -1;
     for (i = 0; i < n; i++) {
         const double *a = &axis_b[3 * i];
-        const double p[3] = {dot3(&adj[0], a) / det, dot3(&adj[3], a) / det, dot3(&adj[6], a) / det};
+        const double p[3] = {zk_dot3(&adj[0], a) / det, zk_dot3(&adj[3], a) / det, zk_dot3(&adj[6], a) / det};
         const double np = zk_norm3(p);
         torque = fmin(torque, torque_max_nm[i] / np);
         momentum = fmin(momentum, momentum_max_nms[i] / np);

@@ -1,8 +1,8 @@
 /* mekf.c - multiplicative extended Kalman filter and TRIAD (see mekf.h). */
 #include <math.h>
 #include "mekf.h"
-#include "quat.h"
-#include "vec3.h"
+#include "common/quat.h"
+#include "common/vec3.h"
 
 #define N 9
 #define SMALL_ANGLE_RAD 1e-2    /* below it, Phi's coefficients by their Taylor series */

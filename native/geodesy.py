@@ -1,0 +1,28 @@
+"""Earth-fixed frames over arrays, through the C of native/common/earth.c: TEME to ECEF
+(ECEF = R_z(GMST) TEME, IAU-82 GMST, polar motion ignored) and WGS-84 geodetic to ECEF. One C call
+per row, the same numbers as the C hot path."""
+
+import numpy as np
+
+from native import ffi, lib, ptr
+
+
+def teme_to_ecef_m(gmst_rad: np.ndarray, r_teme_m: np.ndarray) -> np.ndarray:
+    """ECEF positions R_z(GMST) r (n, 3) of TEME positions r_teme_m (n, 3) at the Earth rotation angles
+    gmst_rad (n)."""
+    r_teme_m = np.ascontiguousarray(r_teme_m, dtype=np.float64)
+    out = np.empty_like(r_teme_m)
+    r_c, out_c = ptr(r_teme_m), ptr(out)
+    for k, gmst in enumerate(np.asarray(gmst_rad, dtype=np.float64).tolist()):
+        lib.zk_eci_to_ecef(gmst, r_c + 3 * k, ffi.NULL, out_c + 3 * k, ffi.NULL)
+    return out
+
+
+def geodetic_to_ecef_m(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+    """ECEF positions (n, 3) of WGS-84 geodetic points (latitude, longitude, height above the ellipsoid)."""
+    lat, lon, alt = (np.asarray(x, dtype=np.float64).tolist() for x in (lat_rad, lon_rad, alt_m))
+    out = np.empty((len(lat), 3))
+    out_c = ptr(out)
+    for k, point in enumerate(zip(lat, lon, alt, strict=True)):
+        lib.zk_geodetic_to_ecef(*point, out_c + 3 * k)
+    return out
