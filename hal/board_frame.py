@@ -1,4 +1,4 @@
-"""Board link framing: msgpack maps in COBS frames with a CRC, over the C codec in native/board_frame.c.
+"""Board link framing: msgpack maps in COBS frames with a CRC, over the C codec in native/board/board_frame.c.
 
 A frame on the wire is COBS(body || CRC-16/CCITT-FALSE(body), big-endian) followed by 0x00, the body
 one msgpack map (hal/board_protocol.md). The decoder resynchronises on every 0x00: a damaged frame is

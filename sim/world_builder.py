@@ -7,6 +7,7 @@ import numpy as np
 from hal.devices import DeviceSet
 from native import ffi, lib, ptr
 from native.earth_model import MU_EARTH_M3_S2, R_EARTH_M
+from native.time_scales import julian_date, parse_utc
 from sim import orbit
 from sim.devices.gnss import SimGnss
 from sim.devices.gyro import SimGyro
@@ -21,7 +22,6 @@ from sim.ephemeris import Sgp4Ephemeris
 from sim.orbit_spec import OrbitSpec
 from sim.randomness import model_seed
 from sim.spacecraft import Spacecraft
-from sim.timescale import julian_date, parse_utc
 from sim.tle import parse_tle
 from sim.world import Environment, World
 

@@ -29,8 +29,8 @@ from flight.payload.requests import ImagingRequest
 from flight.software import APID
 from native import ffi, lib
 from native.earth_model import force_model
+from native.time_scales import parse_utc
 from sim.environment_bench import field_evaluations_per_s
-from sim.timescale import parse_utc
 from sim.tle import parse_tle
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO

@@ -28,8 +28,9 @@ from ground.packet_client import LOOPBACK, PacketClient
 from ground.sequence import SequenceError, load_sequence, run_sequence
 from ground.session import Session
 from ground.telemetry import Record, TelemetryDecoder
+from native.time_scales import SECONDS_PER_DAY
 
-MAX_TIMEOUT_S = 86400.0
+MAX_TIMEOUT_S = SECONDS_PER_DAY
 
 
 class OperatorError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.timescale import utc_from_julian_date
+from native.time_scales import utc_from_julian_date
 
 ORIGINATOR = "ZORKA"
 OBJECT_NAME = "ZORKA-SAT"

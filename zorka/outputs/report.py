@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from native import ffi, lib, ptr
-from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from native.time_scales import SECONDS_PER_DAY, unix_s_from_julian_date
 from zorka.run.mission import Mission
 
 REPORT_NAME = "report.html"
@@ -84,7 +84,7 @@ def write_report(
     `records`; its path."""
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
 
-    epoch_unix_s = (mission.epoch_jd_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
+    epoch_unix_s = unix_s_from_julian_date(mission.epoch_jd_utc)
     wheel_names = wheel_parameters(mission.scenario.spacecraft.wheels.n)
     housekeeping = _Housekeeping(records, epoch_unix_s, dictionary, wheel_names)
     duration_s = max(float(summary.get("sim_s", 0.0)), 1.0)

@@ -23,11 +23,11 @@ from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
+from native.time_scales import SECONDS_PER_DAY, unix_s_from_julian_date
 from sim.board_stimulus import BoardStimulus
 from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
-from sim.timescale import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from sim.world_builder import orbit_period_s
 from zorka.outputs.dictionary_json import dictionary_document
 from zorka.outputs.summary import summarize
@@ -45,7 +45,7 @@ from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
 SERIAL_DEVICES = ("gyro", "wheels")
-PASS_HORIZON_S = 86400.0  # passes are predicted for at least a day
+PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 BOARD_PING_TIMEOUT_S = 1.0
 
@@ -120,7 +120,7 @@ class Mission:
             self._tm_file = None
         else:
             self._tm_file = (out_dir / "tm.bin").open("wb")
-        epoch_unix_s = (self.world.c.jd_epoch_utc - JD_UNIX_EPOCH) * SECONDS_PER_DAY
+        epoch_unix_s = unix_s_from_julian_date(self.world.c.jd_epoch_utc)
         self.flight = FlightSoftware(
             self.devices,
             config,

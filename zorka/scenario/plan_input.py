@@ -7,8 +7,6 @@ A bad input raises PlanFileError with one line naming the field, e.g.
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +17,13 @@ import numpy as np
 from flight.payload.access import EphemerisTable
 from flight.payload.planner import Capture
 from flight.payload.requests import ImagingRequest
+from native.atomic_file import write_atomically
+from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc, utc_from_julian_date
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
-from sim.timescale import julian_date, parse_utc, utc_from_julian_date
 from sim.tle import Tle, TleError, parse_tle
 
 STEP_S = 1.0  # the ephemeris table's step, and so the grid of capture starts
-MAX_HORIZON_S = 7 * 86400.0
+MAX_HORIZON_S = 7 * SECONDS_PER_DAY
 TOP_KEYS = ("tle", "start_utc", "horizon_s", "max_off_nadir_deg", "min_sun_elevation_deg", "slew", "targets")
 TARGET_KEYS = ("id", "lat_deg", "lon_deg", "priority", "duration_s")
 OPTIONAL_TARGET_KEYS = ("alt_m",)
@@ -178,14 +177,5 @@ def plan_document(plan_input: PlanInput, captures: list[Capture]) -> dict:
 
 
 def write_json(path: Path, document: dict) -> None:
-    """Write atomically: a temporary file beside the target, then a rename."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(document, stream, indent=1)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the plan as indented JSON, atomically (native/atomic_file.py)."""
+    write_atomically(Path(path), (json.dumps(document, indent=1) + "\n").encode())

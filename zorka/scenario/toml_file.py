@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from native.time_scales import SECONDS_PER_DAY, parse_utc
 from sim.faults import Fault
-from sim.timescale import parse_utc
 from sim.tle import TleError, parse_tle
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
-DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": SECONDS_PER_DAY}
 # Scalars without range metadata (the spacecraft's) may not be negative, unless named so; limits,
 # masses and capacities must be positive.
 SIGNED_NAME_PARTS = ("bias", "offset", "tilt")

@@ -11,6 +11,7 @@ import signal
 import sys
 
 from ground.key_store import KeyFileError, KeyStore
+from native.time_scales import SECONDS_PER_DAY
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
@@ -19,7 +20,7 @@ from zorka.serve.link_port import LinkServer, OnboardLink
 from zorka.serve.packet_port import PacketServer
 from zorka.serve.serial_port import SerialPacketServer
 
-FOREVER_S = 365 * 86400.0
+FOREVER_S = 365 * SECONDS_PER_DAY
 
 
 class ServeError(Exception):
