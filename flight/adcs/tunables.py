@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flight.adcs.attitude_loop import AttitudeLoop
+from flight.adcs.commands import POINTING_BANDWIDTH, POINTING_DAMPING
 from flight.dictionary import Arg, Dictionary, Tunable
 
 FIRST_ID = 100
@@ -24,11 +25,11 @@ def _float(name: str, low: float, high: float, unit: str) -> Arg:
 
 DECLARED = (
     (
-        _float("pointing_bandwidth_rad_s", 0.01, 1.0, "rad/s"),
+        replace(POINTING_BANDWIDTH, name="pointing_bandwidth_rad_s"),
         "closed-loop natural frequency of the pointing controller",
     ),
     (
-        _float("pointing_damping", 0.3, 2.0, "1"),
+        replace(POINTING_DAMPING, name="pointing_damping", unit="1"),
         "damping ratio of the pointing controller",
     ),
     (
