@@ -67,7 +67,7 @@ class SpacecraftShape:
 def application_names(shape: SpacecraftShape) -> tuple[str, ...]:
     """The onboard applications of a spacecraft of `shape`, in the order of the flight software's table."""
     payload = ("payload", "file_downlink") if shape.imager else ()
-    return ("adcs", *payload, "power", "housekeeping", *PUS_APPLICATIONS)
+    return ("adcs", *payload, "power", "housekeeping", "link", *PUS_APPLICATIONS)
 
 
 def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:

@@ -165,6 +165,7 @@ class FlightSoftware:
         table += [
             Application("power", (Work("housekeeping", self.power.sample),)),
             Application("housekeeping", (Work("housekeeping", self.housekeeping.sample),)),
+            Application("link"),
             *self.pus.applications,
         ]
         return table

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from ccsds.sdls import SdlsReceiver, SdlsVerdict, SecurityAssociation
 from ccsds.tc_frame import PRIMARY_HEADER_BYTES, SEQUENCE_MODULUS, TcReject, decode_tc_frame
+from flight.application import CommandCounters
 from flight.checked_file import read_checked, write_checked
-from flight.link.farm import Farm1
+from flight.link.farm import Farm1, FarmOutcome
 
 SPACE_PACKET_HEADER_BYTES = 6
 WRONG_SCID = "wrong_scid"
@@ -42,6 +43,12 @@ def split_packets(data: bytes) -> list[bytes] | None:
     return packets or None
 
 
+TAKEN = frozenset(
+    {FarmOutcome.ACCEPTED, FarmOutcome.BYPASS_ACCEPTED, FarmOutcome.UNLOCKED, FarmOutcome.VR_SET}
+)
+"""FARM-1 outcomes of a frame the link took (its data delivered, or its control command carried out)."""
+
+
 class Uplink:
     """One spacecraft's TC channel: `scid`, `vcid`; `associations` secure it (None: unauthenticated)."""
 
@@ -53,6 +60,7 @@ class Uplink:
         associations: dict[int, SecurityAssociation] | None,
         state_file: Path | None = None,
         window_width: int = 20,
+        counters: CommandCounters | None = None,
     ) -> None:
         self.scid = scid
         self.vcid = vcid
@@ -61,6 +69,8 @@ class Uplink:
         self._sdls = None if associations is None else SdlsReceiver(associations, segment_header=True)
         self._state_file = state_file
         self.counts: Counter[str] = Counter()
+        self.counters = CommandCounters() if counters is None else counters
+        """The link application's counters: frames FARM-1 took (`commands`) and frames refused (`errors`)."""
         self._saved_state: dict | None = None
         if state_file is not None and state_file.exists():
             self._load_state(state_file)
@@ -73,6 +83,10 @@ class Uplink:
         """Process one received frame, delivering the packets it carries if every check passes."""
         verdict = self._check(raw)
         self.counts[verdict] += 1
+        if verdict in TAKEN:
+            self.counters.commands += 1
+        else:
+            self.counters.errors += 1
 
     def clcw(self) -> bytes:
         """The four CLCW octets for the OCF of the next TM frame."""

@@ -127,6 +127,9 @@ def test_through_half_the_frames_lost_every_command_goes_up_exactly_once():
     assert link["uplink"]["frames_lost"] > 10
     assert link["uplink"]["packets_delivered"] == 20 and link["fop"]["acknowledged"] == 20
     assert "arsn_outside_window" not in link["uplink"]["rejected"] and link["fop"]["alerts"] == {}
+    counters = mission.flight.application["link"].counters
+    assert counters.commands == link["uplink"]["frames_accepted"] >= 20
+    assert counters.errors == sum(link["uplink"]["rejected"].values())
     assert mission.flight.pus.acceptor.accepted == 20
 
 

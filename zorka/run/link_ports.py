@@ -4,6 +4,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flight.application import CommandCounters
 from flight.payload.file_downlink import FileDownlink
 
 
@@ -13,7 +14,8 @@ class LinkPorts:
     `subscribe_tm(listener)` gets every TM packet it sends; `add_frame_hook(hook)` runs `hook()` after
     each frame; `now_s()` is the world's time; `passes()` the (AOS, LOS) times of every station's passes;
     `file_downlink` the onboard file downlink (None without an imager), whose byte budget per second a
-    link sets with `set_file_budget(budget)`."""
+    link sets with `set_file_budget(budget)`; `link_counters` the onboard link application's counters,
+    which the uplink of whichever link is attached keeps."""
 
     accept_telecommand: Callable[[bytes], bool]
     subscribe_tm: Callable[[Callable[[bytes], None]], None]
@@ -24,3 +26,4 @@ class LinkPorts:
     seed: int
     file_downlink: FileDownlink | None
     set_file_budget: Callable[[Callable[[float], int]], None]
+    link_counters: CommandCounters

@@ -165,6 +165,7 @@ class Mission:
             seed=self.scenario.seed,
             file_downlink=self.flight.file_downlink,
             set_file_budget=set_file_budget,
+            link_counters=self.flight.application["link"].counters,
         )
 
     def _load_requests(self, scenario: Scenario) -> None:

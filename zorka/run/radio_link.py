@@ -22,9 +22,8 @@ from ccsds.cfdp_carriage import CFDP_APID
 from ccsds.sdls import SdlsSender, SecurityAssociation
 from ccsds.tm_frame import VC_FILES
 from flight.link.downlink import Downlink
-from flight.link.farm import FarmOutcome
 from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
-from flight.link.uplink import DELIVERED, Uplink
+from flight.link.uplink import DELIVERED, TAKEN, Uplink
 from ground.commands import CommandBook, CommandError, request_id
 from ground.file_receiver import FileReceiver
 from ground.link import GroundLink
@@ -37,7 +36,7 @@ SIMULATION_SPI = 1
 PRODUCTS_FOLDER = "products"
 FOP_T1_S = 2.0
 """FOP-1's retransmission timer beyond the round trip (twice the one-way delay is added)."""
-FARM_ACCEPTING = {FarmOutcome.ACCEPTED, FarmOutcome.BYPASS_ACCEPTED, FarmOutcome.UNLOCKED, FarmOutcome.VR_SET}
+
 VERIFIED_STAGES = {"accepted", "completed"}
 
 
@@ -101,7 +100,7 @@ class RadioLink:
         )
         key = simulation_key(ports.seed)
         onboard = {SIMULATION_SPI: SecurityAssociation(SIMULATION_SPI, key, arsn_window=ARSN_WINDOW)}
-        self.uplink = Uplink(SCID, TC_VCID, ports.accept_telecommand, onboard)
+        self.uplink = Uplink(SCID, TC_VCID, ports.accept_telecommand, onboard, counters=ports.link_counters)
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES, apid_channels={CFDP_APID: VC_FILES})
         self.downlink.radio_on = self.radio.open(0.0)
         ports.subscribe_tm(self.downlink.send)
@@ -208,12 +207,10 @@ class RadioLink:
                 "frames_sent": radio.sent[UP],
                 "frames_lost": radio.lost_frames[UP],
                 "frames_received": sum(v for k, v in uplink.counts.items() if k != DELIVERED),
-                "frames_accepted": sum(uplink.counts[outcome] for outcome in FARM_ACCEPTING),
+                "frames_accepted": sum(uplink.counts[outcome] for outcome in TAKEN),
                 "packets_delivered": uplink.counts[DELIVERED],
                 "rejected": {
-                    str(k): v
-                    for k, v in sorted(uplink.counts.items())
-                    if k != DELIVERED and k not in FARM_ACCEPTING
+                    str(k): v for k, v in sorted(uplink.counts.items()) if k != DELIVERED and k not in TAKEN
                 },
             },
             "fop": {

@@ -22,8 +22,9 @@ class OnboardLink:
     `associations` None: unauthenticated. The ARSNs and V(R) persist in the run folder's link_state.json."""
 
     def __init__(self, ports: LinkPorts, associations: dict[int, SecurityAssociation] | None, out_dir: Path):
+        state_file = out_dir / "link_state.json"
         self.uplink = Uplink(
-            SCID, TC_VCID, ports.accept_telecommand, associations, out_dir / "link_state.json"
+            SCID, TC_VCID, ports.accept_telecommand, associations, state_file, counters=ports.link_counters
         )
         for association in (associations or {}).values():
             association.arsn_window = ARSN_WINDOW
