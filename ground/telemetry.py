@@ -17,14 +17,15 @@ Decoding never raises: bad bytes from a link are reported, not crashed on.
 
 import struct
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from spacepackets.ecss import PusTm
 from spacepackets.ecss.tm import InvalidTmCrc16Error
 
-TIMESTAMP_BYTES = 7
-CDS_EPOCH = datetime(1958, 1, 1, tzinfo=UTC)
+from ccsds.time_code import CDS_SHORT_BYTES, cds_short_utc
+
+TIMESTAMP_BYTES = CDS_SHORT_BYTES
 SEVERITIES = {1: "INFO", 2: "LOW", 3: "MEDIUM", 4: "HIGH"}
 STAGES = {
     1: ("accepted", True),
@@ -149,7 +150,7 @@ class TelemetryDecoder:
             tm = PusTm.unpack(raw, timestamp_len=TIMESTAMP_BYTES)
         except (ValueError, InvalidTmCrc16Error) as problem:
             return Undecodable(f"not a PUS-C TM packet ({type(problem).__name__})", bytes(raw))
-        time = _cds_time(tm.timestamp)
+        time = cds_short_utc(tm.timestamp)
         data = bytes(tm.source_data)
         service, subtype = tm.service, tm.message_subtype
         if service == 1 and subtype in STAGES:
@@ -204,11 +205,3 @@ class TelemetryDecoder:
         ids = [int.from_bytes(data[7 + 2 * i : 9 + 2 * i], "big") for i in range(count)]
         if len(data) == 7 + 2 * count and all(i in self._by_id for i in ids):
             self.structures[sid] = tuple(self._by_id[i] for i in ids)
-
-
-def _cds_time(stamp: bytes) -> datetime:
-    """UTC of a CDS short time code (16-bit days since 1958, 32-bit ms of day); the epoch if short."""
-    if len(stamp) < TIMESTAMP_BYTES:
-        return CDS_EPOCH
-    days, ms = struct.unpack_from(">HI", stamp, 1)
-    return CDS_EPOCH + timedelta(days=days, milliseconds=ms)

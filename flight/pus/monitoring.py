@@ -29,9 +29,10 @@ import math
 from dataclasses import dataclass
 from enum import IntEnum
 
+from ccsds.time_code import cds_short
 from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure, Parameter
 from flight.events import EventLog, Severity
-from flight.pus.telemetry import TmSender, cds_short
+from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
 from flight.tm_layout import CdsTime, Repeated, ReportLayout
 

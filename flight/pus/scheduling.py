@@ -29,11 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccsds.time_code import DAYS_1958_TO_1970
 from flight.checked_file import read_checked, write_checked
 from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
 from flight.events import EventLog, Severity
 from flight.pus.embedded_tc import PACKET, PacketCommand, request_key
-from flight.pus.telemetry import DAYS_1958_TO_1970, TmSender
+from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
 from flight.tm_layout import CDS_FIELDS, CDS_SHORT, MS_PER_DAY, CdsTime, Repeated, ReportLayout
 

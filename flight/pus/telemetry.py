@@ -14,22 +14,14 @@ import struct
 from binascii import crc_hqx
 from collections.abc import Callable
 
-from spacepackets.ccsds.time import CdsShortTimestamp
+from ccsds.time_code import cds_short
 
-DAYS_1958_TO_1970 = 4383
 SEQ_MODULO = 1 << 14
 PUS_C_VERSION = 2
 SECONDARY_HEADER_FLAG = 0x0800  # packet version 0, type TM (0), a secondary header
 UNSEGMENTED = 0xC000  # sequence flags 0b11
 _PRIMARY = struct.Struct(">HHH")
 _SECONDARY = struct.Struct(">BBBHH")  # PUS version | time reference, service, subtype, counter, destination
-
-
-def cds_short(unix_s: float) -> bytes:
-    """CCSDS day-segmented time code (epoch 1958-01-01, 16-bit days, ms of day) of a Unix time."""
-    ms = round(unix_s * 1000.0)
-    days, ms_of_day = divmod(ms, 86_400_000)
-    return CdsShortTimestamp(days + DAYS_1958_TO_1970, ms_of_day, init_dt_unix_stamp=False).pack()
 
 
 class TmSender:

@@ -7,8 +7,9 @@ can predict them; the ground sets N (9,1, N in 0..8: every 1 s to every 256 s) a
 report now with the mission-specific TC (9,128).
 """
 
+from ccsds.time_code import cds_short
 from flight.dictionary import Arg, Command, Dictionary
-from flight.pus.telemetry import TmSender, cds_short
+from flight.pus.telemetry import TmSender
 from flight.tm_layout import CdsTime, ReportLayout
 
 SERVICE = 9
