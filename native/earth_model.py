@@ -16,6 +16,9 @@ WGS84_B_M: float = lib.ZK_WGS84_B
 WGS84_E2: float = lib.ZK_WGS84_E2
 R_EARTH_M = WGS84_A_M  # the equatorial radius of the gravity field
 OMEGA_EARTH_RAD_S: float = lib.ZK_OMEGA_EARTH
+MEAN_SPHERE_RADIUS_M = 6371e3
+"""A sphere of the Earth's mean radius (IUGG 6371.0 km), for what wants distances on a sphere rather than the
+ellipsoid: haversine lengths of strips, the scene texture's lattice."""
 
 
 def force_model(zonal_degree: int = 4, drag_area_m2_per_kg: float = 0.0):

@@ -12,7 +12,9 @@ would), so a coarse quicklook does not alias the crop rows into noise.
 
 import numpy as np
 
-TEXTURE_RADIUS_M = 6371000.0
+from native.earth_model import MEAN_SPHERE_RADIUS_M
+
+TEXTURE_RADIUS_M = MEAN_SPHERE_RADIUS_M
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _PRIMES = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))

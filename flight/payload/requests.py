@@ -3,9 +3,11 @@
 import math
 from dataclasses import dataclass
 
-# The mean sphere of the strip haversine and its altitude margin (not WGS-84, on purpose of behaviour:
-# the ellipsoid would move the planned off-nadir limits of strips).
-EARTH_RADIUS_M = 6371e3
+from native.earth_model import MEAN_SPHERE_RADIUS_M
+
+EARTH_RADIUS_M = MEAN_SPHERE_RADIUS_M
+"""The sphere of a strip's haversine length and of its altitude margin: a strip's few kilometres need no
+ellipsoid, and the planned off-nadir limits of strips stay what they were."""
 
 
 @dataclass(frozen=True, kw_only=True)
