@@ -4,13 +4,20 @@ configuration by flight from the nominal spacecraft the flight team loads. Assem
 part; the nominal figures are the spacecraft description's catalogue values unless the scenario's
 [flight] table says otherwise, so a dispersed truth is a real test."""
 
+import math
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 
 from flight.adcs.attitude_loop import AdcsConfig
 from flight.adcs.modes import Mode
+from flight.clock import Clock
 from flight.nominal_spacecraft import NominalSpacecraft
-from flight.software import ATTITUDE_HZ
+from flight.payload.downlink_windows import OnboardStation
+from flight.software import ATTITUDE_HZ, FlightSoftware
 from hal.devices import DeviceSet
+from native.time_scales import unix_s_from_julian_date
 from sim import world_builder
 from sim.devices.star_tracker import boresight_mount
 from sim.ephemeris import Sgp4Ephemeris
@@ -71,6 +78,41 @@ def nominal_spacecraft(scenario: Scenario, jd_epoch_utc: float) -> NominalSpacec
         wheel_friction_viscous_nm_s=wheels.friction_viscous_nm_s,
         sun_axis_b=tuple(WING_NORMAL_B),
         orbit_period_s=world_builder.orbit_period_s(*planned),
+    )
+
+
+def onboard_stations(scenario: Scenario) -> tuple[OnboardStation, ...]:
+    """The scenario's ground stations as the flight software's station table holds them."""
+    return tuple(
+        OnboardStation(
+            s.name,
+            math.radians(s.lat_deg),
+            math.radians(s.lon_deg),
+            s.alt_m,
+            math.radians(s.min_elevation_deg),
+        )
+        for s in scenario.ground_stations
+    )
+
+
+def build_flight_software(
+    scenario: Scenario,
+    devices: DeviceSet,
+    clock: Clock,
+    tm_sink: Callable[[bytes], None],
+    jd_epoch_utc: float,
+    storage: Path,
+) -> FlightSoftware:
+    """The flight software, built by flight from its configuration (the nominal spacecraft and the
+    station table) over `devices`, its onboard stores in `storage`."""
+    return FlightSoftware(
+        devices,
+        adcs_config(scenario, jd_epoch_utc),
+        clock,
+        tm_sink,
+        unix_s_from_julian_date(jd_epoch_utc),
+        storage / "parameters.json",
+        onboard_stations(scenario),
     )
 
 

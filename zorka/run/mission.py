@@ -8,7 +8,6 @@ with the new truth. Nothing in a frame allocates an array.
 
 import dataclasses
 import functools
-import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,13 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from flight.clock import SimClock, WallClock
-from flight.payload.downlink_windows import OnboardStation
 from flight.payload.requests import ImagingRequest
-from flight.software import FlightSoftware
 from hal.serial_devices import SerialGyro, SerialReactionWheels
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
-from native.time_scales import SECONDS_PER_DAY, unix_s_from_julian_date
+from native.time_scales import SECONDS_PER_DAY
 from sim.board_stimulus import BoardStimulus
 from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
@@ -33,7 +30,7 @@ from zorka.outputs.dictionary_json import dictionary_document
 from zorka.outputs.summary import summarize
 from zorka.run.assembly import (
     FRAME_S,
-    adcs_config,
+    build_flight_software,
     build_world,
     sgp4_ephemeris,
     simulated_devices,
@@ -106,7 +103,6 @@ class Mission:
         self.injected: list[Fault] = []
 
         clock_type = WallClock if realtime else SimClock
-        config = adcs_config(scenario, self.world.c.jd_epoch_utc)
         self.tm_packets = 0
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
@@ -120,24 +116,13 @@ class Mission:
             self._tm_file = None
         else:
             self._tm_file = (out_dir / "tm.bin").open("wb")
-        epoch_unix_s = unix_s_from_julian_date(self.world.c.jd_epoch_utc)
-        self.flight = FlightSoftware(
+        self.flight = build_flight_software(
+            scenario,
             self.devices,
-            config,
             clock_type(self._advance),
             self._downlink,
-            epoch_unix_s,
-            out_dir / "parameters.json",
-            tuple(
-                OnboardStation(
-                    s.name,
-                    math.radians(s.lat_deg),
-                    math.radians(s.lon_deg),
-                    s.alt_m,
-                    math.radians(s.min_elevation_deg),
-                )
-                for s in scenario.ground_stations
-            ),
+            self.world.c.jd_epoch_utc,
+            out_dir,
         )
         self.recorder.follow(self.flight.attitude.control.c)  # errors against what it was told
         self.wall_s = 0.0
