@@ -4,7 +4,10 @@ Each minor frame (0.1 s by default) runs, in registration order, every group who
 the frame number, then waits on the clock for the next frame. `load` registers the groups of a table
 of applications (flight/application.py): each group runs the work the applications put in it, in
 the table's order. Onboard time is frame * frame_s,
-computed, never accumulated, so it cannot drift. A frame whose work overran its deadline is counted.
+computed, never accumulated, so it cannot drift. A frame whose work overran its deadline is counted
+(`overruns`); when the clock finds itself a whole frame or more past a deadline, the frames whose
+period has gone are skipped and counted (`skipped`): time and the world move on, their work is not
+run, and nothing runs in a burst to catch up (DESIGN.md, rate groups).
 """
 
 import math
@@ -33,6 +36,8 @@ class Executive:
         self.frame_s = frame_s
         self.frame = 0
         self.overruns = 0
+        self.skipped = 0
+        self._to_skip = 0
         self.groups: list[RateGroup] = []
 
     def add_group(self, name: str, rate_hz: float, tasks: list[Task]) -> RateGroup:
@@ -75,14 +80,19 @@ class Executive:
         for _ in range(count):
             k = self.frame
             t_s = k * frame_s
-            for group in groups:
-                if k % group.every_frames == 0:
-                    group.runs += 1
-                    for task in group.tasks:
-                        task(t_s)
+            if self._to_skip:
+                self._to_skip -= 1
+                self.skipped += 1
+            else:
+                for group in groups:
+                    if k % group.every_frames == 0:
+                        group.runs += 1
+                        for task in group.tasks:
+                            task(t_s)
             self.frame = k + 1
             if not wait_until((k + 1) * frame_s):
                 self.overruns += 1
+                self._to_skip = int(self.clock.late_by_s // frame_s)
 
     def run_until(self, t_end_s: float) -> None:
         """Run frames until onboard time reaches `t_end_s` (rounded to whole frames)."""

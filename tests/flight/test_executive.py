@@ -134,6 +134,7 @@ def test_wall_clock_sleeps_remaining_time_and_counts_late_frames_as_overruns():
 
     assert fake.sleeps_s == pytest.approx([0.07, 0.1, 0.05, 0.097], abs=TIME_TOL_S)
     assert ex.overruns == 2
+    assert ex.skipped == 1, "frame 2 ended 0.15 s past its deadline: frame 3's period had gone"
     # advance runs first, with each frame's end time, before any sleep of that frame
     assert [t for t, _ in advanced] == [(k + 1) * FRAME_S for k in range(len(work_s))]
     assert advanced[0][1] == pytest.approx(1000.03, abs=TIME_TOL_S)
@@ -165,3 +166,47 @@ def test_run_until_rounds_to_whole_frames(targets_s, frames):
     assert ex.frame == frames
     assert ex.t_s == frames * FRAME_S
     assert len(ends) == frames
+
+
+def test_a_stall_skips_the_frames_whose_period_has_gone_and_never_runs_them_in_a_burst():
+    """A 0.35 s stall in frame 5 (0.5 s) ends at 0.85 s: frames 6 and 7 have had their whole period
+    pass, so they are skipped (their work not run, the clock still advanced for each); frame 8 starts
+    0.05 s late, inside its own period, and frame 9 on time. No frame's work starts before its time."""
+    fake = FakeTime()
+    advanced: list[float] = []
+    clock = WallClock(advanced.append, monotonic=fake.monotonic, sleep=fake.sleep)
+    ex = Executive(clock, FRAME_S)
+    started: list[tuple[int, float]] = []
+
+    def work(t_s: float) -> None:
+        k = round(t_s / FRAME_S)
+        started.append((k, fake.now_s))
+        if k == 5:
+            fake.now_s += 0.35
+
+    ex.add_group("attitude", 10.0, [work])
+    ex.run_frames(20)
+    assert [k for k, _ in started] == [*range(6), *range(8, 20)]
+    assert ex.skipped == 2 and ex.overruns == 3  # frame 5, and the two skipped ones' deadlines
+    assert advanced == pytest.approx([(k + 1) * FRAME_S for k in range(20)], abs=TIME_TOL_S)
+    assert all(t >= 1000.0 + k * FRAME_S - TIME_TOL_S for k, t in started), "nothing runs ahead of time"
+    assert dict(started)[8] == pytest.approx(1000.85, abs=TIME_TOL_S)
+    assert dict(started)[9] == pytest.approx(1000.9, abs=TIME_TOL_S)
+
+
+def test_frame_lateness_is_measured_after_each_sleep():
+    """A sleep that overshoots by 2 ms makes that frame 2 ms late; the figures say so in ms."""
+    fake = FakeTime()
+    overshoot_s = [0.0, 0.002, 0.0, 0.0004]
+
+    def sleep(duration_s: float) -> None:
+        fake.sleep(duration_s + overshoot_s[len(fake.sleeps_s)])
+
+    clock = WallClock(monotonic=fake.monotonic, sleep=sleep)
+    ex = Executive(clock, FRAME_S)
+    ex.add_group("attitude", 10.0, [lambda t_s: None])
+    ex.run_frames(4)
+    figures = clock.lateness.figures_ms()
+    assert figures["frames"] == 4 and figures["max_ms"] == pytest.approx(2.0, abs=1e-6)
+    assert figures["p50_ms"] <= 0.41 and figures["p99_ms"] == pytest.approx(2.0, abs=1e-6)
+    assert SimClock().late_by_s == 0.0

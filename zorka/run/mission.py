@@ -102,7 +102,7 @@ class Mission:
                 )
         self.injected: list[Fault] = []
 
-        clock_type = WallClock if realtime else SimClock
+        self.clock = (WallClock if realtime else SimClock)(self._advance)
         self.tm_packets = 0
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
@@ -119,7 +119,7 @@ class Mission:
         self.flight = build_flight_software(
             scenario,
             self.devices,
-            clock_type(self._advance),
+            self.clock,
             self._downlink,
             self.world.c.jd_epoch_utc,
             out_dir,
@@ -302,6 +302,12 @@ class Mission:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:
             summary["imaging"] = self._imaging_figures()
+        if isinstance(self.clock, WallClock):
+            summary["realtime"] = {
+                "frames_late": self.flight.executive.overruns,
+                "frames_skipped": self.flight.executive.skipped,
+                "frame_start_lateness": self.clock.lateness.figures_ms(),
+            }
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
