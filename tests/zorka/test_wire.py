@@ -214,6 +214,13 @@ def test_board_frames_through_a_corrupting_wire_arrive_intact_or_are_rejected(wi
         assert decoder.counters.rejected > 0 and intact < seq
 
 
+def test_help_says_how_the_faults_are_modelled():
+    result = subprocess.run([*ZORKA, "wire", "--help"], capture_output=True, text=True, timeout=30.0)
+    assert result.returncode == 0
+    for words in ("--baud", "--corrupt", "--drop-ms", "--seed", "--duration", "10 ms", "one bit", "8N1"):
+        assert words in " ".join(result.stdout.split()), words
+
+
 @pytest.mark.parametrize(
     ("args", "names"),
     [

@@ -24,6 +24,9 @@ from zorka.wire.link_faults import ByteCorruption, Dropouts
 
 BITS_PER_BYTE = 10
 """8N1: a start bit, 8 data bits, a stop bit."""
+RELEASE_PERIOD_S = 0.0005
+"""While bytes stream, the link wakes at most this often and releases what is due in one write (a
+USB serial adapter delivers in 1 ms frames); the first byte after a quiet spell leaves on its time."""
 _READ_AHEAD_S = 0.05
 _READ_AHEAD_BYTES_MIN = 256
 
@@ -160,14 +163,17 @@ class PacedLink:
     def run(self, duration_s: float | None = None) -> None:
         """Forward until `stop()`, or for `duration_s`. OSError if an endpoint fails (a port unplugged)."""
         end_s = math.inf if duration_s is None else time.monotonic() + duration_s
+        released_s = -math.inf
         while not self._stopping:
             now_s = time.monotonic()
             for _, direction, sink in self._routes:
-                self._deliver(direction.take_due(now_s), direction, sink)
+                if self._deliver(direction.take_due(now_s), direction, sink):
+                    released_s = now_s
             if now_s >= end_s:
                 return
             sources = [source.fd for source, direction, _ in self._routes if direction.room_bytes]
-            wake_s = min(end_s, *(direction.next_due_s() for _, direction, _ in self._routes))
+            due_s = min(direction.next_due_s() for _, direction, _ in self._routes)
+            wake_s = min(end_s, max(due_s, released_s + RELEASE_PERIOD_S))
             timeout_s = None if math.isinf(wake_s) else max(0.0, wake_s - now_s)
             readable, _, _ = select.select([self._wake_r, *sources], [], [], timeout_s)
             now_s = time.monotonic()
@@ -189,12 +195,14 @@ class PacedLink:
             os.close(fd)
 
     @staticmethod
-    def _deliver(data: bytearray, direction: PacedDirection, sink: Endpoint) -> None:
+    def _deliver(data: bytearray, direction: PacedDirection, sink: Endpoint) -> bool:
+        """Write what is due to `sink`; False if nothing was due."""
         if not data:
-            return
+            return False
         try:
             written = os.write(sink.fd, data)
         except BlockingIOError:
             written = 0
         direction.counters.delivered += written
         direction.counters.overrun += len(data) - written
+        return True
