@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         "flipped with probability --corrupt; at the start of every 10 ms a dropout of MS milliseconds "
         "starts with probability P (--drop-ms MS:P), during which bytes are lost both ways. Prints "
         "'wire: A on PATH' and 'wire: B on PATH' at start, and each direction's counts (read, delivered, "
-        "corrupted, dropped, overrun) at the end (Ctrl-C, SIGTERM or --duration).",
+        "corrupted, dropped, overrun, absent) at the end (Ctrl-C, SIGTERM or --duration). A port path "
+        "that fails is reopened every 0.2 s.",
     )
     for name in ("a", "b"):
         wire.add_argument(

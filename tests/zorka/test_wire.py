@@ -37,10 +37,11 @@ class Wire:
             self.paths[name] = line.split(" on ", 1)[1].strip()
 
     def stop(self) -> dict[str, dict[str, int]]:
-        """SIGTERM; the counts it prints at the end, by direction ("A->B", "B->A")."""
+        """SIGTERM; the counts it prints at the end, by direction ("A->B", "B->A") and endpoint ("A", "B");
+        what it printed on stderr in `err`."""
         self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=10.0)
-        assert self.process.returncode == 0, err
+        out, self.err = self.process.communicate(timeout=10.0)
+        assert self.process.returncode == 0, self.err
         return parse_counts(out)
 
 
@@ -99,7 +100,14 @@ def test_throughput_at_115200_baud_is_within_2_percent_of_11520_bytes_per_second
     rate_b_s = (len(received) - 1) / (t_last_s - t_first_s)
     print(f"throughput {rate_b_s:.1f} B/s over {t_last_s - t_first_s:.3f} s")
     assert abs(rate_b_s / LINE_RATE_B_S - 1.0) < 0.02
-    assert counts["A->B"] == {"read": 23_040, "delivered": 23_040, "corrupted": 0, "dropped": 0, "overrun": 0}
+    assert counts["A->B"] == {
+        "read": 23_040,
+        "delivered": 23_040,
+        "corrupted": 0,
+        "dropped": 0,
+        "overrun": 0,
+        "absent": 0,
+    }
 
 
 def test_bytes_cross_both_ways():
@@ -219,6 +227,57 @@ def test_help_says_how_the_faults_are_modelled():
     assert result.returncode == 0
     for words in ("--baud", "--corrupt", "--drop-ms", "--seed", "--duration", "10 ms", "one bit", "8N1"):
         assert words in " ".join(result.stdout.split()), words
+
+
+def start_board_server() -> tuple[subprocess.Popen, str]:
+    board = subprocess.Popen(
+        [*ZORKA, "board-server", "--port", "pty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    return board, board.stdout.readline().rsplit(" on ", 1)[1].strip()
+
+
+def ping(host: serial.Serial, decoder: FrameDecoder, seq: int, timeout_s: float = 0.2) -> bool:
+    """One board ping through the wire; True if its reply came."""
+    host.write(encode_frame({"dev": "board", "msg": "ping", "seq": seq}))
+    deadline_s = time.monotonic() + timeout_s
+    while time.monotonic() < deadline_s:
+        if select.select([host.fileno()], [], [], deadline_s - time.monotonic())[0]:
+            replies = decoder.feed(os.read(host.fileno(), 4096))
+            if any(reply.get("seq") == seq for reply in replies):
+                return True
+    return False
+
+
+def test_a_board_restarted_on_another_pty_behind_an_alias_is_reopened(wire, tmp_path):
+    alias = tmp_path / "board-alias"
+    first, first_path = start_board_server()
+    second = None
+    try:
+        alias.symlink_to(first_path)
+        w = wire(str(alias), "pty")
+        decoder = FrameDecoder()
+        with serial.Serial(w.paths["B"], timeout=0) as host:
+            assert ping(host, decoder, 1)
+            first.send_signal(signal.SIGTERM)
+            first.communicate(timeout=10.0)
+            assert not ping(host, decoder, 2)
+            second, second_path = start_board_server()
+            alias.unlink()
+            alias.symlink_to(second_path)
+            deadline_s = time.monotonic() + 5.0
+            seq = 3
+            while not ping(host, decoder, seq) and time.monotonic() < deadline_s:
+                seq += 1
+            assert time.monotonic() < deadline_s, "no reply from the restarted board"
+        counts = w.stop()
+    finally:
+        for board in (first, second):
+            if board is not None and board.poll() is None:
+                board.send_signal(signal.SIGTERM)
+                board.communicate(timeout=10.0)
+    assert counts["A"]["reopens"] == 1
+    assert "lost A" in w.err and "reopened A" in w.err
+    assert counts["B->A"]["absent"] > 0
 
 
 @pytest.mark.parametrize(

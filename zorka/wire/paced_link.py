@@ -6,13 +6,15 @@ then due and never accumulates drift; a burst starts when a byte arrives on an i
 (link_faults.py) strike as bytes are released: a byte due while the link is down is lost, a delivered
 byte may have one bit flipped. A far side that does not read loses what does not fit (an overrun, as
 a UART's receiver would). An endpoint is a pty of its own (its slave held open, in raw mode, so reads
-on the master never fail with EIO) or a serial port path opened with pyserial.
+on the master never fail with EIO) or a serial port path opened with pyserial, reopened if it fails.
 """
 
 import contextlib
+import io
 import math
 import os
 import select
+import sys
 import time
 import tty
 from dataclasses import dataclass, fields
@@ -27,46 +29,84 @@ BITS_PER_BYTE = 10
 RELEASE_PERIOD_S = 0.0005
 """While bytes stream, the link wakes at most this often and releases what is due in one write (a
 USB serial adapter delivers in 1 ms frames); the first byte after a quiet spell leaves on its time."""
+REOPEN_PERIOD_S = 0.2
+"""How often a lost port is tried again."""
 _READ_AHEAD_S = 0.05
 _READ_AHEAD_BYTES_MIN = 256
 
 
 class Endpoint:
-    """One end of the wire: `"pty"` makes a pseudo-terminal (its slave's path in `path`); anything
-    else is a port path or pyserial URL, opened with pyserial."""
+    """One end of the wire, called `name`: `"pty"` makes a pseudo-terminal (its slave's path in `path`);
+    anything else is a port path or pyserial URL, opened with pyserial, that `reopen()` opens again
+    after it failed (a board restarted behind the same path or alias). `fd` is None while it is lost."""
 
-    def __init__(self, spec: str, baud: int):
+    def __init__(self, name: str, spec: str, baud: int):
+        self.name = name
+        self.reopens = 0
+        self._spec = spec
+        self._baud = baud
         self._serial: serial.Serial | None = None
         self._slave_fd: int | None = None
+        self.fd: int | None = None
         if spec == "pty":
             self.fd, self._slave_fd = os.openpty()
             tty.setraw(self._slave_fd)
             self.path = os.ttyname(self._slave_fd)
+            os.set_blocking(self.fd, False)
         else:
-            self._serial = serial.serial_for_url(spec, baudrate=baud, timeout=0)
-            self.fd = self._serial.fileno()
             self.path = spec
-        os.set_blocking(self.fd, False)
+            self._open()
 
-    def close(self) -> None:
+    @property
+    def reopenable(self) -> bool:
+        return self._slave_fd is None
+
+    def lose(self) -> None:
+        """Close a port that failed; `reopen()` tries it again."""
         if self._serial is not None:
             with contextlib.suppress(serial.SerialException, OSError):
                 self._serial.close()
+            self._serial = None
+        self.fd = None
+
+    def reopen(self) -> bool:
+        """Open a lost port again; False if it cannot be opened now."""
+        try:
+            self._open()
+        except (serial.SerialException, OSError, ValueError):
+            return False
+        self.reopens += 1
+        return True
+
+    def close(self) -> None:
+        if self.reopenable:
+            self.lose()
         else:
             os.close(self.fd)
             os.close(self._slave_fd)
+
+    def _open(self) -> None:
+        port = serial.serial_for_url(self._spec, baudrate=self._baud, timeout=0)
+        try:
+            fd = port.fileno()
+        except io.UnsupportedOperation:
+            port.close()
+            raise ValueError("no file descriptor to wait on: give a device path or 'pty'") from None
+        os.set_blocking(fd, False)
+        self._serial, self.fd = port, fd
 
 
 @dataclass
 class DirectionCounters:
     """Bytes read from the source side, delivered, corrupted (of those not dropped), lost to dropouts,
-    and lost because the far side had no room (overrun)."""
+    lost because the far side had no room (overrun), and lost while the far side's port was lost."""
 
     read: int = 0
     delivered: int = 0
     corrupted: int = 0
     dropped: int = 0
     overrun: int = 0
+    absent: int = 0
 
     def as_text(self) -> str:
         return " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
@@ -157,11 +197,13 @@ class PacedLink:
         self.b_to_a = direction(streams[1])
         self._routes = ((a, self.a_to_b, b), (b, self.b_to_a, a))
         self._stopping = False
+        self._reopen_s = -math.inf
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
 
     def run(self, duration_s: float | None = None) -> None:
-        """Forward until `stop()`, or for `duration_s`. OSError if an endpoint fails (a port unplugged)."""
+        """Forward until `stop()`, or for `duration_s`. A port path that fails is reopened every 0.2 s
+        (bytes due to it meanwhile are lost, counted as `absent`); OSError if a pty of its own fails."""
         end_s = math.inf if duration_s is None else time.monotonic() + duration_s
         released_s = -math.inf
         while not self._stopping:
@@ -171,17 +213,24 @@ class PacedLink:
                     released_s = now_s
             if now_s >= end_s:
                 return
-            sources = [source.fd for source, direction, _ in self._routes if direction.room_bytes]
+            lost = [endpoint for endpoint in (self.a, self.b) if endpoint.fd is None]
+            if lost and now_s >= self._reopen_s:
+                self._reopen(lost, now_s)
+            sources = [s.fd for s, direction, _ in self._routes if s.fd is not None and direction.room_bytes]
             due_s = min(direction.next_due_s() for _, direction, _ in self._routes)
-            wake_s = min(end_s, max(due_s, released_s + RELEASE_PERIOD_S))
+            wake_s = min(end_s, max(due_s, released_s + RELEASE_PERIOD_S), self._reopen_s if lost else end_s)
             timeout_s = None if math.isinf(wake_s) else max(0.0, wake_s - now_s)
             readable, _, _ = select.select([self._wake_r, *sources], [], [], timeout_s)
             now_s = time.monotonic()
             for source, direction, _ in self._routes:
-                if source.fd in readable:
-                    data = os.read(source.fd, direction.room_bytes)
-                    if not data:
-                        raise OSError(f"{source.path} closed (end of file)")
+                if source.fd is not None and source.fd in readable:
+                    try:
+                        data = os.read(source.fd, direction.room_bytes)
+                        if not data:
+                            raise OSError("end of file")
+                    except OSError as failure:
+                        self._lose(source, failure, now_s)
+                        continue
                     direction.accept(data, now_s)
 
     def stop(self) -> None:
@@ -194,15 +243,36 @@ class PacedLink:
         for fd in (self._wake_r, self._wake_w):
             os.close(fd)
 
-    @staticmethod
-    def _deliver(data: bytearray, direction: PacedDirection, sink: Endpoint) -> bool:
+    def _lose(self, endpoint: Endpoint, failure: OSError, now_s: float) -> None:
+        if not endpoint.reopenable:
+            raise OSError(f"{endpoint.name} ({endpoint.path}) failed: {failure}")
+        endpoint.lose()
+        self._reopen_s = now_s + REOPEN_PERIOD_S
+        print(
+            f"wire: lost {endpoint.name} ({endpoint.path}: {failure}); reopening", file=sys.stderr, flush=True
+        )
+
+    def _reopen(self, lost: list[Endpoint], now_s: float) -> None:
+        for endpoint in lost:
+            if endpoint.reopen():
+                print(f"wire: reopened {endpoint.name} ({endpoint.path})", file=sys.stderr, flush=True)
+        self._reopen_s = now_s + REOPEN_PERIOD_S
+
+    def _deliver(self, data: bytearray, direction: PacedDirection, sink: Endpoint) -> bool:
         """Write what is due to `sink`; False if nothing was due."""
         if not data:
             return False
+        if sink.fd is None:
+            direction.counters.absent += len(data)
+            return True
         try:
             written = os.write(sink.fd, data)
         except BlockingIOError:
             written = 0
+        except OSError as failure:
+            self._lose(sink, failure, time.monotonic())
+            direction.counters.absent += len(data)
+            return True
         direction.counters.delivered += written
         direction.counters.overrun += len(data) - written
         return True

@@ -17,7 +17,7 @@ def wire_command(args: argparse.Namespace) -> int:
     endpoints: list[Endpoint] = []
     for name, spec in (("A", args.a), ("B", args.b)):
         try:
-            endpoints.append(Endpoint(spec, args.baud))
+            endpoints.append(Endpoint(name, spec, args.baud))
         except (serial.SerialException, OSError, ValueError) as failure:
             print(f"wire: cannot open {name} ({spec}): {failure}", file=sys.stderr, flush=True)
             for endpoint in endpoints:
@@ -47,4 +47,6 @@ def wire_command(args: argparse.Namespace) -> int:
             endpoint.close()
     print(f"wire: A->B {link.a_to_b.counters.as_text()}", flush=True)
     print(f"wire: B->A {link.b_to_a.counters.as_text()}", flush=True)
+    for endpoint in endpoints:
+        print(f"wire: {endpoint.name} reopens={endpoint.reopens}", flush=True)
     return status
