@@ -182,14 +182,14 @@ def test_dropouts_lose_bytes_in_bursts_of_their_length(wire):
     assert len(received) + counts["A->B"]["dropped"] == len(payload)
 
 
-@pytest.mark.parametrize("corrupt_p", [1e-4, 3e-3])
-def test_board_frames_through_a_corrupting_wire_arrive_intact_or_are_rejected(wire, corrupt_p):
+@pytest.mark.parametrize(("corrupt_p", "drop_ms"), [(1e-4, "50:0.01"), (3e-3, "1:0")])
+def test_board_frames_through_a_faulty_wire_arrive_intact_or_are_rejected(wire, corrupt_p, drop_ms):
     board = subprocess.Popen(
         [*ZORKA, "board-server", "--port", "pty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         board_path = board.stdout.readline().rsplit(" on ", 1)[1].strip()
-        w = wire(board_path, "pty", "--corrupt", str(corrupt_p), "--seed", "5")
+        w = wire(board_path, "pty", "--corrupt", str(corrupt_p), "--drop-ms", drop_ms, "--seed", "5")
         decoder = FrameDecoder()
         intact = bad = 0
         with serial.Serial(w.paths["B"], timeout=0) as host:
@@ -214,7 +214,9 @@ def test_board_frames_through_a_corrupting_wire_arrive_intact_or_are_rejected(wi
         board.send_signal(signal.SIGTERM)
         board.communicate(timeout=10.0)
     corrupted = counts["A->B"]["corrupted"] + counts["B->A"]["corrupted"]
-    print(f"P={corrupt_p}: {intact} intact replies, {corrupted} bytes corrupted, {decoder.counters}")
+    dropped = counts["A->B"]["dropped"] + counts["B->A"]["dropped"]
+    print(f"P={corrupt_p} {drop_ms}: {intact}/{seq} intact, {corrupted} corrupted, {dropped} dropped")
+    print(decoder.counters)
     assert bad == 0, "undetected bad frames"
     assert intact > 30
     assert decoder.counters.frames == intact

@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import serial
 
+from sim.randomness import model_seed
 from zorka.wire.link_faults import ByteCorruption, Dropouts
 
 BITS_PER_BYTE = 10
@@ -184,17 +185,15 @@ class PacedLink:
     ):
         self.a, self.b = a, b
         t0_s = time.monotonic()
-        streams = np.random.SeedSequence(seed).spawn(3)
-        dropout_seed = streams[2].generate_state(4)
 
-        def direction(stream: np.random.SeedSequence) -> PacedDirection:
-            corruption = ByteCorruption(corrupt_p, np.random.default_rng(stream))
-            # Both directions see the same dropouts: the link is down both ways at once.
-            dropouts = Dropouts(drop_s, drop_p, np.random.default_rng(dropout_seed))
+        def direction(name: str) -> PacedDirection:
+            corruption = ByteCorruption(corrupt_p, np.random.default_rng(model_seed(seed, f"wire.{name}")))
+            # Both directions draw the same dropouts: the link is down both ways at once.
+            dropouts = Dropouts(drop_s, drop_p, np.random.default_rng(model_seed(seed, "wire.dropouts")))
             return PacedDirection(baud, corruption, dropouts, t0_s)
 
-        self.a_to_b = direction(streams[0])
-        self.b_to_a = direction(streams[1])
+        self.a_to_b = direction("a_to_b")
+        self.b_to_a = direction("b_to_a")
         self._routes = ((a, self.a_to_b, b), (b, self.b_to_a, a))
         self._stopping = False
         self._reopen_s = -math.inf
