@@ -1,6 +1,7 @@
 """`zorka wire A B`: join two serial endpoints by a paced, faulty link until Ctrl-C, SIGTERM or --duration.
 
-Prints one line per endpoint at start (`wire: A on PATH`), and the counts of each direction at the end.
+Prints one line per endpoint at start (`wire: A on PATH`); at the end, the counts of each direction
+(`wire: A->B read=N ...`) and of each endpoint (`wire: A reopens=N`).
 """
 
 import argparse
