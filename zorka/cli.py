@@ -1,8 +1,9 @@
 """`zorka`: the one command. It parses and dispatches; the work lives in the rooms of zorka/.
 Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
 software live with its ground links), console and send (the operator at the bench), dict (the
-command/telemetry dictionary), board-server (simulated boards on the far side of a serial port), plan
-(the imaging planner on its own), bench (the performance figures).
+command/telemetry dictionary), board-server (simulated boards on the far side of a serial port), wire
+(a paced, faulty link between two serial ports), plan (the imaging planner on its own), bench (the
+performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
@@ -186,6 +187,51 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=seed, default=1, metavar="N", help="seed of the boards' noise (default: 1)"
     )
 
+    from zorka.wire.wire_options import dropout, probability
+
+    wire = sub.add_parser(
+        "wire",
+        help="join two serial ports by a paced, faulty link (baud rate, corruption, dropouts)",
+        description="Forward bytes both ways between endpoints A and B no faster than --baud allows (8N1: "
+        "10 bits a byte, scheduled on the monotonic clock), with seeded faults: each byte has one bit "
+        "flipped with probability --corrupt; at the start of every 10 ms a dropout of MS milliseconds "
+        "starts with probability P (--drop-ms MS:P), during which bytes are lost both ways. Prints "
+        "'wire: A on PATH' and 'wire: B on PATH' at start, and each direction's counts (read, delivered, "
+        "corrupted, dropped, overrun, absent) at the end (Ctrl-C, SIGTERM or --duration). A port path "
+        "that fails is reopened every 0.2 s.",
+    )
+    for name in ("a", "b"):
+        wire.add_argument(
+            name,
+            metavar=name.upper(),
+            help=f"endpoint {name.upper()}: a serial port path, or 'pty' to create a pseudo-terminal",
+        )
+    wire.add_argument(
+        "--baud",
+        type=positive_int,
+        default=115200,
+        metavar="N",
+        help="line rate in bit/s, 8N1 (default: 115200)",
+    )
+    wire.add_argument(
+        "--corrupt",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help="per-byte bit-flip probability (default: 0)",
+    )
+    wire.add_argument(
+        "--drop-ms",
+        type=dropout,
+        default=(0.0, 0.0),
+        metavar="MS:P",
+        help="dropouts of MS ms, each starting at a 10 ms mark with probability P (e.g. 50:0.01)",
+    )
+    wire.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the faults (default: 1)")
+    wire.add_argument(
+        "--duration", type=duration_s, default=None, metavar="TIME", help="default: until Ctrl-C or SIGTERM"
+    )
+
     scenario_cmd = sub.add_parser(
         "scenario",
         help="print the default scenario file, or check scenario files",
@@ -355,6 +401,7 @@ COMMANDS = {
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
     "plan": ("zorka.run.plan_command", "plan_command"),
+    "wire": ("zorka.wire.wire_command", "wire_command"),
 }
 """Each subcommand's handler as (module, function): imported only when it runs, so `zorka --help` and
 a bad option answer at once."""
