@@ -26,3 +26,24 @@ def geodetic_to_ecef_m(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarr
     for k, point in enumerate(zip(lat, lon, alt, strict=True)):
         lib.zk_geodetic_to_ecef(*point, out_c + 3 * k)
     return out
+
+
+def ecef_to_geodetic(r_ecef_m: np.ndarray) -> tuple[float, float, float]:
+    """WGS-84 (latitude rad, longitude rad, height above the ellipsoid m) of one ECEF position."""
+    out = np.empty(3)
+    lib.zk_ecef_to_geodetic(ptr(np.ascontiguousarray(r_ecef_m, dtype=np.float64)), ptr(out))
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def ned_axes(lat_rad: float, lon_rad: float) -> np.ndarray:
+    """The local north, east and down unit vectors in ECEF, as the rows of a 3 x 3 matrix: v_ned = M v_ecef
+    and v_ecef = M.T v_ned."""
+    sin_lat, cos_lat = np.sin(lat_rad), np.cos(lat_rad)
+    sin_lon, cos_lon = np.sin(lon_rad), np.cos(lon_rad)
+    return np.array(
+        [
+            [-sin_lat * cos_lon, -sin_lat * sin_lon, cos_lat],
+            [-sin_lon, cos_lon, 0.0],
+            [-cos_lat * cos_lon, -cos_lat * sin_lon, -sin_lat],
+        ]
+    )
