@@ -15,7 +15,7 @@ from pyubx2 import UBXReader
 from pyubx2.exceptions import UBXMessageError, UBXParseError, UBXTypeError
 
 from hal.devices import Gnss
-from native.geodesy import geodetic_to_ecef_m, ned_axes
+from native.geodesy import ecef_of_fix
 
 SYNC = b"\xb5\x62"
 HEADER_BYTES = 6  # sync (2), class, id, length (2)
@@ -95,9 +95,8 @@ class UbxGnss(Gnss):
         if not message.gnssFixOk or message.fixType not in FIX_3D:
             self.counts["no_fix"] += 1
             return False
-        lat_rad, lon_rad = np.radians(message.lat), np.radians(message.lon)
-        self.r_ecef_m[:] = geodetic_to_ecef_m([lat_rad], [lon_rad], [message.height * MM])[0]
-        v_ned = np.array([message.velN, message.velE, message.velD], dtype=float) * MM
-        self.v_ecef_m_s[:] = ned_axes(lat_rad, lon_rad).T @ v_ned
+        v_ned_m_s = np.array([message.velN, message.velE, message.velD], dtype=float) * MM
+        r, v = ecef_of_fix(np.radians(message.lat), np.radians(message.lon), message.height * MM, v_ned_m_s)
+        self.r_ecef_m[:], self.v_ecef_m_s[:] = r, v
         self.counts["fixes"] += 1
         return True

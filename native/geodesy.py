@@ -47,3 +47,19 @@ def ned_axes(lat_rad: float, lon_rad: float) -> np.ndarray:
             [-cos_lat * cos_lon, -cos_lat * sin_lon, -sin_lat],
         ]
     )
+
+
+def ecef_of_fix(
+    lat_rad: float, lon_rad: float, height_m: float, v_ned_m_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF position and velocity of a receiver's fix given as WGS-84 geodetic position and
+    north-east-down velocity."""
+    r_ecef_m = geodetic_to_ecef_m([lat_rad], [lon_rad], [height_m])[0]
+    return r_ecef_m, ned_axes(lat_rad, lon_rad).T @ np.asarray(v_ned_m_s, dtype=float)
+
+
+def fix_of_ecef(r_ecef_m: np.ndarray, v_ecef_m_s: np.ndarray) -> tuple[float, float, float, np.ndarray]:
+    """A fix as a receiver reports it: WGS-84 latitude, longitude (rad), height (m) and the
+    north-east-down velocity (m/s) of an ECEF position and velocity."""
+    lat_rad, lon_rad, height_m = ecef_to_geodetic(r_ecef_m)
+    return lat_rad, lon_rad, height_m, ned_axes(lat_rad, lon_rad) @ np.asarray(v_ecef_m_s, dtype=float)
