@@ -63,6 +63,10 @@ SERIAL_DEVICES = (
 """Devices a board can serve (`DeviceSet` names; `all` on the command line means every one)."""
 BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
 BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
+LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
+LOCKSTEP_TIMEOUT_S = (
+    1.0  # in lockstep, a late board is waited for this long (a loaded machine, not a lost frame)
+)
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 
@@ -106,7 +110,7 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
-        self._attach_boards(serial or {})
+        self._attach_boards(serial or {}, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -183,9 +187,9 @@ class Mission:
             if spec.id not in payload.book.entries:
                 payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
-    def _attach_boards(self, serial: dict[str, str]) -> None:
+    def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
-        configured from the scenario before the mission starts."""
+        configured from the scenario before the mission starts; each request waits `timeout_s`."""
         on_port: dict[str, str] = {}
         for device, port in serial.items():
             if device != "all" and device not in SERIAL_DEVICES:
@@ -195,13 +199,13 @@ class Mission:
                 )
             on_port.update(dict.fromkeys(SERIAL_DEVICES if device == "all" else (device,), port))
         for device, port in on_port.items():
-            link = self.links.setdefault(port, SerialLink(port))
+            link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
             setattr(self.devices, device, self._serial_device(device, link))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
             served = [BOARD_NAMES.get(d, d) for d, p in on_port.items() if p == port]
-            stimulus = BoardStimulus(link, self.world, served)
+            stimulus = BoardStimulus(link, self.world, served, timeout_s)
             stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
