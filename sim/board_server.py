@@ -183,11 +183,11 @@ class BoardServer:
         devices: list[str],
         watchdog_s: float,
     ) -> None:
+        self.models = BoardModels(spacecraft, seed, frame_s, t_s)  # first: a spec it refuses changes nothing
         self.spacecraft = spacecraft
         self.seed = seed
         self.frame_s = frame_s
         self.devices = devices
-        self.models = BoardModels(spacecraft, seed, frame_s, t_s)
         self.truth = self.models.truth
         self.gyro, self.wheels = self.models.gyro, self.models.wheels
         self.watchdog = Watchdog(watchdog_s)

@@ -68,6 +68,9 @@ def test_a_configuration_the_hardware_cannot_be_is_refused_and_changes_nothing()
         bad = configuration()
         bad["specs"]["gyro"]["noise"] = 1.0
         assert request(server, "board", "configure", **bad)["code"] == "bad_field"
+        refused_by_its_model = configuration(devices=["gnss"])
+        refused_by_its_model["specs"]["gnss"]["fix_hz"] = 0.0
+        assert request(server, "board", "configure", **refused_by_its_model)["code"] == "bad_field"
         imager = {**configuration(), "devices": ["gyro", "imager"]}
         assert request(server, "board", "configure", **imager)["code"] == "config_mismatch"
     finally:
