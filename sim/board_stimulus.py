@@ -6,7 +6,7 @@ the spacecraft's device specs and the seed, whose echo must match. Before each f
 gets the truth (`sim.truth`); after the frame, what its actuators latched (`<actuator>.applied`)
 becomes the world's: wheel torques, the torquers' dipole, the EPS switches. A board that does not
 answer leaves its actuators off for that step (wheels unpowered, torquers off, switches as they were),
-and is counted.
+and is counted. Every `STATUS_PERIOD_FRAMES` truths the rig reads `board.status`: its watchdog trips.
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from sim.board_models import EPS_TRUTH
 from sim.world import World
 
 CONNECT_TIMEOUT_S = 1.0
+STATUS_PERIOD_FRAMES = 10  # the board's status (its watchdog) is read with every 10th truth
 ACTUATORS = ("wheels", "magnetorquers", "eps")
 
 
@@ -30,6 +31,8 @@ class StimulusCounters:
     truth_failures: int = 0
     applied_read: int = 0
     applied_failures: int = 0
+    status_read: int = 0
+    watchdog_trips: int = 0  # as the board last said
 
 
 class BoardStimulus:
@@ -113,6 +116,16 @@ class BoardStimulus:
             self.counters.truth_failures += 1
         else:
             self.counters.truth_sent += 1
+        if (self.counters.truth_sent + self.counters.truth_failures) % STATUS_PERIOD_FRAMES == 0:
+            self.read_status()
+
+    def read_status(self) -> None:
+        """The board's watchdog trips into the counters (kept as they were if it does not say)."""
+        reply = self.link.request("board", "status", timeout_s=self.timeout_s)
+        trips = None if reply is None else reply.get("watchdog_trips")
+        if isinstance(trips, int) and not isinstance(trips, bool):
+            self.counters.watchdog_trips = trips
+            self.counters.status_read += 1
 
     def read_applied(self) -> None:
         """What the board's actuators latched into the world; actuators off if the board did not say."""

@@ -11,7 +11,10 @@ import pytest
 from hal.serial_link import SerialLink
 from sim.board_config import device_specs
 from sim.board_server import IDENTITY, PROTOCOL_VERSION, BoardServer
+from sim.board_stimulus import STATUS_PERIOD_FRAMES, BoardStimulus
 from sim.spacecraft import DEFAULT_SPACECRAFT, GyroSpec, WheelSpec, pyramid_axes
+from zorka.run.assembly import build_world
+from zorka.scenario.model import Scenario
 
 WHEELS = DEFAULT_SPACECRAFT.wheels
 TORQUE_NM = [0.05, -0.05, 0.1, -0.1]
@@ -141,6 +144,28 @@ def test_the_watchdog_zeroes_wheel_torque_within_its_timeout_after_the_host_goes
         assert watchdog_s - 0.01 <= zeroed_after_s <= watchdog_s + 0.05
         assert link.request("wheels", "applied")["torque_nm"] == [0.0] * 4
         assert link.request("board", "status")["watchdog_tripped"] is True
+    finally:
+        link.close()
+        server.stop()
+        thread.join(timeout=5.0)
+        server.close()
+
+
+def test_the_rig_sees_a_watchdog_trip_in_the_board_status():
+    server = BoardServer(port="pty", seed=1)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    link = SerialLink(server.path, timeout_s=1.0)
+    world = build_world(Scenario())
+    stimulus = BoardStimulus(link, world, ["gyro", "wheels"])
+    try:
+        stimulus.connect(seed=3, frame_s=0.1, watchdog_s=0.05)
+        link.request("wheels", "torque", torque_nm=TORQUE_NM)
+        time.sleep(0.1)
+        for _ in range(STATUS_PERIOD_FRAMES):
+            stimulus.send_truth()
+        assert stimulus.counters.status_read == 1 and stimulus.counters.watchdog_trips == 1
+        assert server.wheels.torque_applied_nm.tolist() == [0.0] * 4
     finally:
         link.close()
         server.stop()

@@ -69,7 +69,10 @@ def test_every_device_over_one_pty_is_bit_identical_to_the_simulated_run_twice(b
     figures = first[3][port]
     assert figures["timeouts"] == figures["errors"] == figures["bad_frames"] == 0
     assert figures["truth_sent"] == 601 and figures["applied_read"] == 3 * 600
-    assert figures["replies"] >= 601 + 3 * 600 + 600 * 4, "truth, 3 read-backs, and flight's own traffic"
+    assert figures["status_read"] == 60 and figures["watchdog_trips"] == 0
+    assert figures["replies"] >= 601 + 3 * 600 + 600 * 4, (
+        "truth, 3 read-backs, status, and flight's own traffic"
+    )
     assert_identical(simulated, run(60.0, {"all": port}))  # the same board again: reset at connect
 
 
