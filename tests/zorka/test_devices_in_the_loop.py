@@ -6,6 +6,7 @@ scenario asks is a one-line error before the run."""
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,24 @@ def test_serial_devices_are_every_device_but_the_imager():
         "magnetorquers",
         "power",
     }
+
+
+def test_after_the_run_the_board_zeroes_its_wheel_torque_within_the_watchdog_timeout(
+    board_servers, monkeypatch
+):
+    monkeypatch.setattr("zorka.run.mission.BOARD_WATCHDOG_S", 0.3)
+    port = board_servers[0]
+    mission = Mission(SCENARIO, 5.0, serial={"wheels": port, "magnetorquers": port})
+    try:
+        mission.run()
+        link = mission.links[port]
+        assert any(link.request("wheels", "applied")["torque_nm"]), "the run left torque latched"
+        ended_s = time.monotonic()
+        while any(link.request("wheels", "applied")["torque_nm"]) and time.monotonic() - ended_s < 5.0:
+            time.sleep(0.01)
+        assert time.monotonic() - ended_s <= 0.3 + 0.1
+        assert link.request("magnetorquers", "applied")["dipole_am2"] == [0.0] * 3
+        status = link.request("board", "status")
+        assert status["watchdog_tripped"] is True and status["watchdog_trips"] == 1
+    finally:
+        mission.close()
