@@ -15,7 +15,7 @@ import msgpack
 import numpy as np
 
 from hal.serial_link import SerialLink
-from native import ffi
+from native import ffi, view
 from sim.board_config import device_specs
 from sim.board_models import EPS_TRUTH
 from sim.world import World
@@ -47,11 +47,7 @@ class BoardStimulus:
         c = world.c
         self._applied = {
             "wheels": ("torque_nm", world.wheel_torque_nm, 0.0),
-            "magnetorquers": (
-                "dipole_am2",
-                np.frombuffer(ffi.buffer(c.mtq.dipole_applied_am2), np.float64),
-                0.0,
-            ),
+            "magnetorquers": ("dipole_am2", view(c.mtq.dipole_applied_am2), 0.0),
             "eps": (
                 "load_on",
                 np.frombuffer(ffi.buffer(c.power.load_on, ffi.sizeof("int") * c.power.n_loads), np.intc),
