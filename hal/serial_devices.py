@@ -10,7 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hal.devices import Gyro, ReactionWheels
+from hal.devices import (
+    Gnss,
+    Gyro,
+    Magnetometer,
+    Magnetorquers,
+    PowerSystem,
+    ReactionWheels,
+    StarTracker,
+    SunSensor,
+)
 from hal.serial_link import SerialLink
 
 
@@ -100,3 +109,175 @@ class SerialReactionWheels(ReactionWheels):
     def sample(self) -> bool:
         reply = _ok_reply(self.link, self.counters, "wheels", "read")
         return _reading(self.counters, reply, "speed_rad_s", self.speed_rad_s)
+
+
+def _flag(counters: DeviceCounters, reply: dict | None, name: str) -> bool | None:
+    """The reply's boolean `name`, or None (counted as malformed) if it is not a boolean."""
+    if reply is None:
+        return None
+    value = reply.get(name)
+    if not isinstance(value, bool):
+        counters.malformed += 1
+        return None
+    return value
+
+
+class _SerialSensor:
+    """A sensor whose `<dev>.read` reply carries its registers and `valid` (what the sensor's sample
+    said): the registers are copied in place, and `sample()` says `valid`."""
+
+    dev: str
+    registers: tuple[str, ...]  # reply field names, in the order of `_targets()`
+
+    def _read(self) -> dict | None:
+        reply = _ok_reply(self.link, self.counters, self.dev, "read")
+        valid = _flag(self.counters, reply, "valid")
+        if valid is None:
+            return None
+        targets = self._targets()
+        if not all(
+            _finite_numbers(reply.get(f), len(t)) for f, t in zip(self.registers, targets, strict=True)
+        ):
+            self.counters.malformed += 1
+            return None
+        for f, t in zip(self.registers, targets, strict=True):
+            t[:] = reply[f]
+        self.counters.ok += 1
+        return reply
+
+
+class SerialStarTracker(_SerialSensor, StarTracker):
+    """The star tracker of a board: `star_tracker.read` -> `q_ib`, `valid`, `blinded`."""
+
+    dev, registers = "star_tracker", ("q_ib",)
+
+    def __init__(self, link: SerialLink):
+        self.link = link
+        self.q_ib = np.array([0.0, 0.0, 0.0, 1.0])
+        self.blinded = False
+        self.counters = DeviceCounters()
+
+    def _targets(self) -> tuple[np.ndarray, ...]:
+        return (self.q_ib,)
+
+    def sample(self) -> bool:
+        reply = self._read()
+        if reply is None:
+            return False
+        blinded = reply.get("blinded")
+        self.blinded = blinded if isinstance(blinded, bool) else False
+        return reply["valid"]
+
+
+class SerialMagnetometer(_SerialSensor, Magnetometer):
+    """The magnetometer of a board: `magnetometer.read` -> `b_b_t` (T), `valid`."""
+
+    dev, registers = "magnetometer", ("b_b_t",)
+
+    def __init__(self, link: SerialLink):
+        self.link = link
+        self.b_b_t = np.zeros(3)
+        self.counters = DeviceCounters()
+
+    def _targets(self) -> tuple[np.ndarray, ...]:
+        return (self.b_b_t,)
+
+    def sample(self) -> bool:
+        reply = self._read()
+        return reply is not None and reply["valid"]
+
+
+class SerialSunSensor(_SerialSensor, SunSensor):
+    """The sun sensors of a board: `sun_sensor.read` -> `s_b` (unit vector), `valid` (false in eclipse)."""
+
+    dev, registers = "sun_sensor", ("s_b",)
+
+    def __init__(self, link: SerialLink):
+        self.link = link
+        self.s_b = np.zeros(3)
+        self.counters = DeviceCounters()
+
+    def _targets(self) -> tuple[np.ndarray, ...]:
+        return (self.s_b,)
+
+    def sample(self) -> bool:
+        reply = self._read()
+        return reply is not None and reply["valid"]
+
+
+class SerialGnss(_SerialSensor, Gnss):
+    """The GNSS receiver of a board: `gnss.read` -> `r_ecef_m`, `v_ecef_m_s`, `valid` (a fix came)."""
+
+    dev, registers = "gnss", ("r_ecef_m", "v_ecef_m_s")
+
+    def __init__(self, link: SerialLink):
+        self.link = link
+        self.r_ecef_m = np.zeros(3)
+        self.v_ecef_m_s = np.zeros(3)
+        self.counters = DeviceCounters()
+
+    def _targets(self) -> tuple[np.ndarray, ...]:
+        return (self.r_ecef_m, self.v_ecef_m_s)
+
+    def sample(self) -> bool:
+        reply = self._read()
+        return reply is not None and reply["valid"]
+
+
+class SerialMagnetorquers(Magnetorquers):
+    """The magnetorquers of a board: `magnetorquers.dipole` sends `dipole_cmd_am2` (A m^2, body axes).
+    The protocol carries finite numbers only: a NaN command is sent as 0 and an infinite one as the limit."""
+
+    def __init__(self, link: SerialLink, dipole_max_am2: float):
+        self.link = link
+        self.dipole_max_am2 = np.full(3, float(dipole_max_am2))
+        self.dipole_cmd_am2 = np.zeros(3)
+        self.command_counters = DeviceCounters()
+
+    def apply(self) -> None:
+        dipole_am2 = [
+            float(u) if np.isfinite(u) else (0.0 if np.isnan(u) else float(np.copysign(u_max, u)))
+            for u, u_max in zip(self.dipole_cmd_am2, self.dipole_max_am2, strict=True)
+        ]
+        if _ok_reply(self.link, self.command_counters, "magnetorquers", "dipole", dipole_am2=dipole_am2):
+            self.command_counters.ok += 1
+
+
+class SerialPowerSystem(PowerSystem):
+    """The EPS board: `eps.read` -> `readings` (in `READINGS` order), `flags`, `load_on`, `valid`;
+    `eps.switch` with `load` and `on`."""
+
+    def __init__(self, link: SerialLink, load_names: tuple[str, ...]):
+        self.link = link
+        self.load_names = tuple(load_names)
+        self.readings = np.zeros(len(self.READINGS))
+        self.flags = 0
+        self.load_on = np.zeros(len(self.load_names), dtype=np.intc)
+        self.counters = DeviceCounters()
+        self.command_counters = DeviceCounters()
+
+    def sample(self) -> bool:
+        reply = _ok_reply(self.link, self.counters, "eps", "read")
+        valid = _flag(self.counters, reply, "valid")
+        if valid is None:
+            return False
+        flags, load_on = reply.get("flags"), reply.get("load_on")
+        if not (
+            _finite_numbers(reply.get("readings"), len(self.readings))
+            and isinstance(flags, int)
+            and not isinstance(flags, bool)
+            and _finite_numbers(load_on, len(self.load_on))
+        ):
+            self.counters.malformed += 1
+            return False
+        self.readings[:] = reply["readings"]
+        self.flags = flags
+        self.load_on[:] = load_on
+        self.counters.ok += 1
+        return valid
+
+    def switch(self, load_name: str, on: bool) -> bool:
+        if _ok_reply(self.link, self.command_counters, "eps", "switch", load=load_name, on=bool(on)) is None:
+            return False
+        self.command_counters.ok += 1
+        return True

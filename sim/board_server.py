@@ -1,11 +1,14 @@
-"""Simulated boards on the far side of a serial port: a gyro and reaction wheels speaking the board protocol.
+"""Simulated boards on the far side of a serial port: every device kind of the spacecraft speaking the
+board protocol (hal/board_protocol.md), each the simulator's own model (sim.board_models).
 
-The simulator (or a test) stimulates the board with the truth it would sense (`sim.truth`) and reads
-back what its actuator did (`wheels.applied`); flight software reads and commands it through
-hal.serial_link like a real board (hal/board_protocol.md). The server serves either a path opened
-with pyserial (a serial port, a pty slave), or, with `port="pty"`, a pty pair of its own whose slave
-path it reports, like QEMU's `-serial pty`. Bad input is answered with an error reply or counted and
-dropped; it never stops the server.
+The rig stimulates the board with the truth it would sense (`sim.truth`) and reads back what its
+actuators did (`<actuator>.applied`); flight software reads and commands it through hal.serial_link
+like a real board. At connect the host configures it (`board.configure`: device specs and seed, echoed
+back); `board.reset` returns it to its power-on state; a watchdog puts the actuators in their safe state
+when no device command came for `watchdog_s`. The server serves either a path opened with pyserial (a
+serial port, a pty slave), or, with `port="pty"`, a pty pair of its own whose slave path it reports,
+like QEMU's `-serial pty`. Bad input is answered with an error reply or counted and dropped; it never
+stops the server.
 """
 
 import contextlib
@@ -14,28 +17,33 @@ import os
 import select
 import signal
 import sys
+import time
 import tty
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import numpy as np
 import serial
 
 from hal.board_frame import FrameCounters, FrameDecoder, encode_frame
-from native import ffi
-from sim.devices.gyro import SimGyro
-from sim.devices.reaction_wheels import SimReactionWheels
-from sim.randomness import model_seed
+from sim.board_config import DEVICE_SPECS, device_specs, spacecraft_from_specs
+from sim.board_models import EPS_TRUTH, BoardModels
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
 
-PROTOCOL_VERSION = 1
-DEVICES = ("gyro", "wheels")
+PROTOCOL_VERSION = 2
+IDENTITY = "zorka-sim-board"
+DEVICES = tuple(DEVICE_SPECS)
+WATCHDOG_S = 1.0
+"""Power-on watchdog timeout, s (a configuration may change it; 0 turns it off)."""
 _HEADER_FIELDS = frozenset({"dev", "msg", "seq"})
 _SEQ_MAX = (1 << 64) - 1
 _NAME_LEN_MAX = 32
 _TX_BYTES_MAX = 65536
 _READ_BYTES_MAX = 4096
 _REOPEN_PERIOD_S = 0.5
+_UNFED = frozenset({"sim", "board"})  # devices whose messages do not feed the watchdog
+
+NUMBER, BOOL, TEXT, TEXTS, MAP, UINT = "number", "bool", "str", "[str]", "map", "uint"
+"""Field kinds of a message schema; a positive int n is a list of n finite numbers."""
 
 
 class RequestError(Exception):
@@ -56,6 +64,31 @@ class ServerCounters:
     port_errors: int = 0
 
 
+@dataclass
+class Message:
+    """One request a board takes: its fields (name -> kind), which of them may be left out, its handler."""
+
+    schema: dict[str, object]
+    handler: Callable[[dict], dict]
+    optional: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class Watchdog:
+    """Armed by a device command, tripped by `timeout_s` without one (0: off); `tripped` latches until
+    a reset or a configuration."""
+
+    timeout_s: float
+    last_command_s: float | None = None
+    tripped: bool = False
+    trips: int = 0
+
+    def deadline_s(self) -> float | None:
+        if self.timeout_s <= 0.0 or self.last_command_s is None:
+            return None
+        return self.last_command_s + self.timeout_s
+
+
 def _short_repr(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -71,8 +104,34 @@ def _finite(value: object, name: str, what: str) -> float:
     return float(value)
 
 
+def _field(value: object, name: str, kind: object) -> object:
+    """A request field checked against its kind (see NUMBER ...); RequestError if it does not fit."""
+    if kind == NUMBER:
+        return _finite(value, name, "a finite number")
+    if isinstance(kind, int):
+        what = f"a list of {kind} finite numbers"
+        if not isinstance(value, list) or len(value) != kind:
+            raise RequestError("bad_field", f"{name} must be {what}, got {_short_repr(value)}")
+        return [_finite(x, name, what) for x in value]
+    checks = {
+        BOOL: (lambda v: isinstance(v, bool), "true or false"),
+        TEXT: (lambda v: isinstance(v, str), "a string"),
+        TEXTS: (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+        MAP: (lambda v: isinstance(v, dict), "a map"),
+        UINT: (_is_seq, "an unsigned integer"),
+    }
+    check, what = checks[kind]
+    if not check(value):
+        raise RequestError("bad_field", f"{name} must be {what}, got {_short_repr(value)}")
+    return value
+
+
 class BoardServer:
-    """A simulated gyro and set of reaction wheels, served on `port` ("pty" or a path)."""
+    """Simulated boards of every device kind, served on `port` ("pty" or a path).
+
+    `spacecraft` is the board's hardware (its wheel count is fixed; a configuration asking for another
+    is refused) and, with `seed`, its power-on configuration. `clock` gives seconds for the watchdog.
+    """
 
     def __init__(
         self,
@@ -81,27 +140,15 @@ class BoardServer:
         spacecraft: Spacecraft = DEFAULT_SPACECRAFT,
         gyro_period_s: float = 0.1,
         baudrate: int = 115200,
+        watchdog_s: float = WATCHDOG_S,
+        clock: Callable[[], float] = time.monotonic,
     ):
-        wheel_spec = spacecraft.wheels
-        self.n_wheels = wheel_spec.n
-        self.t_s = 0.0
-        self.w_b_true = np.zeros(3)
-        self.wheel_speed_true_rad_s = np.zeros(self.n_wheels)
-        self.gyro = SimGyro.from_spec(self.w_b_true, spacecraft.gyro, gyro_period_s, model_seed(seed, "gyro"))
-        self._wheels_c = ffi.new("zk_wheels *")
-        self.wheels = SimReactionWheels.from_spec(
-            self._wheels_c, self.wheel_speed_true_rad_s, wheel_spec, model_seed(seed, "wheels"), gyro_period_s
-        )
-        n = self.n_wheels
-        self._messages: dict[tuple[str, str], tuple[dict[str, int], Callable[[dict], dict]]] = {
-            ("gyro", "read"): ({}, self._gyro_read),
-            ("wheels", "read"): ({}, self._wheels_read),
-            ("wheels", "torque"): ({"torque_nm": n}, self._wheels_torque),
-            ("wheels", "applied"): ({}, self._wheels_applied),
-            ("sim", "truth"): ({"t_s": 0, "w_b": 3, "wheel_speed_rad_s": n}, self._sim_truth),
-            ("board", "ping"): ({}, self._board_ping),
-        }
+        self.hardware = spacecraft
+        self.n_wheels = spacecraft.wheels.n
+        self._power_on = (seed, gyro_period_s, watchdog_s)
+        self._clock = clock
         self.counters = ServerCounters()
+        self.reset()
         self._decoder = FrameDecoder()
         self._tx = bytearray()
         self._port = port
@@ -121,21 +168,115 @@ class BoardServer:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
 
+    def reset(self) -> None:
+        """The power-on state: the hardware's models seeded afresh, unconfigured, watchdog disarmed."""
+        seed, frame_s, watchdog_s = self._power_on
+        self._configure(self.hardware, seed, frame_s, 0.0, list(DEVICES), watchdog_s)
+        self.configured = False
+
+    def _configure(
+        self,
+        spacecraft: Spacecraft,
+        seed: int,
+        frame_s: float,
+        t_s: float,
+        devices: list[str],
+        watchdog_s: float,
+    ) -> None:
+        self.models = BoardModels(spacecraft, seed, frame_s, t_s)  # first: a spec it refuses changes nothing
+        self.spacecraft = spacecraft
+        self.seed = seed
+        self.frame_s = frame_s
+        self.devices = devices
+        self.truth = self.models.truth
+        self.gyro, self.wheels = self.models.gyro, self.models.wheels
+        self.watchdog = Watchdog(watchdog_s)
+        self.configured = True
+        n, k = self.n_wheels, self.truth.n_loads
+        truth_fields = {
+            "gmst_rad": NUMBER,
+            "r_eci": 3,
+            "v_eci": 3,
+            "q_ib": 4,
+            "w_b": 3,
+            "b_eci_t": 3,
+            "r_sun_eci": 3,
+            "sun_fraction": NUMBER,
+            "wheel_speed_rad_s": n,
+            "dipole_am2": 3,
+            "eps_truth": len(EPS_TRUTH),
+            "eps_flags": NUMBER,
+            "load_on": k,
+        }
+        self._messages: dict[tuple[str, str], Message] = {
+            ("board", "ping"): Message({}, self._board_ping),
+            ("board", "configure"): Message(
+                {
+                    "seed": UINT,
+                    "frame_s": NUMBER,
+                    "t_s": NUMBER,
+                    "watchdog_s": NUMBER,
+                    "devices": TEXTS,
+                    "specs": MAP,
+                },
+                self._board_configure,
+            ),
+            ("board", "reset"): Message({}, self._board_reset),
+            ("board", "status"): Message({}, self._board_status),
+            ("gyro", "read"): Message({}, self._gyro_read),
+            ("star_tracker", "read"): Message({}, self._star_tracker_read),
+            ("magnetometer", "read"): Message({}, self._magnetometer_read),
+            ("sun_sensor", "read"): Message({}, self._sun_sensor_read),
+            ("gnss", "read"): Message({}, self._gnss_read),
+            ("wheels", "read"): Message({}, self._wheels_read),
+            ("wheels", "torque"): Message({"torque_nm": n}, self._wheels_torque),
+            ("wheels", "applied"): Message({}, self._wheels_applied),
+            ("magnetorquers", "dipole"): Message({"dipole_am2": 3}, self._magnetorquers_dipole),
+            ("magnetorquers", "applied"): Message({}, self._magnetorquers_applied),
+            ("eps", "read"): Message({}, self._eps_read),
+            ("eps", "switch"): Message({"load": TEXT, "on": BOOL}, self._eps_switch),
+            ("eps", "applied"): Message({}, self._eps_applied),
+            ("sim", "truth"): Message(
+                {"t_s": NUMBER, **truth_fields},
+                self._sim_truth,
+                optional=frozenset(truth_fields),
+            ),
+        }
+
+    @property
+    def t_s(self) -> float:
+        """Simulation time of the last truth the board was given."""
+        return self.truth.t_s
+
+    def check_watchdog(self) -> bool:
+        """Trip the watchdog if its time has passed since the last device command: actuators safe, the
+        trip latched and counted. True if it tripped now."""
+        deadline = self.watchdog.deadline_s()
+        if deadline is None or self._clock() < deadline:
+            return False
+        self.models.safe()
+        self.watchdog.tripped = True
+        self.watchdog.trips += 1
+        self.watchdog.last_command_s = None
+        return True
+
     @property
     def frame_counters(self) -> FrameCounters:
         return self._decoder.counters
 
     def handle(self, request: dict) -> dict:
-        """The reply to one decoded request: `<msg>.ok` with its fields, or `error` with a code and text."""
+        """The reply to one decoded request: `<msg>.ok` with its fields, or `error` with a code and text.
+        A valid request to a device (not `sim`, `board`, nor an `applied` read-back) feeds the watchdog."""
         self.counters.requests += 1
+        self.check_watchdog()
         dev, msg, seq = request.get("dev"), request.get("msg"), request.get("seq")
         try:
             if not _is_seq(seq):
                 raise RequestError("bad_field", f"seq must be an unsigned integer, got {_short_repr(seq)}")
             if not isinstance(dev, str) or not isinstance(msg, str):
                 raise RequestError("bad_field", "dev and msg must be strings")
-            schema, handler = self._lookup(dev, msg)
-            fields = handler(self._parse_fields(dev, msg, schema, request))
+            message = self._lookup(dev, msg)
+            fields = message.handler(self._parse_fields(dev, msg, message, request))
         except RequestError as refusal:
             self.counters.replies_error += 1
             return {
@@ -145,6 +286,8 @@ class BoardServer:
                 "code": refusal.code,
                 "text": refusal.text,
             }
+        if dev not in _UNFED and msg != "applied":
+            self.watchdog.last_command_s = self._clock()
         self.counters.replies_ok += 1
         return {"dev": dev, "msg": f"{msg}.ok", "seq": seq, **fields}
 
@@ -190,8 +333,12 @@ class BoardServer:
         self.close()
 
     def _serve_once(self) -> None:
-        """Wait for bytes (or room to write the rest of the replies); answer; write what fits now."""
-        readable, _, _ = select.select([self._fd, self._wake_r], [self._fd] if self._tx else [], [])
+        """Wait for bytes (or room to write the rest of the replies, or the watchdog's time); answer; write
+        what fits now."""
+        deadline = self.watchdog.deadline_s()
+        wait_s = None if deadline is None else max(0.0, deadline - self._clock())
+        readable, _, _ = select.select([self._fd, self._wake_r], [self._fd] if self._tx else [], [], wait_s)
+        self.check_watchdog()
         if self._wake_r in readable:
             self._drain_wake()
         if self._fd in readable:
@@ -237,7 +384,7 @@ class BoardServer:
             self._serial = None
             self._fd = None
 
-    def _lookup(self, dev: str, msg: str) -> tuple[dict[str, int], Callable[[dict], dict]]:
+    def _lookup(self, dev: str, msg: str) -> Message:
         entry = self._messages.get((dev, msg))
         if entry is not None:
             return entry
@@ -251,8 +398,9 @@ class BoardServer:
             "unknown_message", f"{dev} has no message {_short_repr(msg)}; messages are {', '.join(allowed)}"
         )
 
-    def _parse_fields(self, dev: str, msg: str, schema: dict[str, int], request: dict) -> dict:
-        """Check a request's fields against `schema` (name -> list length, 0 for a number)."""
+    def _parse_fields(self, dev: str, msg: str, message: Message, request: dict) -> dict:
+        """Check a request's fields against the message's schema."""
+        schema = message.schema
         for name in request:
             if name not in _HEADER_FIELDS and name not in schema:
                 allowed = ", ".join(schema) or "none"
@@ -260,22 +408,37 @@ class BoardServer:
                     "unknown_field", f"{dev}.{msg} has no field {_short_repr(name)}; fields are {allowed}"
                 )
         values = {}
-        for name, length in schema.items():
-            if name not in request:
+        for name, kind in schema.items():
+            if name in request:
+                values[name] = _field(request[name], name, kind)
+            elif name not in message.optional:
                 raise RequestError("missing_field", f"{dev}.{msg} needs field {name}")
-            value = request[name]
-            if length == 0:
-                values[name] = _finite(value, name, "a finite number")
-                continue
-            what = f"a list of {length} finite numbers"
-            if not isinstance(value, list) or len(value) != length:
-                raise RequestError("bad_field", f"{name} must be {what}, got {_short_repr(value)}")
-            values[name] = [_finite(x, name, what) for x in value]
         return values
+
+    @staticmethod
+    def _reading(valid: bool, **registers) -> dict:
+        return {**{k: v.tolist() for k, v in registers.items()}, "valid": valid}
 
     def _gyro_read(self, _: dict) -> dict:
         self.gyro.sample()
         return {"w_b": self.gyro.rate_b.tolist()}
+
+    def _star_tracker_read(self, _: dict) -> dict:
+        tracker = self.models.star_tracker
+        valid = tracker.sample()
+        return {**self._reading(valid, q_ib=tracker.q_ib), "blinded": tracker.blinded}
+
+    def _magnetometer_read(self, _: dict) -> dict:
+        magnetometer = self.models.magnetometer
+        return self._reading(magnetometer.sample(), b_b_t=magnetometer.b_b_t)
+
+    def _sun_sensor_read(self, _: dict) -> dict:
+        sun = self.models.sun_sensor
+        return self._reading(sun.sample(), s_b=sun.s_b)
+
+    def _gnss_read(self, _: dict) -> dict:
+        gnss = self.models.gnss
+        return self._reading(gnss.sample(), r_ecef_m=gnss.r_ecef_m, v_ecef_m_s=gnss.v_ecef_m_s)
 
     def _wheels_read(self, _: dict) -> dict:
         self.wheels.sample()
@@ -289,14 +452,92 @@ class BoardServer:
     def _wheels_applied(self, _: dict) -> dict:
         return {"torque_nm": self.wheels.torque_applied_nm.tolist()}
 
-    def _sim_truth(self, values: dict) -> dict:
-        self.t_s = values["t_s"]
-        self.w_b_true[:] = values["w_b"]
-        self.wheel_speed_true_rad_s[:] = values["wheel_speed_rad_s"]
+    def _magnetorquers_dipole(self, values: dict) -> dict:
+        torquers = self.models.magnetorquers
+        torquers.dipole_cmd_am2[:] = values["dipole_am2"]
+        torquers.apply()
         return {}
 
+    def _magnetorquers_applied(self, _: dict) -> dict:
+        return {"dipole_am2": self.models.magnetorquers.dipole_applied_am2.tolist()}
+
+    def _eps_read(self, _: dict) -> dict:
+        eps = self.models.eps
+        valid = eps.sample()
+        return {
+            "readings": eps.readings.tolist(),
+            "flags": eps.flags,
+            "load_on": eps.load_on.tolist(),
+            "valid": valid,
+        }
+
+    def _eps_switch(self, values: dict) -> dict:
+        eps = self.models.eps
+        if not eps.switch(values["load"], values["on"]):
+            raise RequestError(
+                "bad_field",
+                f"load must be one of {', '.join(eps.load_names)}, got {_short_repr(values['load'])}",
+            )
+        return {}
+
+    def _eps_applied(self, _: dict) -> dict:
+        power = self.truth.c.power
+        return {"load_on": list(power.load_on[0 : power.n_loads])}
+
+    def _sim_truth(self, values: dict) -> dict:
+        self.truth.write(values)
+        return {}
+
+    def _identity(self) -> dict:
+        return {"identity": IDENTITY, "protocol": PROTOCOL_VERSION, "devices": list(DEVICES)}
+
     def _board_ping(self, _: dict) -> dict:
-        return {"devices": list(DEVICES), "protocol": PROTOCOL_VERSION}
+        return self._identity()
+
+    def _board_reset(self, _: dict) -> dict:
+        self.reset()
+        return self._identity()
+
+    def _board_status(self, _: dict) -> dict:
+        return {
+            "configured": self.configured,
+            "watchdog_s": self.watchdog.timeout_s,
+            "watchdog_tripped": self.watchdog.tripped,
+            "watchdog_trips": self.watchdog.trips,
+        }
+
+    def _board_configure(self, values: dict) -> dict:
+        """Build the models the configuration asks for, or refuse it whole; echo what was taken."""
+        devices = values["devices"]
+        unserved = sorted(set(devices) - set(DEVICES))
+        if unserved:
+            raise RequestError("config_mismatch", f"this board does not serve {', '.join(unserved)}")
+        try:
+            spacecraft = spacecraft_from_specs(self.hardware, values["specs"])
+        except ValueError as failure:
+            raise RequestError("bad_field", f"specs: {failure}") from None
+        if spacecraft.wheels.n != self.n_wheels:
+            raise RequestError(
+                "config_mismatch",
+                f"this board drives {self.n_wheels} wheels; the configuration asks for {spacecraft.wheels.n}",
+            )
+        if values["frame_s"] <= 0.0 or values["watchdog_s"] < 0.0:
+            raise RequestError("bad_field", "frame_s must be > 0 s and watchdog_s >= 0 s (0: off)")
+        try:
+            self._configure(
+                spacecraft, values["seed"], values["frame_s"], values["t_s"], devices, values["watchdog_s"]
+            )
+        except ValueError as failure:
+            raise RequestError("bad_field", f"specs: {failure}") from None
+        taken = {
+            "seed": self.seed,
+            "frame_s": self.frame_s,
+            "t_s": self.truth.t_s,
+            "watchdog_s": self.watchdog.timeout_s,
+            "devices": list(devices),
+            "specs": device_specs(spacecraft, list(values["specs"])),
+        }
+        return {**self._identity(), "config": taken}
 
 
 def run(port: str, seed: int) -> int:

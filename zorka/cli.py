@@ -85,9 +85,9 @@ def serial_assignment(text: str) -> tuple[list[str], str]:
 
     devices, sep, port = text.partition("=")
     names = [d.strip() for d in devices.split(",") if d.strip()]
-    if not sep or not port or not names or any(d not in SERIAL_DEVICES for d in names):
+    if not sep or not port or not names or any(d not in (*SERIAL_DEVICES, "all") for d in names):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not DEVICES=PORT with DEVICES from {', '.join(SERIAL_DEVICES)} "
+            f"{text!r} is not DEVICES=PORT with DEVICES from {', '.join(SERIAL_DEVICES)} or all "
             "(e.g. gyro,wheels=/dev/pts/5)"
         )
     return names, port
@@ -160,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="DEVICES=PORT",
-        help="serve these devices from a board on PORT (devices: gyro, wheels), e.g. "
-        "--serial gyro,wheels=/dev/pts/5 against `zorka board-server`; repeatable",
+        help="serve these devices from a board on PORT (devices: gyro, star_tracker, magnetometer, "
+        "sun_sensor, gnss, wheels, magnetorquers, power, or all), e.g. --serial gyro,wheels=/dev/pts/5 "
+        "or --serial all=/dev/pts/5 against `zorka board-server`; repeatable",
     )
     run.add_argument(
         "--realtime",
@@ -173,9 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     board = sub.add_parser(
         "board-server",
-        help="serve simulated boards (gyro, wheels) on a serial port",
-        description="Answer the board protocol (hal/board_protocol.md) for a simulated gyro and reaction "
-        "wheels on a serial port, as real boards would; the simulator stimulates them with the truth.",
+        help="serve simulated boards (every device but the imager) on a serial port",
+        description="Answer the board protocol (hal/board_protocol.md) for simulated boards of every device "
+        "kind but the imager on a serial port, as real boards would: configured by the host at connect, "
+        "reset on request, actuators safe when the host goes silent; the simulator stimulates them with "
+        "the truth.",
     )
     board.add_argument(
         "--port",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hal.board_frame import FrameDecoder, encode_frame
-from hal.serial_devices import SerialGyro, SerialReactionWheels
+from hal.serial_devices import SerialGyro, SerialPowerSystem, SerialReactionWheels, SerialStarTracker
 from hal.serial_link import SerialLink
 from sim.board_server import BoardServer
 from sim.spacecraft import DEFAULT_SPACECRAFT
@@ -87,8 +87,8 @@ def test_wheel_speeds_read_exactly_and_torques_latched_through_the_limits(board)
     assert wheels.command_counters.ok == 2
 
 
-class ScriptedGyroBoard:
-    """A board whose gyro answers each read with the next of the given replies (bytes; b"" for silence)."""
+class ScriptedBoard:
+    """A board that answers each request with the next of the given replies (bytes; b"" for silence)."""
 
     def __init__(self, replies: list):
         self.replies = list(replies)
@@ -124,7 +124,7 @@ def ok(**fields):
 
 def test_malformed_replies_are_counted_and_keep_the_last_good_reading():
     good = [0.001, 0.002, 0.003]
-    board = ScriptedGyroBoard(
+    board = ScriptedBoard(
         [
             ok(w_b=good),
             ok(w_b=[0.1, 0.2]),
@@ -148,3 +148,58 @@ def test_malformed_replies_are_counted_and_keep_the_last_good_reading():
         board.close()
     counters = gyro.counters
     assert (counters.ok, counters.malformed, counters.errors, counters.missed) == (1, 5, 1, 1)
+
+
+def reply(dev: str, msg: str = "read.ok", **fields):
+    return lambda request: encode_frame({"dev": dev, "msg": msg, "seq": request["seq"], **fields})
+
+
+def test_a_star_tracker_reply_that_is_malformed_keeps_the_last_reading_and_flags():
+    good = [0.0, 0.0, 0.6, 0.8]
+    board = ScriptedBoard(
+        [
+            reply("star_tracker", q_ib=good, valid=True, blinded=False),
+            reply("star_tracker", q_ib=[0.0, 0.0, 1.0], valid=True, blinded=False),
+            reply("star_tracker", q_ib=[0.0, 0.0, 1.0, 0.0], valid=1, blinded=False),
+            reply("star_tracker", q_ib=[0.0, 0.0, math.inf, 0.0], valid=True, blinded=False),
+            reply("star_tracker", q_ib=good, valid=False, blinded=True),
+        ]
+    )
+    link = SerialLink(board.path, timeout_s=0.2)
+    tracker = SerialStarTracker(link)
+    try:
+        assert tracker.sample() and not tracker.blinded
+        for _ in range(3):
+            assert not tracker.sample()
+            assert tracker.q_ib.tolist() == good and not tracker.blinded
+        assert not tracker.sample() and tracker.blinded, "well formed: no reading, blinded"
+    finally:
+        link.close()
+        board.close()
+    assert (tracker.counters.ok, tracker.counters.malformed) == (2, 3)
+
+
+def test_an_eps_reply_that_is_malformed_keeps_the_last_readings():
+    names = ("obc", "payload")
+    readings = [0.8, 30.0, 100.0, 60.0, 40.0]
+    board = ScriptedBoard(
+        [
+            reply("eps", readings=readings, flags=2, load_on=[1, 0], valid=True),
+            reply("eps", readings=readings[:4], flags=0, load_on=[1, 1], valid=True),
+            reply("eps", readings=readings, flags=True, load_on=[1, 1], valid=True),
+            reply("eps", readings=readings, flags=0, load_on=[1], valid=True),
+            reply("eps", "error", code="bad_field", text="load must be one of obc, payload"),
+        ]
+    )
+    link = SerialLink(board.path, timeout_s=0.2)
+    eps = SerialPowerSystem(link, names)
+    try:
+        assert eps.sample()
+        for _ in range(3):
+            assert not eps.sample()
+            assert eps.readings.tolist() == readings and eps.flags == 2 and eps.load_on.tolist() == [1, 0]
+        assert not eps.switch("kettle", True)
+    finally:
+        link.close()
+        board.close()
+    assert (eps.counters.ok, eps.counters.malformed, eps.command_counters.errors) == (1, 3, 1)

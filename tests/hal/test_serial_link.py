@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from hal.board_frame import FrameDecoder, encode_frame
 from hal.serial_link import SerialLink
-from sim.board_server import BoardServer
+from sim.board_server import DEVICES, IDENTITY, PROTOCOL_VERSION, BoardServer
 from sim.spacecraft import DEFAULT_SPACECRAFT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,8 +99,18 @@ def test_ping_truth_and_readings(link, board):
         "dev": "board",
         "msg": "ping.ok",
         "seq": 1,
-        "devices": ["gyro", "wheels"],
-        "protocol": 1,
+        "identity": "zorka-sim-board",
+        "devices": [
+            "gyro",
+            "star_tracker",
+            "magnetometer",
+            "sun_sensor",
+            "gnss",
+            "wheels",
+            "magnetorquers",
+            "eps",
+        ],
+        "protocol": 2,
     }
     speeds = [100.0, -200.0, 0.0, 300.5]
     truth = link.request("sim", "truth", t_s=12.5, w_b=[0.01, -0.02, 0.03], wheel_speed_rad_s=speeds)
@@ -281,7 +291,14 @@ def test_server_on_a_serial_port_path():
     try:
         os.write(master, encode_frame({"dev": "board", "msg": "ping", "seq": 77}))
         assert read_replies(master, 1) == [
-            {"dev": "board", "msg": "ping.ok", "seq": 77, "devices": ["gyro", "wheels"], "protocol": 1}
+            {
+                "dev": "board",
+                "msg": "ping.ok",
+                "seq": 77,
+                "identity": IDENTITY,
+                "devices": list(DEVICES),
+                "protocol": 2,
+            }
         ]
     finally:
         server.stop()
@@ -334,9 +351,9 @@ def test_run_prints_the_port_serves_and_exits_0_on_sigterm():
     )
     try:
         line = process.stdout.readline()
-        assert line.startswith("board-server: serving gyro, wheels on /dev/")
+        assert line.startswith(f"board-server: serving {', '.join(DEVICES)} on /dev/")
         link = SerialLink(line.split(" on ")[1].strip(), timeout_s=2.0)
-        assert link.request("board", "ping")["protocol"] == 1
+        assert link.request("board", "ping")["protocol"] == PROTOCOL_VERSION
         link.close()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5.0) == 0

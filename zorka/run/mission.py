@@ -17,7 +17,16 @@ import numpy as np
 
 from flight.clock import SimClock, WallClock
 from flight.payload.requests import ImagingRequest
-from hal.serial_devices import SerialGyro, SerialReactionWheels
+from hal.serial_devices import (
+    SerialGnss,
+    SerialGyro,
+    SerialMagnetometer,
+    SerialMagnetorquers,
+    SerialPowerSystem,
+    SerialReactionWheels,
+    SerialStarTracker,
+    SerialSunSensor,
+)
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
 from native.time_scales import SECONDS_PER_DAY
@@ -41,15 +50,30 @@ from zorka.run.recorder import RunRecorder
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
-SERIAL_DEVICES = ("gyro", "wheels")
+SERIAL_DEVICES = (
+    "gyro",
+    "star_tracker",
+    "magnetometer",
+    "sun_sensor",
+    "gnss",
+    "wheels",
+    "magnetorquers",
+    "power",
+)
+"""Devices a board can serve (`DeviceSet` names; `all` on the command line means every one)."""
+BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
+BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
+LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
+LOCKSTEP_TIMEOUT_S = (
+    1.0  # in lockstep, a late board is waited for this long (a loaded machine, not a lost frame)
+)
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
-BOARD_PING_TIMEOUT_S = 1.0
 
 
 class Mission:
-    """One run of a scenario. `serial` maps device names ("gyro", "wheels") to the port of the board
-    that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
+    """One run of a scenario. `serial` maps device names (`SERIAL_DEVICES`, or "all") to the port of the
+    board that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
     the telemetry streams to out_dir/tm.bin and the tunable parameters persist in
     out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
     folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
@@ -86,7 +110,7 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
-        self._attach_boards(serial or {})
+        self._attach_boards(serial or {}, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -163,33 +187,48 @@ class Mission:
             if spec.id not in payload.book.entries:
                 payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
-    def _attach_boards(self, serial: dict[str, str]) -> None:
-        wheels = self.scenario.spacecraft.wheels
+    def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
+        """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
+        configured from the scenario before the mission starts; each request waits `timeout_s`."""
+        on_port: dict[str, str] = {}
         for device, port in serial.items():
-            if device not in SERIAL_DEVICES:
+            if device != "all" and device not in SERIAL_DEVICES:
                 raise ValueError(
-                    f"device {device!r} cannot be served over serial; use one of {SERIAL_DEVICES}"
+                    f"device {device!r} cannot be served over serial; "
+                    f"use one of {', '.join(SERIAL_DEVICES)} or all"
                 )
-            link = self.links.setdefault(port, SerialLink(port))
-            if device == "gyro":
-                self.devices.gyro = SerialGyro(link)
-            else:
-                self.devices.wheels = SerialReactionWheels(
-                    link, wheels.axis_b, wheels.inertia_kg_m2, wheels.torque_max_nm, wheels.speed_max_rad_s
-                )
+            on_port.update(dict.fromkeys(SERIAL_DEVICES if device == "all" else (device,), port))
+        for device, port in on_port.items():
+            link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
+            setattr(self.devices, device, self._serial_device(device, link))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
-            served = [d for d, p in serial.items() if p == port]
-            ping = link.request("board", "ping", timeout_s=BOARD_PING_TIMEOUT_S)
-            if ping is None:
-                raise OSError(f"no board answers on {port} (is `zorka board-server --port ...` serving it?)")
-            missing = sorted(set(served) - set(ping.get("devices", [])))
-            if missing:
-                raise OSError(f"the board on {port} does not serve {', '.join(missing)}")
-            stimulus = BoardStimulus(link, self.world, wheels="wheels" in served)
+            served = [BOARD_NAMES.get(d, d) for d, p in on_port.items() if p == port]
+            stimulus = BoardStimulus(link, self.world, served, timeout_s)
+            stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
+
+    def _serial_device(self, device: str, link: SerialLink):
+        """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as the
+        scenario's spacecraft."""
+        sc = self.scenario.spacecraft
+        if device == "wheels":
+            w = sc.wheels
+            return SerialReactionWheels(link, w.axis_b, w.inertia_kg_m2, w.torque_max_nm, w.speed_max_rad_s)
+        if device == "magnetorquers":
+            return SerialMagnetorquers(link, sc.magnetorquers.dipole_max_am2)
+        if device == "power":
+            return SerialPowerSystem(link, sc.power.load_names)
+        sensors = {
+            "gyro": SerialGyro,
+            "star_tracker": SerialStarTracker,
+            "magnetometer": SerialMagnetometer,
+            "sun_sensor": SerialSunSensor,
+            "gnss": SerialGnss,
+        }
+        return sensors[device](link)
 
     def _advance(self, t_s: float) -> None:
         """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
