@@ -16,6 +16,7 @@ import pytest
 import serial
 
 from hal.board_frame import FrameDecoder, encode_frame
+from sim.board_server import DEVICES, IDENTITY, PROTOCOL_VERSION
 from zorka.wire.link_faults import DROPOUT_SLOT_S, ByteCorruption, Dropouts
 from zorka.wire.paced_link import BITS_PER_BYTE, PacedDirection
 
@@ -182,6 +183,10 @@ def test_dropouts_lose_bytes_in_bursts_of_their_length(wire):
     assert len(received) + counts["A->B"]["dropped"] == len(payload)
 
 
+PING_REPLY = {"identity": IDENTITY, "protocol": PROTOCOL_VERSION, "devices": list(DEVICES)}
+"""What the simulated board answers to a ping, beside the message's own fields."""
+
+
 @pytest.mark.parametrize(("corrupt_p", "drop_ms"), [(1e-4, "50:0.01"), (3e-3, "1:0")])
 def test_board_frames_through_a_faulty_wire_arrive_intact_or_are_rejected(wire, corrupt_p, drop_ms):
     board = subprocess.Popen(
@@ -204,8 +209,8 @@ def test_board_frames_through_a_faulty_wire_arrive_intact_or_are_rejected(wire, 
                     if select.select([host.fileno()], [], [], deadline_s - time.monotonic())[0]:
                         replies += decoder.feed(os.read(host.fileno(), 4096))
                 for reply in replies:
-                    expected = {"dev": "board", "msg": "ping.ok", "seq": reply.get("seq")}
-                    if reply == {**expected, "devices": ["gyro", "wheels"], "protocol": 1}:
+                    expected = {"dev": "board", "msg": "ping.ok", "seq": reply.get("seq"), **PING_REPLY}
+                    if reply == expected:
                         intact += 1
                     else:
                         bad += 1
