@@ -108,11 +108,12 @@ class GnssOutput:
         self._encode = ENCODINGS[protocol]
         self.sent = 0
 
-    def step(self, t_s: float) -> bool:
-        """Sample the simulated receiver; if it has a fix, send it. True if a fix went out."""
+    def step(self, t_s: float) -> int:
+        """Sample the simulated receiver; if it has a fix, send it. The bytes sent (0: no fix)."""
         if not self._gnss.sample():
-            return False
+            return 0
         utc = self._epoch_utc + timedelta(seconds=t_s)
-        self._port.write(self._encode(self._gnss.r_ecef_m, self._gnss.v_ecef_m_s, utc))
+        data = self._encode(self._gnss.r_ecef_m, self._gnss.v_ecef_m_s, utc)
+        self._port.write(data)
         self.sent += 1
-        return True
+        return len(data)

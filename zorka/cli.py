@@ -93,6 +93,17 @@ def serial_assignment(text: str) -> tuple[list[str], str]:
     return names, port
 
 
+def gnss_line(text: str) -> str:
+    """'ubx:sim', 'nmea:/dev/ttyUSB1@9600': checked here, taken apart by the mission."""
+    from zorka.run.gnss_line import parse_gnss_line
+
+    try:
+        parse_gnss_line(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="zorka",
@@ -163,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve these devices from a board on PORT (devices: gyro, star_tracker, magnetometer, "
         "sun_sensor, gnss, wheels, magnetorquers, power, or all), e.g. --serial gyro,wheels=/dev/pts/5 "
         "or --serial all=/dev/pts/5 against `zorka board-server`; repeatable",
+    )
+    run.add_argument(
+        "--gnss",
+        type=gnss_line,
+        metavar="PROTOCOL:PORT",
+        help="the GNSS as a receiver on a serial line speaking PROTOCOL (ubx or nmea), e.g. "
+        "nmea:/dev/ttyUSB1@9600; PORT sim: the simulator speaks the protocol on a pseudo-terminal",
     )
     run.add_argument(
         "--realtime",

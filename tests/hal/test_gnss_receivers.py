@@ -5,6 +5,8 @@ pseudo-terminal opened by pyserial: every simulated fix arrives to the protocol'
 counted, never raised."""
 
 import os
+import select
+import time
 import tty
 from datetime import UTC, datetime
 
@@ -87,7 +89,11 @@ def test_every_simulated_fix_of_ten_minutes_arrives_over_a_pty(pty_pair, protoco
     fixes = 0
     for frame in range(1, 6001):
         lib.zk_world_step_to(world.c, frame * FRAME_S)
-        if emitter.step(world.t_s):
+        sent = emitter.step(world.t_s)
+        if sent:
+            deadline_s = time.monotonic() + 1.0  # a pty passes bytes through kernel buffers, not at once
+            while port.in_waiting < sent and time.monotonic() < deadline_s:
+                select.select([port.fileno()], [], [], 0.01)
             assert receiver.sample(), f"the fix sent at frame {frame} did not arrive"
             fixes += 1
             worst_r_m = max(worst_r_m, float(np.linalg.norm(receiver.r_ecef_m - simulated.r_ecef_m)))

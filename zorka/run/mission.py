@@ -29,8 +29,9 @@ from hal.serial_devices import (
 )
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
-from native.time_scales import SECONDS_PER_DAY
+from native.time_scales import SECONDS_PER_DAY, utc_from_julian_date
 from sim.board_stimulus import BoardStimulus
+from sim.devices.gnss import SimGnss
 from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
@@ -44,6 +45,7 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
+from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
@@ -86,6 +88,7 @@ class Mission:
         serial: dict[str, str] | None = None,
         realtime: bool = False,
         out_dir: Path | None = None,
+        gnss: str | None = None,
     ):
         self.scenario = scenario
         self.frame_s = FRAME_S
@@ -133,6 +136,9 @@ class Mission:
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
         if hasattr(self.devices.imager, "record"):  # a simulated imager records the truth of a capture
             self.frame_hooks.append(self.devices.imager.record)
+        self.gnss_line: GnssLine | None = None
+        if gnss is not None:
+            self._attach_gnss_line(gnss)
         run_dir = out_dir
         if out_dir is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="zorka-")
@@ -229,6 +235,18 @@ class Mission:
             "gnss": SerialGnss,
         }
         return sensors[device](link)
+
+    def _attach_gnss_line(self, spec: str) -> None:
+        """The flight software's GNSS as a receiver on a serial line (`zorka.run.gnss_line`)."""
+        protocol, port, baud = parse_gnss_line(spec)
+        if not isinstance(self.devices.gnss, SimGnss):
+            raise ValueError("--gnss: the GNSS is already on a board (--serial); give it one or the other")
+        epoch_utc = utc_from_julian_date(self.world.c.jd_epoch_utc)
+        self.gnss_line = GnssLine(protocol, port, baud, self.devices.gnss, epoch_utc)
+        self.devices.gnss = self.gnss_line.receiver
+        world = self.world
+        line = self.gnss_line
+        self.frame_hooks.append(lambda: line.step(world.t_s))
 
     def _advance(self, t_s: float) -> None:
         """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
@@ -389,6 +407,8 @@ class Mission:
     def close(self) -> None:
         for link in self.links.values():
             link.close()
+        if self.gnss_line is not None:
+            self.gnss_line.close()
         if self._tm_file is not None:
             self._tm_file.close()
         if self.radio_link is not None:

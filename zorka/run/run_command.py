@@ -27,6 +27,13 @@ def run_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.seeds is not None and args.gnss:
+        print(
+            "zorka run: error: argument --gnss: not allowed with --seeds (a campaign's runs cannot share a "
+            "receiver's line); drop one of them",
+            file=sys.stderr,
+        )
+        return 2
     scenario = scenario_for("run", args.scenario, args.out)
     if scenario is None:
         return 2
@@ -37,7 +44,9 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = replace(scenario, seed=args.seed)
     serial = {device: port for devices, port in args.serial for device in devices}
     try:
-        mission = Mission(scenario, args.duration, serial=serial, realtime=args.realtime, out_dir=args.out)
+        mission = Mission(
+            scenario, args.duration, serial=serial, realtime=args.realtime, out_dir=args.out, gnss=args.gnss
+        )
     except (OSError, ValueError) as failure:
         print(f"zorka run: error: {failure}", file=sys.stderr)
         return 1
