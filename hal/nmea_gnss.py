@@ -9,52 +9,33 @@ passed over; a line that is not a sentence, fails its checksum or does not parse
 raised.
 """
 
-from collections import Counter
-from typing import Protocol
+from collections.abc import Iterator
 
 import numpy as np
 from pynmeagps import NMEAReader
 from pynmeagps.exceptions import NMEAMessageError, NMEAParseError, NMEATypeError
 
-from hal.devices import Gnss
-from native.geodesy import ecef_of_fix
+from hal.gnss_receiver import SerialGnssReceiver
 
 MAX_SENTENCE_BYTES = 200  # NMEA allows 82; u-blox's PUBX sentences run longer. Longer is noise.
 FIX_3D = ("G3", "D3")
 KM_H = 3.6  # km/h per m/s
 
 
-class ByteSource(Protocol):
-    def read(self, size: int) -> bytes: ...
-
-
-class NmeaGnss(Gnss):
+class NmeaGnss(SerialGnssReceiver):
     """Fixes from PUBX,00 sentences read from `port` (a pyserial port opened with `timeout=0`, or any
     object whose `read(n)` returns at once). `counts`: sentences, fixes, no_fix, other, unparsed,
     bytes_skipped (overlong lines)."""
 
-    def __init__(self, port: ByteSource, read_bytes: int = 4096):
-        self._port = port
-        self._read_bytes = read_bytes
-        self._buffer = bytearray()
-        self.r_ecef_m = np.zeros(3)
-        self.v_ecef_m_s = np.zeros(3)
-        self.counts: Counter[str] = Counter()
-
-    def sample(self) -> bool:
-        """Take every sentence waiting; True if at least one gave a fix (the latest is kept)."""
-        waiting = self._port.read(self._read_bytes)
-        if waiting:
-            self._buffer += waiting
-        fixed = False
+    def _messages(self) -> Iterator[bytes]:
+        """Each whole line of the buffer; an overlong line without an end is dropped and counted."""
         while (end := self._buffer.find(b"\n")) >= 0:
             line = bytes(self._buffer[: end + 1])
             del self._buffer[: end + 1]
-            fixed |= self._take(line)
+            yield line
         if len(self._buffer) > MAX_SENTENCE_BYTES:
             self.counts["bytes_skipped"] += len(self._buffer)
             self._buffer.clear()
-        return fixed
 
     def _take(self, line: bytes) -> bool:
         start = line.find(b"$")
@@ -80,7 +61,4 @@ class NmeaGnss(Gnss):
             speed_m_s * np.sin(course_rad),
             float(message.vVel or 0.0),
         )
-        r, v = ecef_of_fix(np.radians(message.lat), np.radians(message.lon), float(message.altRef), v_ned_m_s)
-        self.r_ecef_m[:], self.v_ecef_m_s[:] = r, v
-        self.counts["fixes"] += 1
-        return True
+        return self._fix(np.radians(message.lat), np.radians(message.lon), float(message.altRef), v_ned_m_s)

@@ -7,15 +7,11 @@ longitude and height to ECEF through native's geodesy, and the north-east-down v
 ECEF. What is not a frame, fails its checksum or does not parse is counted, never raised.
 """
 
-from collections import Counter
-from typing import Protocol
-
 import numpy as np
 from pyubx2 import UBXReader
 from pyubx2.exceptions import UBXMessageError, UBXParseError, UBXTypeError
 
-from hal.devices import Gnss
-from native.geodesy import ecef_of_fix
+from hal.gnss_receiver import SerialGnssReceiver
 
 SYNC = b"\xb5\x62"
 HEADER_BYTES = 6  # sync (2), class, id, length (2)
@@ -25,34 +21,12 @@ FIX_3D = (3, 4)  # 3-D fix, and GNSS + dead reckoning
 MM = 1e-3
 
 
-class ByteSource(Protocol):
-    def read(self, size: int) -> bytes: ...
-
-
-class UbxGnss(Gnss):
+class UbxGnss(SerialGnssReceiver):
     """Fixes from UBX-NAV-PVT read from `port` (a pyserial port opened with `timeout=0`, or any object
     whose `read(n)` returns at once). `counts`: frames, fixes, no_fix, bad_checksum, unparsed,
     bytes_skipped (noise between frames)."""
 
-    def __init__(self, port: ByteSource, read_bytes: int = 4096):
-        self._port = port
-        self._read_bytes = read_bytes
-        self._buffer = bytearray()
-        self.r_ecef_m = np.zeros(3)
-        self.v_ecef_m_s = np.zeros(3)
-        self.counts: Counter[str] = Counter()
-
-    def sample(self) -> bool:
-        """Take every frame waiting; True if at least one gave a fix (the latest is kept)."""
-        waiting = self._port.read(self._read_bytes)
-        if waiting:
-            self._buffer += waiting
-        fixed = False
-        for frame in self._frames():
-            fixed |= self._take(frame)
-        return fixed
-
-    def _frames(self) -> list[bytes]:
+    def _messages(self) -> list[bytes]:
         """The complete frames in the buffer; noise before a sync is dropped and counted."""
         frames = []
         buffer = self._buffer
@@ -96,7 +70,4 @@ class UbxGnss(Gnss):
             self.counts["no_fix"] += 1
             return False
         v_ned_m_s = np.array([message.velN, message.velE, message.velD], dtype=float) * MM
-        r, v = ecef_of_fix(np.radians(message.lat), np.radians(message.lon), message.height * MM, v_ned_m_s)
-        self.r_ecef_m[:], self.v_ecef_m_s[:] = r, v
-        self.counts["fixes"] += 1
-        return True
+        return self._fix(np.radians(message.lat), np.radians(message.lon), message.height * MM, v_ned_m_s)
