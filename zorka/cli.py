@@ -81,7 +81,7 @@ def positive_int(text: str) -> int:
 
 def serial_assignment(text: str) -> tuple[list[str], str]:
     """'gyro,wheels=/dev/pts/5' -> (['gyro', 'wheels'], '/dev/pts/5')."""
-    from zorka.run.mission import SERIAL_DEVICES
+    from zorka.run.board_devices import SERIAL_DEVICES
 
     devices, sep, port = text.partition("=")
     names = [d.strip() for d in devices.split(",") if d.strip()]

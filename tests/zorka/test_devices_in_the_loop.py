@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zorka.run.mission import SERIAL_DEVICES, Mission
+from zorka.run.board_devices import SERIAL_DEVICES
+from zorka.run.mission import Mission
 from zorka.scenario.model import ReportSpec, Scenario
 
 SCENARIO = Scenario(seed=11, report=ReportSpec(stats_from_s=30.0))

@@ -17,16 +17,6 @@ import numpy as np
 
 from flight.clock import SimClock, WallClock
 from flight.payload.requests import ImagingRequest
-from hal.serial_devices import (
-    SerialGnss,
-    SerialGyro,
-    SerialMagnetometer,
-    SerialMagnetorquers,
-    SerialPowerSystem,
-    SerialReactionWheels,
-    SerialStarTracker,
-    SerialSunSensor,
-)
 from hal.serial_link import SerialLink
 from native import ffi, lib, ptr
 from native.time_scales import SECONDS_PER_DAY, utc_from_julian_date
@@ -45,6 +35,7 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
+from zorka.run.board_devices import board_name, devices_on_ports, serial_device
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts
 from zorka.run.radio_link import RadioLink
@@ -52,18 +43,6 @@ from zorka.run.recorder import RunRecorder
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
-SERIAL_DEVICES = (
-    "gyro",
-    "star_tracker",
-    "magnetometer",
-    "sun_sensor",
-    "gnss",
-    "wheels",
-    "magnetorquers",
-    "power",
-)
-"""Devices a board can serve (`DeviceSet` names; `all` on the command line means every one)."""
-BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
 BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
 LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
 LOCKSTEP_TIMEOUT_S = (
@@ -196,45 +175,18 @@ class Mission:
     def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
         configured from the scenario before the mission starts; each request waits `timeout_s`."""
-        on_port: dict[str, str] = {}
-        for device, port in serial.items():
-            if device != "all" and device not in SERIAL_DEVICES:
-                raise ValueError(
-                    f"device {device!r} cannot be served over serial; "
-                    f"use one of {', '.join(SERIAL_DEVICES)} or all"
-                )
-            on_port.update(dict.fromkeys(SERIAL_DEVICES if device == "all" else (device,), port))
+        on_port = devices_on_ports(serial)
         for device, port in on_port.items():
             link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
-            setattr(self.devices, device, self._serial_device(device, link))
+            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
-            served = [BOARD_NAMES.get(d, d) for d, p in on_port.items() if p == port]
+            served = [board_name(d) for d, p in on_port.items() if p == port]
             stimulus = BoardStimulus(link, self.world, served, timeout_s)
             stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
-
-    def _serial_device(self, device: str, link: SerialLink):
-        """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as the
-        scenario's spacecraft."""
-        sc = self.scenario.spacecraft
-        if device == "wheels":
-            w = sc.wheels
-            return SerialReactionWheels(link, w.axis_b, w.inertia_kg_m2, w.torque_max_nm, w.speed_max_rad_s)
-        if device == "magnetorquers":
-            return SerialMagnetorquers(link, sc.magnetorquers.dipole_max_am2)
-        if device == "power":
-            return SerialPowerSystem(link, sc.power.load_names)
-        sensors = {
-            "gyro": SerialGyro,
-            "star_tracker": SerialStarTracker,
-            "magnetometer": SerialMagnetometer,
-            "sun_sensor": SerialSunSensor,
-            "gnss": SerialGnss,
-        }
-        return sensors[device](link)
 
     def _attach_gnss_line(self, spec: str) -> None:
         """The flight software's GNSS as a receiver on a serial line (`zorka.run.gnss_line`)."""

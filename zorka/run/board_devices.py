@@ -1,0 +1,66 @@
+"""Which devices a board can serve, and the hal serial device of each, configured as a scenario's
+spacecraft: shared by the mission (devices in the loop) and the flight computer alone (`zorka flight`)."""
+
+from hal.serial_devices import (
+    SerialGnss,
+    SerialGyro,
+    SerialMagnetometer,
+    SerialMagnetorquers,
+    SerialPowerSystem,
+    SerialReactionWheels,
+    SerialStarTracker,
+    SerialSunSensor,
+)
+from hal.serial_link import SerialLink
+from sim.spacecraft import Spacecraft
+
+SERIAL_DEVICES = (
+    "gyro",
+    "star_tracker",
+    "magnetometer",
+    "sun_sensor",
+    "gnss",
+    "wheels",
+    "magnetorquers",
+    "power",
+)
+"""Devices a board can serve (`DeviceSet` names; `all` on the command line means every one)."""
+BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
+
+
+def board_name(device: str) -> str:
+    """The board protocol's name of a `DeviceSet` device."""
+    return BOARD_NAMES.get(device, device)
+
+
+def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
+    """Each device of `serial` (names, or "all") -> its port, in `SERIAL_DEVICES` order. ValueError (one
+    line) for a name that no board can serve."""
+    on_port: dict[str, str] = {}
+    for device, port in serial.items():
+        if device != "all" and device not in SERIAL_DEVICES:
+            raise ValueError(
+                f"device {device!r} cannot be served over serial; "
+                f"use one of {', '.join(SERIAL_DEVICES)} or all"
+            )
+        on_port.update(dict.fromkeys(SERIAL_DEVICES if device == "all" else (device,), port))
+    return {d: on_port[d] for d in SERIAL_DEVICES if d in on_port}
+
+
+def serial_device(device: str, link: SerialLink, sc: Spacecraft):
+    """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as `sc`."""
+    if device == "wheels":
+        w = sc.wheels
+        return SerialReactionWheels(link, w.axis_b, w.inertia_kg_m2, w.torque_max_nm, w.speed_max_rad_s)
+    if device == "magnetorquers":
+        return SerialMagnetorquers(link, sc.magnetorquers.dipole_max_am2)
+    if device == "power":
+        return SerialPowerSystem(link, sc.power.load_names)
+    sensors = {
+        "gyro": SerialGyro,
+        "star_tracker": SerialStarTracker,
+        "magnetometer": SerialMagnetometer,
+        "sun_sensor": SerialSunSensor,
+        "gnss": SerialGnss,
+    }
+    return sensors[device](link)
