@@ -54,6 +54,7 @@ def run(duration_s: float, serial: dict[str, str] | None = None) -> tuple[dict, 
         mission.close()
     for key in WALL_CLOCK_KEYS:
         summary.pop(key)
+    summary.pop("serial_timing", None)
     return summary, truth, b"".join(tm), summary.pop("serial", {})
 
 

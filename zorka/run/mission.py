@@ -45,11 +45,18 @@ from zorka.scenario.toml_file import faults
 
 BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
 LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
-LOCKSTEP_TIMEOUT_S = (
-    1.0  # in lockstep, a late board is waited for this long (a loaded machine, not a lost frame)
-)
+LINK_RETRIES = 1  # in real time, a request without a reply is sent once more, halfway through its timeout
+BOARD_FAILURE_TIMEOUT_S = 10.0
+"""In lockstep the world waits this long for a board's reply (resending, reopening a lost port); past it
+the board is declared failed and the run ends."""
+LOCKSTEP_RETRIES = 3  # in lockstep, a request without a reply is sent again up to 3 times ...
+LOCKSTEP_RETRY_AFTER_S = 1.0  # ... 1 s apart, then waited for until BOARD_FAILURE_TIMEOUT_S
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
+
+
+class BoardFailedError(OSError):
+    """A board in lockstep that did not answer within BOARD_FAILURE_TIMEOUT_S: the run ends there."""
 
 
 class Mission:
@@ -92,7 +99,10 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
-        self._attach_boards(serial or {}, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
+        self.realtime = realtime
+        self.board_failure: str | None = None
+        """Why the run ended early: a board in lockstep declared failed (None if it did not)."""
+        self._attach_boards(serial or {})
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -172,13 +182,28 @@ class Mission:
             if spec.id not in payload.book.entries:
                 payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
-    def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
+    def _attach_boards(self, serial: dict[str, str]) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
-        configured from the scenario before the mission starts; each request waits `timeout_s`."""
+        configured from the scenario before the mission starts. In real time a request waits
+        LINK_TIMEOUT_S (sent again once); in lockstep up to BOARD_FAILURE_TIMEOUT_S (resent, its port
+        reopened if lost)."""
         on_port = devices_on_ports(serial)
+        if self.realtime:
+            timeout_s, retries, retry_after_s = LINK_TIMEOUT_S, LINK_RETRIES, None
+        else:
+            timeout_s, retries, retry_after_s = (
+                BOARD_FAILURE_TIMEOUT_S,
+                LOCKSTEP_RETRIES,
+                LOCKSTEP_RETRY_AFTER_S,
+            )
         for device, port in on_port.items():
-            link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
+            link = self.links.get(port)
+            if link is None:
+                link = self.links[port] = SerialLink(
+                    port, timeout_s=timeout_s, retries=retries, retry_after_s=retry_after_s
+                )
             setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft))
+            self.devices.board_links[device] = link
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
@@ -187,6 +212,8 @@ class Mission:
             stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
+            if not self.realtime:
+                link.on_unanswered = functools.partial(self._declare_failed, port)
 
     def _attach_gnss_line(self, spec: str) -> None:
         """The flight software's GNSS as a receiver on a serial line (`zorka.run.gnss_line`)."""
@@ -212,15 +239,26 @@ class Mission:
         for hook in self.frame_hooks:
             hook()
 
+    def _declare_failed(self, port: str) -> None:
+        """In lockstep, a request to the board on `port` went unanswered for BOARD_FAILURE_TIMEOUT_S: the
+        board is declared failed and the run ends here, before the world steps without it."""
+        raise BoardFailedError(
+            f"the board on {port} did not answer for {BOARD_FAILURE_TIMEOUT_S:g} s "
+            f"(at t = {self.world.t_s:.1f} s): declared failed, run ended"
+        )
+
     def run(self, on_progress: Callable[[float], None] | None = None) -> dict:
         """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
         start = time.perf_counter()
-        while executive.frame < total:
-            self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
-            if on_progress is not None:
-                on_progress(executive.t_s)
+        try:
+            while executive.frame < total:
+                self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
+                if on_progress is not None:
+                    on_progress(executive.t_s)
+        except BoardFailedError as failure:
+            self.board_failure = str(failure)
         self.wall_s += time.perf_counter() - start
         return self.summary()
 
@@ -319,6 +357,12 @@ class Mission:
             }
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
+            summary["serial_timing"] = {
+                "mode": "realtime" if self.realtime else "lockstep",
+                "request_timeout_s": LINK_TIMEOUT_S if self.realtime else BOARD_FAILURE_TIMEOUT_S,
+                "board_failure_timeout_s": None if self.realtime else BOARD_FAILURE_TIMEOUT_S,
+                "board_failure": self.board_failure,
+            }
         return summary
 
     def _imaging_figures(self) -> dict:
@@ -338,13 +382,23 @@ class Mission:
         }
 
     def _link_figures(self, port: str) -> dict:
-        """What crossed a serial link, and what went wrong on it."""
+        """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
+        round trips (first transmission to reply, retries included), the rig's counts, whether the board
+        was declared failed, and the same exchange figures per protocol device."""
         link = self.links[port]
-        figures = dataclasses.asdict(link.counters)
-        figures["bad_frames"] = link.frame_counters.rejected
+        figures = {
+            "opened_path": link.opened_path,
+            **dataclasses.asdict(link.counters),
+            "bad_frames": link.frame_counters.rejected,
+            "bad_frames_by_reason": {k: v for k, v in link.frame_counters.as_dict().items() if k != "frames"},
+            "frames_decoded": link.frame_counters.frames,
+            **link.rtt.figures_ms(),
+        }
         for stimulus in self.stimuli:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))
+        figures["declared_failed"] = self.board_failure is not None and f" on {port} " in self.board_failure
+        figures["devices"] = {dev: counters.figures() for dev, counters in sorted(link.devices.items())}
         return figures
 
     def _downlink(self, packet: bytes) -> None:
