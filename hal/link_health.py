@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from hal.board_frame import FrameCounters
 
+PROTOCOL_DEVICE_NAMES = {"power": "eps"}
+"""A `DeviceSet` device -> its name in the board protocol, where they differ."""
 RTT_MIN_S = 1e-6
 """Round trips shorter than this land in the first bin (a pty answers in tens of µs)."""
 RTT_MAX_S = 1e3
