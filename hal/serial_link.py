@@ -27,6 +27,7 @@ from hal.link_health import BoardLink, BoardStatus, ExchangeCounters, RoundTripH
 
 _SEQ_MODULO = 1 << 32
 _READ_BYTES_MAX = 4096
+_BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
 REOPEN_PERIOD_S = 0.1
 """A request with time left retries opening a lost port this often."""
 _REJECT_REASONS = tuple(f.name for f in dataclasses.fields(FrameCounters) if f.name != "frames")
@@ -52,10 +53,11 @@ class SerialLink(BoardLink):
     with a fileno).
 
     A request waits `timeout_s` for its reply; without one it is sent again after `retry_after_s`
-    (default: the timeout shared evenly among the attempts), at most `retries` times, never past its
-    deadline. pyserial puts a tty in raw mode (8N1, no echo, no flow control, no line editing) when it
-    opens it. A write that cannot complete within `timeout_s` (a far side that stopped reading) counts
-    as a port failure.
+    (default: the timeout shared evenly among the attempts) plus the time the request and a reply of
+    its size take on the line at `baudrate` (8N1), at most `retries` times, never past its deadline.
+    pyserial puts a tty in raw mode (8N1, no echo, no flow control, no line editing) when it opens it.
+    A write that cannot complete within `timeout_s` (a far side that stopped reading) counts as a port
+    failure.
     """
 
     def __init__(
@@ -178,6 +180,7 @@ class SerialLink(BoardLink):
         seq = self._seq
         frame = encode_frame({"dev": dev, "msg": msg, "seq": seq, **fields})
         retry_after_s = budget_s / (self.retries + 1) if self.retry_after_s is None else self.retry_after_s
+        retry_after_s += 2 * len(frame) * _BITS_PER_BYTE / self.baudrate
         sent = 0
         while True:
             try:

@@ -24,7 +24,9 @@ from sim.board_config import device_specs
 from sim.board_models import EPS_TRUTH
 from sim.world import World
 
-CONNECT_TIMEOUT_S = 1.0
+CONNECT_TIMEOUT_S = (
+    3.0  # each handshake request: resent within it (a 2.8 kB configure takes 0.5 s at 115,200 baud)
+)
 STATUS_PERIOD_FRAMES = 10  # the board's status (its watchdog) is read with every 10th truth
 ACTUATORS = ("wheels", "magnetorquers", "eps")
 

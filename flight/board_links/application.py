@@ -14,6 +14,7 @@ from flight.board_links.declarations import (
     BOARD_LOST,
     CONFIGURATION_LOST,
     COUNTERS,
+    EVENTS,
     WATCHDOG_TRIPPED,
 )
 from flight.dictionary import Dictionary
@@ -43,35 +44,41 @@ class BoardLinks:
             if all(link is not known for known in self.boards):
                 self.boards.append(link)
         self._states = [_BoardState() for _ in self.boards]
+        self.raised: list[dict[str, int]] = [dict.fromkeys((e.name for e in EVENTS), 0) for _ in self.boards]
+        """Per board (in `boards` order), how many of each event it raised."""
 
     def tick(self, t_s: float) -> None:
         """1 Hz: each board's status, and an event for each change of its health."""
         for index, (link, state) in enumerate(zip(self.boards, self._states, strict=True)):
             status = link.read_status() if link.connected or not state.lost else None
+            port, raised = link.port, self.raised[index]
             restarted = link.reconnects != state.reconnects  # the port reopened: a board at power-on
             if restarted:
                 state.reconnects, state.watchdog_trips = link.reconnects, 0
             lost = not link.connected or link.consecutive_misses >= BOARD_LOST_MISSES
             if restarted and not lost and not state.lost:  # lost and back within the second
-                BOARD_LOST.raise_(self.events, t_s, board=index, port=link.port, why="port lost")
+                BOARD_LOST.raise_(self.events, t_s, board=index, port=port, why="port lost")
+                raised[BOARD_LOST.name] += 1
                 state.lost = True
             if lost and not state.lost:
                 why = "port lost" if not link.connected else f"{link.consecutive_misses} requests unanswered"
-                BOARD_LOST.raise_(self.events, t_s, board=index, port=link.port, why=why)
+                BOARD_LOST.raise_(self.events, t_s, board=index, port=port, why=why)
+                raised[BOARD_LOST.name] += 1
             elif not lost and state.lost:
                 BOARD_BACK.raise_(
-                    self.events, t_s, board=index, port=link.port, how=f"reconnects {link.reconnects}"
+                    self.events, t_s, board=index, port=port, how=f"reconnects {link.reconnects}"
                 )
+                raised[BOARD_BACK.name] += 1
             state.lost = lost
             if status is None:
                 continue
             if status.watchdog_trips > state.watchdog_trips:
-                WATCHDOG_TRIPPED.raise_(
-                    self.events, t_s, board=index, port=link.port, trips=status.watchdog_trips
-                )
+                WATCHDOG_TRIPPED.raise_(self.events, t_s, board=index, port=port, trips=status.watchdog_trips)
+                raised[WATCHDOG_TRIPPED.name] += 1
             state.watchdog_trips = status.watchdog_trips
             if state.configured and not status.configured:
-                CONFIGURATION_LOST.raise_(self.events, t_s, board=index, port=link.port)
+                CONFIGURATION_LOST.raise_(self.events, t_s, board=index, port=port)
+                raised[CONFIGURATION_LOST.name] += 1
             state.configured = status.configured
 
     def counters(self, device: str) -> ExchangeCounters:

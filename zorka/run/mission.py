@@ -49,8 +49,10 @@ LINK_RETRIES = 1  # in real time, a request without a reply is sent once more, h
 BOARD_FAILURE_TIMEOUT_S = 10.0
 """In lockstep the world waits this long for a board's reply (resending, reopening a lost port); past it
 the board is declared failed and the run ends."""
-LOCKSTEP_RETRIES = 3  # in lockstep, a request without a reply is sent again up to 3 times ...
-LOCKSTEP_RETRY_AFTER_S = 1.0  # ... 1 s apart, then waited for until BOARD_FAILURE_TIMEOUT_S
+LOCKSTEP_RETRIES = 8  # in lockstep, a request without a reply is sent again up to 8 times ...
+LOCKSTEP_RETRY_AFTER_S = (
+    0.25  # ... 0.25 s apart (plus its time on the line), then waited for until the timeout
+)
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
 CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 
@@ -384,7 +386,8 @@ class Mission:
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
         round trips (first transmission to reply, retries included), the rig's counts, whether the board
-        was declared failed, and the same exchange figures per protocol device."""
+        was declared failed, the board-links events the flight software raised for it (`onboard_events`),
+        and the same exchange figures per protocol device."""
         link = self.links[port]
         figures = {
             "opened_path": link.opened_path,
@@ -398,6 +401,10 @@ class Mission:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))
         figures["declared_failed"] = self.board_failure is not None and f" on {port} " in self.board_failure
+        board_links = self.flight.board_links
+        if board_links is not None:
+            index = next(i for i, known in enumerate(board_links.boards) if known is link)
+            figures["onboard_events"] = dict(board_links.raised[index])
         figures["devices"] = {dev: counters.figures() for dev, counters in sorted(link.devices.items())}
         return figures
 
