@@ -12,7 +12,9 @@ in this process where the test must see what the board sent), fixed seeds, gener
   bad frames are counted by reason, and every reply the host decoded is one the board sent.
 """
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -264,3 +266,37 @@ def test_through_a_faulty_paced_wire_control_goes_on_and_no_bad_frame_goes_undet
     assert len(decoded) >= figures["replies"] and undetected == []
     settled = t_s > 30.0
     assert np.nanmax(err_deg[settled]) < 0.05, "control went on"
+
+
+def test_zorka_run_ends_on_a_failed_board_with_one_line_and_a_run_folder_that_says_so(tmp_path):
+    process, path = start_board_server(7)
+    out = tmp_path / "run"
+    try:
+        run = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "zorka", "run", "--serial", f"all={path}"),
+                *("--duration", "1h", "--out", str(out), "--quiet"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120.0
+        while not (out / "tm.bin").exists() or (out / "tm.bin").stat().st_size < 2000:
+            assert time.monotonic() < deadline and run.poll() is None, run.stderr.read()
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGSTOP)  # the run is under way: the board stops answering for good
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        stop_board(process)
+    assert run.returncode == 1
+    assert re.fullmatch(
+        rf"zorka run: error: the board on {path} did not answer for 10 s \(at t = [0-9.]+ s\): "
+        r"declared failed, run ended\n",
+        stderr,
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["serial_timing"]["board_failure"] == stderr.removeprefix("zorka run: error: ").strip()
+    assert summary["serial"][path]["declared_failed"] is True and summary["sim_s"] < 3600.0
+    report = (out / "report.html").read_text()
+    assert '<section id="serial-links">' in report and "declared failed" in report

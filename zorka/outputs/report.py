@@ -174,8 +174,9 @@ def _serial_links(summary: dict) -> str:
     timing = summary.get("serial_timing", {})
     note = (
         f"<p>{html.escape(str(timing.get('mode', '')))}: a request waits up to "
-        f"{timing.get('request_timeout_s')} s. Bad frames by reason, watchdog trips and reconfigurations "
-        "are in the summary above.</p>"
+        f"{timing.get('request_timeout_s')} s. RTT: from a request's first transmission to its reply, "
+        "retries included. Bad frames by reason, watchdog trips and reconfigurations are in the summary "
+        "above.</p>"
     )
     failure = timing.get("board_failure")
     if failure:
