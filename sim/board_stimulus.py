@@ -5,8 +5,9 @@ At connect: `board.ping`, `board.reset` (power-on state, generators re-seeded), 
 the spacecraft's device specs and the seed, whose echo must match. Before each flight frame the board
 gets the truth (`sim.truth`); after the frame, what its actuators latched (`<actuator>.applied`)
 becomes the world's: wheel torques, the torquers' dipole, the EPS switches. A board that does not
-answer leaves its actuators off for that step (wheels unpowered, torquers off, switches as they were),
-and is counted. Every `STATUS_PERIOD_FRAMES` truths the rig reads `board.status`: its watchdog trips.
+answer in time (real time) leaves its actuators off for that step (wheels unpowered, torquers off,
+switches as they were), and is counted; in lockstep the mission waits for it instead, or ends the run.
+Every `STATUS_PERIOD_FRAMES` truths the rig reads `board.status`: its watchdog trips.
 
 A board found again after its port was lost (the link reopened it) is at its power-on state: before
 any further request the rig resets and configures it again, at the world's current time, and gives it

@@ -3,7 +3,9 @@ software and its clock, runs them in lockstep, records the truth each tick and s
 
 Per frame: the flight software runs its rate groups; then the clock's `advance` reads back what
 boards in the loop did, steps the world by one frame, records the truth, and stimulates the boards
-with the new truth. Nothing in a frame allocates an array.
+with the new truth. In lockstep the world never steps before every board has answered: a board silent
+for BOARD_FAILURE_TIMEOUT_S is declared failed and the run ends there (`board_failure`). Nothing in a
+frame allocates an array.
 """
 
 import dataclasses
