@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ import pytest
 import serial
 from spacepackets.ecss import PusTm
 
-from flight.board_links.declarations import BOARD_BACK, BOARD_LOST
+from flight.board_links.declarations import BOARD_BACK, BOARD_LINKS_SID, BOARD_LOST, board_link_parameters
 from hal.board_frame import FrameDecoder, encode_frame
 from sim.board_server import BoardServer
 from tests.zorka.test_devices_in_the_loop import SCENARIO, WALL_CLOCK_KEYS, start_board_server
@@ -300,3 +301,31 @@ def test_zorka_run_ends_on_a_failed_board_with_one_line_and_a_run_folder_that_sa
     assert summary["serial"][path]["declared_failed"] is True and summary["sim_s"] < 3600.0
     report = (out / "report.html").read_text()
     assert '<section id="serial-links">' in report and "declared failed" in report
+
+
+def test_the_board_link_housekeeping_reports_the_devices_link_counters():
+    process, path = start_board_server(7)
+    devices = ("gyro", "wheels", "power")
+    try:
+        mission = Mission(SCENARIO, 20.0, serial=dict.fromkeys(devices, path))
+        mission.flight.pus.housekeeping.structures[BOARD_LINKS_SID].enabled = True  # as the ground would
+        _, _, stream, serial_figures = finish(mission)
+    finally:
+        stop_board(process)
+    parameters = board_link_parameters(devices)
+    layout = ">H" + "".join("f" if p.type.kind == "float" else "I" for p in parameters)
+    reports = [
+        dict(zip((p.name for p in parameters), struct.unpack(layout, p_tm.source_data)[1:], strict=True))
+        for p_tm in tm_packets(stream)
+        if p_tm.service == 3
+        and p_tm.message_subtype == 25
+        and p_tm.source_data[:2] == BOARD_LINKS_SID.to_bytes(2, "big")
+    ]
+    assert len(reports) == 2, "every 10 s"
+    last, devices_figures = reports[-1], serial_figures[path]["devices"]
+    assert (
+        0 < last["gyro_board_requests"] == last["gyro_board_replies"] <= devices_figures["gyro"]["requests"]
+    )
+    assert last["power_board_requests"] > 0 and last["power_board_timeouts"] == 0
+    assert 0.0 < last["wheels_board_rtt_p99_ms"] < 1000.0
+    assert reports[0]["wheels_board_requests"] < last["wheels_board_requests"]
