@@ -14,6 +14,7 @@ one thread.
 
 import contextlib
 import dataclasses
+import operator
 import os
 import select
 import time
@@ -31,6 +32,7 @@ _BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
 REOPEN_PERIOD_S = 0.1
 """A request with time left retries opening a lost port this often."""
 _REJECT_REASONS = tuple(f.name for f in dataclasses.fields(FrameCounters) if f.name != "frames")
+_rejects = operator.attrgetter(*_REJECT_REASONS)
 
 
 @dataclass
@@ -84,7 +86,7 @@ class SerialLink(BoardLink):
         self.on_unanswered: Callable[[], None] | None = None
         """Called after a request that got no reply (a rig in lockstep stops the run there)."""
         self._decoder = FrameDecoder()
-        self._rejected_seen = FrameCounters()
+        self._rejects_seen = _rejects(self._decoder.counters)
         self._serial: serial.Serial | None = None
         self._opened_before = False
         self._reconnecting = False
@@ -217,14 +219,13 @@ class SerialLink(BoardLink):
 
     def _attribute_bad_frames(self, device: ExchangeCounters) -> None:
         """Frames rejected since the last request, by reason, to the device whose reply was awaited."""
-        counters, seen = self._decoder.counters, self._rejected_seen
-        if counters.rejected == seen.rejected:
+        rejects = _rejects(self._decoder.counters)
+        if rejects == self._rejects_seen:
             return
-        for reason in _REJECT_REASONS:
-            new = getattr(counters, reason) - getattr(seen, reason)
-            if new:
-                setattr(device.bad_frames, reason, getattr(device.bad_frames, reason) + new)
-                setattr(seen, reason, getattr(counters, reason))
+        for reason, now, seen in zip(_REJECT_REASONS, rejects, self._rejects_seen, strict=True):
+            if now != seen:
+                setattr(device.bad_frames, reason, getattr(device.bad_frames, reason) + now - seen)
+        self._rejects_seen = rejects
 
     def read_status(self) -> BoardStatus | None:
         reply = self.request("board", "status")
