@@ -13,6 +13,8 @@ from hal.serial_devices import (
 )
 from hal.serial_link import SerialLink
 from sim.spacecraft import Spacecraft
+from zorka.scenario.device_routes import BOARD, SIMULATED, hal_routes
+from zorka.scenario.model import HalSpec
 
 SERIAL_DEVICES = (
     "gyro",
@@ -64,3 +66,22 @@ def serial_device(device: str, link: SerialLink, sc: Spacecraft):
         "gnss": SerialGnss,
     }
     return sensors[device](link)
+
+
+def routed_lines(hal: HalSpec, serial: dict[str, str], gnss: str | None) -> tuple[dict[str, str], str | None]:
+    """The boards' ports (device -> PORT[@BAUD]) and the GNSS receiver's line (PROTOCOL:PORT[@BAUD])
+    of a run: the scenario's [hal] routes, overridden device by device by the command line's `serial`
+    (`all` overrides every one) and `gnss`."""
+    named = set(SERIAL_DEVICES if "all" in serial else serial)
+    if gnss is not None:
+        named.add("gnss")
+    lines = dict(serial)
+    table_gnss = None
+    for device, route in hal_routes(hal).items():
+        if device in named or route.kind == SIMULATED:
+            continue
+        if route.kind == BOARD:
+            lines[device] = route.line
+        else:
+            table_gnss = f"{route.kind}:{route.line}"
+    return lines, gnss if gnss is not None else table_gnss

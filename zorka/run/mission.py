@@ -35,11 +35,12 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
-from zorka.run.board_devices import board_name, devices_on_ports, serial_device
+from zorka.run.board_devices import board_name, devices_on_ports, routed_lines, serial_device
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
+from zorka.scenario.device_routes import port_and_baud
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -92,7 +93,8 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
-        self._attach_boards(serial or {}, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
+        serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
+        self._attach_boards(serial, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -175,9 +177,13 @@ class Mission:
     def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
         configured from the scenario before the mission starts; each request waits `timeout_s`."""
-        on_port = devices_on_ports(serial)
-        for device, port in on_port.items():
-            link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
+        on_port: dict[str, str] = {}
+        for device, line in devices_on_ports(serial).items():
+            path, baud = port_and_baud(line)
+            link = self.links.setdefault(path, SerialLink(path, baud, timeout_s=timeout_s))
+            if link.baudrate != baud:
+                raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
+            on_port[device] = path
             setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft))
         for port, link in self.links.items():
             if not link.open():
