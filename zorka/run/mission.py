@@ -94,7 +94,7 @@ class Mission:
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
         serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
-        self._attach_boards(serial, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
+        self._attach_boards(serial, realtime)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -175,21 +175,23 @@ class Mission:
             if spec.id not in payload.book.entries:
                 payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
-    def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
+    def _attach_boards(self, serial: dict[str, str], realtime: bool) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
-        configured from the scenario before the mission starts; each request waits `timeout_s`."""
+        configured from the scenario before the mission starts; each request waits `LINK_TIMEOUT_S` in
+        real time, `LOCKSTEP_TIMEOUT_S` in lockstep."""
+        timeout_s = LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S
         on_port: dict[str, str] = {}
         lines = devices_on_ports(serial)
         if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
             lines.pop("imager", None)
-        lockstep = timeout_s == LOCKSTEP_TIMEOUT_S
         for device, line in lines.items():
             path, baud = port_and_baud(line)
             link = self.links.setdefault(path, SerialLink(path, baud, timeout_s=timeout_s))
             if link.baudrate != baud:
                 raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
             on_port[device] = path
-            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft, lockstep))
+            sc = self.scenario.spacecraft
+            setattr(self.devices, device, serial_device(device, link, sc, lockstep=not realtime))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
