@@ -25,7 +25,9 @@ class SimReactionWheels(ReactionWheels):
     Motor current (`current_a`, refreshed by `sample()`): |applied torque| / `motor_constant_nm_a` +
     `no_load_current_a`. A speed command (`command_speed()`) is held by `hold_speed()`: torque
     inertia x (set - speed) / `speed_loop_time_s` plus the bearing friction at that speed, latched through
-    the limits as a torque command; `apply()` returns the wheels to torque commands.
+    the limits as a torque command; `apply()` returns the wheels to torque commands. A board steps the
+    loop at each truth it is sent (`sim.board_models`); in a mission's world it steps at each
+    `command_speed()`, so flight software holding a speed commands it every frame.
     """
 
     def __init__(
