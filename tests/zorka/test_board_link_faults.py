@@ -67,8 +67,8 @@ def finish(mission: Mission) -> tuple[dict, np.ndarray, bytes, dict]:
         truth = mission.truth().copy()
     finally:
         mission.close()
-    for key in (*WALL_CLOCK_KEYS, "serial_timing"):
-        summary.pop(key, None)
+    for key in WALL_CLOCK_KEYS:
+        summary.pop(key)
     return summary, truth, b"".join(tm), summary.pop("serial", {})
 
 
@@ -151,8 +151,8 @@ def test_a_board_that_never_answers_again_is_declared_failed_at_the_timeout(monk
         f"the board on {path} did not answer for 1.5 s (at t = 5.0 s): declared failed, run ended"
     )
     assert summary["sim_s"] == pytest.approx(5.0, abs=0.11), "the world did not step without the board"
-    assert summary["serial_timing"]["board_failure"] == mission.board_failure
     figures = summary["serial"][path]
+    assert figures["failure"] == mission.board_failure and figures["board_failure_timeout_s"] == 1.5
     assert figures["declared_failed"] is True and figures["timeouts"] == 1
     assert 1.5 <= waited_s < 30.0
 
@@ -297,7 +297,7 @@ def test_zorka_run_ends_on_a_failed_board_with_one_line_and_a_run_folder_that_sa
         stderr,
     )
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["serial_timing"]["board_failure"] == stderr.removeprefix("zorka run: error: ").strip()
+    assert summary["serial"][path]["failure"] == stderr.removeprefix("zorka run: error: ").strip()
     assert summary["serial"][path]["declared_failed"] is True and summary["sim_s"] < 3600.0
     report = (out / "report.html").read_text()
     assert '<section id="serial-links">' in report and "declared failed" in report

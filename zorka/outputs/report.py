@@ -171,16 +171,16 @@ def _serial_links(summary: dict) -> str:
                 for key, _ in SERIAL_COLUMNS
             )
             rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
-    timing = summary.get("serial_timing", {})
+    first = next(iter(summary["serial"].values()), {})
     note = (
-        f"<p>{html.escape(str(timing.get('mode', '')))}: a request waits up to "
-        f"{timing.get('request_timeout_s')} s. RTT: from a request's first transmission to its reply, "
+        f"<p>{html.escape(str(first.get('mode', '')))}: a request waits up to "
+        f"{first.get('request_timeout_s')} s. RTT: from a request's first transmission to its reply, "
         "retries included. Bad frames by reason, watchdog trips and reconfigurations are in the summary "
         "above.</p>"
     )
-    failure = timing.get("board_failure")
-    if failure:
-        note += f"<p><strong>{html.escape(failure)}</strong></p>"
+    for figures in summary["serial"].values():
+        if figures.get("failure"):
+            note += f"<p><strong>{html.escape(figures['failure'])}</strong></p>"
     return f"{note}<table>\n<tr><th>port / device</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
 
 

@@ -37,11 +37,12 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
-from zorka.run.board_devices import board_name, devices_on_ports, serial_device
+from zorka.run.board_devices import board_name, devices_on_ports, routed_lines, serial_device
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
+from zorka.scenario.device_routes import port_and_baud
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -106,7 +107,8 @@ class Mission:
         self.realtime = realtime
         self.board_failure: str | None = None
         """Why the run ended early: a board in lockstep declared failed (None if it did not)."""
-        self._attach_boards(serial or {})
+        serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
+        self._attach_boards(serial)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -127,7 +129,8 @@ class Mission:
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
-        if hasattr(self.devices.imager, "record"):  # a simulated imager records the truth of a capture
+        # a simulated imager records the truth of a capture; a board's records each `sim.truth` it is sent
+        if hasattr(self.devices.imager, "record"):
             self.frame_hooks.append(self.devices.imager.record)
         self.gnss_line: GnssLine | None = None
         if gnss is not None:
@@ -191,7 +194,6 @@ class Mission:
         configured from the scenario before the mission starts. In real time a request waits
         LINK_TIMEOUT_S (sent again once); in lockstep up to BOARD_FAILURE_TIMEOUT_S (resent, its port
         reopened if lost)."""
-        on_port = devices_on_ports(serial)
         if self.realtime:
             timeout_s, retries, retry_after_s = LINK_TIMEOUT_S, LINK_RETRIES, None
         else:
@@ -200,13 +202,22 @@ class Mission:
                 LOCKSTEP_RETRIES,
                 LOCKSTEP_RETRY_AFTER_S,
             )
-        for device, port in on_port.items():
-            link = self.links.get(port)
+        on_port: dict[str, str] = {}
+        lines = devices_on_ports(serial)
+        if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
+            lines.pop("imager", None)
+        for device, line in lines.items():
+            path, baud = port_and_baud(line)
+            link = self.links.get(path)
             if link is None:
-                link = self.links[port] = SerialLink(
-                    port, timeout_s=timeout_s, retries=retries, retry_after_s=retry_after_s
+                link = self.links[path] = SerialLink(
+                    path, baud, timeout_s=timeout_s, retries=retries, retry_after_s=retry_after_s
                 )
-            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft))
+            if link.baudrate != baud:
+                raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
+            on_port[device] = path
+            sc = self.scenario.spacecraft
+            setattr(self.devices, device, serial_device(device, link, sc, lockstep=not self.realtime))
             self.devices.board_links[device] = link
         for port, link in self.links.items():
             if not link.open():
@@ -361,12 +372,6 @@ class Mission:
             }
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
-            summary["serial_timing"] = {
-                "mode": "realtime" if self.realtime else "lockstep",
-                "request_timeout_s": LINK_TIMEOUT_S if self.realtime else BOARD_FAILURE_TIMEOUT_S,
-                "board_failure_timeout_s": None if self.realtime else BOARD_FAILURE_TIMEOUT_S,
-                "board_failure": self.board_failure,
-            }
         return summary
 
     def _imaging_figures(self) -> dict:
@@ -387,9 +392,9 @@ class Mission:
 
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
-        round trips (first transmission to reply, retries included), the rig's counts, whether the board
-        was declared failed, the board-links events the flight software raised for it (`onboard_events`),
-        and the same exchange figures per protocol device."""
+        round trips (first transmission to reply, retries included), the rig's counts, the timing mode and
+        its timeouts, whether the board was declared failed (and the one-line why), the board-links events
+        the flight software raised for it (`onboard_events`), and the same figures per protocol device."""
         link = self.links[port]
         figures = {
             "opened_path": link.opened_path,
@@ -402,7 +407,12 @@ class Mission:
         for stimulus in self.stimuli:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))
-        figures["declared_failed"] = self.board_failure is not None and f" on {port} " in self.board_failure
+        failed = self.board_failure is not None and f" on {port} " in self.board_failure
+        figures["mode"] = "realtime" if self.realtime else "lockstep"
+        figures["request_timeout_s"] = LINK_TIMEOUT_S if self.realtime else BOARD_FAILURE_TIMEOUT_S
+        figures["board_failure_timeout_s"] = None if self.realtime else BOARD_FAILURE_TIMEOUT_S
+        figures["declared_failed"] = failed
+        figures["failure"] = self.board_failure if failed else None
         board_links = self.flight.board_links
         if board_links is not None:
             index = next(i for i, known in enumerate(board_links.boards) if known is link)
