@@ -36,8 +36,14 @@ from zorka.run.assembly import (
     simulated_devices,
 )
 from zorka.run.board_devices import board_name, devices_on_ports, serial_device
+from zorka.run.flight_figures import (
+    commanding_figures,
+    imaging_figures,
+    realtime_figures,
+    serial_link_figures,
+)
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
-from zorka.run.link_ports import LinkPorts
+from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
 from zorka.scenario.model import Scenario
@@ -144,22 +150,12 @@ class Mission:
 
     def ports(self) -> LinkPorts:
         """What a link attached to this mission may use of it."""
-        executive, frame_s = self.flight.executive, self.frame_s
-
-        def set_file_budget(budget: Callable[[float], int]) -> None:
-            self.flight.downlink_budget = budget
-
-        return LinkPorts(
-            accept_telecommand=self.flight.accept_telecommand,
-            subscribe_tm=self.tm_listeners.append,
-            add_frame_hook=self.frame_hooks.append,
-            frame_s=frame_s,
-            now_s=lambda: executive.frame * frame_s,
-            passes=lambda: [(p.aos_s, p.los_s) for p in self.passes],
-            seed=self.scenario.seed,
-            file_downlink=self.flight.file_downlink,
-            set_file_budget=set_file_budget,
-            link_counters=self.flight.application["link"].counters,
+        return flight_link_ports(
+            self.flight,
+            self.tm_listeners.append,
+            self.frame_hooks.append,
+            lambda: [(p.aos_s, p.los_s) for p in self.passes],
+            self.scenario.seed,
         )
 
     def _load_requests(self, scenario: Scenario) -> None:
@@ -287,8 +283,7 @@ class Mission:
             overruns=self.flight.executive.overruns,
             min_soc=self._record.min_soc,
         )
-        acceptor = self.flight.pus.acceptor
-        summary["commanding"] = {"accepted": acceptor.accepted, "rejected": acceptor.rejected}
+        summary["commanding"] = commanding_figures(self.flight)
         summary["telemetry"] = {"packets": self.tm_packets, "bytes": self.tm_bytes}
         if self.faults:
             summary["faults"] = [
@@ -310,38 +305,17 @@ class Mission:
         if self.radio_link is not None:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:
-            summary["imaging"] = self._imaging_figures()
+            summary["imaging"] = imaging_figures(self.flight.payload)
         if isinstance(self.clock, WallClock):
-            summary["realtime"] = {
-                "frames_late": self.flight.executive.overruns,
-                "frames_skipped": self.flight.executive.skipped,
-                "frame_start_lateness": self.clock.lateness.figures_ms(),
-            }
+            summary["realtime"] = realtime_figures(self.flight, self.clock)
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
 
-    def _imaging_figures(self) -> dict:
-        """What became of the requests and the captures; first the keys DESIGN.md fixes for scripts:
-        requested (in the book), planned (with a capture planned or made), captured_ok (captures that
-        met quality), failed (captures that did not)."""
-        payload = self.flight.payload
-        states = payload.book.counts()
-        return {
-            "requested": sum(states.values()),
-            "planned": states["planned"] + states["captured"],
-            "captured_ok": payload.counts.captures_good,
-            "failed": payload.counts.captures_failed,
-            "requests": states,
-            **dataclasses.asdict(payload.counts),
-            "products_in_memory": len(payload.memory.pending()),
-        }
-
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link, and what went wrong on it."""
         link = self.links[port]
-        figures = dataclasses.asdict(link.counters)
-        figures["bad_frames"] = link.frame_counters.rejected
+        figures = serial_link_figures(link)
         for stimulus in self.stimuli:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))
