@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from flight.clock import SimClock, WallClock
-from flight.payload.requests import ImagingRequest
 from hal.serial_link import SerialLink
-from native import ffi, lib, ptr
+from native import ffi, lib
 from native.time_scales import SECONDS_PER_DAY, utc_from_julian_date
 from sim.board_stimulus import BoardStimulus
 from sim.devices.gnss import SimGnss
@@ -32,6 +31,7 @@ from zorka.run.assembly import (
     FRAME_S,
     build_flight_software,
     build_world,
+    load_requests,
     sgp4_ephemeris,
     simulated_devices,
 )
@@ -46,6 +46,7 @@ from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
+from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -55,7 +56,6 @@ LOCKSTEP_TIMEOUT_S = (
     1.0  # in lockstep, a late board is waited for this long (a loaded machine, not a lost frame)
 )
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
-CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 
 
 class Mission:
@@ -87,10 +87,9 @@ class Mission:
         self.ephemeris = self._sgp4_truth or NumericalEphemeris(
             self.world.r_eci, self.world.v_eci, ffi.addressof(self.world.c, "forces")
         )
-        self._orbit_table = np.zeros((CHUNK_FRAMES, 6))
-        if self._sgp4_truth is not None:
-            self._orbit_table_c = ptr(self._orbit_table.reshape(-1))
-            self.world.c.orbit_table = self._orbit_table_c
+        self._orbit_table = (
+            None if self._sgp4_truth is None else TruthOrbitTable(self.world, self._sgp4_truth, self.frame_s)
+        )
         self.stations = [
             GroundStation(s.name, s.lat_deg, s.lon_deg, s.alt_m, s.min_elevation_deg)
             for s in scenario.ground_stations
@@ -146,7 +145,7 @@ class Mission:
             self.radio_link = RadioLink(
                 self.ports(), scenario.link, dictionary_document(self.flight.dictionary), run_dir
             )
-        self._load_requests(scenario)
+        load_requests(self.flight, scenario)
 
     def ports(self) -> LinkPorts:
         """What a link attached to this mission may use of it."""
@@ -157,16 +156,6 @@ class Mission:
             lambda: [(p.aos_s, p.los_s) for p in self.passes],
             self.scenario.seed,
         )
-
-    def _load_requests(self, scenario: Scenario) -> None:
-        """The scenario's imaging requests into the flight software's book (as if uplinked before the
-        run); those already there, from an earlier run of the same folder, are kept as they are."""
-        payload = self.flight.payload
-        if scenario.requests and payload is None:
-            raise ValueError("requests: the spacecraft has no imager to take them")
-        for spec in scenario.requests:
-            if spec.id not in payload.book.entries:
-                payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
     def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
@@ -228,7 +217,8 @@ class Mission:
         while executive.frame < end:
             self._inject_due_faults(executive.frame)
             frames = min(CHUNK_FRAMES, end - executive.frame, self._frames_to_next_fault(executive.frame))
-            self._prepare_orbit_table(executive.frame, frames)
+            if self._orbit_table is not None:
+                self._orbit_table.prepare(executive.frame, frames)
             executive.run_frames(frames)
 
     def _fault_frame(self, fault: Fault) -> int:
@@ -247,16 +237,6 @@ class Mission:
     def _frames_to_next_fault(self, frame: int) -> int:
         pending = self.faults[len(self.injected) :]
         return self._fault_frame(pending[0]) - frame if pending else CHUNK_FRAMES
-
-    def _prepare_orbit_table(self, frame: int, frames: int) -> None:
-        """With an SGP4 truth, the world's states at the ends of the next `frames` steps."""
-        if self._sgp4_truth is None:
-            return
-        table = self._orbit_table[:frames]
-        self._sgp4_truth.fill((frame + 1) * self.frame_s, self.frame_s, table[:, :3], table[:, 3:])
-        world_c = self.world.c
-        world_c.orbit_table_len = frames
-        world_c.orbit_table_next = 0
 
     @functools.cached_property
     def passes(self) -> list[Pass]:
