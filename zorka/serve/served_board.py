@@ -14,7 +14,9 @@ import msgpack
 
 from sim.board_server import BoardServer
 
-_SEQ_MODULO = 1 << 32
+FIRST_SEQ = 1 << 32
+"""The rig numbers its requests from here, above the 32-bit sequence numbers of hal.serial_link, so a
+board never mistakes one of the rig's for a retransmission of the flight computer's."""
 
 
 class ServedBoard(BoardServer):
@@ -53,10 +55,10 @@ class InProcessLink:
     def __init__(self, board: ServedBoard):
         self.board = board
         self.port = board.path
-        self._seq = 0
+        self._seq = FIRST_SEQ
 
     def request(self, dev: str, msg: str, timeout_s: float | None = None, **fields) -> dict:
         """The board's reply to one request; `timeout_s` is accepted as `SerialLink` takes it, unused."""
-        self._seq = (self._seq + 1) % _SEQ_MODULO
+        self._seq += 1
         request = msgpack.unpackb(msgpack.packb({"dev": dev, "msg": msg, "seq": self._seq, **fields}))
         return msgpack.unpackb(msgpack.packb(self.board.handle(request)))
