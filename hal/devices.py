@@ -72,7 +72,9 @@ class ReactionWheels(ABC):
 
     Configuration: `axis_b` (n x 3 unit spin axes), `inertia_kg_m2`, `torque_max_nm`,
     `speed_max_rad_s`. Command: `torque_cmd_nm`, the motor torque on each wheel (the body
-    receives the opposite), sent by `apply()`. Reading: `speed_rad_s`, refreshed by `sample()`.
+    receives the opposite), sent by `apply()`; or, where the wheels' drives have a speed loop,
+    `speed_cmd_rad_s`, sent by `command_speed()`. Readings, refreshed by `sample()`: `speed_rad_s`
+    (tachometers) and `current_a` (motor currents, A).
     """
 
     axis_b: np.ndarray
@@ -80,7 +82,9 @@ class ReactionWheels(ABC):
     torque_max_nm: np.ndarray
     speed_max_rad_s: np.ndarray
     torque_cmd_nm: np.ndarray
+    speed_cmd_rad_s: np.ndarray
     speed_rad_s: np.ndarray
+    current_a: np.ndarray
 
     @property
     def n(self) -> int:
@@ -88,11 +92,18 @@ class ReactionWheels(ABC):
 
     @abstractmethod
     def apply(self) -> None:
-        """Send `torque_cmd_nm` to the wheels."""
+        """Send `torque_cmd_nm` to the wheels (a speed command in effect ends)."""
+
+    def command_speed(self) -> None:
+        """Send `speed_cmd_rad_s`: the drives hold those speeds with their own loop, the torque limited as
+        a torque command's, until the next `apply()`. Wheels without a speed loop raise
+        NotImplementedError."""
+        raise NotImplementedError(f"{type(self).__name__} takes torque commands only")
 
     @abstractmethod
     def sample(self) -> bool:
-        """Read the wheel speeds into `speed_rad_s`. False if none came."""
+        """Read the wheel speeds into `speed_rad_s` and the motor currents into `current_a`. False if
+        none came."""
 
 
 class Magnetorquers(ABC):

@@ -41,7 +41,15 @@ def _finite_numbers(value: object, n: int) -> bool:
     )
 
 
-def _ok_reply(link: SerialLink, counters: DeviceCounters, dev: str, msg: str, **fields) -> dict | None:
+def _finite_command(command: np.ndarray, limit: np.ndarray) -> list[float]:
+    """A command as the protocol carries it: NaN as 0, an infinity as the limit of its sign."""
+    return [
+        float(u) if np.isfinite(u) else (0.0 if np.isnan(u) else float(np.copysign(u_max, u)))
+        for u, u_max in zip(command, limit, strict=True)
+    ]
+
+
+def ok_reply(link: SerialLink, counters: DeviceCounters, dev: str, msg: str, **fields) -> dict | None:
     """One request; its `<msg>.ok` reply, or None (counted) on no reply or an error reply."""
     reply = link.request(dev, msg, **fields)
     if reply is None:
@@ -75,15 +83,17 @@ class SerialGyro(Gyro):
         self.counters = DeviceCounters()
 
     def sample(self) -> bool:
-        reply = _ok_reply(self.link, self.counters, "gyro", "read")
+        reply = ok_reply(self.link, self.counters, "gyro", "read")
         return _reading(self.counters, reply, "w_b", self.rate_b)
 
 
 class SerialReactionWheels(ReactionWheels):
-    """The reaction wheels of a board: `wheels.torque` sends, `wheels.read` -> `speed_rad_s`.
+    """The reaction wheels of a board: `wheels.torque` and `wheels.speed` send, `wheels.read` ->
+    `speed_rad_s`, `current_a`.
 
     The board limits the torque it applies; `apply()` also sends 0 for a NaN command and the limit
-    for an infinite one, as the simulated wheels do, because the protocol carries finite numbers only.
+    for an infinite one, as the simulated wheels do, because the protocol carries finite numbers only;
+    `command_speed()` sends 0 for a NaN set speed and the speed limit for an infinite one.
     """
 
     def __init__(self, link: SerialLink, axis_b, inertia_kg_m2, torque_max_nm, speed_max_rad_s):
@@ -94,21 +104,34 @@ class SerialReactionWheels(ReactionWheels):
         self.torque_max_nm = np.broadcast_to(np.asarray(torque_max_nm, dtype=float), (n,)).copy()
         self.speed_max_rad_s = np.broadcast_to(np.asarray(speed_max_rad_s, dtype=float), (n,)).copy()
         self.torque_cmd_nm = np.zeros(n)
+        self.speed_cmd_rad_s = np.zeros(n)
         self.speed_rad_s = np.zeros(n)
+        self.current_a = np.zeros(n)
         self.counters = DeviceCounters()
         self.command_counters = DeviceCounters()
 
     def apply(self) -> None:
-        torque_nm = [
-            float(u) if np.isfinite(u) else (0.0 if np.isnan(u) else float(np.copysign(u_max, u)))
-            for u, u_max in zip(self.torque_cmd_nm, self.torque_max_nm, strict=True)
-        ]
-        if _ok_reply(self.link, self.command_counters, "wheels", "torque", torque_nm=torque_nm) is not None:
+        torque_nm = _finite_command(self.torque_cmd_nm, self.torque_max_nm)
+        if ok_reply(self.link, self.command_counters, "wheels", "torque", torque_nm=torque_nm) is not None:
+            self.command_counters.ok += 1
+
+    def command_speed(self) -> None:
+        speed_rad_s = _finite_command(self.speed_cmd_rad_s, self.speed_max_rad_s)
+        if ok_reply(self.link, self.command_counters, "wheels", "speed", speed_rad_s=speed_rad_s):
             self.command_counters.ok += 1
 
     def sample(self) -> bool:
-        reply = _ok_reply(self.link, self.counters, "wheels", "read")
-        return _reading(self.counters, reply, "speed_rad_s", self.speed_rad_s)
+        reply = ok_reply(self.link, self.counters, "wheels", "read")
+        if reply is None:
+            return False
+        speed, current = reply.get("speed_rad_s"), reply.get("current_a")
+        if not (_finite_numbers(speed, self.n) and _finite_numbers(current, self.n)):
+            self.counters.malformed += 1
+            return False
+        self.speed_rad_s[:] = speed
+        self.current_a[:] = current
+        self.counters.ok += 1
+        return True
 
 
 def _flag(counters: DeviceCounters, reply: dict | None, name: str) -> bool | None:
@@ -130,7 +153,7 @@ class _SerialSensor:
     registers: tuple[str, ...]  # reply field names, in the order of `_targets()`
 
     def _read(self) -> dict | None:
-        reply = _ok_reply(self.link, self.counters, self.dev, "read")
+        reply = ok_reply(self.link, self.counters, self.dev, "read")
         valid = _flag(self.counters, reply, "valid")
         if valid is None:
             return None
@@ -235,11 +258,8 @@ class SerialMagnetorquers(Magnetorquers):
         self.command_counters = DeviceCounters()
 
     def apply(self) -> None:
-        dipole_am2 = [
-            float(u) if np.isfinite(u) else (0.0 if np.isnan(u) else float(np.copysign(u_max, u)))
-            for u, u_max in zip(self.dipole_cmd_am2, self.dipole_max_am2, strict=True)
-        ]
-        if _ok_reply(self.link, self.command_counters, "magnetorquers", "dipole", dipole_am2=dipole_am2):
+        dipole_am2 = _finite_command(self.dipole_cmd_am2, self.dipole_max_am2)
+        if ok_reply(self.link, self.command_counters, "magnetorquers", "dipole", dipole_am2=dipole_am2):
             self.command_counters.ok += 1
 
 
@@ -257,7 +277,7 @@ class SerialPowerSystem(PowerSystem):
         self.command_counters = DeviceCounters()
 
     def sample(self) -> bool:
-        reply = _ok_reply(self.link, self.counters, "eps", "read")
+        reply = ok_reply(self.link, self.counters, "eps", "read")
         valid = _flag(self.counters, reply, "valid")
         if valid is None:
             return False
@@ -277,7 +297,7 @@ class SerialPowerSystem(PowerSystem):
         return valid
 
     def switch(self, load_name: str, on: bool) -> bool:
-        if _ok_reply(self.link, self.command_counters, "eps", "switch", load=load_name, on=bool(on)) is None:
+        if ok_reply(self.link, self.command_counters, "eps", "switch", load=load_name, on=bool(on)) is None:
             return False
         self.command_counters.ok += 1
         return True

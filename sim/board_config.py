@@ -22,6 +22,7 @@ DEVICE_SPECS = {
     "wheels": "wheels",
     "magnetorquers": "magnetorquers",
     "eps": "power",
+    "imager": "imager",
 }
 """Board device name -> the field of `Spacecraft` that describes it."""
 

@@ -8,6 +8,7 @@ members as they do in a mission's world, so a board's readings are the simulated
 from native import ffi, view
 from sim.devices.gnss import SimGnss
 from sim.devices.gyro import SimGyro
+from sim.devices.imager import SimImager
 from sim.devices.magnetometer import SimMagnetometer
 from sim.devices.magnetorquers import SimMagnetorquers
 from sim.devices.power_system import SimPowerSystem
@@ -64,6 +65,8 @@ class TruthMirror:
                 setattr(c.power, member, value)
         if "eps_flags" in values:
             c.power.flags = int(values["eps_flags"])
+        if "jd_epoch_utc" in values:
+            c.jd_epoch_utc = values["jd_epoch_utc"]
 
 
 class BoardModels:
@@ -93,9 +96,19 @@ class BoardModels:
             ffi.addressof(truth.c, "mtq"), sc.magnetorquers, model_seed(seed, "magnetorquers")
         )
         self.eps = SimPowerSystem(ffi.addressof(truth.c, "power"), sc.power, model_seed(seed, "power"))
+        self.imager = SimImager(truth, sc.imager, frame_s)
+
+    def take_truth(self, values: dict) -> None:
+        """A `sim.truth` stimulus: the mirror takes it, then the devices that act on each new truth do, as
+        in a mission's frame after the world's step (the imager records it, a wheel speed loop steps)."""
+        self.truth.write(values)
+        self.imager.record()
+        self.wheels.hold_speed()
 
     def safe(self) -> None:
-        """Actuators to their safe state: no wheel torque, torquers off (commands and latched outputs)."""
+        """Actuators to their safe state: no wheel torque (a speed command ends), torquers off (commands and
+        latched outputs)."""
+        self.wheels.holding_speed = False
         for array in (self.wheels.torque_cmd_nm, self.wheels.torque_applied_nm):
             array.fill(0.0)
         for array in (self.magnetorquers.dipole_cmd_am2, self.magnetorquers.dipole_applied_am2):

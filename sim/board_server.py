@@ -1,14 +1,16 @@
-"""Simulated boards on the far side of a serial port: every device kind of the spacecraft speaking the
-board protocol (hal/board_protocol.md), each the simulator's own model (sim.board_models).
+"""Simulated boards on the far side of a serial port: every device kind of the spacecraft, the imager
+included, speaking the board protocol (hal/board_protocol.md), each the simulator's own model
+(sim.board_models).
 
 The rig stimulates the board with the truth it would sense (`sim.truth`) and reads back what its
 actuators did (`<actuator>.applied`); flight software reads and commands it through hal.serial_link
 like a real board. At connect the host configures it (`board.configure`: device specs and seed, echoed
 back); `board.reset` returns it to its power-on state; a watchdog puts the actuators in their safe state
-when no device command came for `watchdog_s`. The server serves either a path opened with pyserial (a
-serial port, a pty slave), or, with `port="pty"`, a pty pair of its own whose slave path it reports,
-like QEMU's `-serial pty`. Bad input is answered with an error reply or counted and dropped; it never
-stops the server.
+when no device command came for `watchdog_s`. A request with the seq, dev and msg of the one before it
+is a retransmission: answered with the cached reply, not acted on again. The server serves either a
+path opened with pyserial (a serial port, a pty slave), or, with `port="pty"`, a pty pair of its own
+whose slave path it reports, like QEMU's `-serial pty`. Bad input is answered with an error reply or
+counted and dropped; it never stops the server.
 """
 
 import contextlib
@@ -19,12 +21,14 @@ import signal
 import sys
 import time
 import tty
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import serial
 
 from hal.board_frame import FrameCounters, FrameDecoder, encode_frame
+from hal.devices import ImageProduct, Imager
 from sim.board_config import DEVICE_SPECS, device_specs, spacecraft_from_specs
 from sim.board_models import EPS_TRUTH, BoardModels
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
@@ -41,6 +45,9 @@ _TX_BYTES_MAX = 65536
 _READ_BYTES_MAX = 4096
 _REOPEN_PERIOD_S = 0.5
 _UNFED = frozenset({"sim", "board"})  # devices whose messages do not feed the watchdog
+CHUNK_BYTES_MAX = 2048
+"""Most product bytes one `imager.chunk` reply carries (its frame stays well under 4096 bytes)."""
+REQUEST_ID_LEN_MAX = 64
 
 NUMBER, BOOL, TEXT, TEXTS, MAP, UINT = "number", "bool", "str", "[str]", "map", "uint"
 """Field kinds of a message schema; a positive int n is a list of n finite numbers."""
@@ -61,6 +68,7 @@ class ServerCounters:
     replies_ok: int = 0
     replies_error: int = 0
     replies_dropped: int = 0
+    retransmissions: int = 0
     port_errors: int = 0
 
 
@@ -126,6 +134,32 @@ def _field(value: object, name: str, kind: object) -> object:
     return value
 
 
+def _product_fields(product: ImageProduct) -> dict:
+    """An image product's `imager.product.ok` fields: what it answers, its size, CRC-32 and metadata."""
+    return {
+        "request_id": product.request_id,
+        "size": len(product.data),
+        "crc32": zlib.crc32(product.data),
+        "metadata": product.metadata,
+    }
+
+
+def _reply_frame(reply: dict) -> bytes:
+    """A reply's frame; a reply too long for one frame becomes an error reply saying so."""
+    try:
+        return encode_frame(reply)
+    except ValueError as failure:
+        return encode_frame(
+            {
+                "dev": reply["dev"],
+                "msg": "error",
+                "seq": reply["seq"],
+                "code": "reply_too_long",
+                "text": str(failure),
+            }
+        )
+
+
 class BoardServer:
     """Simulated boards of every device kind, served on `port` ("pty" or a path).
 
@@ -148,6 +182,7 @@ class BoardServer:
         self._power_on = (seed, gyro_period_s, watchdog_s)
         self._clock = clock
         self.counters = ServerCounters()
+        self._last: tuple[tuple, dict] | None = None  # the last request's (seq, dev, msg) and its reply
         self.reset()
         self._decoder = FrameDecoder()
         self._tx = bytearray()
@@ -189,7 +224,8 @@ class BoardServer:
         self.frame_s = frame_s
         self.devices = devices
         self.truth = self.models.truth
-        self.gyro, self.wheels = self.models.gyro, self.models.wheels
+        self.gyro, self.wheels, self.imager = self.models.gyro, self.models.wheels, self.models.imager
+        self.product: ImageProduct | None = None  # collected from the imager, until the host releases it
         self.watchdog = Watchdog(watchdog_s)
         self.configured = True
         n, k = self.n_wheels, self.truth.n_loads
@@ -207,6 +243,7 @@ class BoardServer:
             "eps_truth": len(EPS_TRUTH),
             "eps_flags": NUMBER,
             "load_on": k,
+            "jd_epoch_utc": NUMBER,
         }
         self._messages: dict[tuple[str, str], Message] = {
             ("board", "ping"): Message({}, self._board_ping),
@@ -230,12 +267,32 @@ class BoardServer:
             ("gnss", "read"): Message({}, self._gnss_read),
             ("wheels", "read"): Message({}, self._wheels_read),
             ("wheels", "torque"): Message({"torque_nm": n}, self._wheels_torque),
+            ("wheels", "speed"): Message({"speed_rad_s": n}, self._wheels_speed),
             ("wheels", "applied"): Message({}, self._wheels_applied),
             ("magnetorquers", "dipole"): Message({"dipole_am2": 3}, self._magnetorquers_dipole),
             ("magnetorquers", "applied"): Message({}, self._magnetorquers_applied),
             ("eps", "read"): Message({}, self._eps_read),
             ("eps", "switch"): Message({"load": TEXT, "on": BOOL}, self._eps_switch),
             ("eps", "applied"): Message({}, self._eps_applied),
+            ("imager", "start"): Message(
+                {
+                    "request_id": TEXT,
+                    "duration_s": NUMBER,
+                    "lat_rad": NUMBER,
+                    "lon_rad": NUMBER,
+                    "alt_m": NUMBER,
+                    "strip_end": 2,
+                },
+                self._imager_start,
+                optional=frozenset({"strip_end"}),
+            ),
+            ("imager", "stop"): Message({}, self._imager_stop),
+            ("imager", "read"): Message({}, self._imager_read),
+            ("imager", "product"): Message({}, self._imager_product),
+            ("imager", "chunk"): Message(
+                {"offset": UINT, "length": UINT}, self._imager_chunk, optional=frozenset({"length"})
+            ),
+            ("imager", "release"): Message({"request_id": TEXT}, self._imager_release),
             ("sim", "truth"): Message(
                 {"t_s": NUMBER, **truth_fields},
                 self._sim_truth,
@@ -266,9 +323,21 @@ class BoardServer:
 
     def handle(self, request: dict) -> dict:
         """The reply to one decoded request: `<msg>.ok` with its fields, or `error` with a code and text.
-        A valid request to a device (not `sim`, `board`, nor an `applied` read-back) feeds the watchdog."""
+        A valid request to a device (not `sim`, `board`, nor an `applied` read-back) feeds the watchdog.
+        A retransmission (the seq, dev and msg of the request before) gets that request's reply again and
+        changes nothing."""
         self.counters.requests += 1
         self.check_watchdog()
+        key = (request.get("seq"), request.get("dev"), request.get("msg"))
+        if self._last is not None and _is_seq(key[0]) and key == self._last[0]:
+            self.counters.retransmissions += 1
+            return self._last[1]
+        reply = self._answer(request)
+        if _is_seq(key[0]):
+            self._last = (key, reply)
+        return reply
+
+    def _answer(self, request: dict) -> dict:
         dev, msg, seq = request.get("dev"), request.get("msg"), request.get("seq")
         try:
             if not _is_seq(seq):
@@ -346,7 +415,7 @@ class BoardServer:
             if not data:
                 raise OSError("port closed (end of file)")
             for request in self._decoder.feed(data):
-                self._send(encode_frame(self.handle(request)))
+                self._send(_reply_frame(self.handle(request)))
         if self._tx:
             with contextlib.suppress(BlockingIOError):
                 del self._tx[: os.write(self._fd, self._tx)]
@@ -442,11 +511,22 @@ class BoardServer:
 
     def _wheels_read(self, _: dict) -> dict:
         self.wheels.sample()
-        return {"speed_rad_s": self.wheels.speed_rad_s.tolist()}
+        return {"speed_rad_s": self.wheels.speed_rad_s.tolist(), "current_a": self.wheels.current_a.tolist()}
 
     def _wheels_torque(self, values: dict) -> dict:
         self.wheels.torque_cmd_nm[:] = values["torque_nm"]
         self.wheels.apply()
+        return {}
+
+    def _wheels_speed(self, values: dict) -> dict:
+        speed_max = self.wheels.speed_max_rad_s
+        if any(abs(v) > top for v, top in zip(values["speed_rad_s"], speed_max, strict=True)):
+            raise RequestError(
+                "bad_field",
+                f"speed_rad_s must be within +-{speed_max[0]:g} rad/s, got {values['speed_rad_s']}",
+            )
+        self.wheels.speed_cmd_rad_s[:] = values["speed_rad_s"]
+        self.wheels.command_speed()
         return {}
 
     def _wheels_applied(self, _: dict) -> dict:
@@ -485,7 +565,78 @@ class BoardServer:
         return {"load_on": list(power.load_on[0 : power.n_loads])}
 
     def _sim_truth(self, values: dict) -> dict:
-        self.truth.write(values)
+        self.models.take_truth(values)
+        return {}
+
+    def _imager_state(self) -> str:
+        return ("idle", "capturing", "ready")[self.imager.state]
+
+    def _imager_start(self, values: dict) -> dict:
+        request_id, duration_s = values["request_id"], values["duration_s"]
+        if len(request_id) > REQUEST_ID_LEN_MAX:
+            raise RequestError("bad_field", f"request_id must be at most {REQUEST_ID_LEN_MAX} characters")
+        capture_max_s = self.imager.spec.capture_max_s
+        if not 0.0 < duration_s <= capture_max_s:
+            raise RequestError(
+                "bad_field", f"duration_s must be > 0 and <= {capture_max_s:g} s, got {duration_s!r}"
+            )
+        self.imager.sample()
+        if self.product is not None or self.imager.state != Imager.IDLE:
+            state = "ready" if self.product is not None else self._imager_state()
+            raise RequestError("wrong_state", f"the imager is {state}: a capture starts only when idle")
+        strip_end = values.get("strip_end")
+        self.imager.start(
+            request_id,
+            duration_s,
+            values["lat_rad"],
+            values["lon_rad"],
+            values["alt_m"],
+            None if strip_end is None else (strip_end[0], strip_end[1]),
+        )
+        return {}
+
+    def _imager_stop(self, _: dict) -> dict:
+        if not self.imager.stop():
+            self.imager.sample()
+            raise RequestError("wrong_state", f"the imager is {self._imager_state()}: no capture to stop")
+        return {}
+
+    def _imager_read(self, _: dict) -> dict:
+        imager = self.imager
+        imager.sample()
+        state = Imager.READY if self.product is not None else imager.state
+        return {"state": state, "elapsed_s": imager.elapsed_s, "frames": int(imager.status[2])}
+
+    def _held_product(self) -> ImageProduct:
+        if self.product is None:
+            raise RequestError("wrong_state", "no product waits to be collected")
+        return self.product
+
+    def _imager_product(self, _: dict) -> dict:
+        if self.product is None:
+            self.product = self.imager.collect()
+        return _product_fields(self._held_product())
+
+    def _imager_chunk(self, values: dict) -> dict:
+        data = self._held_product().data
+        offset, length = values["offset"], values.get("length", CHUNK_BYTES_MAX)
+        if offset >= len(data):
+            raise RequestError(
+                "bad_field", f"offset must be below the product's {len(data)} bytes, got {offset}"
+            )
+        if not 1 <= length <= CHUNK_BYTES_MAX:
+            raise RequestError("bad_field", f"length must be 1 to {CHUNK_BYTES_MAX} bytes, got {length}")
+        return {"offset": offset, "data": data[offset : offset + length]}
+
+    def _imager_release(self, values: dict) -> dict:
+        product = self._held_product()
+        if values["request_id"] != product.request_id:
+            raise RequestError(
+                "bad_field",
+                f"request_id must be the held product's {product.request_id!r}, got "
+                f"{_short_repr(values['request_id'])}",
+            )
+        self.product = None
         return {}
 
     def _identity(self) -> dict:
@@ -540,10 +691,11 @@ class BoardServer:
         return {**self._identity(), "config": taken}
 
 
-def run(port: str, seed: int) -> int:
-    """`zorka board-server`: serve until SIGINT/SIGTERM; 0 then, 1 if the port cannot be opened."""
+def run(port: str, seed: int, watchdog_s: float = WATCHDOG_S) -> int:
+    """`zorka board-server`: serve until SIGINT/SIGTERM with the power-on watchdog timeout `watchdog_s`
+    (0: off); 0 then, 1 if the port cannot be opened."""
     try:
-        server = BoardServer(port=port, seed=seed)
+        server = BoardServer(port=port, seed=seed, watchdog_s=watchdog_s)
     except (serial.SerialException, OSError, ValueError) as failure:
         print(f"board-server: cannot open {port}: {failure}", file=sys.stderr, flush=True)
         return 1

@@ -102,6 +102,8 @@ class BoardStimulus:
         }
         if "wheels" in self.devices:
             fields["wheel_speed_rad_s"] = w.wheel_speed_rad_s.tolist()
+        if "imager" in self.devices:
+            fields["jd_epoch_utc"] = c.jd_epoch_utc
         if "eps" in self.devices:
             p = c.power
             fields["eps_truth"] = [getattr(p, name) for name in EPS_TRUTH]

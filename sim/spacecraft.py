@@ -29,6 +29,9 @@ class WheelSpec:
 
     Bearing friction of that class: ~2 mN m Coulomb plus 1e-5 N m per rad/s viscous (~8 mN m of drag
     at full speed); motor torque ripple and drive noise ~0.2 mN m (1 sigma, white per control step).
+    Motor: torque constant 0.05 N m/A (4 A at full torque) and 0.05 A no-load current, as catalogues of
+    brushless wheel drives give them. Speed commands are held by the drive's own loop, which closes
+    the speed error with time constant `speed_loop_time_s` over a feed-forward of the bearing friction.
     """
 
     axis_b: np.ndarray = field(default_factory=lambda: pyramid_axes(np.arcsin(1.0 / np.sqrt(3.0))))
@@ -38,6 +41,9 @@ class WheelSpec:
     friction_coulomb_nm: float = 2e-3
     friction_viscous_nm_s: float = 1e-5  # N m per rad/s
     torque_noise_nm: float = 2e-4
+    motor_constant_nm_a: float = 0.05
+    no_load_current_a: float = 0.05
+    speed_loop_time_s: float = 0.5
 
     @property
     def n(self) -> int:

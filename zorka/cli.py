@@ -44,6 +44,17 @@ def seed(text: str) -> int:
     return value
 
 
+def watchdog_seconds(text: str) -> float:
+    """A board's watchdog timeout: seconds, finite and >= 0 (0: off)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a timeout: use seconds >= 0 (0: off)")
+    return value
+
+
 def seed_list(text: str) -> list[int]:
     """'1-4,10' -> [1, 2, 3, 4, 10]: seeds and inclusive ranges of seeds, comma-separated, each once."""
     seeds: list[int] = []
@@ -193,11 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     board = sub.add_parser(
         "board-server",
-        help="serve simulated boards (every device but the imager) on a serial port",
+        help="serve simulated boards (every device, the imager included) on a serial port",
         description="Answer the board protocol (hal/board_protocol.md) for simulated boards of every device "
-        "kind but the imager on a serial port, as real boards would: configured by the host at connect, "
-        "reset on request, actuators safe when the host goes silent; the simulator stimulates them with "
-        "the truth.",
+        "kind, the imager included, on a serial port, as real boards would: configured by the host at "
+        "connect, reset on request, actuators safe when the host goes silent; the simulator stimulates them "
+        "with the truth.",
     )
     board.add_argument(
         "--port",
@@ -207,6 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     board.add_argument(
         "--seed", type=seed, default=1, metavar="N", help="seed of the boards' noise (default: 1)"
+    )
+    board.add_argument(
+        "--watchdog-s",
+        type=watchdog_seconds,
+        default=1.0,
+        metavar="S",
+        help="power-on watchdog timeout in seconds: actuators safe after S s without a device command, "
+        "until the host configures another (default: 1; 0: off)",
     )
 
     from zorka.wire.wire_options import dropout, probability
@@ -496,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
 def board_server_command(args: argparse.Namespace) -> int:
     from sim.board_server import run
 
-    return run(args.port, args.seed)
+    return run(args.port, args.seed, args.watchdog_s)
 
 
 COMMANDS = {

@@ -341,8 +341,9 @@ def _quicklook(
 
 
 class SimImager(Imager):
-    """A pushbroom imager over the world's truth (sim.world.World); `frame_s` sizes the truth table
-    for the longest capture. The runner calls `record()` once a frame, after the world's step."""
+    """A pushbroom imager over the world's truth (sim.world.World, or a board's truth mirror: whatever
+    holds the truth in a `zk_world` struct `c`); `frame_s` sizes the truth table for the longest capture.
+    The runner calls `record()` once a frame, after the world's step (a board, at each `sim.truth`)."""
 
     def __init__(self, world: World, spec: ImagerSpec, frame_s: float):
         if not (spec.focal_length_m > 0.0 and spec.pixel_pitch_m > 0.0):

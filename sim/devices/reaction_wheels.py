@@ -1,5 +1,6 @@
-"""Simulated reaction wheels: commands latched through torque and speed limits; motor noise and bearing
-friction in the torque that spins them (see native/sim/actuators.h); tachometer speeds; per-wheel faults."""
+"""Simulated reaction wheels: torque commands latched through torque and speed limits, or speed commands
+held by the drive's own loop; motor noise and bearing friction in the torque that spins them (see
+native/sim/actuators.h); tachometer speeds and motor currents; per-wheel faults."""
 
 import math
 
@@ -20,11 +21,30 @@ class SimReactionWheels(ReactionWheels):
     also fills the struct's friction, noise, generator and look-ahead (inertia and step).
     A fault with `unit` None fails every wheel (a biased fault's bias: one motor torque per wheel,
     N m); with `unit` k, wheel k alone (bias: one value).
+
+    Motor current (`current_a`, refreshed by `sample()`): |applied torque| / `motor_constant_nm_a` +
+    `no_load_current_a`. A speed command (`command_speed()`) is held by `hold_speed()`: torque
+    inertia x (set - speed) / `speed_loop_time_s` plus the bearing friction at that speed, latched through
+    the limits as a torque command; `apply()` returns the wheels to torque commands.
     """
 
-    def __init__(self, wheels_c, speed_true_rad_s: np.ndarray, axis_b, inertia_kg_m2):
+    def __init__(
+        self,
+        wheels_c,
+        speed_true_rad_s: np.ndarray,
+        axis_b,
+        inertia_kg_m2,
+        motor: WheelSpec | None = None,
+    ):
+        motor = motor or WheelSpec()
         n = wheels_c.n
         self._c = wheels_c
+        self.motor_constant_nm_a = motor.motor_constant_nm_a
+        self.no_load_current_a = motor.no_load_current_a
+        self.speed_loop_time_s = motor.speed_loop_time_s
+        self.speed_cmd_rad_s = np.zeros(n)
+        self.holding_speed = False
+        self.current_a = np.zeros(n)
         self.axis_b = np.array(axis_b, dtype=float).reshape(n, 3)
         self.inertia_kg_m2 = np.broadcast_to(np.asarray(inertia_kg_m2, dtype=float), (n,)).copy()
         self.torque_max_nm = view(wheels_c.torque_max_nm, n)
@@ -60,15 +80,38 @@ class SimReactionWheels(ReactionWheels):
         wheels_c.friction_viscous_nm_s_rad[0:n] = [spec.friction_viscous_nm_s] * n
         wheels_c.noise_nm = spec.torque_noise_nm
         wheels_c.step_s = step_s
+        if not (spec.motor_constant_nm_a > 0.0 and spec.speed_loop_time_s > 0.0):
+            raise ValueError("WheelSpec.motor_constant_nm_a and speed_loop_time_s must be > 0")
         seed_generator(wheels_c.rng, seed)
-        return cls(wheels_c, speed_true_rad_s, spec.axis_b, spec.inertia_kg_m2)
+        return cls(wheels_c, speed_true_rad_s, spec.axis_b, spec.inertia_kg_m2, spec)
 
     def apply(self) -> None:
+        self.holding_speed = False
         lib.zk_wheels_apply(self._c, self._truth_ptr)
+
+    def command_speed(self) -> None:
+        self.holding_speed = True
+        self.hold_speed()
+
+    def hold_speed(self) -> None:
+        """One step of the speed loop against the true speeds, if a speed command is in effect."""
+        if not self.holding_speed:
+            return
+        c, n, speed = self._c, self.n, self._truth
+        friction = np.sign(speed) * np.array(c.friction_coulomb_nm[0:n]) + speed * np.array(
+            c.friction_viscous_nm_s_rad[0:n]
+        )
+        error = np.nan_to_num(self.speed_cmd_rad_s - speed)
+        self.torque_cmd_nm[:] = self.inertia_kg_m2 * error / self.speed_loop_time_s + friction
+        lib.zk_wheels_apply(c, self._truth_ptr)
 
     def sample(self) -> bool:
         """False while a wheel is dead (its speed reading is kept; the others are refreshed)."""
-        return bool(lib.zk_wheels_read(self._c, self._truth_ptr, self._speed_ptr))
+        ok = bool(lib.zk_wheels_read(self._c, self._truth_ptr, self._speed_ptr))
+        np.abs(self.torque_applied_nm, out=self.current_a)
+        self.current_a /= self.motor_constant_nm_a
+        self.current_a += self.no_load_current_a
+        return ok
 
     def inject(self, fault: Fault) -> None:
         n = self.n

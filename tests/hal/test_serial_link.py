@@ -109,6 +109,7 @@ def test_ping_truth_and_readings(link, board):
             "wheels",
             "magnetorquers",
             "eps",
+            "imager",
         ],
         "protocol": 2,
     }

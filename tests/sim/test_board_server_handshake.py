@@ -2,6 +2,7 @@
 of what the board's hardware cannot be, reset to the power-on state, and the watchdog."""
 
 import dataclasses
+import itertools
 import threading
 import time
 
@@ -39,8 +40,12 @@ class FakeClock:
         return self.now_s
 
 
+SEQ = itertools.count(1)
+
+
 def request(server: BoardServer, dev: str, msg: str, **fields) -> dict:
-    return server.handle({"dev": dev, "msg": msg, "seq": 1, **fields})
+    """One request with a seq of its own (a repeated seq would be a retransmission)."""
+    return server.handle({"dev": dev, "msg": msg, "seq": next(SEQ), **fields})
 
 
 def test_the_board_takes_the_configuration_and_echoes_it():
@@ -74,8 +79,8 @@ def test_a_configuration_the_hardware_cannot_be_is_refused_and_changes_nothing()
         refused_by_its_model = configuration(devices=["gnss"])
         refused_by_its_model["specs"]["gnss"]["fix_hz"] = 0.0
         assert request(server, "board", "configure", **refused_by_its_model)["code"] == "bad_field"
-        imager = {**configuration(), "devices": ["gyro", "imager"]}
-        assert request(server, "board", "configure", **imager)["code"] == "config_mismatch"
+        radio = {**configuration(), "devices": ["gyro", "radio"]}
+        assert request(server, "board", "configure", **radio)["code"] == "config_mismatch"
     finally:
         server.close()
 

@@ -11,6 +11,7 @@ from hal.serial_devices import (
     SerialStarTracker,
     SerialSunSensor,
 )
+from hal.serial_imager import SerialImager
 from hal.serial_link import SerialLink
 from sim.spacecraft import Spacecraft
 
@@ -23,8 +24,12 @@ SERIAL_DEVICES = (
     "wheels",
     "magnetorquers",
     "power",
+    "imager",
 )
 """Devices a board can serve (`DeviceSet` names; `all` on the command line means every one)."""
+IMAGER_CHUNKS_PER_COLLECT = (
+    1  # in real time, product chunks fetched per collect (2 KB: 44 ms at 460,800 baud)
+)
 BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
 
 
@@ -47,8 +52,12 @@ def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
     return {d: on_port[d] for d in SERIAL_DEVICES if d in on_port}
 
 
-def serial_device(device: str, link: SerialLink, sc: Spacecraft):
-    """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as `sc`."""
+def serial_device(device: str, link: SerialLink, sc: Spacecraft, lockstep: bool = False):
+    """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as `sc`. In
+    `lockstep` simulated time waits for the wire: an imager fetches a product whole at its collect, as the
+    simulated imager hands it over; in real time a collect fetches `IMAGER_CHUNKS_PER_COLLECT` chunks."""
+    if device == "imager":
+        return SerialImager(link, None if lockstep else IMAGER_CHUNKS_PER_COLLECT)
     if device == "wheels":
         w = sc.wheels
         return SerialReactionWheels(link, w.axis_b, w.inertia_kg_m2, w.torque_max_nm, w.speed_max_rad_s)

@@ -118,7 +118,8 @@ class Mission:
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
-        if hasattr(self.devices.imager, "record"):  # a simulated imager records the truth of a capture
+        # a simulated imager records the truth of a capture; a board's records each `sim.truth` it is sent
+        if hasattr(self.devices.imager, "record"):
             self.frame_hooks.append(self.devices.imager.record)
         self.gnss_line: GnssLine | None = None
         if gnss is not None:
@@ -161,9 +162,12 @@ class Mission:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
         configured from the scenario before the mission starts; each request waits `timeout_s`."""
         on_port = devices_on_ports(serial)
+        if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
+            on_port.pop("imager", None)
+        lockstep = timeout_s == LOCKSTEP_TIMEOUT_S
         for device, port in on_port.items():
             link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
-            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft))
+            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft, lockstep))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
