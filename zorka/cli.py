@@ -419,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to fly (default: until Ctrl-C or SIGTERM)",
     )
     flight.add_argument(
+        "--imager-chunks",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="2 kB chunks of a finished image fetched from the imager board per second: as many as "
+        "the line carries in a fraction of a 100 ms frame (default 1, for 460800 baud; a pty takes 32)",
+    )
+    flight.add_argument(
         "--out",
         type=Path,
         default=Path("runs/flight"),

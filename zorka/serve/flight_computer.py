@@ -24,11 +24,18 @@ from flight.clock import WallClock
 from ground.archive import write_archive
 from ground.key_store import KeyFileError, KeyStore
 from hal.devices import DeviceSet
+from hal.serial_imager import SerialImager
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc
 from sim.board_server import PROTOCOL_VERSION
 from zorka.outputs.dictionary_json import dictionary_json
 from zorka.run.assembly import build_flight_software, load_requests
-from zorka.run.board_devices import SERIAL_DEVICES, board_name, devices_on_ports, serial_device
+from zorka.run.board_devices import (
+    IMAGER_CHUNKS_PER_COLLECT,
+    SERIAL_DEVICES,
+    board_name,
+    devices_on_ports,
+    serial_device,
+)
 from zorka.run.flight_figures import commanding_figures, imaging_figures, realtime_figures
 from zorka.run.link_ports import flight_link_ports
 from zorka.run.mission import LINK_TIMEOUT_S
@@ -67,10 +74,18 @@ def ping_board(link: TimedSerialLink, devices: list[str]) -> dict:
 
 class FlightComputer:
     """The flight software of `scenario` over boards: `serial` maps device names (or "all") to ports, and
-    every device must have one. Its run folder is `out_dir`. Raises OSError or ValueError (one line) if
-    a board is missing or not what is needed."""
+    every device must have one. Its run folder is `out_dir`. A finished image crosses in up to
+    `imager_chunks` chunks of 2 kB a second (default IMAGER_CHUNKS_PER_COLLECT): as many as the line
+    carries without stalling a frame. OSError or ValueError (one line) if a board is missing or not
+    what is needed."""
 
-    def __init__(self, scenario: Scenario, serial_ports: dict[str, str], out_dir: Path):
+    def __init__(
+        self,
+        scenario: Scenario,
+        serial_ports: dict[str, str],
+        out_dir: Path,
+        imager_chunks: int | None = None,
+    ):
         on_port = devices_on_ports(serial_ports)
         unserved = [d for d in SERIAL_DEVICES if d not in on_port]
         if unserved:
@@ -89,7 +104,9 @@ class FlightComputer:
             self.close_links()
             raise
         sc = scenario.spacecraft
-        devices = DeviceSet(**{d: serial_device(d, self.links[p], sc) for d, p in on_port.items()})
+        made = {d: serial_device(d, self.links[p], sc) for d, p in on_port.items() if d != "imager"}
+        chunks = IMAGER_CHUNKS_PER_COLLECT if imager_chunks is None else imager_chunks
+        devices = DeviceSet(**made, imager=SerialImager(self.links[on_port["imager"]], chunks))
         self.devices = devices
         self.clock = WallClock(self._between_frames)
         self.tm_packets = 0
@@ -214,7 +231,7 @@ def flight_command(args: argparse.Namespace) -> int:
         return 2
     serial_ports = {device: port for devices, port in args.serial for device in devices}
     try:
-        computer = FlightComputer(scenario, serial_ports, args.out)
+        computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks)
     except ValueError as problem:
         print(f"zorka flight: error: {problem}", file=sys.stderr)
         return 2

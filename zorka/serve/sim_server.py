@@ -58,13 +58,24 @@ def _stats(x: np.ndarray) -> dict:
     return {"mean": float(np.mean(x)), "p99": float(np.percentile(x, 99.0)), "max": float(np.max(x))}
 
 
-class SimServer:
-    """The world of `scenario` with its devices on boards: `serial` maps device names (or "all") to the
-    port ("pty" or a path) of the board that serves them. Opens the ports; OSError if one cannot be
-    opened, ValueError (one line) for a device no board serves."""
+def boards_of(assignments: list[tuple[list[str], str]]) -> list[tuple[str, list[str]]]:
+    """The boards that `--serial DEVICES=PORT` assignments ask for, as (port, devices): a device given
+    twice is on the later port (`all=pty imager=pty`: the imager alone on a second board), each `pty`
+    assignment is a pseudo-terminal of its own, and assignments of one path are one board. ValueError
+    (one line) for a device no board serves."""
+    keyed = [(names, port if port != "pty" else ("pty", n)) for n, (names, port) in enumerate(assignments)]
+    on_port = devices_on_ports({device: key for names, key in keyed for device in names})
+    return [
+        (key if isinstance(key, str) else "pty", [d for d, k in on_port.items() if k == key])
+        for key in dict.fromkeys(on_port.values())
+    ]
 
-    def __init__(self, scenario: Scenario, serial_ports: dict[str, str], duration_s: float | None):
-        on_port = devices_on_ports(serial_ports)
+
+class SimServer:
+    """The world of `scenario` with its devices on `boards`, each (port, devices) with port "pty" or a
+    path (`boards_of`). Opens the ports; OSError if one cannot be opened."""
+
+    def __init__(self, scenario: Scenario, boards: list[tuple[str, list[str]]], duration_s: float | None):
         self.scenario = scenario
         self.duration_s = duration_s
         self.world: World = build_world(scenario)
@@ -81,8 +92,8 @@ class SimServer:
         self.served: dict[str, list[str]] = {}
         """The devices of each board, by its port's path."""
         try:
-            for port in dict.fromkeys(on_port.values()):
-                self._serve(port, [d for d, p in on_port.items() if p == port])
+            for port, devices in boards:
+                self._serve(port, devices)
         except BaseException:
             self.close()
             raise
@@ -203,9 +214,8 @@ def sim_server_command(args: argparse.Namespace) -> int:
     scenario = scenario_for("sim-server", args.scenario, args.out)
     if scenario is None:
         return 2
-    serial_ports = {device: port for devices, port in args.serial for device in devices}
     try:
-        server = SimServer(scenario, serial_ports, args.duration)
+        server = SimServer(scenario, boards_of(args.serial), args.duration)
     except ValueError as problem:
         print(f"zorka sim-server: error: {problem}", file=sys.stderr)
         return 2
