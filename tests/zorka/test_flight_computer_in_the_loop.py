@@ -211,8 +211,8 @@ def check_summaries(run: dict) -> tuple[dict, dict]:
         f"\nflight: {flight['sim_s']} s, frames late {realtime['frames_late']}, skipped "
         f"{realtime['frames_skipped']}, lateness {realtime['frame_start_lateness']}; ADCS board "
         f"{serial['round_trips']} round trips p50 {serial['rtt_p50_ms']} ms p99 {serial['rtt_p99_ms']} ms "
-        f"max {serial['rtt_max_ms']} ms; imager timeouts {imager['timeouts']}; world ticks late {world['realtime']['ticks_late']}, "
-        f"{world['realtime']['tick_start_lateness']}"
+        f"max {serial['rtt_max_ms']} ms; imager timeouts {imager['timeouts']}; world ticks late "
+        f"{world['realtime']['ticks_late']}, {world['realtime']['tick_start_lateness']}"
     )
     return flight, world
 
