@@ -362,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
         "pseudo-terminal and print its path, e.g. --serial all=pty; repeatable",
     )
     sim_server.add_argument(
+        "--baud",
+        type=positive_int,
+        default=115200,
+        metavar="N",
+        help="line rate of the boards' serial ports, 8N1, default 115200 (a pty ignores it); at 460800 or "
+        "more a 2 kB image chunk crosses within the flight's 50 ms reply timeout",
+    )
+    sim_server.add_argument(
         "--duration",
         type=duration_s,
         default=None,
@@ -410,6 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
         "missing; default: zorka-link-key.json)",
+    )
+    flight.add_argument(
+        "--baud",
+        type=positive_int,
+        default=115200,
+        metavar="N",
+        help="line rate of the serial ports to the boards, 8N1, default 115200 (a pty ignores it); at 460800 or "
+        "more a 2 kB image chunk crosses within the flight's 50 ms reply timeout",
     )
     flight.add_argument(
         "--duration",

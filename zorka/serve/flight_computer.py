@@ -85,6 +85,7 @@ class FlightComputer:
         serial_ports: dict[str, str],
         out_dir: Path,
         imager_chunks: int | None = None,
+        baudrate: int = 115200,
     ):
         on_port = devices_on_ports(serial_ports)
         unserved = [d for d in SERIAL_DEVICES if d not in on_port]
@@ -95,7 +96,10 @@ class FlightComputer:
             )
         self.scenario = scenario
         self.out_dir = out_dir
-        self.links = {port: TimedSerialLink(port, timeout_s=LINK_TIMEOUT_S) for port in on_port.values()}
+        self.links = {
+            port: TimedSerialLink(port, baudrate=baudrate, timeout_s=LINK_TIMEOUT_S)
+            for port in on_port.values()
+        }
         self.boards: dict[str, dict] = {}
         try:
             for port, link in self.links.items():
@@ -231,7 +235,7 @@ def flight_command(args: argparse.Namespace) -> int:
         return 2
     serial_ports = {device: port for devices, port in args.serial for device in devices}
     try:
-        computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks)
+        computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks, args.baud)
     except ValueError as problem:
         print(f"zorka flight: error: {problem}", file=sys.stderr)
         return 2

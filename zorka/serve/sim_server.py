@@ -75,7 +75,13 @@ class SimServer:
     """The world of `scenario` with its devices on `boards`, each (port, devices) with port "pty" or a
     path (`boards_of`). Opens the ports; OSError if one cannot be opened."""
 
-    def __init__(self, scenario: Scenario, boards: list[tuple[str, list[str]]], duration_s: float | None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        boards: list[tuple[str, list[str]]],
+        duration_s: float | None,
+        baudrate: int = 115200,
+    ):
         self.scenario = scenario
         self.duration_s = duration_s
         self.world: World = build_world(scenario)
@@ -93,7 +99,7 @@ class SimServer:
         """The devices of each board, by its port's path."""
         try:
             for port, devices in boards:
-                self._serve(port, devices)
+                self._serve(port, devices, baudrate)
         except BaseException:
             self.close()
             raise
@@ -103,10 +109,12 @@ class SimServer:
         self.clock: WallClock | None = None
         self.ticks_late = 0
 
-    def _serve(self, port: str, devices: list[str]) -> None:
+    def _serve(self, port: str, devices: list[str], baudrate: int) -> None:
         """A board on `port` for `devices`, configured from the scenario, given the truth, served."""
         sc = self.scenario
-        board = ServedBoard(port=port, seed=sc.seed, spacecraft=sc.spacecraft, gyro_period_s=FRAME_S)
+        board = ServedBoard(
+            port=port, seed=sc.seed, spacecraft=sc.spacecraft, gyro_period_s=FRAME_S, baudrate=baudrate
+        )
         self.boards[board.path] = board
         self.served[board.path] = devices
         stimulus = BoardStimulus(InProcessLink(board), self.world, [board_name(d) for d in devices])
@@ -215,7 +223,7 @@ def sim_server_command(args: argparse.Namespace) -> int:
     if scenario is None:
         return 2
     try:
-        server = SimServer(scenario, boards_of(args.serial), args.duration)
+        server = SimServer(scenario, boards_of(args.serial), args.duration, args.baud)
     except ValueError as problem:
         print(f"zorka sim-server: error: {problem}", file=sys.stderr)
         return 2
