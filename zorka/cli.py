@@ -424,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=115200,
         metavar="N",
-        help="line rate of the serial ports to the boards, 8N1, default 115200 (a pty ignores it); at 460800 or "
+        help="line rate of the ports to the boards, 8N1, default 115200 (a pty ignores it); at 460800 or "
         "more a 2 kB image chunk crosses within the flight's 50 ms reply timeout",
     )
     flight.add_argument(
