@@ -33,9 +33,11 @@ from ground.file_receiver import FileReceiver
 from ground.key_store import KeyStore
 from ground.link import GroundLink
 from ground.link_client import LinkClient
+from hal.serial_link import SerialLink
 from sim.devices.imager import METADATA_KEY
 from tests.sim.test_imager import read_png
 from zorka.run.board_devices import SERIAL_DEVICES
+from zorka.serve.sim_server import boards_of
 
 ZORKA = [sys.executable, "-m", "zorka"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,10 +110,16 @@ class Ground:
         assert self.client.wait_active(20.0), "no CLCW from the flight computer"
         self.files = FileReceiver(folder)
         self.tm_packets = 0
+        self.open = True
 
     def step(self) -> None:
-        """About 0.1 s of link: TM in, file-transfer packets up."""
-        for packet in self.client.receive(0.1):
+        """About 0.1 s of link: TM in, file-transfer packets up; `open` False once the flight closed it."""
+        try:
+            packets = self.client.receive(0.1)
+        except ConnectionError:  # the flight computer's run ended
+            self.open = False
+            return
+        for packet in packets:
             self.tm_packets += 1
             if int.from_bytes(packet[0:2], "big") & 0x7FF == CFDP_APID:
                 self.files.receive(packet)
@@ -146,7 +154,7 @@ def fly(tmp_path: Path, flight_s: float, end_early: bool) -> dict:
         ground = Ground(int(link.split("127.0.0.1:")[1].split(",")[0]), keys, tmp_path / "ground")
         stored: dict[str, bytes] = {}
         deadline = time.monotonic() + (PRODUCT_WAIT_S if end_early else flight_s + 60.0)
-        while time.monotonic() < deadline and flight.poll() is None:
+        while time.monotonic() < deadline and ground.open:
             ground.step()
             for path in (flight_dir / FOLDER_NAME).glob(f"*{DATA_SUFFIX}"):
                 stored.setdefault(path.stem, path.read_bytes())  # written atomically: whole once there
@@ -154,7 +162,7 @@ def fly(tmp_path: Path, flight_s: float, end_early: bool) -> dict:
                 break
         assert ground.files.received, "no product reached the ground"
         settle_until = time.monotonic() + 3.0  # the Finished PDU goes up; the flight confirms and deletes
-        while time.monotonic() < settle_until and flight.poll() is None:
+        while time.monotonic() < settle_until and ground.open:
             ground.step()
         finish(flight)
         finish(world)
@@ -279,3 +287,35 @@ def test_flight_needs_a_port_for_every_device(tmp_path):
 def test_help(command):
     done = subprocess.run([*ZORKA, command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and f"usage: zorka {command}" in done.stdout
+
+
+def test_sim_server_holds_the_world_until_the_first_device_request_then_runs_its_duration(tmp_path):
+    world = start("sim-server", "--serial", "all=pty", "--duration", "2", "--out", str(tmp_path))
+    link = None
+    try:
+        pty = line_starting(world, "zorka sim-server: serving gyro,").rsplit(" ", 1)[-1]
+        link = SerialLink(pty, timeout_s=1.0)
+        assert link.request("board", "ping")["msg"] == "ping.ok"  # not a device request: still waiting
+        time.sleep(0.5)
+        assert world.poll() is None
+        assert link.request("gyro", "read")["msg"] == "read.ok"
+        _, stderr = world.communicate(timeout=30)
+        assert world.returncode == 0, stderr
+    finally:
+        if link is not None:
+            link.close()
+        if world.poll() is None:
+            world.kill()
+            world.wait()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["sim_s"] == 2.0 and summary["flight_waited_s"] >= 0.5
+    assert summary["attitude"]["error_deg"] is None
+    assert "DATA_START" in (tmp_path / "truth.aem").read_text()
+
+
+def test_each_pty_assignment_is_a_board_of_its_own_and_a_later_assignment_wins():
+    rest = [d for d in SERIAL_DEVICES if d != "imager"]
+    assert boards_of([(["all"], "pty"), (["imager"], "pty")]) == [("pty", rest), ("pty", ["imager"])]
+    assert boards_of([(["wheels"], "/dev/ttyUSB0"), (["gyro"], "/dev/ttyUSB0")]) == [
+        ("/dev/ttyUSB0", ["gyro", "wheels"])
+    ]

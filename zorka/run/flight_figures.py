@@ -3,6 +3,8 @@ computer alone (`zorka flight`) both report them: commanding, imaging, real-time
 
 import dataclasses
 
+import numpy as np
+
 from flight.clock import WallClock
 from flight.payload.imaging import ImagingPayload
 from flight.software import FlightSoftware
@@ -45,3 +47,14 @@ def serial_link_figures(link: SerialLink) -> dict:
     figures = dataclasses.asdict(link.counters)
     figures["bad_frames"] = link.frame_counters.rejected
     return figures
+
+
+def spread(values: np.ndarray) -> dict:
+    """Mean, p99 and max of `values` (each None if there are none)."""
+    if len(values) == 0:
+        return {"mean": None, "p99": None, "max": None}
+    return {
+        "mean": float(np.mean(values)),
+        "p99": float(np.percentile(values, 99.0)),
+        "max": float(np.max(values)),
+    }

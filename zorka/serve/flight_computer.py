@@ -18,7 +18,10 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from pathlib import Path
+
+import numpy as np
 
 from flight.clock import WallClock
 from ground.archive import write_archive
@@ -36,7 +39,7 @@ from zorka.run.board_devices import (
     devices_on_ports,
     serial_device,
 )
-from zorka.run.flight_figures import commanding_figures, imaging_figures, realtime_figures
+from zorka.run.flight_figures import commanding_figures, imaging_figures, realtime_figures, spread
 from zorka.run.link_ports import flight_link_ports
 from zorka.run.mission import LINK_TIMEOUT_S
 from zorka.scenario.model import Scenario
@@ -115,6 +118,8 @@ class FlightComputer:
         self.clock = WallClock(self._between_frames)
         self.tm_packets = 0
         self.tm_bytes = 0
+        self._error_est_deg = array("d")  # 1 Hz, the flight's own estimate of its pointing error
+        self._housekeeping_seen = 0
         self.tm_listeners: list = []
         self.frame_hooks: list = []
         self._tm_file = (out_dir / "tm.bin").open("wb")
@@ -123,6 +128,7 @@ class FlightComputer:
             scenario, devices, self.clock, self._downlink, jd_epoch_utc, out_dir
         )
         load_requests(self.flight, scenario)
+        self._error_est_column = self.flight.housekeeping.names.index("attitude_error_est_deg")
         self.wall_s = 0.0
         self.link_server: LinkServer | None = None
 
@@ -137,6 +143,11 @@ class FlightComputer:
         return self.link_server
 
     def _between_frames(self, _t_s: float) -> None:
+        """After each frame: the housekeeping's estimated attitude error when it sampled, the link."""
+        housekeeping = self.flight.housekeeping
+        if housekeeping.samples != self._housekeeping_seen:
+            self._housekeeping_seen = housekeeping.samples
+            self._error_est_deg.append(housekeeping.latest[self._error_est_column])
         for hook in self.frame_hooks:
             hook()
 
@@ -169,6 +180,12 @@ class FlightComputer:
             "sim_s": sim_s,
             "wall_s": round(self.wall_s, 3),
             "real_time_factor": round(sim_s / self.wall_s, 3) if self.wall_s > 0 else None,
+            "attitude": {
+                "error_est_deg": spread(np.frombuffer(self._error_est_deg)),
+                "error_deg": None,
+                "error_not_computed": "true pointing errors need the truth, which only the world holds: "
+                "compare `zorka sim-server`'s truth.aem with this run's TM",
+            },
             "control": {"overruns": flight.executive.overruns},
             "commanding": commanding_figures(flight),
             "telemetry": {"packets": self.tm_packets, "bytes": self.tm_bytes},
@@ -232,6 +249,13 @@ def flight_command(args: argparse.Namespace) -> int:
         return 2
     scenario = scenario_for("flight", args.scenario, args.out)
     if scenario is None:
+        return 2
+    if scenario.link is not None:
+        print(
+            "zorka flight: error: the scenario's [link] simulates a radio for `zorka run`; the flight "
+            "computer's link is --link-port: remove [link] from the scenario",
+            file=sys.stderr,
+        )
         return 2
     serial_ports = {device: port for devices, port in args.serial for device in devices}
     try:

@@ -38,6 +38,7 @@ from sim.world import World
 from zorka.outputs.oem_aem import write_aem, write_oem
 from zorka.run.assembly import FRAME_S, build_world, sgp4_ephemeris
 from zorka.run.board_devices import board_name, devices_on_ports
+from zorka.run.flight_figures import spread
 from zorka.run.mission import BOARD_WATCHDOG_S
 from zorka.run.recorder import RunRecorder
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
@@ -49,13 +50,6 @@ RECORD_CAPACITY_S = SECONDS_PER_DAY
 """Without a duration, the truth is recorded over the first day (the world runs on)."""
 WAIT_POLL_S = 0.002
 """How often the world looks for the flight computer's first device request while it waits."""
-
-
-def _stats(x: np.ndarray) -> dict:
-    """Mean, p99 and max of `x` (None for each if empty)."""
-    if len(x) == 0:
-        return {"mean": None, "p99": None, "max": None}
-    return {"mean": float(np.mean(x)), "p99": float(np.percentile(x, 99.0)), "max": float(np.max(x))}
 
 
 def boards_of(assignments: list[tuple[list[str], str]]) -> list[tuple[str, list[str]]]:
@@ -172,8 +166,8 @@ class SimServer:
                 "error_deg": None,
                 "error_not_computed": "pointing errors need the target the flight software commanded, "
                 "which only the flight computer holds: see `zorka flight`'s summary and TM",
-                "off_nadir_deg": _stats(off_nadir_deg),
-                "rate_off_nadir_deg_s": _stats(self.recorder.rate_err_deg_s[:n]),
+                "off_nadir_deg": spread(off_nadir_deg),
+                "rate_off_nadir_deg_s": spread(self.recorder.rate_err_deg_s[:n]),
             },
             "wheels": {
                 "peak_speed_rpm": round(record.peak_wheel_speed_rad_s * 60.0 / (2.0 * np.pi), 6),
