@@ -358,16 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="DEVICES=PORT",
         help="serve these devices (gyro, star_tracker, magnetometer, sun_sensor, gnss, wheels, "
-        "magnetorquers, power, or all) as one board on PORT, a serial device or 'pty' to create a "
-        "pseudo-terminal and print its path, e.g. --serial all=pty; repeatable",
-    )
-    sim_server.add_argument(
-        "--baud",
-        type=positive_int,
-        default=115200,
-        metavar="N",
-        help="line rate of the boards' serial ports, 8N1, default 115200 (a pty ignores it); at 460800 or "
-        "more a 2 kB image chunk crosses within the flight's 50 ms reply timeout",
+        "magnetorquers, power, imager, or all) as one board on PORT: a serial device with an optional "
+        "@BAUD (default 115200), or 'pty' to create a pseudo-terminal and print its path; each pty "
+        "assignment is its own board, a device given twice is on the later one, e.g. --serial all=pty "
+        "--serial imager=pty; repeatable",
     )
     sim_server.add_argument(
         "--duration",
@@ -400,10 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--serial",
         type=serial_assignment,
         action="append",
-        required=True,
+        default=[],
         metavar="DEVICES=PORT",
-        help="the board on PORT serves these devices, e.g. --serial all=/dev/pts/5 (the path `zorka "
-        "sim-server` prints) or --serial all=/dev/ttyUSB0; every device needs a port; repeatable",
+        help="the board on PORT[@BAUD] (default 115200) serves these devices, e.g. --serial "
+        "all=/dev/pts/5 (the path `zorka sim-server` prints) or all=/dev/ttyUSB0@460800; every device "
+        "needs a port, here or in the scenario's [hal] table; a device given twice is on the later "
+        "port; repeatable",
     )
     flight.add_argument(
         "--link-port",
@@ -418,14 +414,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
         "missing; default: zorka-link-key.json)",
-    )
-    flight.add_argument(
-        "--baud",
-        type=positive_int,
-        default=115200,
-        metavar="N",
-        help="line rate of the ports to the boards, 8N1, default 115200 (a pty ignores it); at 460800 or "
-        "more a 2 kB image chunk crosses within the flight's 50 ms reply timeout",
     )
     flight.add_argument(
         "--duration",

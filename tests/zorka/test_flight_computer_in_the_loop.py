@@ -315,7 +315,11 @@ def test_sim_server_holds_the_world_until_the_first_device_request_then_runs_its
 
 def test_each_pty_assignment_is_a_board_of_its_own_and_a_later_assignment_wins():
     rest = [d for d in SERIAL_DEVICES if d != "imager"]
-    assert boards_of([(["all"], "pty"), (["imager"], "pty")]) == [("pty", rest), ("pty", ["imager"])]
-    assert boards_of([(["wheels"], "/dev/ttyUSB0"), (["gyro"], "/dev/ttyUSB0")]) == [
-        ("/dev/ttyUSB0", ["gyro", "wheels"])
+    assert boards_of([(["all"], "pty"), (["imager"], "pty")]) == [
+        ("pty", 115200, rest),
+        ("pty", 115200, ["imager"]),
     ]
+    line = "/dev/ttyUSB0@460800"
+    assert boards_of([(["wheels"], line), (["gyro"], line)]) == [("/dev/ttyUSB0", 460800, ["gyro", "wheels"])]
+    with pytest.raises(ValueError, match="/dev/ttyUSB0 is given at 460800 and at 115200 baud"):
+        boards_of([(["wheels"], line), (["gyro"], "/dev/ttyUSB0")])

@@ -14,6 +14,8 @@ from hal.serial_devices import (
 from hal.serial_imager import SerialImager
 from hal.serial_link import SerialLink
 from sim.spacecraft import Spacecraft
+from zorka.scenario.device_routes import BOARD, SIMULATED, hal_routes, port_and_baud
+from zorka.scenario.model import HalSpec
 
 SERIAL_DEVICES = (
     "gyro",
@@ -52,6 +54,23 @@ def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
     return {d: on_port[d] for d in SERIAL_DEVICES if d in on_port}
 
 
+def board_links(
+    on_line: dict[str, str], link_type: type[SerialLink], timeout_s: float
+) -> tuple[dict[str, SerialLink], dict[str, str]]:
+    """The links of the boards that `on_line` (device -> PORT[@BAUD]) names, one per port path, each a
+    `link_type` whose requests wait `timeout_s`; and each device's port path. ValueError for a path given
+    at two baud rates."""
+    links: dict[str, SerialLink] = {}
+    on_port: dict[str, str] = {}
+    for device, line in on_line.items():
+        path, baud = port_and_baud(line)
+        link = links.setdefault(path, link_type(path, baud, timeout_s=timeout_s))
+        if link.baudrate != baud:
+            raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
+        on_port[device] = path
+    return links, on_port
+
+
 def serial_device(device: str, link: SerialLink, sc: Spacecraft, lockstep: bool = False):
     """The hal serial device of `device` (a `SERIAL_DEVICES` name) on `link`, configured as `sc`. In
     `lockstep` simulated time waits for the wire: an imager fetches a product whole at its collect, as the
@@ -73,3 +92,22 @@ def serial_device(device: str, link: SerialLink, sc: Spacecraft, lockstep: bool 
         "gnss": SerialGnss,
     }
     return sensors[device](link)
+
+
+def routed_lines(hal: HalSpec, serial: dict[str, str], gnss: str | None) -> tuple[dict[str, str], str | None]:
+    """The boards' ports (device -> PORT[@BAUD]) and the GNSS receiver's line (PROTOCOL:PORT[@BAUD])
+    of a run: the scenario's [hal] routes, overridden device by device by the command line's `serial`
+    (`all` overrides every one) and `gnss`."""
+    named = set(SERIAL_DEVICES if "all" in serial else serial)
+    if gnss is not None:
+        named.add("gnss")
+    lines = dict(serial)
+    table_gnss = None
+    for device, route in hal_routes(hal).items():
+        if device in named or route.kind == SIMULATED:
+            continue
+        if route.kind == BOARD:
+            lines[device] = route.line
+        else:
+            table_gnss = f"{route.kind}:{route.line}"
+    return lines, gnss if gnss is not None else table_gnss

@@ -35,7 +35,7 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
-from zorka.run.board_devices import board_name, devices_on_ports, serial_device
+from zorka.run.board_devices import board_links, board_name, devices_on_ports, routed_lines, serial_device
 from zorka.run.flight_figures import (
     commanding_figures,
     imaging_figures,
@@ -97,7 +97,8 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
-        self._attach_boards(serial or {}, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
+        serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
+        self._attach_boards(serial, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -161,13 +162,15 @@ class Mission:
     def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
         configured from the scenario before the mission starts; each request waits `timeout_s`."""
-        on_port = devices_on_ports(serial)
+        on_line = devices_on_ports(serial)
         if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
-            on_port.pop("imager", None)
+            on_line.pop("imager", None)
         lockstep = timeout_s == LOCKSTEP_TIMEOUT_S
+        links, on_port = board_links(on_line, SerialLink, timeout_s)
+        self.links.update(links)
+        sc = self.scenario.spacecraft
         for device, port in on_port.items():
-            link = self.links.setdefault(port, SerialLink(port, timeout_s=timeout_s))
-            setattr(self.devices, device, serial_device(device, link, self.scenario.spacecraft, lockstep))
+            setattr(self.devices, device, serial_device(device, self.links[port], sc, lockstep))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")

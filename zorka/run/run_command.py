@@ -8,6 +8,7 @@ from dataclasses import replace
 from rich.console import Console
 
 from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, run_campaign, write_campaign
 from zorka.run.mission import Mission
 from zorka.run.progress import campaign_tables, seeds_progress, summary_table
@@ -38,6 +39,15 @@ def run_command(args: argparse.Namespace) -> int:
     if scenario is None:
         return 2
     if args.seeds is not None:
+        boards, receiver = routed_lines(scenario.hal, {}, None)
+        if boards or receiver:
+            print(
+                "zorka run: error: argument --seeds: the scenario's [hal] table puts "
+                f"{', '.join([*boards, *(['gnss'] if receiver else [])])} on serial lines, which the runs of "
+                'a campaign cannot share; set them to "sim" or drop --seeds',
+                file=sys.stderr,
+            )
+            return 2
         return campaign_command(args, scenario)
     clear_onboard_state(args.out)
     if args.seed is not None:

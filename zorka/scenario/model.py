@@ -165,6 +165,26 @@ class LinkSpec:
     )
 
 
+def _route(device: str, gnss: bool = False) -> dict:
+    receivers = ", ubx:PORT[@BAUD] or nmea:PORT[@BAUD] (a receiver's own protocol)" if gnss else ""
+    return meta(f"the {device}: sim, or serial:PORT[@BAUD] (a board){receivers}")
+
+
+@dataclass(frozen=True)
+class HalSpec:
+    """Where each device lives: simulated, or on a serial port (--serial and --gnss win over this)."""
+
+    gyro: str = field(default="sim", metadata=_route("rate gyro"))
+    star_tracker: str = field(default="sim", metadata=_route("star tracker"))
+    magnetometer: str = field(default="sim", metadata=_route("magnetometer"))
+    sun_sensor: str = field(default="sim", metadata=_route("sun sensors"))
+    gnss: str = field(default="sim", metadata=_route("GNSS receiver", gnss=True))
+    wheels: str = field(default="sim", metadata=_route("reaction wheels"))
+    magnetorquers: str = field(default="sim", metadata=_route("magnetorquers"))
+    power: str = field(default="sim", metadata=_route("EPS board"))
+    imager: str = field(default="sim", metadata=_route("imager"))
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A mission run: when, where, which spacecraft, and what happens to it."""
@@ -194,6 +214,7 @@ class Scenario:
     requests: tuple[RequestSpec, ...] = field(
         default=(), metadata=meta("imaging requests on board at the start (the spacecraft needs an imager)")
     )
+    hal: HalSpec = field(default_factory=HalSpec)
 
 
 DEFAULT_SCENARIO = Scenario()

@@ -19,6 +19,7 @@ import numpy as np
 from native.time_scales import SECONDS_PER_DAY, parse_utc
 from sim.faults import Fault
 from sim.tle import TleError, parse_tle
+from zorka.scenario.device_routes import parse_route
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
 DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": SECONDS_PER_DAY}
@@ -285,6 +286,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
         _check_spacecraft(scenario)
         _check_link(scenario)
         _check_requests(scenario)
+        _check_hal(scenario)
     except ScenarioError as problem:
         raise problem.in_file(source) from None
     return scenario
@@ -362,6 +364,15 @@ def _check_requests(scenario: Scenario) -> None:
                 end,
                 f"must leave room for the capture after window_start_s = {start:g}",
             )
+
+
+def _check_hal(scenario: Scenario) -> None:
+    """Every [hal] route is one a device can take."""
+    for f in fields(scenario.hal):
+        try:
+            parse_route(f.name, getattr(scenario.hal, f.name))
+        except ValueError as problem:
+            raise ScenarioError(f"hal.{f.name}", getattr(scenario.hal, f.name), str(problem)) from None
 
 
 def _check_epoch(scenario: Scenario) -> None:

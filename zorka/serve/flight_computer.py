@@ -35,8 +35,10 @@ from zorka.run.assembly import build_flight_software, load_requests
 from zorka.run.board_devices import (
     IMAGER_CHUNKS_PER_COLLECT,
     SERIAL_DEVICES,
+    board_links,
     board_name,
     devices_on_ports,
+    routed_lines,
     serial_device,
 )
 from zorka.run.flight_figures import commanding_figures, imaging_figures, realtime_figures, spread
@@ -88,21 +90,23 @@ class FlightComputer:
         serial_ports: dict[str, str],
         out_dir: Path,
         imager_chunks: int | None = None,
-        baudrate: int = 115200,
     ):
-        on_port = devices_on_ports(serial_ports)
-        unserved = [d for d in SERIAL_DEVICES if d not in on_port]
+        lines, receiver = routed_lines(scenario.hal, serial_ports, None)
+        if receiver is not None:
+            raise ValueError(
+                f"[hal] gnss: {receiver} is a receiver's line; the flight computer alone takes every "
+                "device from a board: route it serial:PORT[@BAUD] or give --serial"
+            )
+        on_line = devices_on_ports(lines)
+        unserved = [d for d in SERIAL_DEVICES if d not in on_line]
         if unserved:
             raise ValueError(
                 f"argument --serial: no port for {', '.join(unserved)}: the flight computer sees its "
-                "devices only through boards; add them or give all=PORT"
+                "devices only through boards; add them, give all=PORT, or route them in the scenario's [hal]"
             )
         self.scenario = scenario
         self.out_dir = out_dir
-        self.links = {
-            port: TimedSerialLink(port, baudrate=baudrate, timeout_s=LINK_TIMEOUT_S)
-            for port in on_port.values()
-        }
+        self.links, on_port = board_links(on_line, TimedSerialLink, LINK_TIMEOUT_S)
         self.boards: dict[str, dict] = {}
         try:
             for port, link in self.links.items():
@@ -259,7 +263,7 @@ def flight_command(args: argparse.Namespace) -> int:
         return 2
     serial_ports = {device: port for devices, port in args.serial for device in devices}
     try:
-        computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks, args.baud)
+        computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks)
     except ValueError as problem:
         print(f"zorka flight: error: {problem}", file=sys.stderr)
         return 2

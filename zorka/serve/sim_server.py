@@ -42,6 +42,7 @@ from zorka.run.flight_figures import spread
 from zorka.run.mission import BOARD_WATCHDOG_S
 from zorka.run.recorder import RunRecorder
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
+from zorka.scenario.device_routes import DEFAULT_BAUD, port_and_baud
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.served_board import InProcessLink, ServedBoard
@@ -52,29 +53,31 @@ WAIT_POLL_S = 0.002
 """How often the world looks for the flight computer's first device request while it waits."""
 
 
-def boards_of(assignments: list[tuple[list[str], str]]) -> list[tuple[str, list[str]]]:
-    """The boards that `--serial DEVICES=PORT` assignments ask for, as (port, devices): a device given
-    twice is on the later port (`all=pty imager=pty`: the imager alone on a second board), each `pty`
-    assignment is a pseudo-terminal of its own, and assignments of one path are one board. ValueError
-    (one line) for a device no board serves."""
-    keyed = [(names, port if port != "pty" else ("pty", n)) for n, (names, port) in enumerate(assignments)]
+def boards_of(assignments: list[tuple[list[str], str]]) -> list[tuple[str, int, list[str]]]:
+    """The boards that `--serial DEVICES=PORT[@BAUD]` assignments ask for, as (port, baud, devices): a
+    device given twice is on the later port (`all=pty imager=pty`: the imager alone on a second board),
+    each `pty` assignment is a pseudo-terminal of its own, and assignments of one path are one board.
+    ValueError (one line) for a device no board serves or a path given at two baud rates."""
+    keyed: list[tuple[list[str], object]] = []
+    bauds: dict[object, int] = {}
+    for n, (names, line) in enumerate(assignments):
+        key, baud = (("pty", n), DEFAULT_BAUD) if line == "pty" else port_and_baud(line)
+        if bauds.setdefault(key, baud) != baud:
+            raise ValueError(f"{key} is given at {bauds[key]} and at {baud} baud; give it one rate")
+        keyed.append((names, key))
     on_port = devices_on_ports({device: key for names, key in keyed for device in names})
     return [
-        (key if isinstance(key, str) else "pty", [d for d, k in on_port.items() if k == key])
+        (key if isinstance(key, str) else "pty", bauds[key], [d for d, k in on_port.items() if k == key])
         for key in dict.fromkeys(on_port.values())
     ]
 
 
 class SimServer:
-    """The world of `scenario` with its devices on `boards`, each (port, devices) with port "pty" or a
-    path (`boards_of`). Opens the ports; OSError if one cannot be opened."""
+    """The world of `scenario` with its devices on `boards`, each (port, baud, devices) with port "pty" or
+    a path (`boards_of`). Opens the ports; OSError if one cannot be opened."""
 
     def __init__(
-        self,
-        scenario: Scenario,
-        boards: list[tuple[str, list[str]]],
-        duration_s: float | None,
-        baudrate: int = 115200,
+        self, scenario: Scenario, boards: list[tuple[str, int, list[str]]], duration_s: float | None
     ):
         self.scenario = scenario
         self.duration_s = duration_s
@@ -92,8 +95,8 @@ class SimServer:
         self.served: dict[str, list[str]] = {}
         """The devices of each board, by its port's path."""
         try:
-            for port, devices in boards:
-                self._serve(port, devices, baudrate)
+            for port, baud, devices in boards:
+                self._serve(port, baud, devices)
         except BaseException:
             self.close()
             raise
@@ -103,11 +106,11 @@ class SimServer:
         self.clock: WallClock | None = None
         self.ticks_late = 0
 
-    def _serve(self, port: str, devices: list[str], baudrate: int) -> None:
+    def _serve(self, port: str, baud: int, devices: list[str]) -> None:
         """A board on `port` for `devices`, configured from the scenario, given the truth, served."""
         sc = self.scenario
         board = ServedBoard(
-            port=port, seed=sc.seed, spacecraft=sc.spacecraft, gyro_period_s=FRAME_S, baudrate=baudrate
+            port=port, seed=sc.seed, spacecraft=sc.spacecraft, gyro_period_s=FRAME_S, baudrate=baud
         )
         self.boards[board.path] = board
         self.served[board.path] = devices
@@ -217,7 +220,7 @@ def sim_server_command(args: argparse.Namespace) -> int:
     if scenario is None:
         return 2
     try:
-        server = SimServer(scenario, boards_of(args.serial), args.duration, args.baud)
+        server = SimServer(scenario, boards_of(args.serial), args.duration)
     except ValueError as problem:
         print(f"zorka sim-server: error: {problem}", file=sys.stderr)
         return 2
