@@ -223,7 +223,8 @@ class Imager(ABC):
 
     @abstractmethod
     def collect(self) -> ImageProduct | None:
-        """The finished product, once; None while capturing or idle."""
+        """The finished product, once; None while capturing or idle, and while a finished product is
+        still on its way (an imager on a board hands it over after the calls its transfer takes)."""
 
 
 @dataclass

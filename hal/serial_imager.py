@@ -6,7 +6,8 @@ and metadata (`imager.product`), then fetches at most `chunks_per_collect` chunk
 call, so that a 10 Hz frame is not stalled by a transfer on a slow line, and hands the product over
 once all its bytes came and their CRC-32 is the board's; the board is then told to let it go
 (`imager.release`). A missing, refused or malformed reply is counted and the transfer goes on from
-where it was at the next call; a product whose bytes fail the CRC is fetched again from the start.
+where it was at the next call; a product whose bytes fail the CRC is fetched again from the start, and
+one the board refuses to go on with (reset since) is asked for afresh.
 """
 
 import math
@@ -155,11 +156,17 @@ class SerialImager(Imager):
         return True
 
     def _fetch_chunk(self, transfer: _Transfer) -> bool:
-        """The next chunk of the product appended to the transfer; False (counted) if none came."""
+        """The next chunk of the product appended to the transfer; False (counted) if none came. A
+        refusal (the board no longer holds the product: reset since) ends the transfer."""
         offset = len(transfer.data)
         length = min(self.chunk_bytes, transfer.size - offset)
-        reply = ok_reply(self.link, self.counters, "imager", "chunk", offset=offset, length=length)
+        reply = self.link.request("imager", "chunk", offset=offset, length=length)
         if reply is None:
+            self.counters.missed += 1
+            return False
+        if reply.get("msg") != "chunk.ok":
+            self.counters.errors += 1
+            self._transfer = None
             return False
         data = reply.get("data")
         if reply.get("offset") != offset or not isinstance(data, bytes) or not 1 <= len(data) <= length:

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import msgpack
 import serial
 
 from hal.board_frame import FrameCounters, FrameDecoder, encode_frame
@@ -44,6 +45,7 @@ _NAME_LEN_MAX = 32
 _TX_BYTES_MAX = 65536
 _READ_BYTES_MAX = 4096
 _REOPEN_PERIOD_S = 0.5
+_BODY_BYTES_MAX = 4077  # the longest body that always fits a 4096-byte frame (hal/board_protocol.md)
 _UNFED = frozenset({"sim", "board"})  # devices whose messages do not feed the watchdog
 CHUNK_BYTES_MAX = 2048
 """Most product bytes one `imager.chunk` reply carries (its frame stays well under 4096 bytes)."""
@@ -142,22 +144,6 @@ def _product_fields(product: ImageProduct) -> dict:
         "crc32": zlib.crc32(product.data),
         "metadata": product.metadata,
     }
-
-
-def _reply_frame(reply: dict) -> bytes:
-    """A reply's frame; a reply too long for one frame becomes an error reply saying so."""
-    try:
-        return encode_frame(reply)
-    except ValueError as failure:
-        return encode_frame(
-            {
-                "dev": reply["dev"],
-                "msg": "error",
-                "seq": reply["seq"],
-                "code": "reply_too_long",
-                "text": str(failure),
-            }
-        )
 
 
 class BoardServer:
@@ -415,7 +401,7 @@ class BoardServer:
             if not data:
                 raise OSError("port closed (end of file)")
             for request in self._decoder.feed(data):
-                self._send(_reply_frame(self.handle(request)))
+                self._send(encode_frame(self.handle(request)))
         if self._tx:
             with contextlib.suppress(BlockingIOError):
                 del self._tx[: os.write(self._fd, self._tx)]
@@ -674,21 +660,28 @@ class BoardServer:
             )
         if values["frame_s"] <= 0.0 or values["watchdog_s"] < 0.0:
             raise RequestError("bad_field", "frame_s must be > 0 s and watchdog_s >= 0 s (0: off)")
+        taken = {
+            "seed": values["seed"],
+            "frame_s": values["frame_s"],
+            "t_s": values["t_s"],
+            "watchdog_s": values["watchdog_s"],
+            "devices": list(devices),
+            "specs": device_specs(spacecraft, list(values["specs"])),
+        }
+        reply = {**self._identity(), "config": taken}
+        echo_bytes = len(msgpack.packb({"dev": "board", "msg": "configure.ok", "seq": _SEQ_MAX, **reply}))
+        if echo_bytes > _BODY_BYTES_MAX:
+            raise RequestError(
+                "bad_field",
+                f"specs: the echo would take {echo_bytes} bytes, more than a frame's {_BODY_BYTES_MAX}",
+            )
         try:
             self._configure(
                 spacecraft, values["seed"], values["frame_s"], values["t_s"], devices, values["watchdog_s"]
             )
         except ValueError as failure:
             raise RequestError("bad_field", f"specs: {failure}") from None
-        taken = {
-            "seed": self.seed,
-            "frame_s": self.frame_s,
-            "t_s": self.truth.t_s,
-            "watchdog_s": self.watchdog.timeout_s,
-            "devices": list(devices),
-            "specs": device_specs(spacecraft, list(values["specs"])),
-        }
-        return {**self._identity(), "config": taken}
+        return reply
 
 
 def run(port: str, seed: int, watchdog_s: float = WATCHDOG_S) -> int:

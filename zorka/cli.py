@@ -184,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="DEVICES=PORT",
         help="serve these devices from a board on PORT (devices: gyro, star_tracker, magnetometer, "
-        "sun_sensor, gnss, wheels, magnetorquers, power, or all), e.g. --serial gyro,wheels=/dev/pts/5 "
-        "or --serial all=/dev/pts/5 against `zorka board-server`; repeatable",
+        "sun_sensor, gnss, wheels, magnetorquers, power, imager, or all), e.g. --serial "
+        "gyro,wheels=/dev/pts/5 or --serial all=/dev/pts/5 against `zorka board-server`; repeatable",
     )
     run.add_argument(
         "--gnss",

@@ -25,7 +25,9 @@ class SimReactionWheels(ReactionWheels):
     Motor current (`current_a`, refreshed by `sample()`): |applied torque| / `motor_constant_nm_a` +
     `no_load_current_a`. A speed command (`command_speed()`) is held by `hold_speed()`: torque
     inertia x (set - speed) / `speed_loop_time_s` plus the bearing friction at that speed, latched through
-    the limits as a torque command; `apply()` returns the wheels to torque commands.
+    the limits as a torque command; `apply()` returns the wheels to torque commands. A board steps the
+    loop at each truth it is sent (`sim.board_models`); in a mission's world it steps at each
+    `command_speed()`, so flight software holding a speed commands it every frame.
     """
 
     def __init__(
@@ -53,6 +55,8 @@ class SimReactionWheels(ReactionWheels):
         self.torque_applied_nm = view(wheels_c.torque_applied_nm, n)
         self.torque_motor_nm = view(wheels_c.torque_motor_nm, n)
         self.torque_net_nm = view(wheels_c.torque_net_nm, n)
+        self._coulomb_nm = view(wheels_c.friction_coulomb_nm, n)
+        self._viscous_nm_s = view(wheels_c.friction_viscous_nm_s_rad, n)
         self.speed_rad_s = np.zeros(n)
         self._speed_ptr = ptr(self.speed_rad_s)
         self._truth = speed_true_rad_s
@@ -97,13 +101,11 @@ class SimReactionWheels(ReactionWheels):
         """One step of the speed loop against the true speeds, if a speed command is in effect."""
         if not self.holding_speed:
             return
-        c, n, speed = self._c, self.n, self._truth
-        friction = np.sign(speed) * np.array(c.friction_coulomb_nm[0:n]) + speed * np.array(
-            c.friction_viscous_nm_s_rad[0:n]
-        )
+        speed = self._truth
+        friction = np.sign(speed) * self._coulomb_nm + speed * self._viscous_nm_s
         error = np.nan_to_num(self.speed_cmd_rad_s - speed)
         self.torque_cmd_nm[:] = self.inertia_kg_m2 * error / self.speed_loop_time_s + friction
-        lib.zk_wheels_apply(c, self._truth_ptr)
+        lib.zk_wheels_apply(self._c, self._truth_ptr)
 
     def sample(self) -> bool:
         """False while a wheel is dead (its speed reading is kept; the others are refreshed)."""

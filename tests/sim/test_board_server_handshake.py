@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from hal.board_frame import encode_frame
 from hal.serial_link import SerialLink
 from sim.board_config import device_specs
 from sim.board_server import IDENTITY, PROTOCOL_VERSION, BoardServer
@@ -175,4 +176,24 @@ def test_the_rig_sees_a_watchdog_trip_in_the_board_status():
         link.close()
         server.stop()
         thread.join(timeout=5.0)
+        server.close()
+
+
+def test_a_configuration_whose_echo_would_not_fit_a_frame_is_refused_and_changes_nothing():
+    server = BoardServer(port="pty", seed=1)
+    try:
+        models = server.models
+
+        def configure_with_load_named(length: int) -> dict:
+            specs = {"eps": {"loads": [{"name": "x" * length, "power_w": 5.0}]}}
+            config = {**configuration(devices=["eps"]), "specs": specs}
+            assert len(encode_frame({"dev": "board", "msg": "configure", "seq": 1, **config})) <= 4096
+            return request(server, "board", "configure", **config)
+
+        reply = configure_with_load_named(3200)  # the echo holds the whole EPS spec: ~1 KB more
+        assert reply["code"] == "bad_field" and reply["text"].startswith("specs: the echo would take")
+        assert server.models is models and not server.configured
+        assert len(encode_frame(configure_with_load_named(2800))) <= 4096
+        assert server.configured
+    finally:
         server.close()

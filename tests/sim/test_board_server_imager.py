@@ -290,6 +290,45 @@ def test_arbitrary_imager_requests_get_one_reply_that_fits_a_frame(msg, request_
         server.close()
 
 
+def test_a_transfer_the_board_refuses_to_go_on_with_is_asked_for_afresh(served):
+    _, link = served
+    imager = SerialImager(link, chunks_per_collect=1)
+    rig = serial_capture(link, imager)
+    assert imager.sample() and imager.collect() is None
+    assert link.request("imager", "release", request_id="R7")["msg"] == "release.ok"  # as a reset would
+    assert imager.collect() is None and imager.counters.errors == 1
+    assert imager.sample() and imager.state == Imager.IDLE
+    assert imager.collect() is None, "nothing held, nothing asked for"
+    assert imager.start("R8", DURATION_S, *TARGET), "the imager is free again"
+    assert len(rig.rows) == round(DURATION_S / FRAME_S) + 1
+
+
+@given(
+    st.lists(st.binary(max_size=300) | st.sampled_from(["start", "read", "product", "chunk"]), max_size=12)
+)
+@SETTINGS
+def test_arbitrary_bytes_between_imager_frames_never_stop_the_board(pieces):
+    server = BoardServer(port="pty", seed=1)
+    decoder = server._decoder
+    requests = {
+        "start": {"request_id": "F", "duration_s": 1.0, "lat_rad": 0.1, "lon_rad": 0.2, "alt_m": 0.0},
+        "read": {},
+        "product": {},
+        "chunk": {"offset": 0},
+    }
+    try:
+        sent = 0
+        for k, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                piece = encode_frame({"dev": "imager", "msg": piece, "seq": k, **requests[piece]})
+                sent += 1
+            for request in decoder.feed(piece):
+                assert len(encode_frame(server.handle(request))) <= 4096
+        assert decoder.counters.frames >= sent
+    finally:
+        server.close()
+
+
 class ScriptedLink:
     """A link whose replies are drawn by hypothesis, with the request's dev and seq."""
 

@@ -116,6 +116,12 @@ def test_sensors_and_actuators_on_two_boards_mixed_with_simulated_devices(board_
     assert_identical(run(30.0), run(30.0, serial))
 
 
+def test_the_imager_alone_on_a_board_images_as_the_simulated_one(board_servers):
+    on_board = run(90.0, {"imager": board_servers[1]}, IMAGING)
+    assert_identical(run(90.0, scenario=IMAGING), on_board)
+    assert on_board[0]["imaging"]["captured_ok"] == 1 and on_board[5].products == 1
+
+
 @pytest.mark.slow
 def test_ten_minutes_with_every_device_over_a_pty_is_bit_identical(board_servers):
     assert_identical(run(600.0), run(600.0, {"all": board_servers[0]}))

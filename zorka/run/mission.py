@@ -98,7 +98,7 @@ class Mission:
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
         serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
-        self._attach_boards(serial, LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S)
+        self._attach_boards(serial, realtime)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -159,18 +159,19 @@ class Mission:
             self.scenario.seed,
         )
 
-    def _attach_boards(self, serial: dict[str, str], timeout_s: float) -> None:
+    def _attach_boards(self, serial: dict[str, str], realtime: bool) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
-        configured from the scenario before the mission starts; each request waits `timeout_s`."""
-        on_line = devices_on_ports(serial)
+        configured from the scenario before the mission starts; each request waits `LINK_TIMEOUT_S` in
+        real time, `LOCKSTEP_TIMEOUT_S` in lockstep."""
+        timeout_s = LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S
+        lines = devices_on_ports(serial)
         if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
-            on_line.pop("imager", None)
-        lockstep = timeout_s == LOCKSTEP_TIMEOUT_S
-        links, on_port = board_links(on_line, SerialLink, timeout_s)
+            lines.pop("imager", None)
+        links, on_port = board_links(lines, SerialLink, timeout_s)
         self.links.update(links)
         sc = self.scenario.spacecraft
         for device, port in on_port.items():
-            setattr(self.devices, device, serial_device(device, self.links[port], sc, lockstep))
+            setattr(self.devices, device, serial_device(device, self.links[port], sc, lockstep=not realtime))
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
