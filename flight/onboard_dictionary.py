@@ -16,6 +16,7 @@ from flight.adcs import tunables as adcs_tunables
 from flight.adcs.commands import ADCS_COMMANDS
 from flight.adcs.events import ADCS_EVENTS
 from flight.application import counter_parameters
+from flight.board_links import declarations as board_links
 from flight.dictionary import Dictionary
 from flight.payload import tunables as payload_tunables
 from flight.payload.events import PAYLOAD_EVENTS
@@ -58,16 +59,20 @@ PUS_APPLICATIONS = (
 @dataclass(frozen=True)
 class SpacecraftShape:
     """What of a spacecraft's make-up its dictionary depends on. The default is the default
-    spacecraft's (four wheels, an imager); the flight software takes its own from its devices."""
+    spacecraft's (four wheels, an imager, every device simulated); the flight software takes its own
+    from its devices. `board_devices`: the devices served by boards (`DeviceSet` names), whose links
+    the board-links application watches."""
 
     wheels: int = 4
     imager: bool = True
+    board_devices: tuple[str, ...] = ()
 
 
 def application_names(shape: SpacecraftShape) -> tuple[str, ...]:
     """The onboard applications of a spacecraft of `shape`, in the order of the flight software's table."""
     payload = ("payload", "file_downlink") if shape.imager else ()
-    return ("adcs", *payload, "power", "housekeeping", "link", *PUS_APPLICATIONS)
+    boards = ("board_links",) if shape.board_devices else ()
+    return ("adcs", *payload, "power", *boards, "housekeeping", "link", *PUS_APPLICATIONS)
 
 
 def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
@@ -97,6 +102,8 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     )
     payload_tunables_declared = payload_tunables.TUNABLES if shape.imager else ()
     tunables = (*adcs_tunables.TUNABLES, *payload_tunables_declared, *monitoring_limits.TUNABLES)
+    if shape.board_devices:
+        events += board_links.EVENTS
     if shape.imager:
         events += PAYLOAD_EVENTS
         commands += payload_requests.COMMANDS
@@ -108,6 +115,8 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     for command in commands:
         dictionary.command(command)
     for parameter in counter_parameters(application_names(shape), COUNTER_FIRST_ID):
+        dictionary.parameter(parameter)
+    for parameter in board_links.board_link_parameters(shape.board_devices):
         dictionary.parameter(parameter)
     for tunable in tunables:
         dictionary.tunable(tunable)
@@ -121,7 +130,11 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
 def housekeeping_structures(shape: SpacecraftShape) -> dict[int, tuple[str, ...]]:
     """The housekeeping report structures the flight software defines at start: id -> parameter names."""
     counters = counter_parameters(application_names(shape), COUNTER_FIRST_ID)
-    return {
+    structures = {
         HOUSEKEEPING_SID: tuple(p.name for p in housekeeping_parameters(shape.wheels)),
         APPLICATIONS_SID: tuple(p.name for p in counters),
     }
+    if shape.board_devices:
+        links = board_links.board_link_parameters(shape.board_devices)
+        structures[board_links.BOARD_LINKS_SID] = tuple(p.name for p in links)
+    return structures

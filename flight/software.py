@@ -22,6 +22,8 @@ from flight.adcs.attitude_loop import AdcsConfig, AttitudeLoop
 from flight.adcs.commands import ADCS_COMMANDS, bind_adcs_functions
 from flight.adcs.tunables import bind_adcs_tunables
 from flight.application import Application, Work, bind_counter_parameters, counters_by_command
+from flight.board_links.application import BoardLinks, bind_board_link_parameters
+from flight.board_links.declarations import BOARD_LINKS_INTERVAL_S, BOARD_LINKS_SID
 from flight.clock import Clock
 from flight.events import EventLog
 from flight.executive import Executive
@@ -107,7 +109,8 @@ class FlightSoftware:
             )
             self.file_downlink = FileDownlink(memory)
 
-        shape = SpacecraftShape(devices.wheels.n, devices.imager is not None)
+        self.board_links = BoardLinks(devices.board_links, self.events) if devices.board_links else None
+        shape = SpacecraftShape(devices.wheels.n, devices.imager is not None, tuple(devices.board_links))
         self.dictionary = onboard_dictionary(shape)
         declare_housekeeping_parameters(self.dictionary, self.housekeeping)
         a = self.attitude
@@ -137,6 +140,11 @@ class FlightSoftware:
         self.pus.acceptor.count_by(counters_by_command(self.applications))
         counters = bind_counter_parameters(self.dictionary, self.applications)
         self.pus.housekeeping.define(APPLICATIONS_SID, counters, interval_s=1, enabled=False)
+        if self.board_links is not None:
+            links = bind_board_link_parameters(self.dictionary, self.board_links)
+            self.pus.housekeeping.define(
+                BOARD_LINKS_SID, links, interval_s=BOARD_LINKS_INTERVAL_S, enabled=False
+            )
         if self.dictionary.unbound():
             raise ValueError(f"declared but not served: {self.dictionary.unbound()}")
 
@@ -162,8 +170,10 @@ class FlightSoftware:
                 Application("payload", (Work("payload", self.payload.tick),), payload_commands),
                 Application("file_downlink", (Work("payload", self._send_files),)),
             ]
+        table.append(Application("power", (Work("housekeeping", self.power.sample),)))
+        if self.board_links is not None:
+            table.append(Application("board_links", (Work("housekeeping", self.board_links.tick),)))
         table += [
-            Application("power", (Work("housekeeping", self.power.sample),)),
             Application("housekeeping", (Work("housekeeping", self.housekeeping.sample),)),
             Application("link"),
             *self.pus.applications,

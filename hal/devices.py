@@ -8,9 +8,11 @@ Units are SI, frames are in the names (`_b` body, `_ecef` Earth-fixed).
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from hal.link_health import BoardLink
 
 
 class Gyro(ABC):
@@ -229,7 +231,9 @@ class Imager(ABC):
 
 @dataclass
 class DeviceSet:
-    """The devices of one spacecraft, as flight software is given them."""
+    """The devices of one spacecraft, as flight software is given them. `board_links`: each device served
+    by a board (a field name above) -> the link to its board, whose health flight software watches;
+    empty when every device is simulated."""
 
     gyro: Gyro
     star_tracker: StarTracker
@@ -240,3 +244,4 @@ class DeviceSet:
     magnetorquers: Magnetorquers
     power: PowerSystem
     imager: Imager | None = None
+    board_links: dict[str, BoardLink] = field(default_factory=dict)

@@ -1,22 +1,38 @@
 """The host end of the board link: request/response over a serial port (hal/board_protocol.md).
 
-A link survives its port: a read or write failure (a USB board unplugged, a pty closed) closes the
-port and the next request reopens it, so a link to an absent device returns None instead of raising.
-Replies that do not answer the request in flight (late, or for another seq) are dropped and counted.
-One link is used from one thread.
+A request that gets no reply is sent again with the same seq (a board answers a repeated seq with its
+cached reply and does not act twice) while its retry budget and its deadline allow. A link survives its
+port: a read or write failure (a USB board unplugged, a pty closed) closes the port and it is reopened
+by path, so a port named by a stable alias (a `/dev/serial/by-id/...` symlink) is found again when the
+alias points at the board's new device; a link to an absent device returns None instead of raising.
+A request whose budget is longer than REOPEN_PERIOD_S keeps trying to reopen a lost port until its
+deadline. After each reopening `on_reconnect` (the rig's reset and configuration) runs before the request
+goes on. Replies that do not answer the request in flight (late, or for another seq) are dropped and
+counted. Every exchange is counted per device and per port (hal.link_health). One link is used from
+one thread.
 """
 
 import contextlib
+import dataclasses
+import operator
+import os
 import select
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import serial
 
 from hal.board_frame import FrameCounters, FrameDecoder, encode_frame
+from hal.link_health import BoardLink, BoardStatus, ExchangeCounters, RoundTripHistogram
 
 _SEQ_MODULO = 1 << 32
 _READ_BYTES_MAX = 4096
+_BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
+REOPEN_PERIOD_S = 0.1
+"""A request with time left retries opening a lost port this often."""
+_REJECT_REASONS = tuple(f.name for f in dataclasses.fields(FrameCounters) if f.name != "frames")
+_rejects = operator.attrgetter(*_REJECT_REASONS)
 
 
 @dataclass
@@ -25,6 +41,7 @@ class LinkCounters:
 
     requests: int = 0
     replies: int = 0
+    retries: int = 0
     timeouts: int = 0
     errors: int = 0
     stale: int = 0
@@ -33,22 +50,46 @@ class LinkCounters:
     reconnects: int = 0
 
 
-class SerialLink:
-    """Requests to the devices of one board on `port` (a device path or a pyserial URL with a fileno).
+class SerialLink(BoardLink):
+    """Requests to the devices of one board on `port` (a device path, a symlink to one, or a pyserial URL
+    with a fileno).
 
+    A request waits `timeout_s` for its reply; without one it is sent again after `retry_after_s`
+    (default: the timeout shared evenly among the attempts) plus the time the request and a reply of
+    its size take on the line at `baudrate` (8N1), at most `retries` times, never past its deadline.
     pyserial puts a tty in raw mode (8N1, no echo, no flow control, no line editing) when it opens it.
-    A write that cannot complete within `timeout_s` (a far side that stopped reading) counts as a
-    port failure.
+    A write that cannot complete within `timeout_s` (a far side that stopped reading) counts as a port
+    failure.
     """
 
-    def __init__(self, port: str, baudrate: int = 115200, timeout_s: float = 0.05):
+    def __init__(
+        self,
+        port: str,
+        baudrate: int = 115200,
+        timeout_s: float = 0.05,
+        retries: int = 0,
+        retry_after_s: float | None = None,
+    ):
         self.port = port
         self.baudrate = baudrate
         self.timeout_s = timeout_s
+        self.retries = retries
+        self.retry_after_s = retry_after_s
         self.counters = LinkCounters()
+        self.rtt = RoundTripHistogram()
+        """Round trips of the port's answered requests, from the first transmission to the reply."""
+        self.devices: dict[str, ExchangeCounters] = {}
+        self.consecutive_misses = 0
+        self.opened_path: str | None = None
+        """The device the port's name led to when it was last opened (an alias resolved)."""
+        self.on_reconnect: Callable[[], None] | None = None
+        self.on_unanswered: Callable[[], None] | None = None
+        """Called after a request that got no reply (a rig in lockstep stops the run there)."""
         self._decoder = FrameDecoder()
+        self._rejects_seen = _rejects(self._decoder.counters)
         self._serial: serial.Serial | None = None
         self._opened_before = False
+        self._reconnecting = False
         self._seq = 0
 
     @property
@@ -59,8 +100,17 @@ class SerialLink:
     def is_open(self) -> bool:
         return self._serial is not None
 
+    @property
+    def connected(self) -> bool:
+        return self._serial is not None
+
+    @property
+    def reconnects(self) -> int:
+        return self.counters.reconnects
+
     def open(self) -> bool:
-        """Open the port if it is closed. False (and counted) if it cannot be opened now."""
+        """Open the port if it is closed, resolving its name afresh. False (and counted) if it cannot be
+        opened now. A reopening runs `on_reconnect` (once: not from within itself)."""
         if self._serial is not None:
             return True
         try:
@@ -71,11 +121,19 @@ class SerialLink:
             self.counters.open_failures += 1
             return False
         self._serial = port
+        self.opened_path = os.path.realpath(self.port) if os.path.exists(self.port) else self.port
         self._decoder.reset()
-        if self._opened_before:
-            self.counters.reconnects += 1
+        reopened = self._opened_before
         self._opened_before = True
-        return True
+        if reopened:
+            self.counters.reconnects += 1
+            if self.on_reconnect is not None and not self._reconnecting:
+                self._reconnecting = True
+                try:
+                    self.on_reconnect()
+                finally:
+                    self._reconnecting = False
+        return self._serial is not None
 
     def close(self) -> None:
         if self._serial is not None:
@@ -86,26 +144,104 @@ class SerialLink:
     def request(self, dev: str, msg: str, timeout_s: float | None = None, **fields) -> dict | None:
         """Send one request and wait for its reply: the reply (ok or error), or None on a timeout or a
         port failure. `timeout_s` defaults to the link's."""
+        device = self.devices.get(dev)
+        if device is None:
+            device = self.devices[dev] = ExchangeCounters()
         self.counters.requests += 1
-        if not self.open():
+        device.requests += 1
+        budget_s = self.timeout_s if timeout_s is None else timeout_s
+        start_s = time.monotonic()
+        reconnects, stale = self.counters.reconnects, self.counters.stale
+        reply = self._exchange(dev, msg, fields, device, start_s + budget_s, budget_s)
+        device.reconnects += self.counters.reconnects - reconnects
+        device.stale += self.counters.stale - stale
+        self._attribute_bad_frames(device)
+        if reply is None:
+            self.consecutive_misses += 1
+            if self.on_unanswered is not None:
+                self.on_unanswered()
+            return None
+        rtt_s = time.monotonic() - start_s
+        self.rtt.record(rtt_s)
+        device.rtt.record(rtt_s)
+        self.consecutive_misses = 0
+        self.counters.replies += 1
+        device.replies += 1
+        if reply.get("msg") == "error":
+            self.counters.errors += 1
+            device.errors += 1
+        return reply
+
+    def _exchange(
+        self, dev: str, msg: str, fields: dict, device: ExchangeCounters, deadline: float, budget_s: float
+    ) -> dict | None:
+        """Send (and resend) one request until its reply, its deadline, or a port that cannot be had."""
+        if not self._open_until(deadline):
             return None
         self._seq = (self._seq + 1) % _SEQ_MODULO
         seq = self._seq
-        deadline = time.monotonic() + (self.timeout_s if timeout_s is None else timeout_s)
-        try:
-            self._serial.write(encode_frame({"dev": dev, "msg": msg, "seq": seq, **fields}))
-            reply = self._await_reply(dev, seq, deadline)
-        except (serial.SerialException, OSError):
-            self.counters.port_errors += 1
-            self.close()
+        frame = encode_frame({"dev": dev, "msg": msg, "seq": seq, **fields})
+        retry_after_s = budget_s / (self.retries + 1) if self.retry_after_s is None else self.retry_after_s
+        retry_after_s += 2 * len(frame) * _BITS_PER_BYTE / self.baudrate
+        sent = 0
+        while True:
+            try:
+                if sent > 0:
+                    self.counters.retries += 1
+                    device.retries += 1
+                self._serial.write(frame)
+                sent += 1
+                wait_until = (
+                    deadline if sent > self.retries else min(deadline, time.monotonic() + retry_after_s)
+                )
+                reply = self._await_reply(dev, seq, wait_until)
+            except (serial.SerialException, OSError):
+                self.counters.port_errors += 1
+                device.port_errors += 1
+                self.close()
+                if not self._open_until(deadline):
+                    return None
+                continue
+            if reply is not None:
+                return reply
+            if time.monotonic() >= deadline:
+                self.counters.timeouts += 1
+                device.timeouts += 1
+                return None
+
+    def _open_until(self, deadline: float) -> bool:
+        """The port open, retried every REOPEN_PERIOD_S while that fits before `deadline`."""
+        while not self.open():
+            if time.monotonic() + REOPEN_PERIOD_S > deadline:
+                return False
+            time.sleep(REOPEN_PERIOD_S)
+        return True
+
+    def _attribute_bad_frames(self, device: ExchangeCounters) -> None:
+        """Frames rejected since the last request, by reason, to the device whose reply was awaited."""
+        rejects = _rejects(self._decoder.counters)
+        if rejects == self._rejects_seen:
+            return
+        for reason, now, seen in zip(_REJECT_REASONS, rejects, self._rejects_seen, strict=True):
+            if now != seen:
+                setattr(device.bad_frames, reason, getattr(device.bad_frames, reason) + now - seen)
+        self._rejects_seen = rejects
+
+    def read_status(self) -> BoardStatus | None:
+        reply = self.request("board", "status")
+        if reply is None or reply.get("msg") != "status.ok":
             return None
-        if reply is None:
-            self.counters.timeouts += 1
+        configured, tripped, trips = (
+            reply.get(k) for k in ("configured", "watchdog_tripped", "watchdog_trips")
+        )
+        if not (
+            isinstance(configured, bool)
+            and isinstance(tripped, bool)
+            and isinstance(trips, int)
+            and not isinstance(trips, bool)
+        ):
             return None
-        self.counters.replies += 1
-        if reply.get("msg") == "error":
-            self.counters.errors += 1
-        return reply
+        return BoardStatus(configured, tripped, trips)
 
     def _await_reply(self, dev: str, seq: int, deadline: float) -> dict | None:
         port = self._serial

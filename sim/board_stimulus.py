@@ -5,8 +5,13 @@ At connect: `board.ping`, `board.reset` (power-on state, generators re-seeded), 
 the spacecraft's device specs and the seed, whose echo must match. Before each flight frame the board
 gets the truth (`sim.truth`); after the frame, what its actuators latched (`<actuator>.applied`)
 becomes the world's: wheel torques, the torquers' dipole, the EPS switches. A board that does not
-answer leaves its actuators off for that step (wheels unpowered, torquers off, switches as they were),
-and is counted. Every `STATUS_PERIOD_FRAMES` truths the rig reads `board.status`: its watchdog trips.
+answer in time (real time) leaves its actuators off for that step (wheels unpowered, torquers off,
+switches as they were), and is counted; in lockstep the mission waits for it instead, or ends the run.
+Every `STATUS_PERIOD_FRAMES` truths the rig reads `board.status`: its watchdog trips.
+
+A board found again after its port was lost (the link reopened it) is at its power-on state: before
+any further request the rig resets and configures it again, at the world's current time, and gives it
+the current truth (`reconfigured`, or `reconfigure_failures` if the board refused or did not answer).
 """
 
 from dataclasses import dataclass
@@ -20,7 +25,9 @@ from sim.board_config import device_specs
 from sim.board_models import EPS_TRUTH
 from sim.world import World
 
-CONNECT_TIMEOUT_S = 1.0
+CONNECT_TIMEOUT_S = (
+    3.0  # each handshake request: resent within it (a 2.8 kB configure takes 0.5 s at 115,200 baud)
+)
 STATUS_PERIOD_FRAMES = 10  # the board's status (its watchdog) is read with every 10th truth
 ACTUATORS = ("wheels", "magnetorquers", "eps")
 
@@ -33,6 +40,8 @@ class StimulusCounters:
     applied_failures: int = 0
     status_read: int = 0
     watchdog_trips: int = 0  # as the board last said
+    reconfigured: int = 0  # reset and configured again after the link reconnected
+    reconfigure_failures: int = 0
 
 
 class BoardStimulus:
@@ -44,6 +53,8 @@ class BoardStimulus:
         self.devices = list(devices)
         self.timeout_s = timeout_s
         self.counters = StimulusCounters()
+        self._configuration_args: tuple[int, float, float] | None = None
+        link.on_reconnect = self._reconfigure
         c = world.c
         self._applied = {
             "wheels": ("torque_nm", world.wheel_torque_nm, 0.0),
@@ -58,6 +69,7 @@ class BoardStimulus:
     def connect(self, seed: int, frame_s: float, watchdog_s: float) -> dict:
         """Ping, reset and configure the board; its identity reply. OSError if it does not answer,
         ValueError (one line) if it refuses the configuration or echoes another."""
+        self._configuration_args = (seed, frame_s, watchdog_s)
         port = self.link.port
         ping = self.link.request("board", "ping", timeout_s=CONNECT_TIMEOUT_S)
         if ping is None:
@@ -76,6 +88,16 @@ class BoardStimulus:
             raise ValueError(f"the board on {port} echoed another configuration than the one sent")
         return reply
 
+    def _reconfigure(self) -> None:
+        """After a reconnect: the board reset, configured at the world's time and given the truth."""
+        try:
+            self.connect(*self._configuration_args)
+        except (OSError, ValueError):
+            self.counters.reconfigure_failures += 1
+            return
+        self.counters.reconfigured += 1
+        self._send_truth()
+
     def _configuration(self, seed: int, frame_s: float, watchdog_s: float) -> dict:
         return {
             "seed": seed,
@@ -87,6 +109,15 @@ class BoardStimulus:
         }
 
     def send_truth(self) -> None:
+        """The world's truth to the board (counted); its status read with every STATUS_PERIOD_FRAMES-th."""
+        if self._send_truth():
+            self.counters.truth_sent += 1
+        else:
+            self.counters.truth_failures += 1
+        if (self.counters.truth_sent + self.counters.truth_failures) % STATUS_PERIOD_FRAMES == 0:
+            self.read_status()
+
+    def _send_truth(self) -> bool:
         w, c = self.world, self.world.c
         fields = {
             "t_s": w.t_s,
@@ -110,12 +141,7 @@ class BoardStimulus:
             fields["eps_flags"] = p.flags
             fields["load_on"] = list(p.load_on[0 : p.n_loads])
         reply = self.link.request("sim", "truth", timeout_s=self.timeout_s, **fields)
-        if reply is None or reply.get("msg") != "truth.ok":
-            self.counters.truth_failures += 1
-        else:
-            self.counters.truth_sent += 1
-        if (self.counters.truth_sent + self.counters.truth_failures) % STATUS_PERIOD_FRAMES == 0:
-            self.read_status()
+        return reply is not None and reply.get("msg") == "truth.ok"
 
     def read_status(self) -> None:
         """The board's watchdog trips into the counters (kept as they were if it does not say)."""

@@ -28,6 +28,8 @@ from flight.power.telemetry import READING_UNITS
 from hal.devices import PowerSystem
 
 FLIGHT = Path(flight.__file__).parent
+EVERYTHING = SpacecraftShape(board_devices=("gyro", "wheels", "power"))
+"""A shape that declares every application's declarations (an imager, devices on boards)."""
 RAW_RAISES_ALLOWED = {"events.py"}
 """Where `EventLog.raise_event` may be called directly: the typed API itself, and service 20's parameter
 store, whose owner moves it to `STORE_CORRUPT.raise_`."""
@@ -64,7 +66,7 @@ def test_flight_code_raises_events_only_through_their_declarations():
 
 
 def test_every_typed_raise_names_a_declared_event_with_its_template_fields():
-    declared = onboard_dictionary(SpacecraftShape()).events
+    declared = onboard_dictionary(EVERYTHING).events
     seen = set()
     for path, node in _calls("raise_"):
         where = f"{path}:{node.lineno}"
@@ -80,7 +82,7 @@ def test_every_typed_raise_names_a_declared_event_with_its_template_fields():
 
 
 def test_every_event_a_flight_module_declares_is_in_the_onboard_dictionary():
-    declared = onboard_dictionary(SpacecraftShape()).events
+    declared = onboard_dictionary(EVERYTHING).events
     held = {
         (module.__name__, name): value
         for module in _flight_modules()
@@ -122,7 +124,7 @@ def test_the_dictionary_follows_the_spacecraft_shape():
 
 
 def test_every_housekeeping_parameter_declares_its_unit_and_meaning():
-    parameters = onboard_dictionary(SpacecraftShape()).parameters.values()
+    parameters = onboard_dictionary(EVERYTHING).parameters.values()
     assert all(p.description for p in parameters)
     floats = {p.name: p.type.unit for p in parameters if p.type.kind == "float"}
     assert {n for n, unit in floats.items() if not unit} == {"eps_battery_soc"}  # a fraction, 0..1

@@ -271,7 +271,7 @@ def test_reconnects_after_the_port_disappears_and_comes_back(tmp_path):
         assert link.counters.port_errors == 1
         assert not link.is_open
         assert link.request("board", "ping") is None
-        assert link.counters.open_failures == 1
+        assert link.counters.open_failures >= 1, "reopening tried within the request's second"
         second = ServedBoard()
         by_id.symlink_to(second.path)
         try:

@@ -60,7 +60,7 @@ SHORT_FLIGHT_S = 150.0  # ended by the test once the product is on the ground (~
 PRODUCT_WAIT_S = 120.0
 MAX_SKIPPED_LOADED = 10
 """Skipped frames the short test allows on a loaded machine (of ~850): 0 expected when idle."""
-MAX_IMAGER_TIMEOUTS = 2
+MAX_IMAGER_TIMEOUTS = 4
 """The imager board renders its product when first asked for it (`imager.product`), which can take
 longer than the flight's 50 ms reply timeout; the imager asks again a second later. So the imager is a
 board of its own (`--serial imager=pty`): its slow reply never holds up the ADCS devices."""
@@ -204,10 +204,11 @@ def check_summaries(run: dict) -> tuple[dict, dict]:
     realtime = flight["realtime"]
     assert realtime["frame_start_lateness"]["p99_ms"] is not None
     [serial, imager] = flight["serial"].values()
-    assert list(serial["devices"]) == [d for d in SERIAL_DEVICES if d != "imager"]
+    assert {"gyro", "star_tracker", "wheels", "magnetorquers"} <= set(serial["devices"])  # as used
+    assert "imager" not in serial["devices"]
     assert serial["timeouts"] == 0 and serial["bad_frames"] == 0
-    assert serial["round_trips"] > 0 and serial["rtt_p99_ms"] is not None
-    assert list(imager["devices"]) == ["imager"] and imager["bad_frames"] == 0
+    assert serial["replies"] > 0 and serial["rtt_p99_ms"] is not None
+    assert set(imager["devices"]) == {"board", "imager"} and imager["bad_frames"] == 0
     assert imager["timeouts"] <= MAX_IMAGER_TIMEOUTS
     assert flight["link"]["files"]["products_confirmed"] == 1
     assert world["attitude"]["error_deg"] is None and world["attitude"]["off_nadir_deg"]["max"] is not None
@@ -218,7 +219,7 @@ def check_summaries(run: dict) -> tuple[dict, dict]:
     print(
         f"\nflight: {flight['sim_s']} s, frames late {realtime['frames_late']}, skipped "
         f"{realtime['frames_skipped']}, lateness {realtime['frame_start_lateness']}; ADCS board "
-        f"{serial['round_trips']} round trips p50 {serial['rtt_p50_ms']} ms p99 {serial['rtt_p99_ms']} ms "
+        f"{serial['replies']} round trips p50 {serial['rtt_p50_ms']} ms p99 {serial['rtt_p99_ms']} ms "
         f"max {serial['rtt_max_ms']} ms; imager timeouts {imager['timeouts']}; world ticks late "
         f"{world['realtime']['ticks_late']}, {world['realtime']['tick_start_lateness']}"
     )

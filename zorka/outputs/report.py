@@ -115,6 +115,8 @@ def write_report(
         ("imaging", "Imaging timeline", _imaging(Figure, mission, housekeeping, scale, time_label)),
         ("thumbnails", "Image products", _thumbnails(out_dir / "products")),
     ]
+    if "serial" in summary:
+        sections.insert(1, ("serial-links", "Serial links (boards in the loop)", _serial_links(summary)))
     nav = " ".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
     body = "\n".join(
         f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
@@ -138,6 +140,48 @@ def _summary_table(summary: dict) -> str:
         for key, value in _flatten(summary, "")
     )
     return f"<table>\n{rows}\n</table>"
+
+
+SERIAL_COLUMNS = (
+    ("requests", "requests"),
+    ("replies", "replies"),
+    ("retries", "retries"),
+    ("timeouts", "timeouts"),
+    ("bad_frames", "bad frames"),
+    ("reconnects", "reconnects"),
+    ("rtt_p50_ms", "RTT p50 [ms]"),
+    ("rtt_p99_ms", "RTT p99 [ms]"),
+    ("rtt_max_ms", "RTT max [ms]"),
+)
+"""The serial-links table's columns: summary.json's `serial` figures, the same per port and per device."""
+
+
+def _serial_links(summary: dict) -> str:
+    """One row per port, then one per device on it: what crossed the link and what went wrong; RTT is
+    from a request's first transmission to its reply, retries included; a board declared failed is named."""
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in SERIAL_COLUMNS)
+    rows = []
+    for port, figures in summary["serial"].items():
+        for name, row in (
+            (port, figures),
+            *((f"· {dev}", f) for dev, f in figures.get("devices", {}).items()),
+        ):
+            cells = "".join(
+                f'<td class="value">{html.escape("–" if row.get(key) is None else str(row[key]))}</td>'
+                for key, _ in SERIAL_COLUMNS
+            )
+            rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
+    first = next(iter(summary["serial"].values()), {})
+    note = (
+        f"<p>{html.escape(str(first.get('mode', '')))}: a request waits up to "
+        f"{first.get('request_timeout_s')} s. RTT: from a request's first transmission to its reply, "
+        "retries included. Bad frames by reason, watchdog trips and reconfigurations are in the summary "
+        "above.</p>"
+    )
+    for figures in summary["serial"].values():
+        if figures.get("failure"):
+            note += f"<p><strong>{html.escape(figures['failure'])}</strong></p>"
+    return f"{note}<table>\n<tr><th>port / device</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
 
 
 def _flatten(tree: Any, prefix: str) -> list[tuple[str, str]]:

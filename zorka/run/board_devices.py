@@ -55,16 +55,18 @@ def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
 
 
 def board_links(
-    on_line: dict[str, str], link_type: type[SerialLink], timeout_s: float
+    on_line: dict[str, str], timeout_s: float, **link_options
 ) -> tuple[dict[str, SerialLink], dict[str, str]]:
-    """The links of the boards that `on_line` (device -> PORT[@BAUD]) names, one per port path, each a
-    `link_type` whose requests wait `timeout_s`; and each device's port path. ValueError for a path given
-    at two baud rates."""
+    """The links of the boards that `on_line` (device -> PORT[@BAUD]) names, one per port path, whose
+    requests wait `timeout_s` (`link_options`: SerialLink's retries); and each device's port path.
+    ValueError for a path given at two baud rates."""
     links: dict[str, SerialLink] = {}
     on_port: dict[str, str] = {}
     for device, line in on_line.items():
         path, baud = port_and_baud(line)
-        link = links.setdefault(path, link_type(path, baud, timeout_s=timeout_s))
+        link = links.get(path)
+        if link is None:
+            link = links[path] = SerialLink(path, baud, timeout_s=timeout_s, **link_options)
         if link.baudrate != baud:
             raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
         on_port[device] = path

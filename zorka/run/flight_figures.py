@@ -43,10 +43,16 @@ def realtime_figures(flight: FlightSoftware, clock: WallClock) -> dict:
 
 
 def serial_link_figures(link: SerialLink) -> dict:
-    """What crossed a serial link, and what went wrong on it."""
-    figures = dataclasses.asdict(link.counters)
-    figures["bad_frames"] = link.frame_counters.rejected
-    return figures
+    """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
+    and round trips (first transmission to reply, retries included)."""
+    return {
+        "opened_path": link.opened_path,
+        **dataclasses.asdict(link.counters),
+        "bad_frames": link.frame_counters.rejected,
+        "bad_frames_by_reason": {k: v for k, v in link.frame_counters.as_dict().items() if k != "frames"},
+        "frames_decoded": link.frame_counters.frames,
+        **link.rtt.figures_ms(),
+    }
 
 
 def spread(values: np.ndarray) -> dict:

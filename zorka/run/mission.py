@@ -3,7 +3,9 @@ software and its clock, runs them in lockstep, records the truth each tick and s
 
 Per frame: the flight software runs its rate groups; then the clock's `advance` reads back what
 boards in the loop did, steps the world by one frame, records the truth, and stimulates the boards
-with the new truth. Nothing in a frame allocates an array.
+with the new truth. In lockstep the world never steps before every board has answered: a board silent
+for BOARD_FAILURE_TIMEOUT_S is declared failed and the run ends there (`board_failure`). Nothing in a
+frame allocates an array.
 """
 
 import dataclasses
@@ -52,10 +54,19 @@ from zorka.scenario.toml_file import faults
 
 BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
 LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
-LOCKSTEP_TIMEOUT_S = (
-    1.0  # in lockstep, a late board is waited for this long (a loaded machine, not a lost frame)
+LINK_RETRIES = 1  # in real time, a request without a reply is sent once more, halfway through its timeout
+BOARD_FAILURE_TIMEOUT_S = 10.0
+"""In lockstep the world waits this long for a board's reply (resending, reopening a lost port); past it
+the board is declared failed and the run ends."""
+LOCKSTEP_RETRIES = 8  # in lockstep, a request without a reply is sent again up to 8 times ...
+LOCKSTEP_RETRY_AFTER_S = (
+    0.25  # ... 0.25 s apart (plus its time on the line), then waited for until the timeout
 )
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
+
+
+class BoardFailedError(OSError):
+    """A board in lockstep that did not answer within BOARD_FAILURE_TIMEOUT_S: the run ends there."""
 
 
 class Mission:
@@ -97,8 +108,11 @@ class Mission:
         self.devices = simulated_devices(self.world, scenario)
         self.links: dict[str, SerialLink] = {}
         self.stimuli: list[BoardStimulus] = []
+        self.realtime = realtime
+        self.board_failure: str | None = None
+        """Why the run ended early: a board in lockstep declared failed (None if it did not)."""
         serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
-        self._attach_boards(serial, realtime)
+        self._attach_boards(serial)
 
         capacity = round(duration_s / self.frame_s) + 1
         self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
@@ -159,19 +173,29 @@ class Mission:
             self.scenario.seed,
         )
 
-    def _attach_boards(self, serial: dict[str, str], realtime: bool) -> None:
+    def _attach_boards(self, serial: dict[str, str]) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
-        configured from the scenario before the mission starts; each request waits `LINK_TIMEOUT_S` in
-        real time, `LOCKSTEP_TIMEOUT_S` in lockstep."""
-        timeout_s = LINK_TIMEOUT_S if realtime else LOCKSTEP_TIMEOUT_S
+        configured from the scenario before the mission starts. In real time a request waits
+        LINK_TIMEOUT_S (sent again once); in lockstep up to BOARD_FAILURE_TIMEOUT_S (resent, its port
+        reopened if lost)."""
+        if self.realtime:
+            timeout_s, retries, retry_after_s = LINK_TIMEOUT_S, LINK_RETRIES, None
+        else:
+            timeout_s, retries, retry_after_s = (
+                BOARD_FAILURE_TIMEOUT_S,
+                LOCKSTEP_RETRIES,
+                LOCKSTEP_RETRY_AFTER_S,
+            )
         lines = devices_on_ports(serial)
         if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
             lines.pop("imager", None)
-        links, on_port = board_links(lines, SerialLink, timeout_s)
+        links, on_port = board_links(lines, timeout_s, retries=retries, retry_after_s=retry_after_s)
         self.links.update(links)
         sc = self.scenario.spacecraft
         for device, port in on_port.items():
-            setattr(self.devices, device, serial_device(device, self.links[port], sc, lockstep=not realtime))
+            link = self.links[port]
+            setattr(self.devices, device, serial_device(device, link, sc, lockstep=not self.realtime))
+            self.devices.board_links[device] = link
         for port, link in self.links.items():
             if not link.open():
                 raise OSError(f"cannot open serial port {port}")
@@ -180,6 +204,8 @@ class Mission:
             stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)
             stimulus.send_truth()
             self.stimuli.append(stimulus)
+            if not self.realtime:
+                link.on_unanswered = functools.partial(self._declare_failed, port)
 
     def _attach_gnss_line(self, spec: str) -> None:
         """The flight software's GNSS as a receiver on a serial line (`zorka.run.gnss_line`)."""
@@ -205,15 +231,26 @@ class Mission:
         for hook in self.frame_hooks:
             hook()
 
+    def _declare_failed(self, port: str) -> None:
+        """In lockstep, a request to the board on `port` went unanswered for BOARD_FAILURE_TIMEOUT_S: the
+        board is declared failed and the run ends here, before the world steps without it."""
+        raise BoardFailedError(
+            f"the board on {port} did not answer for {BOARD_FAILURE_TIMEOUT_S:g} s "
+            f"(at t = {self.world.t_s:.1f} s): declared failed, run ended"
+        )
+
     def run(self, on_progress: Callable[[float], None] | None = None) -> dict:
         """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
         start = time.perf_counter()
-        while executive.frame < total:
-            self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
-            if on_progress is not None:
-                on_progress(executive.t_s)
+        try:
+            while executive.frame < total:
+                self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
+                if on_progress is not None:
+                    on_progress(executive.t_s)
+        except BoardFailedError as failure:
+            self.board_failure = str(failure)
         self.wall_s += time.perf_counter() - start
         return self.summary()
 
@@ -301,12 +338,26 @@ class Mission:
         return summary
 
     def _link_figures(self, port: str) -> dict:
-        """What crossed a serial link, and what went wrong on it."""
+        """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
+        round trips (first transmission to reply, retries included), the rig's counts, the timing mode and
+        its timeouts, whether the board was declared failed (and the one-line why), the board-links events
+        the flight software raised for it (`onboard_events`), and the same figures per protocol device."""
         link = self.links[port]
         figures = serial_link_figures(link)
         for stimulus in self.stimuli:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))
+        failed = self.board_failure is not None and f" on {port} " in self.board_failure
+        figures["mode"] = "realtime" if self.realtime else "lockstep"
+        figures["request_timeout_s"] = LINK_TIMEOUT_S if self.realtime else BOARD_FAILURE_TIMEOUT_S
+        figures["board_failure_timeout_s"] = None if self.realtime else BOARD_FAILURE_TIMEOUT_S
+        figures["declared_failed"] = failed
+        figures["failure"] = self.board_failure if failed else None
+        board_links = self.flight.board_links
+        if board_links is not None:
+            index = next(i for i, known in enumerate(board_links.boards) if known is link)
+            figures["onboard_events"] = dict(board_links.raised[index])
+        figures["devices"] = {dev: counters.figures() for dev, counters in sorted(link.devices.items())}
         return figures
 
     def _downlink(self, packet: bytes) -> None:

@@ -62,6 +62,9 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
     Console().print(summary_table(summary, path))
+    if mission.board_failure is not None:
+        print(f"zorka run: error: {mission.board_failure}", file=sys.stderr)
+        return 1
     return 0
 
 

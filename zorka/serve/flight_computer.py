@@ -28,6 +28,7 @@ from ground.archive import write_archive
 from ground.key_store import KeyFileError, KeyStore
 from hal.devices import DeviceSet
 from hal.serial_imager import SerialImager
+from hal.serial_link import SerialLink
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc
 from sim.board_server import PROTOCOL_VERSION
 from zorka.outputs.dictionary_json import dictionary_json
@@ -41,20 +42,25 @@ from zorka.run.board_devices import (
     routed_lines,
     serial_device,
 )
-from zorka.run.flight_figures import commanding_figures, imaging_figures, realtime_figures, spread
+from zorka.run.flight_figures import (
+    commanding_figures,
+    imaging_figures,
+    realtime_figures,
+    serial_link_figures,
+    spread,
+)
 from zorka.run.link_ports import flight_link_ports
-from zorka.run.mission import LINK_TIMEOUT_S
+from zorka.run.mission import LINK_RETRIES, LINK_TIMEOUT_S
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink
-from zorka.serve.timed_link import TimedSerialLink
 
 PING_TIMEOUT_S = 1.0
 """A board must answer the start-up ping within this."""
 FOREVER_S = 365 * SECONDS_PER_DAY
 
 
-def ping_board(link: TimedSerialLink, devices: list[str]) -> dict:
+def ping_board(link: SerialLink, devices: list[str]) -> dict:
     """The identity of the board on `link`, which must serve `devices` (board names) in our protocol
     version: OSError (one line) if it cannot be opened or does not answer, ValueError if it differs."""
     port = link.port
@@ -106,7 +112,7 @@ class FlightComputer:
             )
         self.scenario = scenario
         self.out_dir = out_dir
-        self.links, on_port = board_links(on_line, TimedSerialLink, LINK_TIMEOUT_S)
+        self.links, on_port = board_links(on_line, LINK_TIMEOUT_S, retries=LINK_RETRIES)
         self.boards: dict[str, dict] = {}
         try:
             for port, link in self.links.items():
@@ -118,6 +124,7 @@ class FlightComputer:
         made = {d: serial_device(d, self.links[p], sc) for d, p in on_port.items() if d != "imager"}
         chunks = IMAGER_CHUNKS_PER_COLLECT if imager_chunks is None else imager_chunks
         devices = DeviceSet(**made, imager=SerialImager(self.links[on_port["imager"]], chunks))
+        devices.board_links.update({d: self.links[p] for d, p in on_port.items()})
         self.devices = devices
         self.clock = WallClock(self._between_frames)
         self.tm_packets = 0
@@ -209,18 +216,13 @@ class FlightComputer:
         return summary
 
     def _serial_figures(self, port: str) -> dict:
-        """The link's counters and round trips, the board's identity, and each device's exchanges."""
+        """The board's identity, the link's counts and round trips, and the same figures per device."""
         link = self.links[port]
-        devices = {}
-        for name in SERIAL_DEVICES:
-            device = getattr(self.devices, name)
-            if getattr(device, "link", None) is link:
-                devices[name] = {
-                    kind: vars(getattr(device, kind))
-                    for kind in ("counters", "command_counters")
-                    if hasattr(device, kind)
-                }
-        return {"board": self.boards[port], **link.figures(), "devices": devices}
+        return {
+            "board": self.boards[port],
+            **serial_link_figures(link),
+            "devices": {dev: counters.figures() for dev, counters in sorted(link.devices.items())},
+        }
 
     def write_folder(self) -> Path:
         """summary.json and the telemetry archive of tm.bin; the summary's path."""

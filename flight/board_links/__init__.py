@@ -1,0 +1,1 @@
+"""The board-links application: the health of the links to device boards, watched onboard."""
