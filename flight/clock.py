@@ -99,6 +99,11 @@ class WallClock:
         self.late_by_s = 0.0
         self.lateness = FrameLateness()
 
+    def start(self) -> None:
+        """Make now onboard time 0: called just before the first frame, so the time spent building the
+        software after the clock is not counted as lateness."""
+        self._start = self._monotonic()
+
     def wait_until(self, t_s: float) -> bool:
         if self._advance is not None:
             self._advance(t_s)

@@ -1,6 +1,7 @@
 """`zorka`: the one command. It parses and dispatches; the work lives in the rooms of zorka/.
 Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
-software live with its ground links), console and send (the operator at the bench), dict (the
+software live with its ground links), sim-server and flight (the two halves of a flight-computer-in-
+the-loop bench), console and send (the operator at the bench), dict (the
 command/telemetry dictionary), board-server (simulated boards on the far side of a serial port), wire
 (a paced, faulty link between two serial ports), plan (the imaging planner on its own), bench (the
 performance figures).
@@ -339,6 +340,104 @@ def build_parser() -> argparse.ArgumentParser:
         help="run folder: tm.bin, parameters.json, summary.json (default: runs/serve)",
     )
 
+    sim_server = sub.add_parser(
+        "sim-server",
+        help="the world of a flight-computer-in-the-loop bench: simulated devices on serial ports",
+        description="Own the world of a scenario and serve its devices as simulated boards on serial "
+        "ports (the board protocol, hal/board_protocol.md), configured from the scenario's seed and "
+        "device specs. The world waits at the epoch for the flight computer's first device request "
+        "(`zorka flight`, or a real one), then steps at 10 Hz paced to the wall clock, the actuator "
+        "values the boards applied driving the dynamics. At the end (--duration, Ctrl-C or SIGTERM) it "
+        "writes truth.oem, truth.aem and summary.json (the world side's figures) to --out.",
+    )
+    sim_server.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    sim_server.add_argument(
+        "--serial",
+        type=serial_assignment,
+        action="append",
+        required=True,
+        metavar="DEVICES=PORT",
+        help="serve these devices (gyro, star_tracker, magnetometer, sun_sensor, gnss, wheels, "
+        "magnetorquers, power, imager, or all) as one board on PORT: a serial device with an optional "
+        "@BAUD (default 115200), or 'pty' to create a pseudo-terminal and print its path; each pty "
+        "assignment is its own board, a device given twice is on the later one, e.g. --serial all=pty "
+        "--serial imager=pty; repeatable",
+    )
+    sim_server.add_argument(
+        "--duration",
+        type=duration_s,
+        default=None,
+        metavar="TIME",
+        help="simulated time from the flight computer's start (default: until Ctrl-C or SIGTERM)",
+    )
+    sim_server.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/sim-server"),
+        metavar="DIR",
+        help="folder for truth.oem, truth.aem, summary.json (default: runs/sim-server)",
+    )
+
+    flight = sub.add_parser(
+        "flight",
+        help="the flight software alone, its devices on serial boards (flight computer in the loop)",
+        description="Run the flight software of a scenario paced to the wall clock, seeing every device "
+        "only through hal's serial back end: boards of `zorka sim-server`, `zorka board-server` or real "
+        "ones. At start every board is pinged (identity, protocol version); one that does not answer is "
+        "a one-line error. --link-port opens the authenticated ground link of `zorka serve`, image "
+        "products going down over CFDP while a ground client is connected. At the end (--duration, "
+        "Ctrl-C or SIGTERM) it writes its run folder: summary.json (real-time, serial round trips, "
+        "imaging), tm.bin and what it keeps on board.",
+    )
+    flight.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    flight.add_argument(
+        "--serial",
+        type=serial_assignment,
+        action="append",
+        default=[],
+        metavar="DEVICES=PORT",
+        help="the board on PORT[@BAUD] (default 115200) serves these devices, e.g. --serial "
+        "all=/dev/pts/5 (the path `zorka sim-server` prints) or all=/dev/ttyUSB0@460800; every device "
+        "needs a port, here or in the scenario's [hal] table; a device given twice is on the later "
+        "port; repeatable",
+    )
+    flight.add_argument(
+        "--link-port",
+        type=int,
+        metavar="N",
+        help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port; default: none)",
+    )
+    flight.add_argument(
+        "--keys",
+        type=Path,
+        default=Path("zorka-link-key.json"),
+        metavar="FILE",
+        help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
+        "missing; default: zorka-link-key.json)",
+    )
+    flight.add_argument(
+        "--duration",
+        type=duration_s,
+        default=None,
+        metavar="TIME",
+        help="how long to fly (default: until Ctrl-C or SIGTERM)",
+    )
+    flight.add_argument(
+        "--imager-chunks",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="2 kB chunks of a finished image fetched from the imager board per second: as many as "
+        "the line carries in a fraction of a 100 ms frame (default 1, for 460800 baud; a pty takes 32)",
+    )
+    flight.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/flight"),
+        metavar="DIR",
+        help="run folder: summary.json, tm.bin, parameters.json, mass_memory/ (default: runs/flight)",
+    )
+
     dictionary = sub.add_parser(
         "dict",
         help="print the command/telemetry dictionary",
@@ -438,6 +537,8 @@ COMMANDS = {
     "scenario": ("zorka.scenario.scenario_command", "scenario_command"),
     "dict": ("zorka.outputs.dictionary_command", "dict_command"),
     "serve": ("zorka.serve.live_mission", "serve_command"),
+    "sim-server": ("zorka.serve.sim_server", "sim_server_command"),
+    "flight": ("zorka.serve.flight_computer", "flight_command"),
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
     "plan": ("zorka.run.plan_command", "plan_command"),

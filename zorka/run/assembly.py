@@ -4,6 +4,7 @@ configuration by flight from the nominal spacecraft the flight team loads. Assem
 part; the nominal figures are the spacecraft description's catalogue values unless the scenario's
 [flight] table says otherwise, so a dispersed truth is a real test."""
 
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from flight.adcs.modes import Mode
 from flight.clock import Clock
 from flight.nominal_spacecraft import NominalSpacecraft
 from flight.payload.downlink_windows import OnboardStation
+from flight.payload.requests import ImagingRequest
 from flight.software import ATTITUDE_HZ, FlightSoftware
 from hal.devices import DeviceSet
 from native.time_scales import unix_s_from_julian_date
@@ -119,3 +121,14 @@ def build_flight_software(
 def adcs_config(scenario: Scenario, jd_epoch_utc: float) -> AdcsConfig:
     """The flight software's ADCS configuration, derived by flight from the nominal spacecraft."""
     return nominal_spacecraft(scenario, jd_epoch_utc).adcs_config(jd_epoch_utc, Mode[scenario.start.mode])
+
+
+def load_requests(flight: FlightSoftware, scenario: Scenario) -> None:
+    """The scenario's imaging requests into the flight software's book (as if uplinked before the
+    run); those already there, from an earlier run of the same folder, are kept as they are."""
+    payload = flight.payload
+    if scenario.requests and payload is None:
+        raise ValueError("requests: the spacecraft has no imager to take them")
+    for spec in scenario.requests:
+        if spec.id not in payload.book.entries:
+            payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))

@@ -14,7 +14,7 @@ from hal.serial_devices import (
 from hal.serial_imager import SerialImager
 from hal.serial_link import SerialLink
 from sim.spacecraft import Spacecraft
-from zorka.scenario.device_routes import BOARD, SIMULATED, hal_routes
+from zorka.scenario.device_routes import BOARD, SIMULATED, hal_routes, port_and_baud
 from zorka.scenario.model import HalSpec
 
 SERIAL_DEVICES = (
@@ -52,6 +52,25 @@ def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
             )
         on_port.update(dict.fromkeys(SERIAL_DEVICES if device == "all" else (device,), port))
     return {d: on_port[d] for d in SERIAL_DEVICES if d in on_port}
+
+
+def board_links(
+    on_line: dict[str, str], timeout_s: float, **link_options
+) -> tuple[dict[str, SerialLink], dict[str, str]]:
+    """The links of the boards that `on_line` (device -> PORT[@BAUD]) names, one per port path, whose
+    requests wait `timeout_s` (`link_options`: SerialLink's retries); and each device's port path.
+    ValueError for a path given at two baud rates."""
+    links: dict[str, SerialLink] = {}
+    on_port: dict[str, str] = {}
+    for device, line in on_line.items():
+        path, baud = port_and_baud(line)
+        link = links.get(path)
+        if link is None:
+            link = links[path] = SerialLink(path, baud, timeout_s=timeout_s, **link_options)
+        if link.baudrate != baud:
+            raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
+        on_port[device] = path
+    return links, on_port
 
 
 def serial_device(device: str, link: SerialLink, sc: Spacecraft, lockstep: bool = False):

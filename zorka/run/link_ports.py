@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flight.application import CommandCounters
 from flight.payload.file_downlink import FileDownlink
+from flight.software import FlightSoftware
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,31 @@ class LinkPorts:
     file_downlink: FileDownlink | None
     set_file_budget: Callable[[Callable[[float], int]], None]
     link_counters: CommandCounters
+
+
+def flight_link_ports(
+    flight: FlightSoftware,
+    subscribe_tm: Callable[[Callable[[bytes], None]], None],
+    add_frame_hook: Callable[[Callable[[], None]], None],
+    passes: Callable[[], list[tuple[float, float]]],
+    seed: int,
+) -> LinkPorts:
+    """The ports of `flight` as a mission or the flight computer alone (`zorka flight`) offers them:
+    its telecommand intake, file downlink and link counters, its own onboard time."""
+    executive, frame_s = flight.executive, flight.executive.frame_s
+
+    def set_file_budget(budget: Callable[[float], int]) -> None:
+        flight.downlink_budget = budget
+
+    return LinkPorts(
+        accept_telecommand=flight.accept_telecommand,
+        subscribe_tm=subscribe_tm,
+        add_frame_hook=add_frame_hook,
+        frame_s=frame_s,
+        now_s=lambda: executive.frame * frame_s,
+        passes=passes,
+        seed=seed,
+        file_downlink=flight.file_downlink,
+        set_file_budget=set_file_budget,
+        link_counters=flight.application["link"].counters,
+    )

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from flight.clock import SimClock, WallClock
-from flight.payload.requests import ImagingRequest
 from hal.serial_link import SerialLink
-from native import ffi, lib, ptr
+from native import ffi, lib
 from native.time_scales import SECONDS_PER_DAY, utc_from_julian_date
 from sim.board_stimulus import BoardStimulus
 from sim.devices.gnss import SimGnss
@@ -34,15 +33,22 @@ from zorka.run.assembly import (
     FRAME_S,
     build_flight_software,
     build_world,
+    load_requests,
     sgp4_ephemeris,
     simulated_devices,
 )
-from zorka.run.board_devices import board_name, devices_on_ports, routed_lines, serial_device
+from zorka.run.board_devices import board_links, board_name, devices_on_ports, routed_lines, serial_device
+from zorka.run.flight_figures import (
+    commanding_figures,
+    imaging_figures,
+    realtime_figures,
+    serial_link_figures,
+)
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
-from zorka.run.link_ports import LinkPorts
+from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
-from zorka.scenario.device_routes import port_and_baud
+from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -57,7 +63,6 @@ LOCKSTEP_RETRY_AFTER_S = (
     0.25  # ... 0.25 s apart (plus its time on the line), then waited for until the timeout
 )
 PASS_HORIZON_S = SECONDS_PER_DAY  # passes are predicted for at least a day
-CHUNK_FRAMES = 600  # frames run between progress reports (and SGP4 table refills)
 
 
 class BoardFailedError(OSError):
@@ -93,10 +98,9 @@ class Mission:
         self.ephemeris = self._sgp4_truth or NumericalEphemeris(
             self.world.r_eci, self.world.v_eci, ffi.addressof(self.world.c, "forces")
         )
-        self._orbit_table = np.zeros((CHUNK_FRAMES, 6))
-        if self._sgp4_truth is not None:
-            self._orbit_table_c = ptr(self._orbit_table.reshape(-1))
-            self.world.c.orbit_table = self._orbit_table_c
+        self._orbit_table = (
+            None if self._sgp4_truth is None else TruthOrbitTable(self.world, self._sgp4_truth, self.frame_s)
+        )
         self.stations = [
             GroundStation(s.name, s.lat_deg, s.lon_deg, s.alt_m, s.min_elevation_deg)
             for s in scenario.ground_stations
@@ -157,37 +161,17 @@ class Mission:
             self.radio_link = RadioLink(
                 self.ports(), scenario.link, dictionary_document(self.flight.dictionary), run_dir
             )
-        self._load_requests(scenario)
+        load_requests(self.flight, scenario)
 
     def ports(self) -> LinkPorts:
         """What a link attached to this mission may use of it."""
-        executive, frame_s = self.flight.executive, self.frame_s
-
-        def set_file_budget(budget: Callable[[float], int]) -> None:
-            self.flight.downlink_budget = budget
-
-        return LinkPorts(
-            accept_telecommand=self.flight.accept_telecommand,
-            subscribe_tm=self.tm_listeners.append,
-            add_frame_hook=self.frame_hooks.append,
-            frame_s=frame_s,
-            now_s=lambda: executive.frame * frame_s,
-            passes=lambda: [(p.aos_s, p.los_s) for p in self.passes],
-            seed=self.scenario.seed,
-            file_downlink=self.flight.file_downlink,
-            set_file_budget=set_file_budget,
-            link_counters=self.flight.application["link"].counters,
+        return flight_link_ports(
+            self.flight,
+            self.tm_listeners.append,
+            self.frame_hooks.append,
+            lambda: [(p.aos_s, p.los_s) for p in self.passes],
+            self.scenario.seed,
         )
-
-    def _load_requests(self, scenario: Scenario) -> None:
-        """The scenario's imaging requests into the flight software's book (as if uplinked before the
-        run); those already there, from an earlier run of the same folder, are kept as they are."""
-        payload = self.flight.payload
-        if scenario.requests and payload is None:
-            raise ValueError("requests: the spacecraft has no imager to take them")
-        for spec in scenario.requests:
-            if spec.id not in payload.book.entries:
-                payload.add_request(0.0, ImagingRequest(**dataclasses.asdict(spec)))
 
     def _attach_boards(self, serial: dict[str, str]) -> None:
         """The devices of `serial` (names, or "all") on the boards of their ports, each board reset and
@@ -202,21 +186,14 @@ class Mission:
                 LOCKSTEP_RETRIES,
                 LOCKSTEP_RETRY_AFTER_S,
             )
-        on_port: dict[str, str] = {}
         lines = devices_on_ports(serial)
         if self.devices.imager is None:  # no imager on this spacecraft: none on a board either
             lines.pop("imager", None)
-        for device, line in lines.items():
-            path, baud = port_and_baud(line)
-            link = self.links.get(path)
-            if link is None:
-                link = self.links[path] = SerialLink(
-                    path, baud, timeout_s=timeout_s, retries=retries, retry_after_s=retry_after_s
-                )
-            if link.baudrate != baud:
-                raise ValueError(f"{path} is given at {link.baudrate} and at {baud} baud; give it one rate")
-            on_port[device] = path
-            sc = self.scenario.spacecraft
+        links, on_port = board_links(lines, timeout_s, retries=retries, retry_after_s=retry_after_s)
+        self.links.update(links)
+        sc = self.scenario.spacecraft
+        for device, port in on_port.items():
+            link = self.links[port]
             setattr(self.devices, device, serial_device(device, link, sc, lockstep=not self.realtime))
             self.devices.board_links[device] = link
         for port, link in self.links.items():
@@ -285,7 +262,8 @@ class Mission:
         while executive.frame < end:
             self._inject_due_faults(executive.frame)
             frames = min(CHUNK_FRAMES, end - executive.frame, self._frames_to_next_fault(executive.frame))
-            self._prepare_orbit_table(executive.frame, frames)
+            if self._orbit_table is not None:
+                self._orbit_table.prepare(executive.frame, frames)
             executive.run_frames(frames)
 
     def _fault_frame(self, fault: Fault) -> int:
@@ -304,16 +282,6 @@ class Mission:
     def _frames_to_next_fault(self, frame: int) -> int:
         pending = self.faults[len(self.injected) :]
         return self._fault_frame(pending[0]) - frame if pending else CHUNK_FRAMES
-
-    def _prepare_orbit_table(self, frame: int, frames: int) -> None:
-        """With an SGP4 truth, the world's states at the ends of the next `frames` steps."""
-        if self._sgp4_truth is None:
-            return
-        table = self._orbit_table[:frames]
-        self._sgp4_truth.fill((frame + 1) * self.frame_s, self.frame_s, table[:, :3], table[:, 3:])
-        world_c = self.world.c
-        world_c.orbit_table_len = frames
-        world_c.orbit_table_next = 0
 
     @functools.cached_property
     def passes(self) -> list[Pass]:
@@ -340,8 +308,7 @@ class Mission:
             overruns=self.flight.executive.overruns,
             min_soc=self._record.min_soc,
         )
-        acceptor = self.flight.pus.acceptor
-        summary["commanding"] = {"accepted": acceptor.accepted, "rejected": acceptor.rejected}
+        summary["commanding"] = commanding_figures(self.flight)
         summary["telemetry"] = {"packets": self.tm_packets, "bytes": self.tm_bytes}
         if self.faults:
             summary["faults"] = [
@@ -363,32 +330,12 @@ class Mission:
         if self.radio_link is not None:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:
-            summary["imaging"] = self._imaging_figures()
+            summary["imaging"] = imaging_figures(self.flight.payload)
         if isinstance(self.clock, WallClock):
-            summary["realtime"] = {
-                "frames_late": self.flight.executive.overruns,
-                "frames_skipped": self.flight.executive.skipped,
-                "frame_start_lateness": self.clock.lateness.figures_ms(),
-            }
+            summary["realtime"] = realtime_figures(self.flight, self.clock)
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
-
-    def _imaging_figures(self) -> dict:
-        """What became of the requests and the captures; first the keys DESIGN.md fixes for scripts:
-        requested (in the book), planned (with a capture planned or made), captured_ok (captures that
-        met quality), failed (captures that did not)."""
-        payload = self.flight.payload
-        states = payload.book.counts()
-        return {
-            "requested": sum(states.values()),
-            "planned": states["planned"] + states["captured"],
-            "captured_ok": payload.counts.captures_good,
-            "failed": payload.counts.captures_failed,
-            "requests": states,
-            **dataclasses.asdict(payload.counts),
-            "products_in_memory": len(payload.memory.pending()),
-        }
 
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
@@ -396,14 +343,7 @@ class Mission:
         its timeouts, whether the board was declared failed (and the one-line why), the board-links events
         the flight software raised for it (`onboard_events`), and the same figures per protocol device."""
         link = self.links[port]
-        figures = {
-            "opened_path": link.opened_path,
-            **dataclasses.asdict(link.counters),
-            "bad_frames": link.frame_counters.rejected,
-            "bad_frames_by_reason": {k: v for k, v in link.frame_counters.as_dict().items() if k != "frames"},
-            "frames_decoded": link.frame_counters.frames,
-            **link.rtt.figures_ms(),
-        }
+        figures = serial_link_figures(link)
         for stimulus in self.stimuli:
             if stimulus.link is link:
                 figures.update(dataclasses.asdict(stimulus.counters))

@@ -3,6 +3,7 @@
 The link's parameters are the spacecraft's (flight/link/link_parameters.py).
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ccsds.sdls import SecurityAssociation
@@ -15,6 +16,9 @@ from zorka.serve.packet_port import PacketServer
 
 MAX_FRAMES_PER_POLL = 64
 """Downlink frames a poll may send (~7 MB/s at 10 Hz): the rest wait for the next frame."""
+FILE_BYTES_PER_S = 250_000
+"""File data (image products over CFDP) the bench link takes per second while a ground client is
+connected: a 2 Mbit/s X-band class downlink, well inside what a poll may send."""
 
 
 class OnboardLink:
@@ -41,12 +45,27 @@ class OnboardLink:
 
 
 class LinkServer:
-    """`--link-port`: TC frames from every client into the uplink, TM frames of the downlink to all."""
+    """`--link-port`: TC frames from every client into the uplink, TM frames of the downlink to all.
+    With `set_file_budget` (`LinkPorts.set_file_budget`) the onboard file downlink sends products while
+    a client is connected, `FILE_BYTES_PER_S` less what the downlink still holds."""
 
-    def __init__(self, port: int, link: OnboardLink):
+    def __init__(
+        self,
+        port: int,
+        link: OnboardLink,
+        set_file_budget: Callable[[Callable[[float], int]], None] | None = None,
+    ):
         self.link = link
         self.server = PacketServer(port, link.uplink.receive, splitter=TcFrameSplitter)
         self.port = self.server.port
+        if set_file_budget is not None:
+            set_file_budget(self.file_budget)
+
+    def file_budget(self, _t_s: float) -> int:
+        """Bytes of file data the downlink can take in the next second: none without a ground client."""
+        if not self.server.client_count:
+            return 0
+        return max(0, FILE_BYTES_PER_S - self.link.downlink.pending_bytes())
 
     def poll(self) -> None:
         """Once a frame: take what came up, send what is waiting (at least one frame, for the CLCW)."""

@@ -50,7 +50,7 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
             link = OnboardLink(ports, {keys.spi: keys.association()}, args.out)
-            server = LinkServer(args.link_port, link)
+            server = LinkServer(args.link_port, link, ports.set_file_budget)
             opened.append(server)
             print(
                 f"zorka serve: authenticated link on 127.0.0.1:{server.port}, SPI {keys.spi}, "
