@@ -105,11 +105,13 @@ class ExchangeCounters:
 
 @dataclass
 class BoardStatus:
-    """What `board.status` said last: configured, and the watchdog's latched trip and its count."""
+    """What `board.status` said last: configured, the watchdog's latched trip and its count, and the
+    configurations it refused as beyond its hardware since power-on."""
 
     configured: bool
     watchdog_tripped: bool
     watchdog_trips: int
+    config_mismatches: int = 0
 
 
 class BoardLink(ABC):

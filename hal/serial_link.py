@@ -231,17 +231,16 @@ class SerialLink(BoardLink):
         reply = self.request("board", "status")
         if reply is None or reply.get("msg") != "status.ok":
             return None
-        configured, tripped, trips = (
-            reply.get(k) for k in ("configured", "watchdog_tripped", "watchdog_trips")
+        configured, tripped, trips, mismatches = (
+            reply.get(k) for k in ("configured", "watchdog_tripped", "watchdog_trips", "config_mismatches")
         )
         if not (
             isinstance(configured, bool)
             and isinstance(tripped, bool)
-            and isinstance(trips, int)
-            and not isinstance(trips, bool)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in (trips, mismatches))
         ):
             return None
-        return BoardStatus(configured, tripped, trips)
+        return BoardStatus(configured, tripped, trips, mismatches)
 
     def _await_reply(self, dev: str, seq: int, deadline: float) -> dict | None:
         port = self._serial

@@ -190,10 +190,12 @@ class BoardServer:
         os.set_blocking(self._wake_w, False)
 
     def reset(self) -> None:
-        """The power-on state: the hardware's models seeded afresh, unconfigured, watchdog disarmed."""
+        """The power-on state: the hardware's models seeded afresh, unconfigured, watchdog disarmed, no
+        configuration refused."""
         seed, frame_s, watchdog_s = self._power_on
         self._configure(self.hardware, seed, frame_s, 0.0, list(DEVICES), watchdog_s)
         self.configured = False
+        self.config_mismatches = 0
 
     def _configure(
         self,
@@ -641,10 +643,20 @@ class BoardServer:
             "watchdog_s": self.watchdog.timeout_s,
             "watchdog_tripped": self.watchdog.tripped,
             "watchdog_trips": self.watchdog.trips,
+            "config_mismatches": self.config_mismatches,
         }
 
     def _board_configure(self, values: dict) -> dict:
-        """Build the models the configuration asks for, or refuse it whole; echo what was taken."""
+        """Build the models the configuration asks for, or refuse it whole (a `config_mismatch` counted
+        for `board.status`); echo what was taken."""
+        try:
+            return self._take_configuration(values)
+        except RequestError as refusal:
+            if refusal.code == "config_mismatch":
+                self.config_mismatches += 1
+            raise
+
+    def _take_configuration(self, values: dict) -> dict:
         devices = values["devices"]
         unserved = sorted(set(devices) - set(DEVICES))
         if unserved:

@@ -4,7 +4,8 @@ on the transitions of its health; the per-device link counters bound for houseke
 A board is lost when its port is closed or BOARD_LOST_MISSES requests in a row went unanswered (the
 status read included), and back at its first answer. Its watchdog trips and its `configured` flag come
 from `board.status`: a trip count that grew is an event, and so is `configured` turning false after it
-was true (the board restarted and lost the configuration the host gave it).
+was true (the board restarted and lost the configuration the host gave it), and a count of refused
+configurations (`config_mismatch`: the host asked for what the board's hardware is not) that grew.
 """
 
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ from flight.board_links.declarations import (
     BOARD_BACK,
     BOARD_LOST,
     CONFIGURATION_LOST,
+    CONFIGURATION_MISMATCH,
     COUNTERS,
     EVENTS,
     WATCHDOG_TRIPPED,
@@ -30,6 +32,7 @@ class _BoardState:
     lost: bool = False
     configured: bool = False
     watchdog_trips: int = 0
+    config_mismatches: int = 0
     reconnects: int = 0
 
 
@@ -54,7 +57,7 @@ class BoardLinks:
             port, raised = link.port, self.raised[index]
             restarted = link.reconnects != state.reconnects  # the port reopened: a board at power-on
             if restarted:
-                state.reconnects, state.watchdog_trips = link.reconnects, 0
+                state.reconnects, state.watchdog_trips, state.config_mismatches = link.reconnects, 0, 0
             lost = not link.connected or link.consecutive_misses >= BOARD_LOST_MISSES
             if restarted and not lost and not state.lost:  # lost and back within the second
                 BOARD_LOST.raise_(self.events, t_s, board=index, port=port, why="port lost")
@@ -80,6 +83,12 @@ class BoardLinks:
                 CONFIGURATION_LOST.raise_(self.events, t_s, board=index, port=port)
                 raised[CONFIGURATION_LOST.name] += 1
             state.configured = status.configured
+            if status.config_mismatches > state.config_mismatches:
+                CONFIGURATION_MISMATCH.raise_(
+                    self.events, t_s, board=index, port=port, mismatches=status.config_mismatches
+                )
+                raised[CONFIGURATION_MISMATCH.name] += 1
+            state.config_mismatches = status.config_mismatches
 
     def counters(self, device: str) -> ExchangeCounters:
         """The link counters of `device` (zeros before its first request)."""

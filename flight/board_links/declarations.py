@@ -29,7 +29,14 @@ CONFIGURATION_LOST = EventDef(
     "a device board that was configured says it is not (it restarted: power-on state)",
     "board {board} on {port}: configured no more",
 )
-EVENTS = (BOARD_LOST, BOARD_BACK, WATCHDOG_TRIPPED, CONFIGURATION_LOST)
+CONFIGURATION_MISMATCH = EventDef(
+    4005,
+    "board_configuration_mismatch",
+    Severity.HIGH,
+    "a device board refused a configuration beyond its hardware (e.g. another wheel count)",
+    "board {board} on {port}: configurations refused {mismatches}",
+)
+EVENTS = (BOARD_LOST, BOARD_BACK, WATCHDOG_TRIPPED, CONFIGURATION_LOST, CONFIGURATION_MISMATCH)
 
 FIRST_ID = 1500
 """The housekeeping parameter ids of the board-links counters."""

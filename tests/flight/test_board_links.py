@@ -81,3 +81,14 @@ def test_declarations_exist_only_with_boards():
         p.name for p in board_link_parameters(("gyro", "power"))
     )
     assert with_boards.parameters["power_board_rtt_p99_ms"].type.unit == "ms"
+
+
+def test_a_refused_configuration_is_an_event_once_per_refusal():
+    link, log = ScriptedLink(), EventLog()
+    app = BoardLinks({"wheels": link}, log)
+    app.tick(0.0)
+    link.status = BoardStatus(False, False, 0, config_mismatches=1)
+    app.tick(1.0)
+    app.tick(2.0)
+    assert names(log) == ["board_configuration_lost", "board_configuration_mismatch"]
+    assert next(iter(reversed(list(log)))).text.endswith("configurations refused 1")

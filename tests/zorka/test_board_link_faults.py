@@ -12,6 +12,7 @@ in this process where the test must see what the board sent), fixed seeds, gener
   bad frames are counted by reason, and every reply the host decoded is one the board sent.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -28,9 +29,14 @@ import numpy as np
 import pytest
 from spacepackets.ecss import PusTm
 
+from flight.board_links.application import BoardLinks
 from flight.board_links.declarations import BOARD_BACK, BOARD_LINKS_SID, BOARD_LOST, board_link_parameters
+from flight.events import EventLog
 from hal.board_frame import FrameDecoder
+from hal.serial_link import SerialLink
 from sim.board_server import BoardServer
+from sim.spacecraft import DEFAULT_SPACECRAFT, WheelSpec, pyramid_axes
+from tests.sim.test_board_server_handshake import configuration
 from tests.zorka.test_devices_in_the_loop import SCENARIO, WALL_CLOCK_KEYS, start_board_server
 from zorka.run.mission import Mission
 
@@ -313,3 +319,28 @@ def test_the_board_link_housekeeping_reports_the_devices_link_counters():
     assert last["power_board_requests"] > 0 and last["power_board_timeouts"] == 0
     assert 0.0 < last["wheels_board_rtt_p99_ms"] < 1000.0
     assert reports[0]["wheels_board_requests"] < last["wheels_board_requests"]
+
+
+def test_a_configuration_the_board_refuses_is_a_pus_event_onboard():
+    """A real board on a pty refuses a 3-wheel configuration (it drives 4); the onboard board-links
+    application reads `board.status` through hal and raises board_configuration_mismatch."""
+    three = dataclasses.replace(
+        DEFAULT_SPACECRAFT, wheels=WheelSpec(axis_b=pyramid_axes(np.arcsin(1.0 / np.sqrt(3.0)), n=3))
+    )
+    board = BoardServer(port="pty", seed=1)
+    serving = threading.Thread(target=board.serve_forever, daemon=True)
+    serving.start()
+    link = SerialLink(board.path, timeout_s=2.0)
+    try:
+        log = EventLog()
+        app = BoardLinks({"wheels": link}, log)
+        app.tick(0.0)
+        refused = link.request("board", "configure", **configuration(three))
+        assert refused["code"] == "config_mismatch"
+        app.tick(1.0)
+        assert [e.name for e in log] == ["board_configuration_mismatch"]
+    finally:
+        link.close()
+        board.stop()
+        serving.join(timeout=10)
+        board.close()

@@ -1,6 +1,7 @@
 """Which devices a board can serve, and the hal serial device of each, configured as a scenario's
 spacecraft: shared by the mission (devices in the loop) and the flight computer alone (`zorka flight`)."""
 
+from hal.link_health import PROTOCOL_DEVICE_NAMES
 from hal.serial_devices import (
     SerialGnss,
     SerialGyro,
@@ -32,12 +33,11 @@ SERIAL_DEVICES = (
 IMAGER_CHUNKS_PER_COLLECT = (
     1  # in real time, product chunks fetched per collect (2 KB: 44 ms at 460,800 baud)
 )
-BOARD_NAMES = {"power": "eps"}  # a DeviceSet name -> the board protocol's device name, where they differ
 
 
 def board_name(device: str) -> str:
     """The board protocol's name of a `DeviceSet` device."""
-    return BOARD_NAMES.get(device, device)
+    return PROTOCOL_DEVICE_NAMES.get(device, device)
 
 
 def devices_on_ports(serial: dict[str, str]) -> dict[str, str]:
