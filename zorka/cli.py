@@ -116,6 +116,18 @@ def gnss_line(text: str) -> str:
     return text
 
 
+def add_key_file_option(parser: argparse.ArgumentParser) -> None:
+    """`--keys`: the authenticated link's key file, as `zorka serve` and `zorka flight` take it."""
+    parser.add_argument(
+        "--keys",
+        type=Path,
+        default=Path("zorka-link-key.json"),
+        metavar="FILE",
+        help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
+        "missing; default: zorka-link-key.json)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="zorka",
@@ -300,14 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port)",
     )
-    serve.add_argument(
-        "--keys",
-        type=Path,
-        default=Path("zorka-link-key.json"),
-        metavar="FILE",
-        help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
-        "missing; default: zorka-link-key.json)",
-    )
+    add_key_file_option(serve)
     serve.add_argument(
         "--packet-port",
         type=int,
@@ -407,14 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port; default: none)",
     )
-    flight.add_argument(
-        "--keys",
-        type=Path,
-        default=Path("zorka-link-key.json"),
-        metavar="FILE",
-        help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
-        "missing; default: zorka-link-key.json)",
-    )
+    add_key_file_option(flight)
     flight.add_argument(
         "--duration",
         type=duration_s,
