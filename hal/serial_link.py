@@ -14,6 +14,7 @@ one thread.
 
 import contextlib
 import dataclasses
+import errno
 import operator
 import os
 import select
@@ -33,6 +34,12 @@ REOPEN_PERIOD_S = 0.1
 """A request with time left retries opening a lost port this often."""
 _REJECT_REASONS = tuple(f.name for f in dataclasses.fields(FrameCounters) if f.name != "frames")
 _rejects = operator.attrgetter(*_REJECT_REASONS)
+_OPEN_ERRORS = {
+    errno.ENOENT: "no such device",
+    errno.EWOULDBLOCK: "another program holds it open",
+    errno.EACCES: "permission denied (is the user in the port's group, e.g. dialout?)",
+}
+_IDENTIFYING = frozenset({"ping.ok", "reset.ok", "configure.ok"})  # replies that carry the board's id
 
 
 @dataclass
@@ -48,6 +55,7 @@ class LinkCounters:
     port_errors: int = 0
     open_failures: int = 0
     reconnects: int = 0
+    wrong_board: int = 0  # reopenings that found another board (or none) behind the port's name
 
 
 class SerialLink(BoardLink):
@@ -60,6 +68,12 @@ class SerialLink(BoardLink):
     pyserial puts a tty in raw mode (8N1, no echo, no flow control, no line editing) when it opens it.
     A write that cannot complete within `timeout_s` (a far side that stopped reading) counts as a port
     failure.
+
+    The port is opened exclusively (an advisory lock, as serial terminals take): a second program on
+    the same port cannot open it while this link holds it. The link remembers the `board_id` of the
+    board that first told it (`ping`, `reset`, `configure`); a port reopened after a loss is taken
+    only if the board behind it says that id again, so a name that now leads to another board (a
+    recycled pty, a swapped adapter) never receives this link's requests.
     """
 
     def __init__(
@@ -82,6 +96,10 @@ class SerialLink(BoardLink):
         self.consecutive_misses = 0
         self.opened_path: str | None = None
         """The device the port's name led to when it was last opened (an alias resolved)."""
+        self.open_error: str | None = None
+        """Why the port last failed to open, in words for an error message (None once open)."""
+        self.board_id: str | None = None
+        """The serial number of the board first found on the port (None until it says one)."""
         self.on_reconnect: Callable[[], None] | None = None
         self.on_unanswered: Callable[[], None] | None = None
         """Called after a request that got no reply (a rig in lockstep stops the run there)."""
@@ -110,30 +128,46 @@ class SerialLink(BoardLink):
 
     def open(self) -> bool:
         """Open the port if it is closed, resolving its name afresh. False (and counted) if it cannot be
-        opened now. A reopening runs `on_reconnect` (once: not from within itself)."""
+        opened now, or if it was opened before and the board behind it now is not the one the link
+        knows (`wrong_board`). A reopening runs `on_reconnect` (once: not from within itself)."""
         if self._serial is not None:
             return True
         try:
             port = serial.serial_for_url(
-                self.port, baudrate=self.baudrate, timeout=0, write_timeout=self.timeout_s
+                self.port, baudrate=self.baudrate, timeout=0, write_timeout=self.timeout_s, exclusive=True
             )
-        except (serial.SerialException, OSError, ValueError):
+        except (serial.SerialException, OSError, ValueError) as failure:
             self.counters.open_failures += 1
+            self.open_error = _OPEN_ERRORS.get(getattr(failure, "errno", None), str(failure))
             return False
+        self.open_error = None
         self._serial = port
         self.opened_path = os.path.realpath(self.port) if os.path.exists(self.port) else self.port
         self._decoder.reset()
         reopened = self._opened_before
         self._opened_before = True
-        if reopened:
+        if not reopened or self._reconnecting:
+            return True
+        self._reconnecting = True
+        try:
+            if not self._same_board():
+                self.counters.wrong_board += 1
+                self.close()
+                return False
             self.counters.reconnects += 1
-            if self.on_reconnect is not None and not self._reconnecting:
-                self._reconnecting = True
-                try:
-                    self.on_reconnect()
-                finally:
-                    self._reconnecting = False
+            if self.on_reconnect is not None:
+                self.on_reconnect()
+        finally:
+            self._reconnecting = False
         return self._serial is not None
+
+    def _same_board(self) -> bool:
+        """The board behind the reopened port says the id the link knows (true while it knows none)."""
+        if self.board_id is None:
+            return True
+        device = self.devices.setdefault("board", ExchangeCounters())
+        reply = self._exchange("board", "ping", {}, device, time.monotonic() + self.timeout_s, self.timeout_s)
+        return reply is not None and reply.get("board_id") == self.board_id
 
     def close(self) -> None:
         if self._serial is not None:
@@ -165,6 +199,9 @@ class SerialLink(BoardLink):
         self.rtt.record(rtt_s)
         device.rtt.record(rtt_s)
         self.consecutive_misses = 0
+        board_id = reply.get("board_id")
+        if self.board_id is None and reply.get("msg") in _IDENTIFYING and isinstance(board_id, str):
+            self.board_id = board_id
         self.counters.replies += 1
         device.replies += 1
         if reply.get("msg") == "error":

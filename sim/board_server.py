@@ -150,7 +150,9 @@ class BoardServer:
     """Simulated boards of every device kind, served on `port` ("pty" or a path).
 
     `spacecraft` is the board's hardware (its wheel count is fixed; a configuration asking for another
-    is refused) and, with `seed`, its power-on configuration. `clock` gives seconds for the watchdog.
+    is refused) and, with `seed`, its power-on configuration. `board_id` is its serial number, which
+    a host that reconnects checks to know it found the same board again (default: `sim-<pid>`, unique
+    among the boards of one machine). `clock` gives seconds for the watchdog.
     """
 
     def __init__(
@@ -162,7 +164,11 @@ class BoardServer:
         baudrate: int = 115200,
         watchdog_s: float = WATCHDOG_S,
         clock: Callable[[], float] = time.monotonic,
+        board_id: str | None = None,
     ):
+        self.board_id = f"sim-{os.getpid()}" if board_id is None else board_id
+        if not 0 < len(self.board_id) <= _NAME_LEN_MAX:
+            raise ValueError(f"board id must be 1 to {_NAME_LEN_MAX} characters, got {self.board_id!r}")
         self.hardware = spacecraft
         self.n_wheels = spacecraft.wheels.n
         self._power_on = (seed, gyro_period_s, watchdog_s)
@@ -628,7 +634,12 @@ class BoardServer:
         return {}
 
     def _identity(self) -> dict:
-        return {"identity": IDENTITY, "protocol": PROTOCOL_VERSION, "devices": list(DEVICES)}
+        return {
+            "identity": IDENTITY,
+            "board_id": self.board_id,
+            "protocol": PROTOCOL_VERSION,
+            "devices": list(DEVICES),
+        }
 
     def _board_ping(self, _: dict) -> dict:
         return self._identity()
@@ -696,11 +707,11 @@ class BoardServer:
         return reply
 
 
-def run(port: str, seed: int, watchdog_s: float = WATCHDOG_S) -> int:
+def run(port: str, seed: int, watchdog_s: float = WATCHDOG_S, board_id: str | None = None) -> int:
     """`zorka board-server`: serve until SIGINT/SIGTERM with the power-on watchdog timeout `watchdog_s`
-    (0: off); 0 then, 1 if the port cannot be opened."""
+    (0: off) as the board `board_id`; 0 then, 1 if the port cannot be opened."""
     try:
-        server = BoardServer(port=port, seed=seed, watchdog_s=watchdog_s)
+        server = BoardServer(port=port, seed=seed, watchdog_s=watchdog_s, board_id=board_id)
     except (serial.SerialException, OSError, ValueError) as failure:
         print(f"board-server: cannot open {port}: {failure}", file=sys.stderr, flush=True)
         return 1
@@ -709,7 +720,7 @@ def run(port: str, seed: int, watchdog_s: float = WATCHDOG_S) -> int:
         server.stop()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    print(f"board-server: serving {', '.join(DEVICES)} on {server.path}", flush=True)
+    print(f"board-server: serving {', '.join(DEVICES)} as {server.board_id} on {server.path}", flush=True)
     try:
         server.serve_forever()
     finally:

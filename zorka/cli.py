@@ -239,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="power-on watchdog timeout in seconds: actuators safe after S s without a device command, "
         "until the host configures another (default: 1; 0: off)",
     )
+    board.add_argument(
+        "--board-id",
+        metavar="ID",
+        help="the board's serial number in its identity (1 to 32 characters), which a host checks when it "
+        "finds a board again after a reconnect: a board restarted in place keeps its id (default: sim-PID)",
+    )
 
     from zorka.wire.wire_options import dropout, probability
 
@@ -525,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
 def board_server_command(args: argparse.Namespace) -> int:
     from sim.board_server import run
 
-    return run(args.port, args.seed, args.watchdog_s)
+    return run(args.port, args.seed, args.watchdog_s, args.board_id)
 
 
 COMMANDS = {

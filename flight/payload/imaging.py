@@ -47,6 +47,12 @@ SETTLE_S = 30.0
 ~4/(zeta omega) = 33 s to bring the rate error of a slew's end under the 0.5 px smear of a capture."""
 
 
+def onboard_planner(table: EphemerisTable, slew_s: Callable[[float], float], seed: int) -> Planner:
+    """The planner as flown: its search bounded by iterations, never by the wall clock, so a loaded
+    machine flies the same plan as an idle one (a run is reproducible for its seed)."""
+    return Planner(table, slew_s, budget_s=math.inf, replan_budget_s=math.inf, iterations=60, seed=seed)
+
+
 @dataclasses.dataclass
 class TimelineCounts:
     plans: int = 0
@@ -191,7 +197,7 @@ class ImagingPayload:
         self._orbit.v_eci[0:3] = estimate.v_eci_c[0:3]
         lib.zk_orbit_table(self._orbit, self._forces, PLAN_STEP_S, n, ptr(r_eci_m))
         table = EphemerisTable(self.epoch_jd_utc + t_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
-        self.planner = Planner(table, self.slew_s, budget_s=math.inf, iterations=60, seed=self.seed)
+        self.planner = onboard_planner(table, self.slew_s, self.seed)
         self._plan_windows = downlink_windows(table, self.stations)
         self.windows = [(a_s + t_s, b_s + t_s) for a_s, b_s in self._plan_windows]
         r_m, v_m_s = np.linalg.norm(r_eci_m[0]), np.linalg.norm(estimate.v_eci)

@@ -7,6 +7,7 @@ references used a low-precision sun; ours and DE421 agree to ~0.001 deg), off-na
 slews 1 ms.
 """
 
+import itertools
 import json
 import math
 import time
@@ -19,6 +20,7 @@ import skyfield_data
 from sgp4.api import Satrec, jday
 from skyfield.api import Loader, wgs84
 
+from flight.payload.imaging import onboard_planner
 from flight.payload.planner import Planner, greedy_plan
 from flight.payload.requests import ImagingRequest
 from zorka.scenario.plan_input import parse_plan_input
@@ -211,3 +213,19 @@ def test_the_checker_rejects_what_it_should():
     (a, sa, da), (b, _sb, db) = captures[:2]
     with pytest.raises(AssertionError):
         check_plan(document, [(a, sa, da), (b, sa + da + 1.0, db)])
+
+
+def test_the_onboard_planner_plans_the_same_on_a_machine_a_million_times_slower(monkeypatch):
+    """Flight bounds the search by iterations, not by the wall clock: a loaded machine (here, every clock
+    read a second after the one before) flies the plan of an idle one: the plan and ten re-plans."""
+    _, plan_input, _ = _instance("eeurope_n50_s3")
+    requests = plan_input.requests
+
+    def plans() -> list[list]:
+        planner = onboard_planner(plan_input.table(), plan_input.slew_s, seed=3)
+        return [planner.plan(requests[10:])] + [planner.add_request(r) for r in requests[:10]]
+
+    idle = plans()
+    seconds = itertools.count(0.0, 1.0)
+    monkeypatch.setattr("flight.payload.planner.time.perf_counter", lambda: next(seconds))
+    assert plans() == idle

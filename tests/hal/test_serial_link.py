@@ -100,6 +100,7 @@ def test_ping_truth_and_readings(link, board):
         "msg": "ping.ok",
         "seq": 1,
         "identity": "zorka-sim-board",
+        "board_id": f"sim-{os.getpid()}",
         "devices": [
             "gyro",
             "star_tracker",
@@ -297,6 +298,7 @@ def test_server_on_a_serial_port_path():
                 "msg": "ping.ok",
                 "seq": 77,
                 "identity": IDENTITY,
+                "board_id": f"sim-{os.getpid()}",
                 "devices": list(DEVICES),
                 "protocol": 2,
             }
@@ -352,7 +354,7 @@ def test_run_prints_the_port_serves_and_exits_0_on_sigterm():
     )
     try:
         line = process.stdout.readline()
-        assert line.startswith(f"board-server: serving {', '.join(DEVICES)} on /dev/")
+        assert line.startswith(f"board-server: serving {', '.join(DEVICES)} as sim-")
         link = SerialLink(line.split(" on ")[1].strip(), timeout_s=2.0)
         assert link.request("board", "ping")["protocol"] == PROTOCOL_VERSION
         link.close()
@@ -368,3 +370,45 @@ def test_run_returns_1_when_the_port_cannot_be_opened(tmp_path, capsys):
 
     assert run(str(tmp_path / "no-such-port"), 1) == 1
     assert "cannot open" in capsys.readouterr().err
+
+
+def test_a_port_held_by_one_link_cannot_be_opened_by_another(board):
+    """Exclusive open: a second program on the board's port (another test, a terminal) is refused while
+    the first holds it, and gets it once the first lets go."""
+    first, second = SerialLink(board.path, timeout_s=1.0), SerialLink(board.path, timeout_s=1.0)
+    try:
+        assert first.open() and not second.open()
+        assert second.counters.open_failures == 1 and second.open_error == "another program holds it open"
+        first.close()
+        assert second.open() and second.request("board", "ping")["msg"] == "ping.ok"
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_reopened_port_that_leads_to_another_board_is_not_taken(tmp_path):
+    """The link knows its board by the id it said; an alias re-pointed at another board (a recycled pty)
+    is closed again after one ping, counted as wrong_board, and the right board is taken when it is back."""
+    mine, stranger = BoardServer(port="pty", seed=1, board_id="mine"), ServedBoard()
+    serving = threading.Thread(target=mine.serve_forever, daemon=True)
+    serving.start()
+    alias = tmp_path / "board"
+    alias.symlink_to(mine.path)
+    link = SerialLink(str(alias), timeout_s=1.0)
+    try:
+        assert link.request("board", "ping")["board_id"] == "mine" and link.board_id == "mine"
+        link.close()
+        alias.unlink()
+        alias.symlink_to(stranger.path)
+        assert not link.open()
+        assert link.counters.wrong_board == 1 and link.counters.reconnects == 0
+        assert stranger.server.counters.requests == 1, "one ping, nothing else"
+        alias.unlink()
+        alias.symlink_to(mine.path)
+        assert link.open() and link.counters.reconnects == 1
+    finally:
+        link.close()
+        stranger.close()
+        mine.stop()
+        serving.join(timeout=5.0)
+        mine.close()

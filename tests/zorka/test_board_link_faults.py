@@ -148,36 +148,45 @@ def test_a_board_that_never_answers_again_is_declared_failed_at_the_timeout(monk
 
 
 def test_a_board_restarted_on_another_pty_behind_its_alias_is_found_again_and_control_recovers(tmp_path):
+    """The alias first leads to a stranger (another board, as a recycled pty would): it is pinged, found
+    to be another board, and left alone; then to the board restarted with its own id."""
     alias = tmp_path / "serial" / "by-id" / "board0"
     alias.parent.mkdir(parents=True)
-    first, first_path = start_board_server(7)
+    first, first_path = start_board_server(7, board_id="board0")
     alias.symlink_to(first_path)
-    boards = [first]
+    stranger, stranger_path = start_board_server(9)
+    boards = [first, stranger]
     out = tmp_path / "run"
     out.mkdir()
     try:
         mission = Mission(SCENARIO, 90.0, serial={"all": str(alias)}, out_dir=out)
 
         def restart() -> None:
-            second, second_path = start_board_server(8)  # while the first lives: another pty
+            second, second_path = start_board_server(8, board_id="board0")  # while the first lives
             boards.append(second)
             first.kill()
             first.wait(timeout=10)
 
-            def repoint() -> None:
+            def repoint(path: str) -> None:
                 alias.unlink()
-                alias.symlink_to(second_path)
+                alias.symlink_to(path)
 
-            threading.Timer(1.0, repoint).start()  # the world waits for the board meanwhile
+            threading.Timer(0.5, repoint, (stranger_path,)).start()  # the world waits meanwhile
+            threading.Timer(1.5, repoint, (second_path,)).start()
 
         at_frame(mission, 400, restart)
         summary = mission.run()
         t_s, err_deg, _ = mission.attitude_errors()
         mission.close()
+        link = SerialLink(stranger_path, timeout_s=3.0)
+        stranger_status = link.read_status()
+        link.close()
     finally:
         for board in boards:
             stop_board(board)
+    assert stranger_status is not None and not stranger_status.configured, "the stranger was left alone"
     figures = summary["serial"][str(alias)]
+    assert figures["wrong_board"] >= 1
     assert figures["reconnects"] == 1 and figures["reconfigured"] == 1
     assert figures["reconfigure_failures"] == figures["timeouts"] == figures["applied_failures"] == 0
     assert figures["opened_path"] != first_path

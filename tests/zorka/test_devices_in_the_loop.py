@@ -31,9 +31,10 @@ IMAGING = dataclasses.replace(SCENARIO, requests=(UNDER_THE_TRACK,))
 WALL_CLOCK_KEYS = ("wall_s", "real_time_factor")
 
 
-def start_board_server(seed: int) -> tuple[subprocess.Popen, str]:
+def start_board_server(seed: int, board_id: str | None = None) -> tuple[subprocess.Popen, str]:
+    named = [] if board_id is None else ["--board-id", board_id]
     process = subprocess.Popen(
-        [sys.executable, "-m", "zorka", "board-server", "--port", "pty", "--seed", str(seed)],
+        [sys.executable, "-m", "zorka", "board-server", "--port", "pty", "--seed", str(seed), *named],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -198,7 +198,7 @@ class Mission:
             self.devices.board_links[device] = link
         for port, link in self.links.items():
             if not link.open():
-                raise OSError(f"cannot open serial port {port}")
+                raise OSError(f"cannot open serial port {port}: {link.open_error}")
             served = [board_name(d) for d, p in on_port.items() if p == port]
             stimulus = BoardStimulus(link, self.world, served, timeout_s)
             stimulus.connect(self.scenario.seed, self.frame_s, BOARD_WATCHDOG_S)

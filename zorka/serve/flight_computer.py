@@ -65,7 +65,9 @@ def ping_board(link: SerialLink, devices: list[str]) -> dict:
     version: OSError (one line) if it cannot be opened or does not answer, ValueError if it differs."""
     port = link.port
     if not link.open():
-        raise OSError(f"cannot open serial port {port}: check the path (`zorka sim-server` prints it)")
+        raise OSError(
+            f"cannot open serial port {port}: {link.open_error} (`zorka sim-server` prints its ports)"
+        )
     reply = link.request("board", "ping", timeout_s=PING_TIMEOUT_S)
     if reply is None or reply.get("msg") != "ping.ok":
         raise OSError(

@@ -20,6 +20,7 @@ the flight software commanded (the target lives on the flight computer; the flig
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 import threading
@@ -110,7 +111,12 @@ class SimServer:
         """A board on `port` for `devices`, configured from the scenario, given the truth, served."""
         sc = self.scenario
         board = ServedBoard(
-            port=port, seed=sc.seed, spacecraft=sc.spacecraft, gyro_period_s=FRAME_S, baudrate=baud
+            port=port,
+            seed=sc.seed,
+            spacecraft=sc.spacecraft,
+            gyro_period_s=FRAME_S,
+            baudrate=baud,
+            board_id=f"sim-{os.getpid()}-{len(self.boards) + 1}",
         )
         self.boards[board.path] = board
         self.served[board.path] = devices
