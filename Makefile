@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/zorka run --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q
