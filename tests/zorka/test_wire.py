@@ -183,14 +183,23 @@ def test_dropouts_lose_bytes_in_bursts_of_their_length(wire):
     assert len(received) + counts["A->B"]["dropped"] == len(payload)
 
 
-PING_REPLY = {"identity": IDENTITY, "protocol": PROTOCOL_VERSION, "devices": list(DEVICES)}
+BOARD_ID = "wire-test"
+PING_REPLY = {
+    "identity": IDENTITY,
+    "board_id": BOARD_ID,
+    "protocol": PROTOCOL_VERSION,
+    "devices": list(DEVICES),
+}
 """What the simulated board answers to a ping, beside the message's own fields."""
 
 
 @pytest.mark.parametrize(("corrupt_p", "drop_ms"), [(1e-4, "50:0.01"), (3e-3, "1:0")])
 def test_board_frames_through_a_faulty_wire_arrive_intact_or_are_rejected(wire, corrupt_p, drop_ms):
     board = subprocess.Popen(
-        [*ZORKA, "board-server", "--port", "pty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*ZORKA, "board-server", "--port", "pty", "--board-id", BOARD_ID],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         board_path = board.stdout.readline().rsplit(" on ", 1)[1].strip()
@@ -238,7 +247,10 @@ def test_help_says_how_the_faults_are_modelled():
 
 def start_board_server() -> tuple[subprocess.Popen, str]:
     board = subprocess.Popen(
-        [*ZORKA, "board-server", "--port", "pty"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*ZORKA, "board-server", "--port", "pty", "--board-id", BOARD_ID],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     return board, board.stdout.readline().rsplit(" on ", 1)[1].strip()
 
