@@ -1,13 +1,15 @@
 """The imager of a board at the far end of a serial link: the hal Imager over hal.serial_link.
 
 Captures open and close by request (`imager.start`, `imager.stop`); `sample()` reads the status
-(`imager.read`). A finished product crosses in chunks: `collect()` asks for the product's size, CRC-32
-and metadata (`imager.product`), then fetches at most `chunks_per_collect` chunks (`imager.chunk`) per
-call, so that a 10 Hz frame is not stalled by a transfer on a slow line, and hands the product over
-once all its bytes came and their CRC-32 is the board's; the board is then told to let it go
-(`imager.release`). A missing, refused or malformed reply is counted and the transfer goes on from
-where it was at the next call; a product whose bytes fail the CRC is fetched again from the start, and
-one the board refuses to go on with (reset since) is asked for afresh.
+(`imager.read`). The board renders a finished capture's product in the background; `collect()` asks
+for the product's size, CRC-32 and metadata (`imager.product`: `ready: false` while it renders, so a
+frame never waits on it, except in lockstep where it is waited for), then fetches at most
+`chunks_per_collect` chunks (`imager.chunk`) per call, so that a 10 Hz frame is not stalled by a
+transfer on a slow line, and hands the product over once all its bytes came and their CRC-32 is the
+board's; the board is then told to let it go (`imager.release`). A missing, refused or malformed
+reply is counted and the transfer goes on from where it was at the next call; a product whose bytes
+fail the CRC is fetched again from the start, and one the board refuses to go on with (reset since)
+is asked for afresh.
 """
 
 import math
@@ -26,11 +28,13 @@ CHUNK_BYTES_MAX = 2048
 
 @dataclass
 class TransferCounters:
-    """Products handed over, chunks fetched, and products fetched again after a CRC mismatch."""
+    """Products handed over, chunks fetched, products fetched again after a CRC mismatch, and collects
+    that found the product still rendering on the board (asked again at the next)."""
 
     products: int = 0
     chunks: int = 0
     crc_failures: int = 0
+    not_ready: int = 0
 
 
 @dataclass
@@ -141,14 +145,27 @@ class SerialImager(Imager):
         return ImageProduct(transfer.request_id, bytes(transfer.data), transfer.metadata)
 
     def _describe(self) -> bool:
-        """The waiting product's request, size, CRC-32 and metadata (`imager.product`) into a transfer."""
-        reply = ok_reply(self.link, self.counters, "imager", "product")
+        """The waiting product's request, size, CRC-32 and metadata (`imager.product`) into a transfer.
+        A board still rendering it says `ready: false` (counted; asked again at the next collect), or,
+        in lockstep (whole products), is asked to wait for the render."""
+        whole = {"wait": True} if self.chunks_per_collect is None else {}
+        reply = ok_reply(self.link, self.counters, "imager", "product", **whole)
         if reply is None:
+            return False
+        if reply.get("ready") is False:
+            self.counters.ok += 1
+            self.transfer_counters.not_ready += 1
             return False
         request_id, size, crc32, metadata = (
             reply.get(k) for k in ("request_id", "size", "crc32", "metadata")
         )
-        if not (isinstance(request_id, str) and _uint(size) and _uint(crc32) and isinstance(metadata, dict)):
+        if not (
+            reply.get("ready") is True
+            and isinstance(request_id, str)
+            and _uint(size)
+            and _uint(crc32)
+            and isinstance(metadata, dict)
+        ):
             self.counters.malformed += 1
             return False
         self.counters.ok += 1

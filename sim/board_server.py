@@ -30,6 +30,7 @@ import serial
 
 from hal.board_frame import FrameCounters, FrameDecoder, encode_frame
 from hal.devices import ImageProduct, Imager
+from sim.background_render import BackgroundRender
 from sim.board_config import DEVICE_SPECS, device_specs, spacecraft_from_specs
 from sim.board_models import EPS_TRUTH, BoardModels
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
@@ -220,6 +221,7 @@ class BoardServer:
         self.truth = self.models.truth
         self.gyro, self.wheels, self.imager = self.models.gyro, self.models.wheels, self.models.imager
         self.product: ImageProduct | None = None  # collected from the imager, until the host releases it
+        self._render: BackgroundRender | None = None  # the product being rendered, before it is held
         self.watchdog = Watchdog(watchdog_s)
         self.configured = True
         n, k = self.n_wheels, self.truth.n_loads
@@ -282,7 +284,9 @@ class BoardServer:
             ),
             ("imager", "stop"): Message({}, self._imager_stop),
             ("imager", "read"): Message({}, self._imager_read),
-            ("imager", "product"): Message({}, self._imager_product),
+            ("imager", "product"): Message(
+                {"wait": BOOL}, self._imager_product, optional=frozenset({"wait"})
+            ),
             ("imager", "chunk"): Message(
                 {"offset": UINT, "length": UINT}, self._imager_chunk, optional=frozenset({"length"})
             ),
@@ -575,8 +579,8 @@ class BoardServer:
                 "bad_field", f"duration_s must be > 0 and <= {capture_max_s:g} s, got {duration_s!r}"
             )
         self.imager.sample()
-        if self.product is not None or self.imager.state != Imager.IDLE:
-            state = "ready" if self.product is not None else self._imager_state()
+        if self._has_product() or self.imager.state != Imager.IDLE:
+            state = "ready" if self._has_product() else self._imager_state()
             raise RequestError("wrong_state", f"the imager is {state}: a capture starts only when idle")
         strip_end = values.get("strip_end")
         self.imager.start(
@@ -596,20 +600,41 @@ class BoardServer:
         return {}
 
     def _imager_read(self, _: dict) -> dict:
+        """The status; a capture found finished starts its product's render in the background."""
         imager = self.imager
         imager.sample()
-        state = Imager.READY if self.product is not None else imager.state
+        if imager.state == Imager.READY and not self._has_product():
+            self._start_render()
+        state = Imager.READY if self._has_product() else imager.state
         return {"state": state, "elapsed_s": imager.elapsed_s, "frames": int(imager.status[2])}
+
+    def _has_product(self) -> bool:
+        """A product is held or being rendered: the imager is `ready` to the host either way."""
+        return self.product is not None or self._render is not None
+
+    def _start_render(self) -> None:
+        render = self.imager.collect_later()
+        if render is not None:
+            self._render = BackgroundRender(render)
 
     def _held_product(self) -> ImageProduct:
         if self.product is None:
+            if self._render is not None:
+                raise RequestError("wrong_state", "the product is being rendered: ask imager.product")
             raise RequestError("wrong_state", "no product waits to be collected")
         return self.product
 
-    def _imager_product(self, _: dict) -> dict:
+    def _imager_product(self, values: dict) -> dict:
+        """The held product described; one still rendering is `ready: false` at once, or waited for."""
         if self.product is None:
-            self.product = self.imager.collect()
-        return _product_fields(self._held_product())
+            if self._render is None:
+                self.imager.sample()
+                self._start_render()
+            if self._render is not None:
+                if not (values.get("wait", False) or self._render.done()):
+                    return {"ready": False}
+                self.product, self._render = self._render.result(), None
+        return {"ready": True, **_product_fields(self._held_product())}
 
     def _imager_chunk(self, values: dict) -> dict:
         data = self._held_product().data

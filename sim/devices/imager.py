@@ -28,8 +28,10 @@ metadata as JSON in a tEXt chunk keyed `METADATA_KEY` (figures that do not exist
 seen, are null).
 """
 
+import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -415,11 +417,18 @@ class SimImager(Imager):
         return True
 
     def collect(self) -> ImageProduct | None:
+        render = self.collect_later()
+        return None if render is None else render()
+
+    def collect_later(self) -> Callable[[], ImageProduct] | None:
+        """`collect` in two halves: the ready capture is taken now (the imager is idle at once) and the
+        returned call renders its product later, on any thread (a board renders while it answers)."""
         if self._state != Imager.READY:
             return None
         self._state = Imager.IDLE
         truth = self._truth[: self._rec.truth_n].copy()
-        return capture_product(
+        return functools.partial(
+            capture_product,
             truth,
             self._world_c.jd_epoch_utc,
             self.spec,

@@ -7,6 +7,7 @@ their CRC; arbitrary requests and replies never raise."""
 import itertools
 import math
 import threading
+import time
 import zlib
 
 import numpy as np
@@ -118,7 +119,8 @@ def test_a_capture_gives_the_product_of_the_truth_rows_it_spans_in_chunks(server
     frames = round(DURATION_S / FRAME_S) + 1  # the truth at the start and one per frame after it
     assert read["state"] == Imager.READY and read["frames"] == frames
     assert read["elapsed_s"] == pytest.approx(DURATION_S, abs=1e-9)
-    product = request(server, "imager", "product")
+    product = request(server, "imager", "product", wait=True)
+    assert product["ready"] is True
     assert product["request_id"] == "R7" and product["size"] == len(expected.data)
     assert product["crc32"] == zlib.crc32(expected.data) and product["metadata"] == expected.metadata
     data = b""
@@ -163,7 +165,7 @@ def test_refusals_name_the_field_or_the_state_and_change_nothing(server):
     assert request(server, "imager", "read")["state"] == Imager.IDLE
     capture(server)
     refused("start", "wrong_state", "ready", request_id="B", duration_s=1.0, **target)
-    size = request(server, "imager", "product")["size"]
+    size = request(server, "imager", "product", wait=True)["size"]
     refused("chunk", "bad_field", "offset", offset=size)
     refused("chunk", "bad_field", "length", offset=0, length=CHUNK_BYTES_MAX + 1)
     refused("chunk", "bad_field", "length", offset=0, length=0)
@@ -183,7 +185,37 @@ def test_a_capture_stops_on_request_and_refuses_a_second_start_while_open(server
     assert request(server, "imager", "stop")["msg"] == "stop.ok"
     read = request(server, "imager", "read")
     assert read["state"] == Imager.READY and read["frames"] == 4
-    assert request(server, "imager", "product")["request_id"] == "S"
+    assert request(server, "imager", "product", wait=True)["request_id"] == "S"
+
+
+def test_the_product_renders_in_the_background_while_the_board_answers(server, monkeypatch):
+    """A firmware renders the image while it keeps serving the other devices: `imager.product` says
+    `ready: false` at once until the render is done, and waits for it when asked to."""
+    rendering = threading.Event()
+    finish = threading.Event()
+
+    def held_render(*args):
+        rendering.set()
+        assert finish.wait(timeout=30.0)
+        return capture_product(*args)
+
+    monkeypatch.setattr("sim.devices.imager.capture_product", held_render)
+    rig = capture(server)
+    assert request(server, "imager", "read")["state"] == Imager.READY, "ready: rendering"
+    assert rendering.wait(timeout=10.0), "the read that found the capture over started the render"
+    assert request(server, "imager", "product") == {
+        "dev": "imager",
+        "msg": "product.ok",
+        "seq": next(SEQ) - 1,
+        "ready": False,
+    }
+    assert request(server, "board", "ping")["msg"] == "ping.ok", "the board answers meanwhile"
+    chunk = request(server, "imager", "chunk", offset=0)
+    assert chunk["code"] == "wrong_state" and "being rendered" in chunk["text"]
+    threading.Timer(0.2, finish.set).start()
+    product = request(server, "imager", "product", wait=True)
+    expected = reference(rig)
+    assert product["ready"] is True and product["crc32"] == zlib.crc32(expected.data)
 
 
 @pytest.fixture
@@ -219,11 +251,14 @@ def test_serial_imager_fetches_at_most_its_chunks_per_collect_then_hands_the_pro
     assert imager.sample() and imager.state == Imager.READY and imager.status[2] == len(rig.rows)
     chunks = math.ceil(len(expected.data) / CHUNK_BYTES_MAX)
     calls = math.ceil(chunks / 3)
-    for _ in range(calls - 1):
+    product, collects = None, 0
+    while product is None and collects < calls + 1000:
         before = link.counters.requests
-        assert imager.collect() is None
+        product = imager.collect()
+        collects += 1
         assert link.counters.requests - before <= 1 + 3, "product and at most three chunks"
-    product = imager.collect()
+        time.sleep(0.01)  # the next frame: the board renders meanwhile
+    assert collects == calls + imager.transfer_counters.not_ready, "a collect per 3 chunks once rendered"
     assert product.data == expected.data and product.metadata == expected.metadata
     assert product.request_id == "R7" and imager.state == Imager.IDLE
     assert imager.transfer_counters.products == 1 and imager.transfer_counters.chunks == chunks
@@ -294,7 +329,12 @@ def test_a_transfer_the_board_refuses_to_go_on_with_is_asked_for_afresh(served):
     _, link = served
     imager = SerialImager(link, chunks_per_collect=1)
     rig = serial_capture(link, imager)
-    assert imager.sample() and imager.collect() is None
+    assert imager.sample()
+    for _ in range(1000):  # until the board has rendered the product and its first chunk came
+        assert imager.collect() is None
+        if imager.transfer_counters.chunks:
+            break
+        time.sleep(0.01)
     assert link.request("imager", "release", request_id="R7")["msg"] == "release.ok"  # as a reset would
     assert imager.collect() is None and imager.counters.errors == 1
     assert imager.sample() and imager.state == Imager.IDLE
