@@ -263,6 +263,12 @@ def test_through_a_faulty_paced_wire_control_goes_on_and_no_bad_frame_goes_undet
     assert figures["retries"] > 0 and figures["declared_failed"] is False
     decoded = LoggedDecoder.decoded
     undetected = [m for m in decoded if msgpack.packb(m) not in board.sent]
+    print(
+        f"\n{duration_s:g} s through zorka wire: {figures['requests']} requests, "
+        f"{figures['retries']} retries, "
+        f"{figures['timeouts']} timeouts, bad frames {reasons}, {len(undetected)} undetected of "
+        f"{len(decoded)} decoded; pointing error max after 20 s {np.nanmax(err_deg[t_s > 20.0]):.4f} deg"
+    )
     assert len(decoded) >= figures["replies"] and undetected == []
     settled = t_s > 20.0
     assert np.nanmax(err_deg[settled]) < 0.05, "control went on"

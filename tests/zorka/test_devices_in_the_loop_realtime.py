@@ -39,6 +39,20 @@ def pointing(duration_s: float, stats_from_s: float, serial: dict[str, str] | No
 
 
 def assert_within_twice(simulated: dict, on_boards: dict) -> None:
+    """Pointing and rate error on boards within twice the all-simulated figures (printed with -s)."""
+    for name, run in (("simulated", simulated), ("on boards", on_boards)):
+        attitude = run["attitude"]
+        print(f"\n{name}: error {attitude['error_deg']}, rate error {attitude['rate_error_deg_s']}")
+    serial = next(iter(on_boards.get("serial", {}).values()), None)
+    if serial is not None:
+        realtime = on_boards.get("realtime", {})
+        print(
+            f"board: RTT p50 {serial['rtt_p50_ms']} p99 {serial['rtt_p99_ms']} "
+            f"max {serial['rtt_max_ms']} ms, "
+            f"timeouts {serial['timeouts']}, retries {serial['retries']}; frames late "
+            f"{realtime.get('frames_late')}, skipped {realtime.get('frames_skipped')}, "
+            f"lateness {realtime.get('frame_start_lateness')}"
+        )
     for figure in ("mean", "p99", "max"):
         assert on_boards["attitude"]["error_deg"][figure] <= 2.0 * simulated["attitude"]["error_deg"][figure]
     for figure in ("p99", "max"):
