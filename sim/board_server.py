@@ -578,6 +578,11 @@ class BoardServer:
             raise RequestError(
                 "bad_field", f"duration_s must be > 0 and <= {capture_max_s:g} s, got {duration_s!r}"
             )
+        r_eci = self.truth.c.orbit.r_eci
+        if r_eci[0] == r_eci[1] == r_eci[2] == 0.0:
+            raise RequestError(
+                "wrong_state", "the board has no position yet: send sim.truth with r_eci before a capture"
+            )
         self.imager.sample()
         if self._has_product() or self.imager.state != Imager.IDLE:
             state = "ready" if self._has_product() else self._imager_state()

@@ -158,6 +158,9 @@ def test_refusals_name_the_field_or_the_state_and_change_nothing(server):
     refused("start", "bad_field", "lat_rad", request_id="A", duration_s=1.0, **{**target, "lat_rad": "north"})
     refused("start", "missing_field", "alt_m", request_id="A", duration_s=1.0, lat_rad=0.1, lon_rad=0.2)
     refused("start", "unknown_field", "exposure", request_id="A", duration_s=1.0, exposure=1, **target)
+    refused("start", "wrong_state", "r_eci", request_id="A", duration_s=1.0, **target)  # no truth yet
+    rig = Rig(lambda truth: request(server, "sim", "truth", **truth))
+    rig.send(rig.truth())
     refused("stop", "wrong_state", "idle")
     refused("product", "wrong_state", "no product")
     refused("chunk", "wrong_state", "no product", offset=0)
