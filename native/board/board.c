@@ -363,7 +363,7 @@ size_t zb_frame_feed(zb_frame_decoder *d, uint8_t byte)
 size_t zb_frame_encode(uint8_t *body, size_t n, uint8_t *out, size_t cap)
 {
     const size_t raw_n = n + 2;
-    if (cap < raw_n + raw_n / 254 + 3 || raw_n + raw_n / 254 + 1 > ZB_FRAME_MAX + 1)
+    if (cap < raw_n + raw_n / 254 + 3)
         return 0;
     uint16_t crc = zk_crc16_ccitt(body, n, 0xFFFF);
     body[n] = (uint8_t)(crc >> 8);

@@ -7,7 +7,6 @@ import random
 import struct
 import subprocess
 
-import msgpack
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,7 +53,12 @@ MESSAGES = [
     {"dev": "board", "msg": "ping", "seq": 0},
     {"dev": "board", "msg": "ping", "seq": (1 << 64) - 1},
     {"dev": "wheels", "msg": "torque", "seq": 1 << 32, "torque_nm": [-1e300, 5e-324, -0.0, 1.5]},
-    {"dev": "x", "msg": "y", "seq": -(1 << 63), "n": [-1, -32, -33, -128, -129, -32768, -32769, -(1 << 31) - 1]},
+    {
+        "dev": "x",
+        "msg": "y",
+        "seq": -(2**63),
+        "n": [-1, -32, -33, -128, -129, -32768, -32769, -(2**31) - 1, 2**40],
+    },
     {"dev": "imager", "msg": "chunk.ok", "seq": 7, "data": bytes(range(256)) * 3, "nil": None, "t": True},
     {"dev": "s", "msg": "m", "seq": 1, "text": "é" * 40, "long": "x" * 300, "map": {"a": {"b": [[], {}]}}},
     {"dev": "s", "msg": "m", "seq": 1, "many": list(range(20)), "keys": {f"k{i}": i for i in range(20)}},
