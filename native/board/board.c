@@ -252,8 +252,10 @@ void zb_board_step(zb_board *b, double dt_s)
         const double noise = w->torque_noise_nm > 0.0 ? w->torque_noise_nm * rng_normal(&b->wheel_rng) : 0.0;
         const double motor = wheel_limited(b, b->torque_applied_nm[i] + noise, speed);
         const double moving = speed != 0.0 ? speed : motor;
-        const double coulomb = moving > 0.0 ? w->friction_coulomb_nm : (moving < 0.0 ? -w->friction_coulomb_nm : 0.0);
-        const double next = speed + (motor - coulomb - w->friction_viscous_nm_s * speed) * dt_s / w->inertia_kg_m2;
+        const double coulomb =
+            moving > 0.0 ? w->friction_coulomb_nm : (moving < 0.0 ? -w->friction_coulomb_nm : 0.0);
+        const double net_nm = motor - coulomb - w->friction_viscous_nm_s * speed;
+        const double next = speed + net_nm * dt_s / w->inertia_kg_m2;
         /* Coulomb friction stops a wheel the motor cannot drive through it; it never reverses it. */
         b->speed_rad_s[i] = abs_of(motor) <= w->friction_coulomb_nm && speed * next <= 0.0 ? 0.0 : next;
     }
@@ -586,7 +588,8 @@ static int take_spec(zb_board *b, const zb_mp_node *map, const char *name, const
         else if (table[f].n > 0 && is_vector(b, value, table[f].n))
             read_vector(value, target);
         else
-            return spec_error(b, name, key, table[f].n ? "must be a list of 3 finite numbers" : "must be a finite number");
+            return spec_error(b, name, key,
+                              table[f].n ? "must be a list of 3 finite numbers" : "must be a finite number");
     }
     return 0;
 }
@@ -646,8 +649,9 @@ static int take_configuration(zb_board *b, const values *in, zb_mp_writer *w)
             return mismatch(b, "this board serves gyro and wheels; the configuration has specs for ", key);
         if (d < 0)
             return spec_error(b, "no device", key, "to configure");
-        int rc = d == DEV_GYRO ? take_spec(b, key + 1, "GyroSpec", GYRO_FIELDS, N_GYRO_FIELDS, &gyro, &rows)
-                               : take_spec(b, key + 1, "WheelSpec", WHEEL_FIELDS, N_WHEEL_FIELDS, &wheels, &rows);
+        int rc = d == DEV_GYRO
+                     ? take_spec(b, key + 1, "GyroSpec", GYRO_FIELDS, N_GYRO_FIELDS, &gyro, &rows)
+                     : take_spec(b, key + 1, "WheelSpec", WHEEL_FIELDS, N_WHEEL_FIELDS, &wheels, &rows);
         if (rc < 0)
             return -1;
         uint8_t seen = 0;
@@ -667,8 +671,9 @@ static int take_configuration(zb_board *b, const values *in, zb_mp_writer *w)
     if (!(wheels.inertia_kg_m2 > 0.0 && wheels.motor_constant_nm_a > 0.0 && wheels.speed_loop_time_s > 0.0 &&
           wheels.speed_max_rad_s > 0.0 && wheels.torque_max_nm >= 0.0 && wheels.friction_coulomb_nm >= 0.0 &&
           wheels.friction_viscous_nm_s >= 0.0 && wheels.torque_noise_nm >= 0.0))
-        return spec_error(b, "WheelSpec", 0, "needs inertia, speed limit, motor constant and speed loop time > 0 "
-                                             "and the other figures >= 0");
+        return spec_error(b, "WheelSpec", 0,
+                          "needs inertia, speed limit, motor constant and speed loop time > 0 "
+                          "and the other figures >= 0");
     if (!(gyro.instability_correlation_s[0] > 0.0 && gyro.instability_correlation_s[1] > 0.0 &&
           gyro.instability_correlation_s[2] > 0.0 && gyro.angle_random_walk_rad_sqrt_s >= 0.0 &&
           gyro.bias_instability_rad_s >= 0.0))
@@ -732,7 +737,8 @@ static int gyro_read(zb_board *b, const message *m, const values *in, zb_mp_writ
     (void)m;
     (void)in;
     for (int j = 0; j < 3; j++)
-        b->gyro_rate_b[j] = b->w_b[j] + b->gyro_spec.bias_rad_s[j] + b->gyro_sigma_rad_s * rng_normal(&b->gyro_rng);
+        b->gyro_rate_b[j] =
+            b->w_b[j] + b->gyro_spec.bias_rad_s[j] + b->gyro_sigma_rad_s * rng_normal(&b->gyro_rng);
     zb_mp_put_cstr(w, "w_b");
     put_vector(w, b->gyro_rate_b, 3);
     return 1;
@@ -772,7 +778,7 @@ static int wheels_speed(zb_board *b, const message *m, const values *in, zb_mp_w
     read_vector(in->v[0], set);
     for (int i = 0; i < ZB_WHEELS; i++)
         if (abs_of(set[i]) > b->wheel_spec.speed_max_rad_s)
-            return bad_field(b, "speed_rad_s", "4 speeds within the wheels' speed limit (speed_max_rad_s)", 0);
+            return bad_field(b, "speed_rad_s", "4 speeds within the wheels' speed_max_rad_s", 0);
     for (int i = 0; i < ZB_WHEELS; i++)
         b->speed_cmd_rad_s[i] = set[i];
     b->holding_speed = 1;
@@ -819,7 +825,8 @@ static const field TRUTH_FIELDS[] = {
     {"v_eci", VECTOR, 3, 1},        {"q_ib", VECTOR, 4, 1},       {"w_b", VECTOR, 3, 1},
     {"b_eci_t", VECTOR, 3, 1},      {"r_sun_eci", VECTOR, 3, 1},  {"sun_fraction", NUMBER, 0, 1},
     {"wheel_speed_rad_s", VECTOR, ZB_WHEELS, 1}, {"dipole_am2", VECTOR, 3, 1}, {"eps_truth", VECTOR, 5, 1},
-    {"eps_flags", NUMBER, 0, 1},    {"load_on", NUMBERS_UP_TO, ZB_LOADS_MAX, 1}, {"jd_epoch_utc", NUMBER, 0, 1},
+    {"eps_flags", NUMBER, 0, 1},    {"load_on", NUMBERS_UP_TO, ZB_LOADS_MAX, 1},
+    {"jd_epoch_utc", NUMBER, 0, 1},
 };
 #define COUNT(a) (uint8_t)(sizeof a / sizeof a[0])
 
@@ -966,7 +973,10 @@ static void check_watchdog(zb_board *b)
     b->wd_armed = 0;
 }
 
-static int short_str(const zb_mp_node *node) { return node && node->type == ZB_MP_STR && node->len <= ZB_NAME_MAX; }
+static int short_str(const zb_mp_node *node)
+{
+    return node && node->type == ZB_MP_STR && node->len <= ZB_NAME_MAX;
+}
 
 /* The reply body to the request in b->nodes (a map) into b->reply; its length. */
 static size_t answer(zb_board *b, const zb_mp_node *dev, const zb_mp_node *msg, const zb_mp_node *seq)

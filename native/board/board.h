@@ -16,68 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "board_frame.h"
+#include "board_msgpack.h"
 
-#define ZB_FRAME_MAX 4096  /* encoded frame bytes between delimiters */
-#define ZB_BODY_MAX 4077   /* longest body that always fits a frame */
-#define ZB_RX_RING 4096    /* bytes queued between the ISR and zb_board_poll (a power of two) */
-#define ZB_MP_NODES_MAX 384
-#define ZB_MP_DEPTH_MAX 8 /* nesting of arrays and maps below the body's map */
-#define ZB_NAME_MAX 32    /* dev, msg and board_id characters */
-#define ZB_WHEELS 4       /* the wheels this board drives */
+/* Sizes, fixed at build: encoded frame bytes between delimiters; the longest body that always fits a
+ * frame; bytes queued between the ISR and zb_board_poll (a power of two); dev, msg and board_id
+ * characters; the wheels this board drives; devices a configuration may list; load_on entries a sim.truth
+ * may carry (this board has no EPS); model ticks one poll may catch up. */
+#define ZB_FRAME_MAX 4096
+#define ZB_BODY_MAX 4077
+#define ZB_RX_RING 4096
+#define ZB_NAME_MAX 32
+#define ZB_WHEELS 4
 #define ZB_CONFIG_DEVICES_MAX 16
-#define ZB_LOADS_MAX 32 /* load_on entries a sim.truth may carry (this board has no EPS) */
+#define ZB_LOADS_MAX 32
 #define ZB_CATCHUP_STEPS_MAX 100
 #define ZB_PROTOCOL 2
-
-/* ---- msgpack subset ---- */
-enum zb_mp_type { ZB_MP_NIL, ZB_MP_BOOL, ZB_MP_UINT, ZB_MP_INT, ZB_MP_F32, ZB_MP_F64, ZB_MP_STR, ZB_MP_BIN,
-                  ZB_MP_ARRAY, ZB_MP_MAP };
-enum zb_mp_error { ZB_MP_OK = 0, ZB_MP_E_TRUNCATED = -1, ZB_MP_E_UNSUPPORTED = -2, ZB_MP_E_DEPTH = -3,
-                   ZB_MP_E_NODES = -4, ZB_MP_E_TRAILING = -5, ZB_MP_E_KEY = -6 };
-
-/* One decoded object, in pre-order: a container is followed by its items (a map: key, value, ...).
- * Non-negative integers are UINT, negative ones INT. `ptr` points into the parsed buffer (STR, BIN):
- * valid while that buffer is. `end` is the index of the first node after this one's items. */
-typedef struct {
-    uint8_t type;
-    uint32_t len; /* STR/BIN bytes, ARRAY items, MAP pairs */
-    uint32_t end;
-    const uint8_t *ptr;
-    union {
-        uint64_t u;
-        int64_t i;
-        double f;
-        int b;
-    } v;
-} zb_mp_node;
-
-/* Parse exactly one object from buf[0..n) into nodes[0..*count). Rejects other types (ext), nesting
- * deeper than ZB_MP_DEPTH_MAX, more than max_nodes nodes, trailing bytes and map keys that are not str. */
-int zb_mp_parse(const uint8_t *buf, size_t n, zb_mp_node *nodes, size_t max_nodes, size_t *count);
-
-/* A bounded writer into a caller's buffer; `overflow` is set (and nothing more written) when it is full.
- * Integers, str, bin and containers take their smallest form, as msgpack-python writes them. */
-typedef struct {
-    uint8_t *buf;
-    size_t cap;
-    size_t n;
-    int overflow;
-} zb_mp_writer;
-
-void zb_mp_writer_init(zb_mp_writer *w, uint8_t *buf, size_t cap);
-void zb_mp_put_nil(zb_mp_writer *w);
-void zb_mp_put_bool(zb_mp_writer *w, int value);
-void zb_mp_put_uint(zb_mp_writer *w, uint64_t value);
-void zb_mp_put_int(zb_mp_writer *w, int64_t value);
-void zb_mp_put_f32(zb_mp_writer *w, float value);
-void zb_mp_put_f64(zb_mp_writer *w, double value);
-void zb_mp_put_str(zb_mp_writer *w, const char *s, size_t n);
-void zb_mp_put_cstr(zb_mp_writer *w, const char *s);
-void zb_mp_put_bin(zb_mp_writer *w, const uint8_t *data, size_t n);
-void zb_mp_put_array(zb_mp_writer *w, uint32_t n);
-void zb_mp_put_map(zb_mp_writer *w, uint32_t n);
-/* Nodes [first, nodes[first].end) written back, in their own types (an object re-encoded). */
-void zb_mp_put_nodes(zb_mp_writer *w, const zb_mp_node *nodes, size_t first);
 
 /* ---- frames ---- */
 /* Rejects by reason, as hal/board_frame.py FrameCounters (msgpack and not_a_map counted by the board). */

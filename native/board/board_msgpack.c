@@ -1,6 +1,6 @@
 /* board_msgpack.c - the msgpack subset of the board protocol (see board.h): nil, bool, integers, float32,
  * float64, str, bin, array, map. Bounded: a flat node array, an explicit nesting stack, no recursion. */
-#include "board.h"
+#include "board_msgpack.h"
 
 typedef union {
     uint64_t u;

@@ -67,7 +67,8 @@ static void send_body(zb_mp_writer *w, uint32_t now_ms)
     zb_board_poll(&board, now_ms, on_reply, 0);
 }
 
-static void header(zb_mp_writer *w, uint8_t *buf, uint32_t pairs, const char *dev, const char *msg, uint64_t seq)
+static void header(zb_mp_writer *w, uint8_t *buf, uint32_t pairs, const char *dev, const char *msg,
+                   uint64_t seq)
 {
     zb_mp_writer_init(w, buf, ZB_BODY_MAX);
     zb_mp_put_map(w, pairs);
@@ -132,7 +133,8 @@ static void unit_msgpack(void)
     zb_mp_writer w;
     size_t count;
     static const uint64_t U[] = {0, 127, 128, 255, 256, 65535, 65536, 4294967295u, 4294967296u, UINT64_MAX};
-    static const int64_t I[] = {-1, -32, -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL, INT64_MIN};
+    static const int64_t I[] = {-1,     -32,           -33,           -128,     -129,
+                                -32768, -32769, -2147483648LL, -2147483649LL, INT64_MIN};
     static const size_t UN[] = {1, 1, 2, 2, 3, 3, 5, 5, 9, 9}, IN[] = {1, 1, 2, 2, 3, 3, 5, 5, 9, 9};
     for (int k = 0; k < 10; k++) {
         zb_mp_writer_init(&w, buf, sizeof buf);
@@ -146,7 +148,8 @@ static void unit_msgpack(void)
     }
     /* a positive value in a signed form is read as unsigned */
     const uint8_t int8_pos[] = {0xd0, 0x05};
-    CHECK(zb_mp_parse(int8_pos, 2, nodes, 8, &count) == ZB_MP_OK && nodes[0].type == ZB_MP_UINT && nodes[0].v.u == 5);
+    CHECK(zb_mp_parse(int8_pos, 2, nodes, 8, &count) == ZB_MP_OK);
+    CHECK(nodes[0].type == ZB_MP_UINT && nodes[0].v.u == 5);
     zb_mp_writer_init(&w, buf, sizeof buf);
     zb_mp_put_array(&w, 6);
     zb_mp_put_nil(&w);
@@ -158,7 +161,8 @@ static void unit_msgpack(void)
     zb_mp_put_cstr(&w, "k");
     zb_mp_put_cstr(&w, "");
     CHECK(zb_mp_parse(buf, w.n, nodes, 16, &count) == ZB_MP_OK && count == 9 && nodes[0].end == 9);
-    CHECK(nodes[1].type == ZB_MP_NIL && nodes[2].v.b == 1 && nodes[3].type == ZB_MP_F32 && nodes[3].v.f == 1.5);
+    CHECK(nodes[1].type == ZB_MP_NIL && nodes[2].v.b == 1);
+    CHECK(nodes[3].type == ZB_MP_F32 && nodes[3].v.f == 1.5);
     CHECK(nodes[4].v.f == -0.1 && nodes[5].type == ZB_MP_BIN && nodes[5].len == 2 && nodes[6].end == 9);
     uint8_t again[256];
     zb_mp_writer w2;
@@ -168,7 +172,8 @@ static void unit_msgpack(void)
     /* each refusal by its code */
     CHECK(zb_mp_parse(buf, w.n - 1, nodes, 16, &count) == ZB_MP_E_TRUNCATED);
     CHECK(zb_mp_parse(buf, w.n, nodes, 8, &count) == ZB_MP_E_NODES);
-    const uint8_t two[] = {0xc0, 0xc0}, ext[] = {0xd4, 0x01, 0x02}, never[] = {0xc1}, int_key[] = {0x81, 0x01, 0x02};
+    const uint8_t two[] = {0xc0, 0xc0}, ext[] = {0xd4, 0x01, 0x02}, never[] = {0xc1};
+    const uint8_t int_key[] = {0x81, 0x01, 0x02};
     CHECK(zb_mp_parse(two, 2, nodes, 8, &count) == ZB_MP_E_TRAILING);
     CHECK(zb_mp_parse(ext, 3, nodes, 8, &count) == ZB_MP_E_UNSUPPORTED);
     CHECK(zb_mp_parse(never, 1, nodes, 8, &count) == ZB_MP_E_UNSUPPORTED);
@@ -205,7 +210,8 @@ static void unit_frames(void)
     for (size_t k = 0; k < ZB_FRAME_MAX + 10; k++)
         zb_frame_feed(&d, 7);
     zb_frame_feed(&d, 0);
-    CHECK(d.counters.too_short == 1 && d.counters.cobs == 1 && d.counters.crc == 1 && d.counters.too_long == 1);
+    CHECK(d.counters.too_short == 1 && d.counters.cobs == 1);
+    CHECK(d.counters.crc == 1 && d.counters.too_long == 1);
     /* exactly ZB_FRAME_MAX bytes is not too long */
     for (size_t k = 0; k < ZB_FRAME_MAX; k++)
         zb_frame_feed(&d, 7);
@@ -218,14 +224,16 @@ static void unit_board(void)
     CHECK(zb_board_init(&board, "unit-1", 5) == 0);
     zb_frame_decoder_init(&reply_decoder);
     simple("board", "ping", 1, 0);
-    CHECK(replies == 1 && reply_is("msg", "ping.ok") && reply_is("identity", "zorka-c-board") && reply_is("board_id", "unit-1"));
+    CHECK(replies == 1 && reply_is("msg", "ping.ok"));
+    CHECK(reply_is("identity", "zorka-c-board") && reply_is("board_id", "unit-1"));
     /* a retransmission: the same bytes, not acted on again (the gyro draws no new noise) */
     simple("gyro", "read", 2, 0);
     uint8_t first[ZB_FRAME_MAX + 2];
     size_t first_n = last_reply_n;
     memcpy(first, last_reply, first_n);
     simple("gyro", "read", 2, 0);
-    CHECK(last_reply_n == first_n && memcmp(first, last_reply, first_n) == 0 && board.counters.retransmissions == 1);
+    CHECK(last_reply_n == first_n && memcmp(first, last_reply, first_n) == 0);
+    CHECK(board.counters.retransmissions == 1);
     zb_board twin;
     zb_board_init(&twin, "unit-1", 5);
     zb_board saved = board;
@@ -309,7 +317,8 @@ static void unit_board(void)
     zb_mp_put_int(&w, -1);
     send_body(&w, 600);
     send_body(&w, 600);
-    CHECK(reply_is("code", "bad_field") && reply_field("seq")->type == ZB_MP_NIL && board.counters.retransmissions == 0);
+    CHECK(reply_is("code", "bad_field") && reply_field("seq")->type == ZB_MP_NIL);
+    CHECK(board.counters.retransmissions == 0);
     /* a full receive ring drops and counts */
     for (int k = 0; k < ZB_RX_RING + 5; k++)
         zb_board_rx(&board, 0);
@@ -371,7 +380,8 @@ static void feed(const uint8_t *data, size_t n, uint32_t *now_ms)
 static void print_counters(const char *label)
 {
     const zb_frame_counters *c = &board.dec.counters;
-    printf("%s frames=%u cobs=%u crc=%u too_short=%u too_long=%u msgpack=%u not_a_map=%u replies=%zu\n", label,
+    printf("%s frames=%u cobs=%u crc=%u too_short=%u too_long=%u msgpack=%u not_a_map=%u replies=%zu\n",
+           label,
            c->frames, c->cobs, c->crc, c->too_short, c->too_long, c->msgpack, c->not_a_map, replies);
 }
 
@@ -486,7 +496,8 @@ static int gen(long n, uint64_t seed)
     feed(&end, 1, &now_ms);
     print_counters("counters");
     const zb_frame_counters *c = &board.dec.counters;
-    const size_t counted = (size_t)c->frames + c->cobs + c->crc + c->too_short + c->too_long + c->msgpack + c->not_a_map;
+    const size_t counted =
+        (size_t)c->frames + c->cobs + c->crc + c->too_short + c->too_long + c->msgpack + c->not_a_map;
     printf("segments=%zu counted=%zu\n", segments, counted);
     return counted == segments && replies == c->frames && board.rx_overruns == 0 ? 0 : 1;
 }
