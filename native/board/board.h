@@ -10,7 +10,21 @@
  * not kept). zb_board_rx may run in an interrupt while the main loop is outside zb_board_poll or inside it
  * (one producer, one consumer: the ring's indices are each written by one side only). Every other call
  * is from the main loop. A zb_write_fn gets bytes that live only during the call. Time comes from the
- * firmware: now_ms is a free-running millisecond counter (it may wrap at 2^32). */
+ * firmware: now_ms is a free-running millisecond counter (it may wrap at 2^32). GCC may turn the zeroing in
+ * zb_board_init and struct copies into memset/memcpy calls, which a freestanding build must provide (as
+ * GCC requires of every freestanding program).
+ *
+ * What it serves (identity "zorka-c-board", protocol 2): board.ping/reset/configure/status, gyro.read,
+ * wheels.read/torque/speed/applied and sim.truth, each field checked as hal/board_protocol.md says before
+ * anything is done. A configuration takes the gyro and wheels specs of sim/spacecraft.py by field name
+ * (missing fields keep the power-on defaults, which are that file's) and echoes them whole; another wheel
+ * count or another device is a config_mismatch. Models: the gyro reads the truth's w_b plus the spec's
+ * bias_rad_s plus white noise of angle_random_walk_rad_sqrt_s / sqrt(frame_s) (xoshiro256** seeded from
+ * the configured seed; the bias instability and rate random walk are taken and echoed, not modelled);
+ * the wheels latch torques through the torque limit and the speed limit over frame_s, hold speed commands
+ * with the drive's loop (speed_loop_time_s, friction feed-forward) and spin by viscous and Coulomb
+ * friction on the board's own tick, until a sim.truth brings wheel speeds: from then on (until a reset or
+ * a configuration) the rig's truth is their speed. */
 #ifndef ZB_BOARD_H
 #define ZB_BOARD_H
 #include <stddef.h>
