@@ -987,8 +987,11 @@ static size_t answer(zb_board *b, const zb_mp_node *dev, const zb_mp_node *msg, 
     int pairs = -1;
     const int seq_ok = seq && seq->type == ZB_MP_UINT;
     zb_mp_writer_init(&w, b->reply, ZB_BODY_MAX);
-    if (!seq_ok)
+    if (!seq_ok) {
         pairs = bad_field(b, "seq", "an unsigned integer", seq);
+        if (!seq)
+            err_add(b, ", got nothing");
+    }
     else if (!(dev && dev->type == ZB_MP_STR && msg && msg->type == ZB_MP_STR))
         pairs = bad_field(b, "dev and msg", "strings", 0);
     else if ((m = lookup(b, dev, msg)) != 0 && parse_fields(b, m, b->nodes, &in) == 0) {

@@ -13,6 +13,7 @@ import pytest
 from hal.board_frame import FrameDecoder, encode_frame
 from hal.serial_link import SerialLink
 from sim.board_config import device_specs
+from sim.board_server import BoardServer
 from sim.spacecraft import DEFAULT_SPACECRAFT
 from tests.native.board_c import build_firmware, needs_gcc
 from zorka.run.mission import Mission
@@ -171,3 +172,65 @@ def test_a_lockstep_mission_points_with_the_c_boards_gyro_and_wheels(c_board):
     assert link.counters.timeouts == 0 and link.counters.errors == 0
     assert summary["attitude"]["error_deg"]["p99"] < 0.1
     print(f"\nC board in the loop: pointing error p99 {summary['attitude']['error_deg']['p99']:.4f} deg")
+
+
+def conformance_requests() -> list[dict]:
+    """Requests to the devices both boards serve, valid and not, each with its own seq."""
+    good = configuration()
+    three = device_specs(DEFAULT_SPACECRAFT, ["wheels"])
+    three["wheels"]["axis_b"] = three["wheels"]["axis_b"][:3]
+    bodies = [
+        {"dev": "board", "msg": "ping"},
+        {"dev": "board", "msg": "status"},
+        {"dev": "board", "msg": "configure", **good},
+        {"dev": "board", "msg": "configure", **{**good, "specs": three}},
+        {"dev": "board", "msg": "configure", **{**good, "frame_s": 0.0}},
+        {"dev": "board", "msg": "configure", **{**good, "seed": -1}},
+        {"dev": "board", "msg": "configure", **{k: v for k, v in good.items() if k != "seed"}},
+        {"dev": "board", "msg": "configure", **{**good, "specs": {"gyro": {"nonsense_s": 1.0}}}},
+        {"dev": "board", "msg": "configure", **{**good, "specs": {"gyro": {"bias_rad_s": [0.0, 0.0]}}}},
+        {"dev": "board", "msg": "configure", **{**good, "devices": "gyro"}},
+        {"dev": "board", "msg": "status", "verbose": True},
+        {"dev": "gyro", "msg": "read"},
+        {"dev": "gyro", "msg": "read", "rate": 1},
+        {"dev": "gyro", "msg": "write"},
+        {"dev": "wheels", "msg": "read"},
+        {"dev": "wheels", "msg": "torque", "torque_nm": [0.01, 0.0, -0.01, 0.0]},
+        {"dev": "wheels", "msg": "torque", "torque_nm": [0.01, 0.0, -0.01]},
+        {"dev": "wheels", "msg": "torque", "torque_nm": [0.01, 0.0, "x", 0.0]},
+        {"dev": "wheels", "msg": "torque", "torque_nm": [float("nan"), 0.0, 0.0, 0.0]},
+        {"dev": "wheels", "msg": "torque", "torque_nm": 0.01},
+        {"dev": "wheels", "msg": "speed", "speed_rad_s": [10.0, 0.0, 0.0, -10.0]},
+        {"dev": "wheels", "msg": "speed", "speed_rad_s": [1e4, 0.0, 0.0, 0.0]},
+        {"dev": "wheels", "msg": "applied"},
+        {"dev": "sim", "msg": "truth", "t_s": 1.0, "w_b": [0.1, 0.0, 0.0], "wheel_speed_rad_s": [1, 2, 3, 4]},
+        {"dev": "sim", "msg": "truth", "w_b": [0.1, 0.0, 0.0]},
+        {"dev": "sim", "msg": "truth", "t_s": 1.0, "q_ib": [0.0, 0.0, 1.0]},
+        {"dev": "sim", "msg": "truth", "t_s": True},
+        {"dev": "sim", "msg": "truth", "t_s": 1.0, "wind": 3.0},
+        {"dev": "nowhere", "msg": "read"},
+        {"dev": 5, "msg": "read"},
+        {"dev": "gyro", "msg": 7},
+        {"dev": "board", "msg": "reset"},
+        {"dev": "board", "msg": "status"},
+    ]
+    requests = [{**body, "seq": seq} for seq, body in enumerate(bodies, start=100)]
+    return [*requests, {"dev": "board", "msg": "ping"}, {"dev": "board", "msg": "ping", "seq": -3}]
+
+
+def test_the_c_board_answers_as_the_python_reference_board(c_board):
+    """Reply by reply the same outcome (message and error code, nil where the header was bad) and the
+    same reply fields as sim.board_server, for the devices both serve."""
+    reference = BoardServer(port="pty", seed=7, board_id="py-7")
+    fd = os.open(c_board, os.O_RDWR | os.O_NOCTTY)
+    try:
+        for request in conformance_requests():
+            _, got = exchange(fd, FrameDecoder(), encode_frame(request))
+            expected = reference.handle(request)
+            assert (got["msg"], got.get("code")) == (expected["msg"], expected.get("code")), request
+            assert (got["dev"], got["seq"]) == (expected["dev"], expected["seq"]), request
+            if expected["msg"] != "error":
+                assert set(got) == set(expected), request
+    finally:
+        os.close(fd)
+        reference.close()
