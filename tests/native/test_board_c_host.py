@@ -15,13 +15,12 @@ from hal.serial_link import SerialLink
 from sim.board_config import device_specs
 from sim.board_server import BoardServer
 from sim.spacecraft import DEFAULT_SPACECRAFT
-from tests.native.board_c import build_firmware, needs_gcc
+from tests.native.board_c import REPLY_TIMEOUT_S, build_firmware, configuration, exchange, needs_gcc
 from zorka.run.mission import Mission
 from zorka.scenario.model import ReportSpec, Scenario
 
 pytestmark = needs_gcc
 START_TIMEOUT_S = 10.0
-REPLY_TIMEOUT_S = 2.0  # generous: other tests may load both cores
 
 
 @pytest.fixture
@@ -37,17 +36,6 @@ def c_board():
     yield line.rsplit(" ", 1)[-1]
     process.terminate()
     assert process.wait(timeout=10) == 0
-
-
-def configuration(watchdog_s: float = 2.0) -> dict:
-    return {
-        "seed": 3,
-        "frame_s": 0.1,
-        "t_s": 12.5,
-        "watchdog_s": watchdog_s,
-        "devices": ["gyro", "wheels"],
-        "specs": device_specs(DEFAULT_SPACECRAFT, ["gyro", "wheels"]),
-    }
 
 
 def test_the_handshake_of_a_host_link(c_board):
@@ -110,21 +98,6 @@ def test_requests_are_answered_by_the_protocols_rules(c_board):
         )
     finally:
         link.close()
-
-
-def exchange(fd: int, decoder: FrameDecoder, frame: bytes) -> tuple[bytes, dict]:
-    """One request written raw on the pty; its reply's wire bytes and message."""
-    os.write(fd, frame)
-    wire = b""
-    deadline = time.monotonic() + REPLY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            wire += os.read(fd, 4096)
-            messages = decoder.feed(wire[-4096:]) if wire.endswith(b"\0") else []
-            if messages:
-                return wire, messages[0]
-    raise AssertionError("no reply")
 
 
 def test_a_retransmission_gets_the_same_bytes_and_nothing_is_done_twice(c_board):
