@@ -39,11 +39,13 @@ $(C_BOARD): $(wildcard native/board/*.c native/board/*.h native/board/host/*.c)
 	size $@
 
 # The same firmware for a Cortex-M3 (the LM3S6965 of QEMU's lm3s6965evb), tested on QEMU. The link fails
-# if it overflows the 256 KiB of flash, or if .data + .bss leave under 8 KiB of stack in the 64 KiB of SRAM.
+# if it overflows the 256 KiB of flash, or if .data + .bss leave under 8 KiB of stack in the 64 KiB of SRAM;
+# no function may take more than 512 B of stack (the deepest request uses under 1 KiB: tested on QEMU).
+# -fno-tree-loop-distribute-patterns: else GCC turns the loops of libc.c's memset and memcpy into calls to them.
 FIRMWARE_DIR := native/board/firmware/lm3s6965
 QEMU_BOARD := build/zorka-c-board-lm3s6965.elf
 ARM_CFLAGS := -std=c99 -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-tree-loop-distribute-patterns \
-	-ffunction-sections -fdata-sections -Wall -Wextra -Wconversion -Werror -Wstack-usage=2048
+	-ffunction-sections -fdata-sections -Wall -Wextra -Wconversion -Werror -Wstack-usage=512
 FIRMWARE_TOOLS := qemu-system-arm arm-none-eabi-gcc
 FIRMWARE_PACKAGES := qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi
 

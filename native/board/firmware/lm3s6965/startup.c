@@ -1,4 +1,5 @@
-/* The LM3S6965's vector table and reset: copy .data from flash, zero .bss, run main. */
+/* The LM3S6965's vector table and reset: copy .data from flash, zero .bss, paint the free RAM under the stack
+ * with STACK_PAINT (a debugger, or the QEMU test, reads the stack's high-water mark off it), run main. */
 #include <stdint.h>
 
 extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[];
@@ -15,6 +16,8 @@ static void hang(void)
 }
 
 #define UART0_IRQ 5
+#define STACK_PAINT 0x5A5A5A5Au
+#define PAINT_MARGIN_WORDS 16 /* left unpainted under the reset handler's own frame */
 
 typedef void (*vector)(void);
 __attribute__((section(".vectors"), used)) static const vector vectors[16 + UART0_IRQ + 1] = {
@@ -28,6 +31,10 @@ void reset_handler(void)
         *dst++ = *src++;
     for (uint32_t *dst = _sbss; dst < _ebss;)
         *dst++ = 0;
+    uint32_t *sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    for (uint32_t *dst = _ebss; dst < sp - PAINT_MARGIN_WORDS;)
+        *dst++ = STACK_PAINT;
     main();
     hang();
 }
