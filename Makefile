@@ -48,12 +48,14 @@ ARM_CFLAGS := -std=c99 -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno
 	-ffunction-sections -fdata-sections -Wall -Wextra -Wconversion -Werror -Wstack-usage=512
 FIRMWARE_TOOLS := qemu-system-arm arm-none-eabi-gcc
 FIRMWARE_PACKAGES := qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi
+FIRMWARE_SIZE = @arm-none-eabi-size $(QEMU_BOARD) | awk 'NR == 2 { printf "$(QEMU_BOARD): flash %d of 262144 B, \
+	RAM %d of 65536 B + 8192 B stack\n", $$1 + $$2, $$2 + $$3 }'
 
 $(QEMU_BOARD): $(wildcard native/board/*.c native/board/*.h $(FIRMWARE_DIR)/*)
 	mkdir -p build
 	arm-none-eabi-gcc $(ARM_CFLAGS) -Inative/board -T $(FIRMWARE_DIR)/lm3s6965.ld -Wl,--gc-sections \
 		-o $@ native/board/*.c $(FIRMWARE_DIR)/*.c -lgcc
-	arm-none-eabi-size $@ | awk 'NR == 2 { printf "$@: flash %d of 262144 B, RAM %d of 65536 B + 8192 B stack\n", $$1 + $$2, $$2 + $$3 }'
+	$(FIRMWARE_SIZE)
 
 # Installs nothing: says what is missing, else builds the image and runs the QEMU tests.
 test-firmware:
@@ -61,7 +63,8 @@ test-firmware:
 	if [ -n "$$missing" ]; then \
 		echo "make test-firmware: missing$$missing; install with:"; \
 		echo "  sudo apt-get install -y --no-install-recommends $(FIRMWARE_PACKAGES)"; exit 1; fi
-	$(MAKE) --no-print-directory $(QEMU_BOARD) $(STAMP)
+	@$(MAKE) --no-print-directory $(QEMU_BOARD) $(STAMP) > /dev/null
+	$(FIRMWARE_SIZE)
 	$(BIN)/python -m pytest -q -s tests/native/test_board_qemu.py
 
 # Rebuild the C extension in place after editing native/ (the install above does it too).
