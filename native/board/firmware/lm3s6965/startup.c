@@ -8,7 +8,8 @@ void reset_handler(void);
 void uart0_isr(void);
 void systick_isr(void);
 
-/* Faults and unexpected interrupts stop here, where a debugger finds them. */
+/* Faults and unexpected interrupts stop here, where a debugger finds them (without one the core locks up:
+ * QEMU then exits, printing the registers). */
 static void hang(void)
 {
     for (;;)
