@@ -18,7 +18,7 @@ PUBLIC_HEADERS = (
     "sim/sim.h",
     "flight/flight.h",
     "record/record.h",
-    "board/board_frame.h",
+    "board/board.h",
 )
 ROOMS = tuple(h.split("/")[0] for h in PUBLIC_HEADERS)
 # C helpers for the rooms' sources only (static inline), kept out of the cdef.

@@ -1,9 +1,9 @@
 /* board_frame.h - the board link's framing, portable C for board firmware (no libc beyond
  * stddef/stdint): a frame is COBS(body || CRC-16/CCITT-FALSE(body), big-endian) followed by 0x00.
  *
- * The public header of native/board: C99 that includes nothing of Zorka and takes nothing from the
- * heap, so that a microcontroller's firmware builds it alone. Memory: every buffer belongs to the
- * caller, is read or written only during the call, and must hold the sizes stated below. */
+ * Part of board.h, the public header of native/board: C99 that includes nothing of Zorka and takes
+ * nothing from the heap, so that a microcontroller's firmware builds it alone. Memory: every buffer
+ * belongs to the caller, is read or written only during the call, and must hold the sizes stated below. */
 #ifndef ZK_BOARD_FRAME_H
 #define ZK_BOARD_FRAME_H
 #include <stddef.h>
