@@ -63,9 +63,9 @@ def run_checks(session: CheckSession, devices: list[str] | None) -> list[CheckRo
     for name, check in handshake:
         rows.append(_run(name, check, session))
         if rows[-1].outcome == FAIL:
-            why = f"skipped: {name} failed"
+            why = f"{name} failed"
             rows += [CheckRow(n, SKIP, why) for n, _ in handshake[len(rows) :]]
-            return rows
+            return [*rows, CheckRow("the other checks", SKIP, why)]
     return rows + [_run(name, check, session) for name, check in _after_handshake(session)]
 
 

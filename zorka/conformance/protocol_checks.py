@@ -86,7 +86,8 @@ def check_configure(s: CheckSession) -> str:
     if status["configured"] is not True:
         raise NonconformanceError("board.status: configured must be true after board.configure, got false")
     size_b = len(msgpack.packb(sent))
-    return f"{len(s.devices)} devices, {size_b} B of configuration echoed exactly; status configured"
+    devices = f"{len(s.devices)} device{'' if len(s.devices) == 1 else 's'}"
+    return f"{devices}, {size_b} B of configuration echoed exactly; status configured"
 
 
 def _first_difference(sent: object, echoed: object, path: str) -> str | None:
