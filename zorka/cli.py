@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         "retransmission (same reply, not acted on twice), reset, the watchdog (0.3 s, actuators safe) and "
         "the round trip of a device read against the allowance at --baud. Prints one row per check; "
         "exit 0 if all pass, 1 if one fails or the port cannot be opened. Run it on a board before "
-        "plugging it into a bench: it resets and configures the board and moves its actuators.",
+        "plugging it into a bench: it configures the board, moves its actuators, and resets it at the end.",
     )
     check.add_argument(
         "port", metavar="PORT", help="the board's serial port, e.g. /dev/ttyUSB0 or /dev/pts/5"

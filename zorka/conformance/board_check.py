@@ -3,7 +3,8 @@ check, exit 1 if any failed.
 
 The checks run in the order a host meets a board: the handshake first (without it nothing else can be
 asked, so its failure skips the rest), then each device's messages, malformed frames, refused requests,
-retransmission, reset, the watchdog and the round-trip time.
+retransmission, reset, the watchdog and the round-trip time. The board is reset at the end, so it is left
+at its power-on state.
 """
 
 import argparse
@@ -15,7 +16,12 @@ import serial
 
 from zorka.conformance import protocol_checks as checks
 from zorka.conformance.board_wire import BoardWire
-from zorka.conformance.check_session import CheckSession, NonconformanceError, NotApplicableError
+from zorka.conformance.check_session import (
+    HANDSHAKE_TIMEOUT_S,
+    CheckSession,
+    NonconformanceError,
+    NotApplicableError,
+)
 from zorka.conformance.check_table import FAIL, PASS, SKIP, CheckRow, print_table
 from zorka.conformance.device_checks import DEVICE_CHECKS
 
@@ -79,6 +85,7 @@ def board_check_command(args: argparse.Namespace) -> int:
     try:
         session = CheckSession(wire, args.baud)
         rows = run_checks(session, args.devices)
+        wire.request("board", "reset", HANDSHAKE_TIMEOUT_S)  # leave the board at power-on
     except (serial.SerialException, OSError) as failure:
         print(f"zorka board-check: error: lost {args.port}: {failure}", file=sys.stderr, flush=True)
         return 1
