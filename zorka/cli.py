@@ -2,8 +2,9 @@
 Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
 software live with its ground links), sim-server and flight (the two halves of a flight-computer-in-
 the-loop bench), console and send (the operator at the bench), dict (the
-command/telemetry dictionary), board-server (simulated boards on the far side of a serial port), wire
-(a paced, faulty link between two serial ports), plan (the imaging planner on its own), bench (the
+command/telemetry dictionary), board-server (simulated boards on the far side of a serial port),
+board-check (conformance of any board on a serial port), wire (a paced, faulty link between two serial
+ports), plan (the imaging planner on its own), bench (the
 performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
@@ -103,6 +104,19 @@ def serial_assignment(text: str) -> tuple[list[str], str]:
             "(e.g. gyro,wheels=/dev/pts/5)"
         )
     return names, port
+
+
+def board_devices(text: str) -> list[str]:
+    """'gyro,wheels' -> ['gyro', 'wheels']: board device names (hal/board_protocol.md), each once."""
+    from sim.board_config import DEVICE_SPECS
+
+    names = [d.strip() for d in text.split(",") if d.strip()]
+    if not names or any(d not in DEVICE_SPECS for d in names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of board devices: use names from {', '.join(DEVICE_SPECS)}, each once "
+            "(e.g. gyro,wheels)"
+        )
+    return names
 
 
 def gnss_line(text: str) -> str:
@@ -244,6 +258,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="the board's serial number in its identity (1 to 32 characters), which a host checks when it "
         "finds a board again after a reconnect: a board restarted in place keeps its id (default: sim-PID)",
+    )
+
+    check = sub.add_parser(
+        "board-check",
+        help="check that the board on a serial port speaks the board protocol (a pass/fail table)",
+        description="Check the board on PORT against hal/board_protocol.md, as a host would meet it: the "
+        "handshake (ping, reset, configure from the default spacecraft, echo compared), every message of "
+        "every device it claims, malformed frames (bad CRC, bad COBS, garbage, oversized, not a map: "
+        "dropped, then the next request answered), refused requests (each error code naming the field), "
+        "retransmission (same reply, not acted on twice), reset, the watchdog (0.3 s, actuators safe) and "
+        "the round trip of a device read against the allowance at --baud. Prints one row per check; "
+        "exit 0 if all pass, 1 if one fails or the port cannot be opened. Run it on a board before "
+        "plugging it into a bench: it configures the board, moves its actuators, and resets it at the end.",
+    )
+    check.add_argument(
+        "port", metavar="PORT", help="the board's serial port, e.g. /dev/ttyUSB0 or /dev/pts/5"
+    )
+    check.add_argument(
+        "--baud",
+        type=positive_int,
+        default=115200,
+        metavar="N",
+        help="the line's rate in bit/s, 8N1, for the timing allowance (default: 115200; a pty ignores it)",
+    )
+    check.add_argument(
+        "--devices",
+        type=board_devices,
+        default=None,
+        metavar="LIST",
+        help="check only these devices, e.g. gyro,wheels (default: every device the board claims)",
     )
 
     from zorka.wire.wire_options import dropout, probability
@@ -547,6 +591,7 @@ COMMANDS = {
     "console": ("zorka.operator.ground_operator", "console_command"),
     "plan": ("zorka.run.plan_command", "plan_command"),
     "wire": ("zorka.wire.wire_command", "wire_command"),
+    "board-check": ("zorka.conformance.board_check", "board_check_command"),
 }
 """Each subcommand's handler as (module, function): imported only when it runs, so `zorka --help` and
 a bad option answer at once."""
