@@ -16,6 +16,7 @@ from sim.board_config import device_specs
 from sim.board_server import BoardServer
 from sim.spacecraft import DEFAULT_SPACECRAFT
 from tests.native.board_c import REPLY_TIMEOUT_S, build_firmware, configuration, exchange, needs_gcc
+from tests.zorka.test_board_check import board_check
 from zorka.run.mission import Mission
 from zorka.scenario.model import ReportSpec, Scenario
 
@@ -207,3 +208,12 @@ def test_the_c_board_answers_as_the_python_reference_board(c_board):
     finally:
         os.close(fd)
         reference.close()
+
+
+def test_zorka_board_check_passes_the_c_board(c_board):
+    """The conformance checker a hardware team would run, against the reference firmware built for the
+    host: every row passes (gyro and wheels are all it claims)."""
+    status, rows, out = board_check(c_board)
+    assert status == 0, out
+    assert set(rows.values()) == {"pass"} and "device wheels" in rows and "watchdog" in rows, out
+    assert "21 passed, 0 failed, 0 skipped" in out

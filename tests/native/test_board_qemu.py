@@ -20,6 +20,7 @@ from hal.serial_link import SerialLink
 from native import ffi, lib
 from tests.native.board_c import REPLY_TIMEOUT_S, build_qemu_firmware, configuration, exchange
 from tests.native.test_board_c_host import conformance_requests
+from tests.zorka.test_board_check import board_check
 from tests.zorka.test_devices_in_the_loop_realtime import SCENARIO, assert_within_twice
 from zorka.run.mission import Mission
 from zorka.scenario.model import ReportSpec, Scenario
@@ -225,3 +226,11 @@ def test_two_minutes_in_real_time_with_the_qemu_boards_gyro_and_wheels(qemu_boar
     assert simulated["imaging"]["captured_ok"] == on_board["imaging"]["captured_ok"] == 1
     assert on_board["realtime"]["frames_skipped"] == 0
     assert_within_twice(simulated, on_board)
+
+
+def test_zorka_board_check_passes_the_qemu_board(qemu_board):
+    """The conformance checker against the firmware on the emulated Cortex-M3: every row passes."""
+    status, rows, out = board_check(qemu_board)
+    assert status == 0, out
+    assert set(rows.values()) == {"pass"} and "timing" in rows, out
+    assert "21 passed, 0 failed, 0 skipped" in out
