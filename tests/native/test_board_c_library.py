@@ -144,6 +144,27 @@ def test_fuzzed_streams_never_crash_and_every_reject_is_counted(driver, tmp_path
     run_fuzz(driver, tmp_path, batch)
 
 
+FUZZ_BATCHES = 6000
+"""Hypothesis batches of the slow campaign: 6,000 of 150-200 inputs each, over a million inputs."""
+
+
+@pytest.mark.slow
+def test_over_a_million_hypothesis_inputs_never_crash_and_every_reject_is_counted(driver, tmp_path):
+    """The harness above at campaign scale, each batch's rejects checked by reason against the Python
+    decoder; the inputs are counted (printed with -s)."""
+    fuzzed: list[int] = []
+
+    @settings(max_examples=FUZZ_BATCHES, deadline=None, database=None)
+    @given(batch=st.lists(INPUT, min_size=150, max_size=200))
+    def campaign(batch: list[bytes]) -> None:
+        run_fuzz(driver, tmp_path, batch)
+        fuzzed.append(len(batch))
+
+    campaign()
+    print(f"\n{sum(fuzzed):,} inputs in {len(fuzzed):,} batches, 0 crashes")
+    assert sum(fuzzed) >= 1_000_000
+
+
 def test_a_frame_longer_than_the_limit_is_dropped_and_the_next_one_read(driver, tmp_path):
     long_frame = b"\0" + bytes(random.Random(1).randrange(1, 256) for _ in range(5000)) + b"\0"
     got = run_fuzz(driver, tmp_path, [long_frame, VALID[0], b"\x01" * 4096, b"\0", VALID[1]])

@@ -15,11 +15,16 @@ from hal.serial_link import SerialLink
 from sim.board_server import BoardServer
 
 TARGET = {"lat_rad": 0.1, "lon_rad": 0.2, "alt_m": 0.0}
+R_ECI_M = [6_878_137.0, 0.0, 0.0]
 
 
 @pytest.fixture
 def server():
+    """A board given a position (an imager captures only where the truth puts it)."""
     server = BoardServer(port="pty", seed=1)
+    assert server.handle({"dev": "sim", "msg": "truth", "seq": 0, "t_s": 0.0, "r_eci": R_ECI_M})["msg"] == (
+        "truth.ok"
+    )
     yield server
     server.close()
 
