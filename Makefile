@@ -65,7 +65,7 @@ test-firmware:
 		echo "  sudo apt-get install -y --no-install-recommends $(FIRMWARE_PACKAGES)"; exit 1; fi
 	@$(MAKE) --no-print-directory $(QEMU_BOARD) $(STAMP) > /dev/null
 	$(FIRMWARE_SIZE)
-	$(BIN)/python -m pytest -q -s tests/native/test_board_qemu.py
+	$(BIN)/python -m pytest -q -s -m "not slow" tests/native/test_board_qemu.py
 
 # Rebuild the C extension in place after editing native/ (the install above does it too).
 native: $(STAMP)
