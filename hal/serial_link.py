@@ -199,9 +199,10 @@ class SerialLink(BoardLink):
         self.rtt.record(rtt_s)
         device.rtt.record(rtt_s)
         self.consecutive_misses = 0
-        board_id = reply.get("board_id")
-        if self.board_id is None and reply.get("msg") in _IDENTIFYING and isinstance(board_id, str):
-            self.board_id = board_id
+        if self.board_id is None and reply.get("msg") in _IDENTIFYING:
+            board_id = reply.get("board_id")
+            if isinstance(board_id, str):
+                self.board_id = board_id
         self.counters.replies += 1
         device.replies += 1
         if reply.get("msg") == "error":

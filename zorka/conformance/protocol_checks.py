@@ -299,6 +299,15 @@ def _actuators_on(s: CheckSession) -> list[str]:
 _APPLIED = {"wheels": "torque_nm", "magnetorquers": "dipole_am2"}
 
 
+def _first_nonzero_applied(s: CheckSession, actuators: list[str]) -> tuple[str, list[float]] | None:
+    """The first of `actuators` whose read-back is not all zero, with its values (None if all are)."""
+    for device in actuators:
+        values = _applied(s, device)
+        if any(v != 0.0 for v in values):
+            return device, values
+    return None
+
+
 def _applied(s: CheckSession, device: str) -> list[float]:
     reply = s.ask(device, "applied")
     values = None if reply is None else reply.get(_APPLIED[device])
@@ -320,12 +329,11 @@ def check_reset(s: CheckSession) -> str:
         )
     measured = ["status configured false, watchdog clear"]
     if actuators and s.serves_read_backs():
-        for device in actuators:
-            values = _applied(s, device)
-            if any(v != 0.0 for v in values):
-                raise NonconformanceError(
-                    f"after board.reset: {device}.applied {_APPLIED[device]} {values}, not zero"
-                )
+        if (nonzero := _first_nonzero_applied(s, actuators)) is not None:
+            device, values = nonzero
+            raise NonconformanceError(
+                f"after board.reset: {device}.applied {_APPLIED[device]} {values}, not zero"
+            )
         measured.append(f"{' and '.join(actuators)} applied zero")
     s.configure(watchdog_s=0.0)
     return "; ".join(measured)
@@ -354,12 +362,9 @@ def check_watchdog(s: CheckSession) -> str:
         )
     measured = [f"tripped once within {silent_s:.2f} s of silence (watchdog_s {WATCHDOG_CHECK_S:g})"]
     if read_backs:
-        for device in actuators:
-            values = _applied(s, device)
-            if any(v != 0.0 for v in values):
-                raise NonconformanceError(
-                    f"watchdog tripped but {device}.applied {_APPLIED[device]} is {values}"
-                )
+        if (nonzero := _first_nonzero_applied(s, actuators)) is not None:
+            device, values = nonzero
+            raise NonconformanceError(f"watchdog tripped but {device}.applied {_APPLIED[device]} is {values}")
         measured.append(f"{' and '.join(actuators)} applied zero")
     else:
         measured.append("actuators not read back (no applied: not a board in the loop)")
