@@ -48,6 +48,7 @@ from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
+from zorka.run.steady_heap import freeze_built_objects
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
@@ -243,6 +244,9 @@ class Mission:
         """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
+        if isinstance(self.clock, WallClock) and executive.frame == 0:
+            freeze_built_objects()
+            self.clock.start()
         start = time.perf_counter()
         try:
             while executive.frame < total:

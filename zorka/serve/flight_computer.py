@@ -51,6 +51,7 @@ from zorka.run.flight_figures import (
 )
 from zorka.run.link_ports import flight_link_ports
 from zorka.run.mission import LINK_RETRIES, LINK_TIMEOUT_S
+from zorka.run.steady_heap import freeze_built_objects
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink
@@ -177,6 +178,7 @@ class FlightComputer:
         is set (looked at between frames, so a frame is never cut short)."""
         executive = self.flight.executive
         total = round(duration_s / executive.frame_s)
+        freeze_built_objects()
         self.clock.start()
         started = time.monotonic()
         while executive.frame < total and not stop.is_set():

@@ -42,6 +42,7 @@ from zorka.run.board_devices import board_name, devices_on_ports
 from zorka.run.flight_figures import spread
 from zorka.run.mission import BOARD_WATCHDOG_S
 from zorka.run.recorder import RunRecorder
+from zorka.run.steady_heap import freeze_built_objects
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.device_routes import DEFAULT_BAUD, port_and_baud
 from zorka.scenario.model import Scenario
@@ -138,6 +139,7 @@ class SimServer:
                 return
         started = time.monotonic()
         self.waited_s = started - waiting_from
+        freeze_built_objects()
         time.sleep(max(0.0, started + FRAME_S / 2 - time.monotonic()))
         self.clock = WallClock(self._advance)
         total = None if self.duration_s is None else round(self.duration_s / FRAME_S)
