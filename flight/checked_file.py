@@ -25,11 +25,13 @@ def write_checked(path: Path, body: dict) -> None:
 
 
 def read_checked(path: Path) -> dict:
-    """The body stored at `path`; CorruptStoreError if it is not a whole store, OSError if unreadable."""
+    """The body stored at `path`; CorruptStoreError if it is not a whole store, OSError if unreadable
+    (IsADirectoryError for a folder, ELOOP for a symlink loop). The caller checks the fields: a CRC
+    proves the file is whole, not that its values are sane (JSON admits NaN and 1e30)."""
     try:
         stored = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError):
-        raise CorruptStoreError(f"{path.name}: not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise CorruptStoreError(f"{path.name}: not JSON (or not UTF-8)") from None
     if not isinstance(stored, dict) or CRC_KEY not in stored:
         raise CorruptStoreError(f"{path.name}: no CRC")
     crc = stored.pop(CRC_KEY)

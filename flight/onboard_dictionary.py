@@ -12,6 +12,7 @@ with no world, device or mission built.
 from dataclasses import dataclass
 
 from ccsds.cfdp_carriage import CFDP_APID
+from flight import stores
 from flight.adcs import tunables as adcs_tunables
 from flight.adcs.commands import ADCS_COMMANDS
 from flight.adcs.events import ADCS_EVENTS
@@ -78,7 +79,7 @@ def application_names(shape: SpacecraftShape) -> tuple[str, ...]:
 def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     """Every application's declarations for a spacecraft of `shape`, none of them bound yet."""
     dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
-    events = (*ADCS_EVENTS, *monitoring.EVENTS, *parameters.EVENTS, *scheduling.EVENTS)
+    events = (*ADCS_EVENTS, *monitoring.EVENTS, *stores.EVENTS, *scheduling.EVENTS)
     commands = (
         *ADCS_COMMANDS,
         *ping.COMMANDS,

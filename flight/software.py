@@ -96,13 +96,13 @@ class FlightSoftware:
         self.payload = self.file_downlink = None
         self._transmitting = False
         if devices.imager is not None:
-            memory = MassMemory(storage / FOLDER_NAME, MASS_MEMORY_BYTES)
+            memory = MassMemory(storage / FOLDER_NAME, MASS_MEMORY_BYTES, self.events)
             self.payload = ImagingPayload(
                 self.attitude,
                 devices.imager,
                 devices.power,
                 self.events,
-                RequestBook(storage / "requests.json"),
+                RequestBook(storage / "requests.json", events=self.events),
                 memory,
                 julian_date_from_unix_s(epoch_unix_s),
                 stations=ground_stations,

@@ -16,6 +16,11 @@ that was written after its bytes were durable. Bytes without a whole sidecar (a 
 or a confirm cut short) are dropped — reported lost only when the index was corrupt and cannot tell
 which; temporary files are removed.
 
+A mass memory that cannot be used at all (its folder is a file, or its index cannot be written) is
+refused cleanly (flight/stores.py: an event and a log line): nothing at that path is deleted, the
+products found stay readable, and no new product is stored (free_bytes is 0). An index the ledger
+knows that is missing, or one refused by its checks, is reported the same way before the rebuild.
+
 Capacity counts product bytes only (sidecars and index are small and bounded by the product count).
 """
 
@@ -25,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flight.checked_file import CorruptStoreError, read_checked, write_checked
+from flight.events import EventLog
+from flight.stores import check, note_written, present, refuse, report_missing, why_unreadable
 from native.atomic_file import TEMPORARY_SUFFIX, fsync_folder, write_atomically
 
 FOLDER_NAME = "mass_memory"
@@ -32,6 +39,8 @@ INDEX_NAME = "mass_memory.index"
 DATA_SUFFIX = ".bin"
 SIDECAR_SUFFIX = ".json"
 PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+REBUILT = "rebuilding it from the products' sidecars"
 
 
 class MassMemoryFullError(Exception):
@@ -67,23 +76,52 @@ class StoredProduct:
             order=int(record["order"]),
             metadata=dict(record["metadata"]),
         )
-        if not PRODUCT_ID.fullmatch(product.product_id) or product.size_bytes < 0:
-            raise ValueError(f"bad product record {product.product_id!r}")
+        check(
+            PRODUCT_ID.fullmatch(product.product_id) is not None,
+            "product_id",
+            product.product_id,
+            "1-64 of [A-Za-z0-9_-]",
+        )
+        name = product.product_id
+        check(
+            type(record["size_bytes"]) is int and product.size_bytes >= 0,
+            f"size_bytes of {name}",
+            record["size_bytes"],
+            "an integer >= 0",
+        )
+        check(
+            SHA256.fullmatch(product.sha256) is not None, f"sha256 of {name}", product.sha256, "64 hex digits"
+        )
+        check(
+            type(record["order"]) is int and product.order >= 0,
+            f"order of {name}",
+            record["order"],
+            "an integer >= 0",
+        )
         return product
 
 
 class MassMemory:
     """Image products in `folder` (created if absent), at most `capacity_bytes` of product bytes."""
 
-    def __init__(self, folder: Path, capacity_bytes: int) -> None:
+    def __init__(self, folder: Path, capacity_bytes: int, events: EventLog | None = None) -> None:
         self.folder = Path(folder)
         self.capacity_bytes = capacity_bytes
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self._events = EventLog() if events is None else events
         self._products: dict[str, StoredProduct] = {}
         self.lost: list[str] = []
         """Products found damaged or missing (on opening or on read), in the order found: re-plan them."""
         self.index_was_corrupt = False
+        self.usable = True
+        """False when the memory cannot be written (folder or index unusable): nothing new is stored."""
         self._last_order = 0
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as problem:
+            why = "is not a folder" if isinstance(problem, FileExistsError) else why_unreadable(problem)
+            refuse(self._events, 0.0, self.folder, why, "no product will be stored")
+            self.usable = False
+            return
         self._recover()
 
     # -- queries ----------------------------------------------------------------------------------
@@ -94,7 +132,7 @@ class MassMemory:
 
     @property
     def free_bytes(self) -> int:
-        return max(0, self.capacity_bytes - self.used_bytes)
+        return max(0, self.capacity_bytes - self.used_bytes) if self.usable else 0
 
     def pending(self) -> list[str]:
         """Products kept until the ground confirms them, oldest first."""
@@ -142,7 +180,7 @@ class MassMemory:
 
     def confirm(self, product_id: str) -> bool:
         """Delete a product the ground has confirmed complete; False if it is not stored."""
-        if product_id not in self._products:
+        if product_id not in self._products or not self.usable:
             return False
         self._drop(product_id)
         return True
@@ -156,13 +194,15 @@ class MassMemory:
         return self.folder / (product_id + SIDECAR_SUFFIX)
 
     def _write_index(self) -> None:
+        index_path = self.folder / INDEX_NAME
         write_checked(
-            self.folder / INDEX_NAME,
+            index_path,
             {
                 "last_order": self._last_order,
                 "products": {i: p.record() for i, p in self._products.items()},
             },
         )
+        note_written(index_path)
 
     def _drop(self, product_id: str) -> None:
         """Sidecar, then index entry, then bytes: a reset in between leaves a product whole or gone."""
@@ -191,25 +231,32 @@ class MassMemory:
     def _read_index(self) -> dict[str, StoredProduct]:
         index_path = self.folder / INDEX_NAME
         self._last_order = 0
-        if not index_path.exists():
+        if not present(index_path):
             # Written when the memory is first opened: products without one have lost their index.
-            self.index_was_corrupt = any(self.folder.glob("*" + DATA_SUFFIX))
+            known = report_missing(self._events, 0.0, index_path, REBUILT)
+            self.index_was_corrupt = known or any(self.folder.glob("*" + DATA_SUFFIX))
             return {}
         try:
             body = read_checked(index_path)
-            self._last_order = int(body["last_order"])
+            last = body["last_order"]
+            check(type(last) is int and last >= 0, "last_order", last, "an integer >= 0")
+            check(
+                isinstance(body["products"], dict), "products", type(body["products"]).__name__, "an object"
+            )
             products = {i: StoredProduct.from_record(r) for i, r in body["products"].items()}
-            if any(i != p.product_id for i, p in products.items()):
-                raise ValueError("index keys and records disagree")
+            for i, p in products.items():
+                check(i == p.product_id, f"index key {i!r}", p.product_id, "its record's product_id")
+            self._last_order = last
             return products
-        except (OSError, CorruptStoreError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, CorruptStoreError, ValueError, KeyError, TypeError, AttributeError) as problem:
+            refuse(self._events, 0.0, index_path, why_unreadable(problem), REBUILT)
             self.index_was_corrupt = True
             return {}
 
     def _recover(self) -> None:
         """Rebuild the products from index, sidecars and bytes; clean up whatever cannot be trusted."""
         for temporary in self.folder.glob("*" + TEMPORARY_SUFFIX):
-            temporary.unlink(missing_ok=True)
+            _remove_file(temporary)
         indexed = self._read_index()
         names = {p.name for p in self.folder.iterdir()}
         on_disk = {
@@ -229,7 +276,23 @@ class MassMemory:
             had_bytes = product_id + DATA_SUFFIX in names
             if product is not None or (self.index_was_corrupt and had_bytes):
                 self.lost.append(product_id)
-            self._sidecar_path(product_id).unlink(missing_ok=True)
-            self._data_path(product_id).unlink(missing_ok=True)
+            _remove_file(self._sidecar_path(product_id))
+            _remove_file(self._data_path(product_id))
         self._last_order = max([self._last_order, *(p.order for p in self._products.values())])
-        self._write_index()
+        try:
+            self._write_index()
+        except OSError as problem:
+            refuse(
+                self._events,
+                0.0,
+                self.folder / INDEX_NAME,
+                why_unreadable(problem),
+                "no product will be stored",
+            )
+            self.usable = False
+
+
+def _remove_file(path: Path) -> None:
+    """Remove a file of the memory's own; a folder in its place is not the memory's, and is left alone."""
+    if not path.is_dir():
+        path.unlink(missing_ok=True)

@@ -38,7 +38,7 @@ class EventReports:
         self._tm = tm
         self._log = log
         self._apid = dictionary.tm_apid(SERVICE)
-        self._seen = log.raised
+        self._seen = 0  # the log's events from boot on: a store refused while the software was built too
         self.disabled: set[int] = set()
         self.reported = 0
         self.suppressed = 0

@@ -3,30 +3,27 @@
 A set is validated whole at acceptance (every id known, every value inside its declared type and
 range) before any value changes, then applied and persisted atomically (flight/checked_file.py), so
 a reset mid-write leaves the old or the new store, never a torn one; on load a store that does not
-parse, fails its CRC or holds an unknown or out-of-range value is not loaded at all, and an event
-says so.
+parse, fails its CRC, holds an unknown or out-of-range value or is not a readable file is not loaded
+at all (the defaults are kept), and an event and a log line say so (flight/stores.py).
 Values travel as float64 whatever their declared type.
 """
 
+import math
 from pathlib import Path
 
 from flight.checked_file import read_checked, write_checked
-from flight.dictionary import Arg, Command, Dictionary, EventDef, Failure
-from flight.events import EventLog, Severity
+from flight.dictionary import Arg, Command, Dictionary, Failure
+from flight.events import EventLog
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.stores import EVENTS as STORE_EVENTS
+from flight.stores import check, note_written, present, refuse, report_missing, why_unreadable
 from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 20
 PARAMETER_ID = Arg("parameter_id", "uint", 16)
 VALUE = Arg("value", "float", 64)
-STORE_CORRUPT = EventDef(
-    2001,
-    "parameter_store_corrupt",
-    Severity.MEDIUM,
-    "parameter store not loaded",
-    "{file}: parameter store not loaded",
-)
+KEPT = "keeping the default values"
 REPORT = Command(
     "parameters_report",
     SERVICE,
@@ -48,7 +45,6 @@ VALUES = ReportLayout(
     SERVICE, 2, "parameter_values", (Repeated("values", Arg("count", "uint", 8), (PARAMETER_ID, VALUE)),)
 )
 REPORTS = (VALUES,)
-EVENTS = (STORE_CORRUPT,)
 
 
 class ParameterStore:
@@ -59,23 +55,31 @@ class ParameterStore:
         self._events = events
         self._apid = dictionary.tm_apid(SERVICE)
         self.sets = 0
-        dictionary.event(STORE_CORRUPT)
+        for event in STORE_EVENTS:
+            dictionary.event(event)
         dictionary.bind(REPORT, self._report, self._check)
         dictionary.bind(SET, self._set, self._check)
         self.load_status = self._load()
 
     def _load(self) -> str:
-        """Apply the persisted values: 'loaded', 'absent' (defaults kept) or 'corrupt' (nothing applied)."""
-        if not self._path.exists():
-            return "absent"
+        """Apply the persisted values: 'loaded', 'absent' (first run), 'missing' (written before, now
+        gone) or 'corrupt' (refused whole: nothing applied, the defaults kept)."""
+        if not present(self._path):
+            return "missing" if report_missing(self._events, 0.0, self._path, KEPT) else "absent"
         try:
             values = read_checked(self._path)["values"]
-            tunables = [self._dictionary.tunables[name] for name in values]
-            ok = all(t.type.valid(values[t.name]) for t in tunables)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            ok = False
-        if not ok:
-            STORE_CORRUPT.raise_(self._events, 0.0, file=self._path.name)
+            check(isinstance(values, dict), "values", type(values).__name__, "an object")
+            tunables = []
+            for name, value in values.items():
+                tunable = self._dictionary.tunables.get(name)
+                check(tunable is not None, "parameter", name, "a declared tunable")
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                check(number and math.isfinite(value), name, value, "a finite number")
+                allowed = f"{tunable.type.kind} {tunable.type.low}..{tunable.type.high}"
+                check(tunable.type.valid(value), name, value, allowed)
+                tunables.append(tunable)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
+            refuse(self._events, 0.0, self._path, why_unreadable(problem), KEPT)
             return "corrupt"
         for tunable in tunables:
             tunable.setter(values[tunable.name])
@@ -87,6 +91,7 @@ class ParameterStore:
             for name, t in self._dictionary.tunables.items()
         }
         write_checked(self._path, {"values": values})
+        note_written(self._path)
 
     def _check(self, groups: list[dict]) -> None:
         for index, group in enumerate(groups):

@@ -18,9 +18,10 @@ path as a ground TC, so each gets its own verification reports.
 
 The schedule is persisted on every change as the parameter store is: written to a temporary file,
 fsynced and renamed over the store, with a CRC-32. `load` (at start) refuses a store that does not
-parse, fails its CRC or holds a TC the acceptor refuses (an event says so; the schedule starts
-empty), and drops, with an event, activities that came due while the software was down rather than
-releasing them late.
+parse, fails its CRC, is not a readable file or holds a field out of range or a TC the acceptor
+refuses (an event and a log line say so, flight/stores.py; the schedule starts empty), reports one
+written before and now missing, and drops, with an event, activities that came due while the software
+was down rather than releasing them late.
 """
 
 import bisect
@@ -36,6 +37,9 @@ from flight.events import EventLog, Severity
 from flight.pus.embedded_tc import PACKET, PacketCommand, request_key
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError
+from flight.stores import EVENTS as STORE_EVENTS
+from flight.stores import check as check_field
+from flight.stores import note_written, present, refuse, report_missing, why_unreadable
 from flight.tm_layout import CDS_FIELDS, CDS_SHORT, MS_PER_DAY, CdsTime, Repeated, ReportLayout
 
 SERVICE = 11
@@ -46,13 +50,7 @@ REQUEST_ID = (
     Arg("apid", "uint", 16, 0, 0x7FF),
     Arg("seq_count", "uint", 16, 0, 0x3FFF),
 )
-STORE_CORRUPT = EventDef(
-    3101,
-    "schedule_store_corrupt",
-    Severity.MEDIUM,
-    "time-based schedule not loaded",
-    "{file}: time-based schedule not loaded",
-)
+KEPT = "starting with an empty schedule"
 EXPIRED = EventDef(
     3102,
     "schedule_activities_expired",
@@ -67,7 +65,7 @@ STORE_FAILED = EventDef(
     "time-based schedule not persisted",
     "time-based schedule not persisted",
 )
-EVENTS = (STORE_CORRUPT, EXPIRED, STORE_FAILED)
+EVENTS = (EXPIRED, STORE_FAILED)
 
 
 def _command(name: str, subtype: int, description: str, args: tuple[Arg, ...] = (), **more) -> Command:
@@ -142,7 +140,7 @@ class Schedule:
         self.enabled = True
         self.released = 0
         self.load_status = "not loaded"
-        for event in EVENTS:
+        for event in (*EVENTS, *STORE_EVENTS):
             dictionary.event(event)
         for layout in REPORTS:
             dictionary.report(layout)
@@ -183,23 +181,34 @@ class Schedule:
             self._accept(activity.tc, t_s)
 
     def _load(self, t_s: float) -> str:
-        if not self._path.exists():
-            return "absent"
+        if not present(self._path):
+            return "missing" if report_missing(self._events, 0.0, self._path, KEPT) else "absent"
         try:
             body = read_checked(self._path)
-            activities = [Activity(ms, bytes.fromhex(tc)) for ms, tc in body["activities"]]
-            if (
-                not isinstance(body["enabled"], bool)
-                or len(activities) > self.capacity
-                or not all(isinstance(a.release_ms, int) and a.release_ms >= 0 for a in activities)
-            ):
-                raise ValueError("store fails its checks")
-            for activity in activities:
-                self._vet(activity.tc)
-            if len({a.key for a in activities}) != len(activities):
-                raise ValueError("a request ID scheduled twice")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RefusalError):
-            STORE_CORRUPT.raise_(self._events, 0.0, file=self._path.name)
+            check_field(isinstance(body.get("enabled"), bool), "enabled", body.get("enabled"), "true|false")
+            rows = body.get("activities")
+            check_field(isinstance(rows, list), "activities", type(rows).__name__, "a list")
+            check_field(len(rows) <= self.capacity, "activities", len(rows), f"at most {self.capacity}")
+            activities = []
+            for index, row in enumerate(rows):
+                check_field(
+                    isinstance(row, list) and len(row) == 2, f"activity {index}", row, "[release_ms, tc_hex]"
+                )
+                ms, tc = row
+                check_field(
+                    type(ms) is int and 0 <= ms < 2**48, f"release_ms of activity {index}", ms, "0..2^48"
+                )
+                check_field(isinstance(tc, str), f"tc of activity {index}", tc, "a hex string")
+                activities.append(Activity(ms, bytes.fromhex(tc)))
+            for index, activity in enumerate(activities):
+                try:
+                    self._vet(activity.tc)
+                except RefusalError as refusal:
+                    raise ValueError(f"tc of activity {index} refused by the acceptor ({refusal})") from None
+            unique = len({a.key for a in activities}) == len(activities)
+            check_field(unique, "request IDs", "repeated", "unique")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
+            refuse(self._events, 0.0, self._path, why_unreadable(problem), KEPT)
             return "corrupt"
         self.enabled = body["enabled"]
         self.activities = sorted(activities, key=lambda a: a.release_ms)
@@ -216,6 +225,7 @@ class Schedule:
     def _save(self) -> None:
         body = {"enabled": self.enabled, "activities": [[a.release_ms, a.tc.hex()] for a in self.activities]}
         write_checked(self._path, body)
+        note_written(self._path)
 
     def _persist(self) -> None:
         try:

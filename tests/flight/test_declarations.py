@@ -32,7 +32,7 @@ EVERYTHING = SpacecraftShape(board_devices=("gyro", "wheels", "power"))
 """A shape that declares every application's declarations (an imager, devices on boards)."""
 RAW_RAISES_ALLOWED = {"events.py"}
 """Where `EventLog.raise_event` may be called directly: the typed API itself, and service 20's parameter
-store, whose owner moves it to `STORE_CORRUPT.raise_`."""
+store, whose owner moved it to flight/stores.py."""
 FREE_TEXT_ALLOWED = {"pus/monitoring.py"}
 """Service 12 raises whichever declared event the ground chose, with its own text (`raise_text`)."""
 
@@ -78,7 +78,7 @@ def test_every_typed_raise_names_a_declared_event_with_its_template_fields():
             f"{where}: {sorted(fields)} for {event.template!r}"
         )
         seen.add(event.name)
-    assert {"mode_change", "wheel_failed", "capture_failed", "schedule_store_corrupt"} <= seen
+    assert {"mode_change", "wheel_failed", "capture_failed", "store_refused"} <= seen
 
 
 def test_every_event_a_flight_module_declares_is_in_the_onboard_dictionary():

@@ -414,7 +414,7 @@ def test_the_new_services_are_in_the_exported_dictionary(tmp_path):
         "limit_low_violated",
         "limit_high_violated",
         "limit_back_in_range",
-        "schedule_store_corrupt",
+        "store_refused",
     }
     root = ElementTree.fromstring(xtce(services.dictionary))
     concrete = [e for e in root.iter() if e.tag.endswith("}MetaCommand") and e.get("abstract") != "true"]

@@ -308,9 +308,9 @@ def test_a_corrupted_parameter_store_is_reported_and_not_loaded(tmp_path, spoil)
     restarted, sent, craft, _ = build(tmp_path, log=log)
     assert restarted.parameters.load_status == "corrupt"
     assert (craft.gain, craft.count) == (0.5, 3)
-    assert [e.name for e in log] == ["parameter_store_corrupt"]
+    assert [e.name for e in log] == ["store_refused"]
     restarted.tick(1.0)
-    assert kinds(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 2001
+    assert kinds(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 7001
 
 
 def test_a_failed_store_write_fails_the_set_in_1_8(tmp_path):

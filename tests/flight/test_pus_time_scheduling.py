@@ -309,9 +309,9 @@ def test_a_corrupt_schedule_store_is_reported_and_not_loaded(tmp_path, spoil):
     path.write_text(spoil(path.read_text()))
     restarted, sent, _, log = build(tmp_path)
     assert restarted.schedule.load_status == "corrupt" and restarted.schedule.activities == []
-    assert [e.name for e in log] == ["schedule_store_corrupt"]
+    assert [e.name for e in log] == ["store_refused"]
     restarted.tick(1.0)
-    assert kinds(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 3101
+    assert kinds(sent) == [(5, 3)] and struct.unpack_from(">H", decode(sent[0]).source_data)[0] == 7001
 
 
 def test_a_failed_schedule_write_fails_the_tc_in_1_8(tmp_path):
