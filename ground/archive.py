@@ -19,7 +19,7 @@ Bytes after the last whole packet (a cut stream) become one last undecodable rec
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,34 +72,39 @@ def archive_record(record: Record) -> dict[str, Any]:
     return {"time_unix_s": record.time.timestamp(), **fields}
 
 
-def write_archive(tm_path: Path, dictionary: dict[str, Any], archive_path: Path) -> int:
-    """Decode the packets of `tm_path` by `dictionary` (the JSON of `zorka dict`, parsed) into the
+def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], archive_path: Path) -> int:
+    """Decode the packets of `tm_paths` (one file, or several in stream order, each split on its own so
+    that a cut tail stays in its file) by `dictionary` (the JSON of `zorka dict`, parsed) into the
     archive at `archive_path`, written whole or not at all (a temporary file, then renamed). The number
     of records written."""
     decoder = TelemetryDecoder(dictionary)
-    splitter = PacketSplitter()
     packer = msgpack.Packer(use_bin_type=True)
     temporary = archive_path.with_name(archive_path.name + ".part")
-    count = stream_bytes = packet_bytes = 0
+    count = 0
     layouts: dict[int, tuple[str, ...]] = {}
-    with tm_path.open("rb") as tm, temporary.open("wb") as archive:
-        while chunk := tm.read(READ_CHUNK_BYTES):
-            stream_bytes += len(chunk)
-            for packet in splitter.feed(chunk):
-                packet_bytes += len(packet)
-                record = archive_record(decoder.decode(packet))
-                if record["kind"] == "housekeeping":
-                    names = tuple(record["values"])
-                    if layouts.get(record["sid"]) != names:
-                        layouts[record["sid"]] = names
-                        archive.write(packer.pack({"kind": LAYOUT, "sid": record["sid"], "names": names}))
-                    record["values"] = list(record["values"].values())
-                archive.write(packer.pack(record))
+    with temporary.open("wb") as archive:
+        for tm_path in [tm_paths] if isinstance(tm_paths, Path) else tm_paths:
+            splitter = PacketSplitter()
+            stream_bytes = packet_bytes = 0
+            with tm_path.open("rb") as tm:
+                while chunk := tm.read(READ_CHUNK_BYTES):
+                    stream_bytes += len(chunk)
+                    for packet in splitter.feed(chunk):
+                        packet_bytes += len(packet)
+                        record = archive_record(decoder.decode(packet))
+                        if record["kind"] == "housekeeping":
+                            names = tuple(record["values"])
+                            if layouts.get(record["sid"]) != names:
+                                layouts[record["sid"]] = names
+                                layout = {"kind": LAYOUT, "sid": record["sid"], "names": names}
+                                archive.write(packer.pack(layout))
+                            record["values"] = list(record["values"].values())
+                        archive.write(packer.pack(record))
+                        count += 1
+            if packet_bytes < stream_bytes:
+                cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
+                archive.write(packer.pack(archive_record(cut)))
                 count += 1
-        if packet_bytes < stream_bytes:
-            cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
-            archive.write(packer.pack(archive_record(cut)))
-            count += 1
         archive.flush()
         os.fsync(archive.fileno())
     temporary.replace(archive_path)

@@ -204,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for summary.json, created if missing (default: runs/latest)",
     )
     run.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that holds files no run wrote (they are kept, never deleted)",
+    )
+    run.add_argument(
         "--serial",
         type=serial_assignment,
         action="append",

@@ -77,14 +77,37 @@ def test_short_run_prints_the_table_and_writes_the_summary(tmp_path):
     assert summary["seed"] == 3 and summary["sim_s"] == 120.0
 
 
-def test_a_run_starts_from_a_clean_spacecraft_even_in_a_used_folder(tmp_path):
-    """What an earlier run left on board (parameters, schedule, requests, mass memory, products) is
-    cleared: a simulated mission starts fresh; only `zorka serve` keeps it, as a restart would."""
+def test_a_run_starts_from_a_clean_spacecraft_in_a_previous_runs_folder(tmp_path):
+    """What an earlier run left on board (parameters, schedule, requests, mass memory) is cleared: a
+    simulated mission starts fresh; only `zorka serve` keeps it, as a restart would."""
+    assert zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet").returncode == 0
     (tmp_path / "parameters.json").write_text("{not json")
-    (tmp_path / "mass_memory").mkdir()
+    (tmp_path / "mass_memory").mkdir(exist_ok=True)
     (tmp_path / "mass_memory" / "old-1.bin").write_bytes(b"old")
     (tmp_path / "requests.json").write_text("{}")
     done = zorka("run", "--duration", "20s", "--out", str(tmp_path), "--quiet")
     assert done.returncode == 0, done.stderr
-    assert not (tmp_path / "parameters.json").exists() and not (tmp_path / "requests.json").exists()
+    assert not (tmp_path / "parameters.json").exists()
+    assert not (tmp_path / "requests.json").exists() or (tmp_path / "requests.json").read_text() != "{}"
     assert not (tmp_path / "mass_memory" / "old-1.bin").exists()
+
+
+def test_a_run_refuses_a_folder_holding_files_no_run_wrote_and_force_keeps_them(tmp_path):
+    """A `zorka serve` folder (its link state, products received) is not a run's to clear."""
+    (tmp_path / "link_state.json").write_text('{"kept": 1}')
+    (tmp_path / "products").mkdir()
+    (tmp_path / "products" / "mine.png").write_bytes(b"not a run's")
+    refused = zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "link_state.json, products" in refused.stderr
+    assert "--force" in refused.stderr and not (tmp_path / "summary.json").exists()
+    forced = zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / "summary.json").exists()
+    again = zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet", "--force")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "link_state.json").read_text() == '{"kept": 1}'
+    assert (tmp_path / "products" / "mine.png").read_bytes() == b"not a run's"
+    manifest = json.loads((tmp_path / "run-files.json").read_text())
+    assert {"link_state.json", "products"} <= set(manifest["foreign"])
+    assert "summary.json" in manifest["own"] and "products" not in manifest["own"]

@@ -1,7 +1,15 @@
 """The run folder: summary.json, the truth as CCSDS OEM/AEM files, the ground passes, the telemetry
-archive and report.html."""
+archive and report.html.
+
+A run deletes only what a run wrote. Before it starts, `claim_run_folder` writes the manifest
+`run-files.json` naming every top-level file or folder the run may write (RUN_OUTPUTS, the onboard
+state) that is not already someone else's; after it, `write_run_folder` adds whatever else the run
+made. A folder holding anything the manifest does not name (a `zorka serve` folder, a user's files)
+is refused with one line unless forced; forced, it is written into and those files are kept.
+"""
 
 import json
+import os
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -10,10 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from ground.archive import read_archive, write_archive
+from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.ground_station import Pass
 from zorka.outputs.dictionary_json import dictionary_json
 from zorka.outputs.oem_aem import write_aem, write_oem
 from zorka.outputs.report import write_report
+from zorka.outputs.tm_files import ROTATED, TM_NAME, tm_files
 from zorka.run.mission import Mission
 from zorka.run.progress import run_with_progress
 
@@ -30,15 +40,77 @@ ONBOARD_STATE = (
 """What the flight software (and the ground of a simulated radio) keep in a run folder across restarts."""
 
 
-def clear_onboard_state(out_dir: Path) -> None:
-    """Remove what an earlier run left on board in `out_dir`, so a new simulated mission starts fresh
-    (`zorka serve` keeps it instead: a bench restart is a flight-software restart)."""
-    for name in ONBOARD_STATE:
+MANIFEST_NAME = "run-files.json"
+RUN_OUTPUTS = (
+    "summary.json",
+    "truth.oem",
+    "truth.aem",
+    "passes.json",
+    ARCHIVE_NAME,
+    "report.html",
+    "tm.bin",
+    "tm_frames.bin",
+    "tm_ground.bin",
+    "stores.ledger",
+    *ONBOARD_STATE,
+)
+"""The top-level names a run may write in its folder."""
+
+
+class RunFolderError(ValueError):
+    """A run folder that holds files no run wrote; the message is the one line to print."""
+
+
+def _manifest(out_dir: Path) -> dict:
+    try:
+        body = json.loads((out_dir / MANIFEST_NAME).read_text())
+        own, foreign = body["own"], body["foreign"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"own": [], "foreign": []}
+    if not all(isinstance(n, str) for n in [*own, *foreign]):
+        return {"own": [], "foreign": []}
+    return {"own": own, "foreign": foreign}
+
+
+def _write_manifest(out_dir: Path, own: set[str], foreign: set[str]) -> None:
+    body = {"own": sorted(own - {MANIFEST_NAME}), "foreign": sorted(foreign)}
+    write_atomically(out_dir / MANIFEST_NAME, (json.dumps(body, indent=2) + "\n").encode())
+
+
+def claim_run_folder(out_dir: Path, force: bool = False) -> None:
+    """Make `out_dir` ready for a new run: refuse (RunFolderError) a folder holding names no run wrote
+    unless `force`; remove the onboard state an earlier run wrote there, so the mission starts fresh
+    (`zorka serve` keeps it instead: a bench restart is a flight-software restart); claim the names
+    this run may write in the manifest; an earlier run's telemetry files go too (a new mission, not a
+    restart). Nothing the manifest does not name is ever deleted."""
+    manifest = _manifest(out_dir)
+    own = set(manifest["own"])
+    present = {p.name for p in out_dir.iterdir()} - {MANIFEST_NAME, MANIFEST_NAME + TEMPORARY_SUFFIX}
+    foreign = present - own
+    if foreign and not force:
+        listed = ", ".join(sorted(foreign)[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise RunFolderError(
+            f"argument --out: {str(out_dir)!r} holds files that no run wrote ({listed}); "
+            "choose an empty folder or a previous run's, or pass --force (they are kept)"
+        )
+    earlier_tm = {n for n in own if n == TM_NAME or ROTATED.fullmatch(n)}
+    for name in (*ONBOARD_STATE, *sorted(earlier_tm)):
         path = out_dir / name
-        if path.is_dir():
+        if name not in own or not os.path.lexists(path):
+            continue
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
-        elif path.exists():
+        else:
             path.unlink()
+    _write_manifest(out_dir, own | (set(RUN_OUTPUTS) - foreign), foreign | set(manifest["foreign"]))
+
+
+def _record_run_files(out_dir: Path) -> None:
+    """Add to the manifest what the run made beyond what it claimed."""
+    manifest = _manifest(out_dir)
+    foreign = set(manifest["foreign"])
+    present = {p.name for p in out_dir.iterdir()}
+    _write_manifest(out_dir, set(manifest["own"]) | (present - foreign), foreign)
 
 
 def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
@@ -53,15 +125,16 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
         records = [pass_record(p) for p in mission.passes]
         (out_dir / "passes.json").write_text(json.dumps(records, indent=2) + "\n")
     path = out_dir / "summary.json"
-    path.write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomically(path, (json.dumps(summary, indent=2) + "\n").encode())
     dictionary = json.loads(dictionary_json(mission.flight.dictionary))
     archive = out_dir / ARCHIVE_NAME
-    if (out_dir / "tm.bin").exists():
-        write_archive(out_dir / "tm.bin", dictionary, archive)
-    elif archive.exists():
+    if tm_files(out_dir):
+        write_archive(tm_files(out_dir), dictionary, archive)
+    elif archive.exists() and ARCHIVE_NAME in _manifest(out_dir)["own"]:
         archive.unlink()  # an earlier run's, not this one's
     records = read_archive(archive) if archive.exists() else ()
     write_report(mission, summary, out_dir, records, dictionary)
+    _record_run_files(out_dir)
     return path
 
 

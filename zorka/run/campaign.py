@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+from zorka.outputs.run_folder import claim_run_folder, run_into_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 
@@ -77,7 +77,7 @@ def run_seed(
         raise NotStartedError
     folder = out_dir / f"seed-{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    clear_onboard_state(folder)
+    claim_run_folder(folder, force=True)
     mission = Mission(replace(scenario, seed=seed), duration_s, realtime=realtime, out_dir=folder)
     return run_into_folder(mission, folder, quiet=True)
 

@@ -29,6 +29,7 @@ from sim.ground_station import GroundStation, Pass
 from sim.world_builder import orbit_period_s
 from zorka.outputs.dictionary_json import dictionary_document
 from zorka.outputs.summary import summarize
+from zorka.outputs.tm_files import TmLog
 from zorka.run.assembly import (
     FRAME_S,
     build_flight_software,
@@ -73,10 +74,10 @@ class BoardFailedError(OSError):
 class Mission:
     """One run of a scenario. `serial` maps device names (`SERIAL_DEVICES`, or "all") to the port of the
     board that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
-    the telemetry streams to out_dir/tm.bin and the tunable parameters persist in
-    out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
-    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
-    without one, nothing of it runs."""
+    the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py) and the
+    tunable parameters persist in out_dir/parameters.json; without, telemetry is only counted and
+    parameters live in a temporary folder. A scenario with a `link` table gets a simulated radio over its
+    passes (`zorka.run.radio_link`); without one, nothing of it runs."""
 
     def __init__(
         self,
@@ -146,7 +147,7 @@ class Mission:
             out_dir = Path(self._scratch.name)
             self._tm_file = None
         else:
-            self._tm_file = (out_dir / "tm.bin").open("wb")
+            self._tm_file = TmLog(out_dir)
         self.flight = build_flight_software(
             scenario,
             self.devices,
@@ -372,6 +373,11 @@ class Mission:
             self._tm_file.write(packet)
         for listener in self.tm_listeners:
             listener(packet)
+
+    def flush_telemetry(self) -> None:
+        """Push the TM written so far to its file (for a summary that describes it)."""
+        if self._tm_file is not None:
+            self._tm_file.flush()
 
     def close(self) -> None:
         for link in self.links.values():

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from zorka.outputs.run_folder import clear_onboard_state, run_into_folder
+from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder
 from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, run_campaign, write_campaign
 from zorka.run.mission import Mission
@@ -49,7 +49,11 @@ def run_command(args: argparse.Namespace) -> int:
             )
             return 2
         return campaign_command(args, scenario)
-    clear_onboard_state(args.out)
+    try:
+        claim_run_folder(args.out, force=args.force)
+    except RunFolderError as problem:
+        print(f"zorka run: error: {problem}", file=sys.stderr)
+        return 2
     if args.seed is not None:
         scenario = replace(scenario, seed=args.seed)
     serial = {device: port for devices, port in args.serial for device in devices}

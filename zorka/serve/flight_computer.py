@@ -29,9 +29,12 @@ from ground.key_store import KeyFileError, KeyStore
 from hal.devices import DeviceSet
 from hal.serial_imager import SerialImager
 from hal.serial_link import SerialLink
+from native.atomic_file import write_atomically
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc
 from sim.board_server import PROTOCOL_VERSION
 from zorka.outputs.dictionary_json import dictionary_json
+from zorka.outputs.periodic_summary import PeriodicSummary
+from zorka.outputs.tm_files import TmLog, tm_files
 from zorka.run.assembly import build_flight_software, load_requests
 from zorka.run.board_devices import (
     IMAGER_CHUNKS_PER_COLLECT,
@@ -136,7 +139,7 @@ class FlightComputer:
         self._housekeeping_seen = 0
         self.tm_listeners: list = []
         self.frame_hooks: list = []
-        self._tm_file = (out_dir / "tm.bin").open("wb")
+        self._tm_file = TmLog(out_dir)
         jd_epoch_utc = julian_date(parse_utc(scenario.epoch_utc))
         self.flight = build_flight_software(
             scenario, devices, self.clock, self._downlink, jd_epoch_utc, out_dir
@@ -181,8 +184,10 @@ class FlightComputer:
         freeze_built_objects()
         self.clock.start()
         started = time.monotonic()
+        interim = PeriodicSummary(self.out_dir, self.summary, self._tm_file.flush)
         while executive.frame < total and not stop.is_set():
             executive.run_frames(1)
+            interim()
         self.wall_s = time.monotonic() - started
 
     def summary(self) -> dict:
@@ -232,9 +237,9 @@ class FlightComputer:
         """summary.json and the telemetry archive of tm.bin; the summary's path."""
         summary = self.summary()
         path = self.out_dir / "summary.json"
-        path.write_text(json.dumps(summary, indent=2) + "\n")
+        write_atomically(path, (json.dumps(summary, indent=2) + "\n").encode())
         dictionary = json.loads(dictionary_json(self.flight.dictionary))
-        write_archive(self.out_dir / "tm.bin", dictionary, self.out_dir / "telemetry.msgpack")
+        write_archive(tm_files(self.out_dir), dictionary, self.out_dir / "telemetry.msgpack")
         return path
 
     def close_links(self) -> None:

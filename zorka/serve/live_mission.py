@@ -1,5 +1,7 @@
 """`zorka serve`: a mission paced to the wall clock with its ground links open, until the duration
-ends, Ctrl-C or SIGTERM; the run folder is written at the end as for `zorka run`.
+ends, Ctrl-C or SIGTERM; the run folder is written at the end as for `zorka run`, and summary.json
+every minute meanwhile (zorka/outputs/periodic_summary.py). A restart into the same folder keeps
+the onboard state and appends to the telemetry (zorka/outputs/tm_files.py).
 
 Every link is polled between control frames: the authenticated frame link (`--link-port`), raw space
 packets on TCP (`--packet-port`) and COBS-framed packets on a serial line (`--serial`); the last two
@@ -12,6 +14,7 @@ import sys
 
 from ground.key_store import KeyFileError, KeyStore
 from native.time_scales import SECONDS_PER_DAY
+from zorka.outputs.periodic_summary import PeriodicSummary
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
@@ -105,6 +108,7 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    mission.frame_hooks.append(PeriodicSummary(args.out, mission.summary, mission.flush_telemetry))
     try:
         summary = mission.run()
     except KeyboardInterrupt:
