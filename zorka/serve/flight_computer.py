@@ -187,6 +187,7 @@ class FlightComputer:
         interim = PeriodicSummary(self.out_dir, self.summary, self._tm_file.flush)
         while executive.frame < total and not stop.is_set():
             executive.run_frames(1)
+            self._tm_file.flush()  # a kill loses at most the frame being made
             interim()
         self.wall_s = time.monotonic() - started
 

@@ -108,6 +108,7 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    mission.frame_hooks.append(mission.flush_telemetry)  # a kill loses at most the frame being made
     mission.frame_hooks.append(PeriodicSummary(args.out, mission.summary, mission.flush_telemetry))
     try:
         summary = mission.run()
