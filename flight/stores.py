@@ -66,7 +66,7 @@ def _ledger(folder: Path) -> list[str]:
 def note_written(path: Path) -> None:
     """Record in the ledger that the store at `path` exists (once per process and store)."""
     path = Path(path)
-    if path in _noted:
+    if path in _noted and (path.parent / LEDGER_NAME).is_file():
         return
     names = _ledger(path.parent)
     if path.name not in names:

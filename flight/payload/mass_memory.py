@@ -68,36 +68,32 @@ class StoredProduct:
 
     @classmethod
     def from_record(cls, record: dict) -> "StoredProduct":
-        """The product of a sidecar or index record; ValueError/KeyError/TypeError if malformed."""
-        product = cls(
-            product_id=str(record["product_id"]),
-            size_bytes=int(record["size_bytes"]),
-            sha256=str(record["sha256"]),
-            order=int(record["order"]),
-            metadata=dict(record["metadata"]),
-        )
+        """The product of a sidecar or index record, every field checked before it is used;
+        ValueError (StoreRefusedError naming the field) or KeyError if malformed."""
+        name = record["product_id"]
         check(
-            PRODUCT_ID.fullmatch(product.product_id) is not None,
+            isinstance(name, str) and PRODUCT_ID.fullmatch(name) is not None,
             "product_id",
-            product.product_id,
+            name,
             "1-64 of [A-Za-z0-9_-]",
         )
-        name = product.product_id
+        for field in ("size_bytes", "order"):
+            value = record[field]
+            check(type(value) is int and value >= 0, f"{field} of {name}", value, "an integer >= 0")
+        sha256 = record["sha256"]
         check(
-            type(record["size_bytes"]) is int and product.size_bytes >= 0,
-            f"size_bytes of {name}",
-            record["size_bytes"],
-            "an integer >= 0",
+            isinstance(sha256, str) and SHA256.fullmatch(sha256) is not None,
+            f"sha256 of {name}",
+            sha256,
+            "64 hex digits",
         )
         check(
-            SHA256.fullmatch(product.sha256) is not None, f"sha256 of {name}", product.sha256, "64 hex digits"
+            isinstance(record["metadata"], dict),
+            f"metadata of {name}",
+            type(record["metadata"]).__name__,
+            "an object",
         )
-        check(
-            type(record["order"]) is int and product.order >= 0,
-            f"order of {name}",
-            record["order"],
-            "an integer >= 0",
-        )
+        product = cls(name, record["size_bytes"], sha256, record["order"], dict(record["metadata"]))
         return product
 
 
