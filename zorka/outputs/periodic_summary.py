@@ -1,16 +1,19 @@
 """summary.json kept current while a live session runs, so a session killed without warning (SIGKILL,
 a power cut) still leaves a summary at most `every_s` old beside its telemetry.
 
-Written at the first frame and then every `every_s` of wall time, atomically (a reader finds the old
-summary or the new one), after the telemetry written so far is flushed to the file it describes.
+Written at the first frame and then every `every_s` of wall time, after the telemetry written so far
+is flushed to the file it describes: to a temporary file renamed over the old one, so a reader or a
+killed process finds the old summary or the new one. Not fsynced — that would stall a real-time frame
+for tens of milliseconds; the final summary at the end of the session is (zorka/outputs/run_folder.py).
 """
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from native.atomic_file import write_atomically
+from native.atomic_file import TEMPORARY_SUFFIX
 
 EVERY_S = 60.0
 
@@ -36,6 +39,8 @@ class PeriodicSummary:
         """Write the summary now (the OSError of a failing medium is the caller's)."""
         self._flush()
         summary = {**self._summary(), "interim": True}
-        write_atomically(self._path, (json.dumps(summary, indent=2) + "\n").encode())
+        temporary = self._path.with_name(self._path.name + TEMPORARY_SUFFIX)
+        temporary.write_text(json.dumps(summary, indent=2) + "\n")
+        os.replace(temporary, self._path)
         self.written += 1
         self._next_s = time.monotonic() + self.every_s
