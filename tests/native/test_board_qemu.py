@@ -208,7 +208,6 @@ def test_a_lockstep_mission_points_with_the_qemu_boards_gyro_and_wheels(qemu_boa
     print(f"\nQEMU board in the loop (lockstep): pointing error p99 {p99:.4f} deg")
 
 
-@pytest.mark.slow
 def test_two_minutes_in_real_time_with_the_qemu_boards_gyro_and_wheels(qemu_board):
     """Nadir, then the slew to and the tracking of a capture (the target ~10 degrees of orbit sooner than in
     SCENARIO), paced by the wall clock: within twice the all-simulated figures, no frame skipped."""

@@ -137,6 +137,7 @@ class Mission:
         # a simulated imager records the truth of a capture; a board's records each `sim.truth` it is sent
         if hasattr(self.devices.imager, "record"):
             self.frame_hooks.append(self.devices.imager.record)
+            self.devices.imager.render_in_background = realtime
         self.gnss_line: GnssLine | None = None
         if gnss is not None:
             self._attach_gnss_line(gnss)
