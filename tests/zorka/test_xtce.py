@@ -24,6 +24,7 @@ from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
 from flight.dictionary import Arg, Failure, Tunable
+from flight.link.port_counters import PORTS_SID
 from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import RequestState
 from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
@@ -350,7 +351,7 @@ def run():
         "set_pointing_gains": {"bandwidth": 0.2, "damping": 0.9},
         "hk_set_interval": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}]},
         "hk_one_shot": {"count": 2, "groups": [{"sid": HOUSEKEEPING_SID}, {"sid": 99}]},
-        "hk_enable": {"count": 1, "groups": [{"sid": APPLICATIONS_SID}]},
+        "hk_enable": {"count": 2, "groups": [{"sid": APPLICATIONS_SID}, {"sid": PORTS_SID}]},
         "hk_report_definitions": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID}]},
         "hold_inertial": {"q_x": 0.0, "q_y": 0.0, "q_z": 0.0, "q_w": 1.0},
         "events_disable": {"count": 1, "groups": [{"event_id": PAYLOAD_EVENTS[1].id}]},
