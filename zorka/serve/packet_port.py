@@ -9,11 +9,11 @@ The 10 Hz loop never waits on a client, however many connect or however hard the
 - sockets are non-blocking and watched through `selectors` (epoll: no descriptor-number limit);
 - every pending connection is accepted at each poll; beyond `max_clients` it is closed at once and
   counted as refused; a client that sends nothing for `idle_timeout_s` is closed and counted;
-- a poll does at most `budget_s` of wall time of network work: clients are served round-robin, one read
-  of `READ_BYTES` each, from where the last poll stopped, so one flooder cannot starve a legitimate
-  client; units split but not yet delivered wait in their client's queue (nothing accepted is lost),
-  and a client with queued units is not read, so its unread bytes stay in the kernel and TCP pushes
-  back on the sender;
+- a poll does at most `budget_s` of wall time of network work (overrun by one unit at most): the clients
+  with work are served round-robin from where the last poll stopped, each turn one read of `READ_BYTES`
+  and an equal share of the budget left, so one flooder cannot starve a legitimate client; units split
+  but not yet delivered wait in their client's queue (nothing accepted is lost), and a client with
+  queued units is not read, so its unread bytes stay in the kernel and TCP pushes back on the sender;
 - junk is thrown away by the splitter in bulk up to the next possible unit start, and counted;
 - a client that stops reading is dropped once its telemetry backlog passes a limit;
 - out of file descriptors (EMFILE), a spare descriptor is given up to accept and close the connection,
@@ -188,22 +188,26 @@ class PacketServer:
             self._spare_fd = os.open(os.devnull, os.O_RDONLY)
 
     def _serve(self, deadline_s: float) -> None:
-        """One turn per client, round-robin from where the last poll stopped, until the deadline."""
-        clients = list(self._clients.values())
+        """One turn per client with work, round-robin from where the last poll stopped, until the deadline;
+        a turn lasts at most an equal share of the budget left, so every client gets one per poll."""
+        clients = [c for c in self._clients.values() if c.queued or c.readable]
         if not clients:
             return
         first = self._turn % len(clients)
         for k in range(len(clients)):
-            if self._clock_s() >= deadline_s:
+            now_s = self._clock_s()
+            if now_s >= deadline_s:
                 self._turn = first + k
                 return
             client = clients[(first + k) % len(clients)]
             if client.sock in self._clients:
-                self._take_turn(client, deadline_s)
+                share_s = (deadline_s - now_s) / (len(clients) - k)
+                self._take_turn(client, min(deadline_s, now_s + share_s))
         self._turn = first + 1
 
-    def _take_turn(self, client: _Client, deadline_s: float) -> None:
-        """Deliver what the client has queued; only with its queue empty, read and split more."""
+    def _take_turn(self, client: _Client, until_s: float) -> None:
+        """Deliver what the client has queued (at least one unit, then until `until_s`); only with its
+        queue empty, read and split more."""
         if not client.queued and client.readable:
             client.readable = False
             try:
@@ -215,13 +219,14 @@ class PacketServer:
             if not data:
                 self._drop(client)
                 return
-            client.last_heard_s = self._clock_s()
             discarded = client.splitter.discarded_bytes
             client.queued.extend(client.splitter.feed(data))
             self.counters.bytes_discarded += client.splitter.discarded_bytes - discarded
-        while client.queued and self._clock_s() < deadline_s:
+        while client.queued:
             self.counters.units_delivered += 1
             self._deliver(client.queued.popleft())
+            if self._clock_s() >= until_s:
+                return
 
     def _write(self, client: _Client) -> None:
         try:
