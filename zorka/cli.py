@@ -142,6 +142,27 @@ def add_key_file_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_port_limit_options(parser: argparse.ArgumentParser) -> None:
+    """`--max-clients` and `--idle-timeout`: what each TCP port of `zorka serve`/`zorka flight` tolerates."""
+    from zorka.serve.packet_port import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CLIENTS
+
+    parser.add_argument(
+        "--max-clients",
+        type=positive_int,
+        default=DEFAULT_MAX_CLIENTS,
+        metavar="N",
+        help=f"clients each TCP port serves at once; more are closed at once and counted as refused "
+        f"(default: {DEFAULT_MAX_CLIENTS})",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=duration_s,
+        default=DEFAULT_IDLE_TIMEOUT_S,
+        metavar="TIME",
+        help=f"close a TCP client that sends nothing for this long (default: {DEFAULT_IDLE_TIMEOUT_S:g}s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="zorka",
@@ -363,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port)",
     )
     add_key_file_option(serve)
+    add_port_limit_options(serve)
     serve.add_argument(
         "--packet-port",
         type=int,
@@ -463,6 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port; default: none)",
     )
     add_key_file_option(flight)
+    add_port_limit_options(flight)
     flight.add_argument(
         "--duration",
         type=duration_s,

@@ -10,9 +10,10 @@ from ccsds.sdls import SecurityAssociation
 from ccsds.tc_frame import TcFrameSplitter
 from flight.link.downlink import Downlink
 from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
+from flight.link.port_counters import PortCounters
 from flight.link.uplink import Uplink
 from zorka.run.link_ports import LinkPorts
-from zorka.serve.packet_port import PacketServer
+from zorka.serve.packet_port import DEFAULT_LIMITS, PacketServer, PortLimits
 
 MAX_FRAMES_PER_POLL = 64
 """Downlink frames a poll may send (~7 MB/s at 10 Hz): the rest wait for the next frame."""
@@ -47,16 +48,22 @@ class OnboardLink:
 class LinkServer:
     """`--link-port`: TC frames from every client into the uplink, TM frames of the downlink to all.
     With `set_file_budget` (`LinkPorts.set_file_budget`) the onboard file downlink sends products while
-    a client is connected, `FILE_BYTES_PER_S` less what the downlink still holds."""
+    a client is connected, `FILE_BYTES_PER_S` less what the downlink still holds. `limits` bound the
+    clients and the time a poll spends on them; the port's counts go to `counters` (the flight
+    software's, `LinkPorts.port_counters["link_port"]`)."""
 
     def __init__(
         self,
         port: int,
         link: OnboardLink,
         set_file_budget: Callable[[Callable[[float], int]], None] | None = None,
+        limits: PortLimits = DEFAULT_LIMITS,
+        counters: PortCounters | None = None,
     ):
         self.link = link
-        self.server = PacketServer(port, link.uplink.receive, splitter=TcFrameSplitter)
+        self.server = PacketServer(
+            port, link.uplink.receive, splitter=TcFrameSplitter, limits=limits, counters=counters
+        )
         self.port = self.server.port
         if set_file_budget is not None:
             set_file_budget(self.file_budget)
