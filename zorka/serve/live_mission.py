@@ -49,7 +49,7 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out)
+            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out, keys.master_association())
             server = LinkServer(args.link_port, link, ports.set_file_budget)
             opened.append(server)
             print(
