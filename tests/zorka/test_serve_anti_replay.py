@@ -66,3 +66,17 @@ def test_a_deleted_link_state_refuses_the_captured_frame_until_zorka_resync(tmp_
     assert uplink["arsn_outside_window"] == 1
     assert uplink["packets_delivered"] == 1  # the fresh frame only
     assert "Traceback" not in served.stderr
+
+
+def test_resync_command_line_mistakes_are_one_line(tmp_path):
+    KeyStore(tmp_path / "keys.json")
+    cases = [
+        (["--link-port", "0"], 2, "--link-port: 0 is not a TCP port"),
+        (["--link-port", "1", "--timeout", "-1"], 2, "--timeout: -1 is not"),
+        (["--link-port", "1", "--keys", str(tmp_path / "none.json")], 2, "no key file"),
+        (["--link-port", "1", "--keys", str(tmp_path / "keys.json")], 1, "cannot connect to 127.0.0.1:1"),
+    ]
+    for arguments, status, said in cases:
+        result = subprocess.run([*ZORKA, "resync", *arguments], capture_output=True, text=True, timeout=60)
+        assert result.returncode == status and said in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -21,6 +21,7 @@ from ground.arsn_resync import resync_frame
 from ground.key_store import KeyFileError, KeyStore
 from ground.packet_client import LOOPBACK
 
+MAX_TIMEOUT_S = 86400.0
 EVENT_SERVICE = 5
 TIMESTAMP_BYTES = 7
 
@@ -42,6 +43,8 @@ def resync(args: argparse.Namespace) -> int:
     """Send the re-sync frame and await its confirmation; the exit code."""
     if not 0 < args.link_port <= 65535:
         return _fail(f"argument --link-port: {args.link_port} is not a TCP port (1-65535)", 2)
+    if not 0.0 < args.timeout <= MAX_TIMEOUT_S:
+        return _fail(f"argument --timeout: {args.timeout:g} is not a number of seconds in (0, 86400]", 2)
     if not args.keys.exists():
         return _fail(f"argument --keys: no key file {str(args.keys)!r}", 2)
     link = link_parameters()
