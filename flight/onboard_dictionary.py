@@ -18,7 +18,7 @@ from flight.adcs.events import ADCS_EVENTS
 from flight.application import counter_parameters
 from flight.board_links import declarations as board_links
 from flight.dictionary import Dictionary
-from flight.link import port_counters
+from flight.link import link_security_state, port_counters
 from flight.payload import tunables as payload_tunables
 from flight.payload.events import PAYLOAD_EVENTS
 from flight.pus import (
@@ -80,6 +80,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     """Every application's declarations for a spacecraft of `shape`, none of them bound yet."""
     dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
     events = (*ADCS_EVENTS, *monitoring.EVENTS, *parameters.EVENTS, *scheduling.EVENTS)
+    events += link_security_state.EVENTS
     commands = (
         *ADCS_COMMANDS,
         *ping.COMMANDS,

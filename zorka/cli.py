@@ -569,6 +569,28 @@ def build_parser() -> argparse.ArgumentParser:
             help="seconds to wait for a command's completion (default: 10)",
         )
 
+    resync = sub.add_parser(
+        "resync",
+        help="re-synchronise the spacecraft's anti-replay counter (ARSN) with the key file",
+        description="Send the master key's SA-management procedure (Stop SA, Set ARSN to the key file's last "
+        "ARSN, Start SA) to `zorka serve --link-port N` and await the onboard event confirming it: after the "
+        "spacecraft lost its link state (event link_state_lost) or the ground skipped more ARSNs than the "
+        "onboard window. Exit 0 confirmed, 1 not confirmed, 2 a bad command line or key file.",
+    )
+    resync.add_argument(
+        "--link-port", type=int, required=True, metavar="N", help="the authenticated link port on 127.0.0.1"
+    )
+    resync.add_argument(
+        "--keys",
+        type=Path,
+        default=Path("zorka-link-key.json"),
+        metavar="FILE",
+        help="the link's key file, with its master key (default: zorka-link-key.json)",
+    )
+    resync.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="seconds to await confirmation (default: 10)"
+    )
+
     plan = sub.add_parser(
         "plan",
         help="plan imaging captures for a satellite and targets (JSON in, JSON out)",
@@ -612,6 +634,7 @@ COMMANDS = {
     "flight": ("zorka.serve.flight_computer", "flight_command"),
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
+    "resync": ("zorka.operator.arsn_resync_command", "resync"),
     "plan": ("zorka.run.plan_command", "plan_command"),
     "wire": ("zorka.wire.wire_command", "wire_command"),
     "board-check": ("zorka.conformance.board_check", "board_check_command"),

@@ -152,7 +152,7 @@ class FlightComputer:
         ports = flight_link_ports(
             self.flight, self.tm_listeners.append, self.frame_hooks.append, lambda: [], self.scenario.seed
         )
-        link = OnboardLink(ports, {keys.spi: keys.association()}, self.out_dir)
+        link = OnboardLink(ports, {keys.spi: keys.association()}, self.out_dir, keys.master_association())
         counters = ports.port_counters["link_port"]
         self.link_server = LinkServer(port, link, ports.set_file_budget, limits, counters)
         ports.add_frame_hook(self.link_server.poll)

@@ -24,15 +24,31 @@ connected: a 2 Mbit/s X-band class downlink, well inside what a poll may send.""
 
 class OnboardLink:
     """The uplink and downlink of a mission's flight software, reached through its `ports`.
-    `associations` None: unauthenticated. The ARSNs and V(R) persist in the run folder's link_state.json."""
+    `associations` None: unauthenticated; `master` the SA-management key. The anti-replay state persists
+    in the run folder (`link_state.a/b.json`, `link_master.a/b.json`; flight/link/link_security_state.py).
+    On this bench the onboard keys are the ground key file's (`zorka serve --keys FILE`): the spacecraft
+    is "provisioned" with them at the first start in a run folder with no link state."""
 
-    def __init__(self, ports: LinkPorts, associations: dict[int, SecurityAssociation] | None, out_dir: Path):
-        state_file = out_dir / "link_state.json"
-        self.uplink = Uplink(
-            SCID, TC_VCID, ports.accept_telecommand, associations, state_file, counters=ports.link_counters
-        )
+    def __init__(
+        self,
+        ports: LinkPorts,
+        associations: dict[int, SecurityAssociation] | None,
+        out_dir: Path,
+        master: SecurityAssociation | None = None,
+    ):
         for association in (associations or {}).values():
             association.arsn_window = ARSN_WINDOW
+        self.uplink = Uplink(
+            SCID,
+            TC_VCID,
+            ports.accept_telecommand,
+            associations,
+            out_dir / "link_state.json",
+            counters=ports.link_counters,
+            master=master,
+            events=ports.events,
+            now_s=ports.now_s,
+        )
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
         ports.subscribe_tm(self.downlink.send)
 

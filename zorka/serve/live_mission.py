@@ -50,7 +50,7 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out)
+            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out, keys.master_association())
             counters = ports.port_counters["link_port"]
             server = LinkServer(args.link_port, link, ports.set_file_budget, limits, counters)
             opened.append(server)
