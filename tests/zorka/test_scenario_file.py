@@ -63,7 +63,7 @@ def test_files_speak_human_units_and_the_scenario_holds_si():
         ("orbit = 3", "orbit", "must be a table"),
         ("[start]\noffset_axis_b = [1, 2]", "start.offset_axis_b", "array of 3"),
         ("[start]\nrate_deg_s = [1, 'x', 3]", "start.rate_deg_s[1]", "number"),
-        ("[spacecraft]\nmass_kg = 0", "spacecraft.mass_kg", "must be in (0"),
+        ("[spacecraft]\nmass_kg = 0", "spacecraft.mass_kg", "must be in [0.1"),
         ("[spacecraft]\ninertia_kg_m2 = [[1, 0], [0, 1]]", "spacecraft.inertia_kg_m2", "array of"),
         (
             "[spacecraft]\ninertia_kg_m2 = [[1, 2, 0], [0, 1, 0], [0, 0, 1]]",
