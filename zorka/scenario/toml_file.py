@@ -18,8 +18,10 @@ import numpy as np
 
 from ccsds.time_code import CDS_EPOCH
 from native import lib
+from native.earth_model import R_EARTH_M
 from native.time_scales import SECONDS_PER_DAY, parse_utc
 from sim.faults import Fault
+from sim.orbit import sun_synchronous_inclination
 from sim.tle import TleError, parse_tle
 from zorka.scenario.device_routes import parse_route
 from zorka.scenario.limits import (
@@ -67,6 +69,7 @@ def file_unit(name: str) -> tuple[str, float]:
 
 
 PROPAGATORS = ("numerical", "sgp4")
+MIN_PERIGEE_KM = 120.0  # below, the atmosphere ends an orbit within a revolution
 HIDDEN_FIELDS = {"duration_s"}  # of the top level: in files as `duration`, in the file's own words
 
 
@@ -377,6 +380,23 @@ def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
     if orbit.tle is None:
         if orbit.propagator == "sgp4":
             raise ScenarioError("orbit.propagator", "sgp4", "needs orbit.tle (or use 'numerical')")
+        a_m = R_EARTH_M + orbit.altitude_km * 1e3
+        perigee_km = (a_m * (1.0 - orbit.eccentricity) - R_EARTH_M) / 1e3
+        if perigee_km < MIN_PERIGEE_KM:
+            raise ScenarioError(
+                "orbit.eccentricity",
+                orbit.eccentricity,
+                f"puts the perigee at {perigee_km:.0f} km with altitude_km = {orbit.altitude_km:g}; "
+                f"it must stay above {MIN_PERIGEE_KM:g} km",
+            )
+        with np.errstate(invalid="ignore"):
+            sun_synchronous = sun_synchronous_inclination(a_m, orbit.eccentricity)
+        if orbit.inclination_deg is None and not math.isfinite(sun_synchronous):
+            raise ScenarioError(
+                "orbit.altitude_km",
+                orbit.altitude_km,
+                "has no sun-synchronous inclination (J2 is too weak that high); set orbit.inclination_deg",
+            )
         return scenario
     try:
         tle = parse_tle(*orbit.tle)
