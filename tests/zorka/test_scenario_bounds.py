@@ -307,7 +307,7 @@ def test_an_array_longer_than_the_limit_is_one_line():
 
 def test_a_file_larger_than_the_limit_is_refused_without_reading_it_all(tmp_path):
     path = tmp_path / "huge.toml"
-    path.write_bytes(b"# " + b"x" * (8 * MAX_TEXT_BYTES))
+    path.write_bytes(b"# " + "é".encode() * (4 * MAX_TEXT_BYTES))  # cut mid-character at the limit
     tracemalloc.start()
     try:
         with pytest.raises(ScenarioError, match=f"at most {MAX_TEXT_BYTES} bytes"):

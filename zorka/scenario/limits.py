@@ -38,7 +38,8 @@ EPOCH_RANGE = (
 )
 
 # Physical ranges (lo, hi) in the file's units, for fields whose metadata has no upper bound. Keys are
-# file paths without indices: `start.rate_deg_s` covers each of its three numbers.
+# file paths without indices: `start.rate_deg_s` covers each of its three numbers. Noise figures the
+# flight software's estimator is loaded with must be > 0.
 SPACECRAFT = {
     "mass_kg": (0.1, 1e4),
     "inertia_kg_m2": (-1e5, 1e5),
@@ -54,13 +55,13 @@ SPACECRAFT = {
     "wheels.motor_constant_nm_a": (1e-4, 10.0),
     "wheels.no_load_current_a": (0.0, 100.0),
     "wheels.speed_loop_time_s": (0.01, 1e3),
-    "gyro.angle_random_walk_deg_sqrt_h": (0.0, 100.0),
+    "gyro.angle_random_walk_deg_sqrt_h": (1e-6, 100.0),
     "gyro.bias_instability_deg_h": (0.0, 1e4),
     "gyro.instability_correlation_s": (1.0, 1e7),
-    "gyro.rate_random_walk_deg_h_sqrt_h": (0.0, 1e4),
+    "gyro.rate_random_walk_deg_h_sqrt_h": (1e-6, 1e4),
     "gyro.bias_deg_h": (-1e5, 1e5),
-    "star_tracker.noise_cross_arcsec": (0.0, 36_000.0),
-    "star_tracker.noise_about_arcsec": (0.0, 36_000.0),
+    "star_tracker.noise_cross_arcsec": (0.01, 36_000.0),
+    "star_tracker.noise_about_arcsec": (0.01, 36_000.0),
     "star_tracker.boresight_tilt_deg": (-90.0, 90.0),
     "star_tracker.update_hz": (0.01, 10.0),
     "star_tracker.sun_exclusion_deg": (0.0, 180.0),

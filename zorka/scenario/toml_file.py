@@ -70,6 +70,7 @@ def file_unit(name: str) -> tuple[str, float]:
 
 PROPAGATORS = ("numerical", "sgp4")
 MIN_PERIGEE_KM = 120.0  # below, the atmosphere ends an orbit within a revolution
+TOO_LARGE = f"a scenario is at most {MAX_TEXT_BYTES} bytes"
 HIDDEN_FIELDS = {"duration_s"}  # of the top level: in files as `duration`, in the file's own words
 
 
@@ -306,7 +307,7 @@ def _parsed(text: str, source: str) -> dict:
     """TOML text as tables, bounded: its size and nesting before parsing, each array's length after."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_TEXT_BYTES:
-        raise ScenarioError("", "", f"is {size} bytes; a scenario is at most {MAX_TEXT_BYTES} bytes", source)
+        raise ScenarioError("", "", f"is {size} bytes; {TOO_LARGE}", source)
     depth = nesting_depth(text)
     if depth > MAX_NESTING:
         raise ScenarioError("", "", f"nests arrays or tables {depth} deep; at most {MAX_NESTING}", source)
@@ -498,6 +499,8 @@ def load_scenario(path: Path) -> Scenario:
     try:
         with path.open("rb") as file:
             data = file.read(MAX_TEXT_BYTES + 1)  # no more than a scenario can be
+        if len(data) > MAX_TEXT_BYTES:
+            raise ScenarioError("", "", f"is larger; {TOO_LARGE}", str(path))
         text = data.decode("utf-8")
     except OSError as failure:
         raise ScenarioError("", "", f"cannot be read ({failure.strerror or failure})", str(path)) from None
