@@ -26,11 +26,24 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def duration_s(text: str) -> float:
-    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds."""
+    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds of a simulated run (at most 30 days)."""
+    from zorka.scenario.limits import MAX_RUN_DURATION_S
+
+    return _duration_s(text, MAX_RUN_DURATION_S)
+
+
+def live_duration_s(text: str) -> float:
+    """The same for a live session, paced by the wall clock (at most a year)."""
+    from zorka.scenario.limits import MAX_LIVE_DURATION_S
+
+    return _duration_s(text, MAX_LIVE_DURATION_S)
+
+
+def _duration_s(text: str, max_s: float) -> float:
     from zorka.scenario.toml_file import parse_duration_s
 
     try:
-        return parse_duration_s(text)
+        return parse_duration_s(text, max_s)
     except ValueError as problem:
         raise argparse.ArgumentTypeError(f"{problem} (units s, m, h, d; s if none)") from None
 
@@ -353,7 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wire.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the faults (default: 1)")
     wire.add_argument(
-        "--duration", type=duration_s, default=None, metavar="TIME", help="default: until Ctrl-C or SIGTERM"
+        "--duration",
+        type=live_duration_s,
+        default=None,
+        metavar="TIME",
+        help="default: until Ctrl-C or SIGTERM",
     )
 
     scenario_cmd = sub.add_parser(
@@ -404,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="how long to serve (default: until Ctrl-C or SIGTERM)",
@@ -442,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim_server.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="simulated time from the flight computer's start (default: until Ctrl-C or SIGTERM)",
@@ -488,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_port_limit_options(flight)
     flight.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="how long to fly (default: until Ctrl-C or SIGTERM)",

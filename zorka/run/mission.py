@@ -50,6 +50,7 @@ from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
 from zorka.run.steady_heap import freeze_built_objects
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
+from zorka.scenario.limits import check_run_duration
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -92,6 +93,7 @@ class Mission:
         self.world = build_world(scenario)
         if duration_s is None:
             duration_s = scenario.duration_s or orbit_period_s(self.world.r_eci, self.world.v_eci)
+        check_run_duration(duration_s, live=realtime)  # before the recorder sizes itself from it
         self.duration_s = duration_s
         jd = self.world.c.jd_epoch_utc
         sgp4 = sgp4_ephemeris(scenario, jd)
