@@ -79,7 +79,9 @@ TAKEN = frozenset(
 class Uplink:
     """One spacecraft's TC channel: `scid`, `vcid`; `associations` secure it (None: unauthenticated);
     `master` is the SA-management key's association (its SPI distinct); `events` and `now_s` (onboard
-    time) receive the link's events."""
+    time) receive the link's events. `may_provision`: a state file with no trace at all is a first boot
+    (provisioned at ARSN 0) only if the caller knows this is the spacecraft's first start (a new run
+    folder); otherwise no trace is a lost state like any other."""
 
     def __init__(
         self,
@@ -93,6 +95,7 @@ class Uplink:
         master: SecurityAssociation | None = None,
         events: EventLog | None = None,
         now_s: Callable[[], float] = lambda: 0.0,
+        may_provision: bool = True,
     ) -> None:
         self.scid = scid
         self.vcid = vcid
@@ -102,6 +105,7 @@ class Uplink:
         self._master = None if master is None else SdlsReceiver({master.spi: master}, segment_header=True)
         self._events = EventLog() if events is None else events
         self._now_s = now_s
+        self._may_provision = may_provision
         self.counts: Counter[str] = Counter()
         self.counters = CommandCounters() if counters is None else counters
         """The link application's counters: frames FARM-1 took (`commands`) and frames refused (`errors`)."""
@@ -249,9 +253,9 @@ class Uplink:
         return True
 
     def _load_state(self) -> None:
-        """Restore ARSNs, SA states and V(R); provision both stores on a first boot (no trace of either);
-        otherwise refuse what cannot be proven current. Never resets an ARSN."""
-        if not self._store.any_exists() and not self._master_store.any_exists():
+        """Restore ARSNs, SA states and V(R); provision both stores on a first boot (no trace of either, and
+        provisioning allowed); otherwise refuse what cannot be proven current. Never resets an ARSN."""
+        if self._may_provision and not self._store.any_exists() and not self._master_store.any_exists():
             self._save_state(settle=True)
             self._write(self._master_store, {"arsn": 0}, settle=True)
             return

@@ -27,7 +27,9 @@ class OnboardLink:
     `associations` None: unauthenticated; `master` the SA-management key. The anti-replay state persists
     in the run folder (`link_state.a/b.json`, `link_master.a/b.json`; flight/link/link_security_state.py).
     On this bench the onboard keys are the ground key file's (`zorka serve --keys FILE`): the spacecraft
-    is "provisioned" with them at the first start in a run folder with no link state."""
+    is "provisioned" with them at its first start, in a run folder that was new or empty (`may_provision`:
+    the caller looked before it wrote anything there); in a folder that held files, no link state is a lost
+    one."""
 
     def __init__(
         self,
@@ -35,6 +37,7 @@ class OnboardLink:
         associations: dict[int, SecurityAssociation] | None,
         out_dir: Path,
         master: SecurityAssociation | None = None,
+        may_provision: bool = True,
     ):
         for association in (associations or {}).values():
             association.arsn_window = ARSN_WINDOW
@@ -48,6 +51,7 @@ class OnboardLink:
             master=master,
             events=ports.events,
             now_s=ports.now_s,
+            may_provision=may_provision,
         )
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
         ports.subscribe_tm(self.downlink.send)

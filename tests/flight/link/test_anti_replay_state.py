@@ -35,7 +35,7 @@ class Bench:
         self.keys = KeyStore(folder / "keys.json")
         self.restart()
 
-    def restart(self) -> Uplink:
+    def restart(self, may_provision: bool = True) -> Uplink:
         self.delivered: list[bytes] = []
         self.events = EventLog()
         sa = self.keys.association()
@@ -48,6 +48,7 @@ class Bench:
             self.folder / "link_state.json",
             master=self.keys.master_association(),
             events=self.events,
+            may_provision=may_provision,
         )
         return self.uplink
 
@@ -152,6 +153,19 @@ def test_when_the_master_state_is_lost_too_nothing_over_the_link_reopens_it(tmp_
     assert bench.events.named("link_state_lost") and bench.events.named("link_master_state_lost")
     bench.resync()
     assert bench.uplink.counts[MASTER_LOST] == 1
+    assert not bench.executes(captured) and not bench.executes(bench.frame())
+
+
+def test_every_link_state_file_deleted_is_no_first_boot_when_the_spacecraft_has_started_before(tmp_path):
+    """Deleting all four files leaves no trace; a caller that knows this is not the first start (serve: the
+    run folder held files) refuses as for any lost state, and a captured frame does not run again."""
+    bench = Bench(tmp_path)
+    captured = bench.frame()
+    assert bench.executes(captured)
+    for copy in tmp_path.glob("link_*.json"):
+        copy.unlink()
+    bench.restart(may_provision=False)
+    assert bench.events.named("link_state_lost") and bench.events.named("link_master_state_lost")
     assert not bench.executes(captured) and not bench.executes(bench.frame())
 
 
