@@ -5,6 +5,7 @@ it returns a `TcFrame` or a `TcReject` naming the reason, which the caller count
 """
 
 import binascii
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -16,6 +17,8 @@ MAX_FRAME_BYTES = 1024
 MAX_SCID = 0x3FF
 MAX_VCID = 0x3F
 SEQUENCE_MODULUS = 256
+POSSIBLE_FRAME_START = re.compile(rb"[\x00-\x3f]")
+"""A byte that can open a TC frame: version bits (the top two) 0."""
 SEGMENT_UNSEGMENTED = 0b11
 """Sequence flags of a segment header that carries a whole packet."""
 
@@ -123,11 +126,14 @@ class TcFrameSplitter:
     """TC frames from a byte stream (a TCP link): each header's length field says where the frame ends.
 
     A header that cannot start a frame (version not 0, or shorter than a header and FECF) means the
-    stream lost its place: one byte is dropped, counted in `resyncs`, and the search goes on."""
+    stream lost its place: the bytes up to the next one that could open a frame are dropped in one
+    step (a flood of junk costs a search, not a loop per byte), counted in `resyncs` and
+    `discarded_bytes`, and the search goes on."""
 
     def __init__(self) -> None:
         self._buffer = bytearray()
         self.resyncs = 0
+        self.discarded_bytes = 0
 
     def feed(self, data: bytes) -> list[bytes]:
         """The complete frames the stream holds after `data`, in order; the rest waits for more."""
@@ -137,8 +143,11 @@ class TcFrameSplitter:
         while len(buffer) >= PRIMARY_HEADER_BYTES:
             length = ((buffer[2] & 0b11) << 8 | buffer[3]) + 1
             if buffer[0] >> 6 != 0 or length < PRIMARY_HEADER_BYTES + FECF_BYTES:
-                del buffer[0]
+                found = POSSIBLE_FRAME_START.search(buffer, 1)
+                dropped = found.start() if found else len(buffer)
+                del buffer[:dropped]
                 self.resyncs += 1
+                self.discarded_bytes += dropped
                 continue
             if len(buffer) < length:
                 break

@@ -19,6 +19,7 @@ from flight.adcs.events import ADCS_EVENTS
 from flight.application import counter_parameters
 from flight.board_links import declarations as board_links
 from flight.dictionary import Dictionary
+from flight.link import link_security_state, port_counters
 from flight.payload import tunables as payload_tunables
 from flight.payload.events import PAYLOAD_EVENTS
 from flight.pus import (
@@ -80,6 +81,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
     """Every application's declarations for a spacecraft of `shape`, none of them bound yet."""
     dictionary = Dictionary(apid=APID, other_apids={"cfdp": CFDP_APID})
     events = (*ADCS_EVENTS, *monitoring.EVENTS, *stores.EVENTS, *scheduling.EVENTS)
+    events += link_security_state.EVENTS
     commands = (
         *ADCS_COMMANDS,
         *ping.COMMANDS,
@@ -119,6 +121,8 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         dictionary.parameter(parameter)
     for parameter in board_links.board_link_parameters(shape.board_devices):
         dictionary.parameter(parameter)
+    for parameter in port_counters.port_counter_parameters():
+        dictionary.parameter(parameter)
     for tunable in tunables:
         dictionary.tunable(tunable)
     for layout in reports:
@@ -138,4 +142,5 @@ def housekeeping_structures(shape: SpacecraftShape) -> dict[int, tuple[str, ...]
     if shape.board_devices:
         links = board_links.board_link_parameters(shape.board_devices)
         structures[board_links.BOARD_LINKS_SID] = tuple(p.name for p in links)
+    structures[port_counters.PORTS_SID] = tuple(p.name for p in port_counters.port_counter_parameters())
     return structures

@@ -28,6 +28,13 @@ from flight.clock import Clock
 from flight.events import EventLog
 from flight.executive import Executive
 from flight.housekeeping import Housekeeping
+from flight.link.port_counters import (
+    PORTS,
+    PORTS_INTERVAL_S,
+    PORTS_SID,
+    PortCounters,
+    bind_port_counter_parameters,
+)
 from flight.onboard_dictionary import APID as APID
 from flight.onboard_dictionary import (
     APPLICATIONS_SID,
@@ -145,6 +152,10 @@ class FlightSoftware:
             self.pus.housekeeping.define(
                 BOARD_LINKS_SID, links, interval_s=BOARD_LINKS_INTERVAL_S, enabled=False
             )
+        self.port_counters = {port: PortCounters() for port in PORTS}
+        """The ground ports' counters (flight/link/port_counters.py), kept by the TCP servers of the link."""
+        ports = bind_port_counter_parameters(self.dictionary, self.port_counters)
+        self.pus.housekeeping.define(PORTS_SID, ports, interval_s=PORTS_INTERVAL_S, enabled=False)
         if self.dictionary.unbound():
             raise ValueError(f"declared but not served: {self.dictionary.unbound()}")
 

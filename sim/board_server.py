@@ -331,8 +331,7 @@ class BoardServer:
             self.counters.retransmissions += 1
             return self._last[1]
         reply = self._answer(request)
-        if _is_seq(key[0]):
-            self._last = (key, reply)
+        self._last = (key, reply) if _is_seq(key[0]) else None  # a bad seq is answered last, matches nothing
         return reply
 
     def _answer(self, request: dict) -> dict:

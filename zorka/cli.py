@@ -26,11 +26,24 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def duration_s(text: str) -> float:
-    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds."""
+    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds of a simulated run (at most 30 days)."""
+    from zorka.scenario.limits import MAX_RUN_DURATION_S
+
+    return _duration_s(text, MAX_RUN_DURATION_S)
+
+
+def live_duration_s(text: str) -> float:
+    """The same for a live session, paced by the wall clock (at most a year)."""
+    from zorka.scenario.limits import MAX_LIVE_DURATION_S
+
+    return _duration_s(text, MAX_LIVE_DURATION_S)
+
+
+def _duration_s(text: str, max_s: float) -> float:
     from zorka.scenario.toml_file import parse_duration_s
 
     try:
-        return parse_duration_s(text)
+        return parse_duration_s(text, max_s)
     except ValueError as problem:
         raise argparse.ArgumentTypeError(f"{problem} (units s, m, h, d; s if none)") from None
 
@@ -139,6 +152,27 @@ def add_key_file_option(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the link's key file, shared with `zorka console`/`send` (made with a new random key if "
         "missing; default: zorka-link-key.json)",
+    )
+
+
+def add_port_limit_options(parser: argparse.ArgumentParser) -> None:
+    """`--max-clients` and `--idle-timeout`: what each TCP port of `zorka serve`/`zorka flight` tolerates."""
+    from zorka.serve.packet_port import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CLIENTS
+
+    parser.add_argument(
+        "--max-clients",
+        type=positive_int,
+        default=DEFAULT_MAX_CLIENTS,
+        metavar="N",
+        help=f"clients each TCP port serves at once; more are closed at once and counted as refused "
+        f"(default: {DEFAULT_MAX_CLIENTS})",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=duration_s,
+        default=DEFAULT_IDLE_TIMEOUT_S,
+        metavar="TIME",
+        help=f"close a TCP client that sends nothing for this long (default: {DEFAULT_IDLE_TIMEOUT_S:g}s)",
     )
 
 
@@ -337,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wire.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the faults (default: 1)")
     wire.add_argument(
-        "--duration", type=duration_s, default=None, metavar="TIME", help="default: until Ctrl-C or SIGTERM"
+        "--duration",
+        type=live_duration_s,
+        default=None,
+        metavar="TIME",
+        help="default: until Ctrl-C or SIGTERM",
     )
 
     scenario_cmd = sub.add_parser(
@@ -368,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port)",
     )
     add_key_file_option(serve)
+    add_port_limit_options(serve)
     serve.add_argument(
         "--packet-port",
         type=int,
@@ -387,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="how long to serve (default: until Ctrl-C or SIGTERM)",
@@ -425,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim_server.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="simulated time from the flight computer's start (default: until Ctrl-C or SIGTERM)",
@@ -468,9 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="TCP port on 127.0.0.1 for the authenticated frame link (0: any free port; default: none)",
     )
     add_key_file_option(flight)
+    add_port_limit_options(flight)
     flight.add_argument(
         "--duration",
-        type=duration_s,
+        type=live_duration_s,
         default=None,
         metavar="TIME",
         help="how long to fly (default: until Ctrl-C or SIGTERM)",
@@ -551,6 +591,28 @@ def build_parser() -> argparse.ArgumentParser:
             help="seconds to wait for a command's completion (default: 10)",
         )
 
+    resync = sub.add_parser(
+        "resync",
+        help="re-synchronise the spacecraft's anti-replay counter (ARSN) with the key file",
+        description="Send the master key's SA-management procedure (Stop SA, Set ARSN to the key file's last "
+        "ARSN, Start SA) to `zorka serve --link-port N` and await the onboard event confirming it: after the "
+        "spacecraft lost its link state (event link_state_lost) or the ground skipped more ARSNs than the "
+        "onboard window. Exit 0 confirmed, 1 not confirmed, 2 a bad command line or key file.",
+    )
+    resync.add_argument(
+        "--link-port", type=int, required=True, metavar="N", help="the authenticated link port on 127.0.0.1"
+    )
+    resync.add_argument(
+        "--keys",
+        type=Path,
+        default=Path("zorka-link-key.json"),
+        metavar="FILE",
+        help="the link's key file, with its master key (default: zorka-link-key.json)",
+    )
+    resync.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="seconds to await confirmation (default: 10)"
+    )
+
     plan = sub.add_parser(
         "plan",
         help="plan imaging captures for a satellite and targets (JSON in, JSON out)",
@@ -594,6 +656,7 @@ COMMANDS = {
     "flight": ("zorka.serve.flight_computer", "flight_command"),
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
+    "resync": ("zorka.operator.arsn_resync_command", "resync"),
     "plan": ("zorka.run.plan_command", "plan_command"),
     "wire": ("zorka.wire.wire_command", "wire_command"),
     "board-check": ("zorka.conformance.board_check", "board_check_command"),

@@ -40,6 +40,7 @@ from hal.devices import ImageProduct, Imager
 from native import ffi, lib, ptr
 from native.earth_model import OMEGA_EARTH_RAD_S, WGS84_A_M, WGS84_B_M
 from native.time_scales import SECONDS_PER_DAY
+from sim.background_render import BackgroundRender
 from sim.png import grayscale_png
 from sim.scene_texture import ground_reflectance
 from sim.spacecraft import ImagerSpec
@@ -370,6 +371,8 @@ class SimImager(Imager):
         self._strip_end: tuple[float, float] | None = None
         self._duration_s = 0.0
         self.status = np.zeros(len(Imager.STATUS))
+        self.render_in_background = False
+        self._rendering: BackgroundRender | None = None
 
     def start(
         self,
@@ -417,8 +420,21 @@ class SimImager(Imager):
         return True
 
     def collect(self) -> ImageProduct | None:
+        """The product, rendered now; with `render_in_background` (set by real-time runs, where a render
+        of ~0.2 s would overrun its frame) rendered on a thread, and None until it is done, as an imager
+        board hands a product over once its transfer is done."""
+        if self._rendering is not None:
+            if not self._rendering.done():
+                return None
+            rendering, self._rendering = self._rendering, None
+            return rendering.result()
         render = self.collect_later()
-        return None if render is None else render()
+        if render is None:
+            return None
+        if not self.render_in_background:
+            return render()
+        self._rendering = BackgroundRender(render)
+        return None
 
     def collect_later(self) -> Callable[[], ImageProduct] | None:
         """`collect` in two halves: the ready capture is taken now (the imager is idle at once) and the

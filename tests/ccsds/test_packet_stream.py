@@ -32,3 +32,20 @@ def test_arbitrary_bytes_never_raise_and_only_whole_packets_come_out(garbage):
     for raw in splitter.feed(garbage):
         assert len(raw) == int.from_bytes(raw[4:6], "big") + 7 and raw[0] >> 5 == 0
     assert splitter.counters.packets + splitter.counters.resyncs <= len(garbage)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=400), max_size=8))
+def test_every_byte_fed_is_split_into_a_packet_discarded_or_still_waiting(chunks):
+    splitter, packets = PacketSplitter(max_packet_bytes=256), []
+    for chunk in chunks:
+        packets += splitter.feed(chunk)
+    waiting = len(splitter._buffer)
+    assert sum(map(len, packets)) + splitter.discarded_bytes + waiting == sum(map(len, chunks))
+
+
+def test_junk_is_dropped_up_to_the_next_possible_start_and_the_packets_after_it_kept():
+    good = [packet(0x100, bytes([k]) * 10) for k in range(3)]
+    splitter = PacketSplitter()
+    assert splitter.feed(b"\xe0" * 100_000 + b"".join(good)) == good
+    assert (splitter.discarded_bytes, splitter.counters.resyncs) == (100_000, 1)

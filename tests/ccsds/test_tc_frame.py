@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccsds.clcw import Clcw, decode_clcw
-from ccsds.tc_frame import TcFrame, TcReject, crc16, decode_tc_frame, set_vr_command
+from ccsds.tc_frame import TcFrame, TcFrameSplitter, TcReject, crc16, decode_tc_frame, set_vr_command
 
 
 def test_reference_frame_from_the_standard():
@@ -84,3 +84,24 @@ def test_clcw_reference_bytes():
     """Type 0, version 00, status 000, COP-1 (01), VCID 1, lockout and retransmit set, V(R) 0x2A:
     0000 0001 | 0000 0100 | 0010 1000 | 0010 1010."""
     assert Clcw(vcid=1, report_value=0x2A, lockout=True, retransmit=True).pack() == bytes.fromhex("0104282a")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=400), max_size=8))
+def test_every_byte_fed_is_split_into_a_frame_discarded_or_still_waiting(chunks):
+    splitter, frames = TcFrameSplitter(), []
+    for chunk in chunks:
+        frames += splitter.feed(chunk)
+    for frame in frames:
+        assert frame[0] >> 6 == 0 and ((frame[2] & 3) << 8 | frame[3]) + 1 == len(frame) >= 7
+    waiting = len(splitter._buffer)
+    assert sum(map(len, frames)) + splitter.discarded_bytes + waiting == sum(map(len, chunks))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000).map(lambda b: bytes(x | 0x40 for x in b)), st.integers(0, 255))
+def test_junk_before_a_frame_is_dropped_in_one_step_and_the_frame_found(junk, sequence):
+    frame = TcFrame(0x2A, 1, sequence, b"payload", segment_header=0xC0).pack()
+    splitter = TcFrameSplitter()
+    assert splitter.feed(junk + frame) == [frame]
+    assert (splitter.discarded_bytes, splitter.resyncs) == (len(junk), int(len(junk) > 0))

@@ -16,6 +16,7 @@ import pytest
 
 import flight
 from flight.events import EventDef, EventLog, Severity
+from flight.link import port_counters
 from flight.onboard_dictionary import (
     APPLICATIONS_SID,
     COUNTER_FIRST_ID,
@@ -118,8 +119,16 @@ def test_the_dictionary_follows_the_spacecraft_shape():
     assert set(full.events) - set(bare.events) == {"capture_done", "capture_failed"}
     structures = housekeeping_structures(SpacecraftShape(wheels=3, imager=False))
     row = tuple(n for n, p in bare.parameters.items() if p.id < COUNTER_FIRST_ID)
-    counters = tuple(n for n, p in bare.parameters.items() if p.id >= COUNTER_FIRST_ID)
-    assert full.unbound() and structures == {HOUSEKEEPING_SID: row, APPLICATIONS_SID: counters}
+    counters = tuple(
+        n for n, p in bare.parameters.items() if COUNTER_FIRST_ID <= p.id < port_counters.FIRST_ID
+    )
+    ports = tuple(n for n, p in bare.parameters.items() if p.id >= port_counters.FIRST_ID)
+    assert ports == tuple(f"{port}_{c}" for port in port_counters.PORTS for c, _ in port_counters.COUNTERS)
+    assert full.unbound() and structures == {
+        HOUSEKEEPING_SID: row,
+        APPLICATIONS_SID: counters,
+        port_counters.PORTS_SID: ports,
+    }
     assert "payload_commands" in full.parameters and "payload_commands" not in bare.parameters
 
 

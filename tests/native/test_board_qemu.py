@@ -208,10 +208,10 @@ def test_a_lockstep_mission_points_with_the_qemu_boards_gyro_and_wheels(qemu_boa
     print(f"\nQEMU board in the loop (lockstep): pointing error p99 {p99:.4f} deg")
 
 
-@pytest.mark.slow
 def test_two_minutes_in_real_time_with_the_qemu_boards_gyro_and_wheels(qemu_board):
     """Nadir, then the slew to and the tracking of a capture (the target ~10 degrees of orbit sooner than in
-    SCENARIO), paced by the wall clock: within twice the all-simulated figures, no frame skipped."""
+    SCENARIO), paced by the wall clock: within twice the all-simulated figures, no deadline missed (no frame
+    late nor skipped)."""
     orbit = replace(SCENARIO.orbit, true_anomaly_deg=150.0)
     scenario = replace(SCENARIO, orbit=orbit, report=ReportSpec(stats_from_s=30.0))
     serial = {"gyro": qemu_board, "wheels": qemu_board}
@@ -224,8 +224,8 @@ def test_two_minutes_in_real_time_with_the_qemu_boards_gyro_and_wheels(qemu_boar
             mission.close()
     simulated, on_board = runs
     assert simulated["imaging"]["captured_ok"] == on_board["imaging"]["captured_ok"] == 1
-    assert on_board["realtime"]["frames_skipped"] == 0
     assert_within_twice(simulated, on_board)
+    assert on_board["realtime"]["frames_late"] == on_board["realtime"]["frames_skipped"] == 0
 
 
 def test_zorka_board_check_passes_the_qemu_board(qemu_board):

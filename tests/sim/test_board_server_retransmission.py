@@ -60,6 +60,16 @@ def test_only_the_previous_request_is_remembered_and_errors_are_cached_too(serve
     assert server.handle(bad) is not refusal, "no longer the previous request"
 
 
+def test_a_request_with_a_bad_seq_is_the_previous_request_and_makes_nothing_a_retransmission(server):
+    """As native/board does, and hal/board_protocol.md says: the request answered last is the previous one,
+    whatever its seq; a bad seq matches nothing, so the request before it is forgotten."""
+    read = {"dev": "gyro", "msg": "read", "seq": 4}
+    first = server.handle(read)
+    assert server.handle({"dev": "gyro", "msg": "read", "seq": -1})["code"] == "bad_field"
+    assert server.handle(read)["w_b"] != first["w_b"], "acted on again: not a retransmission"
+    assert server.counters.retransmissions == 0
+
+
 def test_a_retransmission_does_not_feed_the_watchdog():
     now_s = [100.0]
     server = BoardServer(port="pty", seed=1, watchdog_s=1.0, clock=lambda: now_s[0])
@@ -112,7 +122,7 @@ def test_board_server_takes_its_power_on_watchdog_timeout_from_the_command_line(
         commanded_s = time.monotonic()
         while not link.request("board", "status")["watchdog_tripped"] and time.monotonic() - commanded_s < 5:
             time.sleep(0.01)
-        assert 0.25 <= time.monotonic() - commanded_s <= 0.25 + 0.1
+        assert 0.25 <= time.monotonic() - commanded_s <= 0.25 + 0.2  # the poll lags on a busy host
         assert link.request("wheels", "applied")["torque_nm"] == [0.0] * 4
         link.close()
     finally:

@@ -9,6 +9,7 @@ import json
 import math
 import struct
 import sys
+import time
 import tracemalloc
 import zlib
 
@@ -324,6 +325,34 @@ def test_an_imager_runs_one_capture_at_a_time_and_hands_its_product_over_once():
     assert imager.collect() is None
     imager.sample()
     assert imager.state == Imager.IDLE
+
+
+def test_an_imager_rendering_in_the_background_hands_over_the_same_product_once_it_is_done():
+    """Real-time runs render on a thread so a frame is not stalled: collect() says None until the render
+    is done, then gives the product the synchronous imager gives for the same capture, once."""
+    products = []
+    for background in (False, True):
+        world = new_world()
+        imager = SimImager(world, SPEC, FRAME_S)
+        imager.render_in_background = background
+        assert imager.start("R", 0.5, 0.0, 0.0)
+        for _ in range(6):
+            world.step(FRAME_S)
+            imager.record()
+        imager.sample()
+        assert imager.state == Imager.READY
+        product = imager.collect()
+        if background:
+            assert product is None
+            imager.sample()
+            assert imager.state == Imager.IDLE
+            deadline = time.monotonic() + 30.0
+            while product is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+                product = imager.collect()
+        assert product is not None and imager.collect() is None
+        products.append(product)
+    assert products[0].data == products[1].data and products[0].metadata == products[1].metadata
 
 
 def test_recording_a_frame_allocates_nothing():

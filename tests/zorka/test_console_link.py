@@ -40,6 +40,7 @@ def test_a_wrong_key_gets_nothing_through_and_a_missing_key_file_is_one_line(ser
     port, keys = served
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps({**json.loads(keys.read_text()), "key": "00" * 32}))
+    forged.chmod(0o600)
     result = zorka("send", "--link-port", str(port), "--keys", str(forged), "--timeout", "2", "ping")
     assert result.returncode == 1 and ": completed" not in result.stdout
     missing = zorka("send", "--link-port", str(port), "--keys", str(tmp_path / "none.json"), "ping")

@@ -63,7 +63,7 @@ def test_files_speak_human_units_and_the_scenario_holds_si():
         ("orbit = 3", "orbit", "must be a table"),
         ("[start]\noffset_axis_b = [1, 2]", "start.offset_axis_b", "array of 3"),
         ("[start]\nrate_deg_s = [1, 'x', 3]", "start.rate_deg_s[1]", "number"),
-        ("[spacecraft]\nmass_kg = 0", "spacecraft.mass_kg", "must be in (0"),
+        ("[spacecraft]\nmass_kg = 0", "spacecraft.mass_kg", "must be in [0.1"),
         ("[spacecraft]\ninertia_kg_m2 = [[1, 0], [0, 1]]", "spacecraft.inertia_kg_m2", "array of"),
         (
             "[spacecraft]\ninertia_kg_m2 = [[1, 2, 0], [0, 1, 0], [0, 0, 1]]",
@@ -101,7 +101,7 @@ def test_each_kind_of_bad_input_is_one_line_naming_the_field(text, field, says):
     assert says in message
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(max_size=300))
 def test_arbitrary_text_is_a_scenario_or_a_scenario_error(text):
     try:
@@ -136,7 +136,7 @@ inner_keys = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     st.dictionaries(
         keys, st.one_of(toml_scalars, st.dictionaries(inner_keys, toml_scalars, max_size=4)), max_size=4
@@ -175,7 +175,7 @@ def test_the_cli_prints_the_default_and_checks_files(tmp_path):
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_on_disk_are_a_scenario_or_a_scenario_error(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("bytes") / "scenario.toml"

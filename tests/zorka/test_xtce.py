@@ -24,6 +24,7 @@ from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
 from flight.dictionary import Arg, Failure, Tunable
+from flight.link.port_counters import PORTS_SID
 from flight.payload.events import PAYLOAD_EVENTS
 from flight.payload.request_book import RequestState
 from flight.pus.monitoring import LIMIT_HIGH, LIMIT_LOW, CheckStatus
@@ -348,9 +349,12 @@ def run():
         "ping": {},
         "set_adcs_mode": {"mode": "SUN_SAFE"},
         "set_pointing_gains": {"bandwidth": 0.2, "damping": 0.9},
-        "hk_set_interval": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}]},
+        "hk_set_interval": {
+            "count": 2,
+            "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}, {"sid": PORTS_SID, "interval": 1}],
+        },
         "hk_one_shot": {"count": 2, "groups": [{"sid": HOUSEKEEPING_SID}, {"sid": 99}]},
-        "hk_enable": {"count": 1, "groups": [{"sid": APPLICATIONS_SID}]},
+        "hk_enable": {"count": 2, "groups": [{"sid": APPLICATIONS_SID}, {"sid": PORTS_SID}]},
         "hk_report_definitions": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID}]},
         "hold_inertial": {"q_x": 0.0, "q_y": 0.0, "q_z": 0.0, "q_w": 1.0},
         "events_disable": {"count": 1, "groups": [{"event_id": PAYLOAD_EVENTS[1].id}]},
@@ -441,7 +445,7 @@ def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_co
     assert accepted == dict.fromkeys(packets, True) | {"hk_one_shot": False}
     assert packets["set_pointing_gains"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(">Hdd", 4, 0.2, 0.9)
     assert packets["hk_set_interval"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(
-        ">BHH", 1, HOUSEKEEPING_SID, 2
+        ">BHHHH", 2, HOUSEKEEPING_SID, 2, PORTS_SID, 1
     )
     assert mission.flight.pus.housekeeping.structures[HOUSEKEEPING_SID].interval_s == 2
     assert mission.flight.pus.ping.pings == 1

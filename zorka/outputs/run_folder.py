@@ -33,7 +33,10 @@ ONBOARD_STATE = (
     "parameters.json",
     "schedule.json",
     "requests.json",
-    "link_state.json",
+    "link_state.a.json",
+    "link_state.b.json",
+    "link_master.a.json",
+    "link_master.b.json",
     "mass_memory",
     "products",
 )

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flight.application import CommandCounters
+from flight.events import EventLog
+from flight.link.port_counters import PortCounters
 from flight.payload.file_downlink import FileDownlink
 from flight.software import FlightSoftware
 
@@ -16,7 +18,9 @@ class LinkPorts:
     each frame; `now_s()` is the world's time; `passes()` the (AOS, LOS) times of every station's passes;
     `file_downlink` the onboard file downlink (None without an imager), whose byte budget per second a
     link sets with `set_file_budget(budget)`; `link_counters` the onboard link application's counters,
-    which the uplink of whichever link is attached keeps."""
+    which the uplink of whichever link is attached keeps; `port_counters` the ground ports' counters
+    (flight/link/port_counters.py) by port name, which the TCP servers keep; `events` the onboard event
+    log."""
 
     accept_telecommand: Callable[[bytes], bool]
     subscribe_tm: Callable[[Callable[[bytes], None]], None]
@@ -28,6 +32,8 @@ class LinkPorts:
     file_downlink: FileDownlink | None
     set_file_budget: Callable[[Callable[[float], int]], None]
     link_counters: CommandCounters
+    port_counters: dict[str, PortCounters]
+    events: EventLog | None = None
 
 
 def flight_link_ports(
@@ -55,4 +61,6 @@ def flight_link_ports(
         file_downlink=flight.file_downlink,
         set_file_budget=set_file_budget,
         link_counters=flight.application["link"].counters,
+        port_counters=flight.port_counters,
+        events=flight.events,
     )

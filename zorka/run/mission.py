@@ -51,6 +51,7 @@ from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import RunRecorder
 from zorka.run.steady_heap import freeze_built_objects
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
+from zorka.scenario.limits import check_run_duration
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
 
@@ -93,6 +94,7 @@ class Mission:
         self.world = build_world(scenario)
         if duration_s is None:
             duration_s = scenario.duration_s or orbit_period_s(self.world.r_eci, self.world.v_eci)
+        check_run_duration(duration_s, live=realtime)  # before the recorder sizes itself from it
         self.duration_s = duration_s
         jd = self.world.c.jd_epoch_utc
         sgp4 = sgp4_ephemeris(scenario, jd)
@@ -138,6 +140,7 @@ class Mission:
         # a simulated imager records the truth of a capture; a board's records each `sim.truth` it is sent
         if hasattr(self.devices.imager, "record"):
             self.frame_hooks.append(self.devices.imager.record)
+            self.devices.imager.render_in_background = realtime
         self.gnss_line: GnssLine | None = None
         if gnss is not None:
             self._attach_gnss_line(gnss)

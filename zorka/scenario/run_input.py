@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+from zorka.scenario.flight_fit import check_flight_fit
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 from zorka.scenario.toml_file import ScenarioError, load_scenario
 
@@ -31,8 +32,12 @@ def scenario_for(command: str, scenario_path: Path | None, out: Path) -> Scenari
             file=sys.stderr,
         )
         return None
+    if scenario_path is None:
+        return DEFAULT_SCENARIO
     try:
-        return DEFAULT_SCENARIO if scenario_path is None else load_scenario(scenario_path)
+        scenario = load_scenario(scenario_path)
+        check_flight_fit(scenario, str(scenario_path))
+        return scenario
     except ScenarioError as problem:
         print(f"zorka {command}: error: {problem}", file=sys.stderr)
         return None

@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from zorka.scenario.flight_fit import check_flight_fit
 from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario
 
 
@@ -14,7 +15,7 @@ def scenario_command(args: argparse.Namespace) -> int:
     status = 0
     for path in args.check:
         try:
-            load_scenario(path)
+            check_flight_fit(load_scenario(path), str(path))
         except ScenarioError as problem:
             print(f"zorka scenario: error: {problem}", file=sys.stderr)
             status = 2

@@ -16,10 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
+from ccsds.time_code import CDS_EPOCH
+from native import lib
+from native.earth_model import R_EARTH_M
 from native.time_scales import SECONDS_PER_DAY, parse_utc
 from sim.faults import Fault
+from sim.orbit import sun_synchronous_inclination
 from sim.tle import TleError, parse_tle
 from zorka.scenario.device_routes import parse_route
+from zorka.scenario.limits import (
+    EPOCH_RANGE,
+    LAST_EPOCH,
+    MAX_ARRAY_ITEMS,
+    MAX_NESTING,
+    MAX_RUN_DURATION_S,
+    MAX_TEXT_BYTES,
+    duration_cap_message,
+    nesting_depth,
+    physical_range,
+)
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
 DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": SECONDS_PER_DAY}
@@ -54,6 +69,8 @@ def file_unit(name: str) -> tuple[str, float]:
 
 
 PROPAGATORS = ("numerical", "sgp4")
+MIN_PERIGEE_KM = 120.0  # below, the atmosphere ends an orbit within a revolution
+TOO_LARGE = f"a scenario is at most {MAX_TEXT_BYTES} bytes"
 HIDDEN_FIELDS = {"duration_s"}  # of the top level: in files as `duration`, in the file's own words
 
 
@@ -74,8 +91,8 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def parse_duration_s(text: str) -> float:
-    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds; ValueError otherwise."""
+def parse_duration_s(text: str, max_s: float = MAX_RUN_DURATION_S) -> float:
+    """'90m', '5400', '5400s', '1.5h', '1d' -> seconds, at most `max_s`; ValueError otherwise."""
     stripped = text.strip()
     unit = stripped[-1:] if stripped[-1:] in DURATION_UNITS_S else ""
     number = stripped[: len(stripped) - len(unit)].strip()
@@ -85,7 +102,10 @@ def parse_duration_s(text: str) -> float:
         value = math.nan
     if not math.isfinite(value) or value <= 0.0 or number.lower().startswith(("+", "inf", "nan")):
         raise ValueError(f"{text!r} is not a positive duration such as 90m, 5400s, 1.5h or 1d")
-    return value * DURATION_UNITS_S[unit or "s"]
+    value_s = value * DURATION_UNITS_S[unit or "s"]
+    if value_s > max_s:
+        raise ValueError(f"{text!r}: {duration_cap_message(value_s, max_s)}")
+    return value_s
 
 
 def _number(value: object, path: str, meta: dict, name: str, integer: bool = False) -> float:
@@ -100,7 +120,10 @@ def _number(value: object, path: str, meta: dict, name: str, integer: bool = Fal
     if not math.isfinite(value):
         raise ScenarioError(path, value, "must be a finite number")
     lo, hi = meta.get("lo"), meta.get("hi")
-    if lo is None and not meta and name and not any(part in name for part in SIGNED_NAME_PARTS):
+    bounds = physical_range(path)
+    if bounds is not None:
+        (lo, hi), meta = bounds, {**meta, "lo_open": False}
+    elif lo is None and not meta and name and not any(part in name for part in SIGNED_NAME_PARTS):
         lo = 0.0
         meta = {"lo_open": any(part in name for part in POSITIVE_NAME_PARTS)}
     if (lo is not None and (value < lo or (meta.get("lo_open") and value == lo))) or (
@@ -265,16 +288,56 @@ def _check_spacecraft(scenario: Scenario) -> None:
                 "flight.inertia_kg_m2", list(loaded), "must be a symmetric positive-definite 3 x 3 matrix"
             )
     axes = np.asarray(scenario.spacecraft.wheels.axis_b)
+    if len(axes) > lib.ZK_MAX_WHEELS:
+        raise ScenarioError(
+            "spacecraft.wheels.axis_b", f"[{len(axes)} wheels]", f"at most {lib.ZK_MAX_WHEELS} wheels"
+        )
+    for name, vectors in (
+        ("start.offset_axis_b", [scenario.start.offset_axis_b]),
+        ("spacecraft.wheels.axis_b", axes),
+        ("spacecraft.sun_sensor.head_normal_b", scenario.spacecraft.sun_sensor.head_normal_b),
+    ):
+        if np.any(np.linalg.norm(np.atleast_2d(vectors), axis=1) < 1e-6):
+            raise ScenarioError(name, np.asarray(vectors).tolist(), "each direction must have a length > 0")
     if np.linalg.matrix_rank(axes, tol=1e-6) < 3:
         raise ScenarioError("spacecraft.wheels.axis_b", axes.tolist(), "must span three dimensions")
 
 
-def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
-    """A scenario from TOML text; `ScenarioError` (one line, prefixed with `source`) on any problem."""
+def _parsed(text: str, source: str) -> dict:
+    """TOML text as tables, bounded: its size and nesting before parsing, each array's length after."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise ScenarioError("", "", f"is {size} bytes; {TOO_LARGE}", source)
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ScenarioError("", "", f"nests arrays or tables {depth} deep; at most {MAX_NESTING}", source)
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as failure:
         raise ScenarioError("", "", f"not valid TOML ({failure})", source) from None
+    except RecursionError:  # the pre-scan counts brackets; this is the parser's own limit behind it
+        raise ScenarioError("", "", f"nests too deep; at most {MAX_NESTING} levels", source) from None
+    _check_sizes(table, "", source)
+    return table
+
+
+def _check_sizes(value: object, path: str, source: str) -> None:
+    """No array longer than MAX_ARRAY_ITEMS, at any depth (the depth is already bounded)."""
+    if isinstance(value, list):
+        if len(value) > MAX_ARRAY_ITEMS:
+            raise ScenarioError(
+                path, f"[{len(value)} items]", f"at most {MAX_ARRAY_ITEMS} items in an array", source
+            )
+        for i, item in enumerate(value):
+            _check_sizes(item, f"{path}[{i}]", source)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_sizes(item, f"{path}.{key}" if path else key, source)
+
+
+def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
+    """A scenario from TOML text; `ScenarioError` (one line, prefixed with `source`) on any problem."""
+    table = _parsed(text, source)
     try:
         duration = table.pop("duration", None)
         scenario = override(DEFAULT_SCENARIO, table, "")
@@ -282,6 +345,7 @@ def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
             scenario = replace(scenario, duration_s=_duration(duration))
         scenario = _check_orbit(scenario, epoch_given="epoch_utc" in table)
         faults(scenario)
+        _check_within_run(scenario)
         _check_epoch(scenario)
         _check_spacecraft(scenario)
         _check_link(scenario)
@@ -296,12 +360,16 @@ def _duration(value: object) -> float:
     allowed = "must be a duration such as 90m, 5400s, 1.5h or 1d, or a number of seconds > 0"
     if isinstance(value, str):
         try:
-            return parse_duration_s(value)
+            value_s = parse_duration_s(value, math.inf)
         except ValueError:
             raise ScenarioError("duration", value, allowed) from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < math.inf:
+    elif isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < math.inf:
         raise ScenarioError("duration", value, allowed)
-    return float(value)
+    else:
+        value_s = float(value)
+    if value_s > MAX_RUN_DURATION_S:
+        raise ScenarioError("duration", value, duration_cap_message(value_s, MAX_RUN_DURATION_S))
+    return value_s
 
 
 def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
@@ -313,6 +381,23 @@ def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
     if orbit.tle is None:
         if orbit.propagator == "sgp4":
             raise ScenarioError("orbit.propagator", "sgp4", "needs orbit.tle (or use 'numerical')")
+        a_m = R_EARTH_M + orbit.altitude_km * 1e3
+        perigee_km = (a_m * (1.0 - orbit.eccentricity) - R_EARTH_M) / 1e3
+        if perigee_km < MIN_PERIGEE_KM:
+            raise ScenarioError(
+                "orbit.eccentricity",
+                orbit.eccentricity,
+                f"puts the perigee at {perigee_km:.0f} km with altitude_km = {orbit.altitude_km:g}; "
+                f"it must stay above {MIN_PERIGEE_KM:g} km",
+            )
+        with np.errstate(invalid="ignore"):
+            sun_synchronous = sun_synchronous_inclination(a_m, orbit.eccentricity)
+        if orbit.inclination_deg is None and not math.isfinite(sun_synchronous):
+            raise ScenarioError(
+                "orbit.altitude_km",
+                orbit.altitude_km,
+                "has no sun-synchronous inclination (J2 is too weak that high); set orbit.inclination_deg",
+            )
         return scenario
     try:
         tle = parse_tle(*orbit.tle)
@@ -334,6 +419,21 @@ def faults(scenario: Scenario) -> list[Fault]:
     return sorted(found, key=lambda fault: fault.t_s)
 
 
+def _check_within_run(scenario: Scenario) -> None:
+    """With a duration in the file, what is timed (faults, commands, windows, statistics) falls inside it."""
+    end_s = scenario.duration_s
+    if end_s is None:
+        return
+    timed = [("report.stats_from_s", scenario.report.stats_from_s)]
+    timed += [(f"faults[{i}].t_s", fault.t_s) for i, fault in enumerate(scenario.faults)]
+    commands = scenario.link.commands if scenario.link is not None else ()
+    timed += [(f"link.commands[{i}].t_s", command.t_s) for i, command in enumerate(commands)]
+    timed += [(f"requests[{i}].window_start_s", r.window_start_s) for i, r in enumerate(scenario.requests)]
+    for path, t_s in timed:
+        if t_s is not None and t_s >= end_s:
+            raise ScenarioError(path, t_s, f"must be before the end of the run (duration = {end_s:g} s)")
+
+
 def _check_link(scenario: Scenario) -> None:
     """A radio link needs ground stations: it is open only during their passes."""
     if scenario.link is not None and not scenario.ground_stations:
@@ -343,6 +443,7 @@ def _check_link(scenario: Scenario) -> None:
 
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,48}")
+MAX_NUMERIC_ID = 2**32 - 1
 
 
 def _check_requests(scenario: Scenario) -> None:
@@ -352,6 +453,10 @@ def _check_requests(scenario: Scenario) -> None:
         where = f"requests[{i}]"
         if not REQUEST_ID.fullmatch(request.id):
             raise ScenarioError(f"{where}.id", request.id, "must be 1-48 letters, digits, _ or -")
+        if request.id.isdigit() and int(request.id) > MAX_NUMERIC_ID:
+            raise ScenarioError(
+                f"{where}.id", request.id, f"a numeric id is at most {MAX_NUMERIC_ID} (32 bits in telemetry)"
+            )
         if request.id in seen:
             raise ScenarioError(f"{where}.id", request.id, "is already the id of an earlier request")
         seen.add(request.id)
@@ -376,18 +481,27 @@ def _check_hal(scenario: Scenario) -> None:
 
 
 def _check_epoch(scenario: Scenario) -> None:
+    """An ISO-8601 instant from which any run (up to a year live) ends within onboard time's range."""
     try:
-        parse_utc(scenario.epoch_utc)
-    except ValueError:
+        epoch = parse_utc(scenario.epoch_utc)
+    except (ValueError, OverflowError):
+        epoch = None
+    if epoch is None:
         raise ScenarioError(
             "epoch_utc", scenario.epoch_utc, "must be an ISO-8601 UTC time such as 2026-06-21T00:00:00Z"
-        ) from None
+        )
+    if not CDS_EPOCH <= epoch <= LAST_EPOCH:
+        raise ScenarioError("epoch_utc", scenario.epoch_utc, f"must be within {EPOCH_RANGE}")
 
 
 def load_scenario(path: Path) -> Scenario:
     """A scenario from a TOML file; `ScenarioError` naming the file and the field on any problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_TEXT_BYTES + 1)  # no more than a scenario can be
+        if len(data) > MAX_TEXT_BYTES:
+            raise ScenarioError("", "", f"is larger; {TOO_LARGE}", str(path))
+        text = data.decode("utf-8")
     except OSError as failure:
         raise ScenarioError("", "", f"cannot be read ({failure.strerror or failure})", str(path)) from None
     except UnicodeDecodeError as failure:

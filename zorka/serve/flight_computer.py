@@ -58,6 +58,7 @@ from zorka.run.steady_heap import freeze_built_objects
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink
+from zorka.serve.packet_port import DEFAULT_LIMITS, PortLimits
 
 PING_TIMEOUT_S = 1.0
 """A board must answer the start-up ping within this."""
@@ -149,13 +150,14 @@ class FlightComputer:
         self.wall_s = 0.0
         self.link_server: LinkServer | None = None
 
-    def open_link(self, port: int, keys: KeyStore) -> LinkServer:
+    def open_link(self, port: int, keys: KeyStore, limits: PortLimits = DEFAULT_LIMITS) -> LinkServer:
         """The authenticated frame link on 127.0.0.1:`port` (0: any free port), polled between frames."""
         ports = flight_link_ports(
             self.flight, self.tm_listeners.append, self.frame_hooks.append, lambda: [], self.scenario.seed
         )
-        link = OnboardLink(ports, {keys.spi: keys.association()}, self.out_dir)
-        self.link_server = LinkServer(port, link, ports.set_file_budget)
+        link = OnboardLink(ports, {keys.spi: keys.association()}, self.out_dir, keys.master_association())
+        counters = ports.port_counters["link_port"]
+        self.link_server = LinkServer(port, link, ports.set_file_budget, limits, counters)
         ports.add_frame_hook(self.link_server.poll)
         return self.link_server
 
@@ -217,6 +219,7 @@ class FlightComputer:
             summary["imaging"] = imaging_figures(flight.payload)
         if self.link_server is not None:
             summary["link"] = self.link_server.link.figures()
+            summary["ports"] = {"link_port": self.link_server.server.figures()}
             if flight.file_downlink is not None:
                 summary["link"]["files"] = {
                     "products_confirmed_on_board": len(flight.file_downlink.confirmed),
@@ -287,7 +290,7 @@ def flight_command(args: argparse.Namespace) -> int:
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            server = computer.open_link(args.link_port, keys)
+            server = computer.open_link(args.link_port, keys, PortLimits(args.max_clients, args.idle_timeout))
             print(
                 f"zorka flight: authenticated link on 127.0.0.1:{server.port}, SPI {keys.spi}, "
                 f"keys in {args.keys}",

@@ -10,9 +10,10 @@ from ccsds.sdls import SecurityAssociation
 from ccsds.tc_frame import TcFrameSplitter
 from flight.link.downlink import Downlink
 from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
+from flight.link.port_counters import PortCounters
 from flight.link.uplink import Uplink
 from zorka.run.link_ports import LinkPorts
-from zorka.serve.packet_port import PacketServer
+from zorka.serve.packet_port import DEFAULT_LIMITS, PacketServer, PortLimits
 
 MAX_FRAMES_PER_POLL = 64
 """Downlink frames a poll may send (~7 MB/s at 10 Hz): the rest wait for the next frame."""
@@ -23,15 +24,35 @@ connected: a 2 Mbit/s X-band class downlink, well inside what a poll may send.""
 
 class OnboardLink:
     """The uplink and downlink of a mission's flight software, reached through its `ports`.
-    `associations` None: unauthenticated. The ARSNs and V(R) persist in the run folder's link_state.json."""
+    `associations` None: unauthenticated; `master` the SA-management key. The anti-replay state persists
+    in the run folder (`link_state.a/b.json`, `link_master.a/b.json`; flight/link/link_security_state.py).
+    On this bench the onboard keys are the ground key file's (`zorka serve --keys FILE`): the spacecraft
+    is "provisioned" with them at its first start, in a run folder that was new or empty (`may_provision`:
+    the caller looked before it wrote anything there); in a folder that held files, no link state is a lost
+    one."""
 
-    def __init__(self, ports: LinkPorts, associations: dict[int, SecurityAssociation] | None, out_dir: Path):
-        state_file = out_dir / "link_state.json"
-        self.uplink = Uplink(
-            SCID, TC_VCID, ports.accept_telecommand, associations, state_file, counters=ports.link_counters
-        )
+    def __init__(
+        self,
+        ports: LinkPorts,
+        associations: dict[int, SecurityAssociation] | None,
+        out_dir: Path,
+        master: SecurityAssociation | None = None,
+        may_provision: bool = True,
+    ):
         for association in (associations or {}).values():
             association.arsn_window = ARSN_WINDOW
+        self.uplink = Uplink(
+            SCID,
+            TC_VCID,
+            ports.accept_telecommand,
+            associations,
+            out_dir / "link_state.json",
+            counters=ports.link_counters,
+            master=master,
+            events=ports.events,
+            now_s=ports.now_s,
+            may_provision=may_provision,
+        )
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES)
         ports.subscribe_tm(self.downlink.send)
 
@@ -47,16 +68,22 @@ class OnboardLink:
 class LinkServer:
     """`--link-port`: TC frames from every client into the uplink, TM frames of the downlink to all.
     With `set_file_budget` (`LinkPorts.set_file_budget`) the onboard file downlink sends products while
-    a client is connected, `FILE_BYTES_PER_S` less what the downlink still holds."""
+    a client is connected, `FILE_BYTES_PER_S` less what the downlink still holds. `limits` bound the
+    clients and the time a poll spends on them; the port's counts go to `counters` (the flight
+    software's, `LinkPorts.port_counters["link_port"]`)."""
 
     def __init__(
         self,
         port: int,
         link: OnboardLink,
         set_file_budget: Callable[[Callable[[float], int]], None] | None = None,
+        limits: PortLimits = DEFAULT_LIMITS,
+        counters: PortCounters | None = None,
     ):
         self.link = link
-        self.server = PacketServer(port, link.uplink.receive, splitter=TcFrameSplitter)
+        self.server = PacketServer(
+            port, link.uplink.receive, splitter=TcFrameSplitter, limits=limits, counters=counters
+        )
         self.port = self.server.port
         if set_file_budget is not None:
             set_file_budget(self.file_budget)

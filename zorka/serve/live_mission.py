@@ -20,7 +20,7 @@ from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink
-from zorka.serve.packet_port import PacketServer
+from zorka.serve.packet_port import PacketServer, PortLimits
 from zorka.serve.serial_port import SerialPacketServer
 
 FOREVER_S = 365 * SECONDS_PER_DAY
@@ -49,11 +49,13 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
     """Open every link asked for, announce it on stdout, and hook it onto the mission."""
     opened: list = []
     ports = mission.ports()
+    limits = PortLimits(args.max_clients, args.idle_timeout)
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out)
-            server = LinkServer(args.link_port, link, ports.set_file_budget)
+            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out, keys.master_association())
+            counters = ports.port_counters["link_port"]
+            server = LinkServer(args.link_port, link, ports.set_file_budget, limits, counters)
             opened.append(server)
             print(
                 f"zorka serve: authenticated link on 127.0.0.1:{server.port}, SPI {keys.spi}, "
@@ -61,7 +63,10 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
                 flush=True,
             )
         if args.packet_port is not None:
-            packets = PacketServer(args.packet_port, ports.accept_telecommand)
+            counters = ports.port_counters["packet_port"]
+            packets = PacketServer(
+                args.packet_port, ports.accept_telecommand, limits=limits, counters=counters
+            )
             ports.subscribe_tm(packets.send)
             opened.append(packets)
             apid = mission.flight.dictionary.apid
@@ -121,6 +126,9 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     for endpoint in endpoints:
         if isinstance(endpoint, LinkServer):
             summary["link"] = endpoint.link.figures()
+            summary.setdefault("ports", {})["link_port"] = endpoint.server.figures()
+        if isinstance(endpoint, PacketServer):
+            summary.setdefault("ports", {})["packet_port"] = endpoint.figures()
     write_run_folder(mission, summary, args.out)
     return 0
 
