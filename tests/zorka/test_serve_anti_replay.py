@@ -68,6 +68,24 @@ def test_a_deleted_link_state_refuses_the_captured_frame_until_zorka_resync(tmp_
     assert "Traceback" not in served.stderr
 
 
+def test_every_link_state_file_deleted_in_a_used_folder_is_no_first_boot(tmp_path):
+    """With all four link-state files gone but the run folder otherwise kept (keys inside it: they do not
+    count), serve does not provision afresh: the captured frame is refused, both losses announced."""
+    key_file, run = tmp_path / "run" / "keys.json", str(tmp_path / "run")
+    serve = ("--link-port", "0", "--keys", str(key_file), "--out", run, "--duration", "60s")
+    with zorka_serve(*serve) as served:
+        captured = _ping_frame(KeyStore(key_file))
+        _send(served.port, captured)
+    assert _uplink(run)["packets_delivered"] == 1
+    for copy in (tmp_path / "run").glob("link_*.json"):
+        copy.unlink()
+    with zorka_serve(*serve) as served:
+        _send(served.port, captured)
+    uplink = _uplink(run)
+    assert uplink["refused_link_state_lost"] == 1 and uplink.get("packets_delivered", 0) == 0
+    assert "Traceback" not in served.stderr
+
+
 def test_resync_command_line_mistakes_are_one_line(tmp_path):
     KeyStore(tmp_path / "keys.json")
     cases = [

@@ -57,7 +57,7 @@ from zorka.run.mission import LINK_RETRIES, LINK_TIMEOUT_S
 from zorka.run.steady_heap import freeze_built_objects
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
-from zorka.serve.link_port import LinkServer, OnboardLink
+from zorka.serve.link_port import LinkServer, OnboardLink, first_start
 from zorka.serve.packet_port import DEFAULT_LIMITS, PortLimits
 
 PING_TIMEOUT_S = 1.0
@@ -150,12 +150,16 @@ class FlightComputer:
         self.wall_s = 0.0
         self.link_server: LinkServer | None = None
 
-    def open_link(self, port: int, keys: KeyStore, limits: PortLimits = DEFAULT_LIMITS) -> LinkServer:
-        """The authenticated frame link on 127.0.0.1:`port` (0: any free port), polled between frames."""
+    def open_link(
+        self, port: int, keys: KeyStore, limits: PortLimits = DEFAULT_LIMITS, may_provision: bool = True
+    ) -> LinkServer:
+        """The authenticated frame link on 127.0.0.1:`port` (0: any free port), polled between frames;
+        `may_provision` as `first_start` said of the run folder before anything was written there."""
         ports = flight_link_ports(
             self.flight, self.tm_listeners.append, self.frame_hooks.append, lambda: [], self.scenario.seed
         )
-        link = OnboardLink(ports, {keys.spi: keys.association()}, self.out_dir, keys.master_association())
+        associations = {keys.spi: keys.association()}
+        link = OnboardLink(ports, associations, self.out_dir, keys.master_association(), may_provision)
         counters = ports.port_counters["link_port"]
         self.link_server = LinkServer(port, link, ports.set_file_budget, limits, counters)
         ports.add_frame_hook(self.link_server.poll)
@@ -277,6 +281,7 @@ def flight_command(args: argparse.Namespace) -> int:
         )
         return 2
     serial_ports = {device: port for devices, port in args.serial for device in devices}
+    may_provision = first_start(args.out, args.keys)
     try:
         computer = FlightComputer(scenario, serial_ports, args.out, args.imager_chunks)
     except ValueError as problem:
@@ -290,7 +295,8 @@ def flight_command(args: argparse.Namespace) -> int:
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            server = computer.open_link(args.link_port, keys, PortLimits(args.max_clients, args.idle_timeout))
+            limits = PortLimits(args.max_clients, args.idle_timeout)
+            server = computer.open_link(args.link_port, keys, limits, may_provision)
             print(
                 f"zorka flight: authenticated link on 127.0.0.1:{server.port}, SPI {keys.spi}, "
                 f"keys in {args.keys}",

@@ -12,6 +12,7 @@ from flight.link.downlink import Downlink
 from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
 from flight.link.port_counters import PortCounters
 from flight.link.uplink import Uplink
+from ground.key_store import LOCK_SUFFIX
 from zorka.run.link_ports import LinkPorts
 from zorka.serve.packet_port import DEFAULT_LIMITS, PacketServer, PortLimits
 
@@ -20,6 +21,16 @@ MAX_FRAMES_PER_POLL = 64
 FILE_BYTES_PER_S = 250_000
 """File data (image products over CFDP) the bench link takes per second while a ground client is
 connected: a 2 Mbit/s X-band class downlink, well inside what a poll may send."""
+
+
+def first_start(out_dir: Path, key_file: Path) -> bool:
+    """True if the run folder holds nothing of an earlier start (it is missing, empty, or holds only the
+    key file and its lock): only then may the spacecraft be provisioned with the keys at ARSN 0. Callers
+    look before they write anything there."""
+    if not out_dir.is_dir():
+        return True
+    own = {key_file.resolve(), key_file.with_name(key_file.name + LOCK_SUFFIX).resolve()}
+    return all(entry.resolve() in own for entry in out_dir.iterdir())
 
 
 class OnboardLink:

@@ -19,7 +19,7 @@ from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
-from zorka.serve.link_port import LinkServer, OnboardLink
+from zorka.serve.link_port import LinkServer, OnboardLink, first_start
 from zorka.serve.packet_port import PacketServer, PortLimits
 from zorka.serve.serial_port import SerialPacketServer
 
@@ -45,7 +45,7 @@ def check_arguments(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _open_links(args: argparse.Namespace, mission: Mission) -> list:
+def _open_links(args: argparse.Namespace, mission: Mission, may_provision: bool) -> list:
     """Open every link asked for, announce it on stdout, and hook it onto the mission."""
     opened: list = []
     ports = mission.ports()
@@ -53,7 +53,8 @@ def _open_links(args: argparse.Namespace, mission: Mission) -> list:
     try:
         if args.link_port is not None:
             keys = KeyStore(args.keys)
-            link = OnboardLink(ports, {keys.spi: keys.association()}, args.out, keys.master_association())
+            associations = {keys.spi: keys.association()}
+            link = OnboardLink(ports, associations, args.out, keys.master_association(), may_provision)
             counters = ports.port_counters["link_port"]
             server = LinkServer(args.link_port, link, ports.set_file_budget, limits, counters)
             opened.append(server)
@@ -95,9 +96,10 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
         )
         return 2
     duration = args.duration if args.duration is not None else FOREVER_S
+    may_provision = first_start(args.out, args.keys)  # looked at before the mission writes there
     mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
     try:
-        endpoints = _open_links(args, mission)
+        endpoints = _open_links(args, mission, may_provision)
     except ServeError as failure:
         print(f"zorka serve: error: cannot open the link: {failure}", file=sys.stderr)
         mission.close()
