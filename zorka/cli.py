@@ -226,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pace the flight software to the wall clock (hardware in the loop) "
         "instead of as fast as possible",
     )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on the run in --out from its last checkpoint (written every 10 simulated minutes): the "
+        "world restored, the flight software rebooted on its onboard stores, the restart counted",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     board = sub.add_parser(
@@ -556,6 +562,28 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("input", type=Path, metavar="IN.json", help="the planning problem")
     plan.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the plan")
 
+    soak = sub.add_parser(
+        "soak",
+        help="run a scenario for days with device faults and SIGKILLs of the run, and check it",
+        description="Run SCENARIO (no [link]) for --duration with --faults random device faults, SIGKILL its "
+        "`zorka run` process at --kills random moments and resume it each time; then check from the run "
+        "folder that no product was lost or torn, the stores are whole, FDIR was back in NOMINAL after "
+        "every fault and restart, and every restart was counted. Writes DIR/soak.json; exit 1 if not.",
+    )
+    soak.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    soak.add_argument(
+        "--duration", type=duration_s, default=7 * 86400.0, metavar="TIME", help="simulated time (7d)"
+    )
+    soak.add_argument("--kills", type=positive_int, default=20, metavar="N", help="SIGKILLs of the run (20)")
+    soak.add_argument(
+        "--faults", type=positive_int, default=10, metavar="N", help="random device faults (10)"
+    )
+    soak.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the run and the soak (1)")
+    soak.add_argument(
+        "--out", type=Path, default=Path("runs/soak"), metavar="DIR", help="soak folder (runs/soak)"
+    )
+    soak.add_argument("--quiet", action="store_true", help="no line per kill")
+
     bench = sub.add_parser(
         "bench",
         help="print the performance figures",
@@ -590,6 +618,7 @@ COMMANDS = {
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
     "plan": ("zorka.run.plan_command", "plan_command"),
+    "soak": ("zorka.run.soak_command", "soak_command"),
     "wire": ("zorka.wire.wire_command", "wire_command"),
     "board-check": ("zorka.conformance.board_check", "board_check_command"),
 }

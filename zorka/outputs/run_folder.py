@@ -24,6 +24,7 @@ ONBOARD_STATE = (
     "schedule.json",
     "requests.json",
     "link_state.json",
+    "boot_count.json",
     "mass_memory",
     "products",
 )
