@@ -43,7 +43,6 @@ SOAK_FAULTS = (
     {"device": "sun_sensor", "kind": "dead"},
     {"device": "gnss", "kind": "stuck"},
     {"device": "gnss", "kind": "dead"},
-    {"device": "power", "kind": "noisy", "factor": 3.0},
     {"device": "star_tracker", "kind": "noisy", "factor": 2.0},
     {"device": "wheels", "kind": "dead", "unit": 0},
 )
