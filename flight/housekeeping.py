@@ -1,8 +1,8 @@
 """Housekeeping: a 1 Hz snapshot of the flight software's own view, for telemetry and displays.
 
 The parameters are named once here; each sample writes them into one preallocated row, the last
-columns the executive's count of overrun frames and the boot counter (flight/boot_count.py). The power
-readings are those the power application took this second (flight/power.py), or the last good ones.
+column the executive's count of overrun frames. The power readings are those the power application
+took this second (flight/power.py), or the last good ones.
 """
 
 import math
@@ -18,7 +18,7 @@ ARCSEC_PER_RAD = RAD_TO_DEG * 3600.0
 
 
 class Housekeeping:
-    def __init__(self, attitude: AttitudeLoop, power: Power, executive: Executive, boot_count: int = 1):
+    def __init__(self, attitude: AttitudeLoop, power: Power, executive: Executive):
         self._attitude = attitude
         self._power = power
         self._executive = executive
@@ -36,14 +36,12 @@ class Housekeeping:
             *(f"eps_{name}" for name in power.eps.READINGS),
             "eps_flags",
             "overruns",
-            "boot_count",
         )
         self.latest = np.zeros(len(self.names))
         self._wheel_speeds = self.latest[3 : 3 + n_wheels]
         self._n_wheels = n_wheels
         first_eps = 8 + n_wheels
         self._eps_readings = self.latest[first_eps : first_eps + len(power.eps.READINGS)]
-        self.latest[-1] = boot_count
         self.samples = 0
 
     def sample(self, t_s: float) -> None:
@@ -62,8 +60,8 @@ class Housekeeping:
         power = self._power
         if power.fresh:
             np.copyto(self._eps_readings, power.eps.readings)
-            row[-3] = power.eps.flags
-        row[-2] = self._executive.overruns
+            row[-2] = power.eps.flags
+        row[-1] = self._executive.overruns
         self.samples += 1
 
     def as_dict(self) -> dict[str, float]:

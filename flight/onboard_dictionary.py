@@ -12,6 +12,7 @@ with no world, device or mission built.
 from dataclasses import dataclass
 
 from ccsds.cfdp_carriage import CFDP_APID
+from flight import boot_count
 from flight.adcs import tunables as adcs_tunables
 from flight.adcs.commands import ADCS_COMMANDS
 from flight.adcs.events import ADCS_EVENTS
@@ -118,6 +119,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         dictionary.parameter(parameter)
     for parameter in board_links.board_link_parameters(shape.board_devices):
         dictionary.parameter(parameter)
+    dictionary.parameter(boot_count.BOOT_COUNT)
     for tunable in tunables:
         dictionary.tunable(tunable)
     for layout in reports:
@@ -137,4 +139,5 @@ def housekeeping_structures(shape: SpacecraftShape) -> dict[int, tuple[str, ...]
     if shape.board_devices:
         links = board_links.board_link_parameters(shape.board_devices)
         structures[board_links.BOARD_LINKS_SID] = tuple(p.name for p in links)
+    structures[boot_count.BOOT_SID] = boot_count.BOOT_REPORT
     return structures

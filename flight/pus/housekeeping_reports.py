@@ -27,7 +27,6 @@ SERVICE = 3
 SID = Arg("sid", "uint", 16)
 ONBOARD_TIME = (Arg("t_s", "float", 64, unit="s"), "onboard time of the sample")
 OVERRUNS = (Arg("overruns", "uint", 32), "control frames that started late (executive)")
-BOOT_COUNT = (Arg("boot_count", "uint", 32), "starts of the flight software on its onboard stores (1: first)")
 LIMITS = {"eps_battery_soc": (BATTERY_SOC_LOW_LIMIT, None), "overruns": (None, 0.5)}
 """Default monitoring limits (service 12 checks them from start-up): a battery below 30 % charge, and
 any missed control deadline."""
@@ -66,8 +65,8 @@ REPORTS = (DEFINITION,)
 
 def housekeeping_parameters(n_wheels: int, first_id: int = 1) -> tuple[Parameter, ...]:
     """The declared columns of the 1 Hz housekeeping row for `n_wheels` reaction wheels: onboard time,
-    the ADCS's, the EPS's, the executive's overruns, the boot counter; ids in column order from `first_id`."""
-    columns = (ONBOARD_TIME, *adcs_parameters(n_wheels), *power_parameters(), OVERRUNS, BOOT_COUNT)
+    the ADCS's, the EPS's, the executive's overruns; ids in column order from `first_id`."""
+    columns = (ONBOARD_TIME, *adcs_parameters(n_wheels), *power_parameters(), OVERRUNS)
     return tuple(
         Parameter(first_id + i, arg.name, arg, None, *LIMITS.get(arg.name, (None, None)), description=text)
         for i, (arg, text) in enumerate(columns)

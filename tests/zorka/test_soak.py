@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from flight.boot_count import BOOT_SID
 from flight.checked_file import read_checked
 from ground.archive import read_archive
 
@@ -41,14 +42,18 @@ def derived(out: Path) -> dict:
         products += 1
     booked = {row["request"]["id"] for row in read_checked(run / "requests.json")["requests"]}
     assert booked == {r["id"] for r in tomllib.loads(SCENARIO.read_text())["requests"]}
-    hk = [r["values"] for r in read_archive(run / "telemetry.msgpack") if r["kind"] == "housekeeping"]
-    t_s, modes, boots = (np.array([v[k] for v in hk]) for k in ("t_s", "adcs_mode", "boot_count"))
+    hk = [r for r in read_archive(run / "telemetry.msgpack") if r["kind"] == "housekeeping"]
+    t_s, modes = (np.array([r["values"][k] for r in hk if r["sid"] == 1]) for k in ("t_s", "adcs_mode"))
+    boot_reports = [r["values"] for r in hk if r["sid"] == BOOT_SID]
+    boots = np.array([b["boot_count"] for b in boot_reports])
     assert np.all(np.diff(t_s) > 0) and np.all(np.diff(boots) >= 0)
     faults = [f["t_s"] for f in summary["faults"] if f["injected"]]
     assert len(faults) == len(tomllib.loads((out / "soak_scenario.toml").read_text())["faults"])
     restarts = summary["restarts"]["at_s"]
     for boot, restart_s in enumerate(restarts, start=2):
-        assert modes[boots == boot][0] == SUN_SAFE and t_s[boots == boot][0] >= restart_s
+        assert modes[t_s >= restart_s][0] == SUN_SAFE  # each restart boots in SUN_SAFE ...
+        first_s = min(b["t_s"] for b in boot_reports if b["boot_count"] == boot)
+        assert restart_s < first_s <= restart_s + 10.0  # ... and reports its boot count every 10 s
     strikes = [*sorted(faults + restarts), summary["sim_s"]]
     for start_s, end_s in itertools.pairwise(strikes):
         window = (t_s >= start_s) & (t_s <= end_s)

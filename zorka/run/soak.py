@@ -27,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from flight.adcs.modes import Mode
+from flight.boot_count import BOOT_SID
 from flight.boot_count import FILE_NAME as BOOT_COUNT_NAME
 from flight.checked_file import CorruptStoreError, read_checked
+from flight.onboard_dictionary import HOUSEKEEPING_SID
 from flight.payload.mass_memory import FOLDER_NAME as MASS_MEMORY
 from ground.archive import read_archive
 from zorka.outputs.run_folder import ARCHIVE_NAME
@@ -174,12 +176,11 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
                 read_checked(out_dir / store)
             except CorruptStoreError as problem:
                 problems.append(str(problem))
-    records = [
-        r for r in read_archive(out_dir / ARCHIVE_NAME) if r["kind"] == "housekeeping" and r["sid"] == 1
-    ]
-    t_hk = np.array([r["values"]["t_s"] for r in records])
-    modes = np.array([r["values"]["adcs_mode"] for r in records])
-    boots_hk = np.array([r["values"]["boot_count"] for r in records])
+    housekeeping = [r for r in read_archive(out_dir / ARCHIVE_NAME) if r["kind"] == "housekeeping"]
+    records = [r["values"] for r in housekeeping if r["sid"] == HOUSEKEEPING_SID]
+    t_hk = np.array([r["t_s"] for r in records])
+    modes = np.array([r["adcs_mode"] for r in records])
+    boots_hk = np.array([1] + [r["values"]["boot_count"] for r in housekeeping if r["sid"] == BOOT_SID])
     faults_s = [f["t_s"] for f in summary.get("faults", []) if f["injected"]]
     restarts_s = summary.get("restarts", {}).get("at_s", [])
     strikes = sorted([(t, "fault") for t in faults_s] + [(t, "restart") for t in restarts_s])
@@ -199,7 +200,7 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
             f"kills {len(soak.kills_s)}"
         )
     if np.any(np.diff(boots_hk) < 0) or np.any(np.diff(t_hk) <= 0):
-        problems.append("housekeeping boot counter or onboard time goes backwards in tm.bin")
+        problems.append("the boot counter or onboard time goes backwards in tm.bin's housekeeping")
     return {
         "kills": len(soak.kills_s),
         "restarts": restarts,
