@@ -4,8 +4,8 @@ software live with its ground links), sim-server and flight (the two halves of a
 the-loop bench), console and send (the operator at the bench), dict (the
 command/telemetry dictionary), board-server (simulated boards on the far side of a serial port),
 board-check (conformance of any board on a serial port), wire (a paced, faulty link between two serial
-ports), plan (the imaging planner on its own), bench (the
-performance figures).
+ports), plan (the imaging planner on its own), soak (a long run SIGKILLed and resumed, then checked),
+bench (the performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
