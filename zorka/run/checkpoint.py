@@ -36,12 +36,10 @@ FORMAT = 1
 class Checkpointer:
     """Writes `mission`'s checkpoints into `out_dir` every `every_s` simulated seconds (a chunk hook)."""
 
-    def __init__(self, mission: Mission, out_dir: Path, every_s: float = CHECKPOINT_EVERY_S, restarts=()):
+    def __init__(self, mission: Mission, out_dir: Path, every_s: float = CHECKPOINT_EVERY_S):
         self.mission = mission
         self.out_dir = out_dir
         self.every_frames = max(1, round(every_s / mission.frame_s))
-        self.restarts_at_s = list(restarts)
-        self.written = 0
         folder = out_dir / RECORDER_FOLDER
         folder.mkdir(exist_ok=True)
         self._files = {name: (folder / f"{name}.f64").open("ab") for name in RECORDER_FILES}
@@ -55,6 +53,7 @@ class Checkpointer:
             self.write()
 
     def write(self) -> None:
+        """The recorder's new rows and tm.bin made durable, then the checkpoint that counts them."""
         mission = self.mission
         recorder = mission.recorder
         n_frames, n_truth = recorder.frames, recorder.c.truth_n
@@ -79,11 +78,10 @@ class Checkpointer:
             "injected": len(mission.injected),
             "tm": {"bytes": tm_bytes, "packets": mission.tm_packets, "packet_bytes": mission.tm_bytes},
             "wall_s": mission.wall_s,
-            "restarts_at_s": self.restarts_at_s,
+            "restarts_at_s": mission.restarts_at_s,
         }
         write_atomically(self.out_dir / CHECKPOINT_NAME, msgpack.packb(document))
         self._last_frame = mission.flight.executive.frame
-        self.written += 1
 
     def finish(self) -> None:
         """The run ended whole and its folder is written: the checkpoint and recorder files go."""
@@ -146,9 +144,8 @@ def resume_mission(
     mission.tm_packets = document["tm"]["packets"]
     mission.tm_bytes = document["tm"]["packet_bytes"]
     mission.wall_s = document["wall_s"]
-    restarts = [*document["restarts_at_s"], document["frame"] * mission.frame_s]
-    mission.restarts_at_s = restarts
-    return mission, Checkpointer(mission, out_dir, restarts=restarts)
+    mission.restarts_at_s = [*document["restarts_at_s"], document["frame"] * mission.frame_s]
+    return mission, Checkpointer(mission, out_dir)
 
 
 def _restore_recorder(mission: Mission, out_dir: Path, document: dict) -> None:

@@ -11,7 +11,8 @@ the mass memory (bytes and a sidecar that vouches for them), so the check can fi
 `check_soak` reads the finished run folder: every product whole (its SHA-256 against its sidecar) and
 none noted at a kill missing; the request book holding every request of the scenario; the schedule
 and parameter stores absent (nothing was commanded) or whole; after every fault and every restart a
-housekeeping sample in NOMINAL before the next one; the boot counter (store, last housekeeping,
+housekeeping sample in NOMINAL within RECOVERY_LIMIT_S (or the next strike first, and then within that
+of the last of them); the boot counter (store, last housekeeping,
 summary) equal to the kills plus one.
 """
 
@@ -51,6 +52,9 @@ SOAK_FAULTS = (
 """Faults a soak may inject (device, kind and its figure; a wheel at most once)."""
 KILL_EXTRA_WALL_S = 0.4
 """After the checkpoint passes a kill's simulated time, the kill waits up to this long more (uniform)."""
+RECOVERY_LIMIT_S = 3600.0
+"""FDIR must have the spacecraft in NOMINAL within this long of a fault or restart (unless another
+strikes first: then within this long of the last one)."""
 POLL_S = 0.05
 SPAN = (0.03, 0.97)
 """Faults and kills fall in this fraction of the run, so the first segment boots and the last can end."""
@@ -184,14 +188,18 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
     faults_s = [f["t_s"] for f in summary.get("faults", []) if f["injected"]]
     restarts_s = summary.get("restarts", {}).get("at_s", [])
     strikes = sorted([(t, "fault") for t in faults_s] + [(t, "restart") for t in restarts_s])
-    recovery_s = []
+    nominal_s = t_hk[modes == Mode.NOMINAL]
+    recovery_s, interrupted = [], 0
     for i, (t_s, what) in enumerate(strikes):
-        until_s = strikes[i + 1][0] if i + 1 < len(strikes) else summary["sim_s"]
-        nominal = t_hk[(t_hk >= t_s) & (t_hk <= until_s) & (modes == Mode.NOMINAL)]
-        if len(nominal) == 0:
-            problems.append(f"no NOMINAL after the {what} at {t_s:.0f} s (before {until_s:.0f} s)")
+        later = nominal_s[nominal_s >= t_s]
+        if len(later) == 0:
+            problems.append(f"never NOMINAL again after the {what} at {t_s:.0f} s")
+        elif i + 1 < len(strikes) and strikes[i + 1][0] < later[0]:
+            interrupted += 1  # the next strike came first: its recovery is this one's too
+        elif later[0] - t_s > RECOVERY_LIMIT_S:
+            problems.append(f"NOMINAL only {later[0] - t_s:.0f} s after the {what} at {t_s:.0f} s")
         else:
-            recovery_s.append(float(nominal[0] - t_s))
+            recovery_s.append(float(later[0] - t_s))
     boots = read_checked(out_dir / BOOT_COUNT_NAME)["boots"]
     restarts = summary.get("restarts", {}).get("count", 0)
     if not (boots == int(boots_hk[-1]) == restarts + 1 == len(soak.kills_s) + 1):
@@ -207,6 +215,7 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
         "boots": boots,
         "faults": len(faults_s),
         "recovered_to_nominal": len(recovery_s),
+        "interrupted_by_the_next_strike": interrupted,
         "recovery_max_s": max(recovery_s, default=0.0),
         "products_whole": len(products),
         "products_noted_at_kills": len(soak.products_at_kills),
