@@ -100,6 +100,18 @@ def test_resume_without_a_checkpoint_is_one_line(tmp_path):
     assert done.stderr.count("\n") == 1 and "no checkpoint to resume from" in done.stderr
 
 
+def test_resume_with_another_seed_or_duration_is_refused_in_one_line(tmp_path):
+    killed_after_first_checkpoint(tmp_path)
+    for option, value, refusal in (
+        ("--seed", "5", "is of another scenario or seed"),
+        ("--duration", "41m", "lasts 2400 s, not 2460 s"),
+    ):
+        command = [sys.executable, "-m", "zorka", "run", "--duration", DURATION, "--seed", "4"]
+        command += ["--out", str(tmp_path), "--quiet", "--resume", option, value]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 1 and done.stderr.count("\n") == 1 and refusal in done.stderr
+
+
 def test_resume_of_a_scenario_with_a_radio_is_refused(tmp_path):
     scenario = tmp_path / "radio.toml"
     scenario.write_text('[[ground_stations]]\nname = "Svalbard"\nlat_deg = 78.23\nlon_deg = 15.39\n[link]\n')

@@ -14,6 +14,7 @@ flight computer's, written when it wrote them). The radio link (`[link]`) is not
 """
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import msgpack
@@ -30,7 +31,7 @@ RECORDER_FOLDER = "recorder"
 RECORDER_FILES = ("err_deg", "rate_err_deg_s", "truth")
 CHECKPOINT_EVERY_S = 600.0
 RESTART_MODE = "SUN_SAFE"
-FORMAT = 1
+FORMAT = 2
 
 
 class Checkpointer:
@@ -40,6 +41,7 @@ class Checkpointer:
         self.mission = mission
         self.out_dir = out_dir
         self.every_frames = max(1, round(every_s / mission.frame_s))
+        self.scenario_digest = scenario_digest(mission.scenario)
         folder = out_dir / RECORDER_FOLDER
         folder.mkdir(exist_ok=True)
         self._files = {name: (folder / f"{name}.f64").open("ab") for name in RECORDER_FILES}
@@ -69,7 +71,7 @@ class Checkpointer:
         tm_bytes = mission.durable_tm_bytes()
         document = {
             "format": FORMAT,
-            "seed": mission.scenario.seed,
+            "scenario": self.scenario_digest,
             "duration_s": mission.duration_s,
             "frame": mission.flight.executive.frame,
             "world": world_state(mission.world, mission.devices),
@@ -92,6 +94,11 @@ class Checkpointer:
     def close(self) -> None:
         for handle in self._files.values():
             handle.close()
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """A fingerprint of the scenario (seed included), so a resume refuses another one."""
+    return hashlib.sha256(repr(scenario).encode()).hexdigest()
 
 
 def remove_checkpoint(out_dir: Path) -> None:
@@ -127,8 +134,8 @@ def resume_mission(
     from its onboard stores in RESTART_MODE, the restart counted; ValueError (one line) if the checkpoint
     is missing or of another run (seed, duration)."""
     document = read_checkpoint(out_dir)
-    if document["seed"] != scenario.seed:
-        raise ValueError(f"--resume: the run in {out_dir} has seed {document['seed']}, not {scenario.seed}")
+    if document["scenario"] != scenario_digest(scenario):
+        raise ValueError(f"--resume: the run in {out_dir} is of another scenario or seed; give the same ones")
     if duration_s is not None and abs(duration_s - document["duration_s"]) > 1e-9:
         raise ValueError(
             f"--resume: the run in {out_dir} lasts {document['duration_s']:g} s, not {duration_s:g} s"
@@ -145,7 +152,9 @@ def resume_mission(
     mission.tm_bytes = document["tm"]["packet_bytes"]
     mission.wall_s = document["wall_s"]
     mission.restarts_at_s = [*document["restarts_at_s"], document["frame"] * mission.frame_s]
-    return mission, Checkpointer(mission, out_dir)
+    checkpointer = Checkpointer(mission, out_dir)
+    checkpointer.scenario_digest = document["scenario"]  # the scenario as given, not as restarted
+    return mission, checkpointer
 
 
 def _restore_recorder(mission: Mission, out_dir: Path, document: dict) -> None:
