@@ -12,7 +12,7 @@ with no world, device or mission built.
 from dataclasses import dataclass
 
 from ccsds.cfdp_carriage import CFDP_APID
-from flight import stores
+from flight import boot_count, stores
 from flight.adcs import tunables as adcs_tunables
 from flight.adcs.commands import ADCS_COMMANDS
 from flight.adcs.events import ADCS_EVENTS
@@ -123,6 +123,7 @@ def onboard_dictionary(shape: SpacecraftShape) -> Dictionary:
         dictionary.parameter(parameter)
     for parameter in port_counters.port_counter_parameters():
         dictionary.parameter(parameter)
+    dictionary.parameter(boot_count.BOOT_COUNT)
     for tunable in tunables:
         dictionary.tunable(tunable)
     for layout in reports:
@@ -143,4 +144,5 @@ def housekeeping_structures(shape: SpacecraftShape) -> dict[int, tuple[str, ...]
         links = board_links.board_link_parameters(shape.board_devices)
         structures[board_links.BOARD_LINKS_SID] = tuple(p.name for p in links)
     structures[port_counters.PORTS_SID] = tuple(p.name for p in port_counters.port_counter_parameters())
+    structures[boot_count.BOOT_SID] = boot_count.BOOT_REPORT
     return structures

@@ -14,6 +14,7 @@ commands; housekeeping structure APPLICATIONS_SID carries every application's co
 boot, sent when the ground enables it or asks for it once).
 """
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from flight.adcs.tunables import bind_adcs_tunables
 from flight.application import Application, Work, bind_counter_parameters, counters_by_command
 from flight.board_links.application import BoardLinks, bind_board_link_parameters
 from flight.board_links.declarations import BOARD_LINKS_INTERVAL_S, BOARD_LINKS_SID
+from flight.boot_count import BOOT_COUNT, BOOT_REPORT, BOOT_REPORT_INTERVAL_S, BOOT_SID, count_boot
 from flight.clock import Clock
 from flight.events import EventLog
 from flight.executive import Executive
@@ -75,9 +77,10 @@ TRANSMITTER_LOAD = "transmitter"
 class FlightSoftware:
     """`tm_sink` receives every telemetry packet; `epoch_unix_s` is onboard time 0 in UTC (for the CDS
     time stamps); `parameter_file` persists the tunable parameters across restarts, and beside it
-    `schedule.json` the time-based schedule, `requests.json` the imaging requests and `mass_memory/`
-    the image products. Without an imager there is no payload application; `ground_stations` is the
-    onboard table of stations, whose passes the payload's plans count on for downlink."""
+    `schedule.json` the time-based schedule, `boot_count.json` the boot counter, `requests.json` the
+    imaging requests and `mass_memory/` the image products. Without an imager there is no payload
+    application; `ground_stations` is the onboard table of stations, whose passes the payload's plans
+    count on for downlink."""
 
     def __init__(
         self,
@@ -94,8 +97,10 @@ class FlightSoftware:
         self.attitude = AttitudeLoop(devices, config, 1.0 / ATTITUDE_HZ, self.events)
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
         self.power = Power(devices.power)
-        self.housekeeping = Housekeeping(self.attitude, self.power, self.executive)
         storage = parameter_file.parent
+        self.boot_count = count_boot(storage)
+        """This start's number on these onboard stores: 1, then one more after each restart."""
+        self.housekeeping = Housekeeping(self.attitude, self.power, self.executive)
         self._tm_sink = tm_sink
         self.downlink_budget: Callable[[float], int] = lambda t_s: 0
         """Bytes of file data the downlink can take in the next second (0 out of contact); the link
@@ -125,6 +130,9 @@ class FlightSoftware:
         self._bind_tunables()
         self.pus = PusServices(self.dictionary, tm_sink, epoch_unix_s, self.events, parameter_file)
         self.pus.housekeeping.define(HOUSEKEEPING_SID, list(self.housekeeping.names), interval_s=1)
+        self.dictionary.parameter(dataclasses.replace(BOOT_COUNT, getter=lambda: self.boot_count))
+        restarted = self.boot_count > 1
+        self.pus.housekeeping.define(BOOT_SID, list(BOOT_REPORT), BOOT_REPORT_INTERVAL_S, enabled=restarted)
         if self.payload is not None:
             p = self.payload
             bind_payload_requests(

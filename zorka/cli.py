@@ -4,8 +4,8 @@ software live with its ground links), sim-server and flight (the two halves of a
 the-loop bench), console and send (the operator at the bench), dict (the
 command/telemetry dictionary), board-server (simulated boards on the far side of a serial port),
 board-check (conformance of any board on a serial port), wire (a paced, faulty link between two serial
-ports), plan (the imaging planner on its own), bench (the
-performance figures).
+ports), plan (the imaging planner on its own), soak (a long run SIGKILLed and resumed, then checked),
+bench (the performance figures).
 
 Bad arguments get one line naming the option, the value and what is allowed, and exit 2.
 """
@@ -264,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pace the flight software to the wall clock (hardware in the loop) "
         "instead of as fast as possible",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on the run in --out from its last checkpoint (written every 10 simulated minutes): the "
+        "world restored, the flight software rebooted on its onboard stores, the restart counted",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -623,6 +629,28 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("input", type=Path, metavar="IN.json", help="the planning problem")
     plan.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the plan")
 
+    soak = sub.add_parser(
+        "soak",
+        help="run a scenario for days with device faults and SIGKILLs of the run, and check it",
+        description="Run SCENARIO (no [link]) for --duration with --faults random device faults, SIGKILL its "
+        "`zorka run` process at --kills random moments and resume it each time; then check from the run "
+        "folder that no product was lost or torn, the stores are whole, FDIR was back in NOMINAL after "
+        "every fault and restart, and every restart was counted. Writes DIR/soak.json; exit 1 if not.",
+    )
+    soak.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file (TOML)")
+    soak.add_argument(
+        "--duration", type=duration_s, default=7 * 86400.0, metavar="TIME", help="simulated time (7d)"
+    )
+    soak.add_argument("--kills", type=positive_int, default=20, metavar="N", help="SIGKILLs of the run (20)")
+    soak.add_argument(
+        "--faults", type=positive_int, default=10, metavar="N", help="random device faults (10)"
+    )
+    soak.add_argument("--seed", type=seed, default=1, metavar="N", help="seed of the run and the soak (1)")
+    soak.add_argument(
+        "--out", type=Path, default=Path("runs/soak"), metavar="DIR", help="soak folder (runs/soak)"
+    )
+    soak.add_argument("--quiet", action="store_true", help="no line per kill")
+
     bench = sub.add_parser(
         "bench",
         help="print the performance figures",
@@ -658,6 +686,7 @@ COMMANDS = {
     "console": ("zorka.operator.ground_operator", "console_command"),
     "resync": ("zorka.operator.arsn_resync_command", "resync"),
     "plan": ("zorka.run.plan_command", "plan_command"),
+    "soak": ("zorka.run.soak_command", "soak_command"),
     "wire": ("zorka.wire.wire_command", "wire_command"),
     "board-check": ("zorka.conformance.board_check", "board_check_command"),
 }

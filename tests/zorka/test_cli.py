@@ -21,7 +21,9 @@ def test_run_help_documents_every_option():
     assert "one orbit" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "board-server", "board-check", "bench", "scenario", "dict"])
+@pytest.mark.parametrize(
+    "command", ["run", "board-server", "board-check", "bench", "scenario", "dict", "soak"]
+)
 def test_every_subcommand_has_help(command):
     result = zorka(command, "--help")
     assert result.returncode == 0 and "usage:" in result.stdout

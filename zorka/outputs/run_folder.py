@@ -24,6 +24,7 @@ from zorka.outputs.dictionary_json import dictionary_json
 from zorka.outputs.oem_aem import write_aem, write_oem
 from zorka.outputs.report import write_report
 from zorka.outputs.tm_files import ROTATED, TM_NAME, tm_files
+from zorka.run.checkpoint import CHECKPOINT_NAME, RECORDER_FOLDER
 from zorka.run.mission import Mission
 from zorka.run.progress import run_with_progress
 
@@ -37,6 +38,7 @@ ONBOARD_STATE = (
     "link_state.b.json",
     "link_master.a.json",
     "link_master.b.json",
+    "boot_count.json",
     "mass_memory",
     "products",
 )
@@ -55,6 +57,8 @@ RUN_OUTPUTS = (
     "tm_frames.bin",
     "tm_ground.bin",
     "stores.ledger",
+    CHECKPOINT_NAME,
+    RECORDER_FOLDER,
     *ONBOARD_STATE,
 )
 """The top-level names a run may write in its folder."""

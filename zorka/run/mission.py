@@ -75,10 +75,11 @@ class BoardFailedError(OSError):
 class Mission:
     """One run of a scenario. `serial` maps device names (`SERIAL_DEVICES`, or "all") to the port of the
     board that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
-    the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py) and the
-    tunable parameters persist in out_dir/parameters.json; without, telemetry is only counted and
-    parameters live in a temporary folder. A scenario with a `link` table gets a simulated radio over its
-    passes (`zorka.run.radio_link`); without one, nothing of it runs."""
+    the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py; `keep_tm_bytes`:
+    a resumed run's tm.bin is cut to that and appended to) and the tunable parameters persist in
+    out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
+    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
+    without one, nothing of it runs."""
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class Mission:
         realtime: bool = False,
         out_dir: Path | None = None,
         gnss: str | None = None,
+        keep_tm_bytes: int | None = None,
     ):
         self.scenario = scenario
         self.frame_s = FRAME_S
@@ -131,12 +133,15 @@ class Mission:
                     "which has no fault model"
                 )
         self.injected: list[Fault] = []
+        self.restarts_at_s: list[float] = []
+        """Onboard times at which a resumed run restarted its flight software (`zorka.run.checkpoint`)."""
 
         self.clock = (WallClock if realtime else SimClock)(self._advance)
         self.tm_packets = 0
         self.tm_bytes = 0
         self.tm_listeners: list[Callable[[bytes], None]] = []  # e.g. a ground link: every TM packet
         self.frame_hooks: list[Callable[[], None]] = []  # between frames, e.g. polling a link for TCs
+        self.chunk_hooks: list[Callable[[], None]] = []  # between chunks of `run`, e.g. a checkpoint
         # a simulated imager records the truth of a capture; a board's records each `sim.truth` it is sent
         if hasattr(self.devices.imager, "record"):
             self.frame_hooks.append(self.devices.imager.record)
@@ -150,7 +155,7 @@ class Mission:
             out_dir = Path(self._scratch.name)
             self._tm_file = None
         else:
-            self._tm_file = TmLog(out_dir)
+            self._tm_file = TmLog(out_dir, keep_bytes=keep_tm_bytes)
         self.flight = build_flight_software(
             scenario,
             self.devices,
@@ -255,6 +260,8 @@ class Mission:
         try:
             while executive.frame < total:
                 self.run_frames(min(CHUNK_FRAMES, total - executive.frame))
+                for hook in self.chunk_hooks:
+                    hook()
                 if on_progress is not None:
                     on_progress(executive.t_s)
         except BoardFailedError as failure:
@@ -328,6 +335,12 @@ class Mission:
                 }
                 for f in self.faults
             ]
+        if self.restarts_at_s:
+            summary["restarts"] = {
+                "count": len(self.restarts_at_s),
+                "at_s": [round(t_s, 3) for t_s in self.restarts_at_s],
+                "boot_count": self.flight.boot_count,
+            }
         if self.stations:
             in_run = [p for p in self.passes if p.aos_s < self.duration_s]
             summary["ground"] = {
@@ -381,6 +394,10 @@ class Mission:
         """Push the TM written so far to its file (for a summary that describes it)."""
         if self._tm_file is not None:
             self._tm_file.flush()
+
+    def durable_tm_bytes(self) -> int:
+        """tm.bin flushed and fsynced: its length, which a checkpoint may count on (0 without a folder)."""
+        return 0 if self._tm_file is None else self._tm_file.make_durable()
 
     def close(self) -> None:
         for link in self.links.values():

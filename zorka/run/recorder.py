@@ -41,6 +41,11 @@ class RunRecorder:
         """Frames recorded so far."""
         return self.c.n
 
+    @property
+    def truth_buffer(self) -> np.ndarray:
+        """The whole preallocated truth buffer, flat (rows recorded so far first)."""
+        return self._truth.reshape(-1)
+
     def truth(self) -> np.ndarray:
         """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
         return self._truth[: self.c.truth_n]

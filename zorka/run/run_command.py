@@ -10,6 +10,7 @@ from rich.console import Console
 from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder
 from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, run_campaign, write_campaign
+from zorka.run.checkpoint import Checkpointer, remove_checkpoint, resume_mission
 from zorka.run.mission import Mission
 from zorka.run.progress import campaign_tables, seeds_progress, summary_table
 from zorka.scenario.model import Scenario
@@ -49,27 +50,54 @@ def run_command(args: argparse.Namespace) -> int:
             )
             return 2
         return campaign_command(args, scenario)
+    if args.seed is not None:
+        scenario = replace(scenario, seed=args.seed)
+    refused = resume_refused(args, scenario)
+    if refused:
+        print(f"zorka run: error: argument --resume: {refused}", file=sys.stderr)
+        return 2
+    serial = {device: port for devices, port in args.serial for device in devices}
     try:
-        claim_run_folder(args.out, force=args.force)
+        if args.resume:
+            mission, checkpointer = resume_mission(scenario, args.out, args.duration)
+        else:
+            claim_run_folder(args.out, force=args.force)
+            remove_checkpoint(args.out)
+            mission = Mission(
+                scenario,
+                args.duration,
+                serial=serial,
+                realtime=args.realtime,
+                out_dir=args.out,
+                gnss=args.gnss,
+            )
+            checkpointer = None if serial or args.realtime or args.gnss else Checkpointer(mission, args.out)
     except RunFolderError as problem:
         print(f"zorka run: error: {problem}", file=sys.stderr)
         return 2
-    if args.seed is not None:
-        scenario = replace(scenario, seed=args.seed)
-    serial = {device: port for devices, port in args.serial for device in devices}
-    try:
-        mission = Mission(
-            scenario, args.duration, serial=serial, realtime=args.realtime, out_dir=args.out, gnss=args.gnss
-        )
     except (OSError, ValueError) as failure:
         print(f"zorka run: error: {failure}", file=sys.stderr)
         return 1
     summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
+    if checkpointer is not None:
+        whole = mission.sim_s >= mission.duration_s - 0.5 * mission.frame_s and mission.board_failure is None
+        checkpointer.finish() if whole else checkpointer.close()
     Console().print(summary_table(summary, path))
     if mission.board_failure is not None:
         print(f"zorka run: error: {mission.board_failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def resume_refused(args: argparse.Namespace, scenario: Scenario) -> str | None:
+    """Why --resume cannot go with these options or this scenario (None if it can)."""
+    if not args.resume:
+        return None
+    if args.serial or args.gnss or args.realtime:
+        return "a run with boards, a GNSS line or --realtime has no checkpoints; drop one of them"
+    if scenario.link is not None:
+        return "the scenario's [link] radio is not checkpointed yet; resume a scenario without one"
+    return None
 
 
 def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:

@@ -1,0 +1,182 @@
+"""Checkpoints of a mission run, and resuming from the last one after the run's process died.
+
+Every CHECKPOINT_EVERY_S simulated seconds the mission writes, into its run folder: the recorder's new
+rows appended to recorder/*.f64, tm.bin flushed, both fsynced, then `checkpoint.msgpack` atomically — the
+world's and devices' C state (`sim.world_checkpoint`), the frame, the faults injected, the recorder's
+scalars and row counts, the bytes of tm.bin and of the recorder files it vouches for. A reader finds
+the old checkpoint or the new one, and every byte either counts is on the disk.
+
+`resume_mission` rebuilds the mission from its scenario, puts the world back at the checkpoint and boots
+the flight software cold on its own onboard stores (parameters, schedule, requests, mass memory, boot
+counter), as a computer that rebooted: estimator and modes start over, from RESTART_MODE, and FDIR
+brings it back to NOMINAL. The world rolls back to the checkpoint; the onboard stores do not (they are the
+flight computer's, written when it wrote them). The radio link (`[link]`) is not checkpointed yet.
+"""
+
+import dataclasses
+import hashlib
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import msgpack
+import numpy as np
+
+from native.atomic_file import write_atomically
+from sim.world_checkpoint import restore_struct, restore_world, struct_bytes, world_state
+from zorka.run.mission import Mission
+from zorka.scenario.model import Scenario
+
+CHECKPOINT_NAME = "checkpoint.msgpack"
+RECORDER_FOLDER = "recorder"
+RECORDER_FILES = ("err_deg", "rate_err_deg_s", "truth")
+CHECKPOINT_EVERY_S = 600.0
+RESTART_MODE = "SUN_SAFE"
+FORMAT = 2
+
+
+def make_durable(stream: BinaryIO) -> int:
+    """Flush and fsync the stream; the bytes it holds, which a checkpoint may then count on."""
+    stream.flush()
+    os.fsync(stream.fileno())
+    return stream.tell()
+
+
+class Checkpointer:
+    """Writes `mission`'s checkpoints into `out_dir` every `every_s` simulated seconds (a chunk hook)."""
+
+    def __init__(self, mission: Mission, out_dir: Path, every_s: float = CHECKPOINT_EVERY_S):
+        self.mission = mission
+        self.out_dir = out_dir
+        self.every_frames = max(1, round(every_s / mission.frame_s))
+        self.scenario_digest = scenario_digest(mission.scenario)
+        folder = out_dir / RECORDER_FOLDER
+        folder.mkdir(exist_ok=True)
+        self._files = {name: (folder / f"{name}.f64").open("ab") for name in RECORDER_FILES}
+        self._recorded = {name: self._files[name].tell() // 8 for name in RECORDER_FILES}
+        self._last_frame = mission.flight.executive.frame
+        mission.chunk_hooks.append(self.maybe_write)
+
+    def maybe_write(self) -> None:
+        """A checkpoint if `every_frames` have run since the last one."""
+        if self.mission.flight.executive.frame - self._last_frame >= self.every_frames:
+            self.write()
+
+    def write(self) -> None:
+        """The recorder's new rows and tm.bin made durable, then the checkpoint that counts them."""
+        mission = self.mission
+        recorder = mission.recorder
+        n_frames, n_truth = recorder.frames, recorder.c.truth_n
+        arrays = {
+            "err_deg": recorder.err_deg[:n_frames],
+            "rate_err_deg_s": recorder.rate_err_deg_s[:n_frames],
+            "truth": recorder.truth_buffer[: n_truth * recorder.truth().shape[1]],
+        }
+        for name, values in arrays.items():
+            self._files[name].write(np.ascontiguousarray(values[self._recorded[name] :]).tobytes())
+            self._recorded[name] = len(values)
+            make_durable(self._files[name])
+        tm_bytes = mission.durable_tm_bytes()
+        document = {
+            "format": FORMAT,
+            "scenario": self.scenario_digest,
+            "duration_s": mission.duration_s,
+            "frame": mission.flight.executive.frame,
+            "world": world_state(mission.world, mission.devices),
+            "recorder": struct_bytes(recorder.c),
+            "recorded": dict(self._recorded),
+            "injected": len(mission.injected),
+            "tm": {"bytes": tm_bytes, "packets": mission.tm_packets, "packet_bytes": mission.tm_bytes},
+            "wall_s": mission.wall_s,
+            "restarts_at_s": mission.restarts_at_s,
+        }
+        write_atomically(self.out_dir / CHECKPOINT_NAME, msgpack.packb(document))
+        self._last_frame = mission.flight.executive.frame
+
+    def finish(self) -> None:
+        """The run ended whole and its folder is written: the checkpoint and recorder files go."""
+        for handle in self._files.values():
+            handle.close()
+        remove_checkpoint(self.out_dir)
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """A fingerprint of the scenario (seed included), so a resume refuses another one."""
+    return hashlib.sha256(repr(scenario).encode()).hexdigest()
+
+
+def remove_checkpoint(out_dir: Path) -> None:
+    """What checkpoints leave in a run folder, removed (a new run, or one that ended whole)."""
+    (out_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
+    folder = out_dir / RECORDER_FOLDER
+    for name in RECORDER_FILES:
+        (folder / f"{name}.f64").unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def read_checkpoint(out_dir: Path) -> dict:
+    """The last checkpoint of the run in `out_dir`; ValueError (one line) if there is none or not one."""
+    path = out_dir / CHECKPOINT_NAME
+    try:
+        document = msgpack.unpackb(path.read_bytes())
+    except FileNotFoundError:
+        raise ValueError(
+            f"{path}: no checkpoint to resume from (was the run started with --out there?)"
+        ) from None
+    except (ValueError, msgpack.UnpackException):
+        raise ValueError(f"{path}: not a checkpoint") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a checkpoint of this version")
+    return document
+
+
+def resume_mission(
+    scenario: Scenario, out_dir: Path, duration_s: float | None
+) -> tuple[Mission, Checkpointer]:
+    """The mission of the run in `out_dir` rebuilt at its last checkpoint, its flight software booted cold
+    from its onboard stores in RESTART_MODE, the restart counted; ValueError (one line) if the checkpoint
+    is missing or of another run (seed, duration)."""
+    document = read_checkpoint(out_dir)
+    if document["scenario"] != scenario_digest(scenario):
+        raise ValueError(f"--resume: the run in {out_dir} is of another scenario or seed; give the same ones")
+    if duration_s is not None and abs(duration_s - document["duration_s"]) > 1e-9:
+        raise ValueError(
+            f"--resume: the run in {out_dir} lasts {document['duration_s']:g} s, not {duration_s:g} s"
+        )
+    restarted = dataclasses.replace(scenario, start=dataclasses.replace(scenario.start, mode=RESTART_MODE))
+    mission = Mission(
+        restarted, document["duration_s"], out_dir=out_dir, keep_tm_bytes=document["tm"]["bytes"]
+    )
+    restore_world(mission.world, mission.devices, document["world"])
+    _restore_recorder(mission, out_dir, document)
+    mission.flight.executive.frame = document["frame"]
+    mission.injected = list(mission.faults[: document["injected"]])
+    mission.tm_packets = document["tm"]["packets"]
+    mission.tm_bytes = document["tm"]["packet_bytes"]
+    mission.wall_s = document["wall_s"]
+    mission.restarts_at_s = [*document["restarts_at_s"], document["frame"] * mission.frame_s]
+    checkpointer = Checkpointer(mission, out_dir)
+    checkpointer.scenario_digest = document["scenario"]  # the scenario as given, not as restarted
+    return mission, checkpointer
+
+
+def _restore_recorder(mission: Mission, out_dir: Path, document: dict) -> None:
+    """The recorder's rows from its files, cut to what the checkpoint counted, and its scalars."""
+    recorder = mission.recorder
+    restore_struct(recorder.c, document["recorder"])
+    targets = {
+        "err_deg": recorder.err_deg,
+        "rate_err_deg_s": recorder.rate_err_deg_s,
+        "truth": recorder.truth_buffer,
+    }
+    for name, target in targets.items():
+        count = document["recorded"][name]
+        path = out_dir / RECORDER_FOLDER / f"{name}.f64"
+        with path.open("r+b") as handle:
+            handle.truncate(count * 8)
+        target[:count] = np.fromfile(path, dtype=np.float64, count=count)
