@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import flight
+from flight import boot_count
 from flight.events import EventDef, EventLog, Severity
 from flight.link import port_counters
 from flight.onboard_dictionary import (
@@ -120,7 +121,9 @@ def test_the_dictionary_follows_the_spacecraft_shape():
     structures = housekeeping_structures(SpacecraftShape(wheels=3, imager=False))
     row = tuple(n for n, p in bare.parameters.items() if p.id < COUNTER_FIRST_ID)
     counters = tuple(
-        n for n, p in bare.parameters.items() if COUNTER_FIRST_ID <= p.id < port_counters.FIRST_ID
+        n
+        for n, p in bare.parameters.items()
+        if COUNTER_FIRST_ID <= p.id < port_counters.FIRST_ID and n != boot_count.BOOT_COUNT.name
     )
     ports = tuple(n for n, p in bare.parameters.items() if p.id >= port_counters.FIRST_ID)
     assert ports == tuple(f"{port}_{c}" for port in port_counters.PORTS for c, _ in port_counters.COUNTERS)
@@ -128,6 +131,7 @@ def test_the_dictionary_follows_the_spacecraft_shape():
         HOUSEKEEPING_SID: row,
         APPLICATIONS_SID: counters,
         port_counters.PORTS_SID: ports,
+        boot_count.BOOT_SID: boot_count.BOOT_REPORT,
     }
     assert "payload_commands" in full.parameters and "payload_commands" not in bare.parameters
 

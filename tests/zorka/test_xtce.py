@@ -23,6 +23,7 @@ import xmlschema
 from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
+from flight.boot_count import BOOT_SID
 from flight.dictionary import Arg, Failure, Tunable
 from flight.link.port_counters import PORTS_SID
 from flight.payload.events import PAYLOAD_EVENTS
@@ -350,11 +351,18 @@ def run():
         "set_adcs_mode": {"mode": "SUN_SAFE"},
         "set_pointing_gains": {"bandwidth": 0.2, "damping": 0.9},
         "hk_set_interval": {
-            "count": 2,
-            "groups": [{"sid": HOUSEKEEPING_SID, "interval": 2}, {"sid": PORTS_SID, "interval": 1}],
+            "count": 3,
+            "groups": [
+                {"sid": HOUSEKEEPING_SID, "interval": 2},
+                {"sid": PORTS_SID, "interval": 1},
+                {"sid": BOOT_SID, "interval": 1},
+            ],
         },
         "hk_one_shot": {"count": 2, "groups": [{"sid": HOUSEKEEPING_SID}, {"sid": 99}]},
-        "hk_enable": {"count": 2, "groups": [{"sid": APPLICATIONS_SID}, {"sid": PORTS_SID}]},
+        "hk_enable": {
+            "count": 3,
+            "groups": [{"sid": APPLICATIONS_SID}, {"sid": PORTS_SID}, {"sid": BOOT_SID}],
+        },
         "hk_report_definitions": {"count": 1, "groups": [{"sid": HOUSEKEEPING_SID}]},
         "hold_inertial": {"q_x": 0.0, "q_y": 0.0, "q_z": 0.0, "q_w": 1.0},
         "events_disable": {"count": 1, "groups": [{"event_id": PAYLOAD_EVENTS[1].id}]},
@@ -445,7 +453,7 @@ def test_the_telecommands_built_from_xtce_are_packed_as_spacepackets_does_and_co
     assert accepted == dict.fromkeys(packets, True) | {"hk_one_shot": False}
     assert packets["set_pointing_gains"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(">Hdd", 4, 0.2, 0.9)
     assert packets["hk_set_interval"][TC_HEADERS_BYTES:-CRC_BYTES] == struct.pack(
-        ">BHHHH", 2, HOUSEKEEPING_SID, 2, PORTS_SID, 1
+        ">BHHHHHH", 3, HOUSEKEEPING_SID, 2, PORTS_SID, 1, BOOT_SID, 1
     )
     assert mission.flight.pus.housekeeping.structures[HOUSEKEEPING_SID].interval_s == 2
     assert mission.flight.pus.ping.pings == 1
