@@ -7,6 +7,8 @@ dropped (its window closed, or the ground deleted it). The book is persisted ato
 corrupt book is refused whole and reported, never half-loaded.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -60,6 +62,19 @@ class RequestBook:
         entry.state = state
         entry.attempts += int(attempted)
         self._save()
+
+    @contextmanager
+    def one_write(self) -> Iterator[None]:
+        """Changes made inside are written once, at the end (a burst of adds or a plan's state changes
+        rewrote the whole book once per request)."""
+        changed: list[bool] = []
+        self._save = lambda: changed.append(True)  # shadows the method until the end
+        try:
+            yield
+        finally:
+            del self._save
+            if changed:
+                self._save()
 
     def open_requests(self) -> list[ImagingRequest]:
         """Requests still to be captured (waiting or planned), in arrival order."""
