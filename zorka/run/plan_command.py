@@ -10,7 +10,6 @@ from flight.payload.access import EphemerisTable
 from flight.payload.planner import Planner
 from zorka.scenario.plan_input import PlanFileError, parse_plan_input, plan_document, write_json
 
-
 PLAN_ITERATIONS = 300
 PLAN_WORK_BUDGET = 1e7
 """The improvement search's bound, in solver work (flight/payload/planner.py): deterministic, where the
