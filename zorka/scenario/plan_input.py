@@ -21,6 +21,7 @@ from native.atomic_file import write_atomically
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc, utc_from_julian_date
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
 from sim.tle import Tle, TleError, parse_tle
+from zorka.scenario.plan_targets import plain_requests
 
 STEP_S = 1.0  # the ephemeris table's step, and so the grid of capture starts
 MAX_HORIZON_S = 7 * SECONDS_PER_DAY
@@ -136,6 +137,12 @@ def parse_plan_input(text: str | bytes) -> PlanInput:
             f"targets: {len(targets)} targets over {days:g} days, more than the {MAX_TARGET_DAYS:,} "
             "target-days allowed (targets times the horizon in days, at least one)"
         )
+    keys, optional = frozenset(TARGET_KEYS), frozenset(OPTIONAL_TARGET_KEYS)
+    requests = plain_requests(
+        targets, keys, optional, horizon, math.radians(max_off_nadir), math.radians(min_sun)
+    )
+    if requests is not None:
+        return PlanInput(tle, start, horizon, settle, math.radians(rate), requests)
     requests, seen = [], {}
     for i, entry in enumerate(targets):
         targets[i] = None  # each target's dict goes as its request is made: one copy of the targets at a time
