@@ -82,6 +82,28 @@ def onboard_planner(table: EphemerisTable, slew_s: Callable[[float], float], see
     )  # fmt: skip
 
 
+def relative_request(
+    request: ImagingRequest, t0_s: float, altitude_m: float, earliest_s: float | None = None
+) -> ImagingRequest:
+    """The request with its window in the time of the plan made at t0_s (seconds since its first sample),
+    starting no earlier than onboard time `earliest_s` when given. A strip is planned at its middle, its
+    off-nadir limit narrowed by the angle its half-length can subtend from `altitude_m`, so that its ends
+    keep within the limit too."""
+    start_s = request.window_start_s
+    if earliest_s is not None:
+        start_s = earliest_s if start_s is None else max(start_s, earliest_s)
+    lat_rad, lon_rad = request.centre()
+    margin_rad = math.atan2(request.half_length_m(), max(altitude_m, 1.0))
+    return dataclasses.replace(
+        request,
+        lat_rad=lat_rad,
+        lon_rad=lon_rad,
+        max_off_nadir_rad=max(0.0, request.max_off_nadir_rad - margin_rad),
+        window_start_s=None if start_s is None else start_s - t0_s,
+        window_end_s=None if request.window_end_s is None else request.window_end_s - t0_s,
+    )
+
+
 @dataclasses.dataclass
 class _PlanJob:
     """A plan from scratch: what it starts from (made on the flight thread) and what `compute` makes of it
@@ -90,7 +112,9 @@ class _PlanJob:
     t0_s: float
     orbit: object  # zk_orbit *, a copy of the estimate at t0_s
     v_m_s: float
-    requests: list[ImagingRequest]
+    requests: list[ImagingRequest]  # as in the book: `compute` puts them in the plan's time
+    earliest_s: float
+    altitude_m: float
     r0_eci_m: np.ndarray | None = None
     planner: Planner | None = None
     windows: list[tuple[float, float]] = dataclasses.field(default_factory=list)
@@ -107,7 +131,10 @@ class _PlanJob:
             self.r0_eci_m = r_eci_m[0].copy()
             self.planner = onboard_planner(table, payload.slew_s, payload.seed)
             self.windows = downlink_windows(table, payload.stations)
-            self.captures = self.planner.plan(self.requests)
+            requests = [
+                relative_request(r, self.t0_s, self.altitude_m, self.earliest_s) for r in self.requests
+            ]
+            self.captures = self.planner.plan(requests)
         except Exception as failure:  # raised again on the flight thread when taken
             self.error = failure
 
@@ -284,11 +311,13 @@ class ImagingPayload:
         kept = [c for c in self.timeline if c is self._tracking]
         earliest_s = max([from_s] + [c.start_s + c.duration_s for c in kept]) + self.slew_s(math.pi)
         taken = {c.request_id for c in kept}
-        requests = [
-            self._relative(r, earliest_s, t_s) for r in self.book.open_requests() if r.id not in taken
-        ]
         return _PlanJob(
-            t_s, ffi.new("zk_orbit *", self._orbit[0]), float(np.linalg.norm(estimate.v_eci)), requests
+            t_s,
+            ffi.new("zk_orbit *", self._orbit[0]),
+            float(np.linalg.norm(estimate.v_eci)),
+            [r for r in self.book.open_requests() if r.id not in taken],
+            earliest_s,
+            float(np.linalg.norm(estimate.r_eci)) - EARTH_RADIUS_M,
         )
 
     def _take_plan(self, job: "_PlanJob") -> None:
@@ -356,28 +385,10 @@ class ImagingPayload:
         if stale:
             self.planned_at_s = -math.inf
 
-    def _relative(
-        self, request: ImagingRequest, earliest_s: float | None = None, t0_s: float | None = None
-    ) -> ImagingRequest:
-        """The request with its window in the time of the plan made at t0_s (default: the current plan's),
-        starting no earlier than onboard time `earliest_s` when given."""
-        t0 = self.plan_t0_s if t0_s is None else t0_s
-        start_s = request.window_start_s
-        if earliest_s is not None:
-            start_s = earliest_s if start_s is None else max(start_s, earliest_s)
-        # A strip is planned at its middle, its off-nadir limit narrowed by the angle its half-length
-        # can subtend from the orbit, so that its ends keep within the limit too.
-        lat_rad, lon_rad = request.centre()
+    def _relative(self, request: ImagingRequest, earliest_s: float | None = None) -> ImagingRequest:
+        """The request in the current plan's time (see `relative_request`), from the orbit estimate now."""
         altitude_m = float(np.linalg.norm(self.attitude.orbit.r_eci)) - EARTH_RADIUS_M
-        margin_rad = math.atan2(request.half_length_m(), max(altitude_m, 1.0))
-        return dataclasses.replace(
-            request,
-            lat_rad=lat_rad,
-            lon_rad=lon_rad,
-            max_off_nadir_rad=max(0.0, request.max_off_nadir_rad - margin_rad),
-            window_start_s=None if start_s is None else start_s - t0,
-            window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
-        )
+        return relative_request(request, self.plan_t0_s, altitude_m, earliest_s)
 
     def _adopt(self, captures: list[Capture]) -> None:
         """Take the planner's captures, held to the memory and energy budgets (those deferred wait for a
