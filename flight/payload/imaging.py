@@ -282,16 +282,17 @@ class ImagingPayload:
             and self.attitude.orbit.valid
             and self.book.open_requests()
         ):
-            if len(self.book.open_requests()) >= BACKGROUND_PLAN_REQUESTS:
-                self._start_burst_plan(t_s)
-            else:
-                self._plan(t_s)
+            self._plan(t_s)
         self._run_timeline(t_s)
 
     # ---- inside ----
 
     def _plan(self, t_s: float) -> None:
-        """Propagate the onboard orbit over the horizon and plan every open request from scratch."""
+        """Propagate the onboard orbit over the horizon and plan every open request from scratch: here, or
+        for BACKGROUND_PLAN_REQUESTS or more, on the worker thread (`_start_burst_plan`)."""
+        if len(self.book.open_requests()) >= BACKGROUND_PLAN_REQUESTS:
+            self._start_burst_plan(t_s)
+            return
         # The planner knows nothing of where the ADCS points now, so a new plan's first capture must
         # leave it the longest slew-and-settle; without this, a re-plan after a failed capture put the
         # next capture a second or two ahead, which then failed quality (shot mid-slew) or was missed,
