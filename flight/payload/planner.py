@@ -30,6 +30,7 @@ SLEW_TABLE_POINTS = 1801  # 0.1 deg
 PASS_TRACKS_MIN = 300
 PASS_TRACKS_PER_S = 1.0
 PASS_WORK_MAX = 1_000_000  # the public instances' largest pass is 0.93e6
+PLAN_WORK_MAX = 4_000_000  # a plan of few passes may give each more, up to this shared among them
 
 
 @dataclass(frozen=True)
@@ -264,17 +265,17 @@ class Planner:
             reach = max(reach, track.end_s[-1] + self.slew_max_s)
         passes = []
         for group in groups:
-            kept = self._thin(group)
+            kept = self._thin(group, max(PASS_WORK_MAX, PLAN_WORK_MAX / len(groups)))
             self._fill_los(kept)
             passes.append(_Pass(kept))
             passes[-1].work = _work(kept, self.slew_max_s)
         return passes
 
-    def _thin(self, tracks: list[_Track]) -> list[_Track]:
+    def _thin(self, tracks: list[_Track], work_max: float = PASS_WORK_MAX) -> list[_Track]:
         """A crowded pass cut down to what the per-pass solver can search in bounded time: at most
         PASS_TRACKS_PER_S tracks a second of the pass (PASS_TRACKS_MIN at least), the highest priorities
         kept (ties: the earlier request), then, while its work (candidates times the tracks each can follow)
-        exceeds PASS_WORK_MAX, every track's starts taken at a coarser step. A pass of the public instances
+        exceeds `work_max`, every track's starts taken at a coarser step. A pass of the public instances
         or of a spacecraft's day of requests is far below both, and left as it is."""
         span_s = max(t.end_s[-1] for t in tracks) - min(t.start_s[0] for t in tracks)
         cap = max(PASS_TRACKS_MIN, math.ceil(PASS_TRACKS_PER_S * span_s))
@@ -282,9 +283,9 @@ class Planner:
             best = sorted(range(len(tracks)), key=lambda j: (-tracks[j].priority, tracks[j].request, j))
             tracks = [tracks[j] for j in sorted(best[:cap])]
         work = _work(tracks, self.slew_max_s)
-        if work <= PASS_WORK_MAX:
+        if work <= work_max:
             return tracks
-        step = math.ceil(work / PASS_WORK_MAX)
+        step = math.ceil(work / work_max)
         return [
             _Track(t.request, t.priority, t.samples[::step], t.start_s[::step], t.end_s[::step])
             for t in tracks
