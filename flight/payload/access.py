@@ -45,16 +45,17 @@ class EphemerisTable:
         return len(self.r_eci_m)
 
     def los_eci(self, target_ecef_m: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Unit lines of sight (TEME) to a target at fractional sample indices k, (m, 3); positions and
-        GMST are interpolated linearly between samples (< 2 m of curvature over a 1 s step)."""
+        """Unit lines of sight (TEME) to a target (3,), or to one target per index (m, 3), at fractional
+        sample indices k, (m, 3); positions and GMST are interpolated linearly between samples (< 2 m of
+        curvature over a 1 s step)."""
         k = np.asarray(k, dtype=float)
         i = np.minimum(np.floor(k).astype(int), len(self) - 2)
         f = (k - i)[:, None]
         r = self.r_eci_m[i] * (1.0 - f) + self.r_eci_m[i + 1] * f
         g = self.gmst_rad[i] * (1.0 - f[:, 0]) + self.gmst_rad[i + 1] * f[:, 0]
         c, s = np.cos(g), np.sin(g)
-        x, y, z = target_ecef_m
-        los = np.column_stack((c * x - s * y, s * x + c * y, np.full(len(k), z))) - r
+        x, y, z = np.asarray(target_ecef_m).T
+        los = np.column_stack((c * x - s * y, s * x + c * y, np.broadcast_to(z, len(k)))) - r
         return los / np.linalg.norm(los, axis=1)[:, None]
 
     def off_nadir_rad(self, target_ecef_m: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -2,13 +2,19 @@
 
 At 1 Hz (`tick`): when the plan is missing or stale and the onboard orbit is known, the orbit estimate is
 propagated over the horizon (J2–J4, 1 s samples) and every open request planned; a new request re-plans
-incrementally. The timeline runs the next capture: `lead_s` before its start (or as soon as the previous
-capture ends) the ADCS is told to track the target, which slews onto it; at the start the payload
-power is switched on and the imager opens for the capture's duration; its product goes into mass
-memory with its metadata, and the request is captured — or, if the imager's verdict fails quality or
-the capture could not run (wrong mode, missed start, the battery below `reserve_soc`, mass memory
-without room for a product), it waits for the next plan. With no capture due within `lead_s`, the
-ADCS returns to nadir.
+incrementally. New requests are queued by the command and taken into the book at the next tick, in one
+write; up to INCREMENTAL_ADDS of them (into a book of fewer than BACKGROUND_PLAN_REQUESTS) re-plan
+incrementally there, more (a burst) re-plan from scratch. A plan of BACKGROUND_PLAN_REQUESTS open requests
+or more is made on a worker thread, outside the 10 Hz frames' budget, from what the payload knew at the
+tick that started it, and taken BURST_PLAN_DELAY_S later, at a tick fixed in onboard time (waiting for it
+there if it is not ready): a run stays deterministic for its seed.
+
+The timeline runs the next capture: `lead_s` before its start (or as soon as the previous capture ends)
+the ADCS is told to track the target, which slews onto it; at the start the payload power is switched on
+and the imager opens for the capture's duration; its product goes into mass memory with its metadata, and
+the request is captured — or, if the imager's verdict fails quality or the capture could not run (wrong
+mode, missed start, the battery below `reserve_soc`, mass memory without room for a product), it waits
+for the next plan. With no capture due within `lead_s`, the ADCS returns to nadir.
 
 Slew-and-settle time is the ADCS's own rest-to-rest bang-coast-bang time at its slew limits plus a
 settling margin, so the plan never asks the ADCS for a faster slew than it will fly.
@@ -16,6 +22,8 @@ settling margin, so the plan never asks the ADCS for a faster slew than it will 
 
 import dataclasses
 import math
+import sys
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -43,14 +51,100 @@ PRODUCT_BYTES_MAX = 4 << 20
 POINTING_MODES = (Mode.NOMINAL, Mode.IMAGING)  # the ADCS modes from which it can track a target
 PLAN_STEP_S = 1.0
 SETTLE_S = 30.0
+INCREMENTAL_ADDS = 1
+"""New requests of one tick re-planned incrementally; more re-plan from scratch (1,000 incremental re-plans,
+each also writing the whole book, froze the 10 Hz loop for 25 s)."""
+BACKGROUND_PLAN_REQUESTS = 64
+"""Open requests from which a plan is made on the worker thread (an incremental re-plan with 1,000
+planned takes ~30 ms, a plan from scratch seconds)."""
+BURST_PLAN_DELAY_S = 30.0
+"""From the tick that starts a plan on the worker thread to the tick that takes it: a day's plan of 1,000
+requests takes ~2 s of a loaded core, the 10 Hz loop sharing it."""
+PLAN_SWITCH_INTERVAL_S = 0.0005
+"""The interpreter's thread switch interval while the worker plans (default 5 ms: the flight thread, woken
+for its frame, would wait up to that for the interpreter, as late as an overrun counts)."""
 """Settling after a slew before a capture may start: the pointing loop (0.15 rad/s, damping 0.8) needs
 ~4/(zeta omega) = 33 s to bring the rate error of a slew's end under the 0.5 px smear of a capture."""
+
+
+ONBOARD_WORK_BUDGET = 3e7
+"""Solver work an onboard plan's improvement may spend (flight/payload/planner.py): a plan of the 30 eastern
+European requests of the example spends ~1e7 within its 60 iterations; 1,000 clustered requests would
+spend minutes without it."""
 
 
 def onboard_planner(table: EphemerisTable, slew_s: Callable[[float], float], seed: int) -> Planner:
     """The planner as flown: its search bounded by iterations, never by the wall clock, so a loaded
     machine flies the same plan as an idle one (a run is reproducible for its seed)."""
-    return Planner(table, slew_s, budget_s=math.inf, replan_budget_s=math.inf, iterations=60, seed=seed)
+    return Planner(
+        table, slew_s, budget_s=math.inf, replan_budget_s=math.inf, iterations=60, seed=seed,
+        work_budget=ONBOARD_WORK_BUDGET,
+    )  # fmt: skip
+
+
+def relative_request(
+    request: ImagingRequest, t0_s: float, altitude_m: float, earliest_s: float | None = None
+) -> ImagingRequest:
+    """The request with its window in the time of the plan made at t0_s (seconds since its first sample),
+    starting no earlier than onboard time `earliest_s` when given. A strip is planned at its middle, its
+    off-nadir limit narrowed by the angle its half-length can subtend from `altitude_m`, so that its ends
+    keep within the limit too."""
+    start_s = request.window_start_s
+    if earliest_s is not None:
+        start_s = earliest_s if start_s is None else max(start_s, earliest_s)
+    lat_rad, lon_rad = request.centre()
+    margin_rad = math.atan2(request.half_length_m(), max(altitude_m, 1.0))
+    return dataclasses.replace(
+        request,
+        lat_rad=lat_rad,
+        lon_rad=lon_rad,
+        max_off_nadir_rad=max(0.0, request.max_off_nadir_rad - margin_rad),
+        window_start_s=None if start_s is None else start_s - t0_s,
+        window_end_s=None if request.window_end_s is None else request.window_end_s - t0_s,
+    )
+
+
+@dataclasses.dataclass
+class _PlanJob:
+    """A plan from scratch: what it starts from (made on the flight thread) and what `compute` makes of it
+    (the ephemeris table, downlink windows, planner and captures; on the worker thread for a burst)."""
+
+    t0_s: float
+    orbit: object  # zk_orbit *, a copy of the estimate at t0_s
+    v_m_s: float
+    requests: list[ImagingRequest]  # as in the book: `compute` puts them in the plan's time
+    earliest_s: float
+    altitude_m: float
+    r0_eci_m: np.ndarray | None = None
+    planner: Planner | None = None
+    windows: list[tuple[float, float]] = dataclasses.field(default_factory=list)
+    captures: list[Capture] = dataclasses.field(default_factory=list)
+    error: BaseException | None = None
+
+    def compute(self, payload: "ImagingPayload") -> None:
+        """Uses only the payload's fixed configuration (horizon, epoch, slew model, forces, stations)."""
+        try:
+            n = int(payload.horizon_s / PLAN_STEP_S) + 1
+            r_eci_m = np.empty((n, 3))
+            lib.zk_orbit_table(self.orbit, payload._forces, PLAN_STEP_S, n, ptr(r_eci_m))
+            table = EphemerisTable(payload.epoch_jd_utc + self.t0_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
+            self.r0_eci_m = r_eci_m[0].copy()
+            self.planner = onboard_planner(table, payload.slew_s, payload.seed)
+            self.windows = downlink_windows(table, payload.stations)
+            requests = [
+                relative_request(r, self.t0_s, self.altitude_m, self.earliest_s) for r in self.requests
+            ]
+            self.captures = self.planner.plan(requests)
+        except Exception as failure:  # raised again on the flight thread when taken
+            self.error = failure
+
+
+@dataclasses.dataclass
+class _BurstPlan:
+    due_s: float
+    job: _PlanJob
+    worker: threading.Thread
+    switch_interval_s: float
 
 
 @dataclasses.dataclass
@@ -119,22 +213,23 @@ class ImagingPayload:
         self._orbit = ffi.new("zk_orbit *")
         self._forces = force_model(zonal_degree=4)
         self._lost_seen = 0  # of memory.lost: found on opening the memory, or later on a read
+        self._queued: dict[str, ImagingRequest] = {}  # accepted, into the book at the next tick
+        self._burst: _BurstPlan | None = None
         self._take_lost(0.0)
 
     # ---- flight APIs (the payload-request service is bound to these) ----
 
     def add_request(self, t_s: float, request: ImagingRequest) -> bool:
-        if not self.book.add(request):
+        """Queue a request for the book (False when the book is full): the next tick takes it in."""
+        known = request.id in self.book.entries or request.id in self._queued
+        if not known and len(self.book) + len(self._queued) >= self.book.capacity:
             return False
-        if self.planner is not None and request.id not in {r.id for r in self.planner.requests}:
-            # no sooner than the longest slew-and-settle from now (see `_plan`)
-            earliest_s = t_s + self.slew_s(math.pi)
-            self._adopt(self.planner.add_request(self._relative(request, earliest_s)))
-        else:
-            self.planned_at_s = -math.inf
+        self._queued[request.id] = request
         return True
 
     def delete_request(self, t_s: float, request_id: str) -> bool:
+        if self._queued.pop(request_id, None) is not None and request_id not in self.book.entries:
+            return True
         if not self.book.delete(request_id):
             return False
         self.timeline = [c for c in self.timeline if c.request_id != request_id]
@@ -165,6 +260,10 @@ class ImagingPayload:
     # ---- 1 Hz ----
 
     def tick(self, t_s: float) -> None:
+        if self._queued:
+            self._take_queued(t_s)
+        if self._burst is not None and t_s >= self._burst.due_s:
+            self._take_burst_plan()
         if len(self.memory.lost) > self._lost_seen:
             self._take_lost(t_s)
         if self._capturing is not None:
@@ -177,6 +276,7 @@ class ImagingPayload:
         pointing = self.attitude.mode in POINTING_MODES
         if (
             stale
+            and self._burst is None
             and pointing
             and self._capturing is None
             and self.attitude.orbit.valid
@@ -188,57 +288,108 @@ class ImagingPayload:
     # ---- inside ----
 
     def _plan(self, t_s: float) -> None:
-        """Propagate the onboard orbit over the horizon and plan every open request from scratch."""
-        n = int(self.horizon_s / PLAN_STEP_S) + 1
-        r_eci_m = np.empty((n, 3))
-        estimate = self.attitude.orbit
-        estimate.propagate_to(t_s)
-        self._orbit.r_eci[0:3] = estimate.r_eci_c[0:3]
-        self._orbit.v_eci[0:3] = estimate.v_eci_c[0:3]
-        lib.zk_orbit_table(self._orbit, self._forces, PLAN_STEP_S, n, ptr(r_eci_m))
-        table = EphemerisTable(self.epoch_jd_utc + t_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
-        self.planner = onboard_planner(table, self.slew_s, self.seed)
-        self._plan_windows = downlink_windows(table, self.stations)
-        self.windows = [(a_s + t_s, b_s + t_s) for a_s, b_s in self._plan_windows]
-        r_m, v_m_s = np.linalg.norm(r_eci_m[0]), np.linalg.norm(estimate.v_eci)
-        self._orbit_s = (
-            2.0 * math.pi * math.sqrt((1.0 / (2.0 / r_m - v_m_s**2 / MU_EARTH_M3_S2)) ** 3 / MU_EARTH_M3_S2)
-        )
-        self.plan_t0_s = t_s
-        self.planned_at_s = t_s
+        """Propagate the onboard orbit over the horizon and plan every open request from scratch: here, or
+        for BACKGROUND_PLAN_REQUESTS or more, on the worker thread (`_start_burst_plan`)."""
+        if len(self.book.open_requests()) >= BACKGROUND_PLAN_REQUESTS:
+            self._start_burst_plan(t_s)
+            return
         # The planner knows nothing of where the ADCS points now, so a new plan's first capture must
         # leave it the longest slew-and-settle; without this, a re-plan after a failed capture put the
         # next capture a second or two ahead, which then failed quality (shot mid-slew) or was missed,
         # and re-planned again, capture after capture. The capture being tracked (the ADCS is already
         # on its way to it) is kept, and the new plan starts after it.
+        job = self._plan_job(t_s, t_s)
+        job.compute(self)
+        self._take_plan(job)
+
+    def _plan_job(self, t_s: float, from_s: float) -> "_PlanJob":
+        """A plan from scratch made at t_s from the orbit estimate there, its captures starting no sooner
+        than the longest slew-and-settle after `from_s` and after the capture being tracked."""
+        estimate = self.attitude.orbit
+        estimate.propagate_to(t_s)
+        self._orbit.r_eci[0:3] = estimate.r_eci_c[0:3]
+        self._orbit.v_eci[0:3] = estimate.v_eci_c[0:3]
         kept = [c for c in self.timeline if c is self._tracking]
-        earliest_s = max([t_s] + [c.start_s + c.duration_s for c in kept]) + self.slew_s(math.pi)
+        earliest_s = max([from_s] + [c.start_s + c.duration_s for c in kept]) + self.slew_s(math.pi)
         taken = {c.request_id for c in kept}
-        requests = [self._relative(r, earliest_s) for r in self.book.open_requests() if r.id not in taken]
-        planned = self.planner.plan(requests)
+        return _PlanJob(
+            t_s,
+            ffi.new("zk_orbit *", self._orbit[0]),
+            float(np.linalg.norm(estimate.v_eci)),
+            [r for r in self.book.open_requests() if r.id not in taken],
+            earliest_s,
+            float(np.linalg.norm(estimate.r_eci)) - EARTH_RADIUS_M,
+        )
+
+    def _take_plan(self, job: "_PlanJob") -> None:
+        """Adopt a computed job: its planner, downlink windows, orbit period and captures."""
+        t_s = job.t0_s
+        kept = [c for c in self.timeline if c is self._tracking]
+        self.planner = job.planner
+        self._plan_windows = job.windows
+        self.windows = [(a_s + t_s, b_s + t_s) for a_s, b_s in self._plan_windows]
+        r_m, v_m_s = np.linalg.norm(job.r0_eci_m), job.v_m_s
+        self._orbit_s = (
+            2.0 * math.pi * math.sqrt((1.0 / (2.0 / r_m - v_m_s**2 / MU_EARTH_M3_S2)) ** 3 / MU_EARTH_M3_S2)
+        )
+        self.plan_t0_s = t_s
+        self.planned_at_s = t_s
+        planned = job.captures
+        if kept:  # a burst's plan, taken later than made: after the capture tracked now, of open requests
+            after_s = kept[0].start_s + kept[0].duration_s + self.slew_s(math.pi) - t_s
+            planned = [c for c in planned if c.start_s >= after_s and c.request_id != kept[0].request_id]
+        open_ids = {r.id for r in self.book.open_requests()}
+        planned = [c for c in planned if c.request_id in open_ids]
         self._adopt([dataclasses.replace(c, start_s=c.start_s - t_s) for c in kept] + planned)
         self.counts.plans += 1
 
+    def _take_queued(self, t_s: float) -> None:
+        """The queued requests into the book, in one write, and into the plan: incrementally when few,
+        else by a plan from scratch."""
+        queued = list(self._queued.values())
+        self._queued.clear()
+        with self.book.one_write():
+            for request in queued:
+                self.book.add(request)
+        planned = set() if self.planner is None else {r.id for r in self.planner.requests}
+        if (
+            self._burst is None
+            and self.planner is not None
+            and len(queued) <= INCREMENTAL_ADDS
+            and len(self.book) < BACKGROUND_PLAN_REQUESTS
+            and not planned.intersection(r.id for r in queued)
+        ):
+            for request in queued:  # no sooner than the longest slew-and-settle from now (see `_plan`)
+                earliest_s = t_s + self.slew_s(math.pi)
+                self._adopt(self.planner.add_request(self._relative(request, earliest_s)))
+        else:
+            self.planned_at_s = -math.inf
+
+    def _start_burst_plan(self, t_s: float) -> None:
+        """Plan every open request on the worker thread, to be taken at a fixed later tick."""
+        due_s = t_s + BURST_PLAN_DELAY_S
+        job = self._plan_job(t_s, due_s)
+        worker = threading.Thread(target=job.compute, args=(self,), name="imaging-plan", daemon=True)
+        self._burst = _BurstPlan(due_s, job, worker, sys.getswitchinterval())
+        self.planned_at_s = t_s
+        sys.setswitchinterval(PLAN_SWITCH_INTERVAL_S)
+        worker.start()
+
+    def _take_burst_plan(self) -> None:
+        burst, self._burst = self._burst, None
+        burst.worker.join()
+        sys.setswitchinterval(burst.switch_interval_s)
+        if burst.job.error is not None:
+            raise burst.job.error
+        stale = self.planned_at_s == -math.inf  # requests came, or a capture failed, while it planned
+        self._take_plan(burst.job)
+        if stale:
+            self.planned_at_s = -math.inf
+
     def _relative(self, request: ImagingRequest, earliest_s: float | None = None) -> ImagingRequest:
-        """The request with its window in the plan's time (seconds since the plan's first sample),
-        starting no earlier than onboard time `earliest_s` when given."""
-        t0 = self.plan_t0_s
-        start_s = request.window_start_s
-        if earliest_s is not None:
-            start_s = earliest_s if start_s is None else max(start_s, earliest_s)
-        # A strip is planned at its middle, its off-nadir limit narrowed by the angle its half-length
-        # can subtend from the orbit, so that its ends keep within the limit too.
-        lat_rad, lon_rad = request.centre()
+        """The request in the current plan's time (see `relative_request`), from the orbit estimate now."""
         altitude_m = float(np.linalg.norm(self.attitude.orbit.r_eci)) - EARTH_RADIUS_M
-        margin_rad = math.atan2(request.half_length_m(), max(altitude_m, 1.0))
-        return dataclasses.replace(
-            request,
-            lat_rad=lat_rad,
-            lon_rad=lon_rad,
-            max_off_nadir_rad=max(0.0, request.max_off_nadir_rad - margin_rad),
-            window_start_s=None if start_s is None else start_s - t0,
-            window_end_s=None if request.window_end_s is None else request.window_end_s - t0,
-        )
+        return relative_request(request, self.plan_t0_s, altitude_m, earliest_s)
 
     def _adopt(self, captures: list[Capture]) -> None:
         """Take the planner's captures, held to the memory and energy budgets (those deferred wait for a
@@ -268,9 +419,10 @@ class ImagingPayload:
             ),
             None,
         )
-        for capture in self.timeline:
-            if self.book.entries[capture.request_id].state == RequestState.WAITING:
-                self.book.set_state(capture.request_id, RequestState.PLANNED)
+        with self.book.one_write():
+            for capture in self.timeline:
+                if self.book.entries[capture.request_id].state == RequestState.WAITING:
+                    self.book.set_state(capture.request_id, RequestState.PLANNED)
 
     def _run_timeline(self, t_s: float) -> None:
         if self._capturing is not None:

@@ -27,6 +27,10 @@ from native import ffi, lib, ptr
 from native.geodesy import geodetic_to_ecef_m
 
 SLEW_TABLE_POINTS = 1801  # 0.1 deg
+PASS_TRACKS_MIN = 300
+PASS_TRACKS_PER_S = 1.0
+PASS_WORK_MAX = 1_000_000  # the public instances' largest pass is 0.93e6
+PLAN_WORK_MAX = 4_000_000  # a plan of few passes may give each more, up to this shared among them
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,10 @@ class _Pass:
         self.track_offset = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
         self.node_sample = np.concatenate([t.samples for t in tracks])[order]
         self._path = np.empty(len(self.start_s), dtype=np.int32)
+        self.unique_targets = np.unique(self.target)
+        self.work = 0.0  # its candidates times the tracks each can follow (see Planner._thin)
+        self.solved_for = b""  # the banned flags of its targets at the last plain solve, and its result
+        self.solved_nodes: list[int] = []
 
     def solve(self, banned: np.ndarray, slew_table: np.ndarray, value: np.ndarray | None = None) -> list[int]:
         """Node indices of the best captures of this pass with the banned targets left out, by the
@@ -89,24 +97,27 @@ class _Pass:
 
 @dataclass
 class _Track:
-    """The candidate starts of one request in one visibility window, with their lines of sight."""
+    """The candidate start samples of one request in one visibility window; a pass fills in the lines of
+    sight at its starts and ends when it is built (only the kept tracks of a thinned pass get them)."""
 
     request: int
     priority: float
     samples: np.ndarray
     start_s: np.ndarray
     end_s: np.ndarray
-    los_start: np.ndarray
-    los_end: np.ndarray
+    los_start: np.ndarray | None = None
+    los_end: np.ndarray | None = None
 
 
 class Planner:
     """Plans captures of requests over an ephemeris table; `add_request` re-plans incrementally.
 
-    `iterations` bounds the perturbations tried without a gain, `budget_s` the time of the improvement
-    search (`replan_budget_s` after a new request); `seed` makes the search reproducible (when the budget
-    does not cut it short). Captures start on every `start_grid_steps`-th sample of the table (a coarser
-    grid, as some reference solvers use)."""
+    `iterations` bounds the perturbations tried without a gain, `work_budget` the solver work the
+    improvement search may spend (passes' candidates times the tracks each can follow, summed over its
+    solves: deterministic, as the wall clock is not), `budget_s` its time (`replan_budget_s` after a new
+    request); `seed` makes the search reproducible (when the wall-clock budget does not cut it short).
+    Captures start on every `start_grid_steps`-th sample of the table (a coarser grid, as some reference
+    solvers use). Crowded passes are thinned (`_thin`) so a solve stays bounded."""
 
     def __init__(
         self,
@@ -118,6 +129,7 @@ class Planner:
         replan_budget_s: float = 0.03,
         seed: int = 0,
         start_grid_steps: int = 1,
+        work_budget: float = math.inf,
     ) -> None:
         self.table = table
         self.start_grid_steps = start_grid_steps
@@ -128,6 +140,8 @@ class Planner:
         self.iterations = iterations
         self.budget_s = budget_s
         self.replan_budget_s = replan_budget_s
+        self.work_budget = work_budget
+        self.work_spent = 0.0
         self.random = random.Random(seed)
         self.noise = np.random.default_rng(seed)
         self.requests: list[ImagingRequest] = []
@@ -225,7 +239,7 @@ class Planner:
         return geodetic_to_ecef_m(lat, lon, alt)
 
     def _tracks(self, indices: Sequence[int], windows: list[list[tuple[int, int]]]) -> list[_Track]:
-        dt = self.table.dt_s
+        dt, grid = self.table.dt_s, self.start_grid_steps
         tracks = []
         for i, request_windows in zip(indices, windows, strict=True):
             request = self.requests[i]
@@ -233,22 +247,15 @@ class Planner:
             for first, last in request_windows:
                 if last - first < steps:
                     continue
-                samples = np.arange(first, last - steps + 1)
-                samples = samples[samples % self.start_grid_steps == 0]
+                samples = np.arange(-(-first // grid) * grid, last - steps + 1, grid)
                 if not len(samples):
                     continue
                 start = samples * dt
-                tracks.append(
-                    _Track(
-                        i, float(request.priority), samples, start, start + request.duration_s,
-                        self.table.los_eci(self.ecef_m[i], samples),
-                        self.table.los_eci(self.ecef_m[i], samples + request.duration_s / dt),
-                    )
-                )  # fmt: skip
+                tracks.append(_Track(i, float(request.priority), samples, start, start + request.duration_s))
         return tracks
 
     def _group(self, tracks: list[_Track]) -> list[_Pass]:
-        """Passes: tracks chained in time with gaps shorter than the longest slew."""
+        """Passes: tracks chained in time with gaps shorter than the longest slew, each thinned."""
         groups: list[list[_Track]] = []
         reach = -math.inf
         for track in sorted(tracks, key=lambda t: t.start_s[0]):
@@ -256,7 +263,50 @@ class Planner:
                 groups.append([])
             groups[-1].append(track)
             reach = max(reach, track.end_s[-1] + self.slew_max_s)
-        return [_Pass(g) for g in groups]
+        passes = []
+        for group in groups:
+            kept = self._thin(group, max(PASS_WORK_MAX, PLAN_WORK_MAX / len(groups)))
+            self._fill_los(kept)
+            passes.append(_Pass(kept))
+            passes[-1].work = _work(kept, self.slew_max_s)
+        return passes
+
+    def _thin(self, tracks: list[_Track], work_max: float = PASS_WORK_MAX) -> list[_Track]:
+        """A crowded pass cut down to what the per-pass solver can search in bounded time: at most
+        PASS_TRACKS_PER_S tracks a second of the pass (PASS_TRACKS_MIN at least), the highest priorities
+        kept (ties: the earlier request), then, while its work (candidates times the tracks each can follow)
+        exceeds `work_max`, every track's starts taken at a coarser step. A pass of the public instances
+        or of a spacecraft's day of requests is far below both, and left as it is."""
+        span_s = max(t.end_s[-1] for t in tracks) - min(t.start_s[0] for t in tracks)
+        cap = max(PASS_TRACKS_MIN, math.ceil(PASS_TRACKS_PER_S * span_s))
+        if len(tracks) > cap:
+            best = sorted(range(len(tracks)), key=lambda j: (-tracks[j].priority, tracks[j].request, j))
+            tracks = [tracks[j] for j in sorted(best[:cap])]
+        work = _work(tracks, self.slew_max_s)
+        if work <= work_max:
+            return tracks
+        step = math.ceil(work / work_max)
+        return [
+            _Track(t.request, t.priority, t.samples[::step], t.start_s[::step], t.end_s[::step])
+            for t in tracks
+        ]
+
+    def _fill_los(self, tracks: list[_Track]) -> None:
+        """Lines of sight at the starts and ends of the tracks that have none yet, in one vectorised pass."""
+        todo = [t for t in tracks if t.los_start is None]
+        if not todo:
+            return
+        sample = np.concatenate([t.samples for t in todo])
+        target = np.concatenate([np.full(len(t.samples), t.request) for t in todo])
+        duration_s = np.array([self.requests[t.request].duration_s for t in todo])
+        end_k = sample + np.repeat(duration_s / self.table.dt_s, [len(t.samples) for t in todo])
+        los_start = self.table.los_eci(self.ecef_m[target], sample)
+        los_end = self.table.los_eci(self.ecef_m[target], end_k)
+        at = 0
+        for t in todo:
+            n = len(t.samples)
+            t.los_start, t.los_end = los_start[at : at + n], los_end[at : at + n]
+            at += n
 
     def _banned(self, p: int, extra: Sequence[int] = ()) -> np.ndarray:
         banned = ((self.taken_by >= 0) & (self.taken_by != p)).astype(np.uint8)
@@ -267,11 +317,20 @@ class Planner:
         """Re-solve pass p with the targets of the others (and `extra`) excluded, its priorities perturbed
         by up to +-`noise` (relative) per target; keep the better plan (the new one when excluding)."""
         x = self.passes[p]
-        value = None
+        banned = self._banned(p, extra)
         if noise:
             factor = 1.0 + noise * (2.0 * self.noise.random(len(self.requests)) - 1.0)
-            value = np.ascontiguousarray(x.value * factor[x.target])
-        nodes = x.solve(self._banned(p, extra), self.slew_table, value)
+            nodes = x.solve(banned, self.slew_table, np.ascontiguousarray(x.value * factor[x.target]))
+        elif extra:
+            nodes = x.solve(banned, self.slew_table)
+        else:  # the solver is deterministic: the same exclusions give the same nodes
+            key = banned[x.unique_targets].tobytes()
+            if key != x.solved_for:
+                x.solved_for, x.solved_nodes = key, x.solve(banned, self.slew_table)
+                self.work_spent += x.work
+            nodes = x.solved_nodes
+        if noise or extra:
+            self.work_spent += x.work
         if extra or x.value[nodes].sum() > x.value[self.choice[p]].sum() + 1e-9:
             self._assign(p, nodes)
 
@@ -286,7 +345,13 @@ class Planner:
         self._sweep(passes)
         focus = [p for p in passes if len(self.passes[p].targets) > 1]
         failures = 0
-        while focus and failures < self.iterations and time.perf_counter() < deadline:
+        limit = self.work_spent + self.work_budget
+        while (
+            focus
+            and failures < self.iterations
+            and self.work_spent < limit
+            and time.perf_counter() < deadline
+        ):
             p = self.random.choice(focus)
             chosen = [int(self.passes[p].target[n]) for n in self.choice[p]]
             if not chosen:
@@ -327,6 +392,7 @@ def greedy_plan(
     planner.requests = list(requests)
     planner.ecef_m = planner._ecef(planner.requests)
     tracks = planner._tracks(range(len(requests)), visibility_windows(table, planner.requests))
+    planner._fill_los(tracks)
     by_request: dict[int, list[_Track]] = {}
     for track in tracks:
         by_request.setdefault(track.request, []).append(track)
@@ -377,6 +443,14 @@ def _earliest_fit(track: _Track, placed: list, slew: Callable) -> tuple[int, int
                 continue
         return at, node
     return None
+
+
+def _work(tracks: list[_Track], slew_max_s: float) -> float:
+    """The per-pass solver's work on these tracks: its candidates times the tracks a candidate can follow
+    (those ending within a mean window and the longest slew before it)."""
+    span_s = max(t.end_s[-1] for t in tracks) - min(t.start_s[0] for t in tracks)
+    reach_s = sum(t.end_s[-1] - t.start_s[0] for t in tracks) / len(tracks) + slew_max_s
+    return sum(len(t.samples) for t in tracks) * len(tracks) * min(1.0, reach_s / span_s)
 
 
 def _steps(duration_s: float, dt_s: float) -> int:

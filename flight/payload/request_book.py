@@ -9,6 +9,8 @@ state, ...) is refused whole and reported (flight/stores.py), never half-loaded.
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -78,6 +80,19 @@ class RequestBook:
         entry.state = state
         entry.attempts += int(attempted)
         self._save()
+
+    @contextmanager
+    def one_write(self) -> Iterator[None]:
+        """Changes made inside are written once, at the end (a burst of adds or a plan's state changes
+        rewrote the whole book once per request)."""
+        changed: list[bool] = []
+        self._save = lambda: changed.append(True)  # shadows the method until the end
+        try:
+            yield
+        finally:
+            del self._save
+            if changed:
+                self._save()
 
     def open_requests(self) -> list[ImagingRequest]:
         """Requests still to be captured (waiting or planned), in arrival order."""

@@ -80,6 +80,81 @@ static double prefilter_angle(int n, const double *r_ecef, int n_targets, const 
     return reach + step_max * (0.5 * coarse + 1.0) + 1e-6;
 }
 
+/* Coarse samples binned by their unit sub-satellite direction in a grid of cubes over [-1, 1]^3, cubes at
+ * least the screen's chord wide: the samples that can pass a target's screen lie in the 27 cubes around
+ * its direction. CSR lists: the samples of cube q are item[start[q] .. start[q + 1]), ascending. */
+typedef struct {
+    int side;
+    int *start, *item;
+} sample_grid;
+
+#define ZK_GRID_SIDE_MAX 64
+
+static int grid_cell(const sample_grid *g, const double *u, int axis)
+{
+    const int i = (int)floor((u[axis] + 1.0) * 0.5 * g->side);
+    return i < 0 ? 0 : (i >= g->side ? g->side - 1 : i);
+}
+
+static int grid_build(sample_grid *g, const double *unit, int m, double chord)
+{
+    const int side = chord > 0.0 ? (int)floor(2.0 / chord) : ZK_GRID_SIDE_MAX;
+    g->side = side < 1 ? 1 : (side > ZK_GRID_SIDE_MAX ? ZK_GRID_SIDE_MAX : side);
+    const int cells = g->side * g->side * g->side;
+    g->start = calloc((size_t)cells + 1, sizeof(int));
+    g->item = malloc(sizeof(int) * (size_t)m);
+    int *cell = malloc(sizeof(int) * (size_t)m);
+    if (g->start == NULL || g->item == NULL || cell == NULL) {
+        free(cell);
+        return 0;
+    }
+    for (int c = 0; c < m; ++c) {
+        const double *u = unit + 3 * c;
+        cell[c] = (grid_cell(g, u, 0) * g->side + grid_cell(g, u, 1)) * g->side + grid_cell(g, u, 2);
+        ++g->start[cell[c] + 1];
+    }
+    for (int q = 0; q < cells; ++q) {
+        g->start[q + 1] += g->start[q];
+    }
+    for (int c = 0; c < m; ++c) { /* ascending c: each cube's list comes out ascending */
+        g->item[g->start[cell[c]]++] = c;
+    }
+    for (int q = cells; q > 0; --q) {
+        g->start[q] = g->start[q - 1];
+    }
+    g->start[0] = 0;
+    free(cell);
+    return 1;
+}
+
+static int by_int(const void *a, const void *b)
+{
+    const int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The coarse samples of the 27 cubes around the unit direction u, ascending, into out; their count. */
+static int grid_near(const sample_grid *g, const double *u, int *out)
+{
+    const int ix = grid_cell(g, u, 0), iy = grid_cell(g, u, 1), iz = grid_cell(g, u, 2);
+    int count = 0;
+    for (int x = ix - 1; x <= ix + 1; ++x) {
+        for (int y = iy - 1; y <= iy + 1; ++y) {
+            for (int z = iz - 1; z <= iz + 1; ++z) {
+                if (x < 0 || y < 0 || z < 0 || x >= g->side || y >= g->side || z >= g->side) {
+                    continue;
+                }
+                const int q = (x * g->side + y) * g->side + z;
+                for (int i = g->start[q]; i < g->start[q + 1]; ++i) {
+                    out[count++] = g->item[i];
+                }
+            }
+        }
+    }
+    qsort(out, (size_t)count, sizeof(int), by_int);
+    return count;
+}
+
 int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n_targets,
                       const double *target_ecef, const double *target_up, double max_off_nadir_rad,
                       double min_sun_elevation_rad, int coarse, int capacity, int *win_target,
@@ -89,15 +164,16 @@ int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n
         return 0;
     }
     coarse = coarse < 1 ? 1 : coarse;
-    const double cos_pre = cos(fmin(ZK_PI, prefilter_angle(n, r_ecef, n_targets, target_ecef,
-                                                           max_off_nadir_rad, coarse)));
+    const double pre = fmin(ZK_PI, prefilter_angle(n, r_ecef, n_targets, target_ecef, max_off_nadir_rad, coarse));
+    const double cos_pre = cos(pre);
     const double cos_max = cos(max_off_nadir_rad), sin_sun = sin(min_sun_elevation_rad);
     const int n_coarse = (n - 1) / coarse + 2; /* every coarse-th sample, and the last one */
     double *unit = malloc(sizeof(double) * 3 * (size_t)n_coarse);
     int *index = malloc(sizeof(int) * (size_t)n_coarse);
-    if (unit == NULL || index == NULL) {
-        free(unit);
-        free(index);
+    int *near = malloc(sizeof(int) * (size_t)n_coarse);
+    sample_grid grid = {0, NULL, NULL};
+    if (unit == NULL || index == NULL || near == NULL) {
+        free(unit), free(index), free(near);
         return ZK_ACCESS_NO_MEMORY;
     }
     int m = 0;
@@ -114,12 +190,20 @@ int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n
             unit[3 * c + i] = r[i] / norm;
         }
     }
+    /* a cube at least as wide as the chord of the screen's angle (a little more, for rounding) */
+    if (!grid_build(&grid, unit, m, 2.0 * sin(0.5 * pre) * (1.0 + 1e-9) + 1e-12)) {
+        free(unit), free(index), free(near), free(grid.start), free(grid.item);
+        return ZK_ACCESS_NO_MEMORY;
+    }
     int count = 0;
     for (int t = 0; t < n_targets; ++t) {
         const double *p = target_ecef + 3 * t, *up = target_up + 3 * t;
         const double norm_p = zk_norm3(p);
+        const double direction[3] = {p[0] / norm_p, p[1] / norm_p, p[2] / norm_p};
+        const int n_near = grid_near(&grid, direction, near);
         int checked = -1, first = -1;
-        for (int c = 0; c < m; ++c) {
+        for (int k = 0; k < n_near; ++k) {
+            const int c = near[k];
             if (zk_dot3(unit + 3 * c, p) < cos_pre * norm_p) {
                 continue;
             }
@@ -152,8 +236,7 @@ int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n
             ++count;
         }
     }
-    free(unit);
-    free(index);
+    free(unit), free(index), free(near), free(grid.start), free(grid.item);
     return count;
 }
 

@@ -17,7 +17,9 @@ void zk_access_frames(int n, double jd_utc0, double dt_s, double tt_minus_utc_s,
 
 /* Maximal runs of feasible samples [first, last] of each target (ECEF position and unit up vector per
  * target, n_targets x 3). Samples are first screened every `coarse` samples by the central angle between
- * satellite and target (a bound that cannot miss a feasible sample), then tested one by one. Writes up to
+ * satellite and target (a bound that cannot miss a feasible sample), then tested one by one; a grid of cubes
+ * over the coarse samples' sub-satellite directions gives each target only the samples near it to screen
+ * (no target-by-sample sweep). Writes up to
  * `capacity` windows, target by target and in time order; returns how many there are (call again with a
  * larger capacity when that exceeds it), or ZK_ACCESS_NO_MEMORY. */
 int zk_access_windows(int n, const double *r_ecef, const double *sun_ecef, int n_targets,

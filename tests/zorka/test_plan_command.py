@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.flight.test_planner import check_plan
-from zorka.scenario.plan_input import PlanFileError, PlanInput, parse_plan_input
+from zorka.scenario.plan_input import MAX_TARGETS, PlanFileError, PlanInput, parse_plan_input
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "planning"
 GOOD = json.loads((DATA / "eeurope_n50_s3.json").read_text())
@@ -69,6 +69,17 @@ BAD = [
     (_with("targets", {}), "targets: expected a list"),
     ([1, 2], "the document: expected a JSON object"),
 ]
+
+
+def test_beyond_its_limits_the_input_is_refused_in_one_line():
+    too_many = {**GOOD, "targets": [0] * (MAX_TARGETS + 1)}
+    with pytest.raises(PlanFileError, match=r"^targets: 100001 targets, more than the 100,000 allowed$"):
+        parse_plan_input(json.dumps(too_many))
+    week = {**GOOD, "horizon_s": 7 * 86400.0, "targets": [0] * 20_000}
+    with pytest.raises(
+        PlanFileError, match=r"^targets: 20000 targets over 7 days, more than the 100,000 target"
+    ):
+        parse_plan_input(json.dumps(week))
 
 
 @pytest.mark.parametrize(("document", "message"), BAD, ids=[m.split(":")[0] for _, m in BAD])

@@ -6,13 +6,19 @@ software: sensors, estimator, guidance, control; world step; truth record; goal 
 a tick keeps (tracemalloc), IGRF field evaluations per second in C against ppigrf (goal: at least
 100 times faster per point), and the command path: protected telecommands taken up to dispatch per
 second (goal 20,000) and telemetry packets encoded per second (goal 50,000). Imaging: 2,000 world-wide
-targets planned over 24 h from the TLE (goal 2 s) and the re-plan after one new request (goal 100 ms).
+targets planned over 24 h from the TLE (goal 2 s) and the re-plan after one new request (goal 100 ms);
+`zorka plan` from its file (interpreter start, JSON, SGP4, access, plan, output) of 10,000 clustered targets
+(goal 5 s) and of 100,000 world-wide targets (goals 10 s and 500 MB of peak resident memory).
 """
 
 import argparse
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -32,6 +38,7 @@ from native.earth_model import force_model
 from native.time_scales import parse_utc
 from sim.environment_bench import field_evaluations_per_s
 from sim.tle import parse_tle
+from zorka.benchmark.plan_instances import clustered, world_wide
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
 from zorka.scenario.plan_input import PlanInput
@@ -51,6 +58,9 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "tm_packets_per_s": (50_000.0, "at least"),
     "plan_world_2000_s": (2.0, "at most"),
     "replan_one_request_ms": (100.0, "at most"),
+    "plan_clustered_10k_s": (5.0, "at most"),
+    "plan_world_100k_s": (10.0, "at most"),
+    "plan_world_100k_peak_mb": (500.0, "at most"),
 }
 UPLINK_TCS = 5_000
 BENCH_KEY = bytes(range(32))
@@ -223,6 +233,35 @@ def replan_one_request_ms() -> float:
     return (time.perf_counter() - start) * 1e3
 
 
+def _zorka_plan(document: dict) -> tuple[float, float]:
+    """(wall s, peak resident MB) of `zorka plan` on the document, in a child process of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "in.json")
+        with open(path, "w") as file:
+            json.dump(document, file)
+        command = [sys.executable, "-m", "zorka", "plan", path, "--out", os.path.join(folder, "out.json")]
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"zorka plan exited {child.returncode}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def plan_clustered_10k_s() -> float:
+    return _zorka_plan(clustered(10_000, PLAN_SEED))[0]
+
+
+def plan_world_100k_s() -> float:
+    return _zorka_plan(world_wide(100_000, PLAN_SEED))[0]
+
+
+def plan_world_100k_peak_mb() -> float:
+    return _zorka_plan(world_wide(100_000, PLAN_SEED))[1]
+
+
 FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "real_time_factor": ("× real time, default mission, one orbit", real_time_factor),
     "real_time_factor_24h": ("× real time, default mission, 24 h", real_time_factor_24h),
@@ -242,6 +281,18 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "replan_one_request_ms": (
         "ms to re-plan after one new request (2,000 targets planned)",
         replan_one_request_ms,
+    ),
+    "plan_clustered_10k_s": (
+        "s for `zorka plan` of 10,000 targets in lat 45-60, lon 20-40 deg over 24 h (from its file)",
+        plan_clustered_10k_s,
+    ),
+    "plan_world_100k_s": (
+        "s for `zorka plan` of 100,000 world-wide targets over 24 h (from its file)",
+        plan_world_100k_s,
+    ),
+    "plan_world_100k_peak_mb": (
+        "MB peak resident memory of that `zorka plan` (its process alone)",
+        plan_world_100k_peak_mb,
     ),
 }
 

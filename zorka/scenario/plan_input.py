@@ -21,9 +21,14 @@ from native.atomic_file import write_atomically
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc, utc_from_julian_date
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
 from sim.tle import Tle, TleError, parse_tle
+from zorka.scenario.plan_targets import plain_requests
 
 STEP_S = 1.0  # the ephemeris table's step, and so the grid of capture starts
 MAX_HORIZON_S = 7 * SECONDS_PER_DAY
+MAX_TARGETS = 100_000
+MAX_TARGET_DAYS = 100_000
+"""Targets times the horizon in days (a day at least): what `zorka plan` is measured to plan within 10 s
+and 500 MB (`zorka bench`, plan_world_100k)."""
 TOP_KEYS = ("tle", "start_utc", "horizon_s", "max_off_nadir_deg", "min_sun_elevation_deg", "slew", "targets")
 TARGET_KEYS = ("id", "lat_deg", "lon_deg", "priority", "duration_s")
 OPTIONAL_TARGET_KEYS = ("alt_m",)
@@ -124,8 +129,23 @@ def parse_plan_input(text: str | bytes) -> PlanInput:
     targets = top["targets"]
     if not isinstance(targets, list):
         raise PlanFileError("targets: expected a list of targets")
+    if len(targets) > MAX_TARGETS:
+        raise PlanFileError(f"targets: {len(targets)} targets, more than the {MAX_TARGETS:,} allowed")
+    days = max(1.0, horizon / SECONDS_PER_DAY)
+    if len(targets) * days > MAX_TARGET_DAYS:
+        raise PlanFileError(
+            f"targets: {len(targets)} targets over {days:g} days, more than the {MAX_TARGET_DAYS:,} "
+            "target-days allowed (targets times the horizon in days, at least one)"
+        )
+    keys, optional = frozenset(TARGET_KEYS), frozenset(OPTIONAL_TARGET_KEYS)
+    requests = plain_requests(
+        targets, keys, optional, horizon, math.radians(max_off_nadir), math.radians(min_sun)
+    )
+    if requests is not None:
+        return PlanInput(tle, start, horizon, settle, math.radians(rate), requests)
     requests, seen = [], {}
     for i, entry in enumerate(targets):
+        targets[i] = None  # each target's dict goes as its request is made: one copy of the targets at a time
         field = f"targets[{i}]"
         target = _object(entry, field, TARGET_KEYS, OPTIONAL_TARGET_KEYS)
         ident = target["id"]
