@@ -98,7 +98,7 @@ class FlightSoftware:
         self.executive = Executive(clock, frame_s=1.0 / ATTITUDE_HZ)
         self.power = Power(devices.power)
         storage = parameter_file.parent
-        self.boot_count = count_boot(storage)
+        self.boot_count = count_boot(storage, self.events)
         """This start's number on these onboard stores: 1, then one more after each restart."""
         self.housekeeping = Housekeeping(self.attitude, self.power, self.executive)
         self._tm_sink = tm_sink

@@ -4,6 +4,8 @@ through a torn or corrupt store by starting over (never by crashing)."""
 import json
 
 from flight.boot_count import BOOT_SID, FILE_NAME, count_boot
+from flight.checked_file import write_checked
+from flight.events import EventLog
 from ground.archive import read_archive, write_archive
 from zorka.outputs.dictionary_json import dictionary_document
 from zorka.run.mission import Mission
@@ -11,14 +13,24 @@ from zorka.scenario.model import Scenario
 
 
 def test_each_start_on_the_same_stores_counts_one_more(tmp_path):
-    assert [count_boot(tmp_path) for _ in range(3)] == [1, 2, 3]
+    events = EventLog()
+    assert [count_boot(tmp_path, events) for _ in range(3)] == [1, 2, 3]
     assert json.loads((tmp_path / FILE_NAME).read_text())["boots"] == 3
+    assert not list(events), "a first run and its restarts report nothing"
 
 
-def test_a_corrupt_store_starts_the_count_over(tmp_path):
-    count_boot(tmp_path)
+def test_a_damaged_or_lost_store_is_reported_and_the_count_starts_over(tmp_path):
+    events = EventLog()
+    count_boot(tmp_path, events)
     (tmp_path / FILE_NAME).write_text('{"boots": 7, "crc32": 1}')
-    assert count_boot(tmp_path) == 1
+    assert count_boot(tmp_path, events) == 1
+    write_checked(tmp_path / FILE_NAME, {"boots": -3})  # a valid CRC, a count out of range
+    assert count_boot(tmp_path, events) == 1
+    (tmp_path / FILE_NAME).unlink()
+    assert count_boot(tmp_path, events) == 1
+    said = [(e.name, e.text) for e in events]
+    assert [name for name, _ in said] == ["store_refused", "store_refused", "store_missing"]
+    assert all(FILE_NAME in text for _, text in said) and "boots" in said[1][1]
 
 
 def test_the_flight_software_reports_its_boot_in_housekeeping_after_a_restart(tmp_path):
