@@ -141,7 +141,7 @@ class FlightSoftware:
                 epoch_unix_s,
                 p.add_request,
                 p.delete_request,
-                lambda: p.book.entries.values(),
+                p.book_entries,
                 p.replan,
                 p.activities,
             )

@@ -37,7 +37,7 @@ from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.events import CAPTURE_DONE, CAPTURE_FAILED
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
-from flight.payload.request_book import RequestBook, RequestState
+from flight.payload.request_book import BookEntry, RequestBook, RequestState
 from flight.payload.requests import EARTH_RADIUS_M, ImagingRequest
 from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
@@ -226,6 +226,14 @@ class ImagingPayload:
             return False
         self._queued[request.id] = request
         return True
+
+    def book_entries(self) -> list[BookEntry]:
+        """The book as the ground sees it: its entries, and the requests accepted since the last tick
+        (queued, not yet in it) as waiting — a report right after an add lists the request."""
+        listed = dict(self.book.entries)
+        for request_id, request in self._queued.items():
+            listed[request_id] = BookEntry(request)
+        return list(listed.values())
 
     def delete_request(self, t_s: float, request_id: str) -> bool:
         if self._queued.pop(request_id, None) is not None and request_id not in self.book.entries:

@@ -413,7 +413,7 @@ def run():
         "statuses": [(d.pmon_id, int(d.status)) for d in pus.monitoring.definitions.values()],
         "requests": [
             (_numeric(e.request.id), STATE_CODES[e.state], e.attempts, e.request.priority)
-            for e in payload.book.entries.values()
+            for e in payload.book_entries()
         ],
         "timeline": [
             (ACTIVITY_CODES[kind], _numeric(request_id), _epoch_unix_s(mission) + at_s)
