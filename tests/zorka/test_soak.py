@@ -49,8 +49,6 @@ def derived(out: Path) -> dict:
         )
         assert hashlib.sha256(data).hexdigest() == json.loads(record.read_text())["sha256"], record.name
         products.add(record.stem)
-    booked = {row["request"]["id"] for row in read_checked(run / "requests.json")["requests"]}
-    assert booked == {r["id"] for r in tomllib.loads(SCENARIO.read_text())["requests"]}
     hk = [r for r in read_archive(run / "telemetry.msgpack") if r["kind"] == "housekeeping"]
     t_s, modes = (np.array([r["values"][k] for r in hk if r["sid"] == 1]) for k in ("t_s", "adcs_mode"))
     boot_reports = [r["values"] for r in hk if r["sid"] == BOOT_SID]
@@ -109,6 +107,15 @@ def commanded_and_held(out: Path) -> dict:
             assert held.count(entry) == 0, f"insert {i} released at {entry[0]} ms still held"
     parameters = run / "parameters.json"
     values = read_checked(parameters)["values"] if parameters.exists() else {}
+    booked = {row["request"]["id"] for row in read_checked(run / "requests.json")["requests"]}
+    adds = {
+        i: str(c["args"]["request_id"]) for i, c in enumerate(commands) if c["name"] == "imaging_request_add"
+    }
+    added = {adds[i] for i in adds if outcomes.get(i) == "completed"}
+    unheard = {adds[i] for i in adds if outcomes.get(i, "accepted") == "accepted"}
+    scenario_ids = {r["id"] for r in tomllib.loads(SCENARIO.read_text())["requests"]}
+    assert scenario_ids | added <= booked <= scenario_ids | added | unheard
+    assert all(outcomes.get(i) != "failed" for i in adds)  # a second execution would fail: the id is taken
     names = {200: "battery_reserve_soc"} | {t.id: t.name for t in ADCS_TUNABLES}
     for name in ("battery_reserve_soc", "auto_nominal_hold_s"):
         sets = [
@@ -127,6 +134,7 @@ def commanded_and_held(out: Path) -> dict:
         "commands": len(commands),
         "completed": sum(1 for o in outcomes.values() if o == "completed"),
         "late_inserts_held": late_done,
+        "requests_added": len(added),
         "passes_lost": summary["link"].get("outages", {}).get("passes_lost", 0),
     }
 
@@ -161,5 +169,6 @@ def test_a_week_with_twenty_kills_loses_nothing_and_counts_every_restart(tmp_pat
     assert figures["kills"] == figures["restarts"] == 20 and figures["housekeeping_boots"] == 21
     assert figures["faults"] == 10 and figures["products"] > 0
     assert figures["passes_lost"] > 0 and figures["late_inserts_held"] > 0 and figures["completed"] > 0
+    assert figures["requests_added"] > 0
     assert printed(line) == {k: figures[k] for k in PRINTED}
     assert json.loads((tmp_path / "soak.json").read_text())["problems"] == []

@@ -10,7 +10,8 @@ the mass memory (bytes and a sidecar that vouches for them), so the check can fi
 
 `check_soak` reads the finished run folder: every product whole (its SHA-256 against its sidecar) and
 none noted at a kill missing (in the mass memory, or received whole on the ground over the radio and
-deleted on board); the request book holding every request of the scenario; the schedule and parameter
+deleted on board); the request book holding every request of the scenario (and, over a radio, those
+added by telecommand: zorka/run/soak_link.py); the schedule and parameter
 stores whole (and, over a radio, holding what was commanded: zorka/run/soak_link.py); after every fault
 and every restart a
 housekeeping sample in NOMINAL within RECOVERY_LIMIT_S (or the next strike first, and then within that
@@ -197,8 +198,9 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
             f"products: {len(lost)} lost {lost}, {len(changed)} changed, {sidecars - len(on_board)} torn"
         )
     booked = sorted(row["request"]["id"] for row in read_checked(out_dir / "requests.json")["requests"])
-    if booked != sorted(scenario_request_ids):
-        problems.append(f"the request book holds {booked}, not the scenario's requests")
+    missing = sorted(set(scenario_request_ids) - set(booked))
+    if missing or len(set(booked)) != len(booked):
+        problems.append(f"the request book holds {booked}, not every scenario request once ({missing})")
     for store in ("schedule.json", "parameters.json"):
         if (out_dir / store).exists():
             try:

@@ -55,7 +55,8 @@ def soak_command(args: argparse.Namespace) -> int:
     summary = json.loads((run_dir / "summary.json").read_text())
     report = check_soak(run_dir, [r.id for r in base.requests], soak, summary)
     end_ms = run_end_ms(base.epoch_utc, duration_s)
-    report["commanding"], problems = check_commands(run_dir, commands, end_ms)
+    requests = [r.id for r in base.requests]
+    report["commanding"], problems = check_commands(run_dir, commands, end_ms, requests)
     report["problems"] += problems
     link = summary.get("link", {})
     report["link"] = {

@@ -3,7 +3,8 @@ run's own files, that the spacecraft holds what the ground commanded.
 
 The commands (all draws from the soak's seed): parameter sets (PUS 20) of SOAK_TUNABLES, each to a
 value of its safe menu; time-tagged schedule inserts (PUS 11) of a ping, most released days after the
-run ends (they must still be scheduled then, once each), a few within it (they must be gone). They are
+run ends (they must still be scheduled then, once each), a few within it (they must be gone); imaging
+request adds (service 200) of targets from ADD_TARGETS (they must be in the request book). They are
 queued at uniform times and go up through FOP-1 in the passes the outages leave.
 
 `check_commands` takes the verification outcomes the ground journaled (zorka/run/radio_link.py: the
@@ -11,10 +12,12 @@ ground's record survives the kills) and holds the stores to them: each tunable w
 in parameters.json, the value of its last completed set, or of a later set whose outcome the ground
 never heard (executed, its report lost at a kill or still to come); the schedule holds every completed
 insert released after the run exactly once, none released within it, and nothing the soak did not
-insert.
+insert; the request book holds the scenario's requests and every completed add, and no add failed (a
+second execution of one would: its id is taken).
 """
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import msgpack
@@ -41,6 +44,10 @@ LATE_RELEASE_S = (86400.0, 5 * 86400.0)
 """A late insert is released this long after the run ends."""
 EARLY_RELEASE_S = (3600.0, 6 * 3600.0)
 """An early insert is released this long after it is queued (within the run if it goes up in time)."""
+ADDS_PER_DAY = 1.0
+ADD_TARGETS = ((47.9, 33.4), (-31.5, -60.8), (38.6, -121.5), (23.5, 90.3), (-33.9, 18.9), (52.2, 5.5))
+"""Farmland and cities (latitude, longitude in degrees) that imaging request adds point at."""
+REQUEST_ID_BASE = 5000
 PING_SEQUENCE_BASE = 9000
 SPAN = (0.03, 0.9)
 CDS_EPOCH = dt.datetime(1958, 1, 1, tzinfo=dt.UTC)
@@ -73,7 +80,32 @@ def soak_commands(rng: np.random.Generator, duration_s: float, epoch_utc: str) -
         after_s = LATE_RELEASE_S if k < late else EARLY_RELEASE_S
         release_s = (duration_s if k < late else t_s) + float(rng.uniform(*after_s))
         rows.append({"t_s": t_s, "name": "schedule_insert", "args": _insert_args(epoch, release_s, k)})
+    for k in range(max(1, round(ADDS_PER_DAY * days))):
+        lat_deg, lon_deg = ADD_TARGETS[int(rng.integers(0, len(ADD_TARGETS)))]
+        rows.append(
+            {
+                "t_s": _time(rng, duration_s),
+                "name": "imaging_request_add",
+                "args": _add_args(k, lat_deg, lon_deg),
+            }
+        )
     return sorted(rows, key=lambda row: row["t_s"])
+
+
+def _add_args(k: int, lat_deg: float, lon_deg: float) -> dict:
+    """An imaging request add (id REQUEST_ID_BASE + k): 8 s, 30 degrees off nadir at most, sun above 10."""
+    return {
+        "request_id": REQUEST_ID_BASE + k,
+        "lat": math.radians(lat_deg),
+        "lon": math.radians(lon_deg),
+        "alt": 0.0,
+        "priority": 5,
+        "duration": 8.0,
+        "max_off_nadir": math.radians(30.0),
+        "min_sun_elevation": math.radians(10.0),
+        "window_start": 0.0,
+        "window_end": 0.0,
+    }
 
 
 def _time(rng: np.random.Generator, duration_s: float) -> float:
@@ -123,9 +155,12 @@ def read_outcomes(run_dir: Path) -> dict[int, str]:
     return {int(k): v for k, v in document["outcomes"].items()}
 
 
-def check_commands(run_dir: Path, commands: list[dict], end_epoch_ms: int) -> tuple[dict, list[str]]:
+def check_commands(
+    run_dir: Path, commands: list[dict], end_epoch_ms: int, scenario_request_ids: list[str]
+) -> tuple[dict, list[str]]:
     """Figures of the soak's commands, and what breaks the acceptance, from the run folder: the ground's
-    journal, parameters.json and schedule.json; `end_epoch_ms` is the run's end as a CDS ms count."""
+    journal, parameters.json, schedule.json and requests.json; `end_epoch_ms` is the run's end as a CDS
+    ms count."""
     problems = []
     outcomes = read_outcomes(run_dir)
     completed = {i for i, o in outcomes.items() if o == "completed"}
@@ -169,11 +204,30 @@ def check_commands(run_dir: Path, commands: list[dict], end_epoch_ms: int) -> tu
     strangers = [entry for entry in held if tuple(entry) not in ours]
     if strangers:
         problems.append(f"schedule.json holds {len(strangers)} activities the soak never inserted")
+    adds = {
+        i: str(row["args"]["request_id"])
+        for i, row in enumerate(commands)
+        if row["name"] == "imaging_request_add"
+    }
+    try:
+        booked = {row["request"]["id"] for row in read_checked(run_dir / "requests.json")["requests"]}
+    except (OSError, CorruptStoreError) as problem:
+        booked, problems = set(), [*problems, f"requests.json: {problem}"]
+    must = set(scenario_request_ids) | {adds[i] for i in adds if i in completed}
+    may = {adds[i] for i in adds if i in unknown}
+    if not must <= booked or booked - must - may:
+        problems.append(
+            f"requests.json: missing {sorted(must - booked)}, unexpected {sorted(booked - must - may)}"
+        )
+    refused = sorted(adds[i] for i in adds if i in failed)
+    if refused:
+        problems.append(f"imaging request adds failed (a second execution?): {refused}")
     figures = {
         "commands": len(commands),
         "completed": len(completed),
         "failed": len(failed),
         "outcome_unknown": len(unknown),
         "scheduled_at_end": len(held),
+        "requests_added": len(booked - set(scenario_request_ids)),
     }
     return figures, problems
