@@ -46,7 +46,7 @@ from flight.onboard_dictionary import (
     onboard_dictionary,
 )
 from flight.payload.downlink_windows import OnboardStation
-from flight.payload.file_downlink import FileDownlink
+from flight.payload.file_downlink import FileDownlink, first_seq_of_boot
 from flight.payload.imaging import ImagingPayload
 from flight.payload.mass_memory import FOLDER_NAME, MassMemory
 from flight.payload.request_book import RequestBook
@@ -119,7 +119,9 @@ class FlightSoftware:
                 julian_date_from_unix_s(epoch_unix_s),
                 stations=ground_stations,
             )
-            self.file_downlink = FileDownlink(memory)
+            self.file_downlink = FileDownlink(
+                memory, first_transaction_seq=first_seq_of_boot(self.boot_count)
+            )
 
         self.board_links = BoardLinks(devices.board_links, self.events) if devices.board_links else None
         shape = SpacecraftShape(devices.wheels.n, devices.imager is not None, tuple(devices.board_links))

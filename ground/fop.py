@@ -9,6 +9,10 @@ Initiation: without CLCW check (Active at once), with CLCW check (Active when a 
 and no lockout), or with an Unlock or Set V(R) control command (Type-BC), sent and resent on T1 until a
 CLCW confirms it. CLCWs showing lockout while initialising are the state the command is there to clear,
 so they are not alerts then.
+
+`snapshot` and `restore` carry the service across a restart of the ground's process: the frames sent and
+not acknowledged keep their sequence numbers, so FARM-1 discards as duplicates those it had already
+accepted, and the CLCW acknowledges them.
 """
 
 from collections import deque
@@ -192,6 +196,43 @@ class Fop1:
             self.state = FopState.ACTIVE
         elif acked or self.state in (FopState.ACTIVE, FopState.RETRANSMIT_WITH_WAIT):
             self._initiate_retransmission(now_s)
+
+    def snapshot(self) -> dict:
+        """The service's state as plain data: V(S), N(R), the frames sent and waiting, the counters. An
+        initialisation under way is not kept (restored, the service waits for a CLCW to start again)."""
+        initialising = self.state in (FopState.INITIALISING_WITHOUT_BC, FopState.INITIALISING_WITH_BC)
+        counters = self.counters
+        return {
+            "state": int(FopState.INITIAL if initialising else self.state),
+            "vs": self.vs,
+            "nn_r": self.nn_r,
+            "sent": [[entry.frame.sequence, entry.frame.data] for entry in self.sent],
+            "waiting": list(self.waiting),
+            "transmission_count": self.transmission_count,
+            "counters": {
+                "transmitted": counters.transmitted,
+                "retransmitted": counters.retransmitted,
+                "acknowledged": counters.acknowledged,
+                "alerts": [[t_s, str(alert)] for t_s, alert in counters.alerts],
+            },
+        }
+
+    def restore(self, snapshot: dict) -> None:
+        """The service as `snapshot` left it; frames sent and not acknowledged go again at the next poll
+        (the timer counts as run out), which a CLCW may make unnecessary first."""
+        self.state = FopState(snapshot["state"])
+        self.vs, self.nn_r = snapshot["vs"], snapshot["nn_r"]
+        self.sent = deque(_Sent(self._frame(data, sequence=seq)) for seq, data in snapshot["sent"])
+        self.waiting = deque(snapshot["waiting"])
+        self.transmission_count = snapshot["transmission_count"]
+        self.timer_expiry_s = 0.0 if self.sent else None
+        counters = snapshot["counters"]
+        self.counters = FopCounters(
+            counters["transmitted"],
+            counters["retransmitted"],
+            counters["acknowledged"],
+            [(t_s, FopAlert(alert)) for t_s, alert in counters["alerts"]],
+        )
 
     def _check_timer(self, now_s: float) -> None:
         if self.timer_expiry_s is None or now_s < self.timer_expiry_s:

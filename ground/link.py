@@ -5,6 +5,8 @@ each leaves as one TC frame with a segment header, protected with the security a
 link is secured. TM frames are demultiplexed into packets; their CLCW drives FOP-1. The AD service starts
 from the first CLCW seen: V(S) takes the onboard V(R), with an Unlock first if FARM-1 is locked out, so
 a console can join a running spacecraft without resetting its sequence. The clock is injected.
+`snapshot` and `restore` carry the sending side (FOP-1, the queued packets, the next ARSN of a sender
+without a key store) across a restart of the ground's process.
 """
 
 from collections import Counter
@@ -67,6 +69,18 @@ class GroundLink:
             frames = [self._protect(frame) for frame in frames]
         self.counts["tc_frames_sent"] += len(frames)
         return frames
+
+    def snapshot(self) -> dict:
+        """The sending side as plain data."""
+        arsn = None if self.sender is None else self.sender.association.arsn
+        return {"fop": self.fop.snapshot(), "pending": list(self._pending), "arsn": arsn}
+
+    def restore(self, snapshot: dict) -> None:
+        """The sending side as `snapshot` left it; frames partly received are not kept."""
+        self.fop.restore(snapshot["fop"])
+        self._pending = list(snapshot["pending"])
+        if self.sender is not None:
+            self.sender.association.arsn = snapshot["arsn"]
 
     def _protect(self, frame: bytes) -> bytes:
         if self._reserve_arsn is not None:

@@ -8,9 +8,15 @@ not modelled). Uplink frames are sent back to back at `uplink_bps`; a frame arri
 has crossed plus the one-way `delay_s`. Each direction loses each frame with probability `frame_loss`,
 drawn from its own generator (seeded from the run's seed and the direction's name), so the same seed
 loses the same frames and the uplink's draws never shift the downlink's.
+
+Outages: each predicted pass is lost whole with probability `pass_loss` (a station down, rain fade, a
+missed booking), drawn once per pass in time order from a generator of its own, so a seed loses the same
+passes in every run of it, a resumed one included. `state` and `restore` carry what a run has drawn and
+counted across a checkpoint (zorka/run/checkpoint.py).
 """
 
 import bisect
+import json
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -47,6 +53,7 @@ class Radio:
         frame_loss: float = 0.0,
         delay_s: float = 0.0,
         frame_bytes: int = 1115,
+        pass_loss: float = 0.0,
     ) -> None:
         if downlink_bps <= 0.0 or uplink_bps <= 0.0:
             raise ValueError(f"data rates must be positive, not {downlink_bps} and {uplink_bps} bit/s")
@@ -54,7 +61,14 @@ class Radio:
             raise ValueError(f"frame loss {frame_loss} is not in [0, 1)")
         if delay_s < 0.0:
             raise ValueError(f"one-way delay {delay_s} s is negative")
-        windows = merged_windows(windows_s)
+        if not 0.0 <= pass_loss < 1.0:
+            raise ValueError(f"pass loss {pass_loss} is not in [0, 1)")
+        passes = sorted(windows_s)
+        draws = np.random.default_rng(model_seed(seed, "radio.outages")).random(len(passes))
+        lost = draws < pass_loss
+        self.outages_s = [window for window, out in zip(passes, lost, strict=True) if out]
+        """The (AOS, LOS) of every pass lost whole to an outage."""
+        windows = merged_windows([window for window, out in zip(passes, lost, strict=True) if not out])
         self._starts_s = [start for start, _ in windows]
         self._ends_s = [end for _, end in windows]
         self.downlink_bps = downlink_bps
@@ -109,6 +123,29 @@ class Radio:
             self.lost_frames[direction] += 1
             return
         self._in_flight[direction].append((arrival_s, raw))
+
+    def state(self) -> dict:
+        """What the radio has drawn and counted (generator states as JSON: their 128-bit integers do not
+        fit msgpack), not the frames in flight (see `restore`)."""
+        return {
+            "generators": {d: json.dumps(g.bit_generator.state) for d, g in self._generators.items()},
+            "downlink_bits": self._downlink_bits,
+            "uplink_free_s": self._uplink_free_s,
+            "sent": dict(self.sent),
+            "lost_frames": dict(self.lost_frames),
+        }
+
+    def restore(self, state: dict) -> None:
+        """The radio as `state` describes it, with nothing in flight: frames on the air at a checkpoint
+        arrived in the timeline that went on from it, before the run was killed."""
+        for direction, generator in self._generators.items():
+            generator.bit_generator.state = json.loads(state["generators"][direction])
+        self._downlink_bits = state["downlink_bits"]
+        self._uplink_free_s = state["uplink_free_s"]
+        self.sent = dict(state["sent"])
+        self.lost_frames = dict(state["lost_frames"])
+        for queue in self._in_flight.values():
+            queue.clear()
 
     def arrived(self, direction: str, t_s: float) -> list[bytes]:
         """The frames in `direction` that have arrived by `t_s`, in order."""

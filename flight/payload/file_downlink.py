@@ -193,6 +193,17 @@ def delivered_complete(finished: TransactionFinishedParams) -> bool:
     )
 
 
+TRANSACTIONS_PER_BOOT = 4096
+"""Each boot numbers its transactions from a block of its own, so that a PDU of a transaction an earlier
+boot left open (still on the air, or queued on the ground when it restarted too) names none of this
+boot's transactions: a stale Finished can never confirm, and so delete, a product the ground lacks."""
+
+
+def first_seq_of_boot(boot_count: int) -> int:
+    """The first transaction sequence number of boot `boot_count` (1 for the first boot: 0)."""
+    return (boot_count - 1) * TRANSACTIONS_PER_BOOT % (1 << 16)
+
+
 class FileDownlink:
     """Sends the pending products of `memory` to the ground entity, deleting each only once confirmed.
 

@@ -179,3 +179,23 @@ def test_farm_windows_out_of_window_frames_and_control_commands():
     assert (farm.state, farm.vr, farm.clcw().farm_b_counter) == (FarmState.OPEN, 9, 0)
     assert farm.receive(TcFrame(SCID, VCID, 0, b"\x55", True, True)).outcome == FarmOutcome.BAD_CONTROL
     assert ad(9) == FarmOutcome.ACCEPTED
+
+
+def test_a_fop_restored_from_its_snapshot_after_a_ground_restart_delivers_each_command_once():
+    link = _link(0.10, seed=9)
+    link.fop.initiate_ad(0.0)
+    commands = [n.to_bytes(2, "big") + b"cmd" for n in range(300)]
+    for command in commands:
+        link.fop.send(command)
+    for restart in range(
+        6
+    ):  # the ground dies mid-stream: a new FOP-1 from its snapshot, CLCWs on the way lost
+        link.run(30 + 7 * restart, until=_idle)
+        snapshot = link.fop.snapshot()
+        link.fop = Fop1(SCID, VCID, sliding_window=8, t1_s=1.0, transmission_limit=10)
+        link.fop.restore(snapshot)
+        link.downlink.clear()
+    link.run(20_000, until=_idle)
+    assert link.delivered == commands  # once each, in order: FARM-1 discarded the ones sent again
+    assert link.fop.counters.alerts == [] and link.fop.counters.acknowledged == 300
+    assert link.farm.counts[FarmOutcome.DUPLICATE] > 0

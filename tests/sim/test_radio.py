@@ -96,8 +96,35 @@ def test_lost_frames_never_arrive_and_are_counted():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"downlink_bps": 0.0}, {"uplink_bps": -1.0}, {"frame_loss": 1.0}, {"delay_s": -0.1}]
+    "kwargs",
+    [{"downlink_bps": 0.0}, {"uplink_bps": -1.0}, {"frame_loss": 1.0}, {"delay_s": -0.1}, {"pass_loss": 1.0}],
 )
 def test_impossible_channels_are_refused(kwargs):
     with pytest.raises(ValueError):
         Radio([(0.0, 1.0)], seed=1, **kwargs)
+
+
+def test_outages_lose_whole_passes_within_binomial_bounds_the_same_for_a_seed():
+    n, p = 2_000, 0.2
+    passes = [(1000.0 * i, 1000.0 * i + 600.0) for i in range(n)]
+    radio = Radio(passes, seed=4, pass_loss=p)
+    assert abs(len(radio.outages_s) - n * p) < 4.0 * math.sqrt(n * p * (1 - p))
+    for aos_s, los_s in radio.outages_s:  # closed through a lost pass, open through the others
+        assert not any(radio.open(t_s) for t_s in (aos_s, 0.5 * (aos_s + los_s), los_s))
+    kept = sorted(set(passes) - set(radio.outages_s))
+    assert all(radio.open(aos_s) and radio.open(los_s) for aos_s, los_s in kept)
+    assert radio.outages_s == Radio(passes, seed=4, pass_loss=p).outages_s
+    assert radio.outages_s != Radio(passes, seed=5, pass_loss=p).outages_s
+    assert Radio(passes, seed=4).outages_s == []
+
+
+def test_state_carries_the_draws_and_counts_over_a_restore():
+    first = Radio([(0.0, 1e6)], seed=8, frame_loss=0.3)
+    for _ in range(50):
+        first.transmit(UP, 1.0, b"x" * 20)
+        first.transmit(DOWN, 1.0, b"y" * 20)
+    second = Radio([(0.0, 1e6)], seed=8, frame_loss=0.3)
+    second.restore(first.state())
+    assert second.sent == first.sent and second.lost_frames == first.lost_frames and second.idle
+    assert [second.lost(UP) for _ in range(100)] == [first.lost(UP) for _ in range(100)]
+    assert [second.lost(DOWN) for _ in range(100)] == [first.lost(DOWN) for _ in range(100)]

@@ -41,6 +41,7 @@ ONBOARD_STATE = (
     "boot_count.json",
     "mass_memory",
     "products",
+    "ground_link.msgpack",
 )
 """What the flight software (and the ground of a simulated radio) keep in a run folder across restarts."""
 

@@ -10,7 +10,9 @@ the old checkpoint or the new one, and every byte either counts is on the disk.
 the flight software cold on its own onboard stores (parameters, schedule, requests, mass memory, boot
 counter), as a computer that rebooted: estimator and modes start over, from RESTART_MODE, and FDIR
 brings it back to NOMINAL. The world rolls back to the checkpoint; the onboard stores do not (they are the
-flight computer's, written when it wrote them). The radio link (`[link]`) is not checkpointed yet.
+flight computer's, written when it wrote them). A radio link (`[link]`) puts its world side in the
+checkpoint (the radio's draws and counts, the bytes of tm_frames.bin and tm_ground.bin); its two ends
+keep their own link state, which does not roll back either (zorka/run/radio_link.py).
 """
 
 import dataclasses
@@ -32,7 +34,7 @@ RECORDER_FOLDER = "recorder"
 RECORDER_FILES = ("err_deg", "rate_err_deg_s", "truth")
 CHECKPOINT_EVERY_S = 600.0
 RESTART_MODE = "SUN_SAFE"
-FORMAT = 2
+FORMAT = 3
 
 
 def make_durable(stream: BinaryIO) -> int:
@@ -89,6 +91,7 @@ class Checkpointer:
             "tm": {"bytes": tm_bytes, "packets": mission.tm_packets, "packet_bytes": mission.tm_bytes},
             "wall_s": mission.wall_s,
             "restarts_at_s": mission.restarts_at_s,
+            "link": None if mission.radio_link is None else mission.radio_link.checkpoint_state(),
         }
         write_atomically(self.out_dir / CHECKPOINT_NAME, msgpack.packb(document))
         self._last_frame = mission.flight.executive.frame
@@ -149,10 +152,17 @@ def resume_mission(
             f"--resume: the run in {out_dir} lasts {document['duration_s']:g} s, not {duration_s:g} s"
         )
     restarted = dataclasses.replace(scenario, start=dataclasses.replace(scenario.start, mode=RESTART_MODE))
+    link = document["link"]
     mission = Mission(
-        restarted, document["duration_s"], out_dir=out_dir, keep_tm_bytes=document["tm"]["bytes"]
+        restarted,
+        document["duration_s"],
+        out_dir=out_dir,
+        keep_tm_bytes=document["tm"]["bytes"],
+        keep_link_bytes=None if link is None else link["files"],
     )
     restore_world(mission.world, mission.devices, document["world"])
+    if mission.radio_link is not None:
+        mission.radio_link.restore(link)
     _restore_recorder(mission, out_dir, document)
     mission.flight.executive.frame = document["frame"]
     mission.injected = list(mission.faults[: document["injected"]])

@@ -76,7 +76,8 @@ class Mission:
     """One run of a scenario. `serial` maps device names (`SERIAL_DEVICES`, or "all") to the port of the
     board that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
     the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py; `keep_tm_bytes`:
-    a resumed run's tm.bin is cut to that and appended to) and the tunable parameters persist in
+    a resumed run's tm.bin is cut to that and appended to, and `keep_link_bytes` the radio's files) and the
+    tunable parameters persist in
     out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
     folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
     without one, nothing of it runs."""
@@ -90,6 +91,7 @@ class Mission:
         out_dir: Path | None = None,
         gnss: str | None = None,
         keep_tm_bytes: int | None = None,
+        keep_link_bytes: dict[str, int] | None = None,
     ):
         self.scenario = scenario
         self.frame_s = FRAME_S
@@ -169,7 +171,11 @@ class Mission:
         self.radio_link = None
         if scenario.link is not None:
             self.radio_link = RadioLink(
-                self.ports(), scenario.link, dictionary_document(self.flight.dictionary), run_dir
+                self.ports(),
+                scenario.link,
+                dictionary_document(self.flight.dictionary),
+                run_dir,
+                keep_bytes=keep_link_bytes,
             )
         load_requests(self.flight, scenario)
 

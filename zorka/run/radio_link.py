@@ -10,13 +10,27 @@ ground decoded to tm_ground.bin.
 
 The SDLS key is derived from the run's seed so that a run is reproducible: simulation only, anyone who
 knows the seed has the key.
+
+Across a kill and `zorka run --resume` (zorka/run/checkpoint.py) the two ends keep what each would keep
+in flight: the spacecraft its anti-replay state (the uplink's two-copy link_state in the run folder:
+every association's last ARSN and FARM-1's V(R)), the ground its journal (GROUND_JOURNAL: FOP-1 with
+the frames sent and not acknowledged, the queued packets, the next ARSN, the index of the next scenario
+command and what the verification reports said), written before any frame it vouches for goes on the
+air. Neither rolls back with the world: a command the spacecraft took before the kill is a duplicate
+to FARM-1 when FOP-1 sends it again, and the CLCW acknowledges it; one it had not taken goes up once.
+The ground's ARSN stays ahead of the onboard one. The radio's draws and counts, and the lengths of
+tm_frames.bin and tm_ground.bin, are the world's: the checkpoint holds them (`checkpoint_state`), and
+a resumed run cuts both files back to them and appends.
 """
 
 import hashlib
 import math
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import msgpack
 
 from ccsds.cfdp_carriage import CFDP_APID
 from ccsds.sdls import SdlsSender, SecurityAssociation
@@ -28,6 +42,7 @@ from ground.commands import CommandBook, CommandError, request_id
 from ground.file_receiver import FileReceiver
 from ground.link import GroundLink
 from ground.telemetry import TelemetryDecoder, VerificationReport
+from native.atomic_file import write_atomically
 from sim.radio import DOWN, UP, Radio
 from zorka.run.link_ports import LinkPorts
 from zorka.scenario.model import CommandSpec, LinkSpec
@@ -38,6 +53,11 @@ FOP_T1_S = 2.0
 """FOP-1's retransmission timer beyond the round trip (twice the one-way delay is added)."""
 
 VERIFIED_STAGES = {"accepted", "completed"}
+GROUND_JOURNAL = "ground_link.msgpack"
+LINK_STATE = "link_state.json"
+"""The onboard anti-replay store's name (its copies are link_state.a.json and link_state.b.json)."""
+FRAMES_FILE = "tm_frames.bin"
+PACKETS_FILE = "tm_ground.bin"
 
 
 def simulation_key(seed: int) -> bytes:
@@ -73,9 +93,18 @@ class RadioLink:
     """The radio of a mission, reached through its `ports`, as `spec` describes it. Its ground side is
     the ground segment's own: commands built by `ground.commands` and reports read by `ground.telemetry`
     from the `dictionary` JSON, FOP-1 and SDLS from `ground.link`. With `out_dir`, the frames and packets
-    the ground received are written there, and the products it received under products/."""
+    the ground received are written there, the products it received under products/, and both ends
+    keep their link state there; `keep_bytes` (a resumed run): tm_frames.bin and tm_ground.bin cut to
+    those lengths and appended to, and the ground's journal read back."""
 
-    def __init__(self, ports: LinkPorts, spec: LinkSpec, dictionary: dict, out_dir: Path | None) -> None:
+    def __init__(
+        self,
+        ports: LinkPorts,
+        spec: LinkSpec,
+        dictionary: dict,
+        out_dir: Path | None,
+        keep_bytes: dict[str, int] | None = None,
+    ) -> None:
         book = CommandBook(dictionary)
         order = sorted(range(len(spec.commands)), key=lambda i: spec.commands[i].t_s)
         self._commands = [
@@ -83,9 +112,12 @@ class RadioLink:
             for n, i in enumerate(order)
         ]
         self._next_command = 0
-        self._request_ids = {request_id(packet) for _, packet in self._commands}
+        self._request_ids = {request_id(packet): n for n, (_, packet) in enumerate(self._commands)}
         self._reports = TelemetryDecoder(dictionary)
         self.verified: Counter[str] = Counter()
+        self.outcomes: dict[str, str] = {}
+        """A scenario command's place in time order (as text) -> what the verification reports the ground
+        received say of it: "accepted", "completed" or "failed"."""
 
         self._now_s = ports.now_s
         self._frame_s = ports.frame_s
@@ -97,10 +129,21 @@ class RadioLink:
             spec.frame_loss,
             spec.delay_s,
             TM_FRAME_BYTES,
+            spec.pass_loss,
         )
         key = simulation_key(ports.seed)
         onboard = {SIMULATION_SPI: SecurityAssociation(SIMULATION_SPI, key, arsn_window=ARSN_WINDOW)}
-        self.uplink = Uplink(SCID, TC_VCID, ports.accept_telecommand, onboard, counters=ports.link_counters)
+        state_file = None if out_dir is None else out_dir / LINK_STATE
+        self.uplink = Uplink(
+            SCID,
+            TC_VCID,
+            ports.accept_telecommand,
+            onboard,
+            state_file=state_file,
+            counters=ports.link_counters,
+            events=ports.events,
+            now_s=ports.now_s,
+        )
         self.downlink = Downlink(SCID, self.uplink.clcw, TM_FRAME_BYTES, apid_channels={CFDP_APID: VC_FILES})
         self.downlink.radio_on = self.radio.open(0.0)
         ports.subscribe_tm(self.downlink.send)
@@ -110,8 +153,15 @@ class RadioLink:
         self.packets_on_ground = 0
         self._last_clcw: bytes | None = None
         self._quiet_until_s = 0.0
-        self._frames_file = None if out_dir is None else (out_dir / "tm_frames.bin").open("wb")
-        self._packets_file = None if out_dir is None else (out_dir / "tm_ground.bin").open("wb")
+        self._frames_file = self._packets_file = None
+        self._journal = None if out_dir is None else out_dir / GROUND_JOURNAL
+        self._journaled: tuple | None = None
+        if out_dir is not None:
+            kept = keep_bytes or {}
+            self._frames_file = _received_file(out_dir / FRAMES_FILE, kept.get("frames"))
+            self._packets_file = _received_file(out_dir / PACKETS_FILE, kept.get("packets"))
+            if keep_bytes is not None:
+                self._read_journal()
         self.files = None
         self._file_down_bytes_s = spec.downlink_bps / 8.0
         self._file_up_bytes = max(1, int(spec.uplink_bps / 8.0 * self._frame_s))
@@ -149,8 +199,12 @@ class RadioLink:
             if self.files is not None:
                 for packet in self.files.poll(t_s, self._file_up_bytes):
                     self.ground.send(packet)
-            for raw in self.ground.frames_to_send(t_s):
+            frames = self.ground.frames_to_send(t_s)
+            self._write_journal()  # before the frames it vouches for are on the air
+            for raw in frames:
                 radio.transmit(UP, t_s, raw)
+        else:
+            self._write_journal()
         if not is_open and radio.idle:
             due_s = commands[self._next_command][0] if self._next_command < len(commands) else math.inf
             self._quiet_until_s = min(radio.next_open_s(t_s), due_s)
@@ -181,10 +235,84 @@ class RadioLink:
                 continue
             report = self._reports.decode(packet)
             if isinstance(report, VerificationReport) and report.request_id in self._request_ids:
+                command = str(self._request_ids[report.request_id])
                 if not report.success:
                     self.verified["failed"] += 1
+                    self.outcomes[command] = "failed"
                 elif report.stage in VERIFIED_STAGES:
                     self.verified[report.stage] += 1
+                    if self.outcomes.get(command) not in ("completed", "failed"):
+                        self.outcomes[command] = report.stage
+
+    def _journal_key(self) -> tuple:
+        """What the journal holds, in brief: it is written again only when this changes."""
+        fop, ground = self.ground.fop, self.ground
+        arsn = ground.sender.association.arsn
+        return (
+            self._next_command,
+            arsn,
+            fop.state,
+            fop.vs,
+            fop.nn_r,
+            fop.transmission_count,
+            len(fop.sent),
+            len(fop.waiting),
+            ground.outstanding,
+            len(fop.counters.alerts),
+            sum(self.verified.values()),
+        )
+
+    def _write_journal(self) -> None:
+        """The ground's journal (GROUND_JOURNAL), atomically, if anything in it moved."""
+        if self._journal is None:
+            return
+        key = self._journal_key()
+        if key == self._journaled:
+            return
+        document = {
+            "next_command": self._next_command,
+            "ground": self.ground.snapshot(),
+            "verified": dict(self.verified),
+            "outcomes": self.outcomes,
+        }
+        write_atomically(self._journal, msgpack.packb(document))
+        self._journaled = key
+
+    def _read_journal(self) -> None:
+        """The ground as its journal left it (a resumed run); nothing if it never wrote one."""
+        try:
+            document = msgpack.unpackb(self._journal.read_bytes())
+        except FileNotFoundError:
+            return
+        except (ValueError, msgpack.UnpackException):
+            raise ValueError(f"{self._journal}: not the ground's link journal") from None
+        self._next_command = document["next_command"]
+        self.ground.restore(document["ground"])
+        self.verified = Counter(document["verified"])
+        self.outcomes = dict(document["outcomes"])
+        self._journaled = self._journal_key()
+
+    def checkpoint_state(self) -> dict:
+        """The world's side of the radio for a checkpoint: its draws and counts, the frames and packets
+        received, and the bytes of tm_frames.bin and tm_ground.bin made durable."""
+        files = {}
+        for name, handle in (("frames", self._frames_file), ("packets", self._packets_file)):
+            if handle is not None:
+                handle.flush()
+                os.fsync(handle.fileno())
+                files[name] = handle.tell()
+        return {
+            "radio": self.radio.state(),
+            "frames_received": self.frames_received,
+            "packets_on_ground": self.packets_on_ground,
+            "files": files,
+        }
+
+    def restore(self, state: dict) -> None:
+        """The world's side of the radio as a checkpoint left it (`checkpoint_state`)."""
+        self.radio.restore(state["radio"])
+        self.frames_received = state["frames_received"]
+        self.packets_on_ground = state["packets_on_ground"]
 
     def figures(self) -> dict:
         """What crossed the radio each way, what was lost or refused, and what became of the commands."""
@@ -227,7 +355,13 @@ class RadioLink:
                 "failed": self.verified["failed"],
             },
             **({} if self.files is None else {"files": self._file_figures()}),
+            **({} if not radio.outages_s else {"outages": self._outage_figures()}),
         }
+
+    def _outage_figures(self) -> dict:
+        """The passes lost whole to outages so far (a section only where the scenario loses passes)."""
+        lost = [(aos_s, los_s) for aos_s, los_s in self.radio.outages_s if aos_s < self._now_s()]
+        return {"passes_lost": len(lost), "lost_contact_s": round(sum(b - a for a, b in lost), 3)}
 
     def _file_figures(self) -> dict:
         """Products the ground received and verified, and what the spacecraft deleted on confirmation."""
@@ -245,3 +379,17 @@ class RadioLink:
         for handle in (self._frames_file, self._packets_file):
             if handle is not None:
                 handle.close()
+
+
+def _received_file(path: Path, keep_bytes: int | None):
+    """A file of what the ground received, opened to append: new, or (a resumed run) cut to `keep_bytes`;
+    ValueError if it holds fewer (what the checkpoint counted is not there)."""
+    if keep_bytes is None:
+        return path.open("wb")
+    size = path.stat().st_size if path.is_file() else 0
+    if size < keep_bytes:
+        raise ValueError(
+            f"{path.name} holds {size} bytes, fewer than the {keep_bytes} the checkpoint counted"
+        )
+    os.truncate(path, keep_bytes)
+    return path.open("ab")

@@ -95,8 +95,6 @@ def resume_refused(args: argparse.Namespace, scenario: Scenario) -> str | None:
         return None
     if args.serial or args.gnss or args.realtime:
         return "a run with boards, a GNSS line or --realtime has no checkpoints; drop one of them"
-    if scenario.link is not None:
-        return "the scenario's [link] radio is not checkpointed yet; resume a scenario without one"
     return None
 
 

@@ -9,14 +9,18 @@ and sends SIGKILL. All draws come from the soak's seed. Before each resume it no
 the mass memory (bytes and a sidecar that vouches for them), so the check can find every one again.
 
 `check_soak` reads the finished run folder: every product whole (its SHA-256 against its sidecar) and
-none noted at a kill missing; the request book holding every request of the scenario; the schedule
-and parameter stores absent (nothing was commanded) or whole; after every fault and every restart a
+none noted at a kill missing (in the mass memory, or received whole on the ground over the radio and
+deleted on board); the request book holding every request of the scenario (and, over a radio, those
+added by telecommand: zorka/run/soak_link.py); the schedule and parameter
+stores whole (and, over a radio, holding what was commanded: zorka/run/soak_link.py); after every fault
+and every restart a
 housekeeping sample in NOMINAL within RECOVERY_LIMIT_S (or the next strike first, and then within that
 of the last of them); the boot counter (store, last housekeeping,
 summary) equal to the kills plus one.
 """
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -37,6 +41,7 @@ from ground.archive import read_archive
 from zorka.outputs.run_folder import ARCHIVE_NAME
 from zorka.run.assembly import FRAME_S
 from zorka.run.checkpoint import CHECKPOINT_NAME, read_checkpoint
+from zorka.run.radio_link import PRODUCTS_FOLDER as GROUND_PRODUCTS
 
 SOAK_FAULTS = (
     {"device": "gyro", "kind": "noisy", "factor": 3.0},
@@ -109,6 +114,26 @@ def products_whole(out_dir: Path) -> dict[str, str]:
     return whole
 
 
+def products_on_ground(out_dir: Path) -> dict[str, str]:
+    """Product id -> SHA-256 of each product the ground received over the radio whose bytes (.png or
+    .bin) match the SHA-256 of its record."""
+    folder = out_dir / GROUND_PRODUCTS
+    whole = {}
+    for record_path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        try:
+            record = json.loads(record_path.read_text())
+            data = next(
+                record_path.with_suffix(s).read_bytes()
+                for s in (".png", ".bin")
+                if record_path.with_suffix(s).is_file()
+            )
+        except (OSError, ValueError, StopIteration):
+            continue
+        if isinstance(record, dict) and hashlib.sha256(data).hexdigest() == record.get("sha256"):
+            whole[record_path.stem] = record["sha256"]
+    return whole
+
+
 def _checkpoint_t_s(out_dir: Path) -> float:
     """Simulated time of the run's last checkpoint (0 before the first)."""
     if not (out_dir / CHECKPOINT_NAME).exists():
@@ -161,19 +186,21 @@ def run_soak(scenario: Path, out_dir: Path, duration_s: float, kills: int, seed:
 def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, summary: dict) -> dict:
     """The soak's figures, read from the run folder, and `problems`: what breaks the acceptance."""
     problems = []
-    products = products_whole(out_dir)
+    on_board = products_whole(out_dir)
+    products = {**products_on_ground(out_dir), **on_board}
     lost = sorted(set(soak.products_at_kills) - set(products))
     changed = sorted(
         p for p in soak.products_at_kills if p in products and products[p] != soak.products_at_kills[p]
     )
     sidecars = len(list((out_dir / MASS_MEMORY).glob("*.json")))
-    if lost or changed or sidecars != len(products):
+    if lost or changed or sidecars != len(on_board):
         problems.append(
-            f"products: {len(lost)} lost {lost}, {len(changed)} changed, {sidecars - len(products)} torn"
+            f"products: {len(lost)} lost {lost}, {len(changed)} changed, {sidecars - len(on_board)} torn"
         )
     booked = sorted(row["request"]["id"] for row in read_checked(out_dir / "requests.json")["requests"])
-    if booked != sorted(scenario_request_ids):
-        problems.append(f"the request book holds {booked}, not the scenario's requests")
+    missing = sorted(set(scenario_request_ids) - set(booked))
+    if missing or len(set(booked)) != len(booked):
+        problems.append(f"the request book holds {booked}, not every scenario request once ({missing})")
     for store in ("schedule.json", "parameters.json"):
         if (out_dir / store).exists():
             try:
@@ -218,6 +245,7 @@ def check_soak(out_dir: Path, scenario_request_ids: list[str], soak: SoakRun, su
         "interrupted_by_the_next_strike": interrupted,
         "recovery_max_s": max(recovery_s, default=0.0),
         "products_whole": len(products),
+        "products_on_ground": len(products) - len(on_board),
         "products_noted_at_kills": len(soak.products_at_kills),
         "wall_s": round(soak.wall_s, 1),
         "problems": problems,

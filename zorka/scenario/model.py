@@ -160,6 +160,9 @@ class LinkSpec:
         default=0.0, metadata=meta("probability that a frame is lost, each way", "", 0.0, 0.5)
     )
     delay_s: float = field(default=0.0, metadata=meta("one-way delay", "s", 0.0, 10.0))
+    pass_loss: float = field(
+        default=0.0, metadata=meta("probability that a whole pass is lost (an outage), seeded", "", 0.0, 0.9)
+    )
     commands: tuple[CommandSpec, ...] = field(
         default=(), metadata=meta("telecommands sent from the ground, each at its time")
     )
