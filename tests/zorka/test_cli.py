@@ -94,6 +94,19 @@ def test_a_run_starts_from_a_clean_spacecraft_in_a_previous_runs_folder(tmp_path
     assert not (tmp_path / "mass_memory" / "old-1.bin").exists()
 
 
+def test_a_kill_mid_atomic_write_leaves_a_folder_the_next_run_still_takes(tmp_path):
+    """The temporary file of an atomic write of one of the run's own files, left by a kill, is the run's;
+    a file named like that of no run file is still someone else's."""
+    assert zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet").returncode == 0
+    (tmp_path / "summary.json.tmp").write_text("{cut")
+    done = zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "summary.json.tmp").exists()
+    (tmp_path / "notes.txt.tmp").write_text("mine")
+    refused = zorka("run", "--duration", "5s", "--out", str(tmp_path), "--quiet")
+    assert refused.returncode == 2 and "notes.txt.tmp" in refused.stderr
+
+
 def test_a_run_refuses_a_folder_holding_files_no_run_wrote_and_force_keeps_them(tmp_path):
     """A `zorka serve` folder (its link state, products received) is not a run's to clear."""
     (tmp_path / "link_state.json").write_text('{"kept": 1}')

@@ -94,7 +94,10 @@ def claim_run_folder(out_dir: Path, force: bool = False) -> None:
     manifest = _manifest(out_dir)
     own = set(manifest["own"])
     present = {p.name for p in out_dir.iterdir()} - {MANIFEST_NAME, MANIFEST_NAME + TEMPORARY_SUFFIX}
-    foreign = present - own
+    torn = {n for n in present if n.endswith(TEMPORARY_SUFFIX) and n.removesuffix(TEMPORARY_SUFFIX) in own}
+    foreign = present - own - torn  # an atomic write of a run's own file, cut short by a kill, is the run's
+    for name in torn:
+        (out_dir / name).unlink()
     if foreign and not force:
         listed = ", ".join(sorted(foreign)[:5]) + (", ..." if len(foreign) > 5 else "")
         raise RunFolderError(
