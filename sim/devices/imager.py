@@ -373,6 +373,9 @@ class SimImager(Imager):
         self.status = np.zeros(len(Imager.STATUS))
         self.render_in_background = False
         self._rendering: BackgroundRender | None = None
+        self.captures: list[tuple[str, float, float, tuple[float, float, float], bool]] = []
+        """Every capture taken: request id, first and last truth time, target (lat_rad, lon_rad, alt_m) and
+        whether it was a strip."""
 
     def start(
         self,
@@ -443,6 +446,15 @@ class SimImager(Imager):
             return None
         self._state = Imager.IDLE
         truth = self._truth[: self._rec.truth_n].copy()
+        self.captures.append(
+            (
+                self._request_id,
+                float(truth[0, 0]),
+                float(truth[-1, 0]),
+                self._target,
+                self._strip_end is not None,
+            )
+        )
         return functools.partial(
             capture_product,
             truth,
