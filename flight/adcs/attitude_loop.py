@@ -63,9 +63,9 @@ class AdcsConfig:
     integral_ratio: float = 0.1
     integral_max_nm: float = 5e-3
     integral_zone_rad: float = 0.02 * DEG
-    """The integral is for steady disturbances (~1e-5 N m: errors of ~0.002 deg); with a zone of 1 deg it wound
-    up on the settling transient after each slew and then, its pole at ~67 s, held a bias of up to 0.046 deg
-    through the capture that followed (the boresight ~500 m off the target)."""
+    """The integral is for steady disturbances (~1e-5 N m: errors of ~0.002 deg); with a zone of 1 deg it
+    wound up on the settling transient after each slew and then, its pole at ~67 s, held a bias of up to
+    0.046 deg through the capture that followed (the boresight ~500 m off the target)."""
     wheel_friction_coulomb_nm: float = 0.0
     wheel_friction_viscous_nm_s: float = 0.0
     wheel_speed_bias_rad_s: float = 1000.0 * 2.0 * math.pi / 60.0
