@@ -29,6 +29,7 @@ from sim.ground_station import GroundStation, Pass
 from sim.world_builder import orbit_period_s
 from zorka.outputs.absolute_pointing import CaptureInterval, absolute_pointing
 from zorka.outputs.dictionary_json import dictionary_document
+from zorka.outputs.geolocation import geolocation_figures, judge_product
 from zorka.outputs.summary import summarize
 from zorka.outputs.tm_files import TmLog
 from zorka.run.assembly import (
@@ -170,6 +171,10 @@ class Mission:
         """Per truth row: the ADCS was flying its nadir law (no slew), for the absolute pointing error."""
         self._rows_noted = 1
         self.frame_hooks.append(self._note_nadir_row)
+        self.products: list[dict] = []
+        """Each product's metadata as stored, with its geolocation judged (`zorka.outputs.geolocation`)."""
+        if self.flight.payload is not None:
+            self.flight.payload.product_hooks.append(self._judge_product)
         self.wall_s = 0.0
         self.radio_link = None
         if scenario.link is not None:
@@ -253,6 +258,14 @@ class Mission:
             attitude = self.flight.attitude
             self.nadir_rows[rows - 1] = attitude.guidance is attitude.nadir
             self._rows_noted = rows
+
+    def _judge_product(self, metadata: dict) -> None:
+        """A product about to be stored: its onboard footprint against the true one, into its metadata."""
+        epoch_offset_s = (self.flight.payload.epoch_jd_utc - self.world.c.jd_epoch_utc) * SECONDS_PER_DAY
+        judged = judge_product(metadata, epoch_offset_s)
+        if judged is not None:
+            metadata.update(judged)
+        self.products.append(metadata)
 
     def _declare_failed(self, port: str) -> None:
         """In lockstep, a request to the board on `port` went unanswered for BOARD_FAILURE_TIMEOUT_S: the
@@ -365,6 +378,7 @@ class Mission:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:
             summary["imaging"] = imaging_figures(self.flight.payload)
+            summary["geolocation"] = geolocation_figures(self.products)
         summary["pointing"] = self._absolute_pointing()
         if isinstance(self.clock, WallClock):
             summary["realtime"] = realtime_figures(self.flight, self.clock)
