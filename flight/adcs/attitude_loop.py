@@ -147,6 +147,10 @@ class AttitudeLoop:
         self.health = Health()
 
         self._w_meas_c = ptr(devices.gyro.rate_b)
+        self._w_meas = devices.gyro.rate_b
+        self._w_last = np.zeros(3)  # the previous frame's gyro reading
+        self._w_step = np.zeros(3)  # the rate over the last frame: the mean of its two end readings
+        self._w_step_c = ptr(self._w_step)
         self._q_st_c = ptr(devices.star_tracker.q_ib)
         self._s_b_c = ptr(devices.sun_sensor.s_b)
         self._b_clean_c = ptr(self.dumping.b_b_t)
@@ -322,8 +326,14 @@ class AttitudeLoop:
     def _determine(self, t_s: float) -> None:
         """MEKF: propagate on the gyro, update with a star-tracker reading (the first one starts it)."""
         estimator = self.estimator
+        # The gyro reads the rate at the frame's end; propagating over the frame on that end rate alone
+        # (rectangle rule) left 0.5 dt x the change of rate in the attitude: 0.24 deg after a 4.7 deg/s
+        # slew flown blind, gated out for the whole capture that followed (3-4 km on the ground).
+        np.add(self._w_last, self._w_meas, out=self._w_step)
+        self._w_step *= 0.5
+        np.copyto(self._w_last, self._w_meas)
         if estimator.initialised:
-            estimator.propagate(self._w_meas_c, self.frame_s)
+            estimator.propagate(self._w_step_c, self.frame_s, self._w_meas)
         if not self.star_tracker.sample():
             self.star_tracker_misses += 1
             if self.star_tracker.blinded:
