@@ -35,6 +35,7 @@ from flight.payload.access import EphemerisTable
 from flight.payload.budgets import Budgets, within_budgets
 from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.events import CAPTURE_DONE, CAPTURE_FAILED
+from flight.payload.footprint import FootprintSamples
 from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import BookEntry, RequestBook, RequestState
@@ -48,6 +49,8 @@ PAYLOAD_LOAD = "payload"
 PAYLOAD_POWER_W = 80.0
 PRODUCT_BYTES_MAX = 4 << 20
 """Room a capture needs in mass memory (a quicklook product is ~0.1 MB; margin for the full product)."""
+HALF_SWATH_RAD = 0.5 * 20000 * 1e-6
+"""The detector's half field across: 20,000 pixels of 1 urad (5.5 um pixels, 5.5 m focal length)."""
 POINTING_MODES = (Mode.NOMINAL, Mode.IMAGING)  # the ADCS modes from which it can track a target
 PLAN_STEP_S = 1.0
 SETTLE_S = 30.0
@@ -210,6 +213,9 @@ class ImagingPayload:
         self._tracking: Capture | None = None
         self._capturing: Capture | None = None
         self._pointing = False  # the ADCS tracks a target because this application asked it to
+        self._footprint: FootprintSamples | None = None  # the onboard state at each tick of the capture
+        self.product_hooks: list[Callable[[dict], None]] = []
+        """Called with each product's metadata before it is stored (a mission runner annotates it)."""
         self._orbit = ffi.new("zk_orbit *")
         self._forces = force_model(zonal_degree=4)
         self._lost_seen = 0  # of memory.lost: found on opening the memory, or later on a read
@@ -275,6 +281,7 @@ class ImagingPayload:
         if len(self.memory.lost) > self._lost_seen:
             self._take_lost(t_s)
         if self._capturing is not None:
+            self._sample_footprint(t_s)
             self._collect(t_s)
         if not self.book.entries and not self.timeline and not self._pointing:
             return  # nothing asked for, nothing under way: a second of a spacecraft without requests
@@ -468,6 +475,8 @@ class ImagingPayload:
             ):
                 self.power.switch(PAYLOAD_LOAD, True)
                 self._capturing = capture
+                self._footprint = FootprintSamples(self.epoch_jd_utc, HALF_SWATH_RAD, request.alt_m)
+                self._sample_footprint(t_s)
                 self.counts.captures_started += 1
             else:
                 self._fail(t_s, request.id, "imager refused")
@@ -499,6 +508,16 @@ class ImagingPayload:
             self.attitude.request_mode(t_s, Mode.NOMINAL)
         self._pointing = False
 
+    def _sample_footprint(self, t_s: float) -> None:
+        """The onboard orbit and attitude estimates now, while the capture's lines are being taken."""
+        capture, samples = self._capturing, self._footprint
+        if samples is None or t_s > capture.start_s + capture.duration_s or samples.t_s[-1:] == [t_s]:
+            return
+        orbit, estimator = self.attitude.orbit, self.attitude.estimator
+        if orbit.valid and estimator.initialised:
+            orbit.propagate_to(t_s)
+            samples.add(t_s, orbit.r_eci, estimator.q_ib)
+
     def _collect(self, t_s: float) -> None:
         """Take a finished product into mass memory and judge its request."""
         if self._capturing is None:
@@ -513,6 +532,11 @@ class ImagingPayload:
         entry = self.book.entries.get(capture.request_id)
         attempt = 1 if entry is None else entry.attempts + 1
         metadata = {**product.metadata, "request_id": capture.request_id, "planned_start_s": capture.start_s}
+        t_mid_s = 0.5 * (product.metadata["t_start_s"] + product.metadata["t_end_s"])
+        metadata["onboard_footprint"] = self._footprint.footprint(t_mid_s) if self._footprint else None
+        self._footprint = None
+        for hook in self.product_hooks:
+            hook(metadata)
         try:
             self.memory.store(f"{capture.request_id}-{attempt}", product.data, metadata)
         except (MassMemoryFullError, OSError) as problem:

@@ -80,10 +80,11 @@ def eci_to_ecef_matrix(gmst_rad: np.ndarray) -> np.ndarray:
     )
 
 
-def ellipsoid_intersection(origin_m: np.ndarray, direction: np.ndarray) -> np.ndarray:
+def ellipsoid_intersection(origin_m: np.ndarray, direction: np.ndarray, height_m: float = 0.0) -> np.ndarray:
     """First point where rays (Earth-fixed origins and unit directions, broadcast rows of 3) meet the
-    WGS-84 ellipsoid; NaN rows where they miss it or it is behind them."""
-    scale = np.array([WGS84_A_M, WGS84_A_M, WGS84_B_M])
+    WGS-84 ellipsoid raised by `height_m` (semi-axes + h); NaN rows where they miss it or it is behind
+    them."""
+    scale = np.array([WGS84_A_M + height_m, WGS84_A_M + height_m, WGS84_B_M + height_m])
     o, d = origin_m / scale, direction / scale
     a = np.sum(d * d, axis=-1)
     b = np.sum(o * d, axis=-1)
@@ -241,7 +242,9 @@ def capture_product(
     along_hat = _unit(x_ecef - (x_ecef @ n_target) * n_target)
     cross_hat = y_ecef - (y_ecef @ n_target) * n_target - (y_ecef @ along_hat) * along_hat
     cross_hat = _unit(cross_hat)
-    error = centre - target_ecef
+    footprint = _true_footprint(spec, geo, t_mid, mid, target[2]) if sees_earth else None
+    # at the target's height: a centre on the ellipsoid put a target 220 m up ~200 m off at 40 deg off nadir
+    error = np.array(footprint["ecef_m"]) - target_ecef if footprint else centre - target_ecef
     along_err, cross_err = float(error @ along_hat), float(error @ cross_hat)
     inside_swath = sees_earth and abs(cross_err) <= 0.5 * swath
     inside_strip = sees_earth and abs(along_err) <= 0.5 * strip
@@ -268,7 +271,8 @@ def capture_product(
         "requested_alt_m": target[2],
         "centre_lat_deg": centre_lat,
         "centre_lon_deg": centre_lon,
-        "geolocation_error_m": float(np.linalg.norm(error)),
+        "targeting_error_m": float(np.linalg.norm(error)),
+        "true_footprint": footprint,
         "along_track_error_m": along_err,
         "cross_track_error_m": cross_err,
         "off_nadir_deg": math.degrees(off_nadir),
@@ -299,6 +303,32 @@ def capture_product(
     metadata = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metadata.items()}
     data = grayscale_png(image, {METADATA_KEY: json.dumps(metadata, sort_keys=True, allow_nan=False)})
     return ImageProduct(request_id, data, metadata)
+
+
+def _true_footprint(
+    spec: ImagerSpec, geo: FrameGeometry, t_mid: float, mid: dict, height_m: float
+) -> dict | None:
+    """Where the capture truly fell, at the target's height: the boresight's point at mid-capture (its
+    ECEF too), the detector's end pixels at the first and last frame (start -Y_B, start +Y_B, end +Y_B,
+    end -Y_B) as (lat_deg, lon_deg, height_m), and the true position and boresight at mid-capture."""
+    los_mid = _unit(mid["body_to_ecef"][:, 2])
+    centre = ellipsoid_intersection(mid["r_ecef"], los_mid, height_m)
+    half = 0.5 * spec.detector_pixels * spec.ifov_rad
+    ends_b = [np.array([0.0, side * math.sin(half), math.cos(half)]) for side in (-1.0, 1.0)]
+    corners = [
+        ellipsoid_intersection(geo.r_ecef[k], geo.body_to_ecef[k] @ ends_b[e], height_m)
+        for k, e in ((0, 0), (0, 1), (-1, 1), (-1, 0))
+    ]
+    if not all(np.all(np.isfinite(p)) for p in [centre, *corners]):
+        return None
+    return {
+        "t_mid_s": t_mid,
+        "centre": list(_geodetic_deg(centre)),
+        "corners": [list(_geodetic_deg(c)) for c in corners],
+        "ecef_m": centre.tolist(),
+        "r_ecef_m": mid["r_ecef"].tolist(),
+        "boresight_ecef": los_mid.tolist(),
+    }
 
 
 def _quicklook(
@@ -373,6 +403,9 @@ class SimImager(Imager):
         self.status = np.zeros(len(Imager.STATUS))
         self.render_in_background = False
         self._rendering: BackgroundRender | None = None
+        self.captures: list[tuple[str, float, float, tuple[float, float, float], bool]] = []
+        """Every capture taken: request id, first and last truth time, target (lat_rad, lon_rad, alt_m) and
+        whether it was a strip."""
 
     def start(
         self,
@@ -443,6 +476,15 @@ class SimImager(Imager):
             return None
         self._state = Imager.IDLE
         truth = self._truth[: self._rec.truth_n].copy()
+        self.captures.append(
+            (
+                self._request_id,
+                float(truth[0, 0]),
+                float(truth[-1, 0]),
+                self._target,
+                self._strip_end is not None,
+            )
+        )
         return functools.partial(
             capture_product,
             truth,

@@ -231,7 +231,7 @@ def test_a_fixed_pointing_bias_of_a_hundredth_of_a_degree_is_range_times_the_ang
     print(f"bias about axis {axis}: {component} {meta[component]:.2f} m, expected {expected:.2f} m")
     assert abs(meta[component]) == pytest.approx(expected, rel=0.02)
     assert abs(meta[other]) < 0.02 * expected
-    assert meta["geolocation_error_m"] == pytest.approx(expected, rel=0.02)
+    assert meta["targeting_error_m"] == pytest.approx(expected, rel=0.02)
     assert meta["quality_ok"]
 
 

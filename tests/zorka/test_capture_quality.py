@@ -55,7 +55,7 @@ def _figures(meta: dict) -> str:
     return (
         f"off nadir {meta['off_nadir_deg']:.1f} deg, "
         f"GSD {meta['gsd_cross_m']:.3f} x {meta['gsd_along_m']:.3f} m, "
-        f"geolocation {meta['geolocation_error_m']:.0f} m (along {meta['along_track_error_m']:.0f}, "
+        f"targeting {meta['targeting_error_m']:.0f} m (along {meta['along_track_error_m']:.0f}, "
         f"across {meta['cross_track_error_m']:.0f}), smear {meta['smear_px']:.3f} px, "
         f"rate error {meta['rate_error_deg_s']:.5f} deg/s"
     )
@@ -69,7 +69,7 @@ def test_a_tracked_capture_25_deg_off_nadir_meets_quality(tracked):
     assert meta["smear_px"] <= 0.5
     assert meta["inside_swath"] and meta["inside_strip"]
     # imaging pointing (0.05 deg) at ~550 km keeps the centre within ~0.5 km of the target
-    assert meta["geolocation_error_m"] < 500.0
+    assert meta["targeting_error_m"] < 500.0
     assert 0.5 < meta["gsd_cross_m"] < 0.7
     assert pixels.shape == (meta["quicklook_height"], meta["quicklook_width"]) and pixels.std() > 10.0
 

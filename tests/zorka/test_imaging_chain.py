@@ -321,7 +321,7 @@ def test_a_strip_is_planned_scanned_and_meets_quality():
     (product_id,) = payload.memory.pending()
     metadata = payload.memory.product(product_id).metadata
     print(
-        f"\nstrip: smear {metadata['smear_px']:.3f} px, geolocation {metadata['geolocation_error_m']:.0f} m, "
+        f"\nstrip: smear {metadata['smear_px']:.3f} px, targeting {metadata['targeting_error_m']:.0f} m, "
         f"off nadir {metadata['off_nadir_deg']:.1f} deg, scan {metadata['ground_speed_m_s']:.0f} m/s"
     )
     assert metadata["quality_ok"], metadata["failures"]

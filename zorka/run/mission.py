@@ -27,7 +27,9 @@ from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.world_builder import orbit_period_s
+from zorka.outputs.absolute_pointing import CaptureInterval, absolute_pointing
 from zorka.outputs.dictionary_json import dictionary_document
+from zorka.outputs.geolocation import geolocation_figures, judge_product
 from zorka.outputs.summary import summarize
 from zorka.outputs.tm_files import TmLog
 from zorka.run.assembly import (
@@ -167,6 +169,14 @@ class Mission:
             out_dir,
         )
         self.recorder.follow(self.flight.attitude.control.c)  # errors against what it was told
+        self.nadir_rows = np.zeros(len(self.recorder.truth_buffer) // lib.ZK_TRUTH_COLUMNS, dtype=bool)
+        """Per truth row: the ADCS was flying its nadir law (no slew), for the absolute pointing error."""
+        self._rows_noted = 1
+        self.frame_hooks.append(self._note_nadir_row)
+        self.products: list[dict] = []
+        """Each product's metadata as stored, with its geolocation judged (`zorka.outputs.geolocation`)."""
+        if self.flight.payload is not None:
+            self.flight.payload.product_hooks.append(self._judge_product)
         self.wall_s = 0.0
         self.radio_link = None
         if scenario.link is not None:
@@ -246,6 +256,22 @@ class Mission:
             stimulus.send_truth()
         for hook in self.frame_hooks:
             hook()
+
+    def _note_nadir_row(self) -> None:
+        """After a frame that wrote a truth row: whether the ADCS flew nadir in it."""
+        rows = self._record.truth_n
+        if rows != self._rows_noted:
+            attitude = self.flight.attitude
+            self.nadir_rows[rows - 1] = attitude.guidance is attitude.nadir
+            self._rows_noted = rows
+
+    def _judge_product(self, metadata: dict) -> None:
+        """A product about to be stored: its onboard footprint against the true one, into its metadata."""
+        epoch_offset_s = (self.flight.payload.epoch_jd_utc - self.world.c.jd_epoch_utc) * SECONDS_PER_DAY
+        judged = judge_product(metadata, epoch_offset_s)
+        if judged is not None:
+            metadata.update(judged)
+        self.products.append(metadata)
 
     def _declare_failed(self, port: str) -> None:
         """In lockstep, a request to the board on `port` went unanswered for BOARD_FAILURE_TIMEOUT_S: the
@@ -358,11 +384,24 @@ class Mission:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:
             summary["imaging"] = imaging_figures(self.flight.payload)
+            summary["geolocation"] = geolocation_figures(self.products)
+        summary["pointing"] = self._absolute_pointing()
         if isinstance(self.clock, WallClock):
             summary["realtime"] = realtime_figures(self.flight, self.clock)
         if self.links:
             summary["serial"] = {port: self._link_figures(port) for port in self.links}
         return summary
+
+    def _absolute_pointing(self) -> dict:
+        """The true boresight against true nadir and the true targets (`zorka.outputs.absolute_pointing`),
+        the captures from the simulated imager's own record (none from an imager board)."""
+        captures = [
+            CaptureInterval(request_id, t0_s, t1_s, *target)
+            for request_id, t0_s, t1_s, target, strip in getattr(self.devices.imager, "captures", [])
+            if not strip
+        ]
+        start_s = self.scenario.report.stats_from_s if self.sim_s > self.scenario.report.stats_from_s else 0.0
+        return absolute_pointing(self.truth(), self.epoch_jd_utc, self.nadir_rows, captures, start_s)
 
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,

@@ -108,7 +108,10 @@ class RequestSpec:
         default=math.radians(27.56), metadata=meta("target longitude, east positive", "deg", -180.0, 360.0)
     )
     alt_m: float = field(
-        default=220.0, metadata=meta("target height above the ellipsoid", "m", -500.0, 9000.0)
+        default=0.0,
+        metadata=meta(
+            "target height above the WGS-84 ellipsoid; unset: 0, on the ellipsoid", "m", -500.0, 9000.0
+        ),
     )
     priority: int = field(default=7, metadata=meta("worth of the capture to the planner", "", 1, 1000))
     duration_s: float = field(default=8.0, metadata=meta("capture length", "s", 0.5, 120.0))
