@@ -141,6 +141,13 @@ def run_seed(
     return summary, folder / "summary.json"
 
 
+def _remove_attempts(out_dir: Path, seeds: list[int]) -> None:
+    """Remove what attempts at these seeds left behind when their process died (a worker killed)."""
+    for seed in seeds:
+        for attempt in out_dir.glob(f".seed-{seed}.*"):
+            shutil.rmtree(attempt, ignore_errors=True)
+
+
 def run_campaign(
     scenario: Scenario,
     seeds: list[int],
@@ -172,7 +179,10 @@ def run_campaign(
         from zorka.run.dask_campaign import run_on_dask  # dask is imported only by those who use it
 
         calls = {seed: (run_seed, scenario, seed, duration_s, out_dir.resolve(), realtime) for seed in seeds}
-        run_on_dask(dask_address, calls, finish)
+        try:
+            run_on_dask(dask_address, calls, finish)
+        finally:
+            _remove_attempts(out_dir, seeds)
         return [outcomes.get(seed, SeedOutcome(seed, error=_error(NotStartedError()))) for seed in seeds]
     context = multiprocessing.get_context("spawn")
     workers = min(jobs, len(seeds))

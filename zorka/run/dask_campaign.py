@@ -17,7 +17,9 @@ RETRIES = 2  # a seed whose run raises is tried this many times more before it c
 def check_dask_address(text: str) -> str:
     """`local:N` (N from 1 to 999) or a scheduler's address such as tcp://127.0.0.1:8786; ValueError
     naming the forms otherwise."""
-    if LOCAL.fullmatch(text) or re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+|[\w.-]+:\d+", text):
+    if LOCAL.fullmatch(text) or (
+        not text.startswith("local:") and re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+|[\w.-]+:\d+", text)
+    ):
         return text
     raise ValueError(
         f"{text!r} is neither local:N (N worker processes here, 1-999) nor a scheduler's address such as "
