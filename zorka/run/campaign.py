@@ -36,7 +36,6 @@ FIGURES = (
     "wheels.peak_speed_rpm",
     "wheels.peak_momentum_fraction",
     "power.min_soc",
-    "commanding.rejected",
     "control.overruns",
     "imaging.captured_ok",
     "imaging.failed",
