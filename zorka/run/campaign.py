@@ -84,13 +84,17 @@ DISPERSION_NAME = "dispersion.json"
 END_TOLERANCE_S = 0.05  # half a frame: a summary this close to the run's end covers all of it
 
 
-def finished_summary(folder: Path, duration_s: float | None) -> dict | None:
+def finished_summary(folder: Path, duration_s: float | None, drawn: dict) -> dict | None:
     """The summary of a seed folder whose run covered the whole of its time (and `duration_s`, if
-    given); None if it did not end, was cut short, or is not there."""
+    given) with the values `drawn` for it; None if it did not end, was cut short, drew other values
+    (another scenario) or is not there."""
     try:
         summary = json.loads((folder / "summary.json").read_text())
-        planned_s = json.loads((folder / DISPERSION_NAME).read_text())["duration_s"]
+        record = json.loads((folder / DISPERSION_NAME).read_text())
+        planned_s = float(record["duration_s"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if record.get("values") != json.loads(json.dumps(drawn)):
         return None
     if duration_s is not None and abs(planned_s - duration_s) > END_TOLERANCE_S:
         return None
@@ -117,12 +121,12 @@ def run_seed(
     if _worker["interrupted"]:
         raise NotStartedError
     folder = out_dir / f"seed-{seed}"
-    done = finished_summary(folder, duration_s)
+    seeded, drawn = dispersed_scenario(scenario, seed)
+    done = finished_summary(folder, duration_s, drawn)
     if done is not None:
         return done, folder / "summary.json"
     if os.path.lexists(folder) and not folder.is_dir():
         raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
-    seeded, drawn = dispersed_scenario(scenario, seed)
     work = out_dir / f".seed-{seed}.{uuid.uuid4().hex[:12]}"
     work.mkdir(parents=True)
     try:
@@ -174,15 +178,33 @@ def run_campaign(
         if on_done is not None:
             on_done(outcomes[seed])
 
-    if dask_address is not None:
-        from zorka.run.dask_campaign import run_on_dask  # dask is imported only by those who use it
+    try:
+        if dask_address is not None:
+            from zorka.run.dask_campaign import run_on_dask  # dask is imported only by those who use it
 
-        calls = {seed: (run_seed, scenario, seed, duration_s, out_dir.resolve(), realtime) for seed in seeds}
-        try:
+            calls = {
+                seed: (run_seed, scenario, seed, duration_s, out_dir.resolve(), realtime) for seed in seeds
+            }
             run_on_dask(dask_address, calls, finish)
-        finally:
-            _remove_attempts(out_dir, seeds)
-        return [outcomes.get(seed, SeedOutcome(seed, error=_error(NotStartedError()))) for seed in seeds]
+        else:
+            _run_on_pool(scenario, seeds, duration_s, out_dir, jobs, realtime, finish, outcomes)
+    finally:
+        _remove_attempts(out_dir, seeds)
+    return [outcomes.get(seed, SeedOutcome(seed, error=_error(NotStartedError()))) for seed in seeds]
+
+
+def _run_on_pool(
+    scenario: Scenario,
+    seeds: list[int],
+    duration_s: float | None,
+    out_dir: Path,
+    jobs: int,
+    realtime: bool,
+    finish: Callable[[Future, int], None],
+    outcomes: dict[int, SeedOutcome],
+) -> None:
+    """Every seed on a local process pool of at most `jobs` processes, `finish` called as each ends;
+    Ctrl-C cancels the seeds not started and waits for the running ones (`outcomes`: those finished)."""
     context = multiprocessing.get_context("spawn")
     workers = min(jobs, len(seeds))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
@@ -197,7 +219,6 @@ def run_campaign(
             for future, seed in futures.items():
                 if seed not in outcomes and not future.cancelled():
                     finish(future, seed)
-    return [outcomes.get(seed, SeedOutcome(seed, error=_error(NotStartedError()))) for seed in seeds]
 
 
 def _value(summary: dict, figure: str) -> object:

@@ -2,7 +2,8 @@
 processes (`local:N`), each worker one thread (a run is one busy thread).
 
 A worker that dies mid-seed loses nothing: the scheduler gives its task to another worker, and a seed's
-run is idempotent (`zorka.run.campaign.run_seed`).
+run is idempotent (`zorka.run.campaign.run_seed`). A seed whose run raises is not tried again: it is
+reported, as on the local pool.
 """
 
 import re
@@ -11,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 LOCAL = re.compile(r"local:([1-9][0-9]{0,2})")
-RETRIES = 2  # a seed whose run raises is tried this many times more before it counts as failed
 
 
 def check_dask_address(text: str) -> str:
@@ -46,23 +46,20 @@ def _client(address: str):
 
 def run_on_dask(address: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> None:
     """Run `calls` (seed -> (function, *arguments)) as tasks on the cluster at `address`, calling
-    `finish(future, seed)` as each ends; Ctrl-C cancels what has not ended."""
+    `finish(future, seed)` as each ends; Ctrl-C cancels the seeds that have not ended and returns."""
     from distributed import as_completed
 
     campaign = uuid.uuid4().hex[:12]  # keys unique on a scheduler that other campaigns share
     with _client(address) as client:
         futures = {
-            client.submit(
-                function, *arguments, key=f"zorka-{campaign}-seed-{seed}", pure=False, retries=RETRIES
-            ): seed
+            client.submit(function, *arguments, key=f"zorka-{campaign}-seed-{seed}", pure=False): seed
             for seed, (function, *arguments) in calls.items()
         }
         try:
             for future in as_completed(futures):
                 finish(future, futures[future])
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # the seeds not ended are cancelled: they count as not started
             client.cancel(list(futures))
-            raise
         finally:
             if LOCAL.fullmatch(address):
                 client.cluster.close()
