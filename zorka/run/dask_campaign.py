@@ -33,7 +33,7 @@ def _client(address: str):
 
     local = LOCAL.fullmatch(address)
     if local is None:
-        return Client(address, timeout="20s")
+        return Client(address, timeout="10s")
     cluster = LocalCluster(
         n_workers=int(local.group(1)),
         threads_per_worker=1,
