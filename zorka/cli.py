@@ -105,6 +105,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def dask_address(text: str) -> str:
+    """'local:2' or 'tcp://127.0.0.1:8786': where a campaign's seeds run (checked, not connected to)."""
+    from zorka.run.dask_campaign import check_dask_address
+
+    try:
+        return check_dask_address(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+
+
 def serial_assignment(text: str) -> tuple[list[str], str]:
     """'gyro,wheels=/dev/pts/5' -> (['gyro', 'wheels'], '/dev/pts/5')."""
     from zorka.run.board_devices import SERIAL_DEVICES
@@ -220,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="LIST",
         help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/, "
-        "then write DIR/campaign.json with min, median, p95 and max of the summary figures; exit 1 if "
-        "a seed failed",
+        "then write DIR/campaign.json with min, median, p95 and max of the summary figures and "
+        "DIR/campaign.html; the scenario's [campaign] dispersions are drawn per seed; seeds already "
+        "finished in DIR are not run again; exit 1 if a seed failed",
     )
     run.add_argument(
         "--jobs",
@@ -229,6 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="with --seeds: runs at once, each in its own process (default: the number of CPUs)",
+    )
+    run.add_argument(
+        "--dask",
+        type=dask_address,
+        default=None,
+        metavar="ADDRESS",
+        help="with --seeds: run the seeds on the Dask scheduler at ADDRESS (e.g. tcp://127.0.0.1:8786), or "
+        "on a cluster of N local worker processes with local:N, instead of the local process pool",
     )
     run.add_argument(
         "--out",

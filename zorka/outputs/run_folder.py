@@ -149,10 +149,13 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
     return path
 
 
-def run_into_folder(mission: Mission, out_dir: Path, quiet: bool) -> tuple[dict, Path]:
-    """Run `mission` to its end, close it and write its run folder; the summary and its path. What
-    `zorka run` does with each mission, alone or per seed of a campaign, so both give the same folder.
-    Ctrl-C ends the run early: the summary then covers the time simulated so far."""
+def run_into_folder(
+    mission: Mission, out_dir: Path, quiet: bool, extra: dict | None = None
+) -> tuple[dict, Path]:
+    """Run `mission` to its end, close it and write its run folder; the summary (with the sections of
+    `extra` added, e.g. a campaign seed's dispersion) and its path. What `zorka run` does with each
+    mission, alone or per seed of a campaign, so both give the same folder. Ctrl-C ends the run early:
+    the summary then covers the time simulated so far."""
     try:
         summary = run_with_progress(mission, quiet=quiet)
     except KeyboardInterrupt:
@@ -160,6 +163,7 @@ def run_into_folder(mission: Mission, out_dir: Path, quiet: bool) -> tuple[dict,
         print("zorka run: interrupted; the summary covers the time simulated so far", file=sys.stderr)
     finally:
         mission.close()
+    summary.update(extra or {})
     return summary, write_run_folder(mission, summary, out_dir)
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
+from zorka.outputs.campaign_report import write_campaign_report
 from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder
 from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, run_campaign, write_campaign
@@ -21,6 +22,16 @@ def run_command(args: argparse.Namespace) -> int:
     """0 after a run (its summary table printed), 1 if the mission could not start, 2 on bad options."""
     if args.seeds is None and args.jobs is not None:
         print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.seeds is None and args.dask is not None:
+        print("zorka run: error: argument --dask: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.dask is not None and args.jobs is not None:
+        print(
+            "zorka run: error: argument --jobs: not with --dask (the cluster's workers run the seeds); "
+            "drop --jobs or use --dask local:N",
+            file=sys.stderr,
+        )
         return 2
     if args.seeds is not None and args.serial:
         print(
@@ -99,13 +110,26 @@ def resume_refused(args: argparse.Namespace, scenario: Scenario) -> str | None:
 
 
 def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
-    """`zorka run --seeds`: the campaign on a local process pool, its campaign.json and table; 1 if a
-    seed failed."""
+    """`zorka run --seeds`: the campaign on a local process pool or a Dask cluster, its campaign.json,
+    campaign.html and table; 1 if a seed failed or the cluster could not be reached."""
     jobs = args.jobs or os.cpu_count() or 1
-    with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
-        outcomes = run_campaign(
-            scenario, args.seeds, args.duration, args.out, jobs, realtime=args.realtime, on_done=advance
-        )
+    try:
+        with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
+            outcomes = run_campaign(
+                scenario,
+                args.seeds,
+                args.duration,
+                args.out,
+                jobs,
+                realtime=args.realtime,
+                on_done=advance,
+                dask_address=args.dask,
+            )
+    except OSError as failure:  # a scheduler that does not answer
+        print(f"zorka run: error: argument --dask: {args.dask}: {failure}", file=sys.stderr)
+        return 1
     document = campaign_document(outcomes, args.out)
-    Console().print(*campaign_tables(document, write_campaign(document, args.out)))
+    path = write_campaign(document, args.out)
+    write_campaign_report(document, {o.seed: o.summary for o in outcomes if o.summary is not None}, args.out)
+    Console().print(*campaign_tables(document, path))
     return 1 if document["failed"] else 0

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sim.orbit_spec import OrbitSpec, meta
 from sim.spacecraft import DEFAULT_SPACECRAFT, Spacecraft
 from sim.world import Environment
+from zorka.scenario.campaign_spec import CampaignSpec
 
 DEFAULT_EPOCH_UTC = "2026-06-21T00:00:00Z"
 
@@ -221,6 +222,7 @@ class Scenario:
         default=(), metadata=meta("imaging requests on board at the start (the spacecraft needs an imager)")
     )
     hal: HalSpec = field(default_factory=HalSpec)
+    campaign: CampaignSpec = field(default_factory=CampaignSpec)
 
 
 DEFAULT_SCENARIO = Scenario()

@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+from zorka.scenario.campaign_table import check_campaign
 from zorka.scenario.flight_fit import check_flight_fit
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 from zorka.scenario.toml_file import ScenarioError, load_scenario
@@ -37,6 +38,7 @@ def scenario_for(command: str, scenario_path: Path | None, out: Path) -> Scenari
     try:
         scenario = load_scenario(scenario_path)
         check_flight_fit(scenario, str(scenario_path))
+        check_campaign(scenario, str(scenario_path))
         return scenario
     except ScenarioError as problem:
         print(f"zorka {command}: error: {problem}", file=sys.stderr)

@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from zorka.scenario.campaign_table import check_campaign
 from zorka.scenario.flight_fit import check_flight_fit
 from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario
 
@@ -15,7 +16,9 @@ def scenario_command(args: argparse.Namespace) -> int:
     status = 0
     for path in args.check:
         try:
-            check_flight_fit(load_scenario(path), str(path))
+            scenario = load_scenario(path)
+            check_flight_fit(scenario, str(path))
+            check_campaign(scenario, str(path))
         except ScenarioError as problem:
             print(f"zorka scenario: error: {problem}", file=sys.stderr)
             status = 2

@@ -1,0 +1,254 @@
+"""`zorka run --seeds --dask`: the same campaign on a Dask LocalCluster and on a scheduler and workers
+started as separate processes on 127.0.0.1 gives per-seed summaries identical to the local process
+pool's (wall time apart); a worker killed mid-campaign loses no seed; a rerun skips finished seeds."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.zorka.test_campaign_dispersions import CAMPAIGN
+
+ZORKA = [sys.executable, "-m", "zorka"]
+DASK = str(Path(sys.executable).with_name("dask"))
+SEEDS = (1, 2, 3, 4)
+TIMING = ("wall_s", "real_time_factor")
+
+
+def zorka(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*ZORKA, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def campaign_args(scenario: Path, out: Path, seeds: str = "1-4", duration: str | None = "1m") -> list[str]:
+    """`zorka run` of a campaign; duration None: the scenario's, one orbit."""
+    timed = ["--duration", duration] if duration else []
+    return ["run", str(scenario), "--seeds", seeds, *timed, "--out", str(out), "--quiet"]
+
+
+def without_timing(folder: Path) -> list[str]:
+    """summary.json's lines, the wall-time ones left out: the bytes that must match across engines."""
+    lines = (folder / "summary.json").read_text().splitlines()
+    return [line for line in lines if not any(f'"{key}"' in line for key in TIMING)]
+
+
+def assert_same_seeds(out: Path, reference: Path, seeds=SEEDS) -> None:
+    for seed in seeds:
+        assert without_timing(out / f"seed-{seed}") == without_timing(reference / f"seed-{seed}"), seed
+    assert not list(out.glob(".seed-*")), "an attempt's folder was left behind"
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scenario") / "campaign.toml"
+    path.write_text(CAMPAIGN)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pool_campaign(scenario, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pool")
+    result = zorka(*campaign_args(scenario, out), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+class Cluster:
+    """A `dask scheduler` and `dask worker`s, each a process of its own, on 127.0.0.1 only."""
+
+    def __init__(self, folder: Path, workers: int):
+        scheduler_file = folder / "scheduler.json"
+        common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": folder}
+        self.scheduler = subprocess.Popen(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                *("--scheduler-file", str(scheduler_file)),
+            ],
+            **common,
+        )
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline and self.scheduler.poll() is None, "no scheduler"
+            time.sleep(0.1)
+        time.sleep(0.2)  # the file is written whole before the scheduler listens; let it settle
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        assert self.address.startswith("tcp://127.0.0.1:")
+        self.workers = [
+            subprocess.Popen(
+                [
+                    DASK,
+                    "worker",
+                    self.address,
+                    "--host",
+                    "127.0.0.1",
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    *("--no-dashboard", "--death-timeout", "60"),
+                ],
+                **common,
+            )
+            for _ in range(workers)
+        ]
+
+    def stop(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, self.scheduler]:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    running = Cluster(tmp_path, workers=2)
+    yield running
+    running.stop()
+
+
+def test_a_local_dask_cluster_gives_the_local_pools_summaries(scenario, pool_campaign, tmp_path):
+    result = zorka(*campaign_args(scenario, tmp_path), "--dask", "local:2")
+    assert result.returncode == 0, result.stderr
+    assert_same_seeds(tmp_path, pool_campaign)
+    document = json.loads((tmp_path / "campaign.json").read_text())
+    assert document["seeds"] == list(SEEDS) and document["failed"] == []
+    assert document["figures"] == json.loads((pool_campaign / "campaign.json").read_text())["figures"]
+
+
+def test_a_separate_scheduler_and_two_workers_give_the_same_summaries(
+    scenario, pool_campaign, cluster, tmp_path
+):
+    out = tmp_path / "out"
+    result = zorka(*campaign_args(scenario, out), "--dask", cluster.address)
+    assert result.returncode == 0, result.stderr
+    assert_same_seeds(out, pool_campaign)
+
+
+def test_a_worker_killed_mid_campaign_loses_no_seed(scenario, pool_campaign, cluster, tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [*ZORKA, *campaign_args(scenario, out), "--dask", cluster.address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(list(out.glob(".seed-*/tm.bin"))) < 2:  # both workers are in the middle of a seed
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.05)
+    os.kill(cluster.workers[0].pid, signal.SIGKILL)
+    _, stderr = run.communicate(timeout=300)
+    assert cluster.workers[0].wait(timeout=10) == -signal.SIGKILL
+    assert run.returncode == 0, stderr
+    assert json.loads((out / "campaign.json").read_text())["failed"] == []
+    assert_same_seeds(out, pool_campaign)
+
+
+def test_a_rerun_skips_finished_seeds_and_runs_the_others(scenario, pool_campaign, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(pool_campaign, out)
+    finished = {seed: (out / f"seed-{seed}" / "summary.json").read_bytes() for seed in (1, 3, 4)}
+    (out / "seed-2" / "summary.json").unlink()  # a seed that did not end
+    result = zorka(*campaign_args(scenario, out, seeds="1-5"), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    for seed, before in finished.items():
+        assert (out / f"seed-{seed}" / "summary.json").read_bytes() == before, "a finished seed was rerun"
+    assert_same_seeds(out, pool_campaign)
+    assert json.loads((out / "seed-2" / "summary.json").read_text())["wall_s"] > 0
+    assert json.loads((out / "seed-5" / "summary.json").read_text())["seed"] == 5
+    assert json.loads((out / "campaign.json").read_text())["seeds"] == [1, 2, 3, 4, 5]
+
+
+def test_a_seed_cut_short_is_run_again(scenario, pool_campaign, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(pool_campaign, out)
+    summary_path = out / "seed-3" / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary_path.write_text(json.dumps({**summary, "sim_s": 12.3}))  # as a Ctrl-C leaves it
+    result = zorka(*campaign_args(scenario, out, seeds="3"))
+    assert result.returncode == 0, result.stderr
+    assert without_timing(out / "seed-3") == without_timing(pool_campaign / "seed-3")
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--dask", "local:2"], ["--dask", "--seeds"]),
+        (["--seeds", "1-2", "--dask", "local:0"], ["--dask", "local:N"]),
+        (["--seeds", "1-2", "--dask", "nowhere"], ["--dask", "'nowhere'"]),
+        (["--seeds", "1-2", "--dask", "local:2", "--jobs", "2"], ["--jobs", "--dask"]),
+    ],
+)
+def test_bad_dask_arguments_get_one_line_and_exit_2(args, names, tmp_path):
+    result = zorka("run", *args, "--duration", "10s", "--out", str(tmp_path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for name in names:
+        assert name in lines[0]
+
+
+def test_a_scheduler_that_does_not_answer_gets_one_line(tmp_path):
+    result = zorka(
+        "run",
+        "--seeds",
+        "1",
+        "--duration",
+        "10s",
+        "--out",
+        str(tmp_path / "x"),
+        "--quiet",
+        "--dask",
+        "tcp://127.0.0.1:9",
+        timeout=120,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr and "--dask" in lines[-1] and "127.0.0.1:9" in lines[-1], (
+        result.stderr
+    )
+
+
+ACCEPTANCE_SEEDS = "1-200"
+
+
+@pytest.mark.slow
+def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scenario, tmp_path):
+    """Issue 16's acceptance: 200 one-orbit seeds through the local pool, --dask local:2, and a
+    separate scheduler with two workers, identical per seed."""
+    outs = {name: tmp_path / name for name in ("pool", "local", "cluster")}
+    pool = zorka(*campaign_args(scenario, outs["pool"], ACCEPTANCE_SEEDS, None), "--jobs", "2", timeout=3600)
+    assert pool.returncode == 0, pool.stderr
+    local = zorka(
+        *campaign_args(scenario, outs["local"], ACCEPTANCE_SEEDS, None), "--dask", "local:2", timeout=3600
+    )
+    assert local.returncode == 0, local.stderr
+    running = Cluster(tmp_path, workers=2)
+    try:
+        separate = zorka(
+            *campaign_args(scenario, outs["cluster"], ACCEPTANCE_SEEDS, None),
+            "--dask",
+            running.address,
+            timeout=3600,
+        )
+    finally:
+        running.stop()
+    assert separate.returncode == 0, separate.stderr
+    seeds = range(1, 201)
+    assert_same_seeds(outs["local"], outs["pool"], seeds)
+    assert_same_seeds(outs["cluster"], outs["pool"], seeds)

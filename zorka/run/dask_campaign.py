@@ -1,0 +1,65 @@
+"""The seeds of a campaign on a Dask cluster: an existing scheduler's, or a LocalCluster of N worker
+processes (`local:N`), each worker one thread (a run is one busy thread).
+
+A worker that dies mid-seed loses nothing: the scheduler gives its task to another worker, and a seed's
+run is idempotent (`zorka.run.campaign.run_seed`). A seed whose run raises is not tried again: it is
+reported, as on the local pool.
+"""
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+LOCAL = re.compile(r"local:([1-9][0-9]{0,2})")
+
+
+def check_dask_address(text: str) -> str:
+    """`local:N` (N from 1 to 999) or a scheduler's address such as tcp://127.0.0.1:8786; ValueError
+    naming the forms otherwise."""
+    if LOCAL.fullmatch(text) or (
+        not text.startswith("local:") and re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+|[\w.-]+:\d+", text)
+    ):
+        return text
+    raise ValueError(
+        f"{text!r} is neither local:N (N worker processes here, 1-999) nor a scheduler's address such as "
+        "tcp://127.0.0.1:8786"
+    )
+
+
+def _client(address: str):
+    """A dask.distributed Client of the scheduler at `address`, or of a new LocalCluster for local:N."""
+    from distributed import Client, LocalCluster
+
+    local = LOCAL.fullmatch(address)
+    if local is None:
+        return Client(address, timeout="10s")
+    cluster = LocalCluster(
+        n_workers=int(local.group(1)),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    return Client(cluster)
+
+
+def run_on_dask(address: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> None:
+    """Run `calls` (seed -> (function, *arguments)) as tasks on the cluster at `address`, calling
+    `finish(future, seed)` as each ends; Ctrl-C cancels the seeds that have not ended and returns."""
+    from distributed import as_completed
+
+    campaign = uuid.uuid4().hex[:12]  # keys unique on a scheduler that other campaigns share
+    with _client(address) as client:
+        futures = {
+            client.submit(function, *arguments, key=f"zorka-{campaign}-seed-{seed}", pure=False): seed
+            for seed, (function, *arguments) in calls.items()
+        }
+        try:
+            for future in as_completed(futures):
+                finish(future, futures[future])
+        except KeyboardInterrupt:  # the seeds not ended are cancelled: they count as not started
+            client.cancel(list(futures))
+        finally:
+            if LOCAL.fullmatch(address):
+                client.cluster.close()
