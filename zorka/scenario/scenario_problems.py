@@ -2,6 +2,7 @@
 own (a bad one does not hide the next), then, without the bad fields, the checks across fields and
 whether the flight software can start from it."""
 
+import re
 from pathlib import Path
 
 from zorka.scenario.flight_fit import check_flight_fit
@@ -16,6 +17,8 @@ from zorka.scenario.toml_file import (
     scenario_text,
 )
 
+FIELD_PARTS = re.compile(r"[^.\[\]]+")
+
 
 def scenario_problems(path: Path) -> list[ScenarioError]:
     """The problems of the scenario file at `path`, one line each (empty: it runs)."""
@@ -29,8 +32,9 @@ def scenario_problems(path: Path) -> list[ScenarioError]:
         try:
             _field_checked(single)
         except ScenarioError as problem:
-            found.setdefault(problem.path, problem.in_file(source))
-            _remove(table, keys)
+            if problem.path not in found:
+                found[problem.path] = problem.in_file(source)
+                _remove(table, keys[: _depth(problem.path, len(keys))])
     problems = list(found.values())
     try:
         scenario = overridden(table, orbit_checked=False)
@@ -80,13 +84,14 @@ def _holding(keys: tuple, value: object) -> object:
     return {keys[0]: inner}
 
 
+def _depth(path: str, most: int) -> int:
+    """How many keys down the field a problem names lies (`start.rate_deg_s` for a table given there)."""
+    return min(most, len(FIELD_PARTS.findall(path))) or most
+
+
 def _remove(table: dict, keys: tuple) -> None:
-    """Delete the value at `keys`, and the tables its removal leaves empty (not array items)."""
-    nodes = [table]
+    """Delete the value at `keys` (the field a problem names, with all under it)."""
+    node = table
     for key in keys[:-1]:
-        nodes.append(nodes[-1][key])
-    del nodes[-1][keys[-1]]
-    for depth in range(len(keys) - 1, 0, -1):
-        if nodes[depth] or isinstance(keys[depth - 1], int):
-            break
-        del nodes[depth - 1][keys[depth - 1]]
+        node = node[key]
+    node.pop(keys[-1], None)
