@@ -589,6 +589,22 @@ def _key_unit(key: str) -> str:
 _SAME = object()  # no base to compare with
 
 
+def _file_value(inside: object, scale: float) -> str:
+    """TOML of a field's value in file units, each number the shortest of 12, 15 or 17 digits that the
+    reader (`x * scale`) turns back into the value exactly: the printed default runs the same mission."""
+    if isinstance(inside, float):
+        for digits in (12, 15, 17):
+            number = float(f"{inside / scale:.{digits}g}")
+            if (number * scale if scale != 1.0 else number) == inside:
+                return repr(number)
+        return repr(inside / scale)
+    if isinstance(inside, np.ndarray):
+        return _file_value(inside.tolist(), scale)
+    if isinstance(inside, list | tuple) and not isinstance(inside, bool):
+        return "[" + ", ".join(_file_value(v, scale) for v in inside) + "]"
+    return _toml_value(inside)
+
+
 def _comment(f, path: str, base: object = _SAME, value: object = None) -> str:
     """`  # help [unit; range]`, and what a file that leaves the key out gets where that differs."""
     meta = f.metadata
@@ -641,7 +657,8 @@ def _render(obj, path: str, lines: list[str], base: object = _SAME) -> None:
         elif value is None:
             lines.append(f"# {key} = ...{_comment(f, where, left_out, value)}")
         else:
-            lines.append(f"{key} = {_toml_value(value)}{_comment(f, where, left_out, value)}")
+            text = _file_value(getattr(obj, f.name), scale)
+            lines.append(f"{key} = {text}{_comment(f, where, left_out, value)}")
     for where, value, left_out in nested:
         if left_out is None:
             lines += ["", f"# Left out of a file: none ({where} off)."]
@@ -681,7 +698,9 @@ def _render_array(
             value = _scaled(getattr(item, f.name), 1.0 / scale)
             comment = _comment(f, f"{name}[{i}].{key}")
             body.append(
-                f"# {key} = ...{comment}" if value is None else f"{key} = {_toml_value(value)}{comment}"
+                f"# {key} = ...{comment}"
+                if value is None
+                else f"{key} = {_file_value(getattr(item, f.name), scale)}{comment}"
             )
         lines += body if items else [f"# {line}" for line in body]
 
