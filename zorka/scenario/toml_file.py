@@ -1,9 +1,10 @@
-"""Scenario files: TOML that overrides any part of the built-in default scenario.
+"""Scenario files: TOML that overrides any part of the field defaults (`FILE_BASE`, one orbit of nadir
+pointing; the built-in mission `DEFAULT_SCENARIO` adds a station, radio and requests to it).
 
 Every value is checked against the default it replaces (its type, its shape) and against the
 field's allowed range; unknown keys are refused. A problem is reported as one line that names the
 field, the value and what is allowed: `ScenarioError`. `default_scenario_text()` renders the built-in
-default as a commented file to start from.
+mission as a commented file to start from, which reads back to it exactly.
 """
 
 import math
