@@ -228,3 +228,14 @@ def test_check_reports_every_problem_of_a_file_one_line_each(tmp_path):
         "link",
         "requests[1].id",
     ], said
+
+
+def test_check_goes_on_past_a_bad_item_of_an_array_of_tables(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = -1\n[[spacecraft.surfaces.surfaces]]\narea_m2 = 0.0\n")
+    checked = subprocess.run(
+        [sys.executable, "-m", "zorka", "scenario", "--check", str(bad)], capture_output=True, text=True
+    )
+    lines = checked.stderr.splitlines()
+    assert checked.returncode == 2 and len(lines) == 2 and "Traceback" not in checked.stderr
+    assert "seed = -1" in lines[0] and "spacecraft.surfaces.surfaces[0]" in lines[1]

@@ -90,8 +90,12 @@ def _depth(path: str, most: int) -> int:
 
 
 def _remove(table: dict, keys: tuple) -> None:
-    """Delete the value at `keys` (the field a problem names, with all under it)."""
+    """Delete the value at `keys` (the field a problem names, with all under it); an item of an array of
+    tables is emptied instead."""
     node = table
     for key in keys[:-1]:
         node = node[key]
-    node.pop(keys[-1], None)
+    if isinstance(node, list):
+        node[keys[-1]] = {}  # an array item keeps its place, with the defaults
+    else:
+        node.pop(keys[-1], None)
