@@ -8,7 +8,10 @@ report that gained parameters (new counters) still matches as long as every old 
 other packet's content is its application data.
 
 Recorded once with `python -m tests.zorka.behaviour_pin record` at the start of issue 12; record again only
-in a commit that says why the behaviour changed.
+in a commit that says why the behaviour changed. `record NAME ...` records only the pins named (a new run,
+or one whose behaviour changed on purpose), decoded with the pinned dictionary: the others stay as they were.
+The `nadir_orbit` pin is issue 12's `default` (the built-in mission until issue 16) under its own file;
+`default` is issue 16's built-in mission.
 """
 
 import gzip
@@ -25,6 +28,7 @@ from ground.telemetry import HousekeepingReport, TelemetryDecoder
 ROOT = Path(__file__).resolve().parents[2]
 PINS = ROOT / "tests" / "data" / "behaviour"
 RUNS = {
+    "nadir_orbit": [str(ROOT / "examples" / "nadir_orbit.toml")],
     "default": [],
     "imaging_eeurope_12h": [str(ROOT / "examples" / "imaging_eeurope.toml"), "--duration", "12h"],
     "link_commands": [str(PINS / "link_commands.toml")],
@@ -107,12 +111,16 @@ def pinned_names() -> tuple[str, ...]:
     return tuple(p["name"] for p in pinned["parameters"])
 
 
-def record(work: Path) -> None:
-    """Record every pin (and the dictionary they were decoded with) from the code as it is."""
-    current = dictionary()
-    (PINS / "dictionary.json").write_text(json.dumps(current, indent=1) + "\n")
+def record(work: Path, only: tuple[str, ...] = ()) -> None:
+    """Record every pin (and the dictionary they were decoded with) from the code as it is; with `only`,
+    those pins alone, decoded with the pinned dictionary."""
+    if only:
+        current = json.loads((PINS / "dictionary.json").read_text())
+    else:
+        current = dictionary()
+        (PINS / "dictionary.json").write_text(json.dumps(current, indent=1) + "\n")
     names = tuple(p["name"] for p in current["parameters"])
-    for name in RUNS:
+    for name in only or RUNS:
         out = work / name
         run(name, out)
         pin = digest(out, current, names)
@@ -120,8 +128,8 @@ def record(work: Path) -> None:
         print(f"{name}: {len(pin['packets'])} packets", file=sys.stderr)
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["record"]:
+if __name__ == "__main__" and sys.argv[1:2] == ["record"] and set(sys.argv[2:]) <= set(RUNS):
     import tempfile
 
     with tempfile.TemporaryDirectory() as scratch:
-        record(Path(scratch))
+        record(Path(scratch), tuple(sys.argv[2:]))

@@ -1,6 +1,7 @@
-"""Restructuring changes no behaviour: the default run, the 12 h imaging example and a run commanding
-over the simulated radio give, for their seeds, the summary, truth files and telemetry pinned at the start
-of issue 12 (`tests/zorka/behaviour_pin.py` says what a pin holds and how it was recorded)."""
+"""Restructuring changes no behaviour: one orbit of nadir pointing (issue 12's default run), the built-in
+mission of issue 16, the 12 h imaging example and a run commanding over the simulated radio give, for their
+seeds, the summary, truth files and telemetry pinned (`tests/zorka/behaviour_pin.py` says what a pin holds
+and how it was recorded)."""
 
 import pytest
 

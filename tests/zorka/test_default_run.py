@@ -1,4 +1,5 @@
-"""The default mission in closed loop over the simulated devices, judged on the truth."""
+"""One orbit of nadir pointing (what a scenario file's missing keys take) in closed loop over the simulated
+devices, judged on the truth; and the built-in mission, which carries products to the ground."""
 
 import json
 import math
@@ -10,10 +11,12 @@ from native import lib, ptr
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 
+NADIR = Scenario()  # one orbit of nadir pointing, no station, radio or request
+
 
 @pytest.fixture(scope="module")
 def one_orbit():
-    return Mission(DEFAULT_SCENARIO).run()
+    return Mission(NADIR).run()
 
 
 def test_nadir_error_below_a_tenth_of_a_degree_p99_after_300_s(one_orbit):
@@ -25,7 +28,7 @@ def test_nadir_error_below_a_tenth_of_a_degree_p99_after_300_s(one_orbit):
 
 
 def test_starts_ten_degrees_off_nadir_and_stays_inside_the_wheel_limits(one_orbit):
-    world = Mission(DEFAULT_SCENARIO, 1.0).world
+    world = Mission(NADIR, 1.0).world
     q_nadir, w_nadir_i = np.zeros(4), np.zeros(3)
     lib.zk_nadir_reference(ptr(world.r_eci), ptr(world.v_eci), ptr(q_nadir), ptr(w_nadir_i))
     assert math.degrees(lib.zk_quat_angle(ptr(q_nadir), ptr(world.q_ib))) == pytest.approx(10.0, abs=0.1)
@@ -50,3 +53,13 @@ def test_same_seed_gives_the_same_summary_and_another_seed_does_not():
     runs = [Mission(Scenario(seed=s), 600.0).run() for s in (5, 5, 6)]
     assert _without_timing(runs[0]) == _without_timing(runs[1])
     assert _without_timing(runs[0]) != _without_timing(runs[2])
+
+
+def test_the_built_in_mission_captures_and_delivers_every_request_to_the_ground(tmp_path):
+    summary = Mission(DEFAULT_SCENARIO, out_dir=tmp_path).run()
+    requested = {r.id for r in DEFAULT_SCENARIO.requests}
+    assert summary["sim_s"] == pytest.approx(1500.0)
+    assert summary["imaging"]["captures_good"] == len(requested) == 5
+    assert summary["link"]["files"]["products_received"] == len(requested)
+    delivered = {p.name.removesuffix("-1.png") for p in (tmp_path / "products").glob("*.png")}
+    assert delivered == requested

@@ -13,7 +13,7 @@ from spacepackets.ecss import PusTm
 from flight.adcs.modes import Mode
 from sim.radio import DOWN, UP
 from zorka.run.mission import Mission
-from zorka.scenario.model import DEFAULT_SCENARIO, CommandSpec, LinkSpec, Scenario, StationSpec
+from zorka.scenario.model import CommandSpec, LinkSpec, Scenario, StationSpec
 from zorka.scenario.toml_file import ScenarioError, default_scenario_text, scenario_from_toml
 
 RUN_S = 1500.0  # holds Svalbard's first pass of the default orbit, 1,127-1,421 s
@@ -30,7 +30,7 @@ def _packets(stream: bytes) -> list[PusTm]:
 
 
 def test_without_a_link_table_a_run_has_no_radio(tmp_path):
-    for scenario in (DEFAULT_SCENARIO, Scenario(ground_stations=STATION)):
+    for scenario in (Scenario(), Scenario(ground_stations=STATION)):
         mission = Mission(scenario, 1.0, out_dir=tmp_path)
         summary = mission.run()
         mission.close()
@@ -145,7 +145,7 @@ def test_a_command_the_dictionary_does_not_know_stops_the_run_before_it_starts()
         assert says in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_link_tables_speak_kbit_s_and_the_default_file_shows_one_commented():
+def test_link_tables_speak_kbit_s_and_the_default_file_shows_the_link_of_the_built_in_mission():
     scenario = scenario_from_toml(
         "[[ground_stations]]\n[link]\ndownlink_kbps = 1000\nuplink_kbps = 2.4\nframe_loss = 0.05\n"
         "[[link.commands]]\nt_s = 5\nname = 'set_adcs_mode'\nargs = { mode = 'NOMINAL' }\n"
@@ -153,10 +153,10 @@ def test_link_tables_speak_kbit_s_and_the_default_file_shows_one_commented():
     assert scenario.link.downlink_bps == 1e6 and scenario.link.uplink_bps == pytest.approx(2400.0)
     assert scenario.link.commands == (CommandSpec(5.0, "set_adcs_mode", {"mode": "NOMINAL"}),)
     text = default_scenario_text()
-    assert "# [link]" in text and "# downlink_kbps = 2000.0" in text and "# [[link.commands]]" in text
-    assert scenario_from_toml(text).link is None
-    uncommented = text.replace("# [link]", "[link]").replace("# [[ground_stations]]", "[[ground_stations]]")
-    assert scenario_from_toml(uncommented).link == LinkSpec()
+    assert "\n[link]\n" in text and "\ndownlink_kbps = 2000.0" in text and "# [[link.commands]]" in text
+    assert "# Left out of a file: none (link off)." in text
+    assert scenario_from_toml(text).link == LinkSpec()
+    assert scenario_from_toml(text.replace("\n[link]\n", "\n[unused]\n").split("[unused]")[0]).link is None
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
 from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario, scenario_from_toml
 
 
@@ -19,14 +19,32 @@ def test_the_default_file_reads_back_as_the_default_scenario():
     assert scenario.start == DEFAULT_SCENARIO.start
     assert scenario.report == DEFAULT_SCENARIO.report
     assert scenario.seed == DEFAULT_SCENARIO.seed and scenario.epoch_utc == DEFAULT_SCENARIO.epoch_utc
-    np.testing.assert_allclose(scenario.spacecraft.inertia_kg_m2, DEFAULT_SCENARIO.spacecraft.inertia_kg_m2)
-    np.testing.assert_allclose(
-        scenario.spacecraft.wheels.axis_b, DEFAULT_SCENARIO.spacecraft.wheels.axis_b, atol=1e-11
+    np.testing.assert_array_equal(
+        scenario.spacecraft.inertia_kg_m2, DEFAULT_SCENARIO.spacecraft.inertia_kg_m2
+    )
+    np.testing.assert_array_equal(
+        scenario.spacecraft.wheels.axis_b, DEFAULT_SCENARIO.spacecraft.wheels.axis_b
+    )
+    assert scenario.spacecraft.power == DEFAULT_SCENARIO.spacecraft.power  # numbers exact, not to 12 digits
+    assert scenario.duration_s == DEFAULT_SCENARIO.duration_s == 1500.0
+    assert scenario.ground_stations == DEFAULT_SCENARIO.ground_stations
+    assert scenario.link == DEFAULT_SCENARIO.link is not None
+    assert scenario.requests == DEFAULT_SCENARIO.requests and len(scenario.requests) == 5
+
+
+def test_the_default_file_gives_every_field_its_whole_help_and_unit():
+    text = default_scenario_text()
+    assert "altitude_km = 500.0  # altitude of the semi-major axis [km] in [150, 40000]" in text
+    assert "mass_kg = 130.0  # [kg] in [0.1, 10000]" in text
+    assert "`speed_loop_time_s` over a feed-forward of the bearing friction." in text  # a docstring, whole
+    assert (
+        "true_anomaly_deg = 75.0  # true anomaly at the epoch [deg] in [0, 360] (left out of a file: 0.0)\n"
+        in text
     )
 
 
-def test_an_empty_file_is_the_default():
-    assert scenario_from_toml("") == DEFAULT_SCENARIO
+def test_an_empty_file_is_one_orbit_of_nadir_pointing():
+    assert scenario_from_toml("") == Scenario()
 
 
 def test_files_speak_human_units_and_the_scenario_holds_si():
@@ -80,7 +98,7 @@ def test_files_speak_human_units_and_the_scenario_holds_si():
         ("duration = '5x'", "duration", "duration"),
         ("duration = -1", "duration", "duration"),
         ("epoch_utc = 'tomorrow'", "epoch_utc", "ISO-8601"),
-        ("[report]\ntruth_rate_hz = 0", "report.truth_rate_hz", "must be in (0"),
+        ("[report]\ntruth_rate_hz = 0", "report.truth_rate_hz", "must be in [0.0001, 10] (Hz)"),
         ("seed = ", "", "not valid TOML"),
         ('[orbit]\ntle = ["1 25544U", "2 25544"]', "orbit.tle", "tle line 1"),
         ("[orbit]\ntle = 'one line'", "orbit.tle", "array of 2"),
@@ -184,3 +202,40 @@ def test_arbitrary_bytes_on_disk_are_a_scenario_or_a_scenario_error(tmp_path_fac
         load_scenario(path)
     except ScenarioError as problem:
         assert "\n" not in str(problem) and str(path) in str(problem)
+
+
+def test_check_reports_every_problem_of_a_file_one_line_each(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'seed = -1\nduration = "2x"\nbogus = 3\n[orbit]\naltitude_km = -3\n[link]\nframe_loss = 0.9\n'
+        '[[requests]]\nid = "A"\nlat_deg = 100\n[[requests]]\nid = "A"\n'
+    )
+    checked = subprocess.run(
+        [sys.executable, "-m", "zorka", "scenario", "--check", str(bad)], capture_output=True, text=True
+    )
+    lines = checked.stderr.splitlines()
+    assert checked.returncode == 2 and all(
+        line.startswith(f"zorka scenario: error: {bad}: ") for line in lines
+    )
+    said = [line.split(f"{bad}: ", 1)[1] for line in lines]
+    assert [s.split(" = ")[0].split(":")[0] for s in said] == [
+        "seed",
+        "duration",
+        "bogus",
+        "orbit.altitude_km",
+        "link.frame_loss",
+        "requests[0].lat_deg",
+        "link",
+        "requests[1].id",
+    ], said
+
+
+def test_check_goes_on_past_a_bad_item_of_an_array_of_tables(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = -1\n[[spacecraft.surfaces.surfaces]]\narea_m2 = 0.0\n")
+    checked = subprocess.run(
+        [sys.executable, "-m", "zorka", "scenario", "--check", str(bad)], capture_output=True, text=True
+    )
+    lines = checked.stderr.splitlines()
+    assert checked.returncode == 2 and len(lines) == 2 and "Traceback" not in checked.stderr
+    assert "seed = -1" in lines[0] and "spacecraft.surfaces.surfaces[0]" in lines[1]

@@ -121,6 +121,7 @@ RANGES = {
     "start.rate_deg_s": (-30.0, 30.0),
     "flight.inertia_kg_m2": (-1e5, 1e5),
     "report.stats_from_s": RUN_S,
+    "report.truth_rate_hz": (1e-4, 10.0),  # a row at least every ~2.8 h; near 0 its period overflows
     "faults.t_s": RUN_S,
     "faults.factor": (0.0, 1e6),
     "faults.bias": (-1e6, 1e6),

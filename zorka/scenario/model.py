@@ -1,9 +1,11 @@
 """Scenarios: what a mission run starts from.
 
-The built-in default is a 500 km sun-synchronous orbit (10:30 descending node) with the default
-~130 kg imager starting 10 deg off nadir with small rates. Scenario files (`zorka.scenario.toml_file`)
-override any part of it; the field metadata here (unit, allowed range, one line of help) is what
-their validation and the commented default file are made from.
+`Scenario()` is what a scenario file's missing keys take: one orbit of a 500 km sun-synchronous orbit
+(10:30 descending node) with the default ~130 kg imager starting 10 deg off nadir with small rates, and no
+station, radio or request. `DEFAULT_SCENARIO`, what `zorka run` flies without a file, adds the whole
+chain to it: imaging requests, their captures and their downlink to a station. Scenario files
+(`zorka.scenario.toml_file`) override any part of `Scenario()`; the field metadata here (unit, allowed
+range, help) is what their validation and the commented default file are made from.
 """
 
 import math
@@ -225,4 +227,34 @@ class Scenario:
     campaign: CampaignSpec = field(default_factory=CampaignSpec)
 
 
-DEFAULT_SCENARIO = Scenario()
+MISSION_EPOCH_UTC = "2026-06-21T09:52:00Z"
+
+
+def _city(request_id: str, lat_deg: float, lon_deg: float, priority: int) -> RequestSpec:
+    return RequestSpec(
+        id=request_id,
+        lat_rad=math.radians(lat_deg),
+        lon_rad=math.radians(lon_deg),
+        priority=priority,
+        duration_s=6.0,
+    )
+
+
+DEFAULT_SCENARIO = Scenario(
+    epoch_utc=MISSION_EPOCH_UTC,
+    duration_s=1500.0,
+    orbit=OrbitSpec(true_anomaly_deg=75.0),
+    ground_stations=(StationSpec(name="Matera", lat_deg=40.65, lon_deg=16.70, alt_m=540.0),),
+    link=LinkSpec(),
+    requests=(
+        _city("STOCKHOLM", 59.33, 18.07, 8),
+        _city("GDANSK", 54.35, 18.65, 6),
+        _city("PRAGUE", 50.08, 14.44, 7),
+        _city("VIENNA", 48.21, 16.37, 9),
+        _city("ROME", 41.90, 12.50, 10),
+    ),
+)
+"""The built-in mission, `zorka run` without a file: 25 minutes from near the north pole down over Europe
+(the orbit starts at 75 deg past the ascending node, the epoch puts the descending track over 15-20 deg
+east). Five cities under the track are captured from ~700 s on and their products downlinked to Matera
+(pass ~720-1,280 s) over the simulated radio; the run ends after the pass."""

@@ -3,24 +3,21 @@
 import argparse
 import sys
 
-from zorka.scenario.campaign_table import check_campaign
-from zorka.scenario.flight_fit import check_flight_fit
-from zorka.scenario.toml_file import ScenarioError, default_scenario_text, load_scenario
+from zorka.scenario.scenario_problems import scenario_problems
+from zorka.scenario.toml_file import default_scenario_text
 
 
 def scenario_command(args: argparse.Namespace) -> int:
-    """0 when every file checks (or the default was printed), 2 after a line for each bad file."""
+    """0 when every file checks (or the default was printed), 2 after a line for each problem of each file."""
     if args.default:
         sys.stdout.write(default_scenario_text())
         return 0
     status = 0
     for path in args.check:
-        try:
-            scenario = load_scenario(path)
-            check_flight_fit(scenario, str(path))
-            check_campaign(scenario, str(path))
-        except ScenarioError as problem:
+        problems = scenario_problems(path)
+        for problem in problems:
             print(f"zorka scenario: error: {problem}", file=sys.stderr)
+        if problems:
             status = 2
         else:
             print(f"{path}: ok")

@@ -1,13 +1,15 @@
-"""Scenario files: TOML that overrides any part of the built-in default scenario.
+"""Scenario files: TOML that overrides any part of the field defaults (`FILE_BASE`, one orbit of nadir
+pointing; the built-in mission `DEFAULT_SCENARIO` adds a station, radio and requests to it).
 
 Every value is checked against the default it replaces (its type, its shape) and against the
 field's allowed range; unknown keys are refused. A problem is reported as one line that names the
 field, the value and what is allowed: `ScenarioError`. `default_scenario_text()` renders the built-in
-default as a commented file to start from.
+mission as a commented file to start from, which reads back to it exactly.
 """
 
 import math
 import re
+import textwrap
 import tomllib
 import types
 import typing
@@ -36,6 +38,9 @@ from zorka.scenario.limits import (
     physical_range,
 )
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
+
+FILE_BASE = Scenario()
+"""What a file's missing keys take (a TOML file cannot unset a table, so the base has none to unset)."""
 
 DURATION_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": SECONDS_PER_DAY}
 # Scalars without range metadata (the spacecraft's) may not be negative, unless named so; limits,
@@ -303,7 +308,7 @@ def _check_spacecraft(scenario: Scenario) -> None:
         raise ScenarioError("spacecraft.wheels.axis_b", axes.tolist(), "must span three dimensions")
 
 
-def _parsed(text: str, source: str) -> dict:
+def parsed_toml(text: str, source: str) -> dict:
     """TOML text as tables, bounded: its size and nesting before parsing, each array's length after."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_TEXT_BYTES:
@@ -337,23 +342,24 @@ def _check_sizes(value: object, path: str, source: str) -> None:
 
 def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
     """A scenario from TOML text; `ScenarioError` (one line, prefixed with `source`) on any problem."""
-    table = _parsed(text, source)
+    table = parsed_toml(text, source)
     try:
-        duration = table.pop("duration", None)
-        scenario = override(DEFAULT_SCENARIO, table, "")
-        if duration is not None:
-            scenario = replace(scenario, duration_s=_duration(duration))
-        scenario = _check_orbit(scenario, epoch_given="epoch_utc" in table)
-        faults(scenario)
-        _check_within_run(scenario)
-        _check_epoch(scenario)
-        _check_spacecraft(scenario)
-        _check_link(scenario)
-        _check_requests(scenario)
-        _check_hal(scenario)
+        scenario = overridden(table)
+        for check in SCENARIO_CHECKS:
+            check(scenario)
     except ScenarioError as problem:
         raise problem.in_file(source) from None
     return scenario
+
+
+def overridden(table: dict, orbit_checked: bool = True) -> Scenario:
+    """`FILE_BASE` with the keys of a parsed file (`duration` in the file's words), its orbit checked
+    (with a TLE and no epoch, starting at the TLE's) unless `orbit_checked` is False."""
+    fields_table = {key: value for key, value in table.items() if key != "duration"}
+    scenario = override(FILE_BASE, fields_table, "")
+    if "duration" in table:
+        scenario = replace(scenario, duration_s=_duration(table["duration"]))
+    return check_orbit(scenario, "epoch_utc" in table) if orbit_checked else scenario
 
 
 def _duration(value: object) -> float:
@@ -372,7 +378,7 @@ def _duration(value: object) -> float:
     return value_s
 
 
-def _check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
+def check_orbit(scenario: Scenario, epoch_given: bool) -> Scenario:
     """The propagator is known and has what it needs; a TLE parses. Without an epoch of its own, a
     scenario with a TLE starts at the TLE's epoch."""
     orbit = scenario.orbit
@@ -494,8 +500,25 @@ def _check_epoch(scenario: Scenario) -> None:
         raise ScenarioError("epoch_utc", scenario.epoch_utc, f"must be within {EPOCH_RANGE}")
 
 
+SCENARIO_CHECKS = (
+    faults,
+    _check_within_run,
+    _check_epoch,
+    _check_spacecraft,
+    _check_link,
+    _check_requests,
+    _check_hal,
+)
+"""What a scenario must pass beyond its fields, each independent of the others' outcome."""
+
+
 def load_scenario(path: Path) -> Scenario:
     """A scenario from a TOML file; `ScenarioError` naming the file and the field on any problem."""
+    return scenario_from_toml(scenario_text(path), str(path))
+
+
+def scenario_text(path: Path) -> str:
+    """The text of a scenario file; `ScenarioError` naming the file if it cannot be one."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_TEXT_BYTES + 1)  # no more than a scenario can be
@@ -506,7 +529,7 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError("", "", f"cannot be read ({failure.strerror or failure})", str(path)) from None
     except UnicodeDecodeError as failure:
         raise ScenarioError("", "", f"is not UTF-8 text (byte {failure.start})", str(path)) from None
-    return scenario_from_toml(text, str(path))
+    return text
 
 
 def _toml_value(value: object) -> str:
@@ -527,43 +550,125 @@ def _toml_value(value: object) -> str:
     raise TypeError(f"no TOML form for {value!r}")
 
 
-def _comment(f) -> str:
+# File key suffixes and their units, for fields whose metadata names none (the spacecraft's); longest first.
+KEY_UNITS = (
+    ("_w_per_am2_sq", "W/(A m^2)^2"),
+    ("_t_per_am2", "T/(A m^2)"),
+    ("_deg_h_sqrt_h", "deg/h/sqrt(h)"),
+    ("_deg_sqrt_h", "deg/sqrt(h)"),
+    ("_kg_m2", "kg m^2"),
+    ("_nm_s", "N m s"),
+    ("_nm_a", "N m/A"),
+    ("_deg_h", "deg/h"),
+    ("_b_m", "m, body frame"),
+    ("_arcsec", "arcsec"),
+    ("_m_s", "m/s"),
+    ("_am2", "A m^2"),
+    ("_rpm", "rpm"),
+    ("_ohm", "ohm"),
+    ("_deg", "deg"),
+    ("_kg", "kg"),
+    ("_m2", "m^2"),
+    ("_nm", "N m"),
+    ("_hz", "Hz"),
+    ("_nt", "nT"),
+    ("_wh", "Wh"),
+    ("_px", "px"),
+    ("_b", "body frame"),
+    ("_a", "A"),
+    ("_s", "s"),
+    ("_m", "m"),
+    ("_w", "W"),
+    ("_v", "V"),
+)
+
+
+def _key_unit(key: str) -> str:
+    return next((unit for suffix, unit in KEY_UNITS if key.endswith(suffix)), "")
+
+
+_SAME = object()  # no base to compare with
+
+
+def _file_value(inside: object, scale: float) -> str:
+    """TOML of a field's value in file units, each number the shortest of 12, 15 or 17 digits that the
+    reader (`x * scale`) turns back into the value exactly: the printed default runs the same mission."""
+    if isinstance(inside, float):
+        for digits in (12, 15, 17):
+            number = float(f"{inside / scale:.{digits}g}")
+            if (number * scale if scale != 1.0 else number) == inside:
+                return repr(number)
+        return repr(inside / scale)
+    if isinstance(inside, np.ndarray):
+        return _file_value(inside.tolist(), scale)
+    if isinstance(inside, list | tuple) and not isinstance(inside, bool):
+        return "[" + ", ".join(_file_value(v, scale) for v in inside) + "]"
+    return _toml_value(inside)
+
+
+def _comment(f, path: str, base: object = _SAME, value: object = None) -> str:
+    """`  # help [unit; range]`, and what a file that leaves the key out gets where that differs."""
     meta = f.metadata
-    doc = meta.get("doc", "")
-    unit = f" [{meta['unit']}]" if meta.get("unit") else ""
-    return f"  # {doc}{unit}" if doc or unit else ""
+    key = path.rsplit(".", 1)[-1]
+    unit = meta.get("unit") or _key_unit(key)
+    bounds = physical_range(path)
+    lo, hi = bounds if bounds is not None else (meta.get("lo"), meta.get("hi"))
+    parts = [meta.get("doc", ""), f"[{unit}]" if unit else ""]
+    if lo is not None or hi is not None:
+        parts.append(f"in {_range(meta if bounds is None else {}, lo, hi)}")
+    if base is not _SAME and not _equal(base, value):
+        parts.append("(left out of a file: " + ("none" if base in (None, ()) else _toml_value(base)) + ")")
+    text = " ".join(p for p in parts if p)
+    return f"  # {text}" if text else ""
 
 
-def _render(obj, path: str, lines: list[str]) -> None:
-    doc = (type(obj).__doc__ or "").strip().splitlines()[0] if type(obj).__doc__ else ""
+def _equal(a: object, b: object) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b))
+    return a == b
+
+
+def _doc_lines(cls: type) -> list[str]:
+    """A class docstring as comment lines, whole."""
+    doc = " ".join((cls.__doc__ or "").split())
+    return [f"# {line}" for line in textwrap.wrap(doc, 108)]
+
+
+def _render(obj, path: str, lines: list[str], base: object = _SAME) -> None:
+    """`obj` as TOML tables under `path`, each key commented; `base`: what a file leaving keys out gets."""
     if path:
-        lines += ["", f"# {doc}" if doc else "", f"[{path}]"]
+        lines += ["", *_doc_lines(type(obj)), f"[{path}]"]
     nested, arrays, unset = [], [], []
     for f in fields(obj):
         key, scale = file_unit(f.name)
+        where = f"{path}.{key}" if path else key
         value = _scaled(getattr(obj, f.name), 1.0 / scale)
+        left_out = _SAME if base is _SAME else _scaled(getattr(base, f.name), 1.0 / scale)
         if f.name in HIDDEN_FIELDS and isinstance(obj, Scenario):
             continue
         item_type = _table_array_item(f, type(obj))
         if item_type is not None:
-            arrays.append((key, item_type, value))
+            arrays.append((where, item_type, value, left_out))
             continue
         optional_table = _optional_table(f, type(obj))
         if value is None and optional_table is not None:
-            unset.append((key, optional_table))
+            unset.append((where, optional_table))
         elif is_dataclass(value):
-            nested.append((key, value))
+            nested.append((where, value, left_out))
         elif value is None:
-            lines.append(f"# {key} = ...{_comment(f)}")
+            lines.append(f"# {key} = ...{_comment(f, where, left_out, value)}")
         else:
-            lines.append(f"{key} = {_toml_value(value)}{_comment(f)}")
-    for name, value in nested:
-        _render(value, f"{path}.{name}" if path else name, lines)
-    for name, item_type, items in arrays:
-        _render_array(f"{path}.{name}" if path else name, item_type, items, lines)
-    for name, table_type in unset:
+            text = _file_value(getattr(obj, f.name), scale)
+            lines.append(f"{key} = {text}{_comment(f, where, left_out, value)}")
+    for where, value, left_out in nested:
+        if left_out is None:
+            lines += ["", f"# Left out of a file: none ({where} off)."]
+        _render(value, where, lines, _SAME if left_out is None else left_out)
+    for where, item_type, items, left_out in arrays:
+        _render_array(where, item_type, items, lines, left_out)
+    for where, table_type in unset:
         example: list[str] = []
-        _render(table_type(), f"{path}.{name}" if path else name, example)
+        _render(table_type(), where, example)
         lines += [line if not line or line.startswith("#") else f"# {line}" for line in example]
 
 
@@ -580,28 +685,36 @@ def _table_array_item(f, owner: type) -> type | None:
     return args[0] if len(args) == 2 and args[1] is Ellipsis and is_dataclass(args[0]) else None
 
 
-def _render_array(name: str, item_type: type, items: tuple, lines: list[str]) -> None:
+def _render_array(
+    name: str, item_type: type, items: tuple, lines: list[str], left_out: object = _SAME
+) -> None:
     """An array of tables; when empty, one commented example of an item."""
-    doc = (item_type.__doc__ or "").strip().splitlines()[0]
-    lines += ["", f"# {doc}"]
-    for item in items or (item_type(),):
+    lines += ["", *_doc_lines(item_type)]
+    if items and left_out == ():
+        lines.append(f"# Left out of a file: none ({name} = []).")
+    for i, item in enumerate(items or (item_type(),)):
         body = [f"[[{name}]]"]
         for f in fields(item):
             key, scale = file_unit(f.name)
             value = _scaled(getattr(item, f.name), 1.0 / scale)
-            if value is None:
-                body.append(f"# {key} = ...{_comment(f)}")
-            else:
-                body.append(f"{key} = {_toml_value(value)}{_comment(f)}")
+            comment = _comment(f, f"{name}[{i}].{key}")
+            body.append(
+                f"# {key} = ...{comment}"
+                if value is None
+                else f"{key} = {_file_value(getattr(item, f.name), scale)}{comment}"
+            )
         lines += body if items else [f"# {line}" for line in body]
 
 
 def default_scenario_text() -> str:
-    """The built-in default scenario as a commented TOML file."""
+    """The built-in default scenario as a commented TOML file that loads back to it."""
+    duration_s = DEFAULT_SCENARIO.duration_s
+    duration = f'duration = "{duration_s:g}s"' if duration_s is not None else '# duration = "90m"'
     lines = [
-        "# Zorka scenario: every key is optional; what is left out keeps the built-in default below.",
+        "# Zorka's built-in mission (`zorka run` without a file). Every key of a scenario file is optional:",
+        "# one left out takes the value shown, or the one its comment gives as left out of a file.",
         "# Run it with `zorka run FILE`; check it with `zorka scenario --check FILE`.",
-        '# duration = "90m"  # simulated time, as 5400s, 90m, 1.5h or 1d; unset: one orbit',
+        f"{duration}  # simulated time, as 5400s, 90m, 1.5h or 1d (left out of a file: one orbit)",
     ]
-    _render(DEFAULT_SCENARIO, "", lines)
+    _render(DEFAULT_SCENARIO, "", lines, FILE_BASE)
     return "\n".join(line for i, line in enumerate(lines) if line or (i and lines[i - 1])) + "\n"
