@@ -286,6 +286,8 @@ class Mission:
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
         if isinstance(self.clock, WallClock) and executive.frame == 0:
+            if self.stations:
+                self.passes  # noqa: B018 - predicted now (~0.4 s a day), not inside a frame's summary
             freeze_built_objects()
             self.clock.start()
         start = time.perf_counter()
@@ -330,12 +332,18 @@ class Mission:
         pending = self.faults[len(self.injected) :]
         return self._fault_frame(pending[0]) - frame if pending else CHUNK_FRAMES
 
+    @property
+    def passes_horizon_s(self) -> float:
+        """How far from the epoch `passes` predicts."""
+        return PASS_HORIZON_S if self.realtime else max(self.duration_s, PASS_HORIZON_S)
+
     @functools.cached_property
     def passes(self) -> list[Pass]:
         """Passes over every ground station from the epoch over the run, or a day if the run is shorter,
-        predicted from the truth orbit model."""
+        predicted from the truth orbit model; over the first day only in real time (a live session's
+        duration may be a year: predicted before the clock starts, see `run`)."""
         jd = self.world.c.jd_epoch_utc
-        horizon_s = max(self.duration_s, PASS_HORIZON_S)
+        horizon_s = self.passes_horizon_s
         found = [p for s in self.stations for p in s.passes(self.ephemeris.fill, jd, 0.0, horizon_s)]
         return sorted(found, key=lambda p: p.aos_s)
 
@@ -374,12 +382,15 @@ class Mission:
                 "boot_count": self.flight.boot_count,
             }
         if self.stations:
-            in_run = [p for p in self.passes if p.aos_s < self.duration_s]
+            end_s = min(self.sim_s, self.passes_horizon_s) if self.realtime else self.duration_s
+            in_run = [p for p in self.passes if p.aos_s < end_s]
             summary["ground"] = {
                 "stations": len(self.stations),
                 "passes": len(in_run),
-                "contact_s": round(sum(min(p.los_s, self.duration_s) - p.aos_s for p in in_run), 3),
+                "contact_s": round(sum(min(p.los_s, end_s) - p.aos_s for p in in_run), 3),
             }
+            if self.realtime:  # a live session counts the passes flown, over the first day at most
+                summary["ground"]["passes_until_s"] = round(end_s, 3)
         if self.radio_link is not None:
             summary["link"] = self.radio_link.figures()
         if self.flight.payload is not None and self.scenario.requests:

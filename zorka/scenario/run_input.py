@@ -3,6 +3,7 @@ problem one line on stderr naming the option or the field."""
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from zorka.scenario.campaign_table import check_campaign
@@ -23,8 +24,10 @@ def writable_dir(path: Path) -> str | None:
 
 
 def scenario_for(command: str, scenario_path: Path | None, out: Path) -> Scenario | None:
-    """The scenario of `scenario_path` (the built-in one if None) once `out` is known writable; None
-    after a one-line error naming what is wrong."""
+    """The scenario of `scenario_path` once `out` is known writable; None after a one-line error naming
+    what is wrong. Without a file, the built-in mission: whole for `zorka run`; for the live commands
+    (serve, flight, sim-server) without its simulated radio, since they carry the link to real ground
+    tools (a scenario's [link] is refused there)."""
     problem = writable_dir(out)
     if problem is not None:
         print(
@@ -34,7 +37,7 @@ def scenario_for(command: str, scenario_path: Path | None, out: Path) -> Scenari
         )
         return None
     if scenario_path is None:
-        return DEFAULT_SCENARIO
+        return DEFAULT_SCENARIO if command == "run" else replace(DEFAULT_SCENARIO, link=None)
     try:
         scenario = load_scenario(scenario_path)
         check_flight_fit(scenario, str(scenario_path))
