@@ -13,7 +13,9 @@ from scipy.spatial.transform import Rotation
 from flight.adcs.coarse_attitude import CoarseAttitude
 from native import lib, ptr
 from zorka.run.assembly import build_world, simulated_devices
-from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.model import Scenario
+
+NADIR = Scenario()  # one orbit of nadir pointing, no station or radio (the base a scenario file overrides)
 
 ANGLE_TOL_RAD = 1e-12
 N_CASES = 200
@@ -73,8 +75,8 @@ def test_triad_refuses_pairs_closer_than_the_minimum_angle():
 
 @pytest.fixture
 def world_and_devices():
-    world = build_world(DEFAULT_SCENARIO)
-    return world, simulated_devices(world, DEFAULT_SCENARIO)
+    world = build_world(NADIR)
+    return world, simulated_devices(world, NADIR)
 
 
 def test_onboard_references_are_the_world_fields(world_and_devices):

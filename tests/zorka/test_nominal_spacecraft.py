@@ -9,23 +9,25 @@ import pytest
 
 from zorka.run.assembly import adcs_config, nominal_spacecraft
 from zorka.run.mission import Mission
-from zorka.scenario.model import DEFAULT_SCENARIO, FlightSpec
+from zorka.scenario.model import FlightSpec, Scenario
 from zorka.scenario.toml_file import ScenarioError, scenario_from_toml
+
+NADIR = Scenario()  # one orbit of nadir pointing, no station or radio (the base a scenario file overrides)
 
 NOMINAL_INERTIA = ((14.2, 0.12, -0.08), (0.12, 16.5, 0.05), (-0.08, 0.05, 9.8))
 
 
 def test_without_a_flight_table_flight_loads_the_description():
-    config = adcs_config(DEFAULT_SCENARIO, 2461212.5)
-    assert np.array_equal(config.inertia_kg_m2, DEFAULT_SCENARIO.spacecraft.inertia_kg_m2)
+    config = adcs_config(NADIR, 2461212.5)
+    assert np.array_equal(config.inertia_kg_m2, NADIR.spacecraft.inertia_kg_m2)
 
 
 def test_a_dispersed_truth_is_flown_while_flight_keeps_its_nominal_figures():
-    truth = DEFAULT_SCENARIO.spacecraft.inertia_kg_m2 * np.array([1.10, 0.92, 1.06])[:, None]
+    truth = NADIR.spacecraft.inertia_kg_m2 * np.array([1.10, 0.92, 1.06])[:, None]
     truth = 0.5 * (truth + truth.T)
     scenario = replace(
-        DEFAULT_SCENARIO,
-        spacecraft=replace(DEFAULT_SCENARIO.spacecraft, inertia_kg_m2=truth),
+        NADIR,
+        spacecraft=replace(NADIR.spacecraft, inertia_kg_m2=truth),
         flight=FlightSpec(inertia_kg_m2=NOMINAL_INERTIA),
     )
     config = adcs_config(scenario, 2461212.5)
@@ -41,9 +43,9 @@ def test_a_dispersed_truth_is_flown_while_flight_keeps_its_nominal_figures():
 def test_a_misaligned_tracker_as_calibrated_moves_only_the_flight_side():
     scenario = scenario_from_toml("[flight]\nstar_tracker_boresight_tilt_deg = 0.5\n")
     nominal = nominal_spacecraft(scenario, 2461212.5)
-    described = nominal_spacecraft(DEFAULT_SCENARIO, 2461212.5)
+    described = nominal_spacecraft(NADIR, 2461212.5)
     angle_rad = 2.0 * np.arccos(min(1.0, abs(np.dot(nominal.star_tracker_q_bs, described.star_tracker_q_bs))))
-    described_tilt_deg = np.degrees(DEFAULT_SCENARIO.spacecraft.star_tracker.boresight_tilt_rad)
+    described_tilt_deg = np.degrees(NADIR.spacecraft.star_tracker.boresight_tilt_rad)
     assert np.degrees(angle_rad) == pytest.approx(abs(described_tilt_deg - 0.5), abs=1e-9)
 
 

@@ -35,7 +35,8 @@ def test_without_a_link_table_a_run_has_no_radio(tmp_path):
         summary = mission.run()
         mission.close()
         assert mission.radio_link is None and "link" not in summary
-        assert mission.frame_hooks == [mission.devices.imager.record] and not mission.tm_listeners
+        assert mission.frame_hooks == [mission.devices.imager.record, mission._note_nadir_row]
+        assert not mission.tm_listeners
     assert not (tmp_path / "tm_frames.bin").exists()
 
 

@@ -11,7 +11,9 @@ import tracemalloc
 import pytest
 
 from zorka.run.mission import Mission
-from zorka.scenario.model import DEFAULT_SCENARIO
+from zorka.scenario.model import Scenario
+
+NADIR = Scenario()  # one orbit of nadir pointing, no station or radio (the base a scenario file overrides)
 
 IN_PLACE_NUMPY = {"copyto"}
 CFFI_ALLOCATORS = {"new", "from_buffer", "cast", "buffer", "new_allocator", "gc"}
@@ -19,7 +21,7 @@ CFFI_ALLOCATORS = {"new", "from_buffer", "cast", "buffer", "new_allocator", "gc"
 
 @pytest.fixture
 def running_mission():
-    mission = Mission(DEFAULT_SCENARIO, 600.0)
+    mission = Mission(NADIR, 600.0)
     mission.flight.executive.run_frames(25)
     return mission
 

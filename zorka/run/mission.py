@@ -10,6 +10,7 @@ frame allocates an array.
 
 import dataclasses
 import functools
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -405,11 +406,14 @@ class Mission:
 
     def _absolute_pointing(self) -> dict:
         """The true boresight against true nadir and the true targets (`zorka.outputs.absolute_pointing`),
-        the captures from the simulated imager's own record (none from an imager board)."""
+        the captures from the products stored (the imager's own interval and the requested point target,
+        a simulated imager or a board's alike; strips left out)."""
+        entries = {} if self.flight.payload is None else self.flight.payload.book.entries
         captures = [
-            CaptureInterval(request_id, t0_s, t1_s, *target)
-            for request_id, t0_s, t1_s, target, strip in getattr(self.devices.imager, "captures", [])
-            if not strip
+            CaptureInterval(m["request_id"], m["t_start_s"], m["t_end_s"], *_target(m, entries))
+            for m in self.products
+            if m.get("t_start_s") is not None
+            and not (m["request_id"] in entries and entries[m["request_id"]].request.is_strip)
         ]
         start_s = self.scenario.report.stats_from_s if self.sim_s > self.scenario.report.stats_from_s else 0.0
         return absolute_pointing(self.truth(), self.epoch_jd_utc, self.nadir_rows, captures, start_s)
@@ -483,3 +487,13 @@ class Mission:
         """Per frame so far: t_s, the true pointing error in degrees and the true rate error in degrees
         per second (`RunRecorder.attitude_errors`)."""
         return self.recorder.attitude_errors()
+
+
+def _target(metadata: dict, entries: dict) -> tuple[float, float, float]:
+    """A product's point target (lat_rad, lon_rad, alt_m): its request's, exact, while the book holds it;
+    else the metadata's (in degrees)."""
+    entry = entries.get(metadata["request_id"])
+    if entry is not None:
+        return entry.request.lat_rad, entry.request.lon_rad, entry.request.alt_m
+    lat_deg, lon_deg = metadata["requested_lat_deg"], metadata["requested_lon_deg"]
+    return math.radians(lat_deg), math.radians(lon_deg), metadata["requested_alt_m"]
