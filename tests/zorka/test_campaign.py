@@ -120,7 +120,11 @@ def test_ctrl_c_keeps_the_running_seeds_so_far_and_starts_no_other(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
-    while not all(any(tmp_path.glob(f".seed-{n}.*/tm.bin")) for n in (1, 2)):
+
+    def flying(n: int) -> bool:  # its telemetry grows: the seed's mission is built and stepping
+        return any(p.stat().st_size > 4096 for p in tmp_path.glob(f".seed-{n}.*/tm.bin"))
+
+    while not (flying(1) and flying(2)):
         assert time.monotonic() < deadline and run.poll() is None
         time.sleep(0.05)
     time.sleep(0.5)
