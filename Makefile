@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/zorka run --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "not slow" --durations=15
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not firmware" --durations=15
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q

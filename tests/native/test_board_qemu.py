@@ -26,11 +26,14 @@ from zorka.run.mission import Mission
 from zorka.scenario.model import ReportSpec, Scenario
 
 MISSING = [tool for tool in ("qemu-system-arm", "arm-none-eabi-gcc") if shutil.which(tool) is None]
-pytestmark = pytest.mark.skipif(
-    bool(MISSING),
-    reason=f"needs {' and '.join(MISSING)} (apt-get install --no-install-recommends qemu-system-arm "
-    "gcc-arm-none-eabi libnewlib-arm-none-eabi)",
-)
+pytestmark = [
+    pytest.mark.firmware,  # run alone by `make test-firmware`: its real-time run needs the machine to itself
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"needs {' and '.join(MISSING)} (apt-get install --no-install-recommends qemu-system-arm "
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi)",
+    ),
+]
 START_TIMEOUT_S = 10.0
 PTY_LINE = re.compile(r"char device redirected to (/dev/pts/\d+) \(label serial0\)")
 
