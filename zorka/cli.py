@@ -645,8 +645,10 @@ def build_parser() -> argparse.ArgumentParser:
         "orbit from a TLE, targets with priorities and durations, off-nadir, sun and slew limits "
         "(format in README, 'Planning'). Limits: at most 100,000 targets, a horizon of at most 7 days, and "
         "at most 100,000 target-days (targets times the horizon in days, at least one: 100,000 targets "
-        "over a day, 14,285 over 7 days); beyond them, as for any bad input, one line naming the field "
-        "and exit 2.",
+        "over a day, 14,285 over 7 days), and at most 1,048,576 characters for any one value (a target, "
+        "the TLE). The file is read in pieces and checked as it arrives, so a list beyond the limits is "
+        "refused once it passes them; beyond them, as for any bad input, one line naming the field and "
+        "exit 2.",
     )
     plan.add_argument("input", type=Path, metavar="IN.json", help="the planning problem")
     plan.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the plan")
