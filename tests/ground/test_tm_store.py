@@ -147,11 +147,18 @@ def test_pandas_and_the_sqlite3_tool_read_the_archive(store, dictionary):
     store.add_tm(packets)
     with closing(sqlite3.connect(store.path)) as db:
         frame = pandas.read_sql(
-            "SELECT onboard_unix_s, value FROM samples WHERE name = 'adcs_mode' ORDER BY onboard_unix_s", db
+            "SELECT onboard_unix_s, value FROM parameter_samples WHERE name = 'adcs_mode' "
+            "ORDER BY onboard_unix_s",
+            db,
         )
     assert frame["value"].tolist() == [v["adcs_mode"] for _, v in expected]
     shell = subprocess.run(
-        ["sqlite3", "-readonly", str(store.path), "SELECT count(*) FROM samples WHERE name = 't_s'"],
+        [
+            "sqlite3",
+            "-readonly",
+            str(store.path),
+            "SELECT count(*) FROM parameter_samples WHERE name = 't_s'",
+        ],
         capture_output=True,
         text=True,
         check=False,

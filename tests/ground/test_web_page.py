@@ -99,7 +99,7 @@ def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browse
     end = datetime.fromisoformat(page.input_value("#archive-to")).replace(tzinfo=UTC).timestamp()
     with closing(sqlite3.connect(f"file:{archive}?mode=ro", uri=True)) as db:
         stored = db.execute(
-            "SELECT count(*), count(DISTINCT value) FROM samples WHERE name = 'adcs_mode' "
+            "SELECT count(*), count(DISTINCT value) FROM parameter_samples WHERE name = 'adcs_mode' "
             "AND onboard_unix_s BETWEEN ? AND ?",
             (start, end),
         ).fetchone()

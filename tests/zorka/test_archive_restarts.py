@@ -70,8 +70,8 @@ def reference_samples(path, dictionary, name: str) -> list[tuple[float, float]]:
 def archived_rows(archive, start: float, end: float) -> list[tuple[float, float]]:
     with closing(sqlite3.connect(f"file:{archive}?mode=ro", uri=True)) as db:
         return db.execute(
-            "SELECT s.onboard_unix_s, p.received_unix_s FROM samples s JOIN packets p ON p.id = s.packet "
-            "WHERE s.name = 't_s' AND p.received_unix_s BETWEEN ? AND ? ORDER BY p.id",
+            "SELECT onboard_unix_s, received_unix_s FROM parameter_samples "
+            "WHERE name = 't_s' AND received_unix_s BETWEEN ? AND ? ORDER BY received_unix_s",
             (start, end),
         ).fetchall()
 
