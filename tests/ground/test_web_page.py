@@ -7,6 +7,7 @@ Access beyond the loopback needs a token; without it a request gets 401."""
 
 import json
 import sqlite3
+import subprocess
 import urllib.error
 import urllib.request
 from contextlib import closing
@@ -24,16 +25,27 @@ COMPLETED = '#history tbody tr[data-command="{}"][data-outcome="completed"]'
 
 
 @pytest.fixture(scope="module")
-def ground(tmp_path_factory):
+def dictionary_file(tmp_path_factory, dictionary):
+    """The dictionary as `zorka dict` writes it: `zorka ground --dict` starts without building a mission."""
+    path = tmp_path_factory.mktemp("dict") / "dictionary.json"
+    path.write_text(json.dumps(dictionary))
+    return path
+
+
+@pytest.fixture(scope="module")
+def ground(tmp_path_factory, dictionary_file):
     folder = tmp_path_factory.mktemp("web")
     keys = folder / "keys.json"
     serve = ("--link-port", "0", "--keys", str(keys), "--duration", "120s", "--out", str(folder / "run"))
-    with zorka_serve(*serve) as served, zorka_ground(*link(served.port, keys), "--http", "0") as url:
+    with (
+        zorka_serve(*serve) as served,
+        zorka_ground(*link(served.port, keys, dictionary_file), "--http", "0") as url,
+    ):
         yield url, folder / DEFAULT_ARCHIVE_NAME
 
 
-def link(port: int, keys) -> tuple[str, ...]:
-    return ("--link-port", str(port), "--keys", str(keys))
+def link(port: int, keys, dictionary_file) -> tuple[str, ...]:
+    return ("--link-port", str(port), "--keys", str(keys), "--dict", str(dictionary_file))
 
 
 def post(url: str, body: object, content_type: str = "application/json") -> tuple[int, dict]:
@@ -139,10 +151,9 @@ def test_bad_commands_are_refused_in_the_page_and_by_the_server(chromium_browser
     assert loaded.console_errors == []
 
 
-def test_beyond_the_loopback_a_token_is_required(tmp_path):
+def test_beyond_the_loopback_a_token_is_required(tmp_path, dictionary_file):
     keys = ("--keys", str(tmp_path / "keys.json"), "--archive", str(tmp_path / "archive.sqlite"))
-    import subprocess
-
+    keys += ("--dict", str(dictionary_file))
     refused = subprocess.run(
         [*ZORKA, "ground", "--packet-port", "9", *keys, "--http", "0", "--bind", "0.0.0.0"],
         capture_output=True,

@@ -15,6 +15,7 @@ let liveName = null;
 const live = {};
 let historyTimer = null;
 let lastOnboard = Date.now() / 1000;
+let archiveRangeAuto = true;  // the archive plot's range follows the onboard clock until the operator sets it
 
 function withToken(path) {
   if (!token) return path;
@@ -226,6 +227,7 @@ function showHousekeeping(values, t) {
   if (t !== null) {
     lastOnboard = t;
     document.getElementById("hk-time").textContent = "onboard " + utc(t);
+    if (archiveRangeAuto) setArchiveRange();
   }
   drawLive();
 }
@@ -299,6 +301,11 @@ function sequenceLine(message) {
 
 function localInput(t) { return new Date(t * 1000).toISOString().slice(0, 19); }
 
+function setArchiveRange() {
+  document.getElementById("archive-from").value = localInput(lastOnboard - 3600);
+  document.getElementById("archive-to").value = localInput(lastOnboard + 60);
+}
+
 async function plotArchive(event) {
   if (event) event.preventDefault();
   const name = document.getElementById("archive-name").value;
@@ -351,8 +358,10 @@ async function start() {
   showHousekeeping(state.housekeeping, null);
   const last = state.archive_span_unix_s[1];
   if (last !== null) lastOnboard = last;
-  document.getElementById("archive-from").value = localInput(lastOnboard - 3600);
-  document.getElementById("archive-to").value = localInput(lastOnboard + 3600);
+  setArchiveRange();
+  for (const id of ["archive-from", "archive-to"]) {
+    document.getElementById(id).addEventListener("input", () => { archiveRangeAuto = false; });
+  }
   for (const event of await api("/api/events?limit=100")) addEvent(event);
   await refreshHistory();
   await selectLive(dictionary.parameters.find((p) => p.name === "adcs_mode") ? "adcs_mode" : dictionary.parameters[0].name);
