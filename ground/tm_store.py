@@ -16,6 +16,8 @@ since 1970-01-01; `onboard_unix_s` is a packet's CDS time stamp, `received_unix_
   as an index; a day of 1 Hz housekeeping is ~57 MB); the view `parameter_samples` (name,
   onboard_unix_s, value, received_unix_s) is what a reader queries by name;
 - `events`: packet, onboard_unix_s, event_id, name, severity, text;
+- `reports`: packet, onboard_unix_s, name, fields (JSON) — any other TM report the decoder names and
+  decodes into fields (kind `report`; a packet it does not decode further is kind `other`);
 - `commands`: id, session, sent_unix_s, request_id (hex), name, args (`k=v ...`), source, data (the TC);
 - `verifications`: packet, command (the latest command sent with that request ID, or NULL for another
   ground's), request_id, stage, success, failure, data, step, onboard_unix_s, received_unix_s.
@@ -42,7 +44,6 @@ from ground.tc_words import tc_words
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
-    OtherReport,
     Record,
     TelemetryDecoder,
     Undecodable,
@@ -79,6 +80,9 @@ CREATE TABLE IF NOT EXISTS events (
     packet INTEGER NOT NULL REFERENCES packets(id), onboard_unix_s REAL NOT NULL, event_id INTEGER NOT NULL,
     name TEXT NOT NULL, severity TEXT NOT NULL, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_time ON events(onboard_unix_s);
+CREATE TABLE IF NOT EXISTS reports (
+    packet INTEGER NOT NULL REFERENCES packets(id), onboard_unix_s REAL NOT NULL, name TEXT NOT NULL,
+    fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (
     id INTEGER PRIMARY KEY, session INTEGER NOT NULL REFERENCES sessions(id), sent_unix_s REAL NOT NULL,
     request_id TEXT NOT NULL, name TEXT NOT NULL, args TEXT NOT NULL, source TEXT NOT NULL,
@@ -309,6 +313,9 @@ class TmStore:
                 ),
             )
             return command
+        elif _kind(record) == "report":
+            fields = json.dumps(record.values, default=_bytes_hex)
+            self.db.execute("INSERT INTO reports VALUES (?, ?, ?, ?)", (packet, onboard, record.name, fields))
         return None
 
     def _parameter(self, name: str) -> int:
@@ -333,15 +340,25 @@ class TmStore:
 
 
 def _kind(record: Record) -> str:
+    """The record's kind; a report the decoder names and decodes into fields (whatever its class) is a
+    `report`."""
     if isinstance(record, HousekeepingReport):
         return "housekeeping"
     if isinstance(record, EventReport):
         return "event"
     if isinstance(record, VerificationReport):
         return "verification"
-    if isinstance(record, OtherReport):
-        return "other"
-    return "undecodable"
+    if isinstance(record, Undecodable):
+        return "undecodable"
+    if isinstance(getattr(record, "name", None), str) and isinstance(getattr(record, "values", None), dict):
+        return "report"
+    return "other"
+
+
+def _bytes_hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def samples(
