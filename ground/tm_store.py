@@ -314,7 +314,7 @@ class TmStore:
             )
             return command
         elif _kind(record) == "report":
-            fields = json.dumps(record.values, default=_bytes_hex)
+            fields = json.dumps(record.values, default=_json_field)
             self.db.execute("INSERT INTO reports VALUES (?, ?, ?, ?)", (packet, onboard, record.name, fields))
         return None
 
@@ -355,10 +355,13 @@ def _kind(record: Record) -> str:
     return "other"
 
 
-def _bytes_hex(value: Any) -> str:
+def _json_field(value: Any) -> str:
+    """A decoded field JSON has no type for: bytes in hex, times in ISO 8601, anything else as text."""
     if isinstance(value, bytes | bytearray):
         return bytes(value).hex()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def samples(
