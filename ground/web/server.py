@@ -9,6 +9,7 @@ API (JSON; bad input gets HTTP 400 and `{"error": one line}`):
 - `GET /api/events?limit=N` the latest events (from the archive);
 - `GET /api/archive?name=P&from=T&to=T&points=N` samples of P (T: ISO 8601 UTC or unix seconds), at most
   N points (min/max per bucket beyond that);
+- `GET /api/archive.csv?name=P&from=T&to=T` the same samples as `zorka archive query` prints them;
 - `GET /api/stream` server-sent events: `hk`, `event`, `history`, `link`, `sequence`;
 - `POST /api/command {"name": ..., "args": {k: v}}` checked by the dictionary, then sent;
 - `POST /api/sequence {"name": ..., "text": ...}` checked whole, then run.
@@ -20,7 +21,9 @@ this server never answers.
 """
 
 import contextlib
+import csv
 import hmac
+import io
 import json
 import math
 import queue
@@ -34,11 +37,13 @@ from urllib.parse import parse_qs, urlsplit
 from ground.commands import CommandError
 from ground.sequence import SequenceError, parse_sequence
 from ground.tm_store import (
+    SAMPLE_CSV_HEADER,
     command_history,
     onboard_span,
     open_readonly,
     parse_utc,
     recent_events,
+    sample_rows,
     samples,
 )
 from ground.web.ground_station import GroundStation, LinkDownError
@@ -84,6 +89,7 @@ class GroundServer(ThreadingHTTPServer):
         self.station = station
         self.token = token
         self.dictionary_json = json.dumps(station.dictionary).encode()
+        self.parameters = {p["name"]: p for p in station.dictionary["parameters"]}
 
     @property
     def url(self) -> str:
@@ -114,6 +120,8 @@ class GroundRequest(BaseHTTPRequestHandler):
                 self._static(STATIC_FILES[parts.path])
             elif method == "GET" and parts.path == "/api/stream":
                 self._stream()
+            elif method == "GET" and parts.path == "/api/archive.csv":
+                self._csv(query)
             elif method == "GET" and parts.path.startswith("/api/"):
                 self._json(self._get(parts.path, query))
             elif method == "POST" and parts.path in ("/api/command", "/api/sequence"):
@@ -159,20 +167,24 @@ class GroundRequest(BaseHTTPRequestHandler):
                 return self._archive(db, query)
         raise RequestError(f"no GET {path} here")
 
-    def _archive(self, db: sqlite3.Connection, query: dict[str, str]) -> dict[str, Any]:
+    def _range(self, query: dict[str, str]) -> tuple[str, float, float]:
+        """The parameter and onboard-time range a query names, checked."""
         name = query.get("name", "")
-        parameters = {p["name"]: p for p in self.server.station.dictionary["parameters"]}
-        if name not in parameters:
+        if name not in self.server.parameters:
             raise RequestError(f"name={name!r}: not a housekeeping parameter of the dictionary")
         start = _time(query.get("from", "-inf"), "from")
         end = _time(query.get("to", "inf"), "to")
         if start > end:
             raise RequestError("from is after to: give the earlier time first")
+        return name, start, end
+
+    def _archive(self, db: sqlite3.Connection, query: dict[str, str]) -> dict[str, Any]:
+        name, start, end = self._range(query)
         most = _int(query.get("points", str(DEFAULT_POINTS)), "points", 10, 100_000)
         found = [(s.onboard_unix_s, s.value) for s in samples(db, name, start, end)]
         return {
             "name": name,
-            "unit": parameters[name]["unit"],
+            "unit": self.server.parameters[name]["unit"],
             "count": len(found),
             "points": [list(p) for p in decimate(found, most)],
         }
@@ -193,6 +205,25 @@ class GroundRequest(BaseHTTPRequestHandler):
         steps = parse_sequence(text, station.dictionary, name)
         station.run_sequence(steps, name)
         return {"steps": len(steps)}
+
+    def _csv(self, query: dict[str, str]) -> None:
+        """The samples as `zorka archive query` prints them, as a download."""
+        name, start, end = self._range(query)
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(SAMPLE_CSV_HEADER)
+        with contextlib.closing(open_readonly(self.server.station.store.path)) as db:
+            try:
+                writer.writerows(sample_rows(db, name, start, end))
+            except KeyError:
+                raise RequestError(f"name={name!r}: not a parameter of the archive's dictionary") from None
+        data = text.getvalue().encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/csv; charset=utf-8")
+        self.send_header("Content-Disposition", f'attachment; filename="{name}.csv"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _body(self) -> dict[str, Any]:
         if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":

@@ -1,10 +1,13 @@
 """The web ground page in a real headless chromium, against a real `zorka ground` holding the authenticated
 link of a real `zorka serve`: a command sent from the form completes, its stages show, the mode changes in
 live housekeeping, a second page sees the same history, a sequence runs from the page, an archived
-parameter plots over a chosen range (its sample count checked against the archive file read with sqlite3),
+parameter plots over a chosen range (its sample count checked against the archive file read with sqlite3)
+and downloads as CSV, a command `zorka send` sent shows in the history with its source,
 bad commands are refused in the page and again by the server in one line, and no page logs an error.
 Access beyond the loopback needs a token; without it a request gets 401."""
 
+import csv
+import io
 import json
 import sqlite3
 import subprocess
@@ -37,11 +40,10 @@ def ground(tmp_path_factory, dictionary_file):
     folder = tmp_path_factory.mktemp("web")
     keys = folder / "keys.json"
     serve = ("--link-port", "0", "--keys", str(keys), "--duration", "120s", "--out", str(folder / "run"))
-    with (
-        zorka_serve(*serve) as served,
-        zorka_ground(*link(served.port, keys, dictionary_file), "--http", "0") as url,
-    ):
-        yield url, folder / DEFAULT_ARCHIVE_NAME
+    with zorka_serve(*serve) as served:
+        arguments = link(served.port, keys, dictionary_file)
+        with zorka_ground(*arguments, "--http", "0") as url:
+            yield url, folder / DEFAULT_ARCHIVE_NAME, arguments
 
 
 def link(port: int, keys, dictionary_file) -> tuple[str, ...]:
@@ -68,7 +70,7 @@ def status_of(url: str, headers: dict | None = None) -> int:
 
 
 def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browser, ground, tmp_path):  # noqa: F811
-    url, archive = ground
+    url, archive, arguments = ground
     first, second = open_page(chromium_browser, url), open_page(chromium_browser, url)
     page = first.page
     for loaded in (first, second):
@@ -92,6 +94,10 @@ def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browse
     )
     second.page.wait_for_selector(COMPLETED.format("set_adcs_mode"), timeout=WAIT_MS)
     assert "mode=SUN_SAFE" in second.page.inner_text("#history")
+    sent = subprocess.run([*ZORKA, "send", *arguments, "ping"], capture_output=True, text=True, timeout=60)
+    assert sent.returncode == 0, sent.stdout + sent.stderr  # another ground program, the same archive
+    pinged = second.page.wait_for_selector(COMPLETED.format("ping"), timeout=WAIT_MS)
+    assert "send" in pinged.inner_text()
 
     page.fill("#sequence-text", "set_adcs_mode mode=NOMINAL\nexpect adcs_mode == NOMINAL within 20\n")
     page.click("#sequence-run")
@@ -117,12 +123,17 @@ def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browse
         ).fetchone()
     assert stored[0] >= shown > 0 and stored[1] >= 2  # the plot spans the mode change
     assert int(page.get_attribute("#archive-plot", "data-points")) > 0
+    with urllib.request.urlopen(
+        url + page.get_attribute("#archive-csv", "href").lstrip("/"), timeout=10
+    ) as got:
+        rows = list(csv.DictReader(io.StringIO(got.read().decode())))
+    assert len(rows) == shown and {row["text"] for row in rows} >= {"SUN_SAFE", "NOMINAL"}
     first.screenshot(tmp_path / "ground-page.png")
     assert first.console_errors == [] and second.console_errors == []
 
 
 def test_bad_commands_are_refused_in_the_page_and_by_the_server(chromium_browser, ground):  # noqa: F811
-    url, _ = ground
+    url, _, _ = ground
     loaded = open_page(chromium_browser, url)
     page = loaded.page
     page.wait_for_selector("body[data-ready=true]", timeout=WAIT_MS)

@@ -22,17 +22,16 @@ from contextlib import closing
 from pathlib import Path
 
 from ccsds.packet_stream import PacketSplitter
-from ground.telemetry import ParameterSpec
 from ground.tm_store import (
     DEFAULT_ARCHIVE_NAME,
     HISTORY_STAGES,
+    SAMPLE_CSV_HEADER,
     TmStoreError,
     command_history,
-    latest_dictionary,
     open_readonly,
     parse_utc,
     raw_packets,
-    samples,
+    sample_rows,
     summary,
     utc_text,
 )
@@ -75,23 +74,18 @@ def _time(text: str | None, option: str, default: float) -> float:
 
 
 def _query(db, name: str, start: float, end: float) -> int:
-    dictionary = latest_dictionary(db) or {"parameters": []}
-    specs = {p["name"]: ParameterSpec.from_json(p) for p in dictionary["parameters"]}
-    if name not in specs:
-        raise OperatorError(
-            f"argument PARAM: {name!r} is not a housekeeping parameter of the archive's dictionary", 2
-        )
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["onboard_utc", "received_utc", "value", "text"])
-    for sample in samples(db, name, start, end):
-        writer.writerow(
-            [
-                utc_text(sample.onboard_unix_s),
-                utc_text(sample.received_unix_s),
-                sample.value,
-                specs[name].display(sample.value),
-            ]
-        )
+    try:
+        rows = sample_rows(db, name, start, end)
+        first = next(rows, None)
+    except KeyError:
+        raise OperatorError(
+            f"argument PARAM: {name!r} is not a parameter of the archive's dictionary", 2
+        ) from None
+    writer.writerow(SAMPLE_CSV_HEADER)
+    if first is not None:
+        writer.writerow(first)
+        writer.writerows(rows)
     return 0
 
 

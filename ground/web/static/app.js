@@ -316,6 +316,7 @@ async function plotArchive(event) {
   try {
     const query = `name=${encodeURIComponent(name)}&from=${encodeURIComponent(from + "Z")}&to=${encodeURIComponent(to + "Z")}&points=1500`;
     const found = await api("/api/archive?" + query);
+    document.getElementById("archive-csv").href = withToken("/api/archive.csv?" + query);
     document.getElementById("archive-count").textContent = `${found.count} samples`;
     document.getElementById("archive-count").dataset.count = String(found.count);
     drawPlot(document.getElementById("archive-plot"), found.points, plotOptions(name));
