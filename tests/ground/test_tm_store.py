@@ -256,3 +256,10 @@ def test_arbitrary_bytes_into_the_intake_never_raise_and_are_counted(dictionary,
     for blob, (kind, _) in zip(first_seen, kept, strict=True):
         if len(blob) < MIN_TM_BYTES or blob[0] >> 5 != 0 or not blob[0] & 0x08:
             assert kind == "undecodable", blob.hex()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_telecommand_bytes_read_back_as_some_words(dictionary, packet):
+    name, words = tc_words(packet, CommandBook(dictionary))
+    assert name and all("=" in word for word in words)
