@@ -380,18 +380,20 @@ def samples(
     return [Sample(*row) for row in rows]
 
 
-SAMPLE_CSV_HEADER = ("onboard_utc", "received_utc", "value", "text")
+SAMPLE_CSV_HEADER = ("onboard_utc", "onboard_unix_s", "received_utc", "value", "text")
 
 
 def sample_rows(db: sqlite3.Connection, name: str, from_unix_s: float, to_unix_s: float) -> Iterator[tuple]:
-    """`samples` as the CSV rows `zorka archive query` and the page's download give: onboard time and
-    ground time in ISO 8601 UTC, the value, and the value as the operator reads it (an enum by name, by the
-    dictionary of the archive's latest session). KeyError if `name` is not a parameter of that dictionary."""
+    """`samples` as the CSV rows `zorka archive query` and the page's download give: onboard time in ISO
+    8601 UTC and in unix seconds (for a spreadsheet or pandas), ground time in ISO 8601 UTC, the value, and
+    the value as the operator reads it (an enum by name, by the dictionary of the archive's latest
+    session). KeyError if `name` is not a parameter of that dictionary."""
     dictionary = latest_dictionary(db) or {"parameters": []}
     spec = {p["name"]: ParameterSpec.from_json(p) for p in dictionary["parameters"]}[name]
     for sample in samples(db, name, from_unix_s, to_unix_s):
         yield (
             utc_text(sample.onboard_unix_s),
+            sample.onboard_unix_s,
             utc_text(sample.received_unix_s),
             sample.value,
             spec.display(sample.value),

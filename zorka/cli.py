@@ -664,10 +664,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     query = archive_actions.add_parser(
         "query",
-        help="one parameter's samples as CSV (onboard_utc, received_utc, value, text)",
+        help="one parameter's samples as CSV (onboard time, received time, value, text)",
         description="Print the samples of housekeeping parameter PARAM with onboard times from --from to "
         "--to (ISO 8601 UTC, e.g. 2026-06-21T12:00:00Z, or unix seconds) as CSV: onboard_utc, "
-        "received_utc, value, text (an enum's name).",
+        "onboard_unix_s, received_utc, value, text (an enum's name).",
     )
     query.add_argument(
         "parameter", metavar="PARAM", help="a housekeeping parameter (`zorka dict` lists them)"

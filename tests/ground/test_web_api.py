@@ -81,6 +81,6 @@ def test_any_query_gets_an_answer(idle_ground, path, query):
     except urllib.error.HTTPError as refused:
         status, data = refused.code, refused.read()
     if path.endswith(".csv") and status == 200:
-        assert data.decode().startswith("onboard_utc,received_utc,value,text")
+        assert data.decode().startswith("onboard_utc,onboard_unix_s,received_utc,value,text")
         return
     check(status, json.loads(data))

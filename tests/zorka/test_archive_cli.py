@@ -48,7 +48,8 @@ def query(archive, *args: str) -> list[tuple[float, float, str]]:
     result = zorka("query", *args, "--archive", str(archive))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and set(rows[0]) == {"onboard_utc", "received_utc", "value", "text"}
+    assert rows and set(rows[0]) == {"onboard_utc", "onboard_unix_s", "received_utc", "value", "text"}
+    assert all(parse_utc(row["onboard_utc"]) == float(row["onboard_unix_s"]) for row in rows)
     return [(parse_utc(row["onboard_utc"]), float(row["value"]), row["text"]) for row in rows]
 
 

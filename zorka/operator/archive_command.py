@@ -1,8 +1,8 @@
 """`zorka archive`: what the ground received and sent, read back from its archive (ground/tm_store.py).
 
-- `query PARAM [--from T] [--to T]`: CSV `onboard_utc,received_utc,value,text` of one housekeeping
-  parameter's samples by onboard time (T: ISO 8601 UTC, e.g. 2026-06-21T12:00:00Z, or unix seconds);
-  `text` is the value as the operator reads it (an enum by name);
+- `query PARAM [--from T] [--to T]`: CSV `onboard_utc,onboard_unix_s,received_utc,value,text` of one
+  housekeeping parameter's samples by onboard time (T: ISO 8601 UTC, e.g. 2026-06-21T12:00:00Z, or unix
+  seconds); `text` is the value as the operator reads it (an enum by name);
 - `commands [--from T] [--to T] [--limit N]`: CSV of the command history with each command's
   verification stages and outcome;
 - `packets --out FILE [--from T] [--to T]`: the raw TM packets, concatenated as a run's tm.bin, for replay
