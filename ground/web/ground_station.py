@@ -11,7 +11,6 @@ sequence lines.
 
 import queue
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +73,8 @@ class Hub:
 class _Job:
     action: Callable[[Session], Any]
     done: threading.Event = field(default_factory=threading.Event)
+    started: bool = False
+    cancelled: bool = False  # its sender stopped waiting before it started: it must not go out later
     result: Any = None
     problem: Exception | None = None
 
@@ -104,7 +105,6 @@ class GroundStation:
         self.sequence_running = False
         self.housekeeping: dict[str, Any] = {}
         self.housekeeping_unix_s: float | None = None
-        self.undecodable = 0
         self._thread = threading.Thread(target=self._run, name="ground-station", daemon=True)
 
     def start(self) -> None:
@@ -124,7 +124,7 @@ class GroundStation:
                 "sequence_running": self.sequence_running,
                 "archive": str(self.store.path),
                 "session": self.store.session,
-                "undecodable": self.undecodable,
+                "undecodable": self.store.undecodable,
                 "duplicates": self.store.duplicates,
             }
 
@@ -145,6 +145,8 @@ class GroundStation:
     def run_sequence(self, steps: list[Step], source: str) -> None:
         """Start running `steps` (already checked) on the station thread; its lines go to the pages."""
         with self._lock:
+            if not self.link_up:
+                raise LinkDownError(f"the link is down ({self.link_problem}); the sequence was not started")
             if self.sequence_running:
                 raise CommandError("a sequence is already running; wait for its end")
             self.sequence_running = True
@@ -170,9 +172,15 @@ class GroundStation:
         job = _Job(action)
         self._jobs.put(job)
         if not job.done.wait(JOB_WAIT_S):
-            raise LinkDownError(
-                "the ground station is busy (a sequence is running); the command was not sent"
-            )
+            with self._lock:
+                job.cancelled = not job.started
+            if job.cancelled:
+                raise LinkDownError(
+                    f"not sent within {JOB_WAIT_S:g} s (a sequence is running, or the link broke); "
+                    "it will not be sent later"
+                )
+            if not job.done.wait(JOB_WAIT_S):
+                raise LinkDownError("the link did not take the command in time; the history shows if it went")
         if job.problem is not None:
             raise job.problem
         return job.result
@@ -222,6 +230,10 @@ class GroundStation:
                 job = self._jobs.get_nowait()
             except queue.Empty:
                 return
+            with self._lock:
+                if job.cancelled:
+                    continue
+                job.started = True
             try:
                 job.result = job.action(session)
             except CommandError as problem:
@@ -238,7 +250,7 @@ class GroundStation:
             with self._lock:
                 self.housekeeping.update(record.values)
                 self.housekeeping_unix_s = t_s
-            self.hub.publish("hk", {"t": t_s, "values": record.values, "received": time.time()})
+            self.hub.publish("hk", {"t": t_s, "values": record.values})
         elif isinstance(record, EventReport):
             self.hub.publish(
                 "event",
@@ -252,6 +264,3 @@ class GroundStation:
             )
         elif isinstance(record, VerificationReport):
             self.hub.publish("history", {"request_id": record.request_id.hex()})
-        else:
-            with self._lock:
-                self.undecodable = self.store.undecodable

@@ -28,6 +28,7 @@ import json
 import math
 import queue
 import sqlite3
+import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -90,6 +91,11 @@ class GroundServer(ThreadingHTTPServer):
         self.token = token
         self.dictionary_json = json.dumps(station.dictionary).encode()
         self.parameters = {p["name"]: p for p in station.dictionary["parameters"]}
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A page that went away mid-answer is no error; anything else prints its traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:

@@ -356,6 +356,7 @@ async function start() {
   const state = await api("/api/state");
   showLink(state.link);
   document.getElementById("session").textContent = `session ${state.session} · archive ${state.archive}`;
+  document.getElementById("sequence-run").disabled = state.sequence_running;
   showHousekeeping(state.housekeeping, null);
   const last = state.archive_span_unix_s[1];
   if (last !== null) lastOnboard = last;
