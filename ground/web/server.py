@@ -262,7 +262,8 @@ class GroundRequest(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _stream(self) -> None:
-        """Server-sent events until the page goes away or falls too far behind."""
+        """Server-sent events until the page goes away or falls too far behind; the first says the link's
+        state, since it may have changed between the page reading /api/state and subscribing."""
         hub = self.server.station.hub
         subscriber = hub.subscribe()
         try:
@@ -270,7 +271,8 @@ class GroundRequest(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(b"retry: 1000\n\n")
+            link = json.dumps(self.server.station.state()["link"])  # what changed before the page subscribed
+            self.wfile.write(f"retry: 1000\n\nevent: link\ndata: {link}\n\n".encode())
             self.wfile.flush()
             idle_s = 0.0
             while hub.subscribed(subscriber):
