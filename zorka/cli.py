@@ -1,7 +1,8 @@
 """`zorka`: the one command. It parses and dispatches; the work lives in the rooms of zorka/.
 Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
 software live with its ground links), sim-server and flight (the two halves of a flight-computer-in-
-the-loop bench), console and send (the operator at the bench), dict (the
+the-loop bench), console and send (the operator at the bench), ground (the web ground page),
+archive (what the ground received and sent), dict (the
 command/telemetry dictionary), board-server (simulated boards on the far side of a serial port),
 board-check (conformance of any board on a serial port), wire (a paced, faulty link between two serial
 ports), plan (the imaging planner on its own), soak (a long run SIGKILLed and resumed, then checked),
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 MAX_SEEDS = 100_000
+DEFAULT_ARCHIVE_NAME = "zorka-archive.sqlite"  # ground/tm_store.py's; cli.py imports nothing heavy
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -581,7 +583,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="An interactive console on `zorka serve`: commands by name with checked arguments, "
         "verification reports and events as they arrive, `hk` for the latest housekeeping, `help`.",
     )
-    for operator in (send, console):
+    ground = sub.add_parser(
+        "ground",
+        help="the web ground page: live telemetry, commands, history, sequences and archive plots",
+        description="Hold the link of `zorka serve` like the console and serve a web page on 127.0.0.1: "
+        "live housekeeping with limits and plots, events, a command form from the dictionary checked "
+        "before sending, each command's verification stages, the command history, sequence files, "
+        "plots of archived parameters. Every page open sees the same session; the link is re-opened "
+        "when it breaks. Everything received and sent is kept in the archive (see `zorka archive`). "
+        "Runs until Ctrl-C or SIGTERM.",
+    )
+    ground.add_argument(
+        "--http",
+        type=int,
+        default=8080,
+        metavar="PORT",
+        help="the page's TCP port (default: 8080; 0: any free)",
+    )
+    ground.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="the page's address (default: 127.0.0.1); beyond the loopback it needs --token",
+    )
+    ground.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="a secret of 16+ characters every request must carry (open the page at URL?token=TOKEN)",
+    )
+    for operator in (send, console, ground):
         link = operator.add_mutually_exclusive_group(required=True)
         link.add_argument(
             "--link-port",
@@ -615,6 +645,68 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="S",
             help="seconds to wait for a command's completion (default: 10)",
         )
+        operator.add_argument(
+            "--archive",
+            type=Path,
+            metavar="PATH",
+            help=f"the ground's archive of everything received and sent (default: {DEFAULT_ARCHIVE_NAME} "
+            "beside the key file)",
+        )
+
+    archive = sub.add_parser(
+        "archive",
+        help="query what the ground received and sent: parameters, commands, raw packets",
+        description="Read the ground's archive (a SQLite file `zorka ground`, `console` and `send` keep, "
+        "by default zorka-archive.sqlite beside the key file; pandas, DuckDB and sqlite3 read it too).",
+    )
+    archive_actions = archive.add_subparsers(
+        dest="action", required=True, parser_class=OneLineParser, metavar="ACTION"
+    )
+    query = archive_actions.add_parser(
+        "query",
+        help="one parameter's samples as CSV (onboard time, received time, value, text)",
+        description="Print the samples of housekeeping parameter PARAM with onboard times from --from to "
+        "--to (ISO 8601 UTC, e.g. 2026-06-21T12:00:00Z, or unix seconds) as CSV: onboard_utc, "
+        "onboard_unix_s, received_utc, value, text (an enum's name).",
+    )
+    query.add_argument(
+        "parameter", metavar="PARAM", help="a housekeeping parameter (`zorka dict` lists them)"
+    )
+    history = archive_actions.add_parser(
+        "commands",
+        help="the command history with verification stages as CSV",
+        description="Print the commands sent (by any ground program) with the onboard time of each "
+        "verification stage and the outcome (completed, failed at STAGE: CODE, or pending), as CSV.",
+    )
+    history.add_argument("--limit", type=positive_int, default=1000, metavar="N", help="latest N (1000)")
+    packets = archive_actions.add_parser(
+        "packets",
+        help="the raw TM packets, concatenated as a tm.bin, for replay",
+        description="Write the TM packets received (onboard times from --from to --to) to FILE as raw "
+        "concatenated CCSDS space packets, as a run's tm.bin.",
+    )
+    packets.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write them")
+    info = archive_actions.add_parser("info", help="sessions, packets by kind, onboard time span (JSON)")
+    imported = archive_actions.add_parser(
+        "import",
+        help="a run folder's TM files into the archive",
+        description="Decode a `zorka run` or `zorka serve` folder's TM files (tm-NNNN.bin ..., tm.bin) "
+        "into the archive as one session.",
+    )
+    imported.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the run folder")
+    imported.add_argument(
+        "--dict", type=Path, metavar="FILE", help="dictionary JSON (default: the flight software's own)"
+    )
+    for action in (query, history, packets, info, imported):
+        action.add_argument(
+            "--archive",
+            type=Path,
+            metavar="PATH",
+            help=f"the archive file (default: {DEFAULT_ARCHIVE_NAME} here)",
+        )
+    for action in (query, history, packets):
+        action.add_argument("--from", dest="start", metavar="T", help="from this onboard time (UTC)")
+        action.add_argument("--to", dest="end", metavar="T", help="to this onboard time (UTC)")
 
     resync = sub.add_parser(
         "resync",
@@ -708,6 +800,8 @@ COMMANDS = {
     "flight": ("zorka.serve.flight_computer", "flight_command"),
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
+    "ground": ("zorka.operator.web_ground", "ground_command"),
+    "archive": ("zorka.operator.archive_command", "archive_command"),
     "resync": ("zorka.operator.arsn_resync_command", "resync"),
     "plan": ("zorka.run.plan_command", "plan_command"),
     "soak": ("zorka.run.soak_command", "soak_command"),
