@@ -16,7 +16,7 @@ matplotlib and Pillow are imported by the report's modules only, so the rest of 
 """
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import numpy as np
 from native.time_scales import unix_s_from_julian_date
 from zorka.outputs.report_contacts import contact_table, contacts
 from zorka.outputs.report_figure import MAX_POINTS, UtcAxis, no_data, stride
-from zorka.outputs.report_geometry import eclipses, ground_track_deg
+from zorka.outputs.report_geometry import Eclipse, eclipses, ground_track_deg
 from zorka.outputs.report_housekeeping import Housekeeping, wheel_parameters
 from zorka.outputs.report_map import MapLayers, maps
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS, Outcome, failure_reasons, request_outcomes
@@ -92,13 +92,6 @@ def write_report(
     housekeeping = Housekeeping(records, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
     end_s = max(float(summary.get("sim_s", 0.0)), 1.0)
     rows = mission.truth()
-    track_rows = rows[:: stride(len(rows))] if len(rows) else rows
-    track = None
-    altitude_m = 500e3
-    if len(track_rows) >= 2:
-        lat, lon = ground_track_deg(track_rows, mission.epoch_jd_utc)
-        track = (track_rows[:, 0], lat, lon)
-        altitude_m = float(np.mean(np.linalg.norm(track_rows[:, 1:4], axis=1))) - 6371008.8
     shadows = eclipses(rows, mission.epoch_jd_utc) if len(rows) else []
     radio = mission.radio_link
     contact_rows = contacts(
@@ -111,6 +104,14 @@ def write_report(
     )
     outcomes = request_outcomes(mission, failure_reasons(housekeeping.events), utc, end_s)
     captures = _captures(mission, housekeeping)
+    windows = [(c.start_s, c.end_s) for c in captures] + [(c.aos_s, c.los_s) for c in contact_rows]
+    track_rows = _track_rows(rows, windows)
+    track = None
+    altitude_m = 500e3
+    if len(track_rows) >= 2:
+        lat, lon = ground_track_deg(track_rows, mission.epoch_jd_utc)
+        track = (track_rows[:, 0], lat, lon)
+        altitude_m = float(np.mean(np.linalg.norm(track_rows[:, 1:4], axis=1))) - 6371008.8
     products = _stored_products(mission, out_dir / "products", [] if radio is None else radio.deliveries)
     stations = [(s.name, s.lat_deg, s.lon_deg, s.min_elevation_deg) for s in mission.scenario.ground_stations]
     sections = [
@@ -124,7 +125,8 @@ def write_report(
          contact_table(contact_rows, utc, radio is not None)
          or no_data("the run had no ground station pass" if mission.stations else "the run had no ground station")),
         ("timeline", "Imaging and downlink timeline",
-         imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)),
+         imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)
+         + _eclipse_table(shadows, utc)),
         ("attitude", "Attitude error (truth against the ADCS reference)",
          attitude_error(Figure, axis, mission.attitude_errors(), mission.scenario.report.settle_threshold_deg,
                         captures, end_s)),
@@ -173,6 +175,19 @@ def _captures(mission: Mission, housekeeping: Housekeeping) -> list[CaptureMark]
         for m in mission.products
         if m.get("t_start_s") is not None
     ]
+
+
+def _track_rows(rows: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:
+    """The truth rows the map draws: at most MAX_POINTS over the run, and every row inside the capture
+    and pass `windows` (a capture lasts seconds: a thinned track would step over it)."""
+    if len(rows) == 0:
+        return rows
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[:: stride(len(rows))] = True
+    keep[-1] = True
+    for start_s, end_s in windows:
+        keep[(rows[:, 0] >= start_s - 1.0) & (rows[:, 0] <= end_s + 1.0)] = True
+    return rows[keep]
 
 
 def _capture_targets(
@@ -270,6 +285,24 @@ def _verdict(
     if low is not None:
         parts.append(f"lowest battery charge {low * 100:.1f}%")
     return f'<p class="verdict">{html.escape("; ".join(parts))}.</p>'
+
+
+def _eclipse_table(shadows: list[Eclipse], utc: Callable[[float], str]) -> str:
+    """The eclipses: entry and exit of the Earth's shadow (any part of the sun's disk hidden: penumbra
+    included), their length and the part in umbra."""
+    if not shadows:
+        return '<p id="eclipses">No eclipse during the run (the sun\'s disk was whole all along).</p>'
+    rows = "\n".join(
+        f"<tr><td>{utc(e.start_s)}{' (run start)' if e.start_cut else ''}</td>"
+        f"<td>{utc(e.end_s)}{' (run end)' if e.end_cut else ''}</td>"
+        f'<td class="value">{(e.end_s - e.start_s) / 60:.1f} min</td><td class="value">{e.umbra_s / 60:.1f} min</td></tr>'
+        for e in shadows
+    )
+    return (
+        '<table id="eclipses" class="eclipses">\n<caption>Eclipses (the simulator\'s shadow model, on the truth '
+        "orbit: penumbra included)</caption>\n<tr><th>shadow entry (UTC)</th><th>shadow exit (UTC)</th>"
+        f"<th>length</th><th>of which umbra</th></tr>\n{rows}\n</table>"
+    )
 
 
 def _outcome_table(outcomes: list[Outcome]) -> str:

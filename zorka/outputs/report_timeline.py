@@ -193,7 +193,8 @@ def imaging_and_downlink(
     if delivered:
         top.plot(x([p.delivered_s for p in delivered]), [row["deliveries"]] * len(delivered), "v",
                  color="tab:blue", ms=7, label="product on the ground")  # fmt: skip
-    if len(captures) + len(delivered) <= 20:
+    starts = sorted(c.start_s for c in captures)
+    if len(captures) <= 20 and (len(starts) < 2 or np.diff(starts).min() > 0.015 * end_s):
         for c in captures:
             top.annotate(c.request_id, (x(c.start_s), row["captures"] + 0.3), fontsize=7, rotation=30)
     top.set_yticks(list(row.values()), list(row))
