@@ -121,9 +121,7 @@ def test_small_circle_points_lie_at_the_radius():
     lat, lon = small_circle_deg(40.65, 16.7, 0.3)
     p0 = np.radians([40.65, 16.7])
     phi, lam = np.radians(lat), np.radians(lon)
-    central = np.arccos(
-        np.sin(p0[0]) * np.sin(phi) + np.cos(p0[0]) * np.cos(phi) * np.cos(lam - p0[1])
-    )
+    central = np.arccos(np.sin(p0[0]) * np.sin(phi) + np.cos(p0[0]) * np.cos(phi) * np.cos(lam - p0[1]))
     assert np.allclose(central, 0.3, atol=1e-9)
     assert np.all((lon >= -180.0) & (lon < 180.0))
 
@@ -167,6 +165,8 @@ def test_summary_units_and_rounding():
     assert formatted(638454, "B") == "638,454"
     assert formatted(36012.345, "s") == "36,012"
     assert formatted(None, "s") == "–"
-    assert label_of(("pointing", "capture_error_deg", "p99_7"), own=False) == "pointing · capture error · p99.7"
+    assert (
+        label_of(("pointing", "capture_error_deg", "p99_7"), own=False) == "pointing · capture error · p99.7"
+    )
     page = summary_table({"seed": 1, "attitude": {"settle_s": 946.7}, "mystery": {"x_m": 2.0}}, {})
     assert 'id="summary-run"' in page and 'id="summary-attitude"' in page and 'id="summary-other"' in page

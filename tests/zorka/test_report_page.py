@@ -25,7 +25,8 @@ from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
 
 SECTIONS = (
-    "summary", "map", "requests", "contacts", "timeline", "attitude", "wheels", "power", "adcs-mode", "quicklooks",
+    "summary", "map", "requests", "contacts", "timeline",
+    "attitude", "wheels", "power", "adcs-mode", "quicklooks",
 )  # fmt: skip
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # skyfield-data's finals2000A.all "has expired": harmless here
@@ -73,7 +74,8 @@ def test_every_section_renders_clean_in_chromium(page, run, tmp_path):
             f"#{section}",
             """s => ({heading: s.querySelector('h2').textContent,
                      images: Array.from(s.querySelectorAll('img')).map(i => [i.naturalWidth, i.alt]),
-                     cells: s.querySelectorAll('td').length, noData: s.querySelectorAll('.no-data').length})""",
+                     cells: s.querySelectorAll('td').length,
+                     noData: s.querySelectorAll('.no-data').length})""",
         )
         assert content["heading"] and content["noData"] == 0, (section, content)
         assert content["images"] or content["cells"], section
@@ -97,7 +99,7 @@ def test_the_contact_table_matches_the_truth_orbit_and_the_ground_files(page, ru
     sets = t_s[1:][np.diff(up.astype(int)) == -1]
     assert len(rises) == len(sets) == 1
     rows = table(page, "table.contacts")
-    head, (number, name, aos, los, duration, max_el, down, products), total = rows[0], rows[1], rows[-1]
+    head, (_, name, aos, los, _, max_el, down, products), total = rows[0], rows[1], rows[-1]
     assert len(rows) == 3 and head[2] == "AOS (UTC)" and name == station.name
     assert abs(seconds_of(aos) - rises[0]) <= 1.5 and abs(seconds_of(los) - sets[0]) <= 1.5
     assert float(max_el.rstrip("°")) == pytest.approx(elevation_deg.max(), abs=0.1)
@@ -115,7 +117,11 @@ def test_the_eclipses_on_the_page_match_skyfield(page, run):
     sun_gcrs = planets["earth"].at(t).observe(planets["sun"]).position.m
     sun_teme = np.einsum("ijn,jn->ni", TEME.rotation_at(t), sun_gcrs)
     to_sun = sun_teme - r_teme_m
-    cosine = np.einsum("ij,ij->i", -r_teme_m, to_sun) / np.linalg.norm(r_teme_m, axis=1) / np.linalg.norm(to_sun, axis=1)
+    cosine = (
+        np.einsum("ij,ij->i", -r_teme_m, to_sun)
+        / np.linalg.norm(r_teme_m, axis=1)
+        / np.linalg.norm(to_sun, axis=1)
+    )
     partial = np.arccos(cosine) < np.arcsin(R_EARTH_M / np.linalg.norm(r_teme_m, axis=1)) + np.arcsin(
         R_SUN_M / np.linalg.norm(to_sun, axis=1)
     )

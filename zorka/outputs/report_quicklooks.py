@@ -103,16 +103,17 @@ def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float]:
     corners = (metadata.get("true_footprint") or metadata.get("onboard_footprint") or {}).get("corners")
     north = north_direction(corners) if corners and len(corners) == 4 else None
     if north is not None:
-        cx, cy, r = size[0] - 28, 30, 13
+        r = max(6.0, min(12.0, size[0] / 6.0))  # the arrow's half length
+        cx, cy = size[0] - r - 12, r + 12
         tip = (cx + north[0] * r, cy + north[1] * r)
         tail = (cx - north[0] * r, cy - north[1] * r)
-        draw.ellipse((cx - r - 16, cy - r - 16, cx + r + 16, cy + r + 16), fill=(255, 255, 255))
+        draw.ellipse((cx - r - 11, cy - r - 11, cx + r + 11, cy + r + 11), fill=(255, 255, 255, 255))
         draw.line((tail, tip), fill=(200, 0, 0), width=3)
-        side = np.array([-north[1], north[0]]) * 5.0
-        back = np.array([cx + north[0] * (r - 8), cy + north[1] * (r - 8)])
+        side = np.array([-north[1], north[0]]) * 0.4 * r
+        back = np.array([cx + north[0] * 0.35 * r, cy + north[1] * 0.35 * r])
         draw.polygon([tip, tuple(back + side), tuple(back - side)], fill=(200, 0, 0))
         draw.text(
-            (cx + north[0] * (r + 10) - 3, cy + north[1] * (r + 10) - 7), "N", fill=(200, 0, 0), font=font
+            (cx + north[0] * (r + 5) - 3, cy + north[1] * (r + 5) - 7), "N", fill=(200, 0, 0), font=font
         )
     return _png(shown), size[0], size[1], m_per_px
 

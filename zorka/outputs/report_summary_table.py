@@ -120,12 +120,14 @@ def summary_table(summary: dict, extra_rows: dict[str, list[tuple[str, str, str,
             for path, value in _leaves(summary[key], (key,)):
                 if isinstance(value, str):
                     notes.append(
-                        f"<li><strong>{html.escape(label_of(path, key == keys[0]))}</strong>: {html.escape(value)}</li>"
+                        f"<li><strong>{html.escape(label_of(path, key == keys[0]))}</strong>: "
+                        f"{html.escape(value)}</li>"
                     )
                     continue
                 unit = unit_of(path)
                 rows.append(
-                    f'<tr><th>{html.escape(label_of(path, key == keys[0]))}</th><td class="value">{html.escape(formatted(value, unit))}'
+                    f"<tr><th>{html.escape(label_of(path, key == keys[0]))}</th>"
+                    f'<td class="value">{html.escape(formatted(value, unit))}'
                     f'</td><td class="unit">{html.escape(unit)}</td>'
                     f'<td class="key"><code>{html.escape(".".join(path))}</code></td></tr>'
                 )

@@ -216,7 +216,8 @@ def imaging_and_downlink(
     alt = (
         f"Imaging and downlink timeline in UTC: {len(eclipses)} eclipse(s), "
         f"{sum(not c.lost for c in contacts)} station pass(es), {sum(c.good for c in captures)} good and "
-        f"{sum(not c.good for c in captures)} failed capture(s), {len(delivered)} product(s) delivered; below, "
+        f"{sum(not c.good for c in captures)} failed capture(s), {len(delivered)} product(s) delivered; "
+        "below, "
         f"the mass-memory backlog of products not yet on the ground (peak {backlog.max():.2f} MB, "
         f"{backlog[-1]:.2f} MB at the end)."
     )
