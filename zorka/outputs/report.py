@@ -121,7 +121,8 @@ def write_report(
          + '<div class="summary">' + summary_table(summary, _derived_rows(mission, summary)) + "</div>"),
         ("map", "Map: ground track, stations and targets",
          maps(Figure, MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
-                                _capture_targets(captures, outcomes), stations, altitude_m, outcomes))),
+                                _capture_targets(captures, outcomes), stations, altitude_m, outcomes,
+                                _footprints(mission)))),
         ("requests", "Imaging requests and outcomes", _outcome_table(outcomes)),
         ("contacts", "Ground contacts",
          contact_table(contact_rows, utc, radio is not None)
@@ -178,6 +179,16 @@ def _captures(mission: Mission, housekeeping: Housekeeping) -> list[CaptureMark]
         for m in mission.products
         if m.get("t_start_s") is not None
     ]
+
+
+def _footprints(mission: Mission) -> list[np.ndarray]:
+    """The true footprint corners of each product made, (4, 2) lon/lat deg."""
+    found = []
+    for m in mission.products:
+        corners = (m.get("true_footprint") or {}).get("corners")
+        if corners and len(corners) == 4:
+            found.append(np.array([[c[1], c[0]] for c in corners], dtype=float))
+    return found
 
 
 def _track_rows(rows: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:

@@ -19,7 +19,7 @@ from zorka.outputs.report_geometry import (
     small_circle_deg,
     visibility_radius_rad,
 )
-from zorka.outputs.report_outcomes import OUTCOME_COLOURS, Outcome
+from zorka.outputs.report_outcomes import OUTCOME_COLOURS, OUTCOME_MARKERS, Outcome
 
 LAND = "#ece6d6"
 WATER = "#dbe9f4"
@@ -59,6 +59,9 @@ class MapLayers:
     stations: list[tuple[str, float, float, float]]
     altitude_m: float
     outcomes: list[Outcome]
+    footprints: list[np.ndarray]
+    """Each product's true footprint corners, (4, 2) lon/lat deg (a line when the capture tracked its
+    target: the detector's ends at the start and the end nearly coincide)."""
 
 
 def maps(Figure: type, layers: MapLayers) -> str:
@@ -161,10 +164,15 @@ def _map(
             if abs(target_lon - lon[k]) < 180.0:
                 axes.plot([lon[k], target_lon], [lat[k], target_lat], color="k", lw=0.7, ls=":",
                           label="line of sight at mid-capture" if i == 0 else None)  # fmt: skip
+    for i, corners in enumerate(layers.footprints):
+        ring = np.vstack((corners, corners[:1]))
+        axes.plot(ring[:, 0], ring[:, 1], color="tab:red", lw=2.0, solid_capstyle="butt", zorder=5,
+                  label="image footprint (true)" if i == 0 else None)  # fmt: skip
     for outcome, colour in OUTCOME_COLOURS.items():
         chosen = [o for o in outcomes if o.outcome == outcome]
         if chosen:
-            axes.plot([o.lon_deg for o in chosen], [o.lat_deg for o in chosen], "o", color=colour, ms=6,
+            axes.plot([o.lon_deg for o in chosen], [o.lat_deg for o in chosen], OUTCOME_MARKERS[outcome],
+                      color=colour, ms=6,
                       mec="k", mew=0.5, label=f"target {outcome} ({len(chosen)})")  # fmt: skip
     if len(outcomes) <= TARGET_LABELS_MAX or not world:
         for o in outcomes:

@@ -18,6 +18,8 @@ from flight.payload.requests import ImagingRequest
 from zorka.run.mission import Mission
 
 OUTCOME_COLOURS = {"captured": "tab:green", "failed": "tab:red", "missed": "tab:orange", "open": "tab:gray"}
+OUTCOME_MARKERS = {"captured": "o", "failed": "X", "missed": "s", "open": "D"}
+"""Shapes as well as colours, for readers who do not tell red from green."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zorka.outputs.report_contacts import Contact
-from zorka.outputs.report_figure import UtcAxis, no_data, peaks, png, thinned
+from zorka.outputs.report_figure import UtcAxis, fixed_margins, no_data, peaks, png, thinned
 from zorka.outputs.report_geometry import Eclipse
 from zorka.outputs.report_housekeeping import Housekeeping
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS
@@ -39,6 +39,12 @@ class StoredProductMark:
     delivered_s: float | None
 
 
+def _null_locator():
+    from matplotlib.ticker import NullLocator
+
+    return NullLocator()
+
+
 def _shade(axes, axis: UtcAxis, windows: list[tuple[float, float]], style: dict, label: str | None) -> None:
     for i, (start_s, end_s) in enumerate(windows):
         axes.axvspan(axis.x(start_s), axis.x(end_s), **style, label=label if i == 0 else None)
@@ -58,7 +64,8 @@ def attitude_error(
     t_s, err_deg, rate_deg_s = errors
     if len(t_s) == 0:
         return no_data("the run simulated no frame")
-    figure = Figure(figsize=(11, 5), layout="constrained")
+    figure = Figure(figsize=(11, 5))
+    fixed_margins(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
     for axes, values, label in (
         (top, err_deg, "pointing error [deg]"),
@@ -68,7 +75,8 @@ def attitude_error(
         axes.semilogy(axis.x(t), y, lw=0.9, color="tab:blue", label=label.split(" [")[0])
         _shade(axes, axis, [(c.start_s, c.end_s) for c in captures], CAPTURE_SHADE, "capture")
         axes.set_ylabel(label)
-        axes.grid(alpha=0.3, which="both")
+        axes.yaxis.set_minor_locator(_null_locator())  # minor log ticks cost more than the curve
+        axes.grid(alpha=0.3)
         axes.set_xlim(axis.x(0.0), axis.x(end_s))
     top.axhline(threshold_deg, color="tab:red", ls="--", lw=1, label=f"requirement {threshold_deg:g}°")
     top.legend(loc="upper right", fontsize="small")
@@ -90,7 +98,8 @@ def wheel_speeds(
         return no_data("no wheel speeds in the downlinked housekeeping")
     t_s = housekeeping.series["t_s"]
     saturation_rpm = speed_max_rad_s * RPM_PER_RAD_S
-    figure = Figure(figsize=(11, 3.6), layout="constrained")
+    figure = Figure(figsize=(11, 3.6))
+    fixed_margins(figure)
     axes = figure.add_subplot()
     for i, name in enumerate(names):
         t, y = thinned(t_s, housekeeping.series[name] * RPM_PER_RAD_S)
@@ -119,7 +128,8 @@ def power(
         return no_data("no power housekeeping in the downlinked telemetry")
     t_s = housekeeping.series["t_s"]
     windows = [(e.start_s, e.end_s) for e in eclipses]
-    figure = Figure(figsize=(11, 5), layout="constrained")
+    figure = Figure(figsize=(11, 5))
+    fixed_margins(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
     t, soc = thinned(t_s, housekeeping.series["eps_battery_soc"] * 100.0)
     top.plot(axis.x(t), soc, color="tab:green", lw=1.2, label="battery charge")
