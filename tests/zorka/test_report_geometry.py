@@ -2,12 +2,15 @@
 sun with a conical shadow computed here, visibility circles and small circles against closed forms,
 the quicklooks' north arrow and scale bar, the coastlines shipped offline, the summary's units."""
 
+import json
 import math
 import warnings
 
 import numpy as np
 import pytest
 import skyfield_data
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from skyfield.api import Loader
 from skyfield.sgp4lib import TEME
 
@@ -15,7 +18,13 @@ from native.time_scales import julian_date, parse_utc
 from zorka.outputs import report_geometry
 from zorka.outputs.report_geometry import eclipses, small_circle_deg, visibility_radius_rad
 from zorka.outputs.report_map import coastlines
-from zorka.outputs.report_quicklooks import nice_length_m, north_direction
+from zorka.outputs.report_quicklooks import (
+    NUMBERS,
+    nice_length_m,
+    north_direction,
+    product_metadata,
+    quicklooks,
+)
 from zorka.outputs.report_summary_table import formatted, label_of, summary_table, unit_of
 
 with warnings.catch_warnings():
@@ -48,15 +57,22 @@ def circular_orbit_rows(duration_s: float, altitude_m: float, inclination_deg: f
     return rows
 
 
-def skyfield_shadow(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def skyfield_sun_teme_m(t_s: np.ndarray, start: tuple) -> np.ndarray:
+    """skyfield's astrometric DE421 sun (GCRS) rotated into TEME at `t_s` seconds after `start` (y, m, d,
+    h, min), computed each minute and interpolated linearly (the sun moves 0.04° a minute: the chord is
+    off the arc by ~1e-7 rad)."""
+    grid_s = np.arange(0.0, t_s[-1] + 60.0, 60.0)
+    t = TS.utc(*start, grid_s)
+    sun_gcrs = PLANETS["earth"].at(t).observe(PLANETS["sun"]).position.m
+    sun_teme = np.einsum("ijn,jn->ni", TEME.rotation_at(t), sun_gcrs)  # rotation_at: GCRS -> TEME
+    return np.column_stack([np.interp(t_s, grid_s, sun_teme[:, k]) for k in range(3)])
+
+
+def skyfield_shadow(rows: np.ndarray, start: tuple = (2026, 3, 20, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
     """Per row: any part of the sun's disk hidden (penumbra or umbra), and all of it (umbra), from
-    skyfield's apparent DE421 sun rotated into TEME and the apparent disks of a spherical Earth."""
-    t = TS.utc(2026, 3, 20, 0, 0, rows[:, 0])
-    sun_gcrs = PLANETS["earth"].at(t).observe(PLANETS["sun"]).apparent().position.m
-    rotation = TEME.rotation_at(t)  # GCRS -> TEME, (3, 3, n)
-    sun_teme = np.einsum("ijn,jn->ni", rotation, sun_gcrs)
+    skyfield's sun and the apparent disks of a spherical Earth and of the sun."""
     r = rows[:, 1:4]
-    to_sun = sun_teme - r
+    to_sun = skyfield_sun_teme_m(rows[:, 0], start) - r
     earth_radius = np.arcsin(R_EARTH_M / np.linalg.norm(r, axis=1))
     sun_radius = np.arcsin(R_SUN_M / np.linalg.norm(to_sun, axis=1))
     cosine = np.einsum("ij,ij->i", -r, to_sun) / (np.linalg.norm(r, axis=1) * np.linalg.norm(to_sun, axis=1))
@@ -165,3 +181,52 @@ def test_summary_units_and_rounding():
     )
     page = summary_table({"seed": 1, "attitude": {"settle_s": 946.7}, "mystery": {"x_m": 2.0}}, {})
     assert 'id="summary-run"' in page and 'id="summary-attitude"' in page and 'id="summary-other"' in page
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(png=st.binary(max_size=400), metadata=st.binary(max_size=400))
+def test_quicklooks_of_arbitrary_bytes_are_refused_in_a_line(tmp_path, png, metadata):
+    """A product whose PNG or metadata JSON is any bytes at all: the section still renders, the image
+    said to be unreadable rather than a traceback."""
+    (tmp_path / "X-1.png").write_bytes(png)
+    (tmp_path / "X-1.json").write_bytes(metadata)
+    page = quicklooks(tmp_path, lambda t_s: f"t+{t_s}")
+    assert 'href="products/X-1.png"' in page
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    document=st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=5)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "metadata",
+                        "t_start_s",
+                        "true_footprint",
+                        "corners",
+                        "centre",
+                        "swath_m",
+                        "strip_m",
+                        "quality_ok",
+                        "quicklook_pixel_cross_m",
+                        "quicklook_pixel_along_m",
+                        "gsd_cross_m",
+                        "request_id",
+                    ]
+                ),
+                inner,
+                max_size=6,
+            )
+        ),
+        max_leaves=30,
+    )
+)
+def test_product_metadata_of_any_json_keeps_only_well_formed_figures(tmp_path, document):
+    (tmp_path / "X-1.json").write_text(json.dumps(document))
+    kept = product_metadata(tmp_path / "X-1.png")
+    assert all(math.isfinite(v) for k, v in kept.items() if k in NUMBERS)
+    corners = kept.get("true_footprint", {}).get("corners")
+    assert corners is None or (len(corners) == 4 and all(math.isfinite(v) for c in corners for v in c[:2]))

@@ -19,7 +19,7 @@ from skyfield.framelib import itrs
 from skyfield.sgp4lib import TEME
 
 from tests.headless_chromium import chromium_browser, open_page  # noqa: F401  (chromium_browser: a fixture)
-from tests.zorka.test_report_geometry import R_EARTH_M, R_SUN_M
+from tests.zorka.test_report_geometry import skyfield_shadow
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
@@ -112,19 +112,9 @@ def test_the_eclipses_on_the_page_match_skyfield(page, run):
     """The page's eclipses are those skyfield's DE421 sun and a spherical Earth give over truth.oem
     (the built-in mission flies in daylight: none)."""
     t_s, r_teme_m = read_oem(run / "truth.oem")
-    t = TS.utc(*start_of(run / "truth.oem"), t_s)
-    planets = LOAD("de421.bsp")
-    sun_gcrs = planets["earth"].at(t).observe(planets["sun"]).position.m
-    sun_teme = np.einsum("ijn,jn->ni", TEME.rotation_at(t), sun_gcrs)
-    to_sun = sun_teme - r_teme_m
-    cosine = (
-        np.einsum("ij,ij->i", -r_teme_m, to_sun)
-        / np.linalg.norm(r_teme_m, axis=1)
-        / np.linalg.norm(to_sun, axis=1)
-    )
-    partial = np.arccos(cosine) < np.arcsin(R_EARTH_M / np.linalg.norm(r_teme_m, axis=1)) + np.arcsin(
-        R_SUN_M / np.linalg.norm(to_sun, axis=1)
-    )
+    rows = np.zeros((len(t_s), 4))
+    rows[:, 0], rows[:, 1:4] = t_s, r_teme_m
+    partial, _ = skyfield_shadow(rows, start_of(run / "truth.oem"))
     assert not partial.any()
     text = page.page.text_content("#eclipses")
     assert text.startswith("No eclipse during the run")

@@ -13,6 +13,7 @@ import html
 import io
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +25,59 @@ BOX_PX = (240, 320)
 """Largest displayed width and height; both axes are scaled alike so pixels stay square."""
 
 
-def _metadata(path: Path) -> dict:
+NUMBERS = (
+    "t_start_s", "quicklook_pixel_cross_m", "quicklook_pixel_along_m", "off_nadir_deg", "gsd_cross_m",
+    "gsd_along_m", "geolocation_error_m", "swath_m", "strip_m",
+)  # fmt: skip
+"""The metadata's figures the report shows: kept only when they are finite numbers (sizes positive)."""
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _points(value: object) -> list | None:
+    """A footprint's point or list of points as [[lat, lon, ...]...], each finite; else None."""
+    if isinstance(value, list) and value and all(isinstance(p, list) and len(p) >= 2 for p in value):
+        return value if all(_finite(v) for p in value for v in p[:2]) else None
+    return None
+
+
+def product_metadata(path: Path) -> dict:
+    """What the report reads of a product's metadata JSON (`<id>.json` beside `<id>.png`): its numbers,
+    quality, request and true footprint, each only when well formed; {} for a missing or unreadable file."""
     try:
-        document = json.loads(path.with_suffix(".json").read_text())
-        metadata = document.get("metadata", {})
-        return metadata if isinstance(metadata, dict) else {}
-    except (OSError, ValueError, AttributeError):
+        document = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    if not isinstance(metadata, dict):
+        return {}
+    kept: dict = {key: float(metadata[key]) for key in NUMBERS if _finite(metadata.get(key))}
+    for key in ("quicklook_pixel_cross_m", "quicklook_pixel_along_m", "swath_m", "strip_m"):
+        if kept.get(key, 1.0) <= 0.0:
+            kept.pop(key)
+    if isinstance(metadata.get("quality_ok"), bool):
+        kept["quality_ok"] = metadata["quality_ok"]
+    if isinstance(metadata.get("request_id"), str):
+        kept["request_id"] = metadata["request_id"]
+    footprint = metadata.get("true_footprint")
+    if isinstance(footprint, dict):
+        corners = _points(footprint.get("corners"))
+        centre = _points([footprint.get("centre")])
+        kept["true_footprint"] = {
+            **({"corners": corners} if corners and len(corners) == 4 else {}),
+            **({"centre": centre[0]} if centre else {}),
+        }
+    return kept
 
 
-def quicklooks(products: Path, utc) -> str:
+def quicklooks(products: Path, utc: Callable[[float], str]) -> str:
     """The figures of the PNG products under `products`, in capture time order, or why there are none."""
     images = sorted(products.glob("*.png")) if products.is_dir() else []
     if not images:
         return no_data("no image product reached the ground")
-    known = [(path, _metadata(path)) for path in images]
+    known = [(path, product_metadata(path)) for path in images]
     known.sort(key=lambda pm: (pm[1].get("t_start_s") is None, pm[1].get("t_start_s") or 0.0, pm[0].name))
     figures = [_figure(path, metadata, utc) for path, metadata in known[:MAX_QUICKLOOKS]]
     more = len(known) - MAX_QUICKLOOKS
@@ -79,7 +118,8 @@ def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float]:
     arrow drawn on it; its PNG, width, height and metres per displayed pixel."""
     from PIL import Image, ImageDraw, ImageFont
 
-    image = Image.open(path).convert("RGB")
+    with Image.open(path) as opened:
+        image = opened.convert("RGB")
     width, height = image.size
     cross_m = metadata.get("quicklook_pixel_cross_m") or 0.0
     along_m = metadata.get("quicklook_pixel_along_m") or cross_m
@@ -100,7 +140,7 @@ def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float]:
     draw.rectangle((x0, y0 - 2, x0 + bar_px, y0 + 2), fill=(0, 0, 0))
     label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
     draw.text((x0, y0 - 15), label, fill=(0, 0, 0), font=font)
-    corners = (metadata.get("true_footprint") or metadata.get("onboard_footprint") or {}).get("corners")
+    corners = metadata.get("true_footprint", {}).get("corners")
     north = north_direction(corners) if corners and len(corners) == 4 else None
     if north is not None:
         r = max(6.0, min(12.0, size[0] / 6.0))  # the arrow's half length
@@ -124,17 +164,33 @@ def _png(image) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(path: Path, metadata: dict, utc) -> str:
-    data, width, height, m_per_px = display_image(path, metadata)
+def _figure(path: Path, metadata: dict, utc: Callable[[float], str]) -> str:
+    from PIL import Image
+
     name = html.escape(path.stem)
+    try:
+        data, width, height, m_per_px = display_image(path, metadata)
+    except (OSError, ValueError, MemoryError, Image.DecompressionBombError) as problem:
+        return (
+            f'<figure class="quicklook"><figcaption><strong>{name}</strong><br>not shown: '
+            f"{html.escape(type(problem).__name__)} reading the PNG<br>"
+            f'<a href="products/{html.escape(path.name)}">image</a></figcaption></figure>'
+        )
     t_start = metadata.get("t_start_s")
     when = utc(t_start) if t_start is not None else "time unknown"
     quality = metadata.get("quality_ok")
     facts = [f"<strong>{name}</strong>", when]
+    centre = metadata.get("true_footprint", {}).get("centre")
+    if centre:
+        lat, lon = centre[0], (centre[1] + 180.0) % 360.0 - 180.0
+        facts.append(
+            f"centre {abs(lat):.3f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.3f}° {'E' if lon >= 0 else 'W'}"
+        )
     if metadata.get("off_nadir_deg") is not None:
         facts.append(f"off-nadir {metadata['off_nadir_deg']:.1f}°")
     if metadata.get("gsd_cross_m") is not None:
-        facts.append(f"GSD {metadata['gsd_cross_m']:.2f} × {metadata.get('gsd_along_m', 0.0):.2f} m")
+        along = f" × {metadata['gsd_along_m']:.2f}" if "gsd_along_m" in metadata else ""
+        facts.append(f"GSD {metadata['gsd_cross_m']:.2f}{along} m")
     if metadata.get("geolocation_error_m") is not None:
         facts.append(f"geolocation error {metadata['geolocation_error_m']:.0f} m")
     if quality is not None:
