@@ -146,7 +146,9 @@ def test_the_summary_is_grouped_with_units_and_explains_settling(page):
     groups = page.page.eval_on_selector_all("table.summary caption", "cs => cs.map(c => c.textContent)")
     assert groups[:5] == ["Run", "Attitude", "Wheels", "Power", "Imaging"]
     attitude = {row[0]: row[1:] for row in table(page, "#summary-attitude")}
-    assert attitude["error · p99"][1] == "°" and re.fullmatch(r"0\.\d{1,4}", attitude["error · p99"][0])
+    assert attitude["pointing error · p99"][1] == "°" and re.fullmatch(
+        r"0\.\d{1,4}", attitude["pointing error · p99"][0]
+    )
     first = next(v for k, v in attitude.items() if k.startswith("initial acquisition"))
     last = next(v for k, v in attitude.items() if k.startswith("last return under"))
     assert float(first[0].replace(",", "")) < float(last[0].replace(",", ""))

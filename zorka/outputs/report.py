@@ -118,7 +118,9 @@ def write_report(
     stations = [(s.name, s.lat_deg, s.lon_deg, s.min_elevation_deg) for s in mission.scenario.ground_stations]
     sections = [
         ("summary", "Summary", _verdict(summary, outcomes, contact_rows, shadows, end_s, utc)
-         + '<div class="summary">' + summary_table(summary, _derived_rows(mission, summary)) + "</div>"),
+         + '<div class="summary">'
+         + summary_table(summary, _derived_rows(mission, summary), frozenset({"attitude.settle_s"}))
+         + "</div>"),
         ("map", "Map: ground track, stations and targets",
          maps(Figure, MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
                                 _capture_targets(captures, outcomes), stations, altitude_m, outcomes,
@@ -247,8 +249,8 @@ def _first_settled_s(
     hold = max(1, round(ACQUISITION_HOLD_S / frame_s))
     if len(below) < hold:
         return None
-    run = np.convolve(below.astype(np.int32), np.ones(hold, dtype=np.int32), mode="valid")
-    first = np.flatnonzero(run == hold)
+    counts = np.concatenate(([0], np.cumsum(below)))
+    first = np.flatnonzero(counts[hold:] - counts[:-hold] == hold)  # windows of `hold` frames all below
     return None if len(first) == 0 else float(t_s[first[0]])
 
 

@@ -28,25 +28,28 @@ class Housekeeping:
         wheel_names: tuple[str, ...],
     ):
         self.wheel_names = wheel_names
-        names = ("t_s", *wheel_names, *SERIES)
-        rows: dict[str, list[float]] = {name: [] for name in names}
+        names = (*wheel_names, *SERIES)
+        times: list[float] = []
+        reports: list[dict[str, Any]] = []
         self.events: list[tuple[float, str, str, str]] = []
         for record in records:
             kind = record["kind"]
-            if kind == "event":
+            if kind == "housekeeping":
+                times.append(record["time_unix_s"] - epoch_unix_s)
+                reports.append(record.get("values", {}))
+            elif kind == "event":
                 text = str(record.get("text", ""))
                 request_id = (
                     text.removeprefix("request ").split(":")[0] if text.startswith("request ") else ""
                 )
-                self.events.append(
-                    (record["time_unix_s"] - epoch_unix_s, record.get("name", ""), request_id, text)
-                )
-            elif kind == "housekeeping":
-                values = record.get("values", {})
-                rows["t_s"].append(record["time_unix_s"] - epoch_unix_s)
-                for name in names[1:]:
-                    rows[name].append(values.get(name, np.nan))
-        self.series = {name: np.asarray(column, dtype=float) for name, column in rows.items()}
+                t_s = record["time_unix_s"] - epoch_unix_s
+                self.events.append((t_s, record.get("name", ""), request_id, text))
+        nan = float("nan")
+        self.series = {"t_s": np.asarray(times, dtype=float)}
+        for name in names:
+            self.series[name] = np.fromiter(
+                (v.get(name, nan) for v in reports), dtype=float, count=len(reports)
+            )
         mode_parameter = next((p for p in dictionary["parameters"] if p["name"] == "adcs_mode"), {})
         self.mode_names = {code: name for name, code in (mode_parameter.get("values") or {}).items()}
 

@@ -46,6 +46,14 @@ SUFFIX_UNITS = (
 COUNT_LEAVES = ("rows", "products", "count", "frames", "packets")
 """Leaves that count things even under a key with a unit (`nadir_error_deg.rows`)."""
 LABELS = {"sim_s": "simulated time", "wall_s": "wall-clock time", "real_time_factor": "real-time factor"}
+KEY_NAMES = {
+    ("attitude", "error_deg"): "pointing error",
+    ("attitude", "rate_error_deg_s"): "rate error",
+    ("attitude", "stats_from_s"): "statistics from",
+    ("attitude", "settle_threshold_deg"): "settle threshold",
+    ("power", "min_soc"): "lowest battery charge",
+}
+"""Names for keys whose own name is too terse out of context (path prefix -> name)."""
 
 
 def unit_of(path: tuple[str, ...]) -> str:
@@ -83,6 +91,9 @@ def label_of(path: tuple[str, ...], own: bool = True) -> str:
     if len(path) == 1 and path[0] in LABELS:
         return LABELS[path[0]]
     words = []
+    if path[:2] in KEY_NAMES:
+        words.append(KEY_NAMES[path[:2]])
+        path = (path[0], *path[2:])
     for key in path[1:] if own and len(path) > 1 else path:
         for suffix, _ in SUFFIX_UNITS:
             if key.endswith(suffix) and key != suffix.strip("_"):
@@ -98,9 +109,11 @@ def _leaves(tree: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], Any
     return [(path, tree)]
 
 
-def summary_table(summary: dict, extra_rows: dict[str, list[tuple[str, str, str, str]]]) -> str:
+def summary_table(
+    summary: dict, extra_rows: dict[str, list[tuple[str, str, str, str]]], shown: frozenset[str] = frozenset()
+) -> str:
     """The summary as one table per topic; `extra_rows`: group id -> (label, value, unit, what it is)
-    rows the report derives (shown first in their group)."""
+    rows the report derives (shown first in their group); `shown`: dotted keys those rows already show."""
     named = {key for _, _, keys in TOPICS for key in keys}
     groups = [
         *TOPICS,
@@ -118,6 +131,8 @@ def summary_table(summary: dict, extra_rows: dict[str, list[tuple[str, str, str,
             if key not in summary:
                 continue
             for path, value in _leaves(summary[key], (key,)):
+                if ".".join(path) in shown:
+                    continue
                 if isinstance(value, str):
                     notes.append(
                         f"<li><strong>{html.escape(label_of(path, key == keys[0]))}</strong>: "
