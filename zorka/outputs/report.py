@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from native.time_scales import unix_s_from_julian_date
-from zorka.outputs.report_contacts import contact_table, contacts
+from zorka.outputs.report_contacts import Contact, contact_table, contacts
 from zorka.outputs.report_figure import MAX_POINTS, UtcAxis, no_data, stride
-from zorka.outputs.report_geometry import Eclipse, eclipses, ground_track_deg
+from zorka.outputs.report_geometry import EARTH_RADIUS_M, Eclipse, eclipses, ground_track_deg
 from zorka.outputs.report_housekeeping import Housekeeping, wheel_parameters
 from zorka.outputs.report_map import MapLayers, maps
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS, Outcome, failure_reasons, request_outcomes
@@ -113,7 +113,7 @@ def write_report(
     if len(track_rows) >= 2:
         lat, lon = ground_track_deg(track_rows, mission.epoch_jd_utc)
         track = (track_rows[:, 0], lat, lon)
-        altitude_m = float(np.mean(np.linalg.norm(track_rows[:, 1:4], axis=1))) - 6371008.8
+        altitude_m = float(np.mean(np.linalg.norm(track_rows[:, 1:4], axis=1))) - EARTH_RADIUS_M
     products = _stored_products(mission, out_dir / "products", [] if radio is None else radio.deliveries)
     stations = [(s.name, s.lat_deg, s.lon_deg, s.min_elevation_deg) for s in mission.scenario.ground_stations]
     sections = [
@@ -276,7 +276,12 @@ def _derived_rows(mission: Mission, summary: dict) -> dict[str, list[tuple[str, 
 
 
 def _verdict(
-    summary: dict, outcomes: list[Outcome], contact_rows: list, shadows: list, end_s: float, utc
+    summary: dict,
+    outcomes: list[Outcome],
+    contact_rows: list[Contact],
+    shadows: list[Eclipse],
+    end_s: float,
+    utc: Callable[[float], str],
 ) -> str:
     """One paragraph of what happened: requests by outcome, passes and bytes, eclipses, the figures an
     analyst looks at first."""

@@ -7,6 +7,7 @@ whole second of arrival; products are those the ground received complete and ver
 """
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ def contacts(
     return found
 
 
-def contact_table(rows: list[Contact], utc: "callable", has_radio: bool) -> str:
+def contact_table(rows: list[Contact], utc: Callable[[float], str], has_radio: bool) -> str:
     """The contacts as an HTML table (times in UTC), with a totals row."""
     if not rows:
         return ""
@@ -90,4 +91,9 @@ def contact_table(rows: list[Contact], utc: "callable", has_radio: bool) -> str:
         f'<td></td><td class="value">{f"{total_bytes:,}" if has_radio else "–"}</td>'
         f"<td>{sum(len(c.products) for c in rows)}</td></tr>"
     )
-    return f'<table class="contacts">\n{head}\n' + "\n".join(body) + "\n</table>"
+    note = (
+        "<p>A pass cut by the run's end shows the whole predicted pass's maximum elevation.</p>"
+        if any(c.los_cut for c in rows)
+        else ""
+    )
+    return f'<table class="contacts">\n{head}\n' + "\n".join(body) + "\n</table>" + note
