@@ -21,10 +21,13 @@ def no_data(why: str) -> str:
     return f'<p class="no-data"><em>{html.escape(why)}</em></p>'
 
 
-def png(figure: Any, alt: str) -> str:
-    """The figure as an inline <img> whose alt text says what it shows."""
+def png(figure: Any, alt: str, tight: bool = False) -> str:
+    """The figure as an inline <img> whose alt text says what it shows; `tight`: cropped to what is drawn
+    (one more layout pass)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(
+        buffer, format="png", dpi=DPI, **({"bbox_inches": "tight", "pad_inches": 0.1} if tight else {})
+    )
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 

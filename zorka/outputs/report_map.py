@@ -73,7 +73,8 @@ def maps(Figure: type, layers: MapLayers) -> str:
         return world
     width = (extent[1] - extent[0]) * np.cos(np.radians(0.5 * (extent[2] + extent[3])))
     height = extent[3] - extent[2]
-    size = (11, max(4.0, min(9.0, 8.5 * height / width + 0.8)))
+    inches_per_deg = min(7.5 / width, 7.0 / height)  # the map in at most 7.5 x 7 inches, the legend beside
+    size = (width * inches_per_deg + 1.0, height * inches_per_deg + 0.8)
     return world + "\n" + _map(Figure, layers, extent, size, 5 if max(width, height) <= 40 else 10)
 
 
@@ -116,7 +117,7 @@ def _map(
     world = extent == (-180.0, 180.0, -90.0, 90.0)
     track, passes_s, captures_s = layers.track, layers.passes_s, layers.captures_s
     stations, altitude_m, outcomes = layers.stations, layers.altitude_m, layers.outcomes
-    figure = Figure(figsize=size, layout="constrained")
+    figure = Figure(figsize=size, layout="constrained" if world else None)
     axes = figure.add_subplot()
     axes.set_facecolor(WATER)
     shapes, fills = [], []
@@ -192,7 +193,7 @@ def _map(
     elif world:
         axes.legend(loc="lower left", fontsize="small", framealpha=0.9)
     else:
-        figure.legend(*axes.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
     counts = {k: sum(o.outcome == k for o in outcomes) for k in OUTCOME_COLOURS}
     where = (
         "World map"
@@ -208,4 +209,4 @@ def _map(
         + (f"; targets: {', '.join(f'{n} {k}' for k, n in counts.items() if n)}" if outcomes else "")
         + "."
     )  # fmt: skip
-    return png(figure, alt)
+    return png(figure, alt, tight=not world)
