@@ -158,7 +158,8 @@ def write_report(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n<nav>{nav}</nav>\n"
+        f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
+        f'<nav aria-label="sections">{nav}</nav>\n'
         f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
     path = out_dir / REPORT_NAME
@@ -345,6 +346,9 @@ def _outcome_table(outcomes: list[Outcome]) -> str:
         for o in order
     )
     return (
-        '<table class="outcomes">\n<tr><th>request</th><th>priority</th><th>latitude</th><th>longitude</th>'
-        f"<th>outcome</th><th>reason</th></tr>\n{rows}\n</table>"
+        '<table class="outcomes">\n'
+        "<caption>Every request of the onboard book at the end of the run</caption>\n"
+        '<tr><th scope="col">request</th><th scope="col">priority</th><th scope="col">latitude</th>'
+        '<th scope="col">longitude</th><th scope="col">outcome</th><th scope="col">reason</th></tr>\n'
+        f"{rows}\n</table>"
     )

@@ -64,10 +64,11 @@ def contact_table(rows: list[Contact], utc: Callable[[float], str], has_radio: b
     """The contacts as an HTML table (times in UTC), with a totals row."""
     if not rows:
         return ""
-    head = (
-        "<tr><th>#</th><th>station</th><th>AOS (UTC)</th><th>LOS (UTC)</th><th>duration</th>"
-        "<th>max elevation</th><th>bytes down</th><th>products delivered</th></tr>"
-    )
+    head = "<caption>Station passes during the run</caption>\n<tr>" + "".join(
+        f'<th scope="col">{name}</th>'
+        for name in ("#", "station", "AOS (UTC)", "LOS (UTC)", "duration", "max elevation", "bytes down",
+                     "products delivered")
+    ) + "</tr>"  # fmt: skip
     body = []
     for i, c in enumerate(rows, 1):
         aos = utc(c.aos_s) + (" (run start)" if c.aos_cut else "")

@@ -67,15 +67,16 @@ class MapLayers:
 def maps(Figure: type, layers: MapLayers) -> str:
     """The world map, then (when the targets, captures and stations lie in one region) a map of that
     region, as inline images."""
-    world = _map(Figure, layers, (-180.0, 180.0, -90.0, 90.0), (11, 5.8), 30)
     extent = region(layers)
+    world = _map(Figure, layers, (-180.0, 180.0, -90.0, 90.0), (11, 5.8), 30, labels=extent is None)
     if extent is None:
         return world
     width = (extent[1] - extent[0]) * np.cos(np.radians(0.5 * (extent[2] + extent[3])))
     height = extent[3] - extent[2]
     inches_per_deg = min(7.5 / width, 7.0 / height)  # the map in at most 7.5 x 7 inches, the legend beside
     size = (width * inches_per_deg + 1.0, height * inches_per_deg + 0.8)
-    return world + "\n" + _map(Figure, layers, extent, size, 5 if max(width, height) <= 40 else 10)
+    grid_deg = 5 if max(width, height) <= 40 else 10
+    return world + "\n" + _map(Figure, layers, extent, size, grid_deg, labels=True)
 
 
 def region(layers: MapLayers) -> tuple[float, float, float, float] | None:
@@ -109,8 +110,10 @@ def _map(
     extent: tuple[float, float, float, float],
     size: tuple[float, float],
     grid_deg: int,
+    labels: bool,
 ) -> str:
-    """One map over `extent` (west, east, south, north), plate carrée, as an inline image."""
+    """One map over `extent` (west, east, south, north), plate carrée, as an inline image; `labels`:
+    targets named (up to TARGET_LABELS_MAX on the world map)."""
     from matplotlib.collections import PolyCollection
 
     west, east, south, north = extent
@@ -175,7 +178,7 @@ def _map(
             axes.plot([o.lon_deg for o in chosen], [o.lat_deg for o in chosen], OUTCOME_MARKERS[outcome],
                       color=colour, ms=6,
                       mec="k", mew=0.5, label=f"target {outcome} ({len(chosen)})")  # fmt: skip
-    if len(outcomes) <= TARGET_LABELS_MAX or not world:
+    if labels and (len(outcomes) <= TARGET_LABELS_MAX or not world):
         for o in outcomes:
             axes.annotate(o.request_id, (o.lon_deg, o.lat_deg), xytext=(4, 3), textcoords="offset points",
                           fontsize=7)  # fmt: skip
