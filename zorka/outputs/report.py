@@ -105,11 +105,11 @@ def write_report(
         0.0 if radio is None else radio.radio.delay_s,
     )
     outcomes = request_outcomes(mission, failure_reasons(housekeeping.events), utc, end_s)
-    captures = _captures(mission, housekeeping)
+    captures = _captures(mission)
     windows = [(c.start_s, c.end_s) for c in captures] + [(c.aos_s, c.los_s) for c in contact_rows]
     track_rows = _track_rows(rows, windows)
     track = None
-    altitude_m = 500e3
+    altitude_m = 500e3  # without a track, the visibility circles of a nominal 500 km orbit
     if len(track_rows) >= 2:
         lat, lon = ground_track_deg(track_rows, mission.epoch_jd_utc)
         track = (track_rows[:, 0], lat, lon)
@@ -173,7 +173,7 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
 
-def _captures(mission: Mission, housekeeping: Housekeeping) -> list[CaptureMark]:
+def _captures(mission: Mission) -> list[CaptureMark]:
     """Every capture made: the products' intervals and quality (mission.products, stored or not)."""
     return [
         CaptureMark(

@@ -129,10 +129,3 @@ def failure_reasons(events: list[tuple[float, str, str, str]]) -> dict[str, list
             why = text.split(":", 1)[1] if ":" in text else text
             found.setdefault(request_id, []).append(why.removesuffix("; re-planned").strip())
     return found
-
-
-def outcome_counts(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = dict.fromkeys(OUTCOME_COLOURS, 0)
-    for o in outcomes:
-        counts[o.outcome] += 1
-    return counts

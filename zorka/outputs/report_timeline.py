@@ -39,12 +39,6 @@ class StoredProductMark:
     delivered_s: float | None
 
 
-def _null_locator():
-    from matplotlib.ticker import NullLocator
-
-    return NullLocator()
-
-
 def _shade(axes, axis: UtcAxis, windows: list[tuple[float, float]], style: dict, label: str | None) -> None:
     for i, (start_s, end_s) in enumerate(windows):
         axes.axvspan(axis.x(start_s), axis.x(end_s), **style, label=label if i == 0 else None)
@@ -61,6 +55,8 @@ def attitude_error(
     """True pointing and rate error per control frame (the truth against the reference the ADCS
     tracked), each point the largest of its stretch so spikes stay visible, with the settle threshold
     and the capture windows."""
+    from matplotlib.ticker import NullLocator
+
     t_s, err_deg, rate_deg_s = errors
     if len(t_s) == 0:
         return no_data("the run simulated no frame")
@@ -75,7 +71,7 @@ def attitude_error(
         axes.semilogy(axis.x(t), y, lw=0.9, color="tab:blue", label=label.split(" [")[0])
         _shade(axes, axis, [(c.start_s, c.end_s) for c in captures], CAPTURE_SHADE, "capture")
         axes.set_ylabel(label)
-        axes.yaxis.set_minor_locator(_null_locator())  # minor log ticks cost more than the curve
+        axes.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more than the curve
         axes.grid(alpha=0.3)
         axes.set_xlim(axis.x(0.0), axis.x(end_s))
     top.axhline(threshold_deg, color="tab:red", ls="--", lw=1, label=f"requirement {threshold_deg:g}°")
