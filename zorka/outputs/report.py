@@ -118,6 +118,7 @@ def write_report(
     stations = [(s.name, s.lat_deg, s.lon_deg, s.min_elevation_deg) for s in mission.scenario.ground_stations]
     sections = [
         ("summary", "Summary", _verdict(summary, outcomes, contact_rows, shadows, end_s, utc)
+         + _run_files(out_dir)
          + '<div class="summary">'
          + summary_table(summary, _derived_rows(mission, summary), frozenset({"attitude.settle_s"}))
          + "</div>"),
@@ -165,6 +166,25 @@ def write_report(
     path = out_dir / REPORT_NAME
     path.write_text(page, encoding="utf-8")
     return path
+
+
+RUN_FILES = (
+    ("summary.json", "the figures below"),
+    ("passes.json", "station passes"),
+    ("truth.oem", "truth orbit (CCSDS OEM)"),
+    ("truth.aem", "truth attitude (CCSDS AEM)"),
+    ("telemetry.msgpack", "decoded telemetry"),
+    ("tm.bin", "raw TM packets"),
+    ("tm_frames.bin", "TM frames received on the ground"),
+)
+
+
+def _run_files(out_dir: Path) -> str:
+    """Links to the run folder's data files beside the page (those this run wrote)."""
+    links = [
+        f'<a href="{name}">{name}</a> ({what})' for name, what in RUN_FILES if (out_dir / name).is_file()
+    ]
+    return f'<p class="files">Files of this run: {" · ".join(links)}</p>' if links else ""
 
 
 def _duration(seconds: float) -> str:
