@@ -1,7 +1,9 @@
 """report.html and telemetry.msgpack in run folders: a short default run, a run without telemetry, and an
-imaging run whose products reach the ground. The page parses, refers to nothing outside itself, and has
-every plot section (or says why a plot has no data)."""
+imaging run whose products reach the ground. The page parses, loads nothing from outside itself (its
+links go to the run folder's product files), and has every section (or says why a plot has no data).
+The page in a real browser, and its figures re-derived: tests/zorka/test_report_page.py."""
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,8 +14,11 @@ from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 
-PLOTS = ("ground-track", "attitude-error", "wheel-speeds", "battery", "adcs-mode")
-SECTIONS = ("summary", *PLOTS, "imaging", "thumbnails")
+SECTIONS = (
+    "summary", "map", "requests", "contacts", "timeline",
+    "attitude", "wheels", "power", "adcs-mode", "quicklooks",
+)  # fmt: skip
+HOUSEKEEPING_PLOTS = ("wheels", "power", "adcs-mode")
 IMAGING_RUN_S = 2400.0  # the first orbit's captures (~1,570–1,780 s) inside a Svalbard pass
 
 
@@ -23,7 +28,9 @@ class Page(HTMLParser):
     def __init__(self, text: str):
         super().__init__()
         self.images: dict[str, int] = {}
+        self.sources: list[str] = []
         self.links: list[str] = []
+        self.alts: list[str] = []
         self.figures = 0
         self._section = ""
         self.feed(text)
@@ -36,9 +43,11 @@ class Page(HTMLParser):
             self.images[self._section] = 0
         if tag == "img":
             self.images[self._section] += 1
+            self.alts.append(named.get("alt") or "")
         if tag == "figure":
             self.figures += 1
-        self.links += [value or "" for key, value in attrs if key in ("src", "href")]
+        self.sources += [value or "" for key, value in attrs if key == "src"]
+        self.links += [value or "" for key, value in attrs if key == "href"]
 
 
 def run_folder(mission: Mission, out: Path) -> Page:
@@ -48,20 +57,25 @@ def run_folder(mission: Mission, out: Path) -> Page:
     return Page((out / "report.html").read_text(encoding="utf-8"))
 
 
-def assert_self_contained(page: Page) -> None:
-    assert page.links
-    outside = [link for link in page.links if not link.startswith(("data:", "#"))]
+def assert_self_contained(page: Page, out: Path) -> None:
+    """Every image inline; every link within the page or to a file of the run folder; every image
+    described."""
+    assert page.sources and all(src.startswith("data:image/png;base64,") for src in page.sources)
+    outside = [link for link in page.links if not (link.startswith("#") or (out / link).is_file())]
     assert outside == []
+    assert all(len(alt) > 30 for alt in page.alts), page.alts
 
 
 def test_a_default_run_has_the_archive_and_a_report_with_every_plot(tmp_path):
     page = run_folder(Mission(Scenario(seed=7), 300.0, out_dir=tmp_path), tmp_path)
     assert tuple(page.images) == SECTIONS
-    assert all(page.images[plot] == 1 for plot in PLOTS), page.images
-    assert page.images["imaging"] == page.images["thumbnails"] == 0
-    assert_self_contained(page)
+    assert page.images["map"] == 1  # no station, no target: the world only
+    assert all(page.images[plot] == 1 for plot in ("attitude", *HOUSEKEEPING_PLOTS)), page.images
+    assert page.images["timeline"] == page.images["quicklooks"] == 0
+    assert_self_contained(page, tmp_path)
     text = (tmp_path / "report.html").read_text()
     assert "attitude.error_deg.p99" in text and "the run had no imaging requests" in text
+    assert "the run had no ground station" in text
     records = list(read_archive(tmp_path / "telemetry.msgpack"))
     assert len(records) == len(split_packets((tmp_path / "tm.bin").read_bytes()))
 
@@ -72,22 +86,60 @@ def test_a_run_without_telemetry_still_gets_a_report(tmp_path):
     page = run_folder(Mission(Scenario(seed=7), 2.0), tmp_path)
     assert not (tmp_path / "telemetry.msgpack").exists()
     assert tuple(page.images) == SECTIONS
-    assert page.images["ground-track"] == page.images["attitude-error"] == 1
-    assert page.images["wheel-speeds"] == page.images["battery"] == page.images["adcs-mode"] == 0
-    assert "no such housekeeping in the downlinked telemetry" in (tmp_path / "report.html").read_text()
-    assert_self_contained(page)
+    assert page.images["map"] == page.images["attitude"] == 1
+    assert all(page.images[plot] == 0 for plot in HOUSEKEEPING_PLOTS)
+    assert "no wheel speeds in the downlinked housekeeping" in (tmp_path / "report.html").read_text()
+    assert_self_contained(page, tmp_path)
 
 
-def test_an_imaging_run_has_its_timeline_and_a_thumbnail_per_product(tmp_path):
+def test_an_imaging_run_has_its_timeline_outcomes_and_a_quicklook_per_product(tmp_path):
+    """Barents targets with a Svalbard pass: the timeline, the regional map, a quicklook per product,
+    and a row per request whose outcomes add up to the onboard book's, each not captured with a reason."""
     scenario = imaging_scenario(barents_targets(), [SVALBARD], frame_loss=0.05)
     page = run_folder(Mission(scenario, IMAGING_RUN_S, out_dir=tmp_path), tmp_path)
     products = sorted((tmp_path / "products").glob("*.png"))
     assert len(products) >= 3
-    assert page.images["imaging"] == 1
-    assert page.images["thumbnails"] == page.figures == len(products)
-    assert_self_contained(page)
+    assert page.images["timeline"] == 1 and page.images["map"] == 2
+    assert page.images["quicklooks"] == page.figures == len(products)
+    assert_self_contained(page, tmp_path)
     captures = [r for r in read_archive(tmp_path / "telemetry.msgpack") if r.get("name") == "capture_done"]
     assert len(captures) == len(products)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    rows = OutcomeRows((tmp_path / "report.html").read_text()).rows
+    assert len(rows) == summary["imaging"]["requested"] == len(barents_targets())
+    outcomes = [outcome for _, outcome, _ in rows]
+    assert outcomes.count("captured") == summary["imaging"]["requests"]["captured"]
+    assert all(reason for _, outcome, reason in rows if outcome != "captured")
+
+
+class OutcomeRows(HTMLParser):
+    """(request, outcome, reason) of each row of the page's outcomes table."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.rows: list[tuple[str, str, str]] = []
+        self._cells: list[str] | None = None
+        self._in_table = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._in_table = dict(attrs).get("class") == "outcomes"
+        if self._in_table and tag == "tr":
+            self._cells = []
+        if self._cells is not None and tag == "td":
+            self._cells.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._cells:
+            self._cells[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr" and self._cells:
+            self.rows.append((self._cells[0], self._cells[4].strip(), self._cells[5].strip()))
+            self._cells = None
+        if tag == "table":
+            self._in_table = False
 
 
 def test_a_run_stopped_before_its_first_frame_still_gets_a_report(tmp_path):
@@ -97,4 +149,5 @@ def test_a_run_stopped_before_its_first_frame_still_gets_a_report(tmp_path):
     write_run_folder(mission, mission.summary(), tmp_path)
     page = Page((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert tuple(page.images) == SECTIONS
-    assert "the run recorded no orbit" in (tmp_path / "report.html").read_text()
+    text = (tmp_path / "report.html").read_text()
+    assert "the ground track of the run (none recorded)" in text and "the run simulated no frame" in text
