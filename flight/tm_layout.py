@@ -30,6 +30,9 @@ class CdsTime:
 
     name: str = "time"
 
+    def to_json(self) -> dict:
+        return {"name": self.name, "field": "cds_time"}
+
 
 @dataclass(frozen=True)
 class Repeated:
@@ -39,6 +42,15 @@ class Repeated:
     count: Arg
     members: tuple[Arg | CdsTime, ...]
     tc: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "field": "repeated",
+            "count": self.count.to_json(),
+            "members": [_field_json(m) for m in self.members],
+            "tc": self.tc,
+        }
 
 
 Field = Arg | CdsTime | Repeated
@@ -59,6 +71,20 @@ class ReportLayout:
         if len(values) != len(self.fields):
             raise ValueError(f"{self.name}: {len(values)} values for {len(self.fields)} fields")
         return b"".join(_pack(f, v) for f, v in zip(self.fields, values, strict=True))
+
+    def to_json(self) -> dict:
+        """The layout as the ground decodes it: fields in wire order, each a value (an Arg's JSON with
+        `field: value`), a `cds_time` or a `repeated` group (its count, members, and whether a TC follows)."""
+        return {
+            "service": self.service,
+            "subtype": self.subtype,
+            "name": self.name,
+            "fields": [_field_json(f) for f in self.fields],
+        }
+
+
+def _field_json(field: Field) -> dict:
+    return {**field.to_json(), "field": "value"} if isinstance(field, Arg) else field.to_json()
 
 
 def _pack(field: Field, value: Any) -> bytes:

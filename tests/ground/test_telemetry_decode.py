@@ -19,6 +19,7 @@ from flight.pus.verification import RefusalError, Verification
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
+    LayoutReport,
     OtherReport,
     TelemetryDecoder,
     Undecodable,
@@ -112,7 +113,10 @@ def test_a_structure_defined_by_a_3_10_report_is_decoded_by_its_own_layout(
     tm.send(dictionary["apid"], 3, 25, data, 0.0)
     assert isinstance(decoder.decode(packets[-1]), Undecodable)
     tm.send(dictionary["apid"], 3, 10, struct.pack(">HHBH2H", 7, 5, 1, 2, *ids), 0.0)
-    assert isinstance(decoder.decode(packets[-1]), OtherReport)
+    definition = decoder.decode(packets[-1])
+    assert isinstance(definition, LayoutReport) and definition.name == "hk_structure_definition"
+    assert definition.values["sid"] == 7 and definition.values["enabled"] is True
+    assert [p["parameter_id"] for p in definition.values["parameters"]] == ids
     report = decoder.decode(packets[-2])
     assert report.values == {"adcs_mode": 2, "eps_battery_soc": pytest.approx(1.25)}
 
@@ -122,7 +126,7 @@ def test_a_structure_defined_by_a_3_10_report_is_decoded_by_its_own_layout(
 def test_arbitrary_bytes_never_raise(dictionary, raw):
     assert isinstance(
         TelemetryDecoder(dictionary).decode(raw),
-        (Undecodable, OtherReport, VerificationReport, EventReport, HousekeepingReport),
+        (Undecodable, OtherReport, LayoutReport, VerificationReport, EventReport, HousekeepingReport),
     )
 
 
