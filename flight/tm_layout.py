@@ -17,9 +17,16 @@ from flight.dictionary import Arg
 CDS_SHORT = 0x40
 MS_PER_DAY = 86_400_000
 CDS_FIELDS = (
-    Arg("time_code", "enum", 8, values=(("CDS_SHORT", CDS_SHORT),)),
-    Arg("days", "uint", 16, unit="d"),
-    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms"),
+    Arg(
+        "time_code",
+        "enum",
+        8,
+        values=(("CDS_SHORT", CDS_SHORT),),
+        description="P-field of the time code",
+        default=CDS_SHORT,
+    ),
+    Arg("days", "uint", 16, unit="d", description="days since 1958-01-01 UTC"),
+    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms", description="milliseconds of the UTC day"),
 )
 """A CDS short time code as its three fields: P-field, days since 1958, ms of day."""
 

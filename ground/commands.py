@@ -199,7 +199,11 @@ class CommandSpec:
         pus = f"TC({self.service},{self.subtype})" + (
             f" function {self.function_id}" if self.function_id else ""
         )
-        lines = [f"{self.name}  {pus}", f"  {self.description or '(no description)'}"]
+        lines = [
+            f"{self.name}  {pus}",
+            f"  {self.description or '(no description)'}",
+            f"  usage: {self.usage()}",
+        ]
         if self.repeated:
             lines.append(
                 f"  repeated: each argument a comma-separated list, all of one length (1 to {MAX_GROUPS}),"
@@ -256,17 +260,17 @@ class CommandSpec:
         if unknown:
             takes = f"it takes {', '.join(names)}" if names else "it takes no arguments"
             raise CommandError(f"{self.name}: unknown argument {unknown[0]!r}; {takes}")
-        for arg in self.args:
-            if arg.name not in given and arg.default_text() is not None and not self.repeated:
-                given[arg.name] = arg.default_text()
-        missing = [a for a in self.args if a.name not in given]
+        defaulted = [a for a in self.args if a.name not in given and a.default is not None]
+        missing = [a for a in self.args if a.name not in given and a.default is None]
         if missing:
             raise CommandError(f"{self.name}: missing argument {missing[0].name} ({missing[0].allowed()})")
         head = b"" if self.function_id is None else struct.pack(">H", self.function_id)
         if not self.repeated:
+            given |= {a.name: a.default_text() for a in defaulted}
             return head + b"".join(self._packed(a, given[a.name]) for a in self.args)
-        lists = {a.name: given[a.name].split(",") for a in self.args}
+        lists = {a.name: given[a.name].split(",") for a in self.args if a.name in given}
         counts = {len(v) for v in lists.values()}
+        lists |= {a.name: [a.default_text()] * max(counts, default=1) for a in defaulted}
         if len(counts) > 1:
             raise CommandError(f"{self.name}: lists of {', '.join(names)} must have the same length")
         count = counts.pop() if counts else 0

@@ -38,7 +38,7 @@ from ground.telemetry import (
 PUMP_SLICE_S = 0.05
 KEPT_EVENTS = 200
 KEPT_REQUESTS = 1000
-ARGUMENT_FAILURES = ("ARG_OUT_OF_RANGE", "WRONG_LENGTH")
+ARGUMENT_FAILURES = ("ARG_OUT_OF_RANGE", "WRONG_LENGTH", "DUPLICATE_ID")
 FRAME_REFUSED = "link_frame_refused"
 STATE_LOST = "link_state_lost"
 REFUSAL_REASON = re.compile(r"refused: (\w+)")

@@ -87,7 +87,7 @@ def test_sequence_counts_wrap_at_14_bits_and_name_the_request(book):
         ),
         ("image_target", ["lat=2", "lon=0", "alt=0"], "lat='2': must be float in [-1.5708, 1.5708] rad"),
         ("image_target", ["lat=91deg", "lon=0", "alt=0"], "or [-90, 90]deg"),
-        ("image_target", ["lat=0", "lon=0"], "image_target: missing argument alt (float in [-500, 9000] m)"),
+        ("image_target", ["lat=0"], "image_target: missing argument lon (float in [-3.14159, 3.14159] rad"),
         ("ping", ["x=1"], "ping: unknown argument 'x'; it takes no arguments"),
         ("set_pointing_gains", ["bandwidth=nan", "damping=1"], "bandwidth='nan': must be float in [0.01, 1]"),
         ("hk_one_shot", ["sid=70000"], "sid='70000': must be uint in [0, 65535]"),
