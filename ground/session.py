@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ground.commands import MAX_SEQUENCE_COUNT, SCHEDULE_INSERT, CommandBook, CommandSpec, request_id
@@ -75,6 +75,8 @@ class Request:
     spec: CommandSpec
     request_id: bytes
     reports: list[VerificationReport] = field(default_factory=list)
+    release: datetime | None = None
+    """For a TC scheduled onboard (`Session.send_at`): the UTC time it is to be released at."""
 
     @property
     def outcome(self) -> VerificationReport | None:
@@ -126,7 +128,7 @@ class Session:
         self._sequence_count = (self._sequence_count + 2) % MAX_SEQUENCE_COUNT
         requests = (
             Request(self.commands.spec(SCHEDULE_INSERT), request_id(insert)),
-            Request(self.commands.spec(name), request_id(inner)),
+            Request(self.commands.spec(name), request_id(inner), release=_utc(release_unix_s)),
         )
         for request in requests:
             self._keep(request)
@@ -217,13 +219,28 @@ class Session:
 
 
 def describe_verification(request: Request, report: VerificationReport) -> str:
-    """`name [request id]: stage`, or the failure code by name and the argument at fault."""
+    """`name [request id]: stage`, or the failure code by name and the argument at fault; for a TC
+    released from the onboard schedule, the onboard time of the report and the release time asked for."""
     head = f"{request.spec.name} [{request.request_id.hex()}]"
     if report.success:
         step = f" step {report.step}" if report.stage == "progress" else ""
-        return f"{head}: {report.stage}{step}"
+        when = (
+            ""
+            if request.release is None
+            else f" at {_iso(report.time)} (scheduled for {_iso(request.release)})"
+        )
+        return f"{head}: {report.stage}{step}{when}"
     detail = f"data {report.data}"
     args = request.spec.args
     if report.code in ARGUMENT_FAILURES and report.data < len(args):
         detail = f"argument {args[report.data].name}"
     return f"{head}: failed at {report.stage}: {report.code} ({detail})"
+
+
+def _utc(unix_s: float) -> datetime:
+    return datetime.fromtimestamp(unix_s, UTC)
+
+
+def _iso(moment: datetime) -> str:
+    """`2026-06-21T10:00:00.000Z`."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + "Z"
