@@ -727,3 +727,11 @@ def test_space_packet_parser_decodes_every_packet_of_a_90_minute_run(tmp_path):
     assert [v["ccsds_sequence_count"] for v in decoded] == [
         int.from_bytes(p[2:4], "big") & 0x3FFF for p in packets
     ]
+
+
+def test_flat_without_xtce_is_one_error_line():
+    done = subprocess.run([*ZORKA, "dict", "--flat"], capture_output=True, text=True, timeout=60)
+    assert (
+        done.returncode == 2
+        and done.stderr == "zorka dict: error: --flat is a profile of the XTCE export: add --xtce\n"
+    )
