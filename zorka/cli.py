@@ -565,13 +565,22 @@ def build_parser() -> argparse.ArgumentParser:
         "housekeeping parameters, events, tunables, APIDs) as JSON, or as XTCE for a mission control system.",
     )
     dictionary.add_argument("--xtce", action="store_true", help="XTCE (XML) instead of JSON")
+    dictionary.add_argument(
+        "--flat",
+        action="store_true",
+        help="with --xtce: only basic parameter types (no aggregates or arrays; repeated entries as "
+        "containers included once per count), for XTCE decoders that support no more, e.g. "
+        "space_packet_parser",
+    )
 
     send = sub.add_parser(
         "send",
         help="send one telecommand by name, or a sequence file, and await its verification",
         description="Send `NAME k=v ...` (e.g. set_adcs_mode mode=SUN_SAFE; rad arguments also take a deg "
         "suffix) to `zorka serve`, print its verification reports and events as they arrive, and exit 0 "
-        "on completion, 1 on failure or timeout, 2 on a bad command line. --sequence runs a sequence file "
+        "on completion, 1 on failure or timeout, 2 on a bad command line. After a failure it listens 2 s "
+        "more for the events that explain it; a frame the spacecraft's link refuses (wrong key, "
+        "anti-replay out of step) is reported as such. --sequence runs a sequence file "
         "(commands, `wait S`, `expect PARAMETER OP VALUE [within S]`; see ground/sequence.py).",
     )
     send.add_argument("name", nargs="?", metavar="NAME", help="command name (`zorka dict` lists them)")
@@ -581,7 +590,18 @@ def build_parser() -> argparse.ArgumentParser:
         "console",
         help="the bench console: send telecommands by name, watch telemetry",
         description="An interactive console on `zorka serve`: commands by name with checked arguments, "
-        "verification reports and events as they arrive, `hk` for the latest housekeeping, `help`.",
+        "time-tagged ones (`at 2026-06-21T10:00:00Z NAME ...`, `in 10m NAME ...`: scheduled onboard), "
+        "every report decoded into named values as it arrives, `hk` for the latest housekeeping, "
+        "`help NAME` for a command's arguments. On a terminal: line editing, history kept across "
+        "sessions, Tab completion of command names, argument names and enum values.",
+    )
+    console.add_argument(
+        "--history",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the console's history file (default: $XDG_STATE_HOME/zorka/console_history, else "
+        "~/.local/state/zorka/console_history)",
     )
     ground = sub.add_parser(
         "ground",

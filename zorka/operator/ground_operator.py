@@ -33,6 +33,9 @@ from ground.tm_store import DEFAULT_ARCHIVE_NAME, TmStore, TmStoreError
 from native.time_scales import SECONDS_PER_DAY
 
 MAX_TIMEOUT_S = SECONDS_PER_DAY
+FAILURE_EVENTS_S = 2.0
+"""After a failed command `zorka send` listens this long for the events that explain it (an
+`imaging_refused` after NOT_ALLOWED_IN_MODE comes a frame or two after the failure report)."""
 
 
 class OperatorError(Exception):
@@ -167,7 +170,7 @@ def send(args: argparse.Namespace) -> int:
         except CommandError as problem:
             raise OperatorError(str(problem), 2) from None
     transport = archived(args, dictionary, "send")
-    session = Session(transport, dictionary)
+    session = open_session(transport, dictionary, args)
     session.observer = print_record(session)
     try:
         if args.sequence is not None:
@@ -175,6 +178,9 @@ def send(args: argparse.Namespace) -> int:
             return 0 if passed else 1
         request = session.send(args.name, args.args)
         outcome = session.wait_for_outcome(request, args.timeout)
+        if outcome is not None and not outcome.success:
+            print(f"(listening {FAILURE_EVENTS_S:g} s for the events that explain the failure)", flush=True)
+            session.wait_until(lambda: False, FAILURE_EVENTS_S)
     except KeyboardInterrupt:
         return 1
     except ConnectionError as failure:
@@ -182,9 +188,20 @@ def send(args: argparse.Namespace) -> int:
     finally:
         transport.close()
     if outcome is None:
-        print(f"{args.name}: no completion within {args.timeout:g} s", flush=True)
+        if session.refusal_since(0) is None:  # a refusal was printed as it came
+            print(f"{args.name}: no completion within {args.timeout:g} s", flush=True)
         return 1
     return 0 if outcome.success else 1
+
+
+def open_session(
+    transport: ArchivedLink | PacketClient | LinkClient, dictionary: dict[str, Any], args: argparse.Namespace
+) -> Session:
+    """A session on `transport` whose advice on a refused frame names this link's resync command."""
+    session = Session(transport, dictionary)
+    if args.link_port is not None:
+        session.resync_hint = f"zorka resync --link-port {args.link_port} --keys {args.keys}"
+    return session
 
 
 def console(args: argparse.Namespace) -> int:
@@ -192,9 +209,9 @@ def console(args: argparse.Namespace) -> int:
     check_timeout(args.timeout)
     dictionary = load_dictionary(args.dict)
     transport = archived(args, dictionary, "console")
-    session = Session(transport, dictionary)
+    session = open_session(transport, dictionary, args)
     try:
-        GroundConsole(session, Console(), args.timeout).interact()
+        GroundConsole(session, Console(), args.timeout).interact(args.history)
     except KeyboardInterrupt:
         pass
     except ConnectionError as failure:
