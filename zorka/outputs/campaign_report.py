@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zorka.outputs.report import REPORT_NAME
+
 CAMPAIGN_REPORT_NAME = "campaign.html"
 WORST_SEEDS = 5
 KEY_FIGURES = (
@@ -68,16 +70,31 @@ def _cell(value: object) -> str:
     return f'<td class="value">{html.escape(str(value))}</td>'
 
 
-def _worst(rows: list[tuple[int, dict]], key: str, label: str, worse: str) -> str:
-    """The seeds worst by `key`, each linked to its report, with its figure and its drawn values."""
-    ranked = [(seed, s, _value(s, key)) for seed, s in rows if _value(s, key) is not None]
+def _ranked(rows: list[tuple[int, dict]], key: str, worse: str) -> list[tuple[int, dict, float]]:
+    """(seed, summary, value) of the seeds with a value of `key`, worst first (ties: lower seed first)."""
+    ranked = [(seed, s, v) for seed, s in rows if (v := _value(s, key)) is not None]
     ranked.sort(key=lambda row: (-row[2] if worse == "high" else row[2], row[0]))
+    return ranked
+
+
+def worst_seeds(summaries: dict[int, dict]) -> list[int]:
+    """The seeds the page lists as worst by some key figure: those whose run reports it links to."""
+    rows = sorted(summaries.items())
+    picked = {seed for key, _, worse in KEY_FIGURES for seed, _, _ in _ranked(rows, key, worse)[:WORST_SEEDS]}
+    return sorted(picked)
+
+
+def _worst(rows: list[tuple[int, dict]], key: str, label: str, worse: str, out_dir: Path) -> str:
+    """The seeds worst by `key`, each linked to its report where it has one, with its figure and its drawn
+    values."""
+    ranked = _ranked(rows, key, worse)
     drawn_keys = sorted({k for _, s, _ in ranked for k in s.get("dispersion", {})})
     head = "".join(f"<th>{html.escape(k)}</th>" for k in drawn_keys)
     lines = [f"<tr><th>seed</th><th>{html.escape(label)}</th>{head}</tr>"]
     for seed, summary, value in ranked[:WORST_SEEDS]:
         drawn = summary.get("dispersion", {})
-        link = f'<a href="seed-{seed}/report.html">seed {seed}</a>'
+        has_report = (out_dir / f"seed-{seed}" / REPORT_NAME).exists()
+        link = f'<a href="seed-{seed}/{REPORT_NAME}">seed {seed}</a>' if has_report else f"seed {seed}"
         lines.append(
             f"<tr><td>{link}</td>{_cell(value)}{''.join(_cell(drawn.get(k, '')) for k in drawn_keys)}</tr>"
         )
@@ -98,7 +115,7 @@ def write_campaign_report(document: dict, summaries: dict[int, dict], out_dir: P
             f"{k} {stats[k]:.5g}" for k in ("min", "median", "p95", "max") if stats.get(k) is not None
         )
         body = f"<p>{len(values)} seeds: {html.escape(line)}</p>\n{_distribution(values, label)}\n"
-        body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse)}"
+        body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse, out_dir)}"
         sections.append((key.replace(".", "-"), label, body))
     failed = [run for run in document["runs"] if run["error"] is not None]
     if failed:
