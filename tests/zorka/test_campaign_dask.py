@@ -244,7 +244,7 @@ def test_a_scheduler_that_does_not_answer_gets_one_line(tmp_path):
     )
 
 
-ACCEPTANCE_SEEDS = "1-200"
+ACCEPTANCE_SEEDS = range(1, 201)
 KILL_AFTER_SEEDS = 40
 
 
@@ -268,20 +268,19 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
     """Issue 16's acceptance: 200 one-orbit seeds with dispersions through the local pool, --dask local:2,
     and a separate scheduler with two workers (one SIGKILLed mid-campaign, a new one joining), identical
     per seed; then a rerun runs no seed again."""
-    seeds = range(1, 201)
+    seeds = ACCEPTANCE_SEEDS
+    listed = f"{seeds[0]}-{seeds[-1]}"
     outs = {name: tmp_path / name for name in ("pool", "local", "cluster")}
     wall_s = {}
 
     start = time.perf_counter()
-    pool = zorka(*campaign_args(scenario, outs["pool"], ACCEPTANCE_SEEDS, None), "--jobs", "2", timeout=3600)
+    pool = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
     wall_s["pool"] = time.perf_counter() - start
     assert pool.returncode == 0, pool.stderr
-    assert "200 seeds run, 0 finished before" in pool.stdout
+    assert f"{len(seeds)} seeds run, 0 finished before" in pool.stdout
 
     start = time.perf_counter()
-    local = zorka(
-        *campaign_args(scenario, outs["local"], ACCEPTANCE_SEEDS, None), "--dask", "local:2", timeout=3600
-    )
+    local = zorka(*campaign_args(scenario, outs["local"], listed, None), "--dask", "local:2", timeout=3600)
     wall_s["dask local:2"] = time.perf_counter() - start
     assert local.returncode == 0, local.stderr
 
@@ -291,7 +290,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
         run = subprocess.Popen(
             [
                 *ZORKA,
-                *campaign_args(scenario, outs["cluster"], ACCEPTANCE_SEEDS, None),
+                *campaign_args(scenario, outs["cluster"], listed, None),
                 "--dask",
                 running.address,
             ],
@@ -315,7 +314,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
         running.stop()
     assert victim.returncode == -signal.SIGKILL
     assert run.returncode == 0, stderr
-    assert "200 seeds run, 0 finished before (not run again), 0 failed" in stdout
+    assert f"{len(seeds)} seeds run, 0 finished before (not run again), 0 failed" in stdout
 
     for name, out in outs.items():
         document = json.loads((out / "campaign.json").read_text())
@@ -329,9 +328,9 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
 
     before = written(outs["pool"], seeds)
     start = time.perf_counter()
-    rerun = zorka(*campaign_args(scenario, outs["pool"], ACCEPTANCE_SEEDS, None), "--jobs", "2", timeout=3600)
+    rerun = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
     wall_s["rerun"] = time.perf_counter() - start
     assert rerun.returncode == 0, rerun.stderr
-    assert "0 seeds run, 200 finished before (not run again), 0 failed" in rerun.stdout
+    assert f"0 seeds run, {len(seeds)} finished before (not run again), 0 failed" in rerun.stdout
     assert written(outs["pool"], seeds) == before, "a finished seed was run again"
     print("wall time:", ", ".join(f"{name} {s:.0f} s" for name, s in wall_s.items()))
