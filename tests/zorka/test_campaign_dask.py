@@ -280,7 +280,13 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
     assert f"{len(seeds)} seeds run, 0 finished before" in pool.stdout
 
     start = time.perf_counter()
-    local = zorka(*campaign_args(scenario, outs["local"], listed, None), "--dask", "local:2", timeout=3600)
+    local = zorka(  # the seeds alone: completing the worst is the pool run's (and the cluster test's)
+        *campaign_args(scenario, outs["local"], listed, None),
+        "--dask",
+        "local:2",
+        "--no-report",
+        timeout=3600,
+    )
     wall_s["dask local:2"] = time.perf_counter() - start
     assert local.returncode == 0, local.stderr
 
@@ -291,8 +297,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
             [
                 *ZORKA,
                 *campaign_args(scenario, outs["cluster"], listed, None),
-                "--dask",
-                running.address,
+                *("--dask", running.address, "--no-report"),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -321,10 +326,10 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
         assert document["seeds"] == list(seeds) and document["failed"] == [], name
     assert_same_seeds(outs["local"], outs["pool"], seeds)
     assert_same_seeds(outs["cluster"], outs["pool"], seeds)
+    assert len(linked_reports(outs["pool"])) >= 5
     figures = json.loads((outs["pool"] / "campaign.json").read_text())["figures"]
     for name in ("local", "cluster"):
         assert json.loads((outs[name] / "campaign.json").read_text())["figures"] == figures, name
-        assert linked_reports(outs[name]) == linked_reports(outs["pool"]), name
 
     before = written(outs["pool"], seeds)
     start = time.perf_counter()
