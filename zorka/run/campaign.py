@@ -110,11 +110,15 @@ def finished_summary(folder: Path, duration_s: float | None, drawn: dict) -> dic
 def _publish(work: Path, folder: Path) -> None:
     """Rename the finished attempt `work` to `folder`, replacing an earlier attempt's (a run folder);
     FileExistsError if `folder` holds something else."""
-    if os.path.lexists(folder):
-        if not folder.is_dir() or folder.is_symlink() or not (folder / MANIFEST_NAME).exists():
-            raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
-        shutil.rmtree(folder)
+    if not os.path.lexists(folder):
+        os.rename(work, folder)
+        return
+    if not folder.is_dir() or folder.is_symlink() or not (folder / MANIFEST_NAME).exists():
+        raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
+    earlier = work.with_name(work.name + ".earlier")  # renamed aside, not deleted, until the new is in place
+    os.rename(folder, earlier)
     os.rename(work, folder)
+    shutil.rmtree(earlier)
 
 
 def _attempt(out_dir: Path, seed: int) -> Path:
