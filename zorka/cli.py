@@ -231,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=seed_list,
         default=None,
         metavar="LIST",
-        help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/, "
-        "then write DIR/campaign.json with min, median, p95 and max of the summary figures and "
-        "DIR/campaign.html; the scenario's [campaign] dispersions are drawn per seed; seeds already "
-        "finished in DIR are not run again; exit 1 if a seed failed",
+        help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/ "
+        "(summary.json, tm.bin and the recorded truth), then write DIR/campaign.json with min, median, p95 "
+        "and max of the summary figures and DIR/campaign.html, whose worst seeds get whole run folders with "
+        "report.html; the scenario's [campaign] dispersions are drawn per seed; seeds already finished in "
+        "DIR are not run again; exit 1 if a seed failed",
     )
     run.add_argument(
         "--jobs",
@@ -293,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
         "world restored, the flight software rebooted on its onboard stores, the restart counted",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write no report.html (scripts that read summary.json); with --seeds: no campaign.html and no "
+        "seed completed into a whole run folder, campaign.json only",
+    )
 
     board = sub.add_parser(
         "board-server",
