@@ -125,18 +125,28 @@ static void attitude_tick(zk_fused *f, double t_s)
     zk_wheels_apply(f->wheels, f->wheel_truth);
 }
 
+void zk_fused_tick(zk_fused *f, long frame)
+{
+    attitude_tick(f, (double)frame * f->frame_s);
+}
+
+void zk_fused_advance(zk_fused *f, long frame)
+{
+    zk_world_step_to(f->world, (double)(frame + 1) * f->frame_s);
+    zk_run_record_tick(f->rec, f->world);
+    if (f->rec->truth_n != f->rows_noted) {
+        if (f->rec->truth_n - 1 < f->nadir_rows_len)
+            f->nadir_rows[f->rec->truth_n - 1] = f->guidance == f->nadir;
+        f->rows_noted = f->rec->truth_n;
+    }
+}
+
 long zk_fused_run(zk_fused *f, long frame, long count)
 {
     long k;
     for (k = frame; k < frame + count; k++) {
-        attitude_tick(f, (double)k * f->frame_s);
-        zk_world_step_to(f->world, (double)(k + 1) * f->frame_s);
-        zk_run_record_tick(f->rec, f->world);
-        if (f->rec->truth_n != f->rows_noted) {
-            if (f->rec->truth_n - 1 < f->nadir_rows_len)
-                f->nadir_rows[f->rec->truth_n - 1] = f->guidance == f->nadir;
-            f->rows_noted = f->rec->truth_n;
-        }
+        zk_fused_tick(f, k);
+        zk_fused_advance(f, k);
     }
     return count;
 }

@@ -100,6 +100,12 @@ typedef struct {
     double last_star_blind_s;
 } zk_fused;
 
+/* The attitude loop of frame `frame` alone (a frame whose other rate groups run in Python). */
+void zk_fused_tick(zk_fused *f, long frame);
+
+/* The end of frame `frame`: the world stepped to it, recorded, the truth row's nadir flag noted. */
+void zk_fused_advance(zk_fused *f, long frame);
+
 /* Run `count` frames from frame `frame` (onboard time frame * frame_s): the attitude loop of each, then
  * the world stepped to its end and recorded. Returns the frames run (count). */
 long zk_fused_run(zk_fused *f, long frame, long count);

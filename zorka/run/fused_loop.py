@@ -16,6 +16,7 @@ This module reads the flight objects' and simulated devices' C structs and buffe
 attributes): it is the one place, with the run recorder, that sees both sides.
 """
 
+import math
 import os
 
 from flight.adcs.attitude_loop import AttitudeLoop
@@ -30,6 +31,7 @@ from sim.devices.magnetometer import SimMagnetometer
 from sim.devices.magnetorquers import SimMagnetorquers
 from sim.devices.reaction_wheels import SimReactionWheels
 from sim.devices.star_tracker import SimStarTracker
+from zorka.run.radio_link import RadioLink
 
 PER_FRAME_ENV = "ZORKA_PER_FRAME"
 """Set to 1 to run every frame through Python (the reference the fused loop is tested against)."""
@@ -55,6 +57,9 @@ class FusedLoop:
         self._group = next(g for g in self._executive.groups if g.name == "attitude")
         self._imager = devices.imager if isinstance(devices.imager, SimImager) else None
         self._hooks = tuple(mission.frame_hooks)
+        self._radio_links = [link for link in map(_radio_link, self._hooks) if link is not None]
+        self.frames_fused = 0
+        """Frames run here so far (the rest ran in Python)."""
         f = ffi.new("zk_fused *")
         self.c = f
         f.world = world.c
@@ -99,10 +104,14 @@ class FusedLoop:
         f.control = a.control.c
         f.frame_s = a.frame_s
         self._laws = (a.nadir, a.sun, a.target, a._next_target, a.hold, a.inertial, a.join)
-        self._targets = [(i, law) for i, law in enumerate(self._laws) if isinstance(law, TargetTracking)]
         for i, law in enumerate(self._laws):
             _describe(f.laws[i], law)
-        f.nadir = 0
+        self._targets = [(f.laws[i], g) for i, g in enumerate(self._laws) if isinstance(g, TargetTracking)]
+        self._join_c = f.laws[self._laws.index(a.join)]
+        f.nadir = self._laws.index(a.nadir)
+        self.ticks_in_c = 0
+        """Attitude ticks of frames otherwise run in Python that ran in C."""
+        self._group.tasks = [self.tick]
 
     @staticmethod
     def applies(mission) -> bool:
@@ -133,46 +142,69 @@ class FusedLoop:
         frame must run in Python)."""
         executive = self._executive
         count = executive.frames_alone(self._group, limit)
-        if count == 0 or not self._steady():
+        for link in self._radio_links:
+            count = _frames_before(executive.frame, executive.frame_s, link.quiet_until_s, count)
+        if count == 0 or not self._attitude_steady() or not self._hooks_quiet():
             return 0
+        f = self.c
+        mission = self._mission
+        self._copy_in()
+        f.rows_noted = mission._rows_noted
+        lib.zk_fused_run(f, executive.frame, count)
+        executive.ran_frames(count)
+        mission.clock.t_s = executive.frame * executive.frame_s
+        mission._rows_noted = f.rows_noted
+        self._copy_out()
+        self.frames_fused += count
+        return count
+
+    def tick(self, t_s: float) -> None:
+        """The attitude group's task when its frame runs in Python (other groups due, a capture, a pass):
+        the attitude loop's tick, in C while it is steady."""
+        if not self._attitude_steady():
+            self._attitude.tick(t_s)
+            return
+        self._copy_in()
+        lib.zk_fused_tick(self.c, self._executive.frame)
+        self._copy_out()
+        self.ticks_in_c += 1
+
+    def _copy_in(self) -> None:
+        """What the attitude loop keeps in Python, into the C struct."""
         a = self._attitude
         laws = self._laws
         f = self.c
         f.guidance = laws.index(a.guidance)
         f.law = laws.index(a._law)
-        join = a.join
-        f.laws[6].join_to = laws.index(join._target) if join._target is not None else 0
-        for i, target in self._targets:
-            law = f.laws[i]
-            law.strip = target._strip
-            law.status = 0 if target.geometry_ok else 1
+        join_target = a.join._target
+        if join_target is not None:
+            self._join_c.join_to = laws.index(join_target)
+        for law_c, target in self._targets:
+            law_c.strip = target._strip
+            law_c.status = 0 if target.geometry_ok else 1
         f.orbit_t_s = a.orbit.t_s
         f.dump_phase = a.dumping._phase
         f.ticks, f.gyro_misses, f.wheel_misses = a.ticks, a.gyro_misses, a.wheel_misses
         f.star_tracker_misses = a.star_tracker_misses
         f.last_star_fix_s, f.last_star_blind_s = a._last_star_fix_s, a._last_star_blind_s
-        mission = self._mission
-        f.rows_noted = mission._rows_noted
-        frame = executive.frame
-        lib.zk_fused_run(f, frame, count)
-        executive.ran_frames(count)
-        mission.clock.t_s = executive.frame * executive.frame_s
-        mission._rows_noted = f.rows_noted
-        a.guidance = laws[f.guidance]
+
+    def _copy_out(self) -> None:
+        """And back, after the C ran."""
+        a = self._attitude
+        f = self.c
+        a.guidance = self._laws[f.guidance]
         a.orbit.t_s = f.orbit_t_s
         a.dumping._phase = f.dump_phase
         a.ticks, a.gyro_misses, a.wheel_misses = f.ticks, f.gyro_misses, f.wheel_misses
         a.star_tracker_misses = f.star_tracker_misses
         a._last_star_fix_s, a._last_star_blind_s = f.last_star_fix_s, f.last_star_blind_s
         a.wheels.holding_speed = False
-        for i, target in self._targets:
-            target.geometry_ok = f.laws[i].status == 0
-        return count
+        for law_c, target in self._targets:
+            target.geometry_ok = law_c.status == 0
 
-    def _steady(self) -> bool:
-        """Whether the attitude loop's next frames are the ones the C runs: a pointing mode already
-        entered, an estimate and an onboard orbit, attitude from the estimate, a known law flown, no
-        capture being recorded and no frame hook added since the loop was built."""
+    def _attitude_steady(self) -> bool:
+        """Whether the attitude loop's tick is the one the C runs: a pointing mode already entered, an
+        estimate and an onboard orbit, attitude from the estimate, a known law flown."""
         a = self._attitude
         mode = a.modes.mode
         return (
@@ -183,16 +215,42 @@ class FusedLoop:
             and a.estimator.initialised
             and a.guidance in self._laws
             and (a.join._target is None or a.join._target in self._laws)
-            and (self._imager is None or self._imager._state != Imager.CAPTURING)
-            and tuple(self._mission.frame_hooks) == self._hooks
         )
+
+    def _hooks_quiet(self) -> bool:
+        """Whether the frame hooks are the C's to do: no capture being recorded, no hook added since."""
+        return (self._imager is None or self._imager._state != Imager.CAPTURING) and tuple(
+            self._mission.frame_hooks
+        ) == self._hooks
 
 
 def _known_hook(mission, hook) -> bool:
-    """A frame hook the fused loop does itself: the nadir-row note, or the simulated imager's record
-    (a no-op while it is not capturing, and the loop leaves the frames of a capture to Python)."""
+    """A frame hook the fused loop does itself or knows when to leave to Python: the nadir-row note, the
+    simulated imager's record (a no-op while it is not capturing; the frames of a capture run in
+    Python) and the simulated radio's poll (a no-op until its `quiet_until_s`)."""
     imager = mission.devices.imager
-    return hook == mission._note_nadir_row or (imager is not None and hook == getattr(imager, "record", None))
+    return (
+        hook == mission._note_nadir_row
+        or (imager is not None and hook == getattr(imager, "record", None))
+        or _radio_link(hook) is not None
+    )
+
+
+def _radio_link(hook) -> RadioLink | None:
+    """The simulated radio link whose poll `hook` is, if it is one."""
+    link = getattr(hook, "__self__", None)
+    return link if isinstance(link, RadioLink) and hook == link.poll else None
+
+
+def _frames_before(frame: int, frame_s: float, t_s: float, limit: int) -> int:
+    """How many frames from `frame` (at most `limit`) end before world time `t_s`: frame j ends at
+    (j + 1) * frame_s, the time a frame hook sees after it."""
+    if t_s == math.inf:
+        return limit
+    count = min(limit, max(0, math.ceil(t_s / frame_s) - frame + 1))
+    while count > 0 and (frame + count) * frame_s >= t_s:
+        count -= 1
+    return count
 
 
 def _describe(law_c, law) -> None:

@@ -171,6 +171,12 @@ class RadioLink:
             ports.set_file_budget(self._file_budget)
         ports.add_frame_hook(self.poll)
 
+    @property
+    def quiet_until_s(self) -> float:
+        """`poll` does nothing at a world time before this one (out of contact, nothing in the air, no
+        command due): frames before it may run without polling (`zorka.run.fused_loop`)."""
+        return self._quiet_until_s
+
     def _file_budget(self, t_s: float) -> int:
         """Bytes of file PDUs the downlink can take in the next second: its rate, less what is queued."""
         if not self.radio.open(t_s):
