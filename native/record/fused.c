@@ -139,6 +139,11 @@ void zk_fused_advance(zk_fused *f, long frame)
             f->nadir_rows[f->rec->truth_n - 1] = f->guidance == f->nadir;
         f->rows_noted = f->rec->truth_n;
     }
+    if (f->capturing) {
+        zk_run_record_tick(f->capture, f->world);
+        if (f->world->t_s >= f->capture_end_s)
+            f->capturing = 0;
+    }
 }
 
 long zk_fused_run(zk_fused *f, long frame, long count)

@@ -50,6 +50,9 @@ typedef struct {
     unsigned char *nadir_rows;      /* per truth row: the ADCS flew its nadir law (Mission.nadir_rows) */
     long nadir_rows_len;
     long rows_noted;                /* in/out: truth rows whose nadir flag is written */
+    zk_run_record *capture;         /* the simulated imager's truth table (SimImager.record) */
+    int capturing;                  /* in/out: a capture is being recorded; 0 once it ended */
+    double capture_end_s;           /* the world time that ends it */
     /* the simulated devices */
     zk_gyro *gyro;
     const double *gyro_truth;
@@ -103,7 +106,8 @@ typedef struct {
 /* The attitude loop of frame `frame` alone (a frame whose other rate groups run in Python). */
 void zk_fused_tick(zk_fused *f, long frame);
 
-/* The end of frame `frame`: the world stepped to it, recorded, the truth row's nadir flag noted. */
+/* The end of frame `frame`: the world stepped to it, recorded, the truth row's nadir flag noted, and the
+ * truth into the imager's table while a capture runs. */
 void zk_fused_advance(zk_fused *f, long frame);
 
 /* Run `count` frames from frame `frame` (onboard time frame * frame_s): the attitude loop of each, then

@@ -3,14 +3,15 @@
 A mission's frame is mostly the 10 Hz attitude group and the world step, a dozen C calls glued by Python.
 In a frame where no other rate group is due, with every device simulated in this process, the clock
 in lockstep and the ADCS in a steady pointing mode (entered, with an estimate and an onboard orbit), that
-glue is always the same, and `zk_fused_run` does it in C for a whole span of frames: up to the next
-1 Hz frame, telecommand poll, fault or chunk boundary, whichever the caller stops at. Anything else (a
-board or GNSS line in the loop, real time, a link polling each frame, detumbling, coarse attitude, a
-capture being recorded, a mode not yet entered) runs frame by frame in Python, as before. The two
-paths are bit-identical (tests/zorka/test_fused_loop.py): the C makes the Python's calls in its
-order with its arithmetic, and the few values the Python keeps outside C structs (counters, the
-onboard orbit's time, the dumping's duty-cycle phase, the law flown) are copied in before and out
-after each call.
+glue is always the same, and `zk_fused_run` does it in C for a whole span of frames, the imager's truth
+table of a capture included: up to the next 1 Hz frame, fault, chunk boundary or frame the simulated
+radio must poll (a pass, a command due), whichever comes first. The frames between run in Python, their
+attitude tick in C while the ADCS is steady (`zk_fused_tick`, installed as the attitude group's task).
+Anything else (a board or GNSS line in the loop, real time, another per-frame hook, detumbling, coarse
+attitude, a mode not yet entered) runs in Python, as before. The two paths are bit-identical
+(tests/zorka/test_fused_loop.py): the C makes the Python's calls in its order with its arithmetic, and
+the few values the Python keeps outside C structs (counters, the onboard orbit's time, the dumping's
+duty-cycle phase, the law flown, the capture's state) are copied in before and out after each call.
 
 This module reads the flight objects' and simulated devices' C structs and buffers (their private
 attributes): it is the one place, with the run recorder, that sees both sides.
@@ -63,6 +64,8 @@ class FusedLoop:
         f = ffi.new("zk_fused *")
         self.c = f
         f.world = world.c
+        if self._imager is not None:
+            f.capture = self._imager._rec
         f.rec = mission.recorder.c
         self._nadir_rows = ffi.from_buffer("unsigned char[]", mission.nadir_rows)
         f.nadir_rows = self._nadir_rows
@@ -150,10 +153,16 @@ class FusedLoop:
         mission = self._mission
         self._copy_in()
         f.rows_noted = mission._rows_noted
+        imager = self._imager
+        if imager is not None:
+            f.capturing = imager._state == Imager.CAPTURING
+            f.capture_end_s = imager._t_end_s
         lib.zk_fused_run(f, executive.frame, count)
         executive.ran_frames(count)
         mission.clock.t_s = executive.frame * executive.frame_s
         mission._rows_noted = f.rows_noted
+        if imager is not None and imager._state == Imager.CAPTURING and not f.capturing:
+            imager._state = Imager.READY
         self._copy_out()
         self.frames_fused += count
         return count
@@ -218,16 +227,13 @@ class FusedLoop:
         )
 
     def _hooks_quiet(self) -> bool:
-        """Whether the frame hooks are the C's to do: no capture being recorded, no hook added since."""
-        return (self._imager is None or self._imager._state != Imager.CAPTURING) and tuple(
-            self._mission.frame_hooks
-        ) == self._hooks
+        """Whether the frame hooks are still the ones the C does or bounds (none added since)."""
+        return tuple(self._mission.frame_hooks) == self._hooks
 
 
 def _known_hook(mission, hook) -> bool:
     """A frame hook the fused loop does itself or knows when to leave to Python: the nadir-row note, the
-    simulated imager's record (a no-op while it is not capturing; the frames of a capture run in
-    Python) and the simulated radio's poll (a no-op until its `quiet_until_s`)."""
+    simulated imager's record and the simulated radio's poll (a no-op until its `quiet_until_s`)."""
     imager = mission.devices.imager
     return (
         hook == mission._note_nadir_row
