@@ -94,17 +94,6 @@ class Executive:
                 self.overruns += 1
                 self._to_skip = int(self.clock.late_by_s // frame_s)
 
-    def frames_alone(self, group: RateGroup, limit: int) -> int:
-        """How many of the next frames (at most `limit`) run `group`, a group of every frame, and no
-        other: the frames a fused loop may run for it (none while frames are being skipped)."""
-        if self._to_skip or group.every_frames != 1:
-            return 0
-        alone = limit
-        for other in self.groups:
-            if other is not group:
-                alone = min(alone, -self.frame % other.every_frames)
-        return alone
-
     def ran_frames(self, count: int) -> None:
         """`count` frames whose work a fused loop did outside (each frame's groups, the clock advanced):
         onboard time and the groups' run counts move on as if `run_frames` had run them."""

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from flight.clock import SimClock
+from flight.executive import Executive
 from zorka.outputs.run_folder import run_into_folder
 from zorka.run.fused_loop import PER_FRAME_ENV
 from zorka.run.mission import Mission
@@ -31,7 +33,9 @@ def _run(scenario: Scenario, duration_s: float, out: Path, fuse: bool) -> Missio
 
 
 def _without_creation_date(path: Path) -> bytes:
-    return b"".join(x for x in path.read_bytes().splitlines(keepends=True) if not x.startswith(b"CREATION_DATE"))
+    return b"".join(
+        x for x in path.read_bytes().splitlines(keepends=True) if not x.startswith(b"CREATION_DATE")
+    )
 
 
 def _summary(path: Path) -> dict:
@@ -59,7 +63,9 @@ def _compare(scenario: Scenario, duration_s: float, tmp_path: Path, min_fused: f
     # the states the files do not show, bit for bit
     for field in ("r_eci", "v_eci", "q_ib", "w_b", "wheel_speed_rad_s"):
         assert np.array_equal(getattr(fused.world, field), getattr(per_frame.world, field)), field
-    assert np.array_equal(fused.flight.attitude.estimator.covariance, per_frame.flight.attitude.estimator.covariance)
+    assert np.array_equal(
+        fused.flight.attitude.estimator.covariance, per_frame.flight.attitude.estimator.covariance
+    )
     assert np.array_equal(fused.recorder.err_deg, per_frame.recorder.err_deg, equal_nan=True)
     assert np.array_equal(fused.nadir_rows, per_frame.nadir_rows)
     assert fused.flight.attitude.ticks == per_frame.flight.attitude.ticks
@@ -100,3 +106,21 @@ def test_the_environment_forces_the_per_frame_path(monkeypatch):
     mission = Mission(Scenario(), 2.0)
     mission.run()
     assert mission._fused is False
+
+
+@pytest.mark.parametrize("start, count", [(0, 1), (0, 9), (1, 9), (7, 25), (10, 10), (13, 1)])
+def test_frames_run_outside_count_as_the_executive_would(start, count):
+    """Executive.ran_frames against the executive running the same frames itself."""
+
+    def executive() -> Executive:
+        e = Executive(SimClock(), 0.1)
+        for name, hz in (("fast", 10.0), ("half", 5.0), ("slow", 1.0), ("slower", 0.5)):
+            e.add_group(name, hz, [lambda t_s: None])
+        e.run_frames(start)
+        return e
+
+    ran, accounted = executive(), executive()
+    ran.run_frames(count)
+    accounted.ran_frames(count)
+    assert accounted.frame == ran.frame
+    assert [g.runs for g in accounted.groups] == [g.runs for g in ran.groups]

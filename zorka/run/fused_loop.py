@@ -56,6 +56,7 @@ class FusedLoop:
         self._attitude = a
         self._executive = flight.executive
         self._group = next(g for g in self._executive.groups if g.name == "attitude")
+        self._periods = tuple({g.every_frames for g in self._executive.groups if g is not self._group})
         self._imager = devices.imager if isinstance(devices.imager, SimImager) else None
         self._hooks = tuple(mission.frame_hooks)
         self._radio_links = [link for link in map(_radio_link, self._hooks) if link is not None]
@@ -144,7 +145,12 @@ class FusedLoop:
         """Run up to `limit` of the next frames in C, as many as may be fused from here (0: the next
         frame must run in Python)."""
         executive = self._executive
-        count = executive.frames_alone(self._group, limit)
+        k = executive.frame
+        count = limit
+        for every in self._periods:  # up to the next frame another group is due in
+            due = -k % every
+            if due < count:
+                count = due
         for link in self._radio_links:
             count = _frames_before(executive.frame, executive.frame_s, link.quiet_until_s, count)
         if count == 0 or not self._attitude_steady() or not self._hooks_quiet():
