@@ -125,8 +125,16 @@ static void attitude_tick(zk_fused *f, double t_s)
     zk_wheels_apply(f->wheels, f->wheel_truth);
 }
 
+/* The outputs of one call start empty. */
+static void begin(zk_fused *f)
+{
+    f->ticks = f->gyro_misses = f->wheel_misses = f->star_tracker_misses = 0;
+    f->last_star_fix_s = f->last_star_blind_s = NAN;
+}
+
 void zk_fused_tick(zk_fused *f, long frame)
 {
+    begin(f);
     attitude_tick(f, (double)frame * f->frame_s);
 }
 
@@ -149,8 +157,9 @@ void zk_fused_advance(zk_fused *f, long frame)
 long zk_fused_run(zk_fused *f, long frame, long count)
 {
     long k;
+    begin(f);
     for (k = frame; k < frame + count; k++) {
-        zk_fused_tick(f, k);
+        attitude_tick(f, (double)k * f->frame_s);
         zk_fused_advance(f, k);
     }
     return count;

@@ -94,13 +94,13 @@ typedef struct {
     int law;                        /* the law a join slew hands over to */
     int nadir;                      /* index of the nadir law */
     double frame_s;
-    /* out: what the Python per-frame path counts */
+    /* out, from each call alone (zeroed, or NaN, as it starts): what the Python path counts and notes */
     long ticks;
     long gyro_misses;
     long wheel_misses;
     long star_tracker_misses;
-    double last_star_fix_s;
-    double last_star_blind_s;
+    double last_star_fix_s;         /* NaN: no fix taken */
+    double last_star_blind_s;       /* NaN: not blinded */
 } zk_fused;
 
 /* The attitude loop of frame `frame` alone (a frame whose other rate groups run in Python). */

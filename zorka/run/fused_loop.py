@@ -199,9 +199,6 @@ class FusedLoop:
             law_c.status = 0 if target.geometry_ok else 1
         f.orbit_t_s = a.orbit.t_s
         f.dump_phase = a.dumping._phase
-        f.ticks, f.gyro_misses, f.wheel_misses = a.ticks, a.gyro_misses, a.wheel_misses
-        f.star_tracker_misses = a.star_tracker_misses
-        f.last_star_fix_s, f.last_star_blind_s = a._last_star_fix_s, a._last_star_blind_s
 
     def _copy_out(self) -> None:
         """And back, after the C ran."""
@@ -210,9 +207,15 @@ class FusedLoop:
         a.guidance = self._laws[f.guidance]
         a.orbit.t_s = f.orbit_t_s
         a.dumping._phase = f.dump_phase
-        a.ticks, a.gyro_misses, a.wheel_misses = f.ticks, f.gyro_misses, f.wheel_misses
-        a.star_tracker_misses = f.star_tracker_misses
-        a._last_star_fix_s, a._last_star_blind_s = f.last_star_fix_s, f.last_star_blind_s
+        a.ticks += f.ticks
+        a.gyro_misses += f.gyro_misses
+        a.wheel_misses += f.wheel_misses
+        a.star_tracker_misses += f.star_tracker_misses
+        fix_s, blind_s = f.last_star_fix_s, f.last_star_blind_s
+        if fix_s == fix_s:  # not NaN: a fix was taken
+            a._last_star_fix_s = fix_s
+        if blind_s == blind_s:
+            a._last_star_blind_s = blind_s
         a.wheels.holding_speed = False
         for law_c, target in self._targets:
             target.geometry_ok = law_c.status == 0
