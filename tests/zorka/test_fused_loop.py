@@ -6,6 +6,7 @@ failure detection, safe mode, coarse attitude). Each comparison also checks that
 so that a fused path that quietly never runs cannot pass."""
 
 import json
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from flight.clock import SimClock
 from flight.executive import Executive
+from tests.zorka.test_tick_allocation import CFFI_ALLOCATORS, IN_PLACE_NUMPY, called_functions
 from zorka.outputs.run_folder import run_into_folder
 from zorka.run.fused_loop import PER_FRAME_ENV
 from zorka.run.mission import Mission
@@ -124,3 +126,28 @@ def test_frames_run_outside_count_as_the_executive_would(start, count):
     accounted.ran_frames(count)
     assert accounted.frame == ran.frame
     assert [g.runs for g in accounted.groups] == [g.runs for g in ran.groups]
+
+
+def test_fused_frames_allocate_nothing_and_keep_no_memory():
+    """What tests/zorka/test_tick_allocation.py asks of a frame, of the mission's own fused path."""
+    mission = Mission(Scenario(), 600.0)
+    mission.run_frames(25)
+    seen = called_functions(lambda: mission.run_frames(20))
+    names = {name for _, name in seen}
+    assert {"zk_fused_run", "zk_fused_tick", "navigate"} <= names, "the profile must see the fused frames"
+    numpy_calls = {name for module, name in seen if module and module.startswith("numpy")}
+    assert numpy_calls <= IN_PLACE_NUMPY, f"numpy called per frame: {numpy_calls - IN_PLACE_NUMPY}"
+    cffi_calls = {name for module, name in seen if module and "cffi" in module} & CFFI_ALLOCATORS
+    assert not cffi_calls, f"cffi allocations per frame: {cffi_calls}"
+    tracemalloc.start()
+    try:
+        mission.run_frames(300)
+        before = tracemalloc.take_snapshot()
+        mission.run_frames(2000)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    here = tracemalloc.Filter(False, tracemalloc.__file__)
+    diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
+    growth = sum(stat.size_diff for stat in diff)
+    assert growth < 1024, f"{growth} bytes kept over 2000 fused frames"
