@@ -6,7 +6,8 @@ in lockstep and the ADCS in a steady pointing mode (entered, with an estimate an
 glue is always the same, and `zk_fused_run` does it in C for a whole span of frames, the imager's truth
 table of a capture included: up to the next 1 Hz frame, fault, chunk boundary or frame the simulated
 radio must poll (a pass, a command due), whichever comes first. The frames between run in Python, their
-attitude tick in C while the ADCS is steady (`zk_fused_tick`, installed as the attitude group's task).
+attitude tick in C while the ADCS is steady (`zk_fused_tick`, installed as the attitude group's task)
+and their end (world step, records, capture table: `zk_fused_advance`, from Mission._advance) in C too.
 Anything else (a board or GNSS line in the loop, real time, another per-frame hook, detumbling, coarse
 attitude, a mode not yet entered) runs in Python, as before. The two paths are bit-identical
 (tests/zorka/test_fused_loop.py): the C makes the Python's calls in its order with its arithmetic, and
@@ -137,6 +138,7 @@ class FusedLoop:
             and type(devices.magnetorquers) is SimMagnetorquers
             and (devices.imager is None or type(devices.imager) is SimImager)
             and all(_known_hook(mission, hook) for hook in mission.frame_hooks)
+            and _polls_last(mission.frame_hooks)
             and [g.tasks for g in mission.flight.executive.groups if g.every_frames == 1]
             == [[mission.flight.attitude.tick]]
         )
@@ -155,23 +157,47 @@ class FusedLoop:
             count = _frames_before(executive.frame, executive.frame_s, link.quiet_until_s, count)
         if count == 0 or not self._attitude_steady() or not self._hooks_quiet():
             return 0
-        f = self.c
-        mission = self._mission
         self._copy_in()
-        f.rows_noted = mission._rows_noted
+        self._records_in()
+        lib.zk_fused_run(self.c, executive.frame, count)
+        executive.ran_frames(count)
+        self._mission.clock.t_s = executive.frame * executive.frame_s
+        self._records_out()
+        self._copy_out()
+        self.frames_fused += count
+        return count
+
+    def advance(self) -> bool:
+        """The end of a frame run in Python (Mission._advance): the world step, the records and the
+        capture table in C, then the radio's poll; False (nothing done) if the frame hooks are no
+        longer the ones the C does."""
+        if not self._hooks_quiet():
+            return False
+        f = self.c
+        guidance = self._attitude.guidance
+        f.guidance = self._laws.index(guidance) if guidance in self._laws else -1
+        self._records_in()
+        lib.zk_fused_advance(f, self._executive.frame - 1)
+        self._records_out()
+        for link in self._radio_links:
+            link.poll()
+        return True
+
+    def _records_in(self) -> None:
+        """The mission's truth-row count and the imager's capture state, into the C struct."""
+        f = self.c
+        f.rows_noted = self._mission._rows_noted
         imager = self._imager
         if imager is not None:
             f.capturing = imager._state == Imager.CAPTURING
             f.capture_end_s = imager._t_end_s
-        lib.zk_fused_run(f, executive.frame, count)
-        executive.ran_frames(count)
-        mission.clock.t_s = executive.frame * executive.frame_s
-        mission._rows_noted = f.rows_noted
+
+    def _records_out(self) -> None:
+        f = self.c
+        self._mission._rows_noted = f.rows_noted
+        imager = self._imager
         if imager is not None and imager._state == Imager.CAPTURING and not f.capturing:
             imager._state = Imager.READY
-        self._copy_out()
-        self.frames_fused += count
-        return count
 
     def tick(self, t_s: float) -> None:
         """The attitude group's task when its frame runs in Python (other groups due, a capture, a pass):
@@ -255,6 +281,12 @@ def _radio_link(hook) -> RadioLink | None:
     """The simulated radio link whose poll `hook` is, if it is one."""
     link = getattr(hook, "__self__", None)
     return link if isinstance(link, RadioLink) and hook == link.poll else None
+
+
+def _polls_last(hooks) -> bool:
+    """Whether the radio's polls come after every other hook, as the C's records come before them."""
+    polls = [_radio_link(hook) is not None for hook in hooks]
+    return polls == sorted(polls)
 
 
 def _frames_before(frame: int, frame_s: float, t_s: float, limit: int) -> int:

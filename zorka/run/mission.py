@@ -254,6 +254,8 @@ class Mission:
 
     def _advance(self, t_s: float) -> None:
         """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
+        if self._fused and self._fused.advance():
+            return
         world_c = self._world_c
         for stimulus in self.stimuli:
             stimulus.read_applied()
