@@ -54,6 +54,8 @@ FOP_T1_S = 2.0
 
 VERIFIED_STAGES = {"accepted", "completed"}
 GROUND_JOURNAL = "ground_link.msgpack"
+PUS_SERVICE_BYTE = 7  # a PUS-C TM packet's service type: after the 6-byte primary header and the version
+VERIFICATION_SERVICE = 1
 LINK_STATE = "link_state.json"
 """The onboard anti-replay store's name (its copies are link_state.a.json and link_state.b.json)."""
 FRAMES_FILE = "tm_frames.bin"
@@ -177,6 +179,12 @@ class RadioLink:
             ports.set_file_budget(self._file_budget)
         ports.add_frame_hook(self.poll)
 
+    @property
+    def quiet_until_s(self) -> float:
+        """`poll` does nothing at a world time before this one (out of contact, nothing in the air, no
+        command due): frames before it may run without polling (`zorka.run.fused_loop`)."""
+        return self._quiet_until_s
+
     def _file_budget(self, t_s: float) -> int:
         """Bytes of file PDUs the downlink can take in the next second: its rate, less what is queued."""
         if not self.radio.open(t_s):
@@ -244,6 +252,8 @@ class RadioLink:
                 if self.files is not None:
                     self.files.receive(packet)
                 continue
+            if len(packet) <= PUS_SERVICE_BYTE or packet[PUS_SERVICE_BYTE] != VERIFICATION_SERVICE:
+                continue  # not a verification report: decoding every housekeeping report cost ~40 us each
             report = self._reports.decode(packet)
             if isinstance(report, VerificationReport) and report.request_id in self._request_ids:
                 command = str(self._request_ids[report.request_id])
