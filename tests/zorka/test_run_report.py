@@ -3,7 +3,9 @@ imaging run whose products reach the ground. The page parses, loads nothing from
 links go to the run folder's product files), and has every section (or says why a plot has no data).
 The page in a real browser, and its figures re-derived: tests/zorka/test_report_page.py."""
 
+import dataclasses
 import json
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +19,7 @@ from tests.zorka.test_report_geometry import intervals, skyfield_shadow
 from tests.zorka.test_report_page import read_oem, start_of
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
-from zorka.scenario.model import Scenario
+from zorka.scenario.model import DEFAULT_SCENARIO, FaultSpec, Scenario
 
 SECTIONS = (
     "summary", "map", "requests", "contacts", "timeline",
@@ -117,6 +119,24 @@ def test_an_imaging_run_has_its_timeline_outcomes_and_a_quicklook_per_product(tm
     assert outcomes.count("captured") == summary["imaging"]["requests"]["captured"]
     assert all(row[5] for row in rows if row[4] != "captured")
     assert_eclipses_match_skyfield(TableRows(text, "eclipses").rows, tmp_path / "truth.oem")
+
+
+def test_failed_captures_are_told_apart_with_their_reason(tmp_path):
+    """The built-in mission with its gyro made 3,000 times noisier before the first capture: every capture
+    smears and fails quality. The page names each failed request with the onboard events' reason, its
+    failed captures add up to the summary's, and each product on the ground says its quality failed."""
+    scenario = dataclasses.replace(
+        DEFAULT_SCENARIO, faults=(FaultSpec(device="gyro", kind="noisy", t_s=650.0, factor=3000.0),)
+    )
+    page = run_folder(Mission(scenario, 1000.0, out_dir=tmp_path), tmp_path)  # the captures end by ~930 s
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["imaging"]["captures_good"] == 0 and summary["imaging"]["captures_failed"] >= 3
+    text = (tmp_path / "report.html").read_text()
+    failed = [row for row in TableRows(text, "outcomes").rows if row[4] == "failed"]
+    counts = [int(re.match(r"(\d+) failed capture\(s\), last: quality", row[5]).group(1)) for row in failed]
+    assert sum(counts) == summary["imaging"]["captures_failed"]
+    assert text.count("quality NOT ok") == page.figures == len(list((tmp_path / "products").glob("*.png")))
+    assert f"0 good and {summary['imaging']['captures_failed']} failed capture(s)" in text
 
 
 def assert_eclipses_match_skyfield(rows: list[list[str]], oem: Path) -> None:
