@@ -3,16 +3,23 @@ imaging run whose products reach the ground. The page parses, loads nothing from
 links go to the run folder's product files), and has every section (or says why a plot has no data).
 The page in a real browser, and its figures re-derived: tests/zorka/test_report_page.py."""
 
+import dataclasses
 import json
+import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+
+import numpy as np
 
 from ground.archive import read_archive
 from tests.ground.test_archive import split_packets
 from tests.zorka.test_imaging_chain import SVALBARD, barents_targets, imaging_scenario
+from tests.zorka.test_report_geometry import intervals, skyfield_shadow
+from tests.zorka.test_report_page import read_oem, start_of
 from zorka.outputs.run_folder import write_run_folder
 from zorka.run.mission import Mission
-from zorka.scenario.model import Scenario
+from zorka.scenario.model import DEFAULT_SCENARIO, FaultSpec, Scenario
 
 SECTIONS = (
     "summary", "map", "requests", "contacts", "timeline",
@@ -105,26 +112,65 @@ def test_an_imaging_run_has_its_timeline_outcomes_and_a_quicklook_per_product(tm
     captures = [r for r in read_archive(tmp_path / "telemetry.msgpack") if r.get("name") == "capture_done"]
     assert len(captures) == len(products)
     summary = json.loads((tmp_path / "summary.json").read_text())
-    rows = OutcomeRows((tmp_path / "report.html").read_text()).rows
+    text = (tmp_path / "report.html").read_text()
+    rows = TableRows(text, "outcomes").rows
     assert len(rows) == summary["imaging"]["requested"] == len(barents_targets())
-    outcomes = [outcome for _, outcome, _ in rows]
+    outcomes = [row[4] for row in rows]
     assert outcomes.count("captured") == summary["imaging"]["requests"]["captured"]
-    assert all(reason for _, outcome, reason in rows if outcome != "captured")
+    assert all(row[5] for row in rows if row[4] != "captured")
+    assert_eclipses_match_skyfield(TableRows(text, "eclipses").rows, tmp_path / "truth.oem")
 
 
-class OutcomeRows(HTMLParser):
-    """(request, outcome, reason) of each row of the page's outcomes table."""
+def test_failed_captures_are_told_apart_with_their_reason(tmp_path):
+    """The built-in mission with its gyro made 3,000 times noisier before the first capture: every capture
+    smears and fails quality. The page names each failed request with the onboard events' reason, its
+    failed captures add up to the summary's, and each product on the ground says its quality failed."""
+    scenario = dataclasses.replace(
+        DEFAULT_SCENARIO, faults=(FaultSpec(device="gyro", kind="noisy", t_s=650.0, factor=3000.0),)
+    )
+    page = run_folder(Mission(scenario, 1000.0, out_dir=tmp_path), tmp_path)  # the captures end by ~930 s
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["imaging"]["captures_good"] == 0 and summary["imaging"]["captures_failed"] >= 3
+    text = (tmp_path / "report.html").read_text()
+    failed = [row for row in TableRows(text, "outcomes").rows if row[4] == "failed"]
+    counts = [int(re.match(r"(\d+) failed capture\(s\), last: quality", row[5]).group(1)) for row in failed]
+    assert sum(counts) == summary["imaging"]["captures_failed"]
+    assert text.count("quality NOT ok") == page.figures == len(list((tmp_path / "products").glob("*.png")))
+    assert f"0 good and {summary['imaging']['captures_failed']} failed capture(s)" in text
 
-    def __init__(self, text: str):
+
+def assert_eclipses_match_skyfield(rows: list[list[str]], oem: Path) -> None:
+    """The page's eclipse entries and exits within 1.5 s (it gives whole seconds) of those skyfield's
+    DE421 sun and a spherical Earth give over truth.oem's positions; this run starts in one."""
+    t_s, r_teme_m = read_oem(oem)
+    truth = np.zeros((len(t_s), 4))
+    truth[:, 0], truth[:, 1:4] = t_s, r_teme_m
+    start = start_of(oem)
+    expected = intervals(skyfield_shadow(truth, start)[0], t_s)
+    assert len(rows) == len(expected) >= 1
+    epoch = datetime(*start, tzinfo=UTC)
+    for (entry, exit_, *_), (start_s, end_s) in zip(rows, expected, strict=True):
+        for text, t_expected in ((entry, start_s), (exit_, end_s)):
+            t_page = (
+                datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) - epoch
+            ).total_seconds()
+            assert abs(t_page - t_expected) <= 1.5, (text, t_expected)
+
+
+class TableRows(HTMLParser):
+    """The text of each cell, row by row, of the page's table of class `css_class` (header rows left out)."""
+
+    def __init__(self, text: str, css_class: str):
         super().__init__()
-        self.rows: list[tuple[str, str, str]] = []
+        self.css_class = css_class
+        self.rows: list[list[str]] = []
         self._cells: list[str] | None = None
         self._in_table = False
         self.feed(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
-            self._in_table = dict(attrs).get("class") == "outcomes"
+            self._in_table = dict(attrs).get("class") == self.css_class
         if self._in_table and tag == "tr":
             self._cells = []
         if self._cells is not None and tag == "td":
@@ -136,7 +182,7 @@ class OutcomeRows(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "tr" and self._cells:
-            self.rows.append((self._cells[0], self._cells[4].strip(), self._cells[5].strip()))
+            self.rows.append([cell.strip() for cell in self._cells])
             self._cells = None
         if tag == "table":
             self._in_table = False

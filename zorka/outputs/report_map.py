@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from zorka.outputs.report_figure import png
+from zorka.outputs.report_figure import fixed_margins, png
 from zorka.outputs.report_geometry import (
     broken_at_dateline,
     small_circle_deg,
@@ -120,7 +120,9 @@ def _map(
     world = extent == (-180.0, 180.0, -90.0, 90.0)
     track, passes_s, captures_s = layers.track, layers.passes_s, layers.captures_s
     stations, altitude_m, outcomes = layers.stations, layers.altitude_m, layers.outcomes
-    figure = Figure(figsize=size, layout="constrained" if world else None)
+    figure = Figure(figsize=size)
+    if world:
+        fixed_margins(figure, left_in=0.75, bottom_in=0.6)
     axes = figure.add_subplot()
     axes.set_facecolor(WATER)
     shapes, fills = [], []

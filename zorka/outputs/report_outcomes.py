@@ -48,7 +48,9 @@ def request_outcomes(
             for r in mission.scenario.requests
         ]  # fmt: skip
     captured_at = {
-        m["request_id"]: m["t_start_s"] for m in mission.products if m.get("t_start_s") is not None
+        m["request_id"]: m["t_start_s"]
+        for m in mission.products
+        if m.get("t_start_s") is not None and m.get("quality_ok")
     }
     planned_at = {c.request_id: c.start_s for c in payload.timeline}
     entries = list(payload.book.entries.values())
@@ -65,6 +67,8 @@ def request_outcomes(
         elif reasons:
             outcome = "failed"
             reason = f"{len(reasons)} failed capture(s), last: {reasons[-1]}"
+            if rid in planned_at:
+                reason += f"; re-planned for {utc(planned_at[rid])}"
         elif entry.state is RequestState.DROPPED:
             outcome, reason = (
                 "missed",
