@@ -182,6 +182,3 @@ def test_beyond_the_loopback_a_token_is_required(tmp_path, dictionary_file):
         assert status_of(local + "api/state", {"Authorization": f"Bearer {token}"}) == 200
         status, body = post(local + f"api/command?token={token}", {"name": "ping"})
         assert status == 503 and "link is down" in body["error"]
-    with zorka_ground("--packet-port", "9", *keys, "--http", "0") as url:
-        assert status_of(url) == 200
-        assert status_of(url, {"Host": "attacker.example:80"}) == 403

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from ground.tm_store import parse_utc
 from tests.zorka.serve_process import ZORKA
 from tests.zorka.test_archive_restarts import reference_samples
+from zorka.cli import main
 from zorka.outputs.dictionary_json import dictionary_json
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO, Scenario
@@ -21,6 +23,14 @@ RUN_S = 60.0
 
 
 def zorka(*args: str) -> subprocess.CompletedProcess:
+    """`zorka archive ARGS` run in this process (as its own process in the first query)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["archive", *args])
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
+
+
+def zorka_process(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*ZORKA, "archive", *args], capture_output=True, text=True, timeout=60)
 
 
@@ -44,8 +54,8 @@ def imported(tmp_path_factory, dictionary):
     return out, archive
 
 
-def query(archive, *args: str) -> list[tuple[float, float, str]]:
-    result = zorka("query", *args, "--archive", str(archive))
+def query(archive, *args: str, run=zorka) -> list[tuple[float, float, str]]:
+    result = run("query", *args, "--archive", str(archive))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and set(rows[0]) == {"onboard_utc", "onboard_unix_s", "received_utc", "value", "text"}
@@ -57,7 +67,7 @@ def test_query_prints_the_samples_tm_bin_holds_within_the_range(imported, dictio
     out, archive = imported
     reference = sorted(reference_samples(out / "tm.bin", dictionary, "t_s"), key=lambda s: s[0])
     assert len(reference) >= RUN_S - 2
-    assert [(t, v) for t, v, _ in query(archive, "t_s")] == reference
+    assert [(t, v) for t, v, _ in query(archive, "t_s", run=zorka_process)] == reference
     low, high = reference[10][0], reference[20][0]
     iso = [datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z") for t in (low, high)]
     within = query(archive, "t_s", "--from", iso[0], "--to", iso[1])
