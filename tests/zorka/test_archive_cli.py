@@ -10,8 +10,10 @@ from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 
 import pytest
+from spacepackets.ecss import PusTm
 
 from ground.tm_store import parse_utc
+from tests.ground.test_archive import split_packets
 from tests.zorka.serve_process import ZORKA
 from tests.zorka.test_archive_restarts import reference_samples
 from zorka.cli import main
@@ -107,3 +109,19 @@ def test_bad_input_is_one_line_and_exit_2(imported, tmp_path):
         result = zorka(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_events_print_as_the_packets_of_service_5_hold_them(imported, dictionary):
+    out, archive = imported
+    names = {e["id"]: e["name"] for e in dictionary["events"]}
+    expected = []
+    for packet in split_packets((out / "tm.bin").read_bytes()):
+        tm = PusTm.unpack(packet, timestamp_len=7)
+        if tm.service == 5:
+            data = bytes(tm.source_data)
+            event_id = int.from_bytes(data[:2], "big")
+            expected.append([str(event_id), names[event_id], data[3 : 3 + data[2]].decode()])
+    result = zorka("events", "--archive", str(archive))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert expected and [[r["event_id"], r["name"], r["text"]] for r in rows] == expected
