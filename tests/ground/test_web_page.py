@@ -132,11 +132,15 @@ def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browse
     assert first.console_errors == [] and second.console_errors == []
 
 
-def test_bad_commands_are_refused_in_the_page_and_by_the_server(chromium_browser, ground):  # noqa: F811
+def test_bad_commands_are_refused_in_the_page_and_by_the_server(chromium_browser, ground, dictionary):  # noqa: F811
     url, _, _ = ground
     loaded = open_page(chromium_browser, url)
     page = loaded.page
     page.wait_for_selector("body[data-ready=true]", timeout=WAIT_MS)
+    page.fill("#housekeeping-filter", "wheel speed")
+    shown = page.locator("#housekeeping tbody tr:not([hidden])").all_inner_texts()
+    wheels = [p["name"] for p in dictionary["parameters"] if "wheel" in p["name"] and "speed" in p["name"]]
+    assert [text.split()[0] for text in shown] == wheels and len(wheels) == 4
     rows_before = page.locator("#history tbody tr").count()
     float_command = page.evaluate(
         "dictionary.commands.find((c) => c.args.length && c.args[0].type === 'float' "

@@ -218,6 +218,12 @@ function buildHousekeeping() {
     live[spec.name] = [];
   }
   select.addEventListener("change", () => selectLive(select.value));
+  document.getElementById("housekeeping-filter").addEventListener("input", (e) => {
+    const words = e.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const tr of body.children) {
+      tr.hidden = !words.every((w) => tr.dataset.parameter.toLowerCase().includes(w));
+    }
+  });
 }
 
 function showHousekeeping(values, t) {
