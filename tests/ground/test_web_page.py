@@ -117,12 +117,18 @@ def test_a_command_from_the_form_completes_and_both_pages_see_it(chromium_browse
     end = datetime.fromisoformat(page.input_value("#archive-to")).replace(tzinfo=UTC).timestamp()
     with closing(sqlite3.connect(f"file:{archive}?mode=ro", uri=True)) as db:
         stored = db.execute(
-            "SELECT count(*), count(DISTINCT value) FROM parameter_samples WHERE name = 'adcs_mode' "
-            "AND onboard_unix_s BETWEEN ? AND ?",
+            "SELECT count(*), count(DISTINCT value) FROM parameter_samples "
+            "WHERE name = 'adcs_mode' AND onboard_unix_s BETWEEN ? AND ?",
             (start, end),
         ).fetchone()
+        span = [float(t) for t in page.get_attribute("#archive-plot", "data-span").split(",")]
+        marked = db.execute(
+            "SELECT count(*) FROM events WHERE onboard_unix_s BETWEEN ? AND ?", span
+        ).fetchone()[0]
     assert stored[0] >= shown > 0 and stored[1] >= 2  # the plot spans the mode change
     assert int(page.get_attribute("#archive-plot", "data-points")) > 0
+    # the mode changes marked on the plot; an event still on its way down when the page asked may be missing
+    assert 0 < int(page.get_attribute("#archive-plot", "data-events")) <= marked
     with urllib.request.urlopen(
         url + page.get_attribute("#archive-csv", "href").lstrip("/"), timeout=10
     ) as got:

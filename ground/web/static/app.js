@@ -334,7 +334,9 @@ async function plotArchive(event) {
     document.getElementById("archive-csv").href = withToken("/api/archive.csv?" + query);
     document.getElementById("archive-count").textContent = `${found.count} samples`;
     document.getElementById("archive-count").dataset.count = String(found.count);
-    drawPlot(document.getElementById("archive-plot"), found.points, plotOptions(name));
+    const range = `from=${encodeURIComponent(from + "Z")}&to=${encodeURIComponent(to + "Z")}`;
+    const events = await api(`/api/events?limit=200&${range}`);
+    drawPlot(document.getElementById("archive-plot"), found.points, { ...plotOptions(name), events });
   } catch (failure) {
     errorLine.textContent = failure.message;
   }
