@@ -447,11 +447,17 @@ def command_history(
     return list(entries.values())
 
 
-def recent_events(db: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest `limit` events, oldest first."""
+def recent_events(
+    db: sqlite3.Connection,
+    limit: int = 100,
+    from_unix_s: float = float("-inf"),
+    to_unix_s: float = float("inf"),
+) -> list[dict[str, Any]]:
+    """The latest `limit` events with onboard times in [from, to], oldest first."""
     rows = db.execute(
-        "SELECT onboard_unix_s, event_id, name, severity, text FROM events ORDER BY rowid DESC LIMIT ?",
-        (limit,),
+        "SELECT onboard_unix_s, event_id, name, severity, text FROM events "
+        "WHERE onboard_unix_s BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+        (from_unix_s, to_unix_s, limit),
     ).fetchall()
     keys = ("onboard_unix_s", "event_id", "name", "severity", "text")
     return [dict(zip(keys, row, strict=True)) for row in reversed(rows)]

@@ -706,6 +706,12 @@ def build_parser() -> argparse.ArgumentParser:
         "verification stage and the outcome (completed, failed at STAGE: CODE, or pending), as CSV.",
     )
     history.add_argument("--limit", type=positive_int, default=1000, metavar="N", help="latest N (1000)")
+    events = archive_actions.add_parser(
+        "events",
+        help="the events received, as CSV",
+        description="Print the events received (onboard time, id, name, severity, text) as CSV.",
+    )
+    events.add_argument("--limit", type=positive_int, default=10_000, metavar="N", help="latest N (10000)")
     packets = archive_actions.add_parser(
         "packets",
         help="the raw TM packets, concatenated as a tm.bin, for replay",
@@ -724,14 +730,14 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument(
         "--dict", type=Path, metavar="FILE", help="dictionary JSON (default: the flight software's own)"
     )
-    for action in (query, history, packets, info, imported):
+    for action in (query, history, events, packets, info, imported):
         action.add_argument(
             "--archive",
             type=Path,
             metavar="PATH",
             help=f"the archive file (default: {DEFAULT_ARCHIVE_NAME} here)",
         )
-    for action in (query, history, packets):
+    for action in (query, history, events, packets):
         action.add_argument("--from", dest="start", metavar="T", help="from this onboard time (UTC)")
         action.add_argument("--to", dest="end", metavar="T", help="to this onboard time (UTC)")
 

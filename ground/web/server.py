@@ -6,7 +6,7 @@ API (JSON; bad input gets HTTP 400 and `{"error": one line}`):
 
 - `GET /api/dictionary` the dictionary; `GET /api/state` link, latest housekeeping, archive;
 - `GET /api/history?limit=N` commands with their verification stages (from the archive);
-- `GET /api/events?limit=N` the latest events (from the archive);
+- `GET /api/events?limit=N&from=T&to=T` the latest events (from the archive);
 - `GET /api/archive?name=P&from=T&to=T&points=N` samples of P (T: ISO 8601 UTC or unix seconds), at most
   N points (min/max per bucket beyond that);
 - `GET /api/archive.csv?name=P&from=T&to=T` the same samples as `zorka archive query` prints them;
@@ -168,7 +168,8 @@ class GroundRequest(BaseHTTPRequestHandler):
             if path == "/api/history":
                 return [entry.as_json() for entry in command_history(db, limit)]
             if path == "/api/events":
-                return recent_events(db, limit)
+                start = _time(query.get("from", "-inf"), "from")
+                return recent_events(db, limit, start, _time(query.get("to", "inf"), "to"))
             if path == "/api/archive":
                 return self._archive(db, query)
         raise RequestError(f"no GET {path} here")

@@ -1,6 +1,8 @@
 """The web ground's HTTP API against arbitrary input, over real HTTP to a real `zorka ground` (its link down:
 nothing reaches a spacecraft): any body POSTed and any query given gets a JSON answer with at most one line
-of error, never a dropped connection or a traceback (the process must end with nothing on stderr)."""
+of error, never a dropped connection or a traceback (the process must end with nothing on stderr). On the
+loopback only requests addressed to the loopback are answered (a page elsewhere cannot reach it by DNS
+rebinding)."""
 
 import json
 import urllib.error
@@ -31,6 +33,12 @@ def answer(request: urllib.request.Request) -> tuple[int, object]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as refused:
         return refused.code, json.loads(refused.read())
+
+
+def test_on_the_loopback_only_requests_addressed_to_it_are_answered(idle_ground):
+    for host, status in (("127.0.0.1:80", 200), ("localhost", 200), ("attacker.example:80", 403)):
+        request = urllib.request.Request(idle_ground + "api/state", headers={"Host": host})
+        assert answer(request)[0] == status, host
 
 
 def check(status: int, body: object) -> None:

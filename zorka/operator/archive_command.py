@@ -5,6 +5,7 @@
   seconds); `text` is the value as the operator reads it (an enum by name);
 - `commands [--from T] [--to T] [--limit N]`: CSV of the command history with each command's
   verification stages and outcome;
+- `events [--from T] [--to T] [--limit N]`: CSV of the events (onboard time, id, name, severity, text);
 - `packets --out FILE [--from T] [--to T]`: the raw TM packets, concatenated as a run's tm.bin, for replay
   or another ground tool;
 - `import RUN_DIR`: a run folder's TM files (tm-NNNN.bin ..., tm.bin) into the archive;
@@ -31,6 +32,7 @@ from ground.tm_store import (
     open_readonly,
     parse_utc,
     raw_packets,
+    recent_events,
     sample_rows,
     summary,
     utc_text,
@@ -58,6 +60,8 @@ def archive(args: argparse.Namespace) -> int:
             return _query(db, args.parameter, start, end)
         if args.action == "commands":
             return _commands(db, start, end, args.limit)
+        if args.action == "events":
+            return _events(db, start, end, args.limit)
         if args.action == "packets":
             return _packets(db, args.out, start, end)
         print(json.dumps(summary(db), indent=2))
@@ -106,6 +110,22 @@ def _commands(db, start: float, end: float, limit: int) -> int:
                     for stage in HISTORY_STAGES
                 ),
                 entry.outcome,
+            ]
+        )
+    return 0
+
+
+def _events(db, start: float, end: float, limit: int) -> int:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["onboard_utc", "event_id", "name", "severity", "text"])
+    for event in recent_events(db, limit, start, end):
+        writer.writerow(
+            [
+                utc_text(event["onboard_unix_s"]),
+                event["event_id"],
+                event["name"],
+                event["severity"],
+                event["text"],
             ]
         )
     return 0

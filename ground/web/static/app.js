@@ -93,12 +93,15 @@ function buildForm() {
       input = document.createElement("select");
       const choices = arg.type === "bool" ? ["true", "false"] : Object.keys(arg.values);
       for (const choice of choices) input.appendChild(element("option", choice));
+      if (hasDefault(arg)) input.value = arg.type === "bool" ? String(Boolean(arg.default)) : enumNames(arg)[arg.default];
     } else {
       input = document.createElement("input");
       input.type = "text";
-      input.placeholder = arg.type === "packet" ? "space packet in hex" : allowed(arg);
+      input.placeholder = arg.type === "packet" ? "space packet in hex"
+        : allowed(arg) + (hasDefault(arg) ? `; default ${arg.default}` : "");
       input.size = 28;
     }
+    if (arg.description) label.title = arg.description;
     input.dataset.arg = arg.name;
     input.name = arg.name;
     label.appendChild(input);
@@ -120,9 +123,12 @@ function checkNumber(arg, text) {
   return null;
 }
 
+function hasDefault(arg) { return arg.default !== undefined && arg.default !== null; }
+
 function validate(spec, values) {
   for (const arg of spec.args) {
     const text = values[arg.name];
+    if ((text === undefined || text.trim() === "") && hasDefault(arg)) continue;
     if (text === undefined || text.trim() === "") return `${spec.name}: missing argument ${arg.name} (${allowed(arg)})`;
     if (arg.type === "enum" || arg.type === "bool" || arg.type === "packet") continue;
     const words = spec.repeated ? text.split(",") : [text];
@@ -132,7 +138,8 @@ function validate(spec, values) {
     }
   }
   if (spec.repeated) {
-    const counts = new Set(spec.args.map((a) => values[a.name].split(",").length));
+    const given = spec.args.filter((a) => values[a.name] !== undefined && values[a.name].trim() !== "");
+    const counts = new Set(given.map((a) => values[a.name].split(",").length));
     if (counts.size > 1) return `${spec.name}: the lists of ${spec.args.map((a) => a.name).join(", ")} must have the same length`;
   }
   return null;
@@ -142,7 +149,9 @@ async function sendCommand(event) {
   event.preventDefault();
   const spec = commandSpec(document.getElementById("command-name").value);
   const values = {};
-  for (const input of document.querySelectorAll("#command-args [data-arg]")) values[input.dataset.arg] = input.value;
+  for (const input of document.querySelectorAll("#command-args [data-arg]")) {
+    if (input.value.trim() !== "") values[input.dataset.arg] = input.value;  // left empty: the default
+  }
   const errorLine = document.getElementById("command-error");
   const problem = validate(spec, values);
   if (problem) { errorLine.textContent = problem; return; }
@@ -209,6 +218,12 @@ function buildHousekeeping() {
     live[spec.name] = [];
   }
   select.addEventListener("change", () => selectLive(select.value));
+  document.getElementById("housekeeping-filter").addEventListener("input", (e) => {
+    const words = e.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+    for (const tr of body.children) {
+      tr.hidden = !words.every((w) => tr.dataset.parameter.toLowerCase().includes(w));
+    }
+  });
 }
 
 function showHousekeeping(values, t) {
@@ -319,7 +334,9 @@ async function plotArchive(event) {
     document.getElementById("archive-csv").href = withToken("/api/archive.csv?" + query);
     document.getElementById("archive-count").textContent = `${found.count} samples`;
     document.getElementById("archive-count").dataset.count = String(found.count);
-    drawPlot(document.getElementById("archive-plot"), found.points, plotOptions(name));
+    const range = `from=${encodeURIComponent(from + "Z")}&to=${encodeURIComponent(to + "Z")}`;
+    const events = await api(`/api/events?limit=200&${range}`);
+    drawPlot(document.getElementById("archive-plot"), found.points, { ...plotOptions(name), events });
   } catch (failure) {
     errorLine.textContent = failure.message;
   }

@@ -1,6 +1,7 @@
 "use strict";
 // A small time-series plot on a canvas: points [[unix seconds, value], ...], UTC time axis, value axis
-// with the unit, limit lines dashed red, enum values by name, a step line for whole-number parameters.
+// with the unit, limit lines dashed red, enum values by name, a step line for whole-number parameters,
+// events (options.events: {onboard_unix_s, name, severity}) as labelled vertical lines.
 
 function utcLabel(t, span) {
   const iso = new Date(t * 1000).toISOString();
@@ -28,11 +29,13 @@ function drawPlot(canvas, points, options) {
   ctx.fillStyle = "#5b6672";
   const values = points.filter((p) => typeof p[1] === "number");
   canvas.dataset.points = String(values.length);
+  canvas.dataset.events = "0";
   if (values.length === 0) {
     ctx.fillText(opts.empty || "no samples", left, height / 2);
     return;
   }
   let t0 = values[0][0], t1 = values[values.length - 1][0];
+  canvas.dataset.span = `${t0},${t1}`;
   if (t1 <= t0) { t0 -= 1; t1 += 1; }
   let v0 = Math.min(...values.map((p) => p[1])), v1 = Math.max(...values.map((p) => p[1]));
   for (const limit of [opts.low, opts.high]) {
@@ -72,6 +75,16 @@ function drawPlot(canvas, points, options) {
     ctx.beginPath(); ctx.moveTo(left, y(limit)); ctx.lineTo(width - right, y(limit)); ctx.stroke();
   }
   ctx.setLineDash([]);
+
+  const markers = (opts.events || []).filter((e) => e.onboard_unix_s >= t0 && e.onboard_unix_s <= t1);
+  canvas.dataset.events = String(markers.length);
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  markers.forEach((e, i) => {
+    ctx.strokeStyle = ctx.fillStyle = e.severity === "INFO" ? "#8a6d00" : "#b3261e";
+    ctx.beginPath(); ctx.moveTo(x(e.onboard_unix_s), top); ctx.lineTo(x(e.onboard_unix_s), height - bottom); ctx.stroke();
+    ctx.fillText(e.name, x(e.onboard_unix_s) + 3, top + 2 + (i % 4) * 13);
+  });
 
   ctx.strokeStyle = "#1c64b4";
   ctx.lineWidth = 1.5;
