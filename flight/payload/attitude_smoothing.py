@@ -24,7 +24,7 @@ from flight.adcs.estimator import AttitudeEstimator
 from native import lib, ptr
 
 POST_READINGS = 50  # 10 s of readings after a blinded capture: the backward filter's start
-WAIT_MAX_S = 60.0  # after the capture's end, the product is georeferenced with what there is
+WAIT_MAX_S = 120.0  # after the capture's end, the product is georeferenced with what there is
 BACKWARD_SIGMA_RAD = 100.0 * math.pi / 180.0 / 3600.0  # the backward filter's first attitude sigma
 
 

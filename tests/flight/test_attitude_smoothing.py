@@ -9,7 +9,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from flight.adcs.estimator import AttitudeEstimator, GyroModel
-from flight.payload.attitude_smoothing import POST_READINGS, CaptureAttitude
+from flight.payload.attitude_smoothing import POST_READINGS, WAIT_MAX_S, CaptureAttitude
 from native import ptr
 
 ARCSEC = math.pi / 180.0 / 3600.0
@@ -94,5 +94,5 @@ def test_with_no_reading_after_the_capture_start_the_real_time_estimate_is_kept(
         record.add(k * DT_S, np.zeros(3), None, q, np.eye(9) * 1e-10)
     backward = AttitudeEstimator(GYRO, Q_BS, CROSS_RAD, ABOUT_RAD, restart_after=0)
     assert not record.ready(1.05)
-    assert record.ready(1.0 + 60.0)
+    assert record.ready(1.0 + WAIT_MAX_S)
     assert all(np.array_equal(s, q) for s in record.smoothed(backward, np.zeros(3)))
