@@ -95,14 +95,16 @@ class WallClock:
         self._monotonic = monotonic
         self._sleep = sleep
         self._start = monotonic()
+        self.started = False
         self.t_s = 0.0
         self.late_by_s = 0.0
         self.lateness = FrameLateness()
 
-    def start(self) -> None:
-        """Make now onboard time 0: called just before the first frame, so the time spent building the
-        software after the clock is not counted as lateness."""
-        self._start = self._monotonic()
+    def start(self, at_s: float = 0.0) -> None:
+        """Make now onboard time `at_s` (0, or where a restarted session resumes): called just before the
+        first frame, so the time spent building the software after the clock is not counted as lateness."""
+        self._start = self._monotonic() - at_s
+        self.started = True
 
     def wait_until(self, t_s: float) -> bool:
         if self._advance is not None:

@@ -78,7 +78,10 @@ class ArgumentError(Exception):
 
 @dataclass(frozen=True)
 class Arg:
-    """A typed value on the wire: kind int/uint/float/enum/bool, a fixed width, a range and a unit."""
+    """A typed value on the wire: kind int/uint/float/enum/bool, a fixed width, a range and a unit; what it
+    means (`description`), and for a command argument the value the ground fills in when the operator
+    leaves it out (`default`, None: the argument must be given). Defaults are the ground's: the TC on the
+    wire always carries every argument."""
 
     name: str
     kind: str
@@ -87,6 +90,8 @@ class Arg:
     high: float | None = None
     unit: str = ""
     values: tuple[tuple[str, int], ...] = ()
+    description: str = ""
+    default: float | None = None
 
     def __post_init__(self):
         if (self.kind, self.bits) not in _FORMATS:
@@ -158,11 +163,23 @@ class Arg:
             "max": self.high,
             "unit": self.unit,
             "values": dict(self.values),
+            "description": self.description,
+            "default": self.default,
         }
 
     @classmethod
     def from_json(cls, d: dict) -> "Arg":
-        return cls(d["name"], d["type"], d["bits"], d["min"], d["max"], d["unit"], tuple(d["values"].items()))
+        return cls(
+            d["name"],
+            d["type"],
+            d["bits"],
+            d["min"],
+            d["max"],
+            d["unit"],
+            tuple(d["values"].items()),
+            d.get("description", ""),
+            d.get("default"),
+        )
 
 
 Handler = Callable[[float, Any, Callable[[int], None]], None]
@@ -279,8 +296,8 @@ class Tunable:
     def to_json(self) -> dict:
         return {
             "id": self.id,
-            "default": self.default,
             **self.type.to_json(),
+            "default": self.default,
             "description": self.description,
         }
 
@@ -427,6 +444,7 @@ class Dictionary:
             "events": [e.to_json() for e in self.events.values()],
             "tunables": [t.to_json() for t in self.tunables.values()],
             "housekeeping_structures": {str(s): list(ids) for s, ids in self.housekeeping_structures.items()},
+            "reports": [layout.to_json() for _, layout in sorted(self.reports.items())],
         }
 
 

@@ -17,9 +17,16 @@ from flight.dictionary import Arg
 CDS_SHORT = 0x40
 MS_PER_DAY = 86_400_000
 CDS_FIELDS = (
-    Arg("time_code", "enum", 8, values=(("CDS_SHORT", CDS_SHORT),)),
-    Arg("days", "uint", 16, unit="d"),
-    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms"),
+    Arg(
+        "time_code",
+        "enum",
+        8,
+        values=(("CDS_SHORT", CDS_SHORT),),
+        description="P-field of the time code",
+        default=CDS_SHORT,
+    ),
+    Arg("days", "uint", 16, unit="d", description="days since 1958-01-01 UTC"),
+    Arg("ms_of_day", "uint", 32, 0, MS_PER_DAY - 1, "ms", description="milliseconds of the UTC day"),
 )
 """A CDS short time code as its three fields: P-field, days since 1958, ms of day."""
 
@@ -30,6 +37,9 @@ class CdsTime:
 
     name: str = "time"
 
+    def to_json(self) -> dict:
+        return {"name": self.name, "field": "cds_time"}
+
 
 @dataclass(frozen=True)
 class Repeated:
@@ -39,6 +49,15 @@ class Repeated:
     count: Arg
     members: tuple[Arg | CdsTime, ...]
     tc: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "field": "repeated",
+            "count": self.count.to_json(),
+            "members": [_field_json(m) for m in self.members],
+            "tc": self.tc,
+        }
 
 
 Field = Arg | CdsTime | Repeated
@@ -59,6 +78,20 @@ class ReportLayout:
         if len(values) != len(self.fields):
             raise ValueError(f"{self.name}: {len(values)} values for {len(self.fields)} fields")
         return b"".join(_pack(f, v) for f, v in zip(self.fields, values, strict=True))
+
+    def to_json(self) -> dict:
+        """The layout as the ground decodes it: fields in wire order, each a value (an Arg's JSON with
+        `field: value`), a `cds_time` or a `repeated` group (its count, members, and whether a TC follows)."""
+        return {
+            "service": self.service,
+            "subtype": self.subtype,
+            "name": self.name,
+            "fields": [_field_json(f) for f in self.fields],
+        }
+
+
+def _field_json(field: Field) -> dict:
+    return {**field.to_json(), "field": "value"} if isinstance(field, Arg) else field.to_json()
 
 
 def _pack(field: Field, value: Any) -> bytes:

@@ -8,7 +8,10 @@ A number may carry its unit (`alt=350m`); arguments in rad (rad/s) also take deg
 comma-separated lists of equal length: `hk_set_interval sid=1,2 interval=5,10`. A service-8
 function's app data starts with its uint16 id.
 A command that carries complete TC packets (scheduling, event actions: `embedded_tc` in the dictionary)
-takes each as `tc=HEX`, the packet's bytes in hex, after its declared arguments.
+takes each as `tc=HEX`, the packet's bytes in hex, after its declared arguments. An argument the
+dictionary gives a default may be left out (the default goes on the wire). `CommandBook.time_tagged`
+wraps a command in a service-11 insert (TC(11,4)) released at a UTC time, and `describe_packet` turns a
+TC packet back into its command line (for reports that carry TCs: 11,10, 19,7).
 """
 
 import difflib
@@ -19,12 +22,17 @@ from typing import Any
 
 from spacepackets.ecss import PusTc
 
+from ccsds.time_code import CDS_EPOCH
+
 MAX_SEQUENCE_COUNT = 1 << 14
 MAX_GROUPS = 255
 DEGREE_SUFFIXES = {"rad": "deg", "rad/s": "deg/s"}
 PACKET = "tc"
 PRIMARY_HEADER_BYTES = 6
 TRUE_WORDS = {"1": 1, "true": 1, "on": 1, "yes": 1, "0": 0, "false": 0, "off": 0, "no": 0}
+SCHEDULE_INSERT = "schedule_insert"
+MS_PER_DAY = 86_400_000
+CDS_EPOCH_UNIX_S = CDS_EPOCH.timestamp()
 
 
 class CommandError(ValueError):
@@ -42,10 +50,49 @@ class ArgSpec:
     high: float | None
     unit: str
     values: dict[str, int]
+    description: str = ""
+    default: float | None = None
 
     @classmethod
     def from_json(cls, d: dict) -> "ArgSpec":
-        return cls(d["name"], d["type"], d["encoding"], d["min"], d["max"], d["unit"], dict(d["values"]))
+        return cls(
+            d["name"],
+            d["type"],
+            d["encoding"],
+            d["min"],
+            d["max"],
+            d["unit"],
+            dict(d["values"]),
+            d.get("description", ""),
+            d.get("default"),
+        )
+
+    def default_text(self) -> str | None:
+        """The default as the operator would type it (an enum by name), or None if there is none."""
+        if self.default is None:
+            return None
+        if self.kind == "enum":
+            return next((k for k, v in self.values.items() if v == self.default), f"{self.default:g}")
+        if self.kind == "float":
+            return f"{self.default!r}"
+        return f"{int(self.default)}"
+
+    def help(self, listed: bool = False) -> str:
+        """`name  description`, then what it accepts, its unit and its default: for `help NAME`."""
+        text = f"{self.name}: {'a comma-separated list of ' if listed else ''}{self.allowed()}"
+        if self.default is not None:
+            text += f"; default {self.default_text()}"
+        return text + (f"\n      {self.description}" if self.description else "")
+
+    def show(self, value: int | float | bytes) -> str:
+        """A wire value as the operator types it: an enum by name, a float to 9 significant figures."""
+        if isinstance(value, bytes):
+            return value.hex()
+        if self.kind == "enum":
+            return next((k for k, v in self.values.items() if v == value), str(value))
+        if self.kind == "bool":
+            return "true" if value else "false"
+        return f"{value:.9g}" if isinstance(value, float) else str(value)
 
     def allowed(self) -> str:
         """What this argument accepts, for error messages and `help`."""
@@ -136,9 +183,67 @@ class CommandSpec:
         )
 
     def usage(self) -> str:
-        """`name arg=<allowed> ...`, one line."""
+        """`name arg=<allowed> ...`, one line; an argument with a default in brackets."""
         listed = "list of " if self.repeated else ""
-        return " ".join([self.name, *(f"{a.name}=<{listed}{a.allowed()}>" for a in self.args)])
+        words = [
+            f"[{a.name}=<{listed}{a.allowed()}>]"
+            if a.default is not None
+            else f"{a.name}=<{listed}{a.allowed()}>"
+            for a in self.args
+        ]
+        return " ".join([self.name, *words])
+
+    def help(self) -> str:
+        """What `help NAME` prints: the command, its PUS type, description, and every argument with its
+        description, range, unit and default; how lists are written for a repeated command."""
+        pus = f"TC({self.service},{self.subtype})" + (
+            f" function {self.function_id}" if self.function_id else ""
+        )
+        lines = [
+            f"{self.name}  {pus}",
+            f"  {self.description or '(no description)'}",
+            f"  usage: {self.usage()}",
+        ]
+        if self.repeated:
+            lines.append(
+                f"  repeated: each argument a comma-separated list, all of one length (1 to {MAX_GROUPS}),"
+                f" e.g. {self.name} " + " ".join(f"{a.name}=A,B" for a in self.args if a.kind != "packet")
+            )
+        if not self.args:
+            lines.append("  no arguments")
+        lines += [f"  {a.help(self.repeated)}" for a in self.args]
+        return "\n".join(lines)
+
+    def describe(self, app_data: bytes) -> str | None:
+        """`name k=v ...` of this command's app data (lists if repeated), or None if it does not fit."""
+        offset = 0 if self.function_id is None else 2
+        args = [a for a in self.args if a.kind != "packet"]
+        try:
+            if not self.repeated:
+                values, offset = _unpack_group(args, app_data, offset)
+                return " ".join(
+                    [self.name, *(f"{a.name}={a.show(v)}" for a, v in zip(args, values, strict=True))]
+                )
+            count, offset = app_data[offset], offset + 1
+            groups = []
+            for _ in range(count):
+                values, offset = _unpack_group(args, app_data, offset)
+                if len(args) < len(self.args):
+                    end = (
+                        offset
+                        + PRIMARY_HEADER_BYTES
+                        + 1
+                        + int.from_bytes(app_data[offset + 4 : offset + 6], "big")
+                    )
+                    values.append(app_data[offset:end])
+                    offset = end
+                groups.append(values)
+        except (IndexError, struct.error):
+            return None
+        if offset != len(app_data):
+            return None
+        columns = zip(self.args, zip(*groups, strict=True), strict=False) if groups else ()
+        return " ".join([self.name, *(f"{a.name}={','.join(a.show(v) for v in vs)}" for a, vs in columns)])
 
     def app_data(self, words: list[str]) -> bytes:
         """The TC app data for `key=value` words; CommandError naming the argument at fault."""
@@ -155,14 +260,17 @@ class CommandSpec:
         if unknown:
             takes = f"it takes {', '.join(names)}" if names else "it takes no arguments"
             raise CommandError(f"{self.name}: unknown argument {unknown[0]!r}; {takes}")
-        missing = [a for a in self.args if a.name not in given]
+        defaulted = [a for a in self.args if a.name not in given and a.default is not None]
+        missing = [a for a in self.args if a.name not in given and a.default is None]
         if missing:
             raise CommandError(f"{self.name}: missing argument {missing[0].name} ({missing[0].allowed()})")
         head = b"" if self.function_id is None else struct.pack(">H", self.function_id)
         if not self.repeated:
+            given |= {a.name: a.default_text() for a in defaulted}
             return head + b"".join(self._packed(a, given[a.name]) for a in self.args)
-        lists = {a.name: given[a.name].split(",") for a in self.args}
+        lists = {a.name: given[a.name].split(",") for a in self.args if a.name in given}
         counts = {len(v) for v in lists.values()}
+        lists |= {a.name: [a.default_text()] * max(counts, default=1) for a in defaulted}
         if len(counts) > 1:
             raise CommandError(f"{self.name}: lists of {', '.join(names)} must have the same length")
         count = counts.pop() if counts else 0
@@ -185,6 +293,7 @@ class CommandBook:
     def __init__(self, dictionary: dict[str, Any]):
         self.apid: int = dictionary["apid"]
         self.commands = {c["name"]: CommandSpec.from_json(c) for c in dictionary["commands"]}
+        self._by_type = {(c.service, c.subtype, c.function_id): c for c in self.commands.values()}
 
     def spec(self, name: str) -> CommandSpec:
         """The command `name`; CommandError with the nearest names if there is none."""
@@ -205,6 +314,44 @@ class CommandBook:
             seq_count=sequence_count % MAX_SEQUENCE_COUNT,
         )
         return tc.pack()
+
+    def time_tagged(
+        self, release_unix_s: float, name: str, words: list[str], sequence_count: int
+    ) -> tuple[bytes, bytes]:
+        """The TC(11,4) that schedules `name k=v ...` for `release_unix_s` (UTC, to the ms), and the
+        scheduled TC itself (its request ID is the one its verification reports carry when released).
+        The scheduled TC takes `sequence_count`, the insert the next one."""
+        inner = self.packet(name, words, sequence_count)
+        ms = round((release_unix_s - CDS_EPOCH_UNIX_S) * 1000.0)
+        days, ms_of_day = divmod(ms, MS_PER_DAY)
+        if not 0 <= days <= 0xFFFF:
+            raise CommandError(
+                f"release time {release_unix_s:.3f} (Unix s) is outside the CDS range 1958-2137"
+            )
+        insert = ["time_code=CDS_SHORT", f"days={days}", f"ms_of_day={ms_of_day}", f"{PACKET}={inner.hex()}"]
+        return self.packet(SCHEDULE_INSERT, insert, sequence_count + 1), inner
+
+    def describe_packet(self, packet: bytes) -> str:
+        """The command line of TC packet `packet` (`name k=v ...`), else `TC(s,t) HEX` if the dictionary
+        does not know it or its data do not fit."""
+        try:
+            tc = PusTc.unpack(packet)
+        except ValueError:
+            return f"TC {packet.hex()}"
+        data = bytes(tc.app_data)
+        function = int.from_bytes(data[:2], "big") if tc.service == 8 and len(data) >= 2 else None
+        spec = self._by_type.get((tc.service, tc.message_subtype, function))
+        text = None if spec is None else spec.describe(data)
+        return text if text is not None else f"TC({tc.service},{tc.message_subtype}) {data.hex()}"
+
+
+def _unpack_group(args: list[ArgSpec], data: bytes, offset: int) -> tuple[list, int]:
+    values = []
+    for arg in args:
+        (value,) = struct.unpack_from(arg.encoding, data, offset)
+        values.append(value)
+        offset += struct.calcsize(arg.encoding)
+    return values, offset
 
 
 def request_id(packet: bytes) -> bytes:

@@ -1,24 +1,41 @@
 """The bench operator's console: a line REPL that sends telecommands by name and shows telemetry.
 
-Lines: `help`, `commands` (each command with its arguments and what they allow), `NAME k=v ...`
-(send; its verification reports print as they arrive), `hk` (latest housekeeping with units and
-limits, the applications' command and error counters asked for once first), `events` (recent
-events), `wait S` (receive for S seconds), `run FILE` (a sequence file, see ground/sequence.py),
-`quit`. Telemetry prints as it comes: verification of this console's commands,
-events by severity, and any other report but housekeeping. Output goes to a `rich` console, so tests
-drive `execute` with a recording console and a fake transport.
+Lines: `help [NAME]` (the lines, or a command's description and every argument's meaning, range, unit
+and default), `commands`, `NAME k=v ...` (send; its verification reports print as they arrive),
+`at 2026-06-21T10:00:00Z NAME k=v ...` and `in 10m NAME k=v ...` (the command scheduled onboard by a
+service-11 insert, TC(11,4), released at that UTC time or that long after the onboard time of the latest
+telemetry; its own reports print when the spacecraft releases it), `hk` (latest housekeeping with units
+and limits, the applications' counters asked for once first), `events`, `wait S`, `run FILE` (a sequence
+file, see ground/sequence.py), `quit`. Telemetry prints as it comes: verification of this console's
+commands, events by severity, every other report decoded into named values by the dictionary, and what
+to do when the spacecraft's link refuses a frame (wrong key, anti-replay out of step).
+
+On a terminal the prompt is prompt_toolkit's: line editing, a history kept in a file across sessions
+(`default_history_path`), Tab completion of command names, argument names and enum values, and the
+prompt stays at the bottom while telemetry scrolls above it (a pump thread receives while the operator
+types; commands run under the same lock). Without a terminal (a pipe), lines are read as they come.
+Output goes to a `rich` console, so tests drive `execute` with a recording console and a fake transport.
 """
 
+import os
 import queue
+import re
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ground.commands import CommandError
+from ground.commands import CommandBook, CommandError
 from ground.sequence import SequenceError, load_sequence, run_sequence
 from ground.session import Session
 from ground.telemetry import EventReport, Record, VerificationReport
@@ -28,15 +45,108 @@ APPLICATIONS_SID = 2
 """The flight software's housekeeping structure of the applications' command and error counters, sent on
 request only (flight/software.py)."""
 SEVERITY_STYLES = {"INFO": "", "LOW": "cyan", "MEDIUM": "yellow", "HIGH": "bold red"}
+KEYWORDS = ("help", "commands", "hk", "events", "wait", "run", "at", "in", "quit")
 HELP = """\
-help [NAME]          this text, or a command's arguments and what they allow
+help [NAME]          this text, or a command's description and each argument's meaning, range and default
 commands             the commands of the dictionary, with their arguments
 NAME k=v ...         send a command, e.g. set_adcs_mode mode=SUN_SAFE or image_target lat=48.1deg ...
+                     a repeated command takes comma-separated lists: hk_set_interval sid=1,2 interval=5,10
+at UTC NAME k=v ...  schedule a command onboard (TC 11,4) at a UTC time, e.g.
+                     at 2026-06-21T10:00:00Z set_adcs_mode mode=SUN_SAFE
+in DELAY NAME k=v .. schedule it DELAY after the onboard time of the latest TM: in 90s, in 10m, in 1h30m
 hk                   the latest housekeeping values, units and limits (asks for the applications' counters)
 events               the recent events
 wait S               receive telemetry for S seconds
 run FILE             run a command sequence file
-quit                 leave the console"""
+quit                 leave the console (or Ctrl-D)
+Keys: Up/Down history, Tab completes command names, argument names and enum values, Ctrl-R searches."""
+DELAY_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+DELAY_UNITS_S = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+MAX_DELAY_S = 366 * 86400.0
+HISTORY_NAME = "console_history"
+
+
+def default_history_path() -> Path:
+    """Where the console keeps its history: $XDG_STATE_HOME/zorka/console_history, or
+    ~/.local/state/zorka/console_history."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "zorka" / HISTORY_NAME
+
+
+def parse_delay_s(text: str) -> float:
+    """`90s`, `10m`, `1h30m`, `2d` -> seconds; ValueError (what is allowed) otherwise."""
+    parts = DELAY_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"{text!r} is not a delay: write e.g. 90s, 10m, 1h30m, 2d")
+    seconds = sum(float(n) * DELAY_UNITS_S[u] for n, u in parts)
+    if not 0.0 < seconds <= MAX_DELAY_S:
+        raise ValueError(f"{text!r}: a delay from 1 ms to 366 days")
+    return seconds
+
+
+def parse_utc(text: str) -> datetime:
+    """An ISO 8601 UTC time (`2026-06-21T10:00:00Z`, or with +00:00); ValueError otherwise."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a UTC time: write e.g. 2026-06-21T10:00:00Z") from None
+    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
+        raise ValueError(f"{text!r}: give the time in UTC, ending in Z")
+    return moment.astimezone(UTC)
+
+
+class ConsoleCompleter(Completer):
+    """Tab completion from the dictionary: console words and command names first, then (after a
+    command, also after `at TIME` / `in DELAY` and `help`) its argument names, then enum and bool
+    values after `name=` (each element of a list); a path after `run`."""
+
+    def __init__(self, book: CommandBook):
+        self.book = book
+        self._paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        words = text.split()
+        current = "" if not words or text[-1].isspace() else words[-1]
+        done = words if not current else words[:-1]
+        if done and done[0] == "run":
+            yield from self._paths.get_completions(Document(current), complete_event)
+            return
+        if done and done[0] in ("at", "in"):
+            done = done[2:]
+            if not done and len(words) - (1 if current else 0) < 2:
+                return
+        if not done:
+            names = [*KEYWORDS, *self.book.commands] if len(words) <= 1 else list(self.book.commands)
+            yield from _matches(current, names)
+            return
+        if done[0] == "help":
+            if len(done) == 1:
+                yield from _matches(current, self.book.commands)
+            return
+        spec = self.book.commands.get(done[0])
+        if spec is None:
+            return
+        if "=" not in current:
+            given = {w.partition("=")[0] for w in done[1:]}
+            names = [f"{a.name}=" for a in spec.args if a.name not in given]
+            yield from _matches(current, names)
+            return
+        key, _, value = current.partition("=")
+        arg = next((a for a in spec.args if a.name == key), None)
+        if arg is None:
+            return
+        last = value.rpartition(",")[2] if spec.repeated else value
+        choices = list(arg.values) if arg.kind == "enum" else ["true", "false"] if arg.kind == "bool" else []
+        for choice in choices:
+            if choice.lower().startswith(last.lower()):
+                yield Completion(choice, start_position=-len(last), display_meta=key)
+
+
+def _matches(current: str, names: Iterable[str]) -> Iterable[Completion]:
+    for name in names:
+        if name.startswith(current):
+            yield Completion(name, start_position=-len(current))
 
 
 class GroundConsole:
@@ -47,6 +157,7 @@ class GroundConsole:
         self.console = console
         self.command_timeout_s = command_timeout_s
         session.observer = self.show
+        self._lock = threading.Lock()
         self._actions: dict[str, Callable[[list[str]], None]] = {
             "help": self._help,
             "commands": lambda _: self.console.print(self.commands_table()),
@@ -54,6 +165,8 @@ class GroundConsole:
             "events": lambda _: self.console.print(self.events_table()),
             "wait": self._wait,
             "run": self._run,
+            "at": self._at,
+            "in": self._in,
         }
 
     def show(self, record: Record) -> None:
@@ -89,12 +202,16 @@ class GroundConsole:
         self.console.print(f"error: {text}", style="red", markup=False, highlight=False, soft_wrap=True)
 
     def commands_table(self) -> Table:
-        table = Table("command", "PUS", "arguments", title="commands")
+        table = Table("command", "PUS", "arguments", "description", title="commands")
         for spec in self.session.commands.commands.values():
             pus = f"{spec.service},{spec.subtype}" + (f" fn {spec.function_id}" if spec.function_id else "")
             listed = "list of " if spec.repeated else ""
-            args = "\n".join(f"{a.name}: {listed}{a.allowed()}" for a in spec.args)
-            table.add_row(Text(spec.name), pus, Text(args or "-"))
+            args = "\n".join(
+                f"{a.name}: {listed}{a.allowed()}"
+                + (f" (default {a.default_text()})" if a.default is not None else "")
+                for a in spec.args
+            )
+            table.add_row(Text(spec.name), pus, Text(args or "-"), Text(spec.description))
         return table
 
     def housekeeping_table(self) -> Table:
@@ -139,7 +256,51 @@ class GroundConsole:
         except CommandError as problem:
             self.error(str(problem))
             return
-        self._say(spec.usage() + (f"\n  {spec.description}" if spec.description else ""), style="")
+        self._say(spec.help(), style="")
+
+    def _at(self, rest: list[str]) -> None:
+        if len(rest) < 2:
+            self.error(
+                "use: at UTC-TIME NAME k=v ..., e.g. at 2026-06-21T10:00:00Z set_adcs_mode mode=SUN_SAFE"
+            )
+            return
+        try:
+            release = parse_utc(rest[0])
+        except ValueError as problem:
+            self.error(str(problem))
+            return
+        self._schedule(release, rest[1], rest[2:])
+
+    def _in(self, rest: list[str]) -> None:
+        if len(rest) < 2:
+            self.error("use: in DELAY NAME k=v ..., e.g. in 10m set_adcs_mode mode=SUN_SAFE")
+            return
+        try:
+            delay_s = parse_delay_s(rest[0])
+        except ValueError as problem:
+            self.error(str(problem))
+            return
+        onboard = self.session.onboard_time
+        if onboard is None:
+            self.error("no telemetry yet, so the onboard time is unknown: `wait 2`, or use `at UTC-TIME`")
+            return
+        self._schedule(onboard + timedelta(seconds=delay_s), rest[1], rest[2:])
+
+    def _schedule(self, release: datetime, name: str, words: list[str]) -> None:
+        try:
+            insert, inner = self.session.send_at(release.timestamp(), name, words)
+        except CommandError as problem:
+            self.error(str(problem))
+            return
+        onboard = self.session.onboard_time
+        ahead = (
+            "" if onboard is None else f", {(release - onboard).total_seconds():.1f} s after the latest TM"
+        )
+        self._say(
+            f"{name} [{inner.request_id.hex()}] scheduled for {release:%Y-%m-%dT%H:%M:%S.%f}"[:-3]
+            + f"Z{ahead} by schedule_insert [{insert.request_id.hex()}]",
+            style="",
+        )
 
     def _wait(self, rest: list[str]) -> None:
         try:
@@ -156,7 +317,7 @@ class GroundConsole:
             self.error("use: run FILE")
             return
         try:
-            steps = load_sequence(Path(rest[0]), self.session.dictionary)
+            steps = load_sequence(Path(rest[0]).expanduser(), self.session.dictionary)
         except SequenceError as problem:
             self.error(str(problem))
             return
@@ -165,8 +326,60 @@ class GroundConsole:
     def _say(self, text: str, style: str = "bold") -> None:
         self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
-    def interact(self, prompt: str = "zorka> ") -> None:
-        """Read lines from stdin while telemetry keeps printing, until `quit` or end of input."""
+    def interact(self, history: Path | None = None, prompt: str = "zorka> ") -> None:
+        """Read and run lines until `quit`, end of input or a broken link: prompt_toolkit's prompt on a
+        terminal (history in `history`, default `default_history_path()`), plain lines from a pipe."""
+        self.console.print(f"{len(self.session.commands.commands)} commands; type help", markup=False)
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            self._interact_terminal(history or default_history_path(), prompt)
+        else:
+            self._interact_lines(prompt)
+
+    def _interact_terminal(self, history: Path, prompt: str) -> None:
+        history.parent.mkdir(parents=True, exist_ok=True)
+        reader = PromptSession(
+            history=FileHistory(str(history)),
+            completer=ConsoleCompleter(self.session.commands),
+            complete_while_typing=False,
+        )
+        stop = threading.Event()
+        broken: list[ConnectionError] = []
+
+        def pump() -> None:
+            while not stop.is_set():
+                with self._lock:
+                    try:
+                        self.session.pump(PUMP_S)
+                    except ConnectionError as failure:
+                        broken.append(failure)
+                        stop.set()
+                        _leave(reader)
+                stop.wait(0.01)
+
+        pumper = threading.Thread(target=pump, name="console-pump", daemon=True)
+        with patch_stdout(raw=True):
+            pumper.start()
+            try:
+                while not stop.is_set():
+                    try:
+                        line = reader.prompt(prompt)
+                    except KeyboardInterrupt:
+                        continue
+                    except EOFError:
+                        break
+                    try:
+                        with self._lock:
+                            if not self.execute(line):
+                                break
+                    except KeyboardInterrupt:
+                        self.error("interrupted")
+            finally:
+                stop.set()
+                pumper.join()
+        if broken:
+            raise broken[0]
+
+    def _interact_lines(self, prompt: str) -> None:
         lines: queue.Queue[str | None] = queue.Queue()
 
         def read() -> None:
@@ -178,7 +391,6 @@ class GroundConsole:
                     return
 
         threading.Thread(target=read, daemon=True).start()
-        self.console.print(f"{len(self.session.commands.commands)} commands; type help", markup=False)
         self.console.print(prompt, end="", markup=False)
         while True:
             self.session.pump(PUMP_S)
@@ -187,6 +399,13 @@ class GroundConsole:
                 if line is None or not self.execute(line):
                     return
                 self.console.print(prompt, end="", markup=False)
+
+
+def _leave(reader: PromptSession) -> None:
+    """End the prompt `reader` shows (from another thread), as Ctrl-D would."""
+    app = reader.app
+    if app.is_running and app.loop is not None:
+        app.loop.call_soon_threadsafe(lambda: app.exit(exception=EOFError()))
 
 
 def _bound(limit: float | None) -> str:

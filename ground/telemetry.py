@@ -10,14 +10,19 @@
   dictionary lists as defined at boot, those the spacecraft defined in a 3,10 report it has seen, else
   a row of every dictionary parameter in order (a dictionary without structures), when the length
   matches;
+- `LayoutReport` for every other report the dictionary declares a layout of (its `reports`: 3,10, 5,8,
+  9,3, 11,10, 11,13, 12,9, 12,12, 12,14, 17,2, 19,7, 20,2, 200,4, 200,7 ...): each field by name in wire
+  order, enums by name, CDS times as UTC datetimes, repeated groups as lists of dicts, embedded TC
+  packets as bytes (`describe_layout_report` turns one into text);
 - `OtherReport` for a well-formed packet of any other kind, `Undecodable` for bytes that are not one.
 
 Decoding never raises: bad bytes from a link are reported, not crashed on.
 """
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from spacepackets.ecss import PusTm
@@ -38,6 +43,12 @@ STAGES = {
     8: ("completion", False),
 }
 FAILURE_TAIL = struct.Struct(">HB")
+PACKET_HEADER_BYTES = 6
+UNIX_TIME = "unix_time"
+"""A float field named so holds UTC seconds since 1970: shown as an ISO time."""
+MAX_UNIX_S = 253402300800.0  # 10000-01-01
+TUNABLES_SERVICE = 20
+"""Service 20 reports name tunable parameters by id; every other `parameter_id` is a housekeeping one."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,19 @@ class OtherReport:
 
 
 @dataclass(frozen=True)
+class LayoutReport:
+    """A report decoded by its declared layout: `values` by field name in wire order (a repeated group
+    is a list of dicts; an embedded TC packet is bytes under `tc`); `data` the source data as received."""
+
+    service: int
+    subtype: int
+    name: str
+    values: dict[str, Any]
+    time: datetime
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Undecodable:
     """Bytes that are not a packet of the kind they claim; `reason` says why."""
 
@@ -90,7 +114,100 @@ class Undecodable:
     data: bytes
 
 
-Record = VerificationReport | EventReport | HousekeepingReport | OtherReport | Undecodable
+Record = VerificationReport | EventReport | HousekeepingReport | LayoutReport | OtherReport | Undecodable
+
+
+class LayoutError(ValueError):
+    """Source data that does not fit its report's layout; the message says where."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a report layout as the dictionary exports it (flight/tm_layout.py): a `value` (wire
+    encoding, unit, enum names), a `cds_time`, or a `repeated` group of `members` after its `count`,
+    each entry followed by a TC packet if `tc`."""
+
+    name: str
+    field: str
+    encoding: str = ""
+    kind: str = ""
+    unit: str = ""
+    values: dict[int, str] = field(default_factory=dict)
+    count: "FieldSpec | None" = None
+    members: tuple["FieldSpec", ...] = ()
+    tc: bool = False
+
+    @classmethod
+    def from_json(cls, d: dict) -> "FieldSpec":
+        if d["field"] == "cds_time":
+            return cls(d["name"], "cds_time")
+        if d["field"] == "repeated":
+            count = cls.from_json({**d["count"], "field": "value"})
+            members = tuple(cls.from_json(m) for m in d["members"])
+            return cls(d["name"], "repeated", count=count, members=members, tc=bool(d["tc"]))
+        names = {code: name for name, code in (d.get("values") or {}).items()}
+        return cls(d["name"], "value", d["encoding"], d["type"], d["unit"], names)
+
+    def read(self, data: bytes, offset: int) -> tuple[Any, int]:
+        """The value at `offset` and the offset after it; LayoutError if `data` is too short."""
+        if self.field == "cds_time":
+            end = offset + TIMESTAMP_BYTES
+            if end > len(data):
+                raise LayoutError(f"{self.name}: {len(data) - offset} bytes left of a 7-byte CDS time")
+            return cds_short_utc(data[offset:end]), end
+        if self.field == "repeated":
+            count, offset = self.count.read(data, offset)
+            entries = []
+            for _ in range(count):
+                entry: dict[str, Any] = {}
+                for member in self.members:
+                    entry[member.name], offset = member.read(data, offset)
+                if self.tc:
+                    entry["tc"], offset = _packet(data, offset, self.name)
+                entries.append(entry)
+            return entries, offset
+        size = struct.calcsize(self.encoding)
+        if offset + size > len(data):
+            raise LayoutError(f"{self.name}: {len(data) - offset} bytes left of {size}")
+        (value,) = struct.unpack_from(self.encoding, data, offset)
+        if self.kind == "enum":
+            value = self.values.get(value, value)
+        elif self.kind == "bool":
+            value = bool(value)
+        return value, offset + size
+
+
+@dataclass(frozen=True)
+class LayoutSpec:
+    """A TM report's declared layout: its name and fields in wire order."""
+
+    service: int
+    subtype: int
+    name: str
+    fields: tuple[FieldSpec, ...]
+
+    @classmethod
+    def from_json(cls, d: dict) -> "LayoutSpec":
+        return cls(d["service"], d["subtype"], d["name"], tuple(FieldSpec.from_json(f) for f in d["fields"]))
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        """The values of source data `data`; LayoutError if it is short or has bytes left over."""
+        values: dict[str, Any] = {}
+        offset = 0
+        for spec in self.fields:
+            values[spec.name], offset = spec.read(data, offset)
+        if offset != len(data):
+            raise LayoutError(f"{len(data) - offset} bytes after the last field")
+        return values
+
+
+def _packet(data: bytes, offset: int, group: str) -> tuple[bytes, int]:
+    if offset + PACKET_HEADER_BYTES > len(data):
+        raise LayoutError(f"{group}: a TC packet header does not fit in {len(data) - offset} bytes")
+    end = offset + PACKET_HEADER_BYTES + 1 + int.from_bytes(data[offset + 4 : offset + 6], "big")
+    if end > len(data):
+        raise LayoutError(f"{group}: a TC packet of {end - offset} bytes does not fit")
+    return bytes(data[offset:end]), end
 
 
 @dataclass(frozen=True)
@@ -143,6 +260,11 @@ class TelemetryDecoder:
             int(sid): tuple(self._by_id[i] for i in ids)
             for sid, ids in dictionary.get("housekeeping_structures", {}).items()
         }
+        self.layouts: dict[tuple[int, int], LayoutSpec] = {
+            (r["service"], r["subtype"]): LayoutSpec.from_json(r) for r in dictionary.get("reports", [])
+        }
+        self.tunable_names = {t["id"]: t["name"] for t in dictionary.get("tunables", [])}
+        self._names_by_id = {p.id: p.name for p in self.parameters.values()}
 
     def decode(self, raw: bytes) -> Record:
         """One TM packet as a record; `Undecodable` (with the reason) if it is not a PUS-C TM packet."""
@@ -161,7 +283,13 @@ class TelemetryDecoder:
             return self._housekeeping(data, time)
         if service == 3 and subtype == 10:
             self._learn_structure(data)
-        return OtherReport(service, subtype, data, time)
+        layout = self.layouts.get((service, subtype))
+        if layout is None:
+            return OtherReport(service, subtype, data, time)
+        try:
+            return LayoutReport(service, subtype, layout.name, layout.decode(data), time, data)
+        except LayoutError as problem:
+            return Undecodable(f"TM({service},{subtype}) {layout.name}: {problem}", data)
 
     def _verification(self, subtype: int, data: bytes, time: datetime) -> Record:
         stage, success = STAGES[subtype]
@@ -205,3 +333,41 @@ class TelemetryDecoder:
         ids = [int.from_bytes(data[7 + 2 * i : 9 + 2 * i], "big") for i in range(count)]
         if len(data) == 7 + 2 * count and all(i in self._by_id for i in ids):
             self.structures[sid] = tuple(self._by_id[i] for i in ids)
+
+    def describe(self, report: LayoutReport, describe_tc: Callable[[bytes], str] | None = None) -> str:
+        """`report` as the operator reads it: `name TM(s,t): field=value ...`, then one indented line per
+        entry of each repeated group; ids of events and parameters by name, times in ISO UTC, embedded
+        TCs through `describe_tc` (else hex)."""
+        scalars: list[str] = []
+        groups: list[str] = []
+        for name, value in report.values.items():
+            if isinstance(value, list):
+                groups.append(f"  {name}: {len(value)}")
+                groups += (
+                    f"    {n}. " + " ".join(self._item(report, k, v, describe_tc) for k, v in entry.items())
+                    for n, entry in enumerate(value, start=1)
+                )
+            else:
+                scalars.append(self._item(report, name, value, describe_tc))
+        head = f"{report.name} TM({report.service},{report.subtype})"
+        return "\n".join([head + (": " + " ".join(scalars) if scalars else ""), *groups])
+
+    def _item(
+        self, report: LayoutReport, name: str, value: Any, describe_tc: Callable[[bytes], str] | None
+    ) -> str:
+        if isinstance(value, bytes):
+            return f"tc=[{describe_tc(value)}]" if describe_tc is not None else f"tc={value.hex()}"
+        if isinstance(value, float) and name.endswith(UNIX_TIME) and 0.0 <= value < MAX_UNIX_S:
+            value = datetime.fromtimestamp(value, UTC)
+        if isinstance(value, datetime):
+            return f"{name}={value:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + "Z"
+        if isinstance(value, float):
+            return f"{name}={value:.6g}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            if name.endswith("event_id") and value in self.events:
+                return f"{name}={self.events[value]['name']}"
+            if name == "parameter_id":
+                names = self.tunable_names if report.service == TUNABLES_SERVICE else self._names_by_id
+                if value in names:
+                    return f"{name}={names[value]}"
+        return f"{name}={value}"

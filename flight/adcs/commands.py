@@ -22,9 +22,34 @@ IMAGE_TARGET = 2
 HOLD_INERTIAL = 3
 SET_POINTING_GAINS = 4
 QUATERNION_NORM_TOLERANCE = 1e-6
-POINTING_BANDWIDTH = Arg("bandwidth", "float", 64, 0.01, 1.0, "rad/s")
-POINTING_DAMPING = Arg("damping", "float", 64, 0.3, 2.0)
-QUATERNION = tuple(Arg(f"q_{c}", "float", 64, -1.0, 1.0) for c in "xyzw")
+POINTING_BANDWIDTH = Arg(
+    "bandwidth",
+    "float",
+    64,
+    0.01,
+    1.0,
+    "rad/s",
+    description="closed-loop bandwidth of the pointing controller",
+)
+POINTING_DAMPING = Arg(
+    "damping",
+    "float",
+    64,
+    0.3,
+    2.0,
+    description="damping ratio of the pointing controller (1: critically damped)",
+)
+QUATERNION = tuple(
+    Arg(
+        f"q_{c}",
+        "float",
+        64,
+        -1.0,
+        1.0,
+        description=f"{c} component of the quaternion q_ib, body to inertial (scalar last)",
+    )
+    for c in "xyzw"
+)
 
 
 def _unit_quaternion(values: dict) -> None:
@@ -40,16 +65,49 @@ ADCS_COMMANDS = (
     _function(
         "set_adcs_mode",
         SET_ADCS_MODE,
-        (Arg("mode", "enum", 8, values=tuple((m.name, int(m)) for m in Mode)),),
+        (
+            Arg(
+                "mode",
+                "enum",
+                8,
+                values=tuple((m.name, int(m)) for m in Mode),
+                description="the ADCS mode asked for",
+            ),
+        ),
         "ask the ADCS for a mode (refused if it cannot follow the current one)",
     ),
     _function(
         "image_target",
         IMAGE_TARGET,
         (
-            Arg("lat", "float", 64, -math.pi / 2, math.pi / 2, "rad"),
-            Arg("lon", "float", 64, -math.pi, math.pi, "rad"),
-            Arg("alt", "float", 32, -500.0, 9000.0, "m"),
+            Arg(
+                "lat",
+                "float",
+                64,
+                -math.pi / 2,
+                math.pi / 2,
+                "rad",
+                description="geodetic latitude of the target (WGS-84)",
+            ),
+            Arg(
+                "lon",
+                "float",
+                64,
+                -math.pi,
+                math.pi,
+                "rad",
+                description="longitude of the target, east positive",
+            ),
+            Arg(
+                "alt",
+                "float",
+                32,
+                -500.0,
+                9000.0,
+                "m",
+                description="height of the target above the WGS-84 ellipsoid",
+                default=0.0,
+            ),
         ),
         "track a ground target (geodetic WGS-84), from a pointing mode",
     ),

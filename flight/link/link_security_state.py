@@ -46,7 +46,14 @@ STATE_UNWRITABLE = EventDef(
     "the anti-replay state could not be written: authenticated telecommands refused",
     "{file}: {problem}",
 )
-EVENTS = (LINK_STATE_LOST, MASTER_STATE_LOST, SA_RESYNCHRONISED, STATE_UNWRITABLE)
+FRAME_REFUSED = EventDef(
+    6005,
+    "link_frame_refused",
+    Severity.MEDIUM,
+    "authenticated TC frames refused by the security checks (reported at most every few seconds)",
+    "TC frame refused: {reason} (SPI {spi}); {count} refused since the last report",
+)
+EVENTS = (LINK_STATE_LOST, MASTER_STATE_LOST, SA_RESYNCHRONISED, STATE_UNWRITABLE, FRAME_REFUSED)
 
 
 def _is_int(value: object, low: int, high: int) -> bool:

@@ -26,6 +26,7 @@ from flight.application import CommandCounters
 from flight.events import EventLog
 from flight.link.farm import Farm1, FarmOutcome
 from flight.link.link_security_state import (
+    FRAME_REFUSED,
     LINK_STATE_LOST,
     MASTER_STATE_LOST,
     SA_RESYNCHRONISED,
@@ -48,6 +49,18 @@ SA_PROCEDURE_REFUSED = "sa_procedure_refused"
 SA_PROCEDURE_NOT_BYPASS = "sa_procedure_not_bypass"
 BAD_SA_PDU = "bad_sa_pdu"
 MASTER_STATE_NAME = "link_master.json"
+REFUSAL_REPORT_S = 2.0
+"""A refused authenticated frame raises `link_frame_refused` at most this often (onboard time), counting the
+ones in between: a ground with a wrong key retransmits, and the ground must learn why without a flood."""
+SECURITY_REFUSALS = frozenset(
+    {
+        *(v.name.lower() for v in SdlsVerdict if v != SdlsVerdict.ACCEPTED),
+        STATE_LOST,
+        MASTER_LOST,
+        STATE_UNWRITTEN,
+    }
+)
+"""Verdicts of a frame the security checks refused: what the ground needs to hear about."""
 
 
 def split_packets(data: bytes) -> list[bytes] | None:
@@ -107,6 +120,8 @@ class Uplink:
         self._now_s = now_s
         self._may_provision = may_provision
         self.counts: Counter[str] = Counter()
+        self._refused_since_report = 0
+        self._last_refusal_report_s: float | None = None
         self.counters = CommandCounters() if counters is None else counters
         """The link application's counters: frames FARM-1 took (`commands`) and frames refused (`errors`)."""
         self.unsynchronised: set[int] = set()
@@ -134,6 +149,21 @@ class Uplink:
             self.counters.commands += 1
         else:
             self.counters.errors += 1
+        if verdict in SECURITY_REFUSALS:
+            self._report_refusal(verdict, raw)
+
+    def _report_refusal(self, verdict: str, raw: bytes) -> None:
+        """Raise `link_frame_refused` for this frame unless one was raised under REFUSAL_REPORT_S ago."""
+        self._refused_since_report += 1
+        now_s = self._now_s()
+        last_s = self._last_refusal_report_s
+        if last_s is not None and 0.0 <= now_s - last_s < REFUSAL_REPORT_S:
+            return
+        head = PRIMARY_HEADER_BYTES + SEGMENT_HEADER_BYTES
+        spi = int.from_bytes(raw[head : head + SPI_BYTES], "big") if len(raw) >= head + SPI_BYTES else 0
+        FRAME_REFUSED.raise_(self._events, now_s, reason=verdict, spi=spi, count=self._refused_since_report)
+        self._refused_since_report = 0
+        self._last_refusal_report_s = now_s
 
     def clcw(self) -> bytes:
         """The four CLCW octets for the OCF of the next TM frame."""

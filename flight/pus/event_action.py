@@ -26,7 +26,10 @@ from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 19
 CAPACITY = 64
-KEY = (Arg("apid", "uint", 16, 0, 0x7FF), Arg("event_id", "uint", 16))
+KEY = (
+    Arg("apid", "uint", 16, 0, 0x7FF, description="APID of the application that raises the event"),
+    Arg("event_id", "uint", 16, description="id of the event that triggers the action"),
+)
 ADD = PacketCommand(
     "event_action_add",
     SERVICE,

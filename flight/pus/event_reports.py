@@ -17,7 +17,7 @@ from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 5
 UNDECLARED = 0xFFFF
-EVENT_ID = Arg("event_id", "uint", 16)
+EVENT_ID = Arg("event_id", "uint", 16, description="id of a declared event (`zorka dict` lists them)")
 ENABLE = Command("events_enable", SERVICE, 5, (EVENT_ID,), repeated=True, description="report these events")
 DISABLE = Command(
     "events_disable", SERVICE, 6, (EVENT_ID,), repeated=True, description="stop reporting these events"

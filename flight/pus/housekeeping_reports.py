@@ -24,7 +24,7 @@ from flight.pus.verification import RefusalError
 from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 3
-SID = Arg("sid", "uint", 16)
+SID = Arg("sid", "uint", 16, description="housekeeping report structure id")
 ONBOARD_TIME = (Arg("t_s", "float", 64, unit="s"), "onboard time of the sample")
 OVERRUNS = (Arg("overruns", "uint", 32), "control frames that started late (executive)")
 LIMITS = {"eps_battery_soc": (BATTERY_SOC_LOW_LIMIT, None), "overruns": (None, 0.5)}
@@ -44,7 +44,7 @@ SET_INTERVAL = Command(
     "hk_set_interval",
     SERVICE,
     31,
-    (SID, Arg("interval", "uint", 16, 1, 3600, "s")),
+    (SID, Arg("interval", "uint", 16, 1, 3600, "s", description="collection interval of the structure")),
     repeated=True,
     description="change the collection interval of these structures",
 )

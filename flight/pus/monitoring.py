@@ -40,7 +40,7 @@ SERVICE = 12
 CAPACITY = 64
 DEFAULT_REPETITION = 3
 LIMIT_CHECK = 1
-PMON_ID = Arg("pmon_id", "uint", 16)
+PMON_ID = Arg("pmon_id", "uint", 16, description="id of a parameter-monitoring definition")
 
 
 class CheckStatus(IntEnum):
@@ -80,13 +80,28 @@ ADD = Command(
     5,
     (
         PMON_ID,
-        Arg("parameter_id", "uint", 16),
-        Arg("repetition", "uint", 16, 1, 1000),
-        Arg("check_type", "enum", 8, values=(("LIMIT", LIMIT_CHECK),)),
-        Arg("low_limit", "float", 64),
-        Arg("low_event_id", "uint", 16),
-        Arg("high_limit", "float", 64),
-        Arg("high_event_id", "uint", 16),
+        Arg("parameter_id", "uint", 16, description="id of the housekeeping parameter to monitor"),
+        Arg(
+            "repetition",
+            "uint",
+            16,
+            1,
+            1000,
+            description="checks in a row outside a limit before the status changes",
+            default=1,
+        ),
+        Arg(
+            "check_type",
+            "enum",
+            8,
+            values=(("LIMIT", LIMIT_CHECK),),
+            description="the kind of check",
+            default=1,
+        ),
+        Arg("low_limit", "float", 64, description="a value below this is below the low limit"),
+        Arg("low_event_id", "uint", 16, description="event raised when the value goes below the low limit"),
+        Arg("high_limit", "float", 64, description="a value above this is above the high limit"),
+        Arg("high_event_id", "uint", 16, description="event raised when the value goes above the high limit"),
     ),
     repeated=True,
     description="add limit checks of declared parameters (enabled)",

@@ -21,8 +21,10 @@ from flight.stores import check, note_written, present, refuse, report_missing, 
 from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 20
-PARAMETER_ID = Arg("parameter_id", "uint", 16)
-VALUE = Arg("value", "float", 64)
+PARAMETER_ID = Arg(
+    "parameter_id", "uint", 16, description="id of a tunable parameter (`zorka dict` lists them)"
+)
+VALUE = Arg("value", "float", 64, description="the new value, in the parameter's unit and range")
 KEPT = "keeping the default values"
 REPORT = Command(
     "parameters_report",

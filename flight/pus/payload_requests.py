@@ -30,23 +30,104 @@ STATE_CODES = {
     RequestState.CAPTURED: 2,
     RequestState.DROPPED: 3,
 }
-REQUEST_ID = Arg("request_id", "uint", 32)
+REQUEST_ID = Arg(
+    "request_id", "uint", 32, description="the ground's id of the imaging request, unique in the book"
+)
 REQUEST_ARGS = (
     REQUEST_ID,
-    Arg("lat", "float", 64, -math.pi / 2, math.pi / 2, "rad"),
-    Arg("lon", "float", 64, -math.pi, math.pi, "rad"),
-    Arg("alt", "float", 32, -500.0, 9000.0, "m"),
-    Arg("priority", "uint", 16, 1, 1000),
-    Arg("duration", "float", 32, 0.5, 120.0, "s"),
-    Arg("max_off_nadir", "float", 32, 0.0, math.radians(60.0), "rad"),
-    Arg("min_sun_elevation", "float", 32, math.radians(-90.0), math.radians(90.0), "rad"),
-    Arg("window_start", "float", 64, 0.0, 2.0**40, "s"),
-    Arg("window_end", "float", 64, 0.0, 2.0**40, "s"),
+    Arg(
+        "lat",
+        "float",
+        64,
+        -math.pi / 2,
+        math.pi / 2,
+        "rad",
+        description="geodetic latitude of the target (of a strip: its start)",
+    ),
+    Arg(
+        "lon",
+        "float",
+        64,
+        -math.pi,
+        math.pi,
+        "rad",
+        description="longitude of the target (of a strip: its start), east positive",
+    ),
+    Arg(
+        "alt",
+        "float",
+        32,
+        -500.0,
+        9000.0,
+        "m",
+        description="height of the target above the WGS-84 ellipsoid",
+        default=0.0,
+    ),
+    Arg(
+        "priority", "uint", 16, 1, 1000, description="planning priority: higher is planned first", default=500
+    ),
+    Arg("duration", "float", 32, 0.5, 120.0, "s", description="imaging time of the capture", default=5.0),
+    Arg(
+        "max_off_nadir",
+        "float",
+        32,
+        0.0,
+        math.radians(60.0),
+        "rad",
+        description="largest angle from nadir the target may be imaged at",
+        default=math.radians(30.0),
+    ),
+    Arg(
+        "min_sun_elevation",
+        "float",
+        32,
+        math.radians(-90.0),
+        math.radians(90.0),
+        "rad",
+        description="lowest sun elevation at the target for a capture",
+        default=math.radians(10.0),
+    ),
+    Arg(
+        "window_start",
+        "float",
+        64,
+        0.0,
+        2.0**40,
+        "s",
+        description="earliest capture time, UTC seconds since 1970; 0: no earliest time (open)",
+        default=0.0,
+    ),
+    Arg(
+        "window_end",
+        "float",
+        64,
+        0.0,
+        2.0**40,
+        "s",
+        description="latest capture time, UTC seconds since 1970; 0: no latest time (open)",
+        default=0.0,
+    ),
 )
 STRIP_ARGS = (
     *REQUEST_ARGS,
-    Arg("end_lat", "float", 64, -math.pi / 2, math.pi / 2, "rad"),
-    Arg("end_lon", "float", 64, -math.pi, math.pi, "rad"),
+    Arg(
+        "end_lat",
+        "float",
+        64,
+        -math.pi / 2,
+        math.pi / 2,
+        "rad",
+        description="geodetic latitude of the end of the strip",
+    ),
+    Arg(
+        "end_lon",
+        "float",
+        64,
+        -math.pi,
+        math.pi,
+        "rad",
+        description="longitude of the end of the strip, east positive",
+    ),
 )
 
 
@@ -64,7 +145,8 @@ ADD_COMMAND = Command(
     SERVICE,
     ADD,
     REQUEST_ARGS,
-    description="add a point-target imaging request (window times: UTC s since 1970, 0 open)",
+    description="add a point-target imaging request (window times: UTC s since 1970, 0 open); an id "
+    "already in the book fails with DUPLICATE_ID (delete it first)",
     check=_window_check,
 )
 ADD_STRIP_COMMAND = Command(
@@ -171,6 +253,8 @@ def bind_payload_requests(
             window_start_s=onboard_s(v["window_start"]),
             window_end_s=onboard_s(v["window_end"]),
         )
+        if any(entry.request.id == request.id for entry in entries()):
+            raise RefusalError(Failure.DUPLICATE_ID, 0)
         if not add(t_s, request):
             raise RefusalError(Failure.TABLE_FULL)
 

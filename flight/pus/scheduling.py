@@ -46,9 +46,16 @@ SERVICE = 11
 CAPACITY = 256
 RELEASE_TIME = CDS_FIELDS
 REQUEST_ID = (
-    Arg("source_id", "uint", 16),
-    Arg("apid", "uint", 16, 0, 0x7FF),
-    Arg("seq_count", "uint", 16, 0, 0x3FFF),
+    Arg("source_id", "uint", 16, description="source id of the scheduled TC (its request id, 1 of 3)"),
+    Arg("apid", "uint", 16, 0, 0x7FF, description="APID of the scheduled TC (its request id, 2 of 3)"),
+    Arg(
+        "seq_count",
+        "uint",
+        16,
+        0,
+        0x3FFF,
+        description="sequence count of the scheduled TC (request id, 3 of 3)",
+    ),
 )
 KEPT = "starting with an empty schedule"
 EXPIRED = EventDef(
@@ -84,7 +91,10 @@ INSERT = PacketCommand(
 )
 DELETE = _command("schedule_delete", 5, "delete these activities by request ID", REQUEST_ID, repeated=True)
 SHIFT_ALL = _command(
-    "schedule_shift_all", 15, "shift every release time", (Arg("shift", "int", 32, unit="ms"),)
+    "schedule_shift_all",
+    15,
+    "shift every release time",
+    (Arg("shift", "int", 32, unit="ms", description="added to every release time (negative: earlier)"),),
 )
 REPORT_DETAIL = _command("schedule_report_detail", 16, "report the activities with their TCs (11,10)")
 REPORT_SUMMARY = _command("schedule_report_summary", 17, "report the activities' request IDs (11,13)")

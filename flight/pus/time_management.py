@@ -17,7 +17,15 @@ CDS_TIME_REPORT = 3
 REPORT_NOW = 128
 MAX_RATE_EXPONENT = 8
 DEFAULT_RATE_EXPONENT = 6
-RATE_EXPONENT = Arg("rate_exponent", "uint", 8, 0, MAX_RATE_EXPONENT, "log2 s")
+RATE_EXPONENT = Arg(
+    "rate_exponent",
+    "uint",
+    8,
+    0,
+    MAX_RATE_EXPONENT,
+    "log2 s",
+    description="a time report every 2**rate_exponent s",
+)
 SET_REPORT_RATE = Command(
     "time_set_report_rate",
     SERVICE,

@@ -197,3 +197,14 @@ def test_a_strip_is_added_with_its_end_point(tmp_path):
     assert request.centre() == pytest.approx((math.radians(54.0), math.radians(27.58)))
     assert request.half_length_m() == pytest.approx(0.5 * 6371e3 * math.hypot(
         math.radians(0.2), math.radians(0.04) * math.cos(math.radians(54.0))), rel=1e-3)  # fmt: skip
+
+
+def test_a_request_id_already_in_the_book_fails_with_duplicate_id_naming_the_argument(tmp_path):
+    services, sent, payload = build(tmp_path)
+    assert services.accept(add_tc(services), 1.0)
+    assert outcome(sent) == (7, None)
+    services.accept(add_tc(services, lat=math.radians(10.0)), 2.0)
+    assert outcome(sent) == (8, Failure.DUPLICATE_ID)
+    failure = PusTm.unpack(sent[-1], timestamp_len=7)
+    assert failure.source_data[6] == 0  # the data byte: the argument at fault, request_id
+    assert payload.book.entries["7"].request.lat_rad == pytest.approx(math.radians(53.9))

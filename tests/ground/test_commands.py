@@ -87,7 +87,7 @@ def test_sequence_counts_wrap_at_14_bits_and_name_the_request(book):
         ),
         ("image_target", ["lat=2", "lon=0", "alt=0"], "lat='2': must be float in [-1.5708, 1.5708] rad"),
         ("image_target", ["lat=91deg", "lon=0", "alt=0"], "or [-90, 90]deg"),
-        ("image_target", ["lat=0", "lon=0"], "image_target: missing argument alt (float in [-500, 9000] m)"),
+        ("image_target", ["lat=0"], "image_target: missing argument lon (float in [-3.14159, 3.14159] rad"),
         ("ping", ["x=1"], "ping: unknown argument 'x'; it takes no arguments"),
         ("set_pointing_gains", ["bandwidth=nan", "damping=1"], "bandwidth='nan': must be float in [0.01, 1]"),
         ("hk_one_shot", ["sid=70000"], "sid='70000': must be uint in [0, 65535]"),
@@ -135,3 +135,47 @@ def test_any_text_encodes_or_raises_only_command_error(book, flight_dictionary, 
     command = flight_dictionary.commands[name]
     values = command.decode(tc.app_data, 0 if command.function_id is None else 2)
     assert command.encode(values) == tc.app_data
+
+
+def test_arguments_left_out_take_their_dictionary_defaults_as_the_flight_software_encodes_them(
+    book, flight_dictionary
+):
+    words = ["request_id=5", "lat=48deg", "lon=2deg"]
+    app_data = book.commands["imaging_request_add"].app_data(words)
+    command = flight_dictionary.commands["imaging_request_add"]
+    defaults = {a.name: a.default for a in command.args if a.default is not None}
+    expected = defaults | {"request_id": 5, "lat": math.radians(48.0), "lon": math.radians(2.0)}
+    assert command.decode(app_data) == pytest.approx(expected)
+    assert defaults["window_start"] == defaults["window_end"] == 0.0  # 0: the window is open
+    given = ["pmon_id=40,41", "parameter_id=1,2", "low_limit=0,1", "low_event_id=1,1"]
+    groups = book.commands["monitoring_add"].app_data([*given, "high_limit=5,6", "high_event_id=2,2"])
+    decoded = flight_dictionary.commands["monitoring_add"].decode(groups)
+    assert [(g["repetition"], g["check_type"]) for g in decoded] == [(1, 1), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("hk_set_interval sid=1,2 interval=5,10", "hk_set_interval sid=1,2 interval=5,10"),
+        ("set_adcs_mode mode=SUN_SAFE", "set_adcs_mode mode=SUN_SAFE"),
+        ("image_target lat=0.5 lon=-1 alt=12", "image_target lat=0.5 lon=-1 alt=12"),
+        ("ping", "ping"),
+    ],
+)
+def test_a_tc_packet_is_described_by_its_command_line(book, line, shown):
+    name, *words = line.split()
+    assert book.describe_packet(book.packet(name, words, 3)) == shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_any_bytes_described_as_a_tc_give_one_line(book, raw):
+    assert "\n" not in book.describe_packet(raw)
+
+
+def test_help_says_what_each_argument_means_its_range_unit_default_and_how_lists_are_written(book):
+    text = book.commands["imaging_request_add"].help()
+    assert "window_start: float in [0, 1.09951e+12] s; default 0" in text
+    assert "0: no earliest time (open)" in text
+    lists = book.commands["hk_set_interval"].help()
+    assert "sid: a comma-separated list of uint in [0, 65535]" in lists and "repeated: each argument" in lists

@@ -1,11 +1,20 @@
 """The console REPL driven line by line against a stand-in spacecraft, its rich output recorded."""
 
 import io
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 from rich.console import Console
+from spacepackets.ccsds.time import CdsShortTimestamp
+from spacepackets.ecss import PusTc
 
-from ground.console import GroundConsole
+from ground.commands import CommandBook
+from ground.console import ConsoleCompleter, GroundConsole, default_history_path, parse_delay_s, parse_utc
 from ground.session import Session
 from tests.ground.fake_spacecraft import FakeSpacecraft
 
@@ -94,3 +103,91 @@ def test_run_executes_a_sequence_file(console, tmp_path):
     assert "sequence passed: 2 steps" in out.getvalue() and spacecraft.mode == 1
     repl.execute(f"run {tmp_path / 'none.seq'}")
     assert "error: " in out.getvalue().splitlines()[-1]
+
+
+def test_at_schedules_the_command_by_a_service_11_insert_with_its_cds_release_time(console):
+    repl, spacecraft, out = console
+    assert repl.execute("at 2026-06-21T10:00:00.250Z set_adcs_mode mode=SUN_SAFE")
+    (insert,) = spacecraft.received
+    assert (insert.service, insert.message_subtype) == (11, 4)
+    data = bytes(insert.app_data)
+    assert data[0] == 1  # one activity
+    release = CdsShortTimestamp.unpack(data[1:8])
+    assert release.as_unix_seconds() == pytest.approx(
+        datetime(2026, 6, 21, 10, 0, 0, 250000, UTC).timestamp()
+    )
+    assert data[1] == 0x40 and int.from_bytes(data[2:4], "big") == (date(2026, 6, 21) - date(1958, 1, 1)).days
+    inner = PusTc.unpack(data[8:])
+    assert (inner.service, inner.message_subtype, bytes(inner.app_data)) == (8, 1, bytes([0, 1, 1]))
+    assert "set_adcs_mode [" in out.getvalue() and "scheduled for 2026-06-21T10:00:00.250Z" in out.getvalue()
+
+
+def test_in_schedules_after_the_onboard_time_of_the_latest_telemetry(console):
+    repl, spacecraft, out = console
+    assert repl.execute("in 10m ping")
+    assert "onboard time is unknown" in out.getvalue() and not spacecraft.received
+    repl.execute("wait 1.5")  # housekeeping stamped at the CDS epoch (the stand-in's clock)
+    assert repl.execute("in 1h30m ping")
+    release = bytes(spacecraft.received[-1].app_data)[1:8]  # CDS: P-field, day 0 (1958-01-01), ms of day
+    assert release == bytes([0x40, 0, 0]) + (90 * 60 * 1000).to_bytes(4, "big")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("at 2026-06-21T10:00:00 ping", "give the time in UTC, ending in Z"),
+        ("at tomorrow ping", "is not a UTC time"),
+        ("in 10 ping", "is not a delay"),
+        ("in 10m", "use: in DELAY NAME"),
+        ("at 2026-06-21T10:00:00Z set_adcs_mode mode=NOPE", "mode='NOPE': must be one of"),
+    ],
+)
+def test_bad_time_tags_are_one_line_errors_and_nothing_is_sent(console, line, message):
+    repl, spacecraft, out = console
+    assert repl.execute(line)
+    assert message in out.getvalue() and out.getvalue().count("\n") == 1
+    assert spacecraft.received == []
+
+
+def completions(book: CommandBook, text: str) -> list[str]:
+    document = Document(text, len(text))
+    return [c.text for c in ConsoleCompleter(book).get_completions(document, CompleteEvent(True))]
+
+
+def test_tab_completes_commands_arguments_and_enum_values(dictionary):
+    book = CommandBook(dictionary)
+    assert completions(book, "set_adcs_mo") == ["set_adcs_mode"]
+    assert completions(book, "he") == ["help"]
+    assert completions(book, "help hk_en") == ["hk_enable"]
+    assert completions(book, "set_adcs_mode ") == ["mode="]
+    assert completions(book, "set_adcs_mode mode=S") == ["SUN_SAFE"]
+    assert completions(book, "image_target lat=1 l") == ["lon="]
+    assert completions(book, "hk_set_interval sid=1,2 ") == ["interval="]
+    assert completions(book, "events_enable event_id=") == []
+    assert completions(book, "in 10m set_adcs_mode mode=N") == ["NOMINAL"]
+    assert completions(book, "at ") == []
+    assert completions(book, "at 2026-06-21T10:00:00Z pin") == ["ping"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_as_a_delay_or_a_time_is_a_value_or_a_one_line_error(text):
+    for parse in (parse_delay_s, parse_utc):
+        try:
+            parse(text)
+        except ValueError as problem:
+            assert "\n" not in str(problem)
+
+
+def test_delays_and_times_parse_as_written():
+    assert (
+        parse_delay_s("1h30m") == 5400.0 and parse_delay_s("90s") == 90.0 and parse_delay_s("2d") == 172800.0
+    )
+    assert parse_utc("2026-06-21T10:00:00Z") == datetime(2026, 6, 21, 10, tzinfo=UTC)
+
+
+def test_the_history_file_is_in_the_state_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert default_history_path() == tmp_path / "zorka" / "console_history"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert default_history_path() == Path.home() / ".local" / "state" / "zorka" / "console_history"

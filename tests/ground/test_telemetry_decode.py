@@ -10,15 +10,20 @@ from functools import partial
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spacepackets.ecss import PusTm
+from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.time_code import cds_short
 from flight.dictionary import Failure
 from flight.pus.housekeeping_reports import Structure
+from flight.pus.payload_requests import ACTIVITY_CODES, TIMELINE_REPORT
+from flight.pus.scheduling import DETAIL, SUMMARY
 from flight.pus.telemetry import TmSender
 from flight.pus.verification import RefusalError, Verification
+from ground.commands import CommandBook
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
+    LayoutReport,
     OtherReport,
     TelemetryDecoder,
     Undecodable,
@@ -112,7 +117,10 @@ def test_a_structure_defined_by_a_3_10_report_is_decoded_by_its_own_layout(
     tm.send(dictionary["apid"], 3, 25, data, 0.0)
     assert isinstance(decoder.decode(packets[-1]), Undecodable)
     tm.send(dictionary["apid"], 3, 10, struct.pack(">HHBH2H", 7, 5, 1, 2, *ids), 0.0)
-    assert isinstance(decoder.decode(packets[-1]), OtherReport)
+    definition = decoder.decode(packets[-1])
+    assert isinstance(definition, LayoutReport) and definition.name == "hk_structure_definition"
+    assert definition.values["sid"] == 7 and definition.values["enabled"] is True
+    assert [p["parameter_id"] for p in definition.values["parameters"]] == ids
     report = decoder.decode(packets[-2])
     assert report.values == {"adcs_mode": 2, "eps_battery_soc": pytest.approx(1.25)}
 
@@ -122,7 +130,7 @@ def test_a_structure_defined_by_a_3_10_report_is_decoded_by_its_own_layout(
 def test_arbitrary_bytes_never_raise(dictionary, raw):
     assert isinstance(
         TelemetryDecoder(dictionary).decode(raw),
-        (Undecodable, OtherReport, VerificationReport, EventReport, HousekeepingReport),
+        (Undecodable, OtherReport, LayoutReport, VerificationReport, EventReport, HousekeepingReport),
     )
 
 
@@ -135,3 +143,43 @@ def test_well_formed_packets_with_any_body_never_raise(dictionary, service, subt
     decoder = TelemetryDecoder(dictionary)
     decoder.decode(raw)
     assert decoder.decode(raw[:-1]).reason.startswith("not a PUS-C TM packet")
+
+
+LAYOUT_KINDS = [(3, 10), (5, 8), (9, 3), (11, 10), (11, 13), (12, 9), (12, 12), (12, 14), (17, 2), (19, 7)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([*LAYOUT_KINDS, (20, 2), (200, 4), (200, 7)]), st.binary(max_size=160))
+def test_any_body_of_a_declared_report_decodes_or_is_undecodable_and_describes(dictionary, kind, body):
+    raw = PusTm(
+        service=kind[0], message_subtype=kind[1], timestamp=bytes(7), source_data=body, apid=256
+    ).pack()
+    decoder = TelemetryDecoder(dictionary)
+    record = decoder.decode(raw)
+    assert isinstance(record, (LayoutReport, Undecodable))
+    if isinstance(record, LayoutReport):
+        assert "\n" not in decoder.describe(record).splitlines()[0]
+
+
+def test_declared_reports_decode_into_named_values_as_the_flight_software_packs_them(dictionary, sent):
+    tm, packets = sent
+    decoder = TelemetryDecoder(dictionary)
+    activity = PusTc(apid=256, service=17, message_subtype=1, seq_count=7).pack()
+    release = cds_short(datetime(2026, 6, 21, 10, 0, 30, tzinfo=UTC).timestamp())
+    tm.send(256, 11, 10, DETAIL.pack([(release, activity)]), 0.0)
+    tm.send(256, 11, 13, SUMMARY.pack([(release, 0, 256, 7)]), 0.0)
+    tm.send(256, 200, 7, TIMELINE_REPORT.pack([(ACTIVITY_CODES["point"], 42, 1782036000.5)]), 0.0)
+    detail, summary, timeline = (decoder.decode(p) for p in packets[-3:])
+    moment = datetime(2026, 6, 21, 10, 0, 30, tzinfo=UTC)
+    assert detail.values == {"activities": [{"release_time": moment, "tc": bytes(activity)}]}
+    assert summary.values == {
+        "activities": [{"release_time": moment, "source_id": 0, "apid": 256, "seq_count": 7}]
+    }
+    assert timeline.values == {"activities": [{"kind": "point", "request_id": 42, "unix_time": 1782036000.5}]}
+    shown = decoder.describe(detail, CommandBook(dictionary).describe_packet)
+    assert shown.splitlines() == [
+        "schedule_detail TM(11,10)",
+        "  activities: 1",
+        "    1. release_time=2026-06-21T10:00:30.000Z tc=[ping]",
+    ]
+    assert "unix_time=2026-06-21T10:00:00.500Z" in decoder.describe(timeline)

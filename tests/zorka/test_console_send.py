@@ -13,7 +13,7 @@ from tests.zorka.serve_process import ZORKA, zorka_serve
 @pytest.fixture(scope="module")
 def port(tmp_path_factory):
     out = tmp_path_factory.mktemp("serve")
-    with zorka_serve("--packet-port", "0", "--insecure", "--duration", "60s", "--out", str(out)) as served:
+    with zorka_serve("--packet-port", "0", "--insecure", "--duration", "300s", "--out", str(out)) as served:
         yield served.port
 
 
@@ -91,3 +91,17 @@ def test_no_server_is_one_error_line_and_exit_1():
     result = zorka("send", "--packet-port", str(free), "ping")
     assert result.returncode == 1 and "cannot connect to 127.0.0.1" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_failed_command_waits_2_s_for_the_event_that_explains_it(port, tmp_path):
+    exported = zorka("dict")
+    dictionary = tmp_path / "dictionary.json"
+    dictionary.write_text(exported.stdout)
+    link = ("--packet-port", str(port), "--dict", str(dictionary))
+    assert zorka("send", *link, "set_adcs_mode", "mode=SUN_SAFE").returncode == 0
+    result = zorka("send", *link, "image_target", "lat=48deg", "lon=2deg")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    failed = next(i for i, line in enumerate(lines) if "failed at completion: NOT_ALLOWED_IN_MODE" in line)
+    assert lines[failed + 1] == "(listening 2 s for the events that explain the failure)"
+    assert any(line.startswith("event imaging_refused") for line in lines[failed + 1 :])

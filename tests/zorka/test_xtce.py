@@ -10,9 +10,13 @@ decoder and the values the flight software holds, and builds telecommands that s
 pack alike and the flight software must accept and complete (or fail where they should).
 """
 
+import binascii
 import importlib.resources
+import io
 import math
 import struct
+import subprocess
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -20,9 +24,11 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 import xmlschema
+from space_packet_parser.xtce.definitions import XtcePacketDefinition
 from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.packet_stream import PacketSplitter
 from flight.boot_count import BOOT_SID
 from flight.dictionary import Arg, Failure, Tunable
 from flight.link.port_counters import PORTS_SID
@@ -34,11 +40,14 @@ from flight.software import APID, APPLICATIONS_SID, HOUSEKEEPING_SID
 from ground.telemetry import (
     EventReport,
     HousekeepingReport,
+    LayoutReport,
     OtherReport,
     TelemetryDecoder,
     VerificationReport,
 )
 from native.time_scales import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from tests.zorka.serve_process import ZORKA
+from zorka.outputs.tm_files import tm_files
 from zorka.outputs.xtce import xtce
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
@@ -506,6 +515,11 @@ def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_grou
         record = ground.decode(packet)
         if isinstance(record, OtherReport):
             assert container == REPORT_KINDS[tm.service, tm.message_subtype]
+        elif isinstance(record, LayoutReport):
+            assert container == REPORT_KINDS[tm.service, tm.message_subtype] == record.name
+            for field, value in record.values.items():
+                if not isinstance(value, (list, datetime)):
+                    assert _plain(values[f"{record.name}_{field}"]) == _plain(value), field
         elif isinstance(record, HousekeepingReport):
             assert container == f"hk_structure_{record.sid}"
             for name, value in record.values.items():
@@ -523,6 +537,11 @@ def test_every_report_of_the_run_decodes_by_xtce_as_by_spacepackets_and_the_grou
                 assert Failure[record.code] == values["failure_code"]
     concrete = {n for n, c in interpreter.containers.items() if c.get("abstract") != "true"}
     assert seen == concrete - NOT_ELICITED
+
+
+def _plain(value):
+    """An enum label or code, a bool or a number, as one comparable value (XTCE gives enum codes)."""
+    return int(value) if isinstance(value, bool) else value
 
 
 def _reports(run) -> dict[str, list[dict]]:
@@ -612,3 +631,107 @@ def _tc(entry: dict, prefix: str) -> bytes:
     """The TC packet an entry of a report carries, from its header fields and data."""
     header = (entry[f"{prefix}_tc_{f}"] for f in ("packet_id", "sequence_control", "data_length"))
     return struct.pack(">3H", *header) + entry[f"{prefix}_tc_data"]
+
+
+def _flat_definition(mission: Mission) -> tuple[str, XtcePacketDefinition]:
+    """The flat XTCE profile of `mission`'s dictionary as text and as loaded by space_packet_parser."""
+    text = xtce(mission.flight.dictionary, _structures(mission), flat=True)
+    return text, XtcePacketDefinition.from_xtce(io.BytesIO(text.encode()), root_container_name="ccsds_packet")
+
+
+def _decoded_whole(definition: XtcePacketDefinition, packet: bytes) -> dict:
+    """`packet` parsed by space_packet_parser, every bit of it (a packet parsed short warns: an error)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return dict(definition.parse_bytes(packet))
+
+
+def test_the_flat_profile_is_valid_xtce_1_2_without_aggregates_or_arrays():
+    mission = Mission(DEFAULT_SCENARIO, 1.0)
+    text = xtce(mission.flight.dictionary, _structures(mission), flat=True)
+    mission.close()
+    schema = xmlschema.XMLSchema(str(importlib.resources.files("fprime_xtce") / "data" / "xtce.xsd"))
+    root = ElementTree.fromstring(text)
+    assert [f"{e.path}: {e.reason}" for e in schema.iter_errors(root)] == []
+    telemetry = root.find(f"{XTCE}TelemetryMetaData")
+    kinds = {element.tag.removeprefix(XTCE) for element in telemetry.find(f"{XTCE}ParameterTypeSet")}
+    assert kinds <= {
+        "IntegerParameterType",
+        "FloatParameterType",
+        "EnumeratedParameterType",
+        "BooleanParameterType",
+        "StringParameterType",
+        "BinaryParameterType",
+    }
+
+
+def test_space_packet_parser_decodes_every_packet_of_the_commanded_run_by_the_flat_profile(run):
+    """Every report kind the run elicited, parsed to its last bit by an XTCE decoder that is not ours,
+    agrees with spacepackets (headers, CRC) and with the ground decoder (every scalar field)."""
+    mission, _, _, _, sent, _ = run
+    dictionary = mission.flight.dictionary
+    _, definition = _flat_definition(mission)
+    ground = TelemetryDecoder(dictionary.export())
+    kinds = set()
+    for packet, _ in sent:
+        values = _decoded_whole(definition, packet)
+        apid = int.from_bytes(packet[:2], "big") & 0x7FF
+        assert values["ccsds_apid"] == apid and values["ccsds_data_length"] == len(packet) - 7
+        if apid in dictionary.other_apids.values():
+            assert values["cfdp_data"] == packet[6:]
+            kinds.add("cfdp")
+            continue
+        tm = PusTm.unpack(packet, timestamp_len=CDS_SHORT_BYTES)
+        assert (values["pus_service"], values["pus_subtype"]) == (tm.service, tm.message_subtype)
+        assert values["ccsds_sequence_count"] == tm.seq_count
+        stamp = values["cds_p_field"], values["cds_day"], values["cds_ms_of_day"]
+        assert struct.pack(">BHI", *stamp) == tm.timestamp
+        assert values["packet_error_control"] == binascii.crc_hqx(packet[:-2], 0xFFFF)
+        kinds.add((tm.service, tm.message_subtype))
+        record = ground.decode(packet)
+        if isinstance(record, HousekeepingReport):
+            for name, value in record.values.items():
+                parameter = ground.parameters[name]
+                expected = parameter.display(value) if parameter.values else value
+                assert values[name] == expected or (math.isnan(value) and math.isnan(values[name])), name
+        elif isinstance(record, EventReport):
+            assert (values["event_id"].raw_value, values["event_text"]) == (record.event_id, record.text)
+        elif isinstance(record, VerificationReport):
+            assert values["request_id"] == record.request_id
+        else:
+            assert isinstance(record, LayoutReport), record
+            for field, value in record.values.items():
+                if isinstance(value, list):
+                    assert values[f"{record.name}_{field}_count"] == len(value)
+                elif not isinstance(value, datetime):
+                    assert _plain(values[f"{record.name}_{field}"]) == _plain(value), field
+    reports = {(layout.service, layout.subtype) for layout in dictionary.reports.values()}
+    assert reports - kinds == set()  # every declared report kind was elicited and decoded
+
+
+@pytest.mark.slow
+def test_space_packet_parser_decodes_every_packet_of_a_90_minute_run(tmp_path):
+    """The acceptance figure: a 90-minute `zorka run`'s tm.bin, every packet decoded by the flat profile."""
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [*ZORKA, "run", "--duration", "90m", "--out", str(out), "--quiet"], capture_output=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    flat = subprocess.run([*ZORKA, "dict", "--xtce", "--flat"], capture_output=True, text=True, timeout=120)
+    definition = XtcePacketDefinition.from_xtce(
+        io.BytesIO(flat.stdout.encode()), root_container_name="ccsds_packet"
+    )
+    packets = PacketSplitter().feed(b"".join(path.read_bytes() for path in tm_files(out)))
+    assert len(packets) > 5000
+    decoded = [_decoded_whole(definition, packet) for packet in packets]
+    assert [v["ccsds_sequence_count"] for v in decoded] == [
+        int.from_bytes(p[2:4], "big") & 0x3FFF for p in packets
+    ]
+
+
+def test_flat_without_xtce_is_one_error_line():
+    done = subprocess.run([*ZORKA, "dict", "--flat"], capture_output=True, text=True, timeout=60)
+    assert (
+        done.returncode == 2
+        and done.stderr == "zorka dict: error: --flat is a profile of the XTCE export: add --xtce\n"
+    )

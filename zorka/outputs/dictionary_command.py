@@ -10,7 +10,11 @@ from zorka.outputs.xtce import xtce
 
 
 def dict_command(args: argparse.Namespace) -> int:
-    """`zorka dict`: the dictionary as JSON, or as XTCE with `--xtce`, on stdout."""
+    """`zorka dict`: the dictionary as JSON, or as XTCE with `--xtce` (`--flat`: its flat profile), on
+    stdout."""
+    if args.flat and not args.xtce:
+        print("zorka dict: error: --flat is a profile of the XTCE export: add --xtce", file=sys.stderr)
+        return 2
     shape = SpacecraftShape()
     dictionary = onboard_dictionary(shape)
     if args.xtce:
@@ -18,7 +22,7 @@ def dict_command(args: argparse.Namespace) -> int:
             sid: [dictionary.parameters[name] for name in names]
             for sid, names in housekeeping_structures(shape).items()
         }
-        sys.stdout.write(xtce(dictionary, structures))
+        sys.stdout.write(xtce(dictionary, structures, flat=args.flat))
     else:
         sys.stdout.write(dictionary_json(dictionary))
     return 0

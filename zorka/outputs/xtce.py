@@ -26,6 +26,16 @@ described: CFDP file-transfer PDUs (APID 0x101, `other_apids`), which have no PU
 entity's to decode; and, on the TC side, the TC packets that 11,4 and 19,1 carry after each group's
 arguments.
 
+The flat profile (`flat=True`, `zorka dict --xtce --flat`) is for decoders that support only basic
+parameter types and no repeated entries (space_packet_parser refuses AggregateParameterType and reads a
+ContainerRefEntry once whatever its RepeatEntry says): each repeated group is its count, then one binary
+parameter holding every entry's bytes, sized from the count (count times an entry's bits) or, for
+entries that end with a TC packet, from the packet's data length (the rest of the packet before its
+error control). So every packet still decodes to its end, each scalar field by name; the entries are
+left as bytes. Its root container is `ccsds_packet` (the primary header): `pus_tm` inherits it for every
+APID but those of `other_apids`, whose packets (CFDP PDUs) are a container each, their data as bytes.
+The command side is the same as the full profile's.
+
 Commands: the abstract MetaCommand `pus_tc` holds the primary and PUS-C TC secondary headers as
 arguments with initial values (a standalone TC asking for every verification report). Each command
 inherits it, assigns its APID, service and subtype, and appends the function id (service 8), the group
@@ -93,6 +103,8 @@ TC_INITIAL_VALUES = {
 }
 HEADER_UNITS = {"cds_day": "day", "cds_ms_of_day": "ms"}
 PACKET_ERROR_CONTROL = "packet_error_control"
+ROOT = "ccsds_packet"
+"""The flat profile's root container: every packet's primary header."""
 CRC_POLYNOMIAL = "1021"
 CRC_INITIAL_REMAINDER = "FFFF"
 FAILURE_TAIL = ("failure_code", "failure_data")
@@ -246,14 +258,41 @@ def _restriction(dictionary: Dictionary, service: int, *more: tuple[str, str, in
     return (("ccsds_apid", "==", dictionary.tm_apid(service)), ("pus_service", "==", service), *more)
 
 
+def _other_packets(
+    types: ET.Element, parameters: ET.Element, containers: ET.Element, dictionary: Dictionary
+) -> None:
+    """The flat profile's root, `ccsds_packet` (the primary header), and under it a container for the
+    packets of each APID without a PUS header (`other_apids`, e.g. CFDP PDUs): their data as bytes."""
+    _container(containers, ROOT, (name for name, _ in PRIMARY_HEADER), abstract=True)
+    for what, apid in sorted(dictionary.other_apids.items()):
+        data = _sub(types, "BinaryParameterType", name=f"{what}_data_type")
+        _sub(data, "UnitSet")
+        size = _sub(_sub(data, "BinaryDataEncoding"), "SizeInBits")
+        length = ET.Element("ParameterInstanceRef", parameterRef="ccsds_data_length")
+        _dynamic_value(size, length, slope=8, intercept=8)
+        _sub(parameters, "Parameter", name=f"{what}_data", parameterTypeRef=f"{what}_data_type")
+        _container(containers, f"{what}_packet", (f"{what}_data",), ROOT, (("ccsds_apid", "==", apid),))
+
+
 def _tm_containers(
-    telemetry: ET.Element, dictionary: Dictionary, structures: Mapping[int, Sequence[Parameter]]
+    telemetry: ET.Element,
+    types: ET.Element,
+    parameters: ET.Element,
+    dictionary: Dictionary,
+    structures: Mapping[int, Sequence[Parameter]],
+    flat: bool,
 ) -> ET.Element:
     """The PUS-C TM packet and, inheriting it, the housekeeping, event and verification reports; the
-    container set."""
+    container set. `flat`: under the root `ccsds_packet`, beside the packets of other APIDs."""
     containers = _sub(telemetry, "ContainerSet")
-    header = (name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER))
-    _container(containers, "pus_tm", header, abstract=True)
+    if flat:
+        _other_packets(types, parameters, containers, dictionary)
+        secondary = (name for name, _ in TM_SECONDARY_HEADER)
+        not_pus = tuple(("ccsds_apid", "!=", apid) for apid in sorted(dictionary.other_apids.values()))
+        _container(containers, "pus_tm", secondary, ROOT, not_pus, abstract=True)
+    else:
+        header = (name for name, _ in (*PRIMARY_HEADER, *TM_SECONDARY_HEADER))
+        _container(containers, "pus_tm", header, abstract=True)
     hk = _restriction(dictionary, 3, ("pus_subtype", "==", 25))
     _container(containers, "hk_report", ("sid",), "pus_tm", hk, abstract=True)
     for sid, members in structures.items():
@@ -285,6 +324,33 @@ def _wire_args(fields: Iterable[Arg | CdsTime], event_id: Arg) -> tuple[Arg, ...
         else:
             args.append(field)
     return tuple(args)
+
+
+def _flat_repeated(
+    types: ET.Element,
+    parameters: ET.Element,
+    name: str,
+    group: Repeated,
+    wire: tuple[Arg, ...],
+    offset_bits: int,
+) -> list[str | tuple[str, str]]:
+    """The flat profile's repeated `group`: its count, then every entry's bytes as one binary parameter
+    `name`_entries, of count times an entry's size, or, if entries end with a TC packet (sizes known only
+    from each packet's header), of the rest of the packet before its error control: (data length + 1)
+    bytes less the `offset_bits` after the primary header where the entries start, less the CRC."""
+    count = f"{name}_count"
+    _parameter(types, parameters, count, group.count)
+    data = _sub(types, "BinaryParameterType", name=f"{name}_entries_type")
+    _sub(data, "UnitSet")
+    size = _sub(_sub(data, "BinaryDataEncoding"), "SizeInBits")
+    if group.tc:
+        length = ET.Element("ParameterInstanceRef", parameterRef="ccsds_data_length")
+        _dynamic_value(size, length, slope=8, intercept=8 - offset_bits - 16)
+    else:
+        entry_bits = sum(arg.bits for arg in wire)
+        _dynamic_value(size, ET.Element("ParameterInstanceRef", parameterRef=count), slope=entry_bits)
+    _sub(parameters, "Parameter", name=f"{name}_entries", parameterTypeRef=f"{name}_entries_type")
+    return [count, f"{name}_entries"]
 
 
 def _repeated(
@@ -324,23 +390,33 @@ def _repeated(
 
 
 def _service_reports(
-    types: ET.Element, parameters: ET.Element, containers: ET.Element, dictionary: Dictionary
+    types: ET.Element, parameters: ET.Element, containers: ET.Element, dictionary: Dictionary, flat: bool
 ) -> None:
     """A container inheriting `pus_tm` for each report layout the dictionary declares, its fields
-    named after the container."""
+    named after the container (`flat`: repeated groups as `_flat_repeated` describes)."""
     event_id = _event_id(dictionary)
+    header_bits = sum(bits for _, bits in TM_SECONDARY_HEADER)
     for service, subtype in sorted(dictionary.reports):
         layout = dictionary.reports[(service, subtype)]
         name = layout.name
         entries: list[str | tuple[str, str]] = []
-        for field in layout.fields:
+        offset_bits = header_bits
+        for index, field in enumerate(layout.fields):
             if isinstance(field, Repeated):
                 members = _wire_args(field.members, event_id)
-                entries += _repeated(types, parameters, containers, f"{name}_{field.name}", field, members)
+                group = f"{name}_{field.name}"
+                if not flat:
+                    entries += _repeated(types, parameters, containers, group, field, members)
+                elif field.tc and index != len(layout.fields) - 1:
+                    raise ValueError(f"{name}: entries ending with a TC must be the report's last field")
+                else:
+                    offset_bits += field.count.bits
+                    entries += _flat_repeated(types, parameters, group, field, members, offset_bits)
                 continue
             for arg in _wire_args((field,), event_id):
                 _parameter(types, parameters, f"{name}_{arg.name}", arg)
                 entries.append(f"{name}_{arg.name}")
+                offset_bits += arg.bits
         restriction = _restriction(dictionary, service, ("pus_subtype", "==", subtype))
         _container(containers, name, (*entries, PACKET_ERROR_CONTROL), "pus_tm", restriction)
 
@@ -421,15 +497,19 @@ def _commands(system: ET.Element, dictionary: Dictionary) -> None:
 
 
 def xtce(
-    dictionary: Dictionary, structures: Mapping[int, Sequence[Parameter]] | None = None, name: str = "Zorka"
+    dictionary: Dictionary,
+    structures: Mapping[int, Sequence[Parameter]] | None = None,
+    name: str = "Zorka",
+    flat: bool = False,
 ) -> str:
     """The XTCE document (UTF-8 XML text) of `dictionary`, with a container for each housekeeping
-    report structure of `structures` (structure id -> its parameters in wire order)."""
+    report structure of `structures` (structure id -> its parameters in wire order). `flat`: the flat
+    profile (see the module)."""
     system = ET.Element("SpaceSystem", {"name": name, "xmlns": NAMESPACE})
     telemetry = _sub(system, "TelemetryMetaData")
     types, parameters = _tm_parameters(telemetry, dictionary)
-    containers = _tm_containers(telemetry, dictionary, structures or {})
-    _service_reports(types, parameters, containers, dictionary)
+    containers = _tm_containers(telemetry, types, parameters, dictionary, structures or {}, flat)
+    _service_reports(types, parameters, containers, dictionary, flat)
     clash = [field for field, n in Counter(p.get("name") for p in parameters).items() if n > 1]
     if clash:
         raise ValueError(f"parameters named like packet fields: {sorted(clash)}")

@@ -261,11 +261,13 @@ class FusedLoop:
 
     def _attitude_steady(self) -> bool:
         """Whether the attitude loop's tick is the one the C runs: a pointing mode already entered, an
-        estimate and an onboard orbit, attitude from the estimate, a known law flown."""
+        estimate and an onboard orbit, attitude from the estimate, a known law flown, and no one asking
+        for each tick's estimate (the payload's ancillary records while it captures)."""
         a = self._attitude
         mode = a.modes.mode
         return (
-            mode == a._active_mode
+            a.ancillary is None
+            and mode == a._active_mode
             and mode in FUSED_MODES
             and (mode != Mode.SUN_SAFE or a.health.star_tracker_ok)
             and a.orbit.valid

@@ -294,11 +294,11 @@ class Mission:
         """Run the rest of the duration in chunks of frames; `on_progress(sim_s)` is called between them."""
         executive = self.flight.executive
         total = round(self.duration_s / self.frame_s)
-        if isinstance(self.clock, WallClock) and executive.frame == 0:
+        if isinstance(self.clock, WallClock) and not self.clock.started:
             if self.stations:
                 self.passes  # noqa: B018 - predicted now (~0.4 s a day), not inside a frame's summary
             freeze_built_objects()
-            self.clock.start()
+            self.clock.start(executive.t_s)
         start = time.perf_counter()
         try:
             while executive.frame < total:
@@ -309,7 +309,8 @@ class Mission:
                     on_progress(executive.t_s)
         except BoardFailedError as failure:
             self.board_failure = str(failure)
-        self.wall_s += time.perf_counter() - start
+        finally:  # a live session ends by Ctrl-C or SIGTERM (KeyboardInterrupt): its wall time counts too
+            self.wall_s += time.perf_counter() - start
         return self.summary()
 
     def run_frames(self, count: int) -> None:

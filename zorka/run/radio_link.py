@@ -153,6 +153,12 @@ class RadioLink:
         self.ground = GroundLink(SCID, TC_VCID, TM_FRAME_BYTES, sender, t1_s=FOP_T1_S + 2.0 * spec.delay_s)
         self.frames_received = 0
         self.packets_on_ground = 0
+        self.received_bytes_by_s: Counter[int] = Counter()
+        """Bytes of TM frames the ground received, per whole second of arrival since the epoch (for the
+        report's contact table and downlink timeline; this process's frames only, not a resumed run's
+        earlier ones)."""
+        self.deliveries: list[tuple[float, str]] = []
+        """(t_s, product id) of each product the ground received complete and verified, in order."""
         self._last_clcw: bytes | None = None
         self._quiet_until_s = 0.0
         self._frames_file = self._packets_file = None
@@ -205,8 +211,12 @@ class RadioLink:
             self._receive_tm(raw, t_s)
         if is_open:  # after the CLCWs of this frame, so FOP-1 sees the spacecraft before its timers run
             if self.files is not None:
+                delivered = self.files.counts["products_received"]
                 for packet in self.files.poll(t_s, self._file_up_bytes):
                     self.ground.send(packet)
+                if self.files.counts["products_received"] > delivered:
+                    new = self.files.received[delivered - self.files.counts["products_received"] :]
+                    self.deliveries += [(t_s, product.product_id) for product in new]
             frames = self.ground.frames_to_send(t_s)
             self._write_journal()  # before the frames it vouches for are on the air
             for raw in frames:
@@ -231,6 +241,7 @@ class RadioLink:
 
     def _receive_tm(self, raw: bytes, t_s: float) -> None:
         self.frames_received += 1
+        self.received_bytes_by_s[int(t_s)] += len(raw)
         if self._frames_file is not None:
             self._frames_file.write(raw)
         for packet in self.ground.receive_frame(raw, t_s):

@@ -3,15 +3,19 @@
 The link's parameters are the spacecraft's (flight/link/link_parameters.py).
 """
 
+import sys
+import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from ccsds.sdls import SecurityAssociation
 from ccsds.tc_frame import TcFrameSplitter
 from flight.link.downlink import Downlink
 from flight.link.link_parameters import ARSN_WINDOW, SCID, TC_VCID, TM_FRAME_BYTES
 from flight.link.port_counters import PortCounters
-from flight.link.uplink import Uplink
+from flight.link.uplink import SECURITY_REFUSALS, Uplink
 from ground.key_store import LOCK_SUFFIX
 from zorka.run.link_ports import LinkPorts
 from zorka.serve.packet_port import DEFAULT_LIMITS, PacketServer, PortLimits
@@ -21,6 +25,43 @@ MAX_FRAMES_PER_POLL = 64
 FILE_BYTES_PER_S = 250_000
 """File data (image products over CFDP) the bench link takes per second while a ground client is
 connected: a 2 Mbit/s X-band class downlink, well inside what a poll may send."""
+REFUSAL_LOG_S = 1.0
+"""`zorka serve` logs refused TC frames at most once a second (wall clock), counting those in between."""
+
+
+class RefusalLog:
+    """One stderr line per TC frame the uplink's security checks refused, at most one per `every_s`
+    (wall clock); a line names the reasons and counts the frames refused since the last line."""
+
+    def __init__(self, counts: Counter[str], stream: TextIO = sys.stderr, every_s: float = REFUSAL_LOG_S):
+        self._counts = counts
+        self._stream = stream
+        self._every_s = every_s
+        self._logged = self._refused()
+        self._last_s: float | None = None
+
+    def _refused(self) -> Counter[str]:
+        return Counter({reason: self._counts[reason] for reason in SECURITY_REFUSALS if self._counts[reason]})
+
+    def poll(self, now_s: float | None = None) -> None:
+        """Log the frames refused since the last line, unless a line was written under `every_s` ago."""
+        now_s = time.monotonic() if now_s is None else now_s
+        if self._last_s is not None and now_s - self._last_s < self._every_s:
+            return
+        refused = self._refused()
+        new = refused - self._logged
+        if not new:
+            return
+        reasons = ", ".join(f"{reason} x{count}" for reason, count in sorted(new.items()))
+        total = sum(new.values())
+        print(
+            f"zorka serve: {total} TC frame{'s' * (total > 1)} refused by the link's security checks: "
+            f"{reasons} (a ground with another key, or out of step: zorka resync)",
+            file=self._stream,
+            flush=True,
+        )
+        self._logged = refused
+        self._last_s = now_s
 
 
 def first_start(out_dir: Path, key_file: Path) -> bool:
@@ -96,6 +137,7 @@ class LinkServer:
             port, link.uplink.receive, splitter=TcFrameSplitter, limits=limits, counters=counters
         )
         self.port = self.server.port
+        self.refusals = RefusalLog(link.uplink.counts)
         if set_file_budget is not None:
             set_file_budget(self.file_budget)
 
@@ -108,6 +150,7 @@ class LinkServer:
     def poll(self) -> None:
         """Once a frame: take what came up, send what is waiting (at least one frame, for the CLCW)."""
         self.server.poll()
+        self.refusals.poll()
         downlink = self.link.downlink
         for sent in range(MAX_FRAMES_PER_POLL):
             if sent and not downlink.pending_bytes():

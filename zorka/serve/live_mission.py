@@ -1,7 +1,8 @@
 """`zorka serve`: a mission paced to the wall clock with its ground links open, until the duration
 ends, Ctrl-C or SIGTERM; the run folder is written at the end as for `zorka run`, and summary.json
 every minute meanwhile (zorka/outputs/periodic_summary.py). A restart into the same folder keeps
-the onboard state and appends to the telemetry (zorka/outputs/tm_files.py).
+the onboard state, appends to the telemetry (zorka/outputs/tm_files.py) and resumes onboard time where
+the last session stopped (zorka/serve/onboard_clock.py).
 
 Every link is polled between control frames: the authenticated frame link (`--link-port`), raw space
 packets on TCP (`--packet-port`) and COBS-framed packets on a serial line (`--serial`); the last two
@@ -20,6 +21,7 @@ from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.link_port import LinkServer, OnboardLink, first_start
+from zorka.serve.onboard_clock import ServeState, resume
 from zorka.serve.packet_port import PacketServer, PortLimits
 from zorka.serve.serial_port import SerialPacketServer
 
@@ -98,12 +100,21 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     duration = args.duration if args.duration is not None else FOREVER_S
     may_provision = first_start(args.out, args.keys)  # looked at before the mission writes there
     mission = Mission(scenario, duration, realtime=True, out_dir=args.out)
+    resumed = resume(mission, args.out)
     try:
         endpoints = _open_links(args, mission, may_provision)
     except ServeError as failure:
         print(f"zorka serve: error: cannot open the link: {failure}", file=sys.stderr)
         mission.close()
         return 1
+    if resumed is not None and resumed.problem is not None:
+        print(f"zorka serve: {resumed.problem}", file=sys.stderr, flush=True)
+    elif resumed is not None:
+        print(
+            f"zorka serve: onboard time resumes at t = {resumed.t_s:.1f} s, where the last session in "
+            f"{args.out} stopped",
+            flush=True,
+        )
     if args.insecure:
         print(
             "zorka serve: WARNING: --insecure: telecommands are not authenticated",
@@ -117,6 +128,8 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     signal.signal(signal.SIGTERM, _stop)
     mission.frame_hooks.append(mission.flush_telemetry)  # a kill loses at most the frame being made
     mission.frame_hooks.append(PeriodicSummary(args.out, mission.summary, mission.flush_telemetry))
+    state = ServeState(mission, args.out)
+    mission.frame_hooks.append(state)
     try:
         summary = mission.run()
     except KeyboardInterrupt:
@@ -124,6 +137,7 @@ def serve(args: argparse.Namespace, scenario: Scenario) -> int:
     finally:
         for endpoint in endpoints:
             endpoint.close()
+        state.write()
         mission.close()
     for endpoint in endpoints:
         if isinstance(endpoint, LinkServer):

@@ -211,3 +211,25 @@ def test_the_uplink_with_a_master_key_takes_arbitrary_bytes_without_raising(tmp_
     bench.uplink.receive(raw)
     bench.uplink.receive(head + raw)
     assert not bench.delivered
+
+
+def test_refused_frames_raise_link_frame_refused_at_most_every_2_s_counting_those_between(tmp_path):
+    bench = Bench(tmp_path)
+    clock = [100.0]
+    bench.uplink._now_s = lambda: clock[0]
+    forged = SecurityAssociation(bench.keys.spi, bytes(32), arsn=bench.keys.reserve_arsn())
+    plain = TcFrame(SCID, VCID, 0, PING, bypass=True, segment_header=0xC0).pack()
+    for t_s in (100.0, 100.5, 101.9, 102.0):
+        clock[0] = t_s
+        assert not bench.executes(SdlsSender(forged, segment_header=True).apply(plain))
+    for _ in range(300):  # a drift past the onboard window: the right key, an ARSN it no longer takes
+        bench.keys.reserve_arsn()
+    clock[0] = 104.5
+    assert not bench.executes(bench.frame())
+    refused = [(e.t_s, e.text) for e in bench.events.named("link_frame_refused")]
+    assert refused == [
+        (100.0, "TC frame refused: bad_mac (SPI 1); 1 refused since the last report"),
+        (102.0, "TC frame refused: bad_mac (SPI 1); 3 refused since the last report"),
+        (104.5, "TC frame refused: arsn_outside_window (SPI 1); 1 refused since the last report"),
+    ]
+    assert bench.uplink.counts["bad_mac"] == 4
