@@ -128,8 +128,11 @@ static void attitude_tick(zk_fused *f, double t_s)
 /* The outputs of one call start empty. */
 static void begin(zk_fused *f)
 {
+    int i;
     f->ticks = f->gyro_misses = f->wheel_misses = f->star_tracker_misses = 0;
     f->last_star_fix_s = f->last_star_blind_s = NAN;
+    for (i = 0; i < ZK_FUSED_LAWS; i++)
+        f->laws[i].status = -1;
 }
 
 void zk_fused_tick(zk_fused *f, long frame)

@@ -38,7 +38,7 @@ typedef struct {
     zk_target *target;              /* TARGET */
     int strip;                      /* TARGET: a strip (zk_target_at first) */
     double epoch_jd_utc;            /* TARGET: onboard time 0 as a UTC Julian date (for GMST) */
-    int status;                     /* TARGET, output: the last zk_guidance_target status */
+    int status;                     /* TARGET, out: the call's last zk_guidance_target status (-1: none) */
     const zk_join_slew *join;       /* JOIN */
     int join_to;                    /* JOIN: index of the law it joins (updated under it) */
 } zk_fused_law;

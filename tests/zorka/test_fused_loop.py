@@ -6,6 +6,7 @@ failure detection, safe mode, coarse attitude). Each comparison also checks that
 so that a fused path that quietly never runs cannot pass."""
 
 import json
+import math
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
@@ -151,3 +152,15 @@ def test_fused_frames_allocate_nothing_and_keep_no_memory():
     diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
     growth = sum(stat.size_diff for stat in diff)
     assert growth < 1024, f"{growth} bytes kept over 2000 fused frames"
+
+
+@pytest.mark.slow
+def test_a_strip_is_bit_identical_fused(tmp_path):
+    """The built-in mission with Stockholm scanned as a strip southwards along the track: the strip's
+    moving target (zk_target_at) in C."""
+    stockholm = replace(
+        DEFAULT_SCENARIO.requests[0], end_lat_rad=math.radians(58.9), end_lon_rad=math.radians(17.95)
+    )
+    scenario = replace(DEFAULT_SCENARIO, requests=(stockholm, *DEFAULT_SCENARIO.requests[1:]))
+    fused = _compare(scenario, 760.0, tmp_path, min_fused=0.8)
+    assert any(is_strip for *_, is_strip in fused.devices.imager.captures), "the strip was never captured"

@@ -111,9 +111,13 @@ class FusedLoop:
         self._laws = (a.nadir, a.sun, a.target, a._next_target, a.hold, a.inertial, a.join)
         for i, law in enumerate(self._laws):
             _describe(f.laws[i], law)
+        self._index = {id(law): i for i, law in enumerate(self._laws)}
+        """Each law's place, by identity (the laws live as long as the loop: their ids stay theirs)."""
         self._targets = [(f.laws[i], g) for i, g in enumerate(self._laws) if isinstance(g, TargetTracking)]
-        self._join_c = f.laws[self._laws.index(a.join)]
-        f.nadir = self._laws.index(a.nadir)
+        self._target_c = {id(g): law_c for law_c, g in self._targets}
+        self._join = a.join
+        self._join_c = f.laws[self._index[id(a.join)]]
+        f.nadir = self._index[id(a.nadir)]
         self.ticks_in_c = 0
         """Attitude ticks of frames otherwise run in Python that ran in C."""
         self._group.tasks = [self.tick]
@@ -174,8 +178,7 @@ class FusedLoop:
         if not self._hooks_quiet():
             return False
         f = self.c
-        guidance = self._attitude.guidance
-        f.guidance = self._laws.index(guidance) if guidance in self._laws else -1
+        f.guidance = self._index.get(id(self._attitude.guidance), -1)
         self._records_in()
         lib.zk_fused_advance(f, self._executive.frame - 1)
         self._records_out()
@@ -213,16 +216,18 @@ class FusedLoop:
     def _copy_in(self) -> None:
         """What the attitude loop keeps in Python, into the C struct."""
         a = self._attitude
-        laws = self._laws
+        index = self._index
         f = self.c
-        f.guidance = laws.index(a.guidance)
-        f.law = laws.index(a._law)
-        join_target = a.join._target
-        if join_target is not None:
-            self._join_c.join_to = laws.index(join_target)
-        for law_c, target in self._targets:
-            law_c.strip = target._strip
-            law_c.status = 0 if target.geometry_ok else 1
+        guidance, law = a.guidance, a._law
+        f.guidance = index[id(guidance)]
+        f.law = index[id(law)]
+        if guidance is self._join:  # the join updates the law it joins, and hands over to `law`
+            joined = guidance._target
+            self._join_c.join_to = index[id(joined)]
+            self._set_strip(joined)
+            self._set_strip(law)
+        else:
+            self._set_strip(guidance)
         f.orbit_t_s = a.orbit.t_s
         f.dump_phase = a.dumping._phase
 
@@ -244,7 +249,15 @@ class FusedLoop:
             a._last_star_blind_s = blind_s
         a.wheels.holding_speed = False
         for law_c, target in self._targets:
-            target.geometry_ok = law_c.status == 0
+            status = law_c.status
+            if status >= 0:  # updated in C
+                target.geometry_ok = status == 0
+
+    def _set_strip(self, law) -> None:
+        """A target law's point-or-strip flag, if `law` is a target."""
+        law_c = self._target_c.get(id(law))
+        if law_c is not None:
+            law_c.strip = law._strip
 
     def _attitude_steady(self) -> bool:
         """Whether the attitude loop's tick is the one the C runs: a pointing mode already entered, an
@@ -259,8 +272,9 @@ class FusedLoop:
             and (mode != Mode.SUN_SAFE or a.health.star_tracker_ok)
             and a.orbit.valid
             and a.estimator.initialised
-            and a.guidance in self._laws
-            and (a.join._target is None or a.join._target in self._laws)
+            and id(a.guidance) in self._index
+            and id(a._law) in self._index
+            and (a.join._target is None or id(a.join._target) in self._index)
         )
 
     def _hooks_quiet(self) -> bool:
