@@ -47,9 +47,16 @@ def send(m: Mission, name: str, seq: int, **args) -> bool:
 
 
 def test_the_executive_runs_the_application_table_in_the_frame_order_of_before(mission):
+    """In that order; a fused mission (zorka/run/fused_loop.py) hands the attitude tick to its own task,
+    which runs AttitudeLoop.tick or the same in C."""
+    per_frame = Mission(Scenario(seed=6), 2000.0, fuse=False)
     groups = [
-        (g.name, g.every_frames, [t.__qualname__ for t in g.tasks]) for g in mission.flight.executive.groups
+        (g.name, g.every_frames, [t.__qualname__ for t in g.tasks]) for g in per_frame.flight.executive.groups
     ]
+    per_frame.close()
+    fused = [[t.__qualname__ for t in g.tasks] for g in mission.flight.executive.groups]
+    expected = [["FusedLoop.tick"] if tasks == ["AttitudeLoop.tick"] else tasks for _, _, tasks in groups]
+    assert fused == expected
     assert groups == [
         ("navigation", 10, ["AttitudeLoop.navigate"]),
         ("attitude", 1, ["AttitudeLoop.tick"]),
