@@ -208,7 +208,7 @@ class GroundConsole:
             listed = "list of " if spec.repeated else ""
             args = "\n".join(
                 f"{a.name}: {listed}{a.allowed()}"
-                + (f" (default {a.default_text()})" if a.default is not None else "")
+                + (f" (default {a.shown_default()})" if a.default is not None else "")
                 for a in spec.args
             )
             table.add_row(Text(spec.name), pus, Text(args or "-"), Text(spec.description))
