@@ -95,6 +95,14 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def keyword_help(keyword: str) -> str:
+    """The lines of HELP about the console word `keyword` (its line and those continuing it)."""
+    lines = HELP.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[0] == keyword)
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return "\n".join(lines[start:end])
+
+
 class ConsoleCompleter(Completer):
     """Tab completion from the dictionary: console words and command names first, then (after a
     command, also after `at TIME` / `in DELAY` and `help`) its argument names, then enum and bool
@@ -122,7 +130,7 @@ class ConsoleCompleter(Completer):
             return
         if done[0] == "help":
             if len(done) == 1:
-                yield from _matches(current, self.book.commands)
+                yield from _matches(current, [*KEYWORDS, *self.book.commands])
             return
         spec = self.book.commands.get(done[0])
         if spec is None:
@@ -250,6 +258,9 @@ class GroundConsole:
     def _help(self, rest: list[str]) -> None:
         if not rest:
             self._say(HELP, style="")
+            return
+        if rest[0] in KEYWORDS:
+            self._say(keyword_help(rest[0]), style="")
             return
         try:
             spec = self.session.commands.spec(rest[0])

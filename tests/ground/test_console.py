@@ -200,3 +200,12 @@ def test_packets_of_the_non_pus_apids_are_counted_not_printed(console, dictionar
     repl.execute("wait 0.2")
     assert repl.session.other_packets == {"cfdp": 1}
     assert "undecodable" not in out.getvalue() and repl.session.undecodable == 0
+
+
+def test_help_on_a_console_word_gives_its_lines(console):
+    repl, _, out = console
+    repl.execute("help at")
+    assert out.getvalue().splitlines() == [
+        "at UTC NAME k=v ...  schedule a command onboard (TC 11,4) at a UTC time, e.g.",
+        "                     at 2026-06-21T10:00:00Z set_adcs_mode mode=SUN_SAFE",
+    ]
