@@ -94,6 +94,15 @@ class Executive:
                 self.overruns += 1
                 self._to_skip = int(self.clock.late_by_s // frame_s)
 
+    def ran_frames(self, count: int) -> None:
+        """`count` frames whose work a fused loop did outside (each frame's groups, the clock advanced):
+        onboard time and the groups' run counts move on as if `run_frames` had run them."""
+        k = self.frame
+        for group in self.groups:
+            every = group.every_frames
+            group.runs += (k + count - 1) // every - (k - 1) // every
+        self.frame = k + count
+
     def run_until(self, t_end_s: float) -> None:
         """Run frames until onboard time reaches `t_end_s` (rounded to whole frames)."""
         self.run_frames(max(0, round(t_end_s / self.frame_s) - self.frame))

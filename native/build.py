@@ -18,9 +18,10 @@ PUBLIC_HEADERS = (
     "sim/sim.h",
     "flight/flight.h",
     "record/record.h",
+    "record/fused.h",
     "board/board.h",
 )
-ROOMS = tuple(h.split("/")[0] for h in PUBLIC_HEADERS)
+ROOMS = tuple(dict.fromkeys(h.split("/")[0] for h in PUBLIC_HEADERS))
 # C helpers for the rooms' sources only (static inline), kept out of the cdef.
 PRIVATE_HEADERS = ("common/vec3.h",)
 _LOCAL_INCLUDE = re.compile(r'#include\s+"([^"]+)"')

@@ -59,21 +59,50 @@ class Sgp4Ephemeris:
 
 class NumericalEphemeris:
     """States of the numerical orbit model (RK4 with `forces`) from an initial state at t = 0, with the
-    same `fill` as Sgp4Ephemeris, for predictions such as ground passes."""
+    same `fill` as Sgp4Ephemeris, for predictions such as ground passes.
+
+    The orbit is integrated once, in whole steps of `step_s`, and the state at each step kept (48 bytes a
+    step: 2.9 MB for a week at 10 s); a state between steps is one partial step from the step before it.
+    A prediction at any time so costs one RK4 step once the orbit reaches it, where integrating from the
+    epoch every time made a week's pass prediction quadratic in its length.
+    """
 
     def __init__(self, r_eci: np.ndarray, v_eci: np.ndarray, forces, step_s: float = 10.0) -> None:
-        self._initial = (np.array(r_eci, dtype=float), np.array(v_eci, dtype=float))
+        if not (step_s > 0.0 and math.isfinite(step_s)):
+            raise ValueError(f"step_s: {step_s} s is not a positive finite number")
         self._forces = forces
         self._orbit = ffi.new("zk_orbit *")
         self.step_s = step_s
+        self._knots = np.empty((1024, 6))
+        self._knots[0, :3], self._knots[0, 3:] = r_eci, v_eci
+        self._n_knots = 1
+
+    def _knot(self, k: int) -> np.ndarray:
+        """The state after k whole steps (k >= 0), integrating on from the last one kept."""
+        if k >= len(self._knots):
+            grown = np.empty((max(k + 1, 2 * len(self._knots)), 6))
+            grown[: self._n_knots] = self._knots[: self._n_knots]
+            self._knots = grown
+        orbit = self._orbit
+        while self._n_knots <= k:
+            last = self._knots[self._n_knots - 1]
+            orbit.r_eci, orbit.v_eci = last[:3].tolist(), last[3:].tolist()
+            lib.zk_orbit_propagate(orbit, self._forces, self.step_s, self.step_s)
+            self._knots[self._n_knots] = (*orbit.r_eci, *orbit.v_eci)
+            self._n_knots += 1
+        return self._knots[k]
 
     def fill(self, t0_s: float, dt_s: float, r_eci: np.ndarray, v_eci: np.ndarray) -> None:
-        """Write the n states at t0_s + k dt_s (seconds since the run epoch) into r_eci and v_eci, (n, 3)."""
+        """Write the n states at t0_s + k dt_s (seconds since the run epoch, not before it) into r_eci and
+        v_eci, (n, 3)."""
         orbit = self._orbit
-        orbit.r_eci, orbit.v_eci = self._initial[0].tolist(), self._initial[1].tolist()
-        lib.zk_orbit_propagate(orbit, self._forces, t0_s, self.step_s)
-        for k in range(len(r_eci)):
-            if k:
-                lib.zk_orbit_propagate(orbit, self._forces, dt_s, self.step_s)
-            r_eci[k] = tuple(orbit.r_eci)
-            v_eci[k] = tuple(orbit.v_eci)
+        for i in range(len(r_eci)):
+            t_s = t0_s + i * dt_s
+            if not t_s >= 0.0:
+                raise ValueError(f"t_s: {t_s} s is before the epoch of the numerical orbit")
+            k = math.floor(t_s / self.step_s)
+            knot = self._knot(k)
+            orbit.r_eci, orbit.v_eci = knot[:3].tolist(), knot[3:].tolist()
+            lib.zk_orbit_propagate(orbit, self._forces, t_s - k * self.step_s, self.step_s)
+            r_eci[i] = tuple(orbit.r_eci)
+            v_eci[i] = tuple(orbit.v_eci)

@@ -1,7 +1,8 @@
 """`zorka`: the one command. It parses and dispatches; the work lives in the rooms of zorka/.
 Subcommands: run (a simulated mission), scenario (the default scenario, checks), serve (the flight
 software live with its ground links), sim-server and flight (the two halves of a flight-computer-in-
-the-loop bench), console and send (the operator at the bench), dict (the
+the-loop bench), console and send (the operator at the bench), ground (the web ground page),
+archive (what the ground received and sent), dict (the
 command/telemetry dictionary), board-server (simulated boards on the far side of a serial port),
 board-check (conformance of any board on a serial port), wire (a paced, faulty link between two serial
 ports), plan (the imaging planner on its own), soak (a long run SIGKILLed and resumed, then checked),
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 MAX_SEEDS = 100_000
+DEFAULT_ARCHIVE_NAME = "zorka-archive.sqlite"  # ground/tm_store.py's; cli.py imports nothing heavy
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -229,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=seed_list,
         default=None,
         metavar="LIST",
-        help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/, "
-        "then write DIR/campaign.json with min, median, p95 and max of the summary figures and "
-        "DIR/campaign.html; the scenario's [campaign] dispersions are drawn per seed; seeds already "
-        "finished in DIR are not run again; exit 1 if a seed failed",
+        help="a Monte Carlo campaign: run once per seed (e.g. 1-20, 3,5,9 or 1-4,10), each into DIR/seed-N/ "
+        "(summary.json, tm.bin and the recorded truth), then write DIR/campaign.json with min, median, p95 "
+        "and max of the summary figures and DIR/campaign.html, whose worst seeds get whole run folders with "
+        "report.html; the scenario's [campaign] dispersions are drawn per seed; seeds already finished in "
+        "DIR are not run again; exit 1 if a seed failed",
     )
     run.add_argument(
         "--jobs",
@@ -291,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
         "world restored, the flight software rebooted on its onboard stores, the restart counted",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write no report.html (scripts that read summary.json); with --seeds: no campaign.html and no "
+        "seed completed into a whole run folder, campaign.json only",
+    )
 
     board = sub.add_parser(
         "board-server",
@@ -601,7 +610,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="the console's history file (default: $XDG_STATE_HOME/zorka/console_history, else "
         "~/.local/state/zorka/console_history)",
     )
-    for operator in (send, console):
+    ground = sub.add_parser(
+        "ground",
+        help="the web ground page: live telemetry, commands, history, sequences and archive plots",
+        description="Hold the link of `zorka serve` like the console and serve a web page on 127.0.0.1: "
+        "live housekeeping with limits and plots, events, a command form from the dictionary checked "
+        "before sending, each command's verification stages, the command history, sequence files, "
+        "plots of archived parameters. Every page open sees the same session; the link is re-opened "
+        "when it breaks. Everything received and sent is kept in the archive (see `zorka archive`). "
+        "Runs until Ctrl-C or SIGTERM.",
+    )
+    ground.add_argument(
+        "--http",
+        type=int,
+        default=8080,
+        metavar="PORT",
+        help="the page's TCP port (default: 8080; 0: any free)",
+    )
+    ground.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="the page's address (default: 127.0.0.1); beyond the loopback it needs --token",
+    )
+    ground.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="a secret of 16+ characters every request must carry (open the page at URL?token=TOKEN)",
+    )
+    for operator in (send, console, ground):
         link = operator.add_mutually_exclusive_group(required=True)
         link.add_argument(
             "--link-port",
@@ -635,6 +672,74 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="S",
             help="seconds to wait for a command's completion (default: 10)",
         )
+        operator.add_argument(
+            "--archive",
+            type=Path,
+            metavar="PATH",
+            help=f"the ground's archive of everything received and sent (default: {DEFAULT_ARCHIVE_NAME} "
+            "beside the key file)",
+        )
+
+    archive = sub.add_parser(
+        "archive",
+        help="query what the ground received and sent: parameters, commands, raw packets",
+        description="Read the ground's archive (a SQLite file `zorka ground`, `console` and `send` keep, "
+        "by default zorka-archive.sqlite beside the key file; pandas, DuckDB and sqlite3 read it too).",
+    )
+    archive_actions = archive.add_subparsers(
+        dest="action", required=True, parser_class=OneLineParser, metavar="ACTION"
+    )
+    query = archive_actions.add_parser(
+        "query",
+        help="one parameter's samples as CSV (onboard time, received time, value, text)",
+        description="Print the samples of housekeeping parameter PARAM with onboard times from --from to "
+        "--to (ISO 8601 UTC, e.g. 2026-06-21T12:00:00Z, or unix seconds) as CSV: onboard_utc, "
+        "onboard_unix_s, received_utc, value, text (an enum's name).",
+    )
+    query.add_argument(
+        "parameter", metavar="PARAM", help="a housekeeping parameter (`zorka dict` lists them)"
+    )
+    history = archive_actions.add_parser(
+        "commands",
+        help="the command history with verification stages as CSV",
+        description="Print the commands sent (by any ground program) with the onboard time of each "
+        "verification stage and the outcome (completed, failed at STAGE: CODE, or pending), as CSV.",
+    )
+    history.add_argument("--limit", type=positive_int, default=1000, metavar="N", help="latest N (1000)")
+    events = archive_actions.add_parser(
+        "events",
+        help="the events received, as CSV",
+        description="Print the events received (onboard time, id, name, severity, text) as CSV.",
+    )
+    events.add_argument("--limit", type=positive_int, default=10_000, metavar="N", help="latest N (10000)")
+    packets = archive_actions.add_parser(
+        "packets",
+        help="the raw TM packets, concatenated as a tm.bin, for replay",
+        description="Write the TM packets received (onboard times from --from to --to) to FILE as raw "
+        "concatenated CCSDS space packets, as a run's tm.bin.",
+    )
+    packets.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write them")
+    info = archive_actions.add_parser("info", help="sessions, packets by kind, onboard time span (JSON)")
+    imported = archive_actions.add_parser(
+        "import",
+        help="a run folder's TM files into the archive",
+        description="Decode a `zorka run` or `zorka serve` folder's TM files (tm-NNNN.bin ..., tm.bin) "
+        "into the archive as one session.",
+    )
+    imported.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the run folder")
+    imported.add_argument(
+        "--dict", type=Path, metavar="FILE", help="dictionary JSON (default: the flight software's own)"
+    )
+    for action in (query, history, events, packets, info, imported):
+        action.add_argument(
+            "--archive",
+            type=Path,
+            metavar="PATH",
+            help=f"the archive file (default: {DEFAULT_ARCHIVE_NAME} here)",
+        )
+    for action in (query, history, events, packets):
+        action.add_argument("--from", dest="start", metavar="T", help="from this onboard time (UTC)")
+        action.add_argument("--to", dest="end", metavar="T", help="to this onboard time (UTC)")
 
     resync = sub.add_parser(
         "resync",
@@ -665,8 +770,10 @@ def build_parser() -> argparse.ArgumentParser:
         "orbit from a TLE, targets with priorities and durations, off-nadir, sun and slew limits "
         "(format in README, 'Planning'). Limits: at most 100,000 targets, a horizon of at most 7 days, and "
         "at most 100,000 target-days (targets times the horizon in days, at least one: 100,000 targets "
-        "over a day, 14,285 over 7 days); beyond them, as for any bad input, one line naming the field "
-        "and exit 2.",
+        "over a day, 14,285 over 7 days), and at most 1,048,576 characters for any one value (a target, "
+        "the TLE). The file is read in pieces and checked as it arrives, so a list beyond the limits is "
+        "refused once it passes them; beyond them, as for any bad input, one line naming the field and "
+        "exit 2.",
     )
     plan.add_argument("input", type=Path, metavar="IN.json", help="the planning problem")
     plan.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the plan")
@@ -726,6 +833,8 @@ COMMANDS = {
     "flight": ("zorka.serve.flight_computer", "flight_command"),
     "send": ("zorka.operator.ground_operator", "send_command"),
     "console": ("zorka.operator.ground_operator", "console_command"),
+    "ground": ("zorka.operator.web_ground", "ground_command"),
+    "archive": ("zorka.operator.archive_command", "archive_command"),
     "resync": ("zorka.operator.arsn_resync_command", "resync"),
     "plan": ("zorka.run.plan_command", "plan_command"),
     "soak": ("zorka.run.soak_command", "soak_command"),

@@ -1,7 +1,8 @@
 """The attitude loop: determination, guidance and control per mode, over hal devices.
 
 10 Hz `tick`: sample the gyro and wheels; propagate the MEKF with the gyro and update it with each
-star-tracker reading; then, by mode:
+star-tracker reading; hand the estimate of the tick to `ancillary` (set by the payload while it
+captures: the attitude at each 10 Hz tick, as an imager's ancillary data); then, by mode:
 - DETUMBLE: B-dot on the magnetorquers, wheels unpowered;
 - SUN_SAFE: the solar-wing normal to the sun on the wheels, attitude from the MEKF while the star
   tracker is healthy, else from the coarse sun-sensor/magnetometer TRIAD propagated on the gyro;
@@ -13,6 +14,7 @@ Every buffer is made once here; a tick is a handful of C calls.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -165,6 +167,9 @@ class AttitudeLoop:
         self._last_star_fix_s = 0.0  # the tracker is given its timeout to report at the start
         self._last_star_blind_s = -math.inf  # when it last said it was blinded (alive, no solution)
         self.imaging_target: tuple[float, float, float] | None = None
+        self.star_reading_taken = False  # this tick's star-tracker reading went into the filter
+        self.ancillary: Callable[[float], None] | None = None
+        """Called with t_s once the tick's estimate is made (the payload's records while it captures)."""
 
         self.ticks = 0
         self.gyro_misses = 0
@@ -283,6 +288,8 @@ class AttitudeLoop:
         if not self.wheels.sample():
             self.wheel_misses += 1
         self._determine(t_s)
+        if self.ancillary is not None:
+            self.ancillary(t_s)
         mode = self.modes.mode
         if mode != self._active_mode:
             self._enter(t_s, mode)
@@ -334,6 +341,7 @@ class AttitudeLoop:
         np.copyto(self._w_last, self._w_meas)
         if estimator.initialised:
             estimator.propagate(self._w_step_c, self.frame_s, self._w_meas)
+        self.star_reading_taken = False
         if not self.star_tracker.sample():
             self.star_tracker_misses += 1
             if self.star_tracker.blinded:
@@ -344,6 +352,7 @@ class AttitudeLoop:
             self._last_star_fix_s = t_s
         elif estimator.update_star_tracker(self._q_st_c):
             self._last_star_fix_s = t_s
+            self.star_reading_taken = True
 
     def _coarse_attitude(self, t_s: float) -> bool:
         """Sun sensor + magnetometer TRIAD (the field from the torquers' off time) when both are usable,
@@ -405,6 +414,11 @@ class AttitudeLoop:
         end_s = self.join.plan(source, law, t_s)
         self.guidance = self.join
         SLEW_PLANNED.raise_(self.events, t_s, law=type(law).__name__, duration_s=end_s - t_s)
+
+    @property
+    def w_step_b(self) -> np.ndarray:
+        """The gyro's mean rate over the last frame (the mean of its two end readings), rad/s."""
+        return self._w_step
 
     def _rate_norm_rad_s(self) -> float:
         w = self.gyro.rate_b

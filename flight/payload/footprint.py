@@ -4,10 +4,12 @@ estimate (q_ib), Earth-fixed by ECEF = R_z(GMST) TEME, intersected with the WGS-
 the target's height (semi-axes + h: within millimetres of the true height surface for |h| < 9 km at the
 ~10 mrad swath).
 
-Rows are sampled at the payload's ticks while the capture is open (`FootprintSamples`); the footprint is
-its centre (the boresight's ground point at mid-capture, interpolated between the samples about it) and
-four corners (the detector's end pixels at the first and last sample: start -Y_B, start +Y_B, end +Y_B,
-end -Y_B), each as (lat_deg, lon_deg, height_m)."""
+Rows are sampled at every ADCS tick (10 Hz) while the capture is open (`FootprintSamples`): at the
+payload's 1 Hz the boresight interpolated linearly to mid-capture was off by up to ~3.5" (the line of
+sight's angular acceleration while tracking a target, ~1.3e-4 rad/s^2, x dt^2 / 8), ~10 m on the
+ground; at 10 Hz 0.03". The footprint is its centre (the boresight's ground point at mid-capture,
+interpolated between the samples about it) and four corners (the detector's end pixels at the first
+and last sample: start -Y_B, start +Y_B, end +Y_B, end -Y_B), each as (lat_deg, lon_deg, height_m)."""
 
 import math
 

@@ -29,9 +29,11 @@ from collections.abc import Callable
 import numpy as np
 
 from flight.adcs.attitude_loop import AttitudeLoop
+from flight.adcs.estimator import AttitudeEstimator
 from flight.adcs.modes import Mode
 from flight.events import EventLog
 from flight.payload.access import EphemerisTable
+from flight.payload.attitude_smoothing import CaptureAttitude
 from flight.payload.budgets import Budgets, within_budgets
 from flight.payload.downlink_windows import OnboardStation, downlink_windows
 from flight.payload.events import CAPTURE_DONE, CAPTURE_FAILED
@@ -151,6 +153,20 @@ class _BurstPlan:
 
 
 @dataclasses.dataclass
+class _Georeferencing:
+    """A collected product waiting for the star tracker's readings after its capture: its data and
+    metadata, its attitude record, the onboard orbit at its ticks, mid-capture time and target height."""
+
+    capture: Capture
+    data: bytes
+    metadata: dict
+    record: CaptureAttitude | None
+    r_eci: list[tuple[float, np.ndarray]]
+    t_mid_s: float
+    height_m: float
+
+
+@dataclasses.dataclass
 class TimelineCounts:
     plans: int = 0
     captures_started: int = 0
@@ -214,6 +230,17 @@ class ImagingPayload:
         self._capturing: Capture | None = None
         self._pointing = False  # the ADCS tracks a target because this application asked it to
         self._footprint: FootprintSamples | None = None  # the onboard state at each tick of the capture
+        self._record: CaptureAttitude | None = None  # the capture's attitude record, for smoothing
+        self._capture_r_eci: list[tuple[float, np.ndarray]] = []  # the onboard orbit at its ticks
+        self._georeferencing: list[_Georeferencing] = []  # collected, waiting for star-tracker readings
+        config = attitude.config
+        self._backward = AttitudeEstimator(
+            config.gyro,
+            config.star_tracker_q_bs,
+            config.star_tracker_cross_rad,
+            config.star_tracker_about_rad,
+            restart_after=0,
+        )
         self.product_hooks: list[Callable[[dict], None]] = []
         """Called with each product's metadata before it is stored (a mission runner annotates it)."""
         self._orbit = ffi.new("zk_orbit *")
@@ -283,6 +310,8 @@ class ImagingPayload:
         if self._capturing is not None:
             self._sample_footprint(t_s)
             self._collect(t_s)
+        if self._georeferencing:
+            self._store_georeferenced(t_s)
         if not self.book.entries and not self.timeline and not self._pointing:
             return  # nothing asked for, nothing under way: a second of a spacecraft without requests
         stale = t_s - self.planned_at_s >= self.replan_every_s
@@ -294,6 +323,7 @@ class ImagingPayload:
             and self._burst is None
             and pointing
             and self._capturing is None
+            and not self._georeferencing
             and self.attitude.orbit.valid
             and self.book.open_requests()
         ):
@@ -476,7 +506,9 @@ class ImagingPayload:
                 self.power.switch(PAYLOAD_LOAD, True)
                 self._capturing = capture
                 self._footprint = FootprintSamples(self.epoch_jd_utc, HALF_SWATH_RAD, request.alt_m)
-                self._sample_footprint(t_s)
+                self._record = CaptureAttitude(capture.start_s + capture.duration_s)
+                self._ancillary(t_s)
+                self.attitude.ancillary = self._ancillary
                 self.counts.captures_started += 1
             else:
                 self._fail(t_s, request.id, "imager refused")
@@ -508,6 +540,22 @@ class ImagingPayload:
             self.attitude.request_mode(t_s, Mode.NOMINAL)
         self._pointing = False
 
+    def _ancillary(self, t_s: float) -> None:
+        """Each ADCS tick while a capture is open or a product waits for its smoothing: the footprint
+        samples and the attitude records."""
+        self._sample_footprint(t_s)
+        attitude = self.attitude
+        estimator = attitude.estimator
+        if not estimator.initialised:
+            return
+        reading = attitude.star_tracker.q_ib if attitude.star_reading_taken else None
+        records = [g.record for g in self._georeferencing]
+        if self._record is not None:
+            records.append(self._record)
+        for record in records:
+            if not record.t_s or record.t_s[-1] < t_s:
+                record.add(t_s, attitude.w_step_b, reading, estimator.q_ib, estimator.covariance)
+
     def _sample_footprint(self, t_s: float) -> None:
         """The onboard orbit and attitude estimates now, while the capture's lines are being taken."""
         capture, samples = self._capturing, self._footprint
@@ -517,6 +565,7 @@ class ImagingPayload:
         if orbit.valid and estimator.initialised:
             orbit.propagate_to(t_s)
             samples.add(t_s, orbit.r_eci, estimator.q_ib)
+            self._capture_r_eci.append((t_s, np.array(orbit.r_eci)))
 
     def _collect(self, t_s: float) -> None:
         """Take a finished product into mass memory and judge its request."""
@@ -529,22 +578,61 @@ class ImagingPayload:
         capture, self._capturing = self._capturing, None
         self._tracking = None
         self.power.switch(PAYLOAD_LOAD, False)
-        entry = self.book.entries.get(capture.request_id)
-        attempt = 1 if entry is None else entry.attempts + 1
         metadata = {**product.metadata, "request_id": capture.request_id, "planned_start_s": capture.start_s}
         t_mid_s = 0.5 * (product.metadata["t_start_s"] + product.metadata["t_end_s"])
-        metadata["onboard_footprint"] = self._footprint.footprint(t_mid_s) if self._footprint else None
-        self._footprint = None
+        realtime = self._footprint.footprint(t_mid_s) if self._footprint else None
+        metadata["onboard_footprint_realtime"] = realtime
+        metadata["onboard_footprint"] = realtime
+        height_m = self._footprint.height_m if self._footprint else 0.0
+        waiting = _Georeferencing(
+            capture, product.data, metadata, self._record, self._capture_r_eci, t_mid_s, height_m
+        )
+        self._footprint, self._record, self._capture_r_eci = None, None, []
+        self._georeferencing.append(waiting)
+        self._store_georeferenced(t_s)
+
+    def _store_georeferenced(self, t_s: float) -> None:
+        """Store the products whose attitude can be smoothed now (their onboard footprint from it), and
+        judge their requests."""
+        done = [g for g in self._georeferencing if g.record is None or g.record.ready(t_s)]
+        if not done:
+            return
+        self._georeferencing = [g for g in self._georeferencing if g not in done]
+        if not self._georeferencing and self._capturing is None:
+            self.attitude.ancillary = None
+        for waiting in done:
+            self._smooth(waiting)
+            self._store(t_s, waiting.capture, waiting.data, waiting.metadata)
+
+    def _smooth(self, waiting: "_Georeferencing") -> None:
+        """The product's onboard footprint from the smoothed attitude (`attitude_smoothing`)."""
+        record = waiting.record
+        if record is None or not record.q_f or waiting.metadata["onboard_footprint"] is None:
+            return
+        q_smooth = record.smoothed(self._backward, self.attitude.estimator.bias_b)
+        samples = FootprintSamples(self.epoch_jd_utc, HALF_SWATH_RAD, waiting.height_m)
+        by_time = dict(waiting.r_eci)
+        for t_s, q_ib in zip(record.t_s, q_smooth, strict=False):
+            if t_s in by_time:
+                samples.add(t_s, by_time[t_s], q_ib)
+        footprint = samples.footprint(waiting.t_mid_s)
+        if footprint is not None:
+            waiting.metadata["onboard_footprint"] = footprint
+
+    def _store(self, t_s: float, capture: Capture, data: bytes, metadata: dict) -> None:
+        """Into mass memory, and the request judged by the product's quality."""
+        entry = self.book.entries.get(capture.request_id)
+        attempt = 1 if entry is None else entry.attempts + 1
         for hook in self.product_hooks:
             hook(metadata)
         try:
-            self.memory.store(f"{capture.request_id}-{attempt}", product.data, metadata)
+            self.memory.store(f"{capture.request_id}-{attempt}", data, metadata)
         except (MassMemoryFullError, OSError) as problem:
             self._fail(t_s, capture.request_id, f"not stored: {problem}")
             return
         if entry is None:
             return
-        if product.metadata.get("quality_ok", False):
+        if metadata.get("quality_ok", False):
             self.book.set_state(capture.request_id, RequestState.CAPTURED, attempted=True)
             self.counts.captures_good += 1
             CAPTURE_DONE.raise_(self.events, t_s, request_id=capture.request_id)

@@ -4,6 +4,7 @@ pool's (wall time apart); a worker killed mid-campaign loses no seed; a rerun sk
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,7 +54,7 @@ def scenario(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def pool_campaign(scenario, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("pool")
-    result = zorka(*campaign_args(scenario, out), "--jobs", "2")
+    result = zorka(*campaign_args(scenario, out), "--jobs", "2", "--no-report")
     assert result.returncode == 0, result.stderr
     return out
 
@@ -84,23 +85,31 @@ class Cluster:
         time.sleep(0.2)  # the file is written whole before the scheduler listens; let it settle
         self.address = json.loads(scheduler_file.read_text())["address"]
         assert self.address.startswith("tcp://127.0.0.1:")
-        self.workers = [
-            subprocess.Popen(
-                [
-                    DASK,
-                    "worker",
-                    self.address,
-                    "--host",
-                    "127.0.0.1",
-                    "--nthreads",
-                    "1",
-                    "--no-nanny",
-                    *("--no-dashboard", "--death-timeout", "60"),
-                ],
-                **common,
-            )
-            for _ in range(workers)
-        ]
+        self.folder = folder
+        self.workers: list[subprocess.Popen] = []
+        for _ in range(workers):
+            self.add_worker()
+
+    def add_worker(self) -> subprocess.Popen:
+        """One more `dask worker` of one thread, without a nanny (a kill is a kill)."""
+        worker = subprocess.Popen(
+            [
+                DASK,
+                "worker",
+                self.address,
+                "--host",
+                "127.0.0.1",
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                *("--no-dashboard", "--death-timeout", "60"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.folder,
+        )
+        self.workers.append(worker)
+        return worker
 
     def stop(self) -> None:
         for process in [*self.workers, self.scheduler]:
@@ -122,7 +131,7 @@ def cluster(tmp_path):
 
 
 def test_a_local_dask_cluster_gives_the_local_pools_summaries(scenario, pool_campaign, tmp_path):
-    result = zorka(*campaign_args(scenario, tmp_path), "--dask", "local:2")
+    result = zorka(*campaign_args(scenario, tmp_path), "--dask", "local:2", "--no-report")
     assert result.returncode == 0, result.stderr
     assert_same_seeds(tmp_path, pool_campaign)
     document = json.loads((tmp_path / "campaign.json").read_text())
@@ -134,15 +143,25 @@ def test_a_separate_scheduler_and_two_workers_give_the_same_summaries(
     scenario, pool_campaign, cluster, tmp_path
 ):
     out = tmp_path / "out"
-    result = zorka(*campaign_args(scenario, out), "--dask", cluster.address)
+    result = zorka(*campaign_args(scenario, out), "--dask", cluster.address, "--no-report")
     assert result.returncode == 0, result.stderr
     assert_same_seeds(out, pool_campaign)
+
+
+def test_the_worst_seeds_get_whole_run_folders_on_the_cluster(scenario, pool_campaign, cluster, tmp_path):
+    out = tmp_path / "out"
+    result = zorka(*campaign_args(scenario, out, seeds="1-2"), "--dask", cluster.address)
+    assert result.returncode == 0, result.stderr
+    assert "2 run reports" in result.stdout  # two seeds: each is among the worst by some figure
+    assert_same_seeds(out, pool_campaign, (1, 2))
+    assert linked_reports(out) == ["seed-1/report.html", "seed-2/report.html"]
+    assert all((out / f"seed-{seed}" / "truth.oem").exists() for seed in (1, 2))
 
 
 def test_a_worker_killed_mid_campaign_loses_no_seed(scenario, pool_campaign, cluster, tmp_path):
     out = tmp_path / "out"
     run = subprocess.Popen(
-        [*ZORKA, *campaign_args(scenario, out), "--dask", cluster.address],
+        [*ZORKA, *campaign_args(scenario, out), "--dask", cluster.address, "--no-report"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -164,8 +183,9 @@ def test_a_rerun_skips_finished_seeds_and_runs_the_others(scenario, pool_campaig
     shutil.copytree(pool_campaign, out)
     finished = {seed: (out / f"seed-{seed}" / "summary.json").read_bytes() for seed in (1, 3, 4)}
     (out / "seed-2" / "summary.json").unlink()  # a seed that did not end
-    result = zorka(*campaign_args(scenario, out, seeds="1-5"), "--jobs", "2")
+    result = zorka(*campaign_args(scenario, out, seeds="1-5"), "--jobs", "2", "--no-report")
     assert result.returncode == 0, result.stderr
+    assert "2 seeds run, 3 finished before (not run again), 0 failed" in result.stdout
     for seed, before in finished.items():
         assert (out / f"seed-{seed}" / "summary.json").read_bytes() == before, "a finished seed was rerun"
     assert_same_seeds(out, pool_campaign)
@@ -180,7 +200,7 @@ def test_a_seed_cut_short_is_run_again(scenario, pool_campaign, tmp_path):
     summary_path = out / "seed-3" / "summary.json"
     summary = json.loads(summary_path.read_text())
     summary_path.write_text(json.dumps({**summary, "sim_s": 12.3}))  # as a Ctrl-C leaves it
-    result = zorka(*campaign_args(scenario, out, seeds="3"))
+    result = zorka(*campaign_args(scenario, out, seeds="3"), "--no-report")
     assert result.returncode == 0, result.stderr
     assert without_timing(out / "seed-3") == without_timing(pool_campaign / "seed-3")
 
@@ -224,31 +244,98 @@ def test_a_scheduler_that_does_not_answer_gets_one_line(tmp_path):
     )
 
 
-ACCEPTANCE_SEEDS = "1-200"
+ACCEPTANCE_SEEDS = range(1, 201)
+KILL_AFTER_SEEDS = 40
+
+
+def written(out: Path, seeds) -> dict[int, tuple[int, int]]:
+    """Per seed, when its summary.json and tm.bin were last written (ns)."""
+    return {
+        seed: tuple((out / f"seed-{seed}" / name).stat().st_mtime_ns for name in ("summary.json", "tm.bin"))
+        for seed in seeds
+    }
+
+
+def linked_reports(out: Path) -> list[str]:
+    page = (out / "campaign.html").read_text()
+    links = sorted(set(re.findall(r'href="(seed-\d+/report.html)"', page)))
+    assert links and all((out / link).exists() for link in links)
+    return links
 
 
 @pytest.mark.slow
 def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scenario, tmp_path):
-    """Issue 16's acceptance: 200 one-orbit seeds through the local pool, --dask local:2, and a
-    separate scheduler with two workers, identical per seed."""
+    """Issue 16's acceptance: 200 one-orbit seeds with dispersions through the local pool, --dask local:2,
+    and a separate scheduler with two workers (one SIGKILLed mid-campaign, a new one joining), identical
+    per seed; then a rerun runs no seed again."""
+    seeds = ACCEPTANCE_SEEDS
+    listed = f"{seeds[0]}-{seeds[-1]}"
     outs = {name: tmp_path / name for name in ("pool", "local", "cluster")}
-    pool = zorka(*campaign_args(scenario, outs["pool"], ACCEPTANCE_SEEDS, None), "--jobs", "2", timeout=3600)
+    wall_s = {}
+
+    start = time.perf_counter()
+    pool = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
+    wall_s["pool"] = time.perf_counter() - start
     assert pool.returncode == 0, pool.stderr
-    local = zorka(
-        *campaign_args(scenario, outs["local"], ACCEPTANCE_SEEDS, None), "--dask", "local:2", timeout=3600
+    assert f"{len(seeds)} seeds run, 0 finished before" in pool.stdout
+
+    start = time.perf_counter()
+    local = zorka(  # the seeds alone: completing the worst is the pool run's (and the cluster test's)
+        *campaign_args(scenario, outs["local"], listed, None),
+        "--dask",
+        "local:2",
+        "--no-report",
+        timeout=3600,
     )
+    wall_s["dask local:2"] = time.perf_counter() - start
     assert local.returncode == 0, local.stderr
+
     running = Cluster(tmp_path, workers=2)
     try:
-        separate = zorka(
-            *campaign_args(scenario, outs["cluster"], ACCEPTANCE_SEEDS, None),
-            "--dask",
-            running.address,
-            timeout=3600,
+        start = time.perf_counter()
+        run = subprocess.Popen(
+            [
+                *ZORKA,
+                *campaign_args(scenario, outs["cluster"], listed, None),
+                *("--dask", running.address, "--no-report"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        deadline = time.monotonic() + 1800
+        while not (
+            len(list(outs["cluster"].glob("seed-*"))) >= KILL_AFTER_SEEDS
+            and len(list(outs["cluster"].glob(".seed-*/tm.bin"))) >= 2  # both workers mid-seed
+        ):
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.05)
+        victim = running.workers[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        running.add_worker()  # a worker joining mid-campaign takes its share
+        stdout, stderr = run.communicate(timeout=3600)
+        wall_s["scheduler + 2 workers, one killed"] = time.perf_counter() - start
     finally:
         running.stop()
-    assert separate.returncode == 0, separate.stderr
-    seeds = range(1, 201)
+    assert victim.returncode == -signal.SIGKILL
+    assert run.returncode == 0, stderr
+    assert f"{len(seeds)} seeds run, 0 finished before (not run again), 0 failed" in stdout
+
+    for name, out in outs.items():
+        document = json.loads((out / "campaign.json").read_text())
+        assert document["seeds"] == list(seeds) and document["failed"] == [], name
     assert_same_seeds(outs["local"], outs["pool"], seeds)
     assert_same_seeds(outs["cluster"], outs["pool"], seeds)
+    assert len(linked_reports(outs["pool"])) >= 5
+    figures = json.loads((outs["pool"] / "campaign.json").read_text())["figures"]
+    for name in ("local", "cluster"):
+        assert json.loads((outs[name] / "campaign.json").read_text())["figures"] == figures, name
+
+    before = written(outs["pool"], seeds)
+    start = time.perf_counter()
+    rerun = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
+    wall_s["rerun"] = time.perf_counter() - start
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"0 seeds run, {len(seeds)} finished before (not run again), 0 failed" in rerun.stdout
+    assert written(outs["pool"], seeds) == before, "a finished seed was run again"
+    print("wall time:", ", ".join(f"{name} {s:.0f} s" for name, s in wall_s.items()))

@@ -4,11 +4,13 @@ test_absolute_pointing_from_truth_files): the true centre re-derived from the tr
 the onboard centre's distance from it, the footprint's width against the swath's closed form."""
 
 import dataclasses
+import functools
 import json
 import math
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from tests.zorka.test_absolute_pointing_from_truth_files import (
     WGS84_A_M,
@@ -19,6 +21,7 @@ from tests.zorka.test_absolute_pointing_from_truth_files import (
     truth_files,
 )
 from tests.zorka.test_imaging_chain import barents_targets, imaging_scenario
+from zorka.run.progress import summary_table
 
 FIRST_PASS_DONE_S = 1800.0
 HALF_SWATH_RAD = 0.01  # 20,000 pixels of 1 urad
@@ -45,9 +48,15 @@ def raised_ellipsoid_point(r: np.ndarray, d: np.ndarray, h: float) -> np.ndarray
     return r + (-qb - math.sqrt(qb * qb - qa * qc)) / qa * d
 
 
+@functools.cache
+def read_truth(out) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The truth files of a run folder, read once."""
+    return truth_files(out)
+
+
 def true_centre(out, t_mid_s: float, height_m: float) -> np.ndarray:
     """The boresight's point at the target's height at t_mid_s, from the truth rows about it."""
-    jd, r_teme, boresight = truth_files(out)
+    jd, r_teme, boresight = read_truth(out)
     t_s = (jd - jd[0]) * 86400.0
     k = np.searchsorted(t_s, t_mid_s) - 1
     f = (t_mid_s - t_s[k]) / (t_s[k + 1] - t_s[k])
@@ -116,3 +125,53 @@ def test_the_footprint_spans_the_swath(geolocation_run):
             assert 0.9 * expected <= width <= 1.1 * expected / math.cos(math.radians(p["incidence_deg"])), (
                 name
             )
+
+
+def test_smoothed_and_real_time_ce90_up_to_30_deg_from_the_product_and_truth_files(geolocation_run):
+    """Both onboard footprints (smoothed, and the real-time filter's) against the true centre re-derived
+    from the truth files; the summary's CE90 of the captures up to 30 deg off nadir are their 90th
+    percentiles."""
+    summary, products, out, _ = geolocation_run
+    smoothed, realtime = [], []
+    for p in products:
+        if p["off_nadir_deg"] > 30.0:
+            continue
+        t_mid_s = 0.5 * (p["t_start_s"] + p["t_end_s"])
+        truth = true_centre(out, t_mid_s, p["requested_alt_m"])
+        for name, errors in (("onboard_footprint", smoothed), ("onboard_footprint_realtime", realtime)):
+            lat, lon, h = p[name]["centre"]
+            errors.append(
+                float(np.linalg.norm(geodetic_ecef(math.radians(lat), math.radians(lon), h) - truth))
+            )
+    assert smoothed, "the run must have a capture up to 30 deg off nadir"
+    geolocation = summary["geolocation"]
+    assert geolocation["products_off_nadir_le_30deg"] == len(smoothed)
+    assert geolocation["ce90_m_off_nadir_le_30deg"] == pytest.approx(np.percentile(smoothed, 90.0), abs=1.0)
+    assert geolocation["ce90_m_realtime_off_nadir_le_30deg"] == pytest.approx(
+        np.percentile(realtime, 90.0), abs=1.0
+    )
+
+
+def test_the_summary_table_prints_ce90_and_its_budget(geolocation_run, tmp_path):
+    """`zorka run`'s table: CE90 (up to 30 deg and all), the budget's three RMS terms, targeting p95 and
+    the boresight-to-target p99.7, each as the summary has it."""
+    summary, _, _, _ = geolocation_run
+    console = Console(record=True, width=200)
+    console.print(summary_table(summary, tmp_path / "summary.json"))
+    text = console.export_text()
+    geolocation = summary["geolocation"]
+    budget = geolocation["budget_rms_m"]
+    lines = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in text.splitlines() if "│" in line
+    }
+    near = geolocation["products_off_nadir_le_30deg"]
+    assert (
+        lines[f"geolocation CE90, {near} ≤ 30° off nadir"]
+        == f"{geolocation['ce90_m_off_nadir_le_30deg']:.4g}"
+    )
+    assert lines[f"geolocation CE90, all {geolocation['products']}"] == f"{geolocation['ce90_m']:.4g}"
+    terms = ("orbit_knowledge", "attitude_knowledge", "timing")
+    assert lines["budget RMS: orbit / attitude / timing"] == " / ".join(f"{budget[t]:.4g}" for t in terms)
+    assert lines["targeting error p95"] == f"{geolocation['targeting_error_m']['p95']:.4g}"
+    p99_7 = summary["pointing"]["capture_error_deg"]["p99_7"]
+    assert lines["true boresight to target p99.7"] == f"{p99_7:.4g}"

@@ -71,15 +71,22 @@ BAD = [
 ]
 
 
+def _targets(n: int) -> list[dict]:
+    return [{"id": f"T{i}", "lat_deg": 45, "lon_deg": 20, "priority": 1, "duration_s": 5} for i in range(n)]
+
+
 def test_beyond_its_limits_the_input_is_refused_in_one_line():
-    too_many = {**GOOD, "targets": [0] * (MAX_TARGETS + 1)}
-    with pytest.raises(PlanFileError, match=r"^targets: 100001 targets, more than the 100,000 allowed$"):
+    too_many = {**GOOD, "targets": _targets(MAX_TARGETS + 1)}
+    with pytest.raises(PlanFileError, match=r"^targets: more than the 100,000 targets allowed$"):
         parse_plan_input(json.dumps(too_many))
-    week = {**GOOD, "horizon_s": 7 * 86400.0, "targets": [0] * 20_000}
+    week = {**GOOD, "horizon_s": 7 * 86400.0, "targets": _targets(20_000)}
     with pytest.raises(
-        PlanFileError, match=r"^targets: 20000 targets over 7 days, more than the 100,000 target"
+        PlanFileError, match=r"^targets: more than 14,285 targets over 7 days, beyond the 100,000 target-days"
     ):
         parse_plan_input(json.dumps(week))
+    horizon_last = {key: week[key] for key in ("targets", *(k for k in week if k != "targets"))}
+    with pytest.raises(PlanFileError, match=r"^targets: more than 14,285 targets over 7 days"):
+        parse_plan_input(json.dumps(horizon_last))
 
 
 @pytest.mark.parametrize(("document", "message"), BAD, ids=[m.split(":")[0] for _, m in BAD])

@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from ccsds.sdls import SdlsSender, SecurityAssociation
+from ground.archived_link import ArchivedLink
 from ground.commands import CommandBook, CommandError
 from ground.console import GroundConsole
 from ground.key_store import KeyFileError, KeyStore
@@ -28,6 +29,7 @@ from ground.packet_client import LOOPBACK, PacketClient
 from ground.sequence import SequenceError, load_sequence, run_sequence
 from ground.session import Session
 from ground.telemetry import Record, TelemetryDecoder
+from ground.tm_store import DEFAULT_ARCHIVE_NAME, TmStore, TmStoreError
 from native.time_scales import SECONDS_PER_DAY
 
 MAX_TIMEOUT_S = SECONDS_PER_DAY
@@ -110,6 +112,31 @@ def _link_client(port: int, key_file: Path, link: dict | None, timeout_s: float,
     return client
 
 
+def archive_path(args: argparse.Namespace) -> Path:
+    """`--archive`, else zorka-archive.sqlite beside the key file."""
+    archive = getattr(args, "archive", None)
+    return archive if archive is not None else args.keys.parent / DEFAULT_ARCHIVE_NAME
+
+
+def open_store(path: Path, dictionary: dict[str, Any], program: str, link: str) -> TmStore:
+    try:
+        return TmStore(path, dictionary, program, link)
+    except TmStoreError as problem:
+        raise OperatorError(f"argument --archive: {problem}", 2) from None
+
+
+def archived(args: argparse.Namespace, dictionary: dict[str, Any], program: str) -> ArchivedLink:
+    """The link the arguments name, keeping everything it carries in the ground's archive."""
+    option = "--link-port" if args.link_port is not None else "--packet-port"
+    link = f"{option} {args.link_port if args.link_port is not None else args.packet_port}"
+    store = open_store(archive_path(args), dictionary, program, link)
+    try:
+        return ArchivedLink(connect(args, dictionary), store, program, close_store=True)
+    except OperatorError:
+        store.close()
+        raise
+
+
 def print_record(session: Session) -> Callable[[Record], None]:
     """An observer printing each record worth a line, as it arrives."""
 
@@ -137,7 +164,7 @@ def send(args: argparse.Namespace) -> int:
             CommandBook(dictionary).spec(args.name).app_data(args.args)
         except CommandError as problem:
             raise OperatorError(str(problem), 2) from None
-    transport = connect(args, dictionary)
+    transport = archived(args, dictionary, "send")
     session = open_session(transport, dictionary, args)
     session.observer = print_record(session)
     try:
@@ -163,7 +190,7 @@ def send(args: argparse.Namespace) -> int:
 
 
 def open_session(
-    transport: PacketClient | LinkClient, dictionary: dict[str, Any], args: argparse.Namespace
+    transport: ArchivedLink | PacketClient | LinkClient, dictionary: dict[str, Any], args: argparse.Namespace
 ) -> Session:
     """A session on `transport` whose advice on a refused frame names this link's resync command."""
     session = Session(transport, dictionary)
@@ -176,7 +203,7 @@ def console(args: argparse.Namespace) -> int:
     """`zorka console`: the REPL on stdin and the terminal until `quit`, end of input or Ctrl-C."""
     check_timeout(args.timeout)
     dictionary = load_dictionary(args.dict)
-    transport = connect(args, dictionary)
+    transport = archived(args, dictionary, "console")
     session = open_session(transport, dictionary, args)
     try:
         GroundConsole(session, Console(), args.timeout).interact(args.history)

@@ -2,7 +2,10 @@
 
 For each key figure a histogram with every seed as a tick under it (a strip), inlined as base64 PNG
 (no file or network beside the page), then the worst seeds by each figure with the values drawn for them
-and links to their own report.html. matplotlib is imported here only, as in `zorka.outputs.report`.
+and links to their own report.html (the seeds the campaign completed into whole run folders). Then what
+drives the figures: the Spearman rank correlation of each figure with each value drawn (each element of
+an array on its own), and each figure against its strongest driver; last every seed in a table.
+matplotlib is imported here only, as in `zorka.outputs.report`.
 """
 
 import base64
@@ -12,6 +15,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+from native.time_scales import parse_utc
+from zorka.outputs.report import REPORT_NAME
 
 CAMPAIGN_REPORT_NAME = "campaign.html"
 WORST_SEEDS = 5
@@ -28,6 +34,7 @@ STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
 table { border-collapse: collapse; } td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; }
 td.value { text-align: right; font-family: monospace; }
+td:first-child { white-space: nowrap; }
 nav a { margin-right: 1em; }
 """
 
@@ -68,19 +75,168 @@ def _cell(value: object) -> str:
     return f'<td class="value">{html.escape(str(value))}</td>'
 
 
-def _worst(rows: list[tuple[int, dict]], key: str, label: str, worse: str) -> str:
-    """The seeds worst by `key`, each linked to its report, with its figure and its drawn values."""
-    ranked = [(seed, s, _value(s, key)) for seed, s in rows if _value(s, key) is not None]
+def _ranked(rows: list[tuple[int, dict]], key: str, worse: str) -> list[tuple[int, dict, float]]:
+    """(seed, summary, value) of the seeds with a value of `key`, worst first (ties: lower seed first)."""
+    ranked = [(seed, s, v) for seed, s in rows if (v := _value(s, key)) is not None]
     ranked.sort(key=lambda row: (-row[2] if worse == "high" else row[2], row[0]))
+    return ranked
+
+
+def worst_seeds(summaries: dict[int, dict]) -> list[int]:
+    """The seeds the page lists as worst by some key figure: those whose run reports it links to."""
+    rows = sorted(summaries.items())
+    picked = {seed for key, _, worse in KEY_FIGURES for seed, _, _ in _ranked(rows, key, worse)[:WORST_SEEDS]}
+    return sorted(picked)
+
+
+def _worst(rows: list[tuple[int, dict]], key: str, label: str, worse: str, out_dir: Path) -> str:
+    """The seeds worst by `key`, each linked to its report where it has one, with its figure and its drawn
+    values."""
+    ranked = _ranked(rows, key, worse)
     drawn_keys = sorted({k for _, s, _ in ranked for k in s.get("dispersion", {})})
     head = "".join(f"<th>{html.escape(k)}</th>" for k in drawn_keys)
     lines = [f"<tr><th>seed</th><th>{html.escape(label)}</th>{head}</tr>"]
     for seed, summary, value in ranked[:WORST_SEEDS]:
         drawn = summary.get("dispersion", {})
-        link = f'<a href="seed-{seed}/report.html">seed {seed}</a>'
+        has_report = (out_dir / f"seed-{seed}" / REPORT_NAME).exists()
+        link = f'<a href="seed-{seed}/{REPORT_NAME}">seed {seed}</a>' if has_report else f"seed {seed}"
         lines.append(
             f"<tr><td>{link}</td>{_cell(value)}{''.join(_cell(drawn.get(k, '')) for k in drawn_keys)}</tr>"
         )
+    return "<table>\n" + "\n".join(lines) + "\n</table>"
+
+
+def drawn_columns(summaries: dict[int, dict]) -> dict[str, dict[int, float]]:
+    """The values drawn per seed as scalar columns, by name: a number as its key, an array's elements as
+    key[i] (a square matrix's upper triangle only: it is drawn symmetric), the epoch as epoch_utc [s]
+    after the earliest drawn."""
+    columns: dict[str, dict[int, float]] = {}
+    epochs: dict[int, float] = {}
+    for seed, summary in sorted(summaries.items()):
+        for key, value in summary.get("dispersion", {}).items():
+            if isinstance(value, str):
+                try:
+                    epochs[seed] = parse_utc(value).timestamp()
+                except ValueError:
+                    continue
+                continue
+            array = np.asarray(value, dtype=float)
+            for index in np.ndindex(array.shape):
+                if array.ndim == 2 and array.shape[0] == array.shape[1] and index[0] > index[1]:
+                    continue
+                name = key + "".join(f"[{i}]" for i in index)
+                columns.setdefault(name, {})[seed] = float(array[index])
+    if epochs:
+        first = min(epochs.values())
+        columns["epoch_utc [s]"] = {seed: t - first for seed, t in epochs.items()}
+    return columns
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties given the mean of the ranks they span."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    _, tie, count = np.unique(values, return_inverse=True, return_counts=True)
+    return (np.bincount(tie, weights=ranks) / count)[tie]
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Spearman's rank correlation of paired samples (Pearson's of their ranks); None with fewer than 3
+    pairs or if either is constant."""
+    if len(x) < 3:
+        return None
+    rx, ry = _ranks(np.asarray(x, dtype=float)), _ranks(np.asarray(y, dtype=float))
+    if np.ptp(rx) == 0.0 or np.ptp(ry) == 0.0:
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def sensitivities(summaries: dict[int, dict]) -> dict[str, dict[str, float | None]]:
+    """Per key figure, per drawn column (`drawn_columns`): Spearman's rho over the seeds having both."""
+    columns = drawn_columns(summaries)
+    found: dict[str, dict[str, float | None]] = {}
+    for key, _, _ in KEY_FIGURES:
+        figure = {seed: v for seed, s in summaries.items() if (v := _value(s, key)) is not None}
+        if not figure:
+            continue
+        found[key] = {}
+        for name, column in columns.items():
+            both = sorted(set(figure) & set(column))
+            x = np.array([column[seed] for seed in both])
+            found[key][name] = spearman(x, np.array([figure[seed] for seed in both]))
+    return found
+
+
+def _strong(rho: float | None, n: int) -> bool:
+    """A correlation worth a look: |rho| at least 0.3 and past twice its standard error under none."""
+    return rho is not None and abs(rho) >= max(0.3, 2.0 / np.sqrt(max(n - 1, 1)))
+
+
+def _sensitivity(summaries: dict[int, dict]) -> str:
+    """The table of rank correlations (strong ones bold) and each figure against its strongest driver."""
+    found = sensitivities(summaries)
+    names = sorted({name for per_figure in found.values() for name in per_figure})
+    if not found or not names:
+        return _no_values("no values were drawn: the scenario has no [campaign] dispersions")
+    labels = {key: label for key, label, _ in KEY_FIGURES}
+    head = "".join(f"<th>{html.escape(labels[key])}</th>" for key in found)
+    lines = [f"<tr><th>value drawn</th>{head}</tr>"]
+    for name in names:
+        cells = []
+        for key in found:
+            rho = found[key].get(name)
+            text = "–" if rho is None else f"{rho:+.2f}"
+            text = f"<strong>{text}</strong>" if _strong(rho, len(summaries)) else text
+            cells.append(f'<td class="value">{text}</td>')
+        lines.append(f"<tr><th>{html.escape(name)}</th>{''.join(cells)}</tr>")
+    note = (
+        "<p>Spearman's rank correlation of each figure with each value drawn, over the seeds; bold: "
+        f"|rho| &ge; 0.3 and beyond twice its standard error with {len(summaries)} seeds.</p>"
+    )
+    return note + "<table>\n" + "\n".join(lines) + "\n</table>\n" + _drivers(summaries, found, labels)
+
+
+def _drivers(summaries: dict[int, dict], found: dict, labels: dict[str, str]) -> str:
+    """One scatter per key figure against the value drawn that correlates most with it."""
+    from matplotlib.figure import Figure
+
+    columns = drawn_columns(summaries)
+    pairs = []
+    for key, per_figure in found.items():
+        rated = [(abs(rho), name) for name, rho in per_figure.items() if rho is not None]
+        if rated:
+            pairs.append((key, max(rated)[1], per_figure[max(rated)[1]]))
+    if not pairs:
+        return ""
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    figure = Figure(figsize=(10, 2.8 * rows), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, cols)).reshape(-1)
+    for ax, (key, name, rho) in zip(axes, pairs, strict=False):
+        seeds = [seed for seed in sorted(columns[name]) if _value(summaries[seed], key) is not None]
+        ax.plot([columns[name][s] for s in seeds], [_value(summaries[s], key) for s in seeds], ".", alpha=0.6)
+        ax.set(xlabel=name, ylabel=labels[key], title=f"rho {rho:+.2f}")
+        ax.grid(alpha=0.3)
+    for ax in axes[len(pairs) :]:
+        ax.set_visible(False)
+    return _png(figure)
+
+
+def _no_values(why: str) -> str:
+    return f"<p><em>{html.escape(why)}</em></p>"
+
+
+def _every_seed(rows: list[tuple[int, dict]], out_dir: Path) -> str:
+    """One row per seed: its key figures (those some seed has), linked to its report where it has one."""
+    shown = [(k, label) for k, label, _ in KEY_FIGURES if any(_value(s, k) is not None for _, s in rows)]
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in shown)
+    lines = [f"<tr><th>seed</th>{head}</tr>"]
+    for seed, summary in rows:
+        has_report = (out_dir / f"seed-{seed}" / REPORT_NAME).exists()
+        link = f'<a href="seed-{seed}/{REPORT_NAME}">seed {seed}</a>' if has_report else f"seed {seed}"
+        cells = "".join(_cell("–" if (v := _value(summary, k)) is None else v) for k, _ in shown)
+        lines.append(f"<tr><td>{link}</td>{cells}</tr>")
     return "<table>\n" + "\n".join(lines) + "\n</table>"
 
 
@@ -98,8 +254,11 @@ def write_campaign_report(document: dict, summaries: dict[int, dict], out_dir: P
             f"{k} {stats[k]:.5g}" for k in ("min", "median", "p95", "max") if stats.get(k) is not None
         )
         body = f"<p>{len(values)} seeds: {html.escape(line)}</p>\n{_distribution(values, label)}\n"
-        body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse)}"
+        body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse, out_dir)}"
         sections.append((key.replace(".", "-"), label, body))
+    if rows:
+        sections.append(("sensitivity", "What drives the figures", _sensitivity(dict(rows))))
+        sections.append(("seeds", "Every seed", _every_seed(rows, out_dir)))
     failed = [run for run in document["runs"] if run["error"] is not None]
     if failed:
         items = "".join(f"<li>seed {r['seed']}: {html.escape(r['error'])}</li>" for r in failed)

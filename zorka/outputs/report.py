@@ -1,76 +1,75 @@
-"""report.html of a run folder: one self-contained page a person reads after a run.
+"""report.html of a run folder: one self-contained page an analyst reads after a run.
 
-The figures of the summary as a table, then plots inlined as base64 PNG (no file or network beside the
-page): the ground track of the truth orbit, the true pointing and rate errors, and from the telemetry
-archive (the ground's view) the wheel speeds, the battery state of charge, the ADCS mode, the imaging
-timeline; last the thumbnails of the image products on the ground. A plot whose data the run does not
-have (no housekeeping, no imaging, an interrupted run) says so instead. matplotlib is imported here
-only, so the rest of `zorka` does not pay for it.
+Sections, in order: the verdict and the summary grouped by topic (units, sensible rounding); the world
+map (coastlines, ground track, station visibility circles and passes, targets by outcome); the requests
+and what became of each, with the reason; the contact table; the imaging and downlink timeline (captures,
+passes, deliveries, mass-memory backlog); attitude error with the requirement and the captures; wheel
+speeds in rpm with saturation; battery and power with eclipses; the ADCS mode; the quicklooks. Every
+time is UTC. Plots are inline PNG with alt text saying what they show; the page loads nothing from
+outside itself (the quicklooks link to the product files beside it in the run folder).
+
+Where each figure comes from: the truth orbit (ground track, eclipses by the simulator's own shadow
+model), the mission's pass prediction and the simulated radio's records (contacts, bytes down,
+deliveries), the onboard book, plan and products (outcomes), and the telemetry archive (housekeeping and
+events: what the spacecraft reported). A section whose data the run does not have says so.
+matplotlib and Pillow are imported by the report's modules only, so the rest of `zorka` does not pay.
 """
 
-import base64
 import html
-import io
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from native import ffi, lib, ptr
-from native.time_scales import SECONDS_PER_DAY, unix_s_from_julian_date
+from native.time_scales import unix_s_from_julian_date
+from zorka.outputs.report_contacts import Contact, contact_table, contacts
+from zorka.outputs.report_figure import MAX_POINTS, UtcAxis, no_data, stride
+from zorka.outputs.report_geometry import EARTH_RADIUS_M, Eclipse, eclipses, ground_track_deg
+from zorka.outputs.report_housekeeping import Housekeeping, wheel_parameters
+from zorka.outputs.report_map import MapLayers, maps
+from zorka.outputs.report_outcomes import OUTCOME_COLOURS, Outcome, failure_reasons, request_outcomes
+from zorka.outputs.report_quicklooks import quicklooks
+from zorka.outputs.report_serial import serial_links
+from zorka.outputs.report_summary_table import summary_table
+from zorka.outputs.report_timeline import (
+    CaptureMark,
+    StoredProductMark,
+    adcs_modes,
+    attitude_error,
+    imaging_and_downlink,
+    power,
+    wheel_speeds,
+)
 from zorka.run.mission import Mission
 
+__all__ = ["MAX_POINTS", "REPORT_NAME", "wheel_parameters", "write_report"]
+
 REPORT_NAME = "report.html"
-MAX_POINTS = 2000  # per plotted series: a 24 h run has 864,000 frames
-MAX_THUMBNAILS = 48
-
-
-def wheel_parameters(n_wheels: int) -> tuple[str, ...]:
-    """The housekeeping names of the speeds of a spacecraft's `n_wheels` wheels."""
-    return tuple(f"wheel{i}_speed_rad_s" for i in range(n_wheels))
-
-
-CAPTURE_EVENTS = {"capture_done": "tab:green", "capture_failed": "tab:red"}
+ACQUISITION_HOLD_S = 60.0
+"""The initial acquisition is the first time the pointing error stays under the threshold this long."""
 STYLE = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
-table { border-collapse: collapse; } td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; }
-td.value { text-align: right; font-family: monospace; }
-figure { display: inline-block; margin: 4px; font-size: 80%; }
-figure img { width: 160px; image-rendering: pixelated; }
-nav a { margin-right: 1em; }
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1100px; color: #222;
+  padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { border-bottom: 2px solid #ccd; padding-bottom: 2px; margin-top: 1.6em; }
+nav { padding: 4px 0; border-bottom: 1px solid #ddd; }
+nav a { margin-right: 0.9em; font-size: 90%; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 90%; }
+td, th { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+td.value { text-align: right; font-variant-numeric: tabular-nums; } td.unit { color: #555; }
+td.key code { color: #888; font-size: 85%; } caption { text-align: left; font-weight: bold; padding: 4px 0; }
+div.summary { display: flex; flex-wrap: wrap; gap: 0 2em; }
+ul.notes { font-size: 85%; color: #444; max-width: 500px; }
+tr.total th, tr.total td { border-top: 2px solid #999; font-weight: bold; }
+img { max-width: 100%; height: auto; }
+.quicklooks { display: flex; flex-wrap: wrap; gap: 10px; }
+figure.quicklook { margin: 0; font-size: 80%; max-width: 250px; } figure.quicklook img { display: block; }
+.outcome { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin-right: 4px; }
+.verdict { font-size: 105%; background: #f4f6fa; padding: 0.6em 1em; border-left: 4px solid #889; }
+.no-data { color: #666; }
 """
-
-
-class _Housekeeping:
-    """The housekeeping series the report plots, from the archive's records: t_s since the epoch."""
-
-    def __init__(
-        self,
-        records: Iterable[dict[str, Any]],
-        epoch_unix_s: float,
-        dictionary: dict[str, Any],
-        wheel_names: tuple[str, ...],
-    ):
-        self.wheel_names = wheel_names
-        rows: dict[str, list[float]] = {name: [] for name in ("t_s", *wheel_names, "soc", "mode")}
-        self.events: list[tuple[float, str, str]] = []  # t_s, event name, request id
-        for record in records:
-            if record["kind"] == "event" and record.get("name") in CAPTURE_EVENTS:
-                request_id = str(record.get("text", "")).removeprefix("request ").split(":")[0]
-                self.events.append((record["time_unix_s"] - epoch_unix_s, record["name"], request_id))
-            if record["kind"] != "housekeeping":
-                continue
-            values = record.get("values", {})
-            rows["t_s"].append(record["time_unix_s"] - epoch_unix_s)
-            for name in wheel_names:
-                rows[name].append(values.get(name, np.nan))
-            rows["soc"].append(values.get("eps_battery_soc", np.nan))
-            rows["mode"].append(values.get("adcs_mode", np.nan))
-        self.series = {name: np.asarray(column, dtype=float) for name, column in rows.items()}
-        mode_parameter = next((p for p in dictionary["parameters"] if p["name"] == "adcs_mode"), {})
-        self.mode_names = {code: name for name, code in (mode_parameter.get("values") or {}).items()}
+COLOUR_CSS = {"tab:green": "#2ca02c", "tab:red": "#d62728", "tab:orange": "#ff7f0e", "tab:gray": "#7f7f7f"}
 
 
 def write_report(
@@ -85,289 +84,291 @@ def write_report(
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
 
     epoch_unix_s = unix_s_from_julian_date(mission.epoch_jd_utc)
-    wheel_names = wheel_parameters(mission.scenario.spacecraft.wheels.n)
-    housekeeping = _Housekeeping(records, epoch_unix_s, dictionary, wheel_names)
-    duration_s = max(float(summary.get("sim_s", 0.0)), 1.0)
-    hours = duration_s > 3 * 3600.0
-    scale, time_label = (
-        (1 / 3600.0, "time since epoch [h]") if hours else (1 / 60.0, "time since epoch [min]")
+    epoch = datetime.fromtimestamp(epoch_unix_s, UTC)
+
+    def utc(t_s: float) -> str:
+        return (epoch + timedelta(seconds=float(t_s))).strftime("%Y-%m-%d %H:%M:%S")
+
+    axis = UtcAxis(epoch_unix_s)
+    spacecraft = mission.scenario.spacecraft
+    housekeeping = Housekeeping(records, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
+    end_s = max(float(summary.get("sim_s", 0.0)), 1.0)
+    rows = mission.truth()
+    shadows = eclipses(rows, mission.epoch_jd_utc) if len(rows) else []
+    radio = mission.radio_link
+    contact_rows = contacts(
+        mission.passes if mission.stations else [],
+        end_s,
+        None if radio is None else dict(radio.received_bytes_by_s),
+        [] if radio is None else radio.deliveries,
+        [] if radio is None else radio.radio.outages_s,
+        0.0 if radio is None else radio.radio.delay_s,
     )
-    wheels = housekeeping.series
+    outcomes = request_outcomes(mission, failure_reasons(housekeeping.events), utc, end_s)
+    captures = _captures(mission)
+    windows = [(c.start_s, c.end_s) for c in captures] + [(c.aos_s, c.los_s) for c in contact_rows]
+    track_rows = _track_rows(rows, windows)
+    track = None
+    altitude_m = 500e3  # without a track, the visibility circles of a nominal 500 km orbit
+    if len(track_rows) >= 2:
+        lat, lon = ground_track_deg(track_rows, mission.epoch_jd_utc)
+        track = (track_rows[:, 0], lat, lon)
+        altitude_m = float(np.mean(np.linalg.norm(track_rows[:, 1:4], axis=1))) - EARTH_RADIUS_M
+    products = _stored_products(mission, out_dir / "products", [] if radio is None else radio.deliveries)
+    stations = [(s.name, s.lat_deg, s.lon_deg, s.min_elevation_deg) for s in mission.scenario.ground_stations]
     sections = [
-        ("summary", "Summary", _summary_table(summary)),
-        ("ground-track", "Ground track", _ground_track(Figure, mission)),
-        (
-            "attitude-error",
-            "Pointing and rate error (truth against the ADCS reference)",
-            _attitude_errors(Figure, mission, scale, time_label),
-        ),
-        (
-            "wheel-speeds",
-            "Wheel speeds (housekeeping)",
-            _lines(Figure, wheels["t_s"] * scale, {n: wheels[n] for n in wheel_names}, time_label, "rad/s"),
-        ),
-        (
-            "battery",
-            "Battery state of charge (housekeeping)",
-            _lines(Figure, wheels["t_s"] * scale, {"eps_battery_soc": wheels["soc"]}, time_label, "fraction"),
-        ),
-        ("adcs-mode", "ADCS mode (housekeeping)", _modes(Figure, housekeeping, scale, time_label)),
-        ("imaging", "Imaging timeline", _imaging(Figure, mission, housekeeping, scale, time_label)),
-        ("thumbnails", "Image products", _thumbnails(out_dir / "products")),
-    ]
+        ("summary", "Summary", _verdict(summary, outcomes, contact_rows, shadows, end_s, utc)
+         + _run_files(out_dir)
+         + '<div class="summary">'
+         + summary_table(summary, _derived_rows(mission, summary), frozenset({"attitude.settle_s"}))
+         + "</div>"),
+        ("map", "Map: ground track, stations and targets",
+         maps(Figure, MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
+                                _capture_targets(captures, outcomes), stations, altitude_m, outcomes,
+                                _footprints(mission)))),
+        ("requests", "Imaging requests and outcomes", _outcome_table(outcomes)),
+        ("contacts", "Ground contacts",
+         contact_table(contact_rows, utc, radio is not None)
+         or no_data("the run had no ground station" + (" pass" if mission.stations else ""))),
+        ("timeline", "Imaging and downlink timeline",
+         imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)
+         + _eclipse_table(shadows, utc)),
+        ("attitude", "Attitude error (truth against the ADCS reference)",
+         attitude_error(Figure, axis, mission.attitude_errors(), mission.scenario.report.settle_threshold_deg,
+                        captures, end_s)),
+        ("wheels", "Reaction wheel speeds (housekeeping)",
+         wheel_speeds(Figure, axis, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
+        ("power", "Battery and power balance (housekeeping)",
+         power(Figure, axis, housekeeping, shadows, end_s)),
+        ("adcs-mode", "ADCS mode (housekeeping)", adcs_modes(Figure, axis, housekeeping, end_s)),
+        ("quicklooks", "Quicklooks (products on the ground, in capture order)",
+         quicklooks(out_dir / "products", utc)),
+    ]  # fmt: skip
     if "serial" in summary:
-        sections.insert(1, ("serial-links", "Serial links (boards in the loop)", _serial_links(summary)))
-    nav = " ".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
+        sections.insert(1, ("serial-links", "Serial links (boards in the loop)", serial_links(summary)))
+    nav = " ".join(
+        f'<a href="#{key}">{html.escape(title.split(" (")[0].split(":")[0])}</a>'
+        for key, title, _ in sections
+    )
     body = "\n".join(
         f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
         for key, title, content in sections
     )
-    title = f"Zorka run, seed {summary.get('seed')}, {duration_s:.0f} s simulated"
+    title = f"Zorka run, seed {summary.get('seed')}: {utc(0.0)} UTC + {_duration(end_s)}"
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n<nav>{nav}</nav>\n{body}\n"
-        "</body>\n</html>\n"
+        f"<style>{STYLE}</style>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
+        f'<nav aria-label="sections">{nav}</nav>\n'
+        f"<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
     path = out_dir / REPORT_NAME
     path.write_text(page, encoding="utf-8")
     return path
 
 
-def _summary_table(summary: dict) -> str:
-    rows = "\n".join(
-        f'<tr><th>{html.escape(key)}</th><td class="value">{html.escape(value)}</td></tr>'
-        for key, value in _flatten(summary, "")
-    )
-    return f"<table>\n{rows}\n</table>"
-
-
-SERIAL_COLUMNS = (
-    ("requests", "requests"),
-    ("replies", "replies"),
-    ("retries", "retries"),
-    ("timeouts", "timeouts"),
-    ("bad_frames", "bad frames"),
-    ("reconnects", "reconnects"),
-    ("rtt_p50_ms", "RTT p50 [ms]"),
-    ("rtt_p99_ms", "RTT p99 [ms]"),
-    ("rtt_max_ms", "RTT max [ms]"),
+RUN_FILES = (
+    ("summary.json", "the figures below"),
+    ("passes.json", "station passes"),
+    ("truth.oem", "truth orbit (CCSDS OEM)"),
+    ("truth.aem", "truth attitude (CCSDS AEM)"),
+    ("telemetry.msgpack", "decoded telemetry"),
+    ("tm.bin", "raw TM packets"),
+    ("tm_frames.bin", "TM frames received on the ground"),
 )
-"""The serial-links table's columns: summary.json's `serial` figures, the same per port and per device."""
 
 
-def _serial_links(summary: dict) -> str:
-    """One row per port, then one per device on it: what crossed the link and what went wrong; RTT is
-    from a request's first transmission to its reply, retries included; a board declared failed is named."""
-    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in SERIAL_COLUMNS)
-    rows = []
-    for port, figures in summary["serial"].items():
-        for name, row in (
-            (port, figures),
-            *((f"· {dev}", f) for dev, f in figures.get("devices", {}).items()),
-        ):
-            cells = "".join(
-                f'<td class="value">{html.escape("–" if row.get(key) is None else str(row[key]))}</td>'
-                for key, _ in SERIAL_COLUMNS
-            )
-            rows.append(f"<tr><th>{html.escape(name)}</th>{cells}</tr>")
-    first = next(iter(summary["serial"].values()), {})
-    note = (
-        f"<p>{html.escape(str(first.get('mode', '')))}: a request waits up to "
-        f"{first.get('request_timeout_s')} s. RTT: from a request's first transmission to its reply, "
-        "retries included. Bad frames by reason, watchdog trips and reconfigurations are in the summary "
-        "above.</p>"
-    )
-    for figures in summary["serial"].values():
-        if figures.get("failure"):
-            note += f"<p><strong>{html.escape(figures['failure'])}</strong></p>"
-    return f"{note}<table>\n<tr><th>port / device</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
+def _run_files(out_dir: Path) -> str:
+    """Links to the run folder's data files beside the page (those this run wrote)."""
+    links = [
+        f'<a href="{name}">{name}</a> ({what})' for name, what in RUN_FILES if (out_dir / name).is_file()
+    ]
+    return f'<p class="files">Files of this run: {" · ".join(links)}</p>' if links else ""
 
 
-def _flatten(tree: Any, prefix: str) -> list[tuple[str, str]]:
-    """Dotted keys to the leaves of nested dicts (as summary.json's keys are named); lists as JSON."""
-    if not isinstance(tree, dict):
-        return [(prefix, tree if isinstance(tree, str) else json.dumps(tree))]
+def _duration(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def _captures(mission: Mission) -> list[CaptureMark]:
+    """Every capture made: the products' intervals and quality (mission.products, stored or not)."""
     return [
-        row for key, value in tree.items() for row in _flatten(value, f"{prefix}.{key}" if prefix else key)
+        CaptureMark(
+            m["request_id"], m["t_start_s"], m.get("t_end_s") or m["t_start_s"], bool(m.get("quality_ok"))
+        )
+        for m in mission.products
+        if m.get("t_start_s") is not None
     ]
 
 
-def _no_data(why: str) -> str:
-    return f"<p><em>{html.escape(why)}</em></p>"
+def _footprints(mission: Mission) -> list[np.ndarray]:
+    """The true footprint corners of each product made, (4, 2) lon/lat deg."""
+    found = []
+    for m in mission.products:
+        corners = (m.get("true_footprint") or {}).get("corners")
+        if corners and len(corners) == 4:
+            found.append(np.array([[c[1], c[0]] for c in corners], dtype=float))
+    return found
 
 
-def _png(figure: Any) -> str:
-    """The figure as an inline <img>."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
+def _track_rows(rows: np.ndarray, windows: list[tuple[float, float]]) -> np.ndarray:
+    """The truth rows the map draws: at most MAX_POINTS over the run, and every row inside the capture
+    and pass `windows` (a capture lasts seconds: a thinned track would step over it)."""
+    if len(rows) == 0:
+        return rows
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[:: stride(len(rows))] = True
+    keep[-1] = True
+    for start_s, end_s in windows:
+        keep[(rows[:, 0] >= start_s - 1.0) & (rows[:, 0] <= end_s + 1.0)] = True
+    return rows[keep]
 
 
-def _stride(n: int) -> int:
-    return max(1, -(-n // MAX_POINTS))
+def _capture_targets(
+    captures: list[CaptureMark], outcomes: list[Outcome]
+) -> list[tuple[float, float, float, float]]:
+    """(start_s, end_s, target lat, target lon) of each capture of a request the book knows."""
+    where = {o.request_id: (o.lat_deg, o.lon_deg) for o in outcomes}
+    return [(c.start_s, c.end_s, *where[c.request_id]) for c in captures if c.request_id in where]
 
 
-def _ground_track(Figure: type, mission: Mission) -> str:
-    """Geodetic latitude and longitude under the truth orbit (ECEF = R_z(GMST) · TEME, as the
-    simulator turns them), with the imaging targets and ground stations."""
-    rows = mission.truth()
-    if len(rows) < 2:
-        return _no_data("the run recorded no orbit")
-    rows = rows[:: _stride(len(rows))]
-    jd_epoch = mission.epoch_jd_utc
-    r_eci = np.ascontiguousarray(rows[:, 1:4])
-    r_ecef = np.zeros(3)
-    geodetic = np.zeros((len(rows), 3))
-    for i, t_s in enumerate(rows[:, 0]):
-        lib.zk_eci_to_ecef(
-            lib.zk_gmst(jd_epoch + t_s / SECONDS_PER_DAY), ptr(r_eci[i]), ffi.NULL, ptr(r_ecef), ffi.NULL
-        )
-        lib.zk_ecef_to_geodetic(ptr(r_ecef), ptr(geodetic[i]))
-    lat_deg, lon_deg = np.degrees(geodetic[:, 0]), np.degrees(geodetic[:, 1])
-    lon_deg = (lon_deg + 180.0) % 360.0 - 180.0
-    wraps = np.flatnonzero(np.abs(np.diff(lon_deg)) > 180.0) + 1
-    figure = Figure(figsize=(10, 5), layout="constrained")
-    axes = figure.add_subplot()
-    axes.plot(
-        np.insert(lon_deg, wraps, np.nan), np.insert(lat_deg, wraps, np.nan), lw=1, label="ground track"
-    )
-    axes.plot(lon_deg[:1], lat_deg[:1], "k>", label="start")
-    requests = mission.scenario.requests
-    if requests:
-        lon = np.degrees([r.lon_rad for r in requests])
-        axes.plot(
-            (lon + 180.0) % 360.0 - 180.0, np.degrees([r.lat_rad for r in requests]), "r+", label="targets"
-        )
-    stations = mission.scenario.ground_stations
-    if stations:
-        axes.plot([s.lon_deg for s in stations], [s.lat_deg for s in stations], "g^", label="stations")
-    axes.set(xlim=(-180, 180), ylim=(-90, 90), xlabel="longitude [deg]", ylabel="geodetic latitude [deg]")
-    axes.set_xticks(range(-180, 181, 30))
-    axes.set_yticks(range(-90, 91, 30))
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower left", fontsize="small")
-    return _png(figure)
+def _stored_products(
+    mission: Mission, products: Path, deliveries: list[tuple[float, str]]
+) -> list[StoredProductMark]:
+    """The products made on board, named as the payload names them (request-attempt), their sizes from
+    the ground's copy or the mass memory, and when the ground received them."""
+    delivered = {pid: t_s for t_s, pid in deliveries}
+    payload = mission.flight.payload
+    attempts: dict[str, int] = {}
+    marks = []
+    for m in mission.products:
+        if m.get("t_end_s") is None:
+            continue
+        rid = m["request_id"]
+        attempts[rid] = attempts.get(rid, 0) + 1
+        pid = f"{rid}-{attempts[rid]}"
+        on_ground = products / f"{pid}.png"
+        stored = None if payload is None else payload.memory.product(pid)
+        if on_ground.exists():
+            size = on_ground.stat().st_size
+        elif stored is not None:
+            size = stored.size_bytes
+        else:
+            continue  # lost, or refused by a full memory: nothing in the backlog
+        marks.append(StoredProductMark(pid, float(m["t_end_s"]), size, delivered.get(pid)))
+    return marks
 
 
-def _attitude_errors(Figure: type, mission: Mission, scale: float, time_label: str) -> str:
-    """The summary's pointing and rate errors per frame (the truth against the reference the ADCS
-    tracked), each point the largest of its stretch so spikes stay visible; frames without a control
-    step are gaps."""
-    t_s, err_deg, rate_err_deg_s = mission.attitude_errors()
-    if len(t_s) == 0:
-        return _no_data("the run simulated no frame")
-    step = _stride(len(t_s))
-    cut = len(t_s) // step * step
-    figure = Figure(figsize=(10, 5), layout="constrained")
-    top, bottom = figure.subplots(2, 1, sharex=True)
-    for axes, values, label in (
-        (top, err_deg, "pointing error [deg]"),
-        (bottom, rate_err_deg_s, "rate error [deg/s]"),
-    ):
-        if cut:
-            axes.semilogy(
-                t_s[step - 1 : cut : step] * scale, values[:cut].reshape(-1, step).max(axis=1), lw=1
-            )
-        axes.semilogy(t_s[cut:] * scale, values[cut:], lw=1, color="tab:blue")
-        axes.set_ylabel(label)
-        axes.grid(alpha=0.3, which="both")
-    bottom.set_xlabel(time_label)
-    return _png(figure)
+def _first_settled_s(
+    t_s: np.ndarray, err_deg: np.ndarray, threshold_deg: float, frame_s: float
+) -> float | None:
+    """The first time the pointing error went under the threshold and stayed there ACQUISITION_HOLD_S."""
+    below = err_deg < threshold_deg
+    hold = max(1, round(ACQUISITION_HOLD_S / frame_s))
+    if len(below) < hold:
+        return None
+    counts = np.concatenate(([0], np.cumsum(below)))
+    first = np.flatnonzero(counts[hold:] - counts[:-hold] == hold)  # windows of `hold` frames all below
+    return None if len(first) == 0 else float(t_s[first[0]])
 
 
-def _lines(Figure: type, t: np.ndarray, series: dict[str, np.ndarray], time_label: str, unit: str) -> str:
-    """Housekeeping series against time, or why there are none."""
-    plotted = {name: y for name, y in series.items() if len(y) and not np.all(np.isnan(y))}
-    if not plotted:
-        return _no_data("no such housekeeping in the downlinked telemetry")
-    step = _stride(len(t))
-    figure = Figure(figsize=(10, 3.2), layout="constrained")
-    axes = figure.add_subplot()
-    for name, y in plotted.items():
-        axes.plot(t[::step], y[::step], lw=1, label=name)
-    axes.set(xlabel=time_label, ylabel=unit)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="best", fontsize="small")
-    return _png(figure)
+def _derived_rows(mission: Mission, summary: dict) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Figures the report adds to the summary's groups: what `attitude.settle_s` means beside the initial
+    acquisition."""
+    attitude = summary.get("attitude", {})
+    threshold = attitude.get("settle_threshold_deg", mission.scenario.report.settle_threshold_deg)
+    t_s, err_deg, _ = mission.attitude_errors()
+    first = _first_settled_s(t_s, err_deg, threshold, mission.frame_s)
+    last = attitude.get("settle_s")
+    return {
+        "attitude": [
+            (f"initial acquisition (error < {threshold:g}° for {ACQUISITION_HOLD_S:.0f} s)",
+             "never" if first is None else f"{first:,.1f}", "" if first is None else "s",
+             "first time the error went under the threshold and stayed there (from truth)"),
+            (f"last return under {threshold:g}°",
+             "never" if last is None else f"{last:,.1f}", "" if last is None else "s",
+             "attitude.settle_s: after each slew (imaging) the error rises again; "
+             "this is the last time it settled"),
+        ]
+    }  # fmt: skip
 
 
-def _modes(Figure: type, housekeeping: _Housekeeping, scale: float, time_label: str) -> str:
-    """The ADCS mode as a step plot, the modes named by the dictionary."""
-    t_s, mode = housekeeping.series["t_s"], housekeeping.series["mode"]
-    known = ~np.isnan(mode)
-    if not known.any():
-        return _no_data("no ADCS mode in the downlinked telemetry")
-    t_s, mode = t_s[known], mode[known]
-    changes = np.flatnonzero(np.diff(mode)) + 1
-    keep = np.unique(np.concatenate([[0], changes - 1, changes, [len(mode) - 1]]))
-    codes = sorted(set(housekeeping.mode_names) | {int(m) for m in np.unique(mode)})
-    figure = Figure(figsize=(10, 2.5), layout="constrained")
-    axes = figure.add_subplot()
-    axes.step(t_s[keep] * scale, mode[keep], where="post", lw=1.5)
-    axes.set_yticks(codes, [housekeeping.mode_names.get(c, str(c)) for c in codes])
-    axes.set_xlabel(time_label)
-    axes.grid(alpha=0.3)
-    return _png(figure)
-
-
-def _imaging(
-    Figure: type, mission: Mission, housekeeping: _Housekeeping, scale: float, time_label: str
+def _verdict(
+    summary: dict,
+    outcomes: list[Outcome],
+    contact_rows: list[Contact],
+    shadows: list[Eclipse],
+    end_s: float,
+    utc: Callable[[float], str],
 ) -> str:
-    """Capture outcomes (events in the telemetry) per request against time, over the ground passes."""
-    if not mission.scenario.requests:
-        return _no_data("the run had no imaging requests")
-    if not housekeeping.events:
-        return _no_data("no capture events in the downlinked telemetry")
-    request_ids = sorted({request_id for _, _, request_id in housekeeping.events})
-    row = {request_id: i for i, request_id in enumerate(request_ids)}
-    figure = Figure(figsize=(10, max(2.5, 0.22 * len(request_ids) + 1.0)), layout="constrained")
-    axes = figure.add_subplot()
-    end_s = float(mission.sim_s)
-    for index, p in enumerate(q for q in mission.passes if q.aos_s < end_s):
-        label = "ground pass" if index == 0 else None
-        axes.axvspan(p.aos_s * scale, min(p.los_s, end_s) * scale, color="tab:blue", alpha=0.12, label=label)
-    for name, color in CAPTURE_EVENTS.items():
-        hits = [(t_s, row[request_id]) for t_s, event, request_id in housekeeping.events if event == name]
-        if hits:
-            t_s, y = zip(*hits, strict=True)
-            axes.plot(np.asarray(t_s) * scale, y, "o", color=color, label=name)
-    axes.set_yticks(range(len(request_ids)), request_ids, fontsize="small")
-    axes.set(xlabel=time_label, xlim=(0.0, end_s * scale))
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", fontsize="small")
-    return _png(figure)
+    """One paragraph of what happened: requests by outcome, passes and bytes, eclipses, the figures an
+    analyst looks at first."""
+    parts = [f"{_duration(end_s)} simulated from {utc(0.0)} UTC"]
+    if outcomes:
+        counts = {k: sum(o.outcome == k for o in outcomes) for k in OUTCOME_COLOURS}
+        parts.append(
+            f"{len(outcomes)} imaging request(s): " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        )
+    if contact_rows:
+        down = sum(c.bytes_down or 0 for c in contact_rows)
+        delivered = sum(len(c.products) for c in contact_rows)
+        parts.append(
+            f"{len(contact_rows)} station pass(es), {down / 1e6:.2f} MB down, "
+            f"{delivered} product(s) delivered"
+        )
+    parts.append(
+        f"{len(shadows)} eclipse(s), {sum(e.end_s - e.start_s for e in shadows) / 60:.1f} min in shadow"
+    )
+    error = summary.get("attitude", {}).get("error_deg", {})
+    if error.get("p99") is not None:
+        parts.append(f"pointing error p99 {error['p99']:.3g}°")
+    low = summary.get("power", {}).get("min_soc")
+    if low is not None:
+        parts.append(f"lowest battery charge {low * 100:.1f}%")
+    return f'<p class="verdict">{html.escape("; ".join(parts))}.</p>'
 
 
-def _thumbnails(products: Path) -> str:
-    """Each PNG product on the ground, inline, captioned from its metadata json."""
-    images = sorted(products.glob("*.png")) if products.is_dir() else []
-    if not images:
-        return _no_data("no image product reached the ground")
-    figures = [_thumbnail(path) for path in images[:MAX_THUMBNAILS]]
-    more = len(images) - MAX_THUMBNAILS
-    if more > 0:
-        figures.append(_no_data(f"and {more} more in products/"))
-    return "\n".join(figures)
-
-
-def _thumbnail(path: Path) -> str:
-    caption = html.escape(path.stem)
-    metadata_path = path.with_suffix(".json")
-    if metadata_path.exists():
-        try:
-            metadata = json.loads(metadata_path.read_text()).get("metadata", {})
-        except (ValueError, AttributeError):
-            metadata = {}
-        if "t_start_s" in metadata:
-            caption += f"<br>t = {metadata['t_start_s']:.0f} s"
-        if "gsd_cross_m" in metadata:
-            caption += f", GSD {metadata['gsd_cross_m']:.2f} m"
-        if "quality_ok" in metadata:
-            caption += ", quality ok" if metadata["quality_ok"] else ", quality NOT ok"
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+def _eclipse_table(shadows: list[Eclipse], utc: Callable[[float], str]) -> str:
+    """The eclipses: entry and exit of the Earth's shadow (any part of the sun's disk hidden: penumbra
+    included), their length and the part in umbra."""
+    if not shadows:
+        return '<p id="eclipses">No eclipse during the run (the sun\'s disk was whole all along).</p>'
+    rows = "\n".join(
+        f"<tr><td>{utc(e.start_s)}{' (run start)' if e.start_cut else ''}</td>"
+        f"<td>{utc(e.end_s)}{' (run end)' if e.end_cut else ''}</td>"
+        f'<td class="value">{(e.end_s - e.start_s) / 60:.1f} min</td>'
+        f'<td class="value">{e.umbra_s / 60:.1f} min</td></tr>'
+        for e in shadows
+    )
     return (
-        f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{caption}</figcaption></figure>"
+        '<table id="eclipses" class="eclipses">\n'
+        "<caption>Eclipses (the simulator's shadow model, on the truth "
+        "orbit: penumbra included)</caption>\n<tr><th>shadow entry (UTC)</th><th>shadow exit (UTC)</th>"
+        f"<th>length</th><th>of which umbra</th></tr>\n{rows}\n</table>"
+    )
+
+
+def _outcome_table(outcomes: list[Outcome]) -> str:
+    """Every request with its outcome and reason, in capture time order then by priority."""
+    if not outcomes:
+        return no_data("the run had no imaging requests")
+    order = sorted(
+        outcomes, key=lambda o: (o.capture_t_s is None, o.capture_t_s or 0.0, -o.priority, o.request_id)
+    )
+    rows = "\n".join(
+        f'<tr><td>{html.escape(o.request_id)}</td><td class="value">{o.priority}</td>'
+        f'<td class="value">{o.lat_deg:.3f}°</td><td class="value">{o.lon_deg:.3f}°</td>'
+        f'<td><span class="outcome" style="background:{COLOUR_CSS[OUTCOME_COLOURS[o.outcome]]}"></span>'
+        f"{html.escape(o.outcome)}</td><td>{html.escape(o.reason)}</td></tr>"
+        for o in order
+    )
+    return (
+        '<table class="outcomes">\n'
+        "<caption>Every request of the onboard book at the end of the run</caption>\n"
+        '<tr><th scope="col">request</th><th scope="col">priority</th><th scope="col">latitude</th>'
+        '<th scope="col">longitude</th><th scope="col">outcome</th><th scope="col">reason</th></tr>\n'
+        f"{rows}\n</table>"
     )

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.ground_station import Pass
 from zorka.outputs.dictionary_json import dictionary_json
 from zorka.outputs.oem_aem import write_aem, write_oem
-from zorka.outputs.report import write_report
+from zorka.outputs.report import REPORT_NAME, write_report
 from zorka.outputs.tm_files import ROTATED, TM_NAME, tm_files
 from zorka.run.checkpoint import CHECKPOINT_NAME, RECORDER_FOLDER
 from zorka.run.mission import Mission
@@ -116,7 +117,7 @@ def claim_run_folder(out_dir: Path, force: bool = False) -> None:
     _write_manifest(out_dir, own | (set(RUN_OUTPUTS) - foreign), foreign | set(manifest["foreign"]))
 
 
-def _record_run_files(out_dir: Path) -> None:
+def record_run_files(out_dir: Path) -> None:
     """Add to the manifest what the run made beyond what it claimed."""
     manifest = _manifest(out_dir)
     foreign = set(manifest["foreign"])
@@ -124,9 +125,10 @@ def _record_run_files(out_dir: Path) -> None:
     _write_manifest(out_dir, set(manifest["own"]) | (present - foreign), foreign)
 
 
-def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
+def write_run_folder(mission: Mission, summary: dict, out_dir: Path, report: bool = True) -> Path:
     """summary.json, truth.oem, truth.aem, (with ground stations) passes.json, (when the run wrote
-    tm.bin) the telemetry archive of its packets, and report.html in `out_dir`; the summary's path."""
+    tm.bin) the telemetry archive of its packets, and (if `report`) report.html in `out_dir`; the
+    summary's path."""
     rows = mission.truth()
     jd = mission.epoch_jd_utc
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -143,19 +145,26 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path) -> Path:
         write_archive(tm_files(out_dir), dictionary, archive)
     elif archive.exists() and ARCHIVE_NAME in _manifest(out_dir)["own"]:
         archive.unlink()  # an earlier run's, not this one's
-    records = read_archive(archive) if archive.exists() else ()
-    write_report(mission, summary, out_dir, records, dictionary)
-    _record_run_files(out_dir)
+    if report:
+        records = read_archive(archive) if archive.exists() else ()
+        write_report(mission, summary, out_dir, records, dictionary)
+    elif (out_dir / REPORT_NAME).exists() and REPORT_NAME in _manifest(out_dir)["own"]:
+        (out_dir / REPORT_NAME).unlink()  # an earlier run's: it would describe another run
+    record_run_files(out_dir)
     return path
 
 
 def run_into_folder(
-    mission: Mission, out_dir: Path, quiet: bool, extra: dict | None = None
+    mission: Mission,
+    out_dir: Path,
+    quiet: bool,
+    extra: dict | None = None,
+    write: Callable[[Mission, dict, Path], Path] = write_run_folder,
 ) -> tuple[dict, Path]:
-    """Run `mission` to its end, close it and write its run folder; the summary (with the sections of
-    `extra` added, e.g. a campaign seed's dispersion) and its path. What `zorka run` does with each
-    mission, alone or per seed of a campaign, so both give the same folder. Ctrl-C ends the run early:
-    the summary then covers the time simulated so far."""
+    """Run `mission` to its end, close it and write its run folder with `write` (a campaign seed keeps
+    less: `zorka.run.campaign_seed`); the summary (with the sections of `extra` added, e.g. a campaign
+    seed's dispersion) and its path. What `zorka run` does with each mission, alone or per seed of a
+    campaign. Ctrl-C ends the run early: the summary then covers the time simulated so far."""
     try:
         summary = run_with_progress(mission, quiet=quiet)
     except KeyboardInterrupt:
@@ -164,7 +173,7 @@ def run_into_folder(
     finally:
         mission.close()
     summary.update(extra or {})
-    return summary, write_run_folder(mission, summary, out_dir)
+    return summary, write(mission, summary, out_dir)
 
 
 def pass_record(p: Pass) -> dict:

@@ -2,9 +2,13 @@
 each seed into a run folder of its own, on a local process pool or a Dask cluster
 (`zorka.run.dask_campaign`); then the spread of the summary figures across the seeds (campaign.json).
 
-A seed is run into a fresh folder beside its own and renamed into place when it ends, so an attempt cut
-short (a worker killed, Dask running the task again) leaves no half-written seed-N/; a seed whose
-seed-N/ holds a complete summary is not run again.
+A seed keeps its summary and what its whole run folder can be made from later
+(`zorka.run.campaign_seed`); the seeds the campaign report links to (the worst) are completed into
+whole run folders, with report.html, once every seed has run, on the same pool or cluster.
+
+A seed is run (or completed) into a fresh folder beside its own and renamed into place when it ends, so
+an attempt cut short (a worker killed, Dask running the task again) leaves no half-written seed-N/; a
+seed whose seed-N/ holds a complete summary is not run again.
 """
 
 import json
@@ -13,15 +17,18 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from native.atomic_file import write_atomically
+from zorka.outputs.report import REPORT_NAME
 from zorka.outputs.run_folder import MANIFEST_NAME, claim_run_folder, run_into_folder
+from zorka.run.campaign_seed import DISPERSION_NAME, can_complete, complete_seed_folder, write_seed_folder
 from zorka.run.mission import Mission
 from zorka.scenario.campaign_table import dispersed_scenario
 from zorka.scenario.model import Scenario
@@ -79,8 +86,6 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
 
 
-DISPERSION_NAME = "dispersion.json"
-"""Per seed folder: the seed, the simulated time it was to run and the values drawn for it."""
 END_TOLERANCE_S = 0.05  # half a frame: a summary this close to the run's end covers all of it
 
 
@@ -105,29 +110,39 @@ def finished_summary(folder: Path, duration_s: float | None, drawn: dict) -> dic
 def _publish(work: Path, folder: Path) -> None:
     """Rename the finished attempt `work` to `folder`, replacing an earlier attempt's (a run folder);
     FileExistsError if `folder` holds something else."""
-    if os.path.lexists(folder):
-        if not folder.is_dir() or folder.is_symlink() or not (folder / MANIFEST_NAME).exists():
-            raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
-        shutil.rmtree(folder)
+    if not os.path.lexists(folder):
+        os.rename(work, folder)
+        return
+    if not folder.is_dir() or folder.is_symlink() or not (folder / MANIFEST_NAME).exists():
+        raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
+    earlier = work.with_name(work.name + ".earlier")  # renamed aside, not deleted, until the new is in place
+    os.rename(folder, earlier)
     os.rename(work, folder)
+    shutil.rmtree(earlier)
+
+
+def _attempt(out_dir: Path, seed: int) -> Path:
+    """A fresh folder beside seed-<seed>/ for one attempt at it: a killed attempt leaves no half folder."""
+    return out_dir / f".seed-{seed}.{uuid.uuid4().hex[:12]}"
 
 
 def run_seed(
     scenario: Scenario, seed: int, duration_s: float | None, out_dir: Path, realtime: bool
-) -> tuple[dict, Path]:
+) -> tuple[dict, bool]:
     """Run `scenario` with `seed` and the dispersions drawn for it into out_dir/seed-<seed>/ as `zorka
-    run --seed` would, without a progress bar; the summary and its path. A seed already finished there
-    is not run again. A task of a pool or of Dask, so it lives at the top level to pickle."""
+    run --seed` would, without a progress bar, keeping what a campaign seed keeps
+    (`zorka.run.campaign_seed`); its summary, and whether it ran (False: it had finished before and was
+    not run again). A task of a pool or of Dask, so it lives at the top level to pickle."""
     if _worker["interrupted"]:
         raise NotStartedError
     folder = out_dir / f"seed-{seed}"
     seeded, drawn = dispersed_scenario(scenario, seed)
     done = finished_summary(folder, duration_s, drawn)
     if done is not None:
-        return done, folder / "summary.json"
+        return done, False
     if os.path.lexists(folder) and not folder.is_dir():
         raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
-    work = out_dir / f".seed-{seed}.{uuid.uuid4().hex[:12]}"
+    work = _attempt(out_dir, seed)
     work.mkdir(parents=True)
     try:
         claim_run_folder(work)
@@ -135,13 +150,31 @@ def run_seed(
         record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn}
         write_atomically(work / DISPERSION_NAME, (json.dumps(record, indent=2) + "\n").encode())
         summary, _ = run_into_folder(
-            mission, work, quiet=True, extra={"dispersion": drawn} if drawn else None
+            mission, work, quiet=True, extra={"dispersion": drawn} if drawn else None, write=write_seed_folder
         )
         _publish(work, folder)
     finally:
         if work.exists():
             shutil.rmtree(work)
-    return summary, folder / "summary.json"
+    return summary, True
+
+
+def complete_seed(scenario: Scenario, seed: int, out_dir: Path) -> Path | None:
+    """out_dir/seed-<seed>/ completed into a whole run folder with its report.html
+    (`zorka.run.campaign_seed.complete_seed_folder`), in a copy renamed into place; the report's path, or
+    None if the folder is complete already or keeps too little. A task of a pool or of Dask."""
+    folder = out_dir / f"seed-{seed}"
+    if not can_complete(folder):
+        return folder / REPORT_NAME if (folder / REPORT_NAME).exists() else None
+    work = _attempt(out_dir, seed)
+    try:
+        shutil.copytree(folder, work, symlinks=True)
+        complete_seed_folder(scenario, seed, work)
+        _publish(work, folder)
+    finally:
+        if work.exists():
+            shutil.rmtree(work)
+    return folder / REPORT_NAME
 
 
 def _remove_attempts(out_dir: Path, seeds: list[int]) -> None:
@@ -149,6 +182,46 @@ def _remove_attempts(out_dir: Path, seeds: list[int]) -> None:
     for seed in seeds:
         for attempt in out_dir.glob(f".seed-{seed}.*"):
             shutil.rmtree(attempt, ignore_errors=True)
+
+
+Engine = Callable[[str, dict[int, tuple], Callable[[Future, int], None]], bool]
+"""Runs tasks (key -> (function, *arguments)) of one kind ("seed", "report"), calling finish(future,
+key) as each ends; False if Ctrl-C stopped it (the tasks not started are cancelled)."""
+
+
+@contextmanager
+def _pool_engine(workers: int) -> Iterator[Engine]:
+    """A local pool of `workers` spawned processes, each as clean as a single `zorka run`. On Ctrl-C the
+    tasks not started are cancelled and the running ones waited for (a seed keeps what it simulated)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+
+        def run(kind: str, calls: dict[int, tuple], finish: Callable[[Future, int], None]) -> bool:
+            futures = {pool.submit(function, *args): key for key, (function, *args) in calls.items()}
+            finished = set()
+            try:
+                for future in as_completed(futures):
+                    finish(future, futures[future])
+                    finished.add(future)
+            except KeyboardInterrupt:
+                pool.shutdown(cancel_futures=True)
+                for future, key in futures.items():
+                    if future not in finished and not future.cancelled():
+                        finish(future, key)
+                return False
+            return True
+
+        yield run
+
+
+@dataclass
+class CampaignRun:
+    """What a campaign did: an outcome per seed (in the order of the seeds), how many seeds ran (the
+    others had finished before), and the reports of the seeds completed into whole run folders."""
+
+    outcomes: list[SeedOutcome]
+    ran: int
+    reports: dict[int, Path]
 
 
 def run_campaign(
@@ -160,65 +233,60 @@ def run_campaign(
     realtime: bool = False,
     on_done: Callable[[SeedOutcome], None] | None = None,
     dask_address: str | None = None,
-) -> list[SeedOutcome]:
-    """Run every seed, calling `on_done` as each ends; the outcomes in the order of `seeds`. A seed whose
-    run raises is an outcome with its error, and the others still run. With `dask_address` (a scheduler's
-    address, or local:N) on a Dask cluster, else in local processes, at most `jobs` at once: Ctrl-C cancels
-    the seeds not started and keeps what the running ones simulated so far, as a single run does. Workers
-    are spawned, not forked: each starts as clean as a single `zorka run`."""
+    complete: Callable[[dict[int, dict]], list[int]] | None = None,
+) -> CampaignRun:
+    """Run every seed, calling `on_done` as each ends; a seed whose run raises is an outcome with its
+    error, and the others still run. Then the seeds `complete` picks from the summaries (by seed; e.g. the
+    worst, which the campaign report links to) get whole run folders with report.html. With
+    `dask_address` (a scheduler's address, or local:N) on a Dask cluster, else in local processes, at
+    most `jobs` at once. Ctrl-C cancels the seeds not started and keeps what the running ones simulated
+    so far, as a single run does; nothing is completed then."""
     outcomes: dict[int, SeedOutcome] = {}
+    ran = 0
+    reports: dict[int, Path] = {}
 
     def finish(future: Future, seed: int) -> None:
+        nonlocal ran
         try:
-            summary, _ = future.result()
+            summary, fresh = future.result()
         except Exception as failure:
             outcomes[seed] = SeedOutcome(seed, error=_error(failure))
         else:
+            ran += fresh
             outcomes[seed] = SeedOutcome(seed, summary, out_dir / f"seed-{seed}" / "summary.json")
         if on_done is not None:
             on_done(outcomes[seed])
 
-    try:
-        if dask_address is not None:
-            from zorka.run.dask_campaign import run_on_dask  # dask is imported only by those who use it
+    def finish_report(future: Future, seed: int) -> None:
+        try:
+            path = future.result()
+        except Exception:  # a report not made is not linked; the seed's outcome stands
+            return
+        if path is not None:
+            reports[seed] = path
 
-            calls = {
-                seed: (run_seed, scenario, seed, duration_s, out_dir.resolve(), realtime) for seed in seeds
-            }
-            run_on_dask(dask_address, calls, finish)
-        else:
-            _run_on_pool(scenario, seeds, duration_s, out_dir, jobs, realtime, finish, outcomes)
+    if dask_address is not None:
+        from zorka.run.dask_campaign import dask_engine  # dask is imported only by those who use it
+
+        engine = dask_engine(dask_address)
+        where = out_dir.resolve()  # the workers' working folders are their own
+    else:
+        engine = _pool_engine(min(jobs, len(seeds)))
+        where = out_dir
+    try:
+        with engine as run:
+            calls = {seed: (run_seed, scenario, seed, duration_s, where, realtime) for seed in seeds}
+            whole = run("seed", calls, finish)
+            if whole and complete is not None:
+                summaries = {s: o.summary for s, o in outcomes.items() if o.summary is not None}
+                picked = complete(summaries)
+                reporting = {seed: (complete_seed, scenario, seed, where) for seed in picked}
+                run("report", reporting, finish_report)
     finally:
         _remove_attempts(out_dir, seeds)
-    return [outcomes.get(seed, SeedOutcome(seed, error=_error(NotStartedError()))) for seed in seeds]
-
-
-def _run_on_pool(
-    scenario: Scenario,
-    seeds: list[int],
-    duration_s: float | None,
-    out_dir: Path,
-    jobs: int,
-    realtime: bool,
-    finish: Callable[[Future, int], None],
-    outcomes: dict[int, SeedOutcome],
-) -> None:
-    """Every seed on a local process pool of at most `jobs` processes, `finish` called as each ends;
-    Ctrl-C cancels the seeds not started and waits for the running ones (`outcomes`: those finished)."""
-    context = multiprocessing.get_context("spawn")
-    workers = min(jobs, len(seeds))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
-        futures = {
-            pool.submit(run_seed, scenario, seed, duration_s, out_dir, realtime): seed for seed in seeds
-        }
-        try:
-            for future in as_completed(futures):
-                finish(future, futures[future])
-        except KeyboardInterrupt:
-            pool.shutdown(cancel_futures=True)
-            for future, seed in futures.items():
-                if seed not in outcomes and not future.cancelled():
-                    finish(future, seed)
+    missing = SeedOutcome(0, error=_error(NotStartedError()))
+    ordered = [outcomes.get(seed, replace(missing, seed=seed)) for seed in seeds]
+    return CampaignRun(ordered, ran, dict(sorted(reports.items())))
 
 
 def _value(summary: dict, figure: str) -> object:

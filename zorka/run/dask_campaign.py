@@ -3,12 +3,14 @@ processes (`local:N`), each worker one thread (a run is one busy thread).
 
 A worker that dies mid-seed loses nothing: the scheduler gives its task to another worker, and a seed's
 run is idempotent (`zorka.run.campaign.run_seed`). A seed whose run raises is not tried again: it is
-reported, as on the local pool.
+reported, as on the local pool. The same holds for the completion of a seed's folder
+(`zorka.run.campaign.complete_seed`).
 """
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 LOCAL = re.compile(r"local:([1-9][0-9]{0,2})")
@@ -44,22 +46,32 @@ def _client(address: str):
     return Client(cluster)
 
 
-def run_on_dask(address: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> None:
-    """Run `calls` (seed -> (function, *arguments)) as tasks on the cluster at `address`, calling
-    `finish(future, seed)` as each ends; Ctrl-C cancels the seeds that have not ended and returns."""
+@contextmanager
+def dask_engine(address: str) -> Iterator[Callable[[str, dict[int, tuple], Callable], bool]]:
+    """The cluster at `address` as a campaign's engine (`zorka.run.campaign.Engine`): `run(kind, calls,
+    finish)` runs `calls` (key -> (function, *arguments)) as tasks, calling `finish(future, key)` as
+    each ends; on Ctrl-C it cancels the tasks that have not ended and returns False. A LocalCluster
+    (local:N) is closed on leaving."""
     from distributed import as_completed
 
     campaign = uuid.uuid4().hex[:12]  # keys unique on a scheduler that other campaigns share
     with _client(address) as client:
-        futures = {
-            client.submit(function, *arguments, key=f"zorka-{campaign}-seed-{seed}", pure=False): seed
-            for seed, (function, *arguments) in calls.items()
-        }
+
+        def run(kind: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> bool:
+            futures = {
+                client.submit(function, *arguments, key=f"zorka-{campaign}-{kind}-{key}", pure=False): key
+                for key, (function, *arguments) in calls.items()
+            }
+            try:
+                for future in as_completed(futures):
+                    finish(future, futures[future])
+            except KeyboardInterrupt:  # the tasks not ended are cancelled: seeds count as not started
+                client.cancel(list(futures))
+                return False
+            return True
+
         try:
-            for future in as_completed(futures):
-                finish(future, futures[future])
-        except KeyboardInterrupt:  # the seeds not ended are cancelled: they count as not started
-            client.cancel(list(futures))
+            yield run
         finally:
             if LOCAL.fullmatch(address):
                 client.cluster.close()

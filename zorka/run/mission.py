@@ -48,6 +48,7 @@ from zorka.run.flight_figures import (
     realtime_figures,
     serial_link_figures,
 )
+from zorka.run.fused_loop import FusedLoop
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
@@ -95,6 +96,7 @@ class Mission:
         gnss: str | None = None,
         keep_tm_bytes: int | None = None,
         keep_link_bytes: dict[str, int] | None = None,
+        fuse: bool = True,
     ):
         self.scenario = scenario
         self.frame_s = FRAME_S
@@ -189,6 +191,10 @@ class Mission:
                 keep_bytes=keep_link_bytes,
             )
         load_requests(self.flight, scenario)
+        self.fuse = fuse
+        """Whether frames between Python events may run in the fused C loop (`zorka.run.fused_loop`); the
+        per-frame path gives bit-identical results, and the environment can force it too."""
+        self._fused: FusedLoop | bool | None = None  # made at the first frame, once every hook is added
 
     def ports(self) -> LinkPorts:
         """What a link attached to this mission may use of it."""
@@ -248,6 +254,8 @@ class Mission:
 
     def _advance(self, t_s: float) -> None:
         """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
+        if self._fused and self._fused.advance():
+            return
         world_c = self._world_c
         for stimulus in self.stimuli:
             stimulus.read_applied()
@@ -315,7 +323,20 @@ class Mission:
             frames = min(CHUNK_FRAMES, end - executive.frame, self._frames_to_next_fault(executive.frame))
             if self._orbit_table is not None:
                 self._orbit_table.prepare(executive.frame, frames)
-            executive.run_frames(frames)
+            self._run_span(frames)
+
+    def _run_span(self, count: int) -> None:
+        """Run `count` frames: through the fused loop where it may run them, else frame by frame."""
+        executive = self.flight.executive
+        if self._fused is None:
+            self._fused = FusedLoop(self) if self.fuse and FusedLoop.applies(self) else False
+        if not self._fused:
+            executive.run_frames(count)
+            return
+        end = executive.frame + count
+        while executive.frame < end:
+            if not self._fused.run(end - executive.frame):
+                executive.run_frames(1)
 
     def _fault_frame(self, fault: Fault) -> int:
         """The frame before which a fault strikes: its time, rounded to a whole frame."""

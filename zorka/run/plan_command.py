@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flight.payload.access import EphemerisTable
 from flight.payload.planner import Planner
-from zorka.scenario.plan_input import PlanFileError, parse_plan_input, plan_document, write_json
+from zorka.scenario.plan_input import PlanFileError, plan_document, read_plan_input, write_json
 
 PLAN_ITERATIONS = 300
 PLAN_WORK_BUDGET = 1e7
@@ -25,8 +25,8 @@ def command_planner(table: EphemerisTable, slew_s: Callable[[float], float]) -> 
 def plan_command(args: argparse.Namespace) -> int:
     """0 with the plan written and one line of figures, 2 for an unreadable or bad input."""
     try:
-        text = args.input.read_bytes()
-        plan_input = parse_plan_input(text)
+        with args.input.open("rb") as source:
+            plan_input = read_plan_input(source)
         started = time.perf_counter()
         captures = command_planner(plan_input.table(), plan_input.slew_s).plan(plan_input.requests)
         elapsed = time.perf_counter() - started

@@ -78,6 +78,27 @@ def summary_table(summary: dict, path: Path) -> Table:
                 "",
             ),
         ]
+    geolocation = summary.get("geolocation")
+    if geolocation is not None and geolocation["products"]:
+        budget = geolocation["budget_rms_m"]
+        near = geolocation["products_off_nadir_le_30deg"]
+        rows += [
+            (
+                f"geolocation CE90, {near} ≤ 30° off nadir",
+                _fmt(geolocation["ce90_m_off_nadir_le_30deg"]),
+                "m",
+            ),
+            (f"geolocation CE90, all {geolocation['products']}", _fmt(geolocation["ce90_m"]), "m"),
+            (
+                "  budget RMS: orbit / attitude / timing",
+                " / ".join(_fmt(budget[t]) for t in ("orbit_knowledge", "attitude_knowledge", "timing")),
+                "m",
+            ),
+            ("targeting error p95", _fmt(geolocation["targeting_error_m"]["p95"]), "m"),
+        ]
+    capture = summary.get("pointing", {}).get("capture_error_deg")
+    if capture is not None and capture["rows"]:
+        rows.append(("true boresight to target p99.7", _fmt(capture["p99_7"]), "deg"))
     files = (link or {}).get("files")
     if files is not None:
         rows.append(

@@ -54,6 +54,8 @@ FOP_T1_S = 2.0
 
 VERIFIED_STAGES = {"accepted", "completed"}
 GROUND_JOURNAL = "ground_link.msgpack"
+PUS_SERVICE_BYTE = 7  # a PUS-C TM packet's service type: after the 6-byte primary header and the version
+VERIFICATION_SERVICE = 1
 LINK_STATE = "link_state.json"
 """The onboard anti-replay store's name (its copies are link_state.a.json and link_state.b.json)."""
 FRAMES_FILE = "tm_frames.bin"
@@ -151,6 +153,12 @@ class RadioLink:
         self.ground = GroundLink(SCID, TC_VCID, TM_FRAME_BYTES, sender, t1_s=FOP_T1_S + 2.0 * spec.delay_s)
         self.frames_received = 0
         self.packets_on_ground = 0
+        self.received_bytes_by_s: Counter[int] = Counter()
+        """Bytes of TM frames the ground received, per whole second of arrival since the epoch (for the
+        report's contact table and downlink timeline; this process's frames only, not a resumed run's
+        earlier ones)."""
+        self.deliveries: list[tuple[float, str]] = []
+        """(t_s, product id) of each product the ground received complete and verified, in order."""
         self._last_clcw: bytes | None = None
         self._quiet_until_s = 0.0
         self._frames_file = self._packets_file = None
@@ -170,6 +178,12 @@ class RadioLink:
             self._file_downlink = ports.file_downlink
             ports.set_file_budget(self._file_budget)
         ports.add_frame_hook(self.poll)
+
+    @property
+    def quiet_until_s(self) -> float:
+        """`poll` does nothing at a world time before this one (out of contact, nothing in the air, no
+        command due): frames before it may run without polling (`zorka.run.fused_loop`)."""
+        return self._quiet_until_s
 
     def _file_budget(self, t_s: float) -> int:
         """Bytes of file PDUs the downlink can take in the next second: its rate, less what is queued."""
@@ -197,8 +211,12 @@ class RadioLink:
             self._receive_tm(raw, t_s)
         if is_open:  # after the CLCWs of this frame, so FOP-1 sees the spacecraft before its timers run
             if self.files is not None:
+                delivered = self.files.counts["products_received"]
                 for packet in self.files.poll(t_s, self._file_up_bytes):
                     self.ground.send(packet)
+                if self.files.counts["products_received"] > delivered:
+                    new = self.files.received[delivered - self.files.counts["products_received"] :]
+                    self.deliveries += [(t_s, product.product_id) for product in new]
             frames = self.ground.frames_to_send(t_s)
             self._write_journal()  # before the frames it vouches for are on the air
             for raw in frames:
@@ -223,6 +241,7 @@ class RadioLink:
 
     def _receive_tm(self, raw: bytes, t_s: float) -> None:
         self.frames_received += 1
+        self.received_bytes_by_s[int(t_s)] += len(raw)
         if self._frames_file is not None:
             self._frames_file.write(raw)
         for packet in self.ground.receive_frame(raw, t_s):
@@ -233,6 +252,8 @@ class RadioLink:
                 if self.files is not None:
                     self.files.receive(packet)
                 continue
+            if len(packet) <= PUS_SERVICE_BYTE or packet[PUS_SERVICE_BYTE] != VERIFICATION_SERVICE:
+                continue  # not a verification report: decoding every housekeeping report cost ~40 us each
             report = self._reports.decode(packet)
             if isinstance(report, VerificationReport) and report.request_id in self._request_ids:
                 command = str(self._request_ids[report.request_id])

@@ -1,14 +1,15 @@
 """`zorka run`: one simulated mission into a run folder, or a Monte Carlo campaign of seeds."""
 
 import argparse
+import functools
 import os
 import sys
 from dataclasses import replace
 
 from rich.console import Console
 
-from zorka.outputs.campaign_report import write_campaign_report
-from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder
+from zorka.outputs.campaign_report import worst_seeds, write_campaign_report
+from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder, write_run_folder
 from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, run_campaign, write_campaign
 from zorka.run.checkpoint import Checkpointer, remove_checkpoint, resume_mission
@@ -89,7 +90,8 @@ def run_command(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as failure:
         print(f"zorka run: error: {failure}", file=sys.stderr)
         return 1
-    summary, path = run_into_folder(mission, args.out, quiet=args.quiet)
+    write = functools.partial(write_run_folder, report=not args.no_report)
+    summary, path = run_into_folder(mission, args.out, quiet=args.quiet, write=write)
     if checkpointer is not None:
         whole = mission.sim_s >= mission.duration_s - 0.5 * mission.frame_s and mission.board_failure is None
         checkpointer.finish() if whole else checkpointer.close()
@@ -111,11 +113,12 @@ def resume_refused(args: argparse.Namespace, scenario: Scenario) -> str | None:
 
 def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     """`zorka run --seeds`: the campaign on a local process pool or a Dask cluster, its campaign.json,
-    campaign.html and table; 1 if a seed failed or the cluster could not be reached."""
+    (unless --no-report) campaign.html with the worst seeds' run reports, its table and a line of how
+    many seeds ran; 1 if a seed failed or the cluster could not be reached."""
     jobs = args.jobs or os.cpu_count() or 1
     try:
         with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
-            outcomes = run_campaign(
+            campaign = run_campaign(
                 scenario,
                 args.seeds,
                 args.duration,
@@ -124,12 +127,21 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
                 realtime=args.realtime,
                 on_done=advance,
                 dask_address=args.dask,
+                complete=None if args.no_report else worst_seeds,
             )
     except OSError as failure:  # a scheduler that does not answer
         print(f"zorka run: error: argument --dask: {args.dask}: {failure}", file=sys.stderr)
         return 1
+    outcomes = campaign.outcomes
     document = campaign_document(outcomes, args.out)
     path = write_campaign(document, args.out)
-    write_campaign_report(document, {o.seed: o.summary for o in outcomes if o.summary is not None}, args.out)
+    if not args.no_report:
+        summaries = {o.seed: o.summary for o in outcomes if o.summary is not None}
+        write_campaign_report(document, summaries, args.out)
     Console().print(*campaign_tables(document, path))
+    finished = sum(o.summary is not None for o in outcomes)
+    print(
+        f"{campaign.ran} seeds run, {finished - campaign.ran} finished before (not run again), "
+        f"{len(document['failed'])} failed; {len(campaign.reports)} run reports"
+    )
     return 1 if document["failed"] else 0

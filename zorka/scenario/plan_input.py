@@ -1,16 +1,19 @@
-"""`zorka plan` files: the planner's JSON input checked field by field, SGP4 positions for its ephemeris
-table, and the JSON plan written back (format in README, "Planning").
+"""`zorka plan` files: the planner's JSON input read in pieces and checked field by field, SGP4
+positions for its ephemeris table, and the JSON plan written back (format in README, "Planning").
 
-A bad input raises PlanFileError with one line naming the field, e.g.
-`targets[3].lat_deg: 95 is outside -90..90`.
+The input is streamed (zorka/scenario/json_stream.py): the targets are checked in batches as they arrive
+and kept as columns (zorka/scenario/plan_targets.py), so neither the file nor its parsed objects are ever
+held whole, and a list past the limits is refused as soon as it passes them. A bad input raises
+PlanFileError with one line naming the field, e.g. `targets[3].lat_deg: 95 is outside -90..90`.
 """
 
+import io
 import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -21,7 +24,9 @@ from native.atomic_file import write_atomically
 from native.time_scales import SECONDS_PER_DAY, julian_date, parse_utc, utc_from_julian_date
 from sim.ephemeris import Sgp4Ephemeris, Sgp4Error
 from sim.tle import Tle, TleError, parse_tle
-from zorka.scenario.plan_targets import plain_requests
+from zorka.scenario.json_stream import JsonStream, JsonStreamError
+from zorka.scenario.plan_fields import PlanFileError, checked_number, checked_object
+from zorka.scenario.plan_targets import TargetColumns
 
 STEP_S = 1.0  # the ephemeris table's step, and so the grid of capture starts
 MAX_HORIZON_S = 7 * SECONDS_PER_DAY
@@ -29,13 +34,8 @@ MAX_TARGETS = 100_000
 MAX_TARGET_DAYS = 100_000
 """Targets times the horizon in days (a day at least): what `zorka plan` is measured to plan within 10 s
 and 500 MB (`zorka bench`, plan_world_100k)."""
+BATCH_TARGETS = 4096  # targets parsed before they are checked and reduced to columns
 TOP_KEYS = ("tle", "start_utc", "horizon_s", "max_off_nadir_deg", "min_sun_elevation_deg", "slew", "targets")
-TARGET_KEYS = ("id", "lat_deg", "lon_deg", "priority", "duration_s")
-OPTIONAL_TARGET_KEYS = ("alt_m",)
-
-
-class PlanFileError(ValueError):
-    """A bad plan input: one line naming the field, the value and what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -66,44 +66,107 @@ class PlanInput:
         return EphemerisTable(jd, STEP_S, r)
 
 
-def _number(value: Any, field: str, low: float, high: float, *, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PlanFileError(f"{field}: {json.dumps(value)} is not a number")
-    try:
-        value = float(value)
-    except OverflowError:
-        value = math.inf
-    if not math.isfinite(value):
-        raise PlanFileError(f"{field}: {value} is not a finite number")
-    if value < low or value > high or (low_open and value == low):
-        interval = f"({low:g}..{high:g}]" if low_open else f"{low:g}..{high:g}"
-        raise PlanFileError(f"{field}: {value:g} is outside {interval}")
-    return float(value)
-
-
-def _object(value: Any, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
-    if not isinstance(value, dict):
-        raise PlanFileError(f"{field}: expected an object with {', '.join(required)}")
-    where = f"{field}." if field else ""
-    for key in required:
-        if key not in value:
-            raise PlanFileError(f"{where}{key}: missing")
-    for key in value:
-        if key not in required + optional:
-            raise PlanFileError(f"{where}{key}: unknown key; allowed: {', '.join(required + optional)}")
-    return value
-
-
 def parse_plan_input(text: str | bytes) -> PlanInput:
-    """Check a `zorka plan` input document. Raises PlanFileError (one line) for any bad input."""
+    """Check a `zorka plan` input document held in memory (see `read_plan_input`)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return read_plan_input(io.BytesIO(data))
+
+
+def read_plan_input(source: BinaryIO) -> PlanInput:
+    """Read and check a `zorka plan` input from a binary stream. Raises PlanFileError (one line) for any bad
+    input, as soon as the text shows it."""
+    stream = JsonStream(source)
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as failure:
-        raise PlanFileError(f"not valid JSON ({str(failure).splitlines()[0]})") from None
-    if not isinstance(document, dict):
+        return _read_document(stream)
+    except JsonStreamError as failure:
+        raise PlanFileError(f"not valid JSON ({failure})") from None
+
+
+def _read_document(stream: JsonStream) -> PlanInput:
+    if stream.next_char() != "{":
+        stream.value()
+        _end_of_text(stream)
         raise PlanFileError("the document: expected a JSON object")
-    top = _object(document, "", TOP_KEYS)
-    tle_lines = top["tle"]
+    stream.take("{", "an object")
+    fields: dict[str, Any] = {}
+    targets = TargetColumns()
+    while stream.next_char() != "}":
+        if fields:
+            stream.take(",", "',' or '}' after a value")
+        if stream.next_char() != '"':
+            stream.take('"', "a key (a string)")
+        key = stream.value()
+        stream.take(":", "':' after a key")
+        if key not in TOP_KEYS:
+            raise PlanFileError(f"{key}: unknown key; allowed: {', '.join(TOP_KEYS)}")
+        if key in fields:
+            raise PlanFileError(f"{key}: given twice")
+        if key == "targets":
+            fields[key] = _read_targets(stream, targets, fields)
+        else:
+            fields[key] = stream.value()
+            if key == "horizon_s":
+                targets.horizon_s = _horizon_s(fields["horizon_s"])
+    stream.take("}", "'}'")
+    _end_of_text(stream)
+    for key in TOP_KEYS:
+        if key not in fields:
+            raise PlanFileError(f"{key}: missing")
+    return _plan_input(fields, targets)
+
+
+def _end_of_text(stream: JsonStream) -> None:
+    if not stream.at_end():
+        stream.take("", "the end of the text")
+
+
+def _horizon_s(value: Any) -> float:
+    return checked_number(value, "horizon_s", 0.0, MAX_HORIZON_S, low_open=True)
+
+
+def _target_limit(horizon_s: float) -> int:
+    """The most targets allowed over `horizon_s` (inf: not known yet)."""
+    if math.isinf(horizon_s):
+        return MAX_TARGETS
+    return min(MAX_TARGETS, math.floor(MAX_TARGET_DAYS / max(1.0, horizon_s / SECONDS_PER_DAY)))
+
+
+def _too_many(horizon_s: float) -> PlanFileError:
+    if _target_limit(horizon_s) == MAX_TARGETS:
+        return PlanFileError(f"targets: more than the {MAX_TARGETS:,} targets allowed")
+    days = max(1.0, horizon_s / SECONDS_PER_DAY)
+    return PlanFileError(
+        f"targets: more than {_target_limit(horizon_s):,} targets over {days:g} days, beyond the "
+        f"{MAX_TARGET_DAYS:,} target-days allowed (targets times the horizon in days, at least one)"
+    )
+
+
+def _read_targets(stream: JsonStream, targets: TargetColumns, fields: dict[str, Any]) -> int:
+    """Stream the targets list into `targets`, BATCH_TARGETS at a time; the number read."""
+    if stream.next_char() != "[":
+        stream.value()
+        raise PlanFileError("targets: expected a list of targets")
+    stream.take("[", "'['")
+    batch: list[Any] = []
+    count = 0
+    while stream.next_char() != "]":
+        if count:
+            stream.take(",", "',' or ']' after a target")
+        batch.append(stream.value())
+        count += 1
+        if count > _target_limit(targets.horizon_s):
+            raise _too_many(targets.horizon_s)
+        if len(batch) == BATCH_TARGETS:
+            targets.add(batch)
+            batch = []
+    stream.take("]", "']'")
+    targets.add(batch)
+    return count
+
+
+def _plan_input(fields: dict[str, Any], targets: TargetColumns) -> PlanInput:
+    """The checked input from its top-level fields and its targets' columns."""
+    tle_lines = fields["tle"]
     if not (
         isinstance(tle_lines, list) and len(tle_lines) == 2 and all(isinstance(x, str) for x in tle_lines)
     ):
@@ -112,60 +175,23 @@ def parse_plan_input(text: str | bytes) -> PlanInput:
         tle = parse_tle(*tle_lines)
     except TleError as failure:
         raise PlanFileError(str(failure)) from None
-    if not isinstance(top["start_utc"], str):
-        raise PlanFileError(f"start_utc: {json.dumps(top['start_utc'])} is not a string")
+    if not isinstance(fields["start_utc"], str):
+        raise PlanFileError(f"start_utc: {json.dumps(fields['start_utc'])} is not a string")
     try:
-        start = parse_utc(top["start_utc"])
+        start = parse_utc(fields["start_utc"])
     except (ValueError, OverflowError) as failure:
         raise PlanFileError(f"start_utc: {failure}") from None
     if not 1900 < start.year < 2100:
-        raise PlanFileError(f"start_utc: {top['start_utc']!r} is outside the years 1901..2099")
-    horizon = _number(top["horizon_s"], "horizon_s", 0.0, MAX_HORIZON_S, low_open=True)
-    max_off_nadir = _number(top["max_off_nadir_deg"], "max_off_nadir_deg", 0.0, 89.0, low_open=True)
-    min_sun = _number(top["min_sun_elevation_deg"], "min_sun_elevation_deg", -90.0, 90.0)
-    slew = _object(top["slew"], "slew", ("settle_s", "rate_deg_s"))
-    settle = _number(slew["settle_s"], "slew.settle_s", 0.0, 3600.0)
-    rate = _number(slew["rate_deg_s"], "slew.rate_deg_s", 0.0, 360.0, low_open=True)
-    targets = top["targets"]
-    if not isinstance(targets, list):
-        raise PlanFileError("targets: expected a list of targets")
-    if len(targets) > MAX_TARGETS:
-        raise PlanFileError(f"targets: {len(targets)} targets, more than the {MAX_TARGETS:,} allowed")
-    days = max(1.0, horizon / SECONDS_PER_DAY)
-    if len(targets) * days > MAX_TARGET_DAYS:
-        raise PlanFileError(
-            f"targets: {len(targets)} targets over {days:g} days, more than the {MAX_TARGET_DAYS:,} "
-            "target-days allowed (targets times the horizon in days, at least one)"
-        )
-    keys, optional = frozenset(TARGET_KEYS), frozenset(OPTIONAL_TARGET_KEYS)
-    requests = plain_requests(
-        targets, keys, optional, horizon, math.radians(max_off_nadir), math.radians(min_sun)
-    )
-    if requests is not None:
-        return PlanInput(tle, start, horizon, settle, math.radians(rate), requests)
-    requests, seen = [], {}
-    for i, entry in enumerate(targets):
-        targets[i] = None  # each target's dict goes as its request is made: one copy of the targets at a time
-        field = f"targets[{i}]"
-        target = _object(entry, field, TARGET_KEYS, OPTIONAL_TARGET_KEYS)
-        ident = target["id"]
-        if not isinstance(ident, str) or not ident.strip():
-            raise PlanFileError(f"{field}.id: {json.dumps(ident)} is not a non-empty string")
-        if ident in seen:
-            raise PlanFileError(f"{field}.id: {ident!r} repeats targets[{seen[ident]}].id")
-        seen[ident] = i
-        requests.append(
-            ImagingRequest(
-                id=ident,
-                lat_rad=math.radians(_number(target["lat_deg"], f"{field}.lat_deg", -90.0, 90.0)),
-                lon_rad=math.radians(_number(target["lon_deg"], f"{field}.lon_deg", -180.0, 360.0)),
-                alt_m=_number(target.get("alt_m", 0.0), f"{field}.alt_m", -500.0, 9000.0),
-                priority=_number(target["priority"], f"{field}.priority", 0.0, 1e9),
-                duration_s=_number(target["duration_s"], f"{field}.duration_s", 0.0, horizon, low_open=True),
-                max_off_nadir_rad=math.radians(max_off_nadir),
-                min_sun_elevation_rad=math.radians(min_sun),
-            )
-        )
+        raise PlanFileError(f"start_utc: {fields['start_utc']!r} is outside the years 1901..2099")
+    horizon = _horizon_s(fields["horizon_s"])
+    max_off_nadir = checked_number(fields["max_off_nadir_deg"], "max_off_nadir_deg", 0.0, 89.0, low_open=True)
+    min_sun = checked_number(fields["min_sun_elevation_deg"], "min_sun_elevation_deg", -90.0, 90.0)
+    slew = checked_object(fields["slew"], "slew", ("settle_s", "rate_deg_s"))
+    settle = checked_number(slew["settle_s"], "slew.settle_s", 0.0, 3600.0)
+    rate = checked_number(slew["rate_deg_s"], "slew.rate_deg_s", 0.0, 360.0, low_open=True)
+    if len(targets) > _target_limit(horizon):
+        raise _too_many(horizon)
+    requests = targets.requests(horizon, math.radians(max_off_nadir), math.radians(min_sun))
     return PlanInput(tle, start, horizon, settle, math.radians(rate), requests)
 
 

@@ -1,0 +1,82 @@
+"""campaign.html's analysis: Spearman's rank correlation against scipy's, the drawn values as columns, a
+planted dependence found and the page's sections, the worst seeds linked only to reports that exist."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from zorka.outputs.campaign_report import drawn_columns, sensitivities, spearman, write_campaign_report
+from zorka.run.campaign import SeedOutcome, campaign_document
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_spearman_matches_scipy(ties):
+    rng = np.random.default_rng(16)
+    for _ in range(50):
+        x = rng.normal(size=40)
+        y = 0.5 * x + rng.normal(size=40)
+        if ties:
+            x, y = np.round(x), np.round(y * 2) / 2
+        assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+
+
+def test_spearman_of_too_few_or_constant_samples_is_none():
+    assert spearman(np.array([1.0, 2.0]), np.array([3.0, 1.0])) is None
+    assert spearman(np.arange(5.0), np.zeros(5)) is None
+
+
+def summaries(n: int) -> dict[int, dict]:
+    """Seeds whose pointing error grows with the drawn offset and ignores the inertia; settle time none
+    for seed 1."""
+    rng = np.random.default_rng(7)
+    made = {}
+    for seed in range(1, n + 1):
+        offset = float(rng.uniform(-10, 10))
+        inertia = rng.normal(10.0, 0.1, (3, 3))
+        inertia = (inertia + inertia.T) / 2
+        made[seed] = {
+            "seed": seed,
+            "dispersion": {
+                "start.offset_deg": offset,
+                "spacecraft.inertia_kg_m2": inertia.tolist(),
+                "epoch_utc": f"2025-06-21T00:00:{seed:02d}.000000Z",
+            },
+            "attitude": {
+                "error_deg": {"p99": 0.1 + 0.01 * offset + float(rng.normal(0, 0.01))},
+                "rate_error_deg_s": {"p99": float(rng.uniform(0.01, 0.02))},
+                "settle_s": None if seed == 1 else float(rng.uniform(10, 20)),
+            },
+            "wheels": {"peak_momentum_fraction": float(rng.uniform(0.1, 0.3))},
+            "power": {"min_soc": 0.9},
+        }
+    return made
+
+
+def test_drawn_values_become_scalar_columns():
+    columns = drawn_columns(summaries(5))
+    assert set(columns) == {
+        "start.offset_deg",
+        "epoch_utc [s]",
+        *(f"spacecraft.inertia_kg_m2[{i}][{j}]" for i in range(3) for j in range(i, 3)),
+    }
+    assert columns["epoch_utc [s]"] == {seed: float(seed - 1) for seed in range(1, 6)}
+
+
+def test_a_planted_dependence_is_found_and_shown(tmp_path):
+    made = summaries(200)
+    found = sensitivities(made)
+    assert found["attitude.error_deg.p99"]["start.offset_deg"] > 0.9
+    assert abs(found["attitude.error_deg.p99"]["spacecraft.inertia_kg_m2[0][0]"]) < 0.25
+    assert found["power.min_soc"]["start.offset_deg"] is None  # every seed the same
+    settle = [made[s]["attitude"]["settle_s"] for s in range(2, 201)]
+    offsets = [made[s]["dispersion"]["start.offset_deg"] for s in range(2, 201)]
+    expected = stats.spearmanr(offsets, settle).statistic
+    assert found["attitude.settle_s"]["start.offset_deg"] == pytest.approx(expected, abs=1e-12)
+
+    outcomes = [SeedOutcome(s, made[s], tmp_path / f"seed-{s}" / "summary.json") for s in made]
+    (tmp_path / "seed-3").mkdir()
+    (tmp_path / "seed-3" / "report.html").write_text("<html></html>")
+    page = write_campaign_report(campaign_document(outcomes, tmp_path), made, tmp_path).read_text()
+    assert 'id="sensitivity"' in page and 'id="seeds"' in page and "http" not in page
+    assert "<strong>+0.9" in page  # the planted dependence, bold
+    assert page.count('href="seed-3/report.html"') >= 1 and "seed-4/report.html" not in page
