@@ -77,11 +77,20 @@ class ArgSpec:
             return f"{self.default!r}"
         return f"{int(self.default)}"
 
+    def shown_default(self) -> str:
+        """The default for people: an enum by name, a float to 6 figures, degrees beside radians."""
+        if self.kind != "float":
+            return self.default_text() or ""
+        text = f"{self.default:.6g}" + (f" {self.unit}" if self.unit else "")
+        if self.unit in DEGREE_SUFFIXES and self.default:
+            text += f" ({math.degrees(self.default):.6g}{DEGREE_SUFFIXES[self.unit]})"
+        return text
+
     def help(self, listed: bool = False) -> str:
         """`name  description`, then what it accepts, its unit and its default: for `help NAME`."""
         text = f"{self.name}: {'a comma-separated list of ' if listed else ''}{self.allowed()}"
         if self.default is not None:
-            text += f"; default {self.default_text()}"
+            text += f"; default {self.shown_default()}"
         return text + (f"\n      {self.description}" if self.description else "")
 
     def show(self, value: int | float | bytes) -> str:
@@ -102,8 +111,8 @@ class ArgSpec:
             return "true or false"
         if self.kind == "packet":
             return "a space packet in hex"
-        low = "-inf" if self.low is None else f"{self.low:g}"
-        high = "inf" if self.high is None else f"{self.high:g}"
+        low = "-inf" if self.low is None else _shown_bound(self.low, self.kind)
+        high = "inf" if self.high is None else _shown_bound(self.high, self.kind)
         text = f"{self.kind} in [{low}, {high}]" + (f" {self.unit}" if self.unit else "")
         if self.unit in DEGREE_SUFFIXES and self.low is not None and self.high is not None:
             suffix = DEGREE_SUFFIXES[self.unit]
@@ -343,6 +352,11 @@ class CommandBook:
         spec = self._by_type.get((tc.service, tc.message_subtype, function))
         text = None if spec is None else spec.describe(data)
         return text if text is not None else f"TC({tc.service},{tc.message_subtype}) {data.hex()}"
+
+
+def _shown_bound(value: float, kind: str) -> str:
+    """A range bound as written: integers exactly, floats to 6 significant figures."""
+    return str(int(value)) if kind in ("int", "uint") else f"{value:g}"
 
 
 def _unpack_group(args: list[ArgSpec], data: bytes, offset: int) -> tuple[list, int]:

@@ -95,6 +95,14 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def keyword_help(keyword: str) -> str:
+    """The lines of HELP about the console word `keyword` (its line and those continuing it)."""
+    lines = HELP.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[0] == keyword)
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return "\n".join(lines[start:end])
+
+
 class ConsoleCompleter(Completer):
     """Tab completion from the dictionary: console words and command names first, then (after a
     command, also after `at TIME` / `in DELAY` and `help`) its argument names, then enum and bool
@@ -103,6 +111,16 @@ class ConsoleCompleter(Completer):
     def __init__(self, book: CommandBook):
         self.book = book
         self._paths = PathCompleter(expanduser=True)
+
+    def _names(self, current: str, keywords: bool) -> Iterable[Completion]:
+        """Command names (and the console's words) starting with `current`, each with what it does."""
+        if keywords:
+            for word in KEYWORDS:
+                if word.startswith(current):
+                    yield Completion(word, start_position=-len(current), display_meta="console")
+        for name, spec in self.book.commands.items():
+            if name.startswith(current):
+                yield Completion(name, start_position=-len(current), display_meta=spec.description)
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
@@ -117,20 +135,21 @@ class ConsoleCompleter(Completer):
             if not done and len(words) - (1 if current else 0) < 2:
                 return
         if not done:
-            names = [*KEYWORDS, *self.book.commands] if len(words) <= 1 else list(self.book.commands)
-            yield from _matches(current, names)
+            yield from self._names(current, keywords=len(words) <= 1)
             return
         if done[0] == "help":
             if len(done) == 1:
-                yield from _matches(current, self.book.commands)
+                yield from self._names(current, keywords=True)
             return
         spec = self.book.commands.get(done[0])
         if spec is None:
             return
         if "=" not in current:
             given = {w.partition("=")[0] for w in done[1:]}
-            names = [f"{a.name}=" for a in spec.args if a.name not in given]
-            yield from _matches(current, names)
+            for arg in spec.args:
+                if arg.name not in given and arg.name.startswith(current):
+                    meta = arg.allowed() + ("" if arg.default is None else f", default {arg.shown_default()}")
+                    yield Completion(f"{arg.name}=", start_position=-len(current), display_meta=meta)
             return
         key, _, value = current.partition("=")
         arg = next((a for a in spec.args if a.name == key), None)
@@ -141,12 +160,6 @@ class ConsoleCompleter(Completer):
         for choice in choices:
             if choice.lower().startswith(last.lower()):
                 yield Completion(choice, start_position=-len(last), display_meta=key)
-
-
-def _matches(current: str, names: Iterable[str]) -> Iterable[Completion]:
-    for name in names:
-        if name.startswith(current):
-            yield Completion(name, start_position=-len(current))
 
 
 class GroundConsole:
@@ -208,7 +221,7 @@ class GroundConsole:
             listed = "list of " if spec.repeated else ""
             args = "\n".join(
                 f"{a.name}: {listed}{a.allowed()}"
-                + (f" (default {a.default_text()})" if a.default is not None else "")
+                + (f" (default {a.shown_default()})" if a.default is not None else "")
                 for a in spec.args
             )
             table.add_row(Text(spec.name), pus, Text(args or "-"), Text(spec.description))
@@ -250,6 +263,9 @@ class GroundConsole:
     def _help(self, rest: list[str]) -> None:
         if not rest:
             self._say(HELP, style="")
+            return
+        if rest[0] in KEYWORDS:
+            self._say(keyword_help(rest[0]), style="")
             return
         try:
             spec = self.session.commands.spec(rest[0])

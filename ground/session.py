@@ -17,7 +17,7 @@ one, and `describe` turns it into what the operator should do (`resync_hint`: th
 import random
 import re
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +39,7 @@ PUMP_SLICE_S = 0.05
 KEPT_EVENTS = 200
 KEPT_REQUESTS = 1000
 ARGUMENT_FAILURES = ("ARG_OUT_OF_RANGE", "WRONG_LENGTH", "DUPLICATE_ID")
+APID_MASK = 0x7FF
 FRAME_REFUSED = "link_frame_refused"
 STATE_LOST = "link_state_lost"
 REFUSAL_REASON = re.compile(r"refused: (\w+)")
@@ -107,6 +108,9 @@ class Session:
         self.housekeeping_reports = 0
         self.events: deque[EventReport] = deque(maxlen=KEPT_EVENTS)
         self.refusals: list[EventReport] = []
+        self._other_apids = {apid: name for name, apid in dictionary.get("other_apids", {}).items()}
+        self.other_packets: Counter[str] = Counter()
+        """Packets of the dictionary's non-PUS APIDs (`other_apids`) received, by what they are."""
         self.onboard_time: datetime | None = None
         """The time stamp of the latest TM packet: the spacecraft's clock as last heard (UTC)."""
         self.resync_hint = DEFAULT_RESYNC
@@ -142,8 +146,15 @@ class Session:
             del self.requests[next(iter(self.requests))]
 
     def pump(self, timeout_s: float) -> list[Record]:
-        """Receive what TM comes within `timeout_s`, file it, and pass each record to the observer."""
-        records = [self.decoder.decode(raw) for raw in self.transport.receive(timeout_s)]
+        """Receive what TM comes within `timeout_s`, file it, and pass each record to the observer;
+        packets of the non-PUS APIDs are only counted (`other_packets`)."""
+        records = []
+        for raw in self.transport.receive(timeout_s):
+            other = self._other_apids.get(int.from_bytes(raw[:2], "big") & APID_MASK)
+            if other is not None:
+                self.other_packets[other] += 1  # e.g. CFDP PDUs of a file downlink: not PUS reports
+                continue
+            records.append(self.decoder.decode(raw))
         for record in records:
             if not isinstance(record, Undecodable):
                 self.onboard_time = record.time

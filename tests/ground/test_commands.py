@@ -175,7 +175,7 @@ def test_any_bytes_described_as_a_tc_give_one_line(book, raw):
 
 def test_help_says_what_each_argument_means_its_range_unit_default_and_how_lists_are_written(book):
     text = book.commands["imaging_request_add"].help()
-    assert "window_start: float in [0, 1.09951e+12] s; default 0" in text
+    assert "window_start: float in [0, 1.09951e+12] s; default 0 s" in text
     assert "0: no earliest time (open)" in text
     lists = book.commands["hk_set_interval"].help()
     assert "sid: a comma-separated list of uint in [0, 65535]" in lists and "repeated: each argument" in lists

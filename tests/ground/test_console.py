@@ -191,3 +191,21 @@ def test_the_history_file_is_in_the_state_folder(monkeypatch, tmp_path):
     assert default_history_path() == tmp_path / "zorka" / "console_history"
     monkeypatch.delenv("XDG_STATE_HOME")
     assert default_history_path() == Path.home() / ".local" / "state" / "zorka" / "console_history"
+
+
+def test_packets_of_the_non_pus_apids_are_counted_not_printed(console, dictionary):
+    repl, spacecraft, out = console
+    cfdp = dictionary["other_apids"]["cfdp"]
+    spacecraft._outbox.append(bytes([0x08 | cfdp >> 8, cfdp & 0xFF, 0xC0, 0, 0, 2, 1, 2, 3]))
+    repl.execute("wait 0.2")
+    assert repl.session.other_packets == {"cfdp": 1}
+    assert "undecodable" not in out.getvalue() and repl.session.undecodable == 0
+
+
+def test_help_on_a_console_word_gives_its_lines(console):
+    repl, _, out = console
+    repl.execute("help at")
+    assert out.getvalue().splitlines() == [
+        "at UTC NAME k=v ...  schedule a command onboard (TC 11,4) at a UTC time, e.g.",
+        "                     at 2026-06-21T10:00:00Z set_adcs_mode mode=SUN_SAFE",
+    ]

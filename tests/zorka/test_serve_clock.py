@@ -10,8 +10,11 @@ import subprocess
 import time
 from datetime import datetime, timedelta
 
+import msgpack
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccsds.packet_stream import PacketSplitter
 from ccsds.time_code import cds_short_utc
@@ -19,7 +22,7 @@ from tests.zorka.serve_process import ZORKA
 from zorka.outputs.tm_files import rotated_files
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO
-from zorka.serve.onboard_clock import STATE_NAME, ServeState, resume
+from zorka.serve.onboard_clock import STATE_NAME, ServeState, read_state, resume
 
 FRAMES = 30
 
@@ -93,3 +96,25 @@ def test_zorka_serve_restarted_into_its_folder_stamps_tm_after_the_last_session(
     assert first["sim_s"] > 2.0 and abs(first["wall_s"] - first["sim_s"]) < 1.0  # real time, not 0.0
     assert summary["restarts"]["at_s"] == [pytest.approx(first["sim_s"], abs=0.11)]
     assert summary["sim_s"] - first["sim_s"] == pytest.approx(summary["wall_s"], abs=1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=200)
+    | st.builds(msgpack.packb, st.dictionaries(st.text(max_size=12), st.integers(-(2**63), 2**63 - 1)))
+)
+def test_any_bytes_as_a_serve_state_are_a_state_or_a_one_line_problem(tmp_path_factory, raw):
+    path = tmp_path_factory.mktemp("state") / STATE_NAME
+    path.write_bytes(raw)
+    document, problem = read_state(path, "digest")
+    assert document is None and "\n" not in problem and "epoch" in problem
+
+
+def test_a_state_with_a_field_out_of_range_is_refused(tmp_path):
+    path = tmp_path / STATE_NAME
+    good = {"format": 1, "scenario": "d", "frame": 20, "world": {"world": b"x"}, "restarts_at_s": [1.0]}
+    path.write_bytes(msgpack.packb(good))
+    assert read_state(path, "d") == (good, None)
+    for change in ({"frame": -1}, {"frame": "20"}, {"restarts_at_s": [5.0]}, {"world": {"world": 3}}):
+        path.write_bytes(msgpack.packb(good | change))
+        assert read_state(path, "d")[1].endswith("field out of range: onboard time starts at the epoch")

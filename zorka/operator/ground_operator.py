@@ -48,16 +48,11 @@ class OperatorError(Exception):
 
 def load_dictionary(path: Path | None) -> dict[str, Any]:
     """The dictionary JSON of `path`, or the flight software's own if None."""
-    if path is None:
+    if path is None:  # the declarations alone, as `zorka dict` exports them: no world to build (~0.1 s)
+        from flight.onboard_dictionary import SpacecraftShape, onboard_dictionary
         from zorka.outputs.dictionary_json import dictionary_json
-        from zorka.run.mission import Mission
-        from zorka.scenario.model import DEFAULT_SCENARIO
 
-        mission = Mission(DEFAULT_SCENARIO, 1.0)
-        try:
-            return json.loads(dictionary_json(mission.flight.dictionary))
-        finally:
-            mission.close()
+        return json.loads(dictionary_json(onboard_dictionary(SpacecraftShape())))
     try:
         dictionary = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as problem:

@@ -20,11 +20,14 @@ import msgpack
 
 from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.world_checkpoint import restore_world, world_state
+from zorka.run.assembly import FRAME_S
 from zorka.run.mission import Mission
 
 STATE_NAME = "serve_state.msgpack"
 FORMAT = 1
 EVERY_S = 10.0
+MAX_FRAMES = round(100 * 366 * 86400 / FRAME_S)
+"""A century of frames: a frame count beyond it is not a serve state's."""
 
 
 def scenario_digest(mission: Mission) -> str:
@@ -40,28 +43,50 @@ class Resumed:
     problem: str | None = None
 
 
+def read_state(path: Path, digest: str) -> tuple[dict | None, str | None]:
+    """The serve state at `path` for the scenario of fingerprint `digest`, checked field by field; or
+    why it cannot be used (one line). (None, None): there is none (a first start)."""
+    try:
+        document = msgpack.unpackb(path.read_bytes())
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError, TypeError, msgpack.UnpackException) as problem:
+        return None, f"{path} unreadable ({type(problem).__name__}): onboard time starts at the epoch"
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None, f"{path} is not a serve state of this version: onboard time starts at the epoch"
+    if document.get("scenario") != digest:
+        return None, f"{path} is of another scenario or seed: onboard time starts at the epoch"
+    frame, restarts, world = document.get("frame"), document.get("restarts_at_s"), document.get("world")
+    valid = (
+        type(frame) is int
+        and 0 <= frame < MAX_FRAMES
+        and isinstance(restarts, list)
+        and all(isinstance(t, (int, float)) and 0 <= t <= frame * FRAME_S for t in restarts)
+        and isinstance(world, dict)
+        and all(isinstance(k, str) and isinstance(v, bytes) for k, v in world.items())
+    )
+    if not valid:
+        return None, f"{path} holds a field out of range: onboard time starts at the epoch"
+    return document, None
+
+
 def resume(mission: Mission, out_dir: Path) -> Resumed | None:
     """Put `mission` (just built, not yet run) at the onboard time its folder's last session reached;
     None if the folder holds no serve state (a first start)."""
     path = Path(out_dir) / STATE_NAME
-    try:
-        document = msgpack.unpackb(path.read_bytes())
-    except FileNotFoundError:
+    document, problem = read_state(path, scenario_digest(mission))
+    if problem is not None:
+        return Resumed(0.0, problem)
+    if document is None:
         return None
-    except (OSError, ValueError, msgpack.UnpackException) as problem:
-        return Resumed(0.0, f"{path} unreadable ({problem}): onboard time starts at the epoch")
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return Resumed(0.0, f"{path} is not a serve state of this version: onboard time starts at the epoch")
-    if document.get("scenario") != scenario_digest(mission):
-        return Resumed(0.0, f"{path} is of another scenario or seed: onboard time starts at the epoch")
     try:
         restore_world(mission.world, mission.devices, document["world"])
-    except (KeyError, TypeError, ValueError) as problem:
-        return Resumed(0.0, f"{path}: {problem}: onboard time starts at the epoch")
-    frame = int(document["frame"])
+    except ValueError as failure:
+        return Resumed(0.0, f"{path}: {failure}: onboard time starts at the epoch")
+    frame = document["frame"]
     mission.flight.executive.frame = frame
     mission.duration_s += frame * mission.frame_s
-    mission.restarts_at_s = [*document.get("restarts_at_s", []), frame * mission.frame_s]
+    mission.restarts_at_s = [*document["restarts_at_s"], frame * mission.frame_s]
     return Resumed(frame * mission.frame_s)
 
 
