@@ -332,11 +332,12 @@ async function plotArchive(event) {
     const query = `name=${encodeURIComponent(name)}&from=${encodeURIComponent(from + "Z")}&to=${encodeURIComponent(to + "Z")}&points=1500`;
     const found = await api("/api/archive?" + query);
     document.getElementById("archive-csv").href = withToken("/api/archive.csv?" + query);
-    document.getElementById("archive-count").textContent = `${found.count} samples`;
-    document.getElementById("archive-count").dataset.count = String(found.count);
     const range = `from=${encodeURIComponent(from + "Z")}&to=${encodeURIComponent(to + "Z")}`;
     const events = await api(`/api/events?limit=200&${range}`);
     drawPlot(document.getElementById("archive-plot"), found.points, { ...plotOptions(name), events });
+    // the count last: once it is set, the plot beside it is drawn
+    document.getElementById("archive-count").textContent = `${found.count} samples`;
+    document.getElementById("archive-count").dataset.count = String(found.count);
   } catch (failure) {
     errorLine.textContent = failure.message;
   }
