@@ -26,7 +26,7 @@ def zorka(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([*ZORKA, *args], capture_output=True, text=True, timeout=timeout)
 
 
-def campaign_args(scenario: Path, out: Path, seeds: str = "1-4", duration: str | None = "1m") -> list[str]:
+def campaign_args(scenario: Path, out: Path, seeds: str = "1-4", duration: str | None = "3m") -> list[str]:
     """`zorka run` of a campaign; duration None: the scenario's, one orbit."""
     timed = ["--duration", duration] if duration else []
     return ["run", str(scenario), "--seeds", seeds, *timed, "--out", str(out), "--quiet"]
@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_campaign_loses_no_seed(scenario, pool_campaign, clu
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while len(list(out.glob(".seed-*/tm.bin"))) < 2:  # both workers are in the middle of a seed
         assert time.monotonic() < deadline and run.poll() is None
         time.sleep(0.05)
