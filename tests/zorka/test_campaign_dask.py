@@ -276,6 +276,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
     start = time.perf_counter()
     pool = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
     wall_s["pool"] = time.perf_counter() - start
+    print(f"{time.strftime('%H:%M:%S')} {dict(wall_s)}", flush=True)  # progress, as it goes
     assert pool.returncode == 0, pool.stderr
     assert f"{len(seeds)} seeds run, 0 finished before" in pool.stdout
 
@@ -288,6 +289,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
         timeout=3600,
     )
     wall_s["dask local:2"] = time.perf_counter() - start
+    print(f"{time.strftime('%H:%M:%S')} {dict(wall_s)}", flush=True)  # progress, as it goes
     assert local.returncode == 0, local.stderr
 
     running = Cluster(tmp_path, workers=2)
@@ -315,6 +317,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
         running.add_worker()  # a worker joining mid-campaign takes its share
         stdout, stderr = run.communicate(timeout=3600)
         wall_s["scheduler + 2 workers, one killed"] = time.perf_counter() - start
+        print(f"{time.strftime('%H:%M:%S')} {dict(wall_s)}", flush=True)  # progress, as it goes
     finally:
         running.stop()
     assert victim.returncode == -signal.SIGKILL
@@ -335,7 +338,7 @@ def test_two_hundred_one_orbit_seeds_with_dispersions_match_on_every_engine(scen
     start = time.perf_counter()
     rerun = zorka(*campaign_args(scenario, outs["pool"], listed, None), "--jobs", "2", timeout=3600)
     wall_s["rerun"] = time.perf_counter() - start
+    print(f"{time.strftime('%H:%M:%S')} {dict(wall_s)}", flush=True)  # progress, as it goes
     assert rerun.returncode == 0, rerun.stderr
     assert f"0 seeds run, {len(seeds)} finished before (not run again), 0 failed" in rerun.stdout
     assert written(outs["pool"], seeds) == before, "a finished seed was run again"
-    print("wall time:", ", ".join(f"{name} {s:.0f} s" for name, s in wall_s.items()))
