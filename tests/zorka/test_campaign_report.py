@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from zorka.outputs.campaign_report import drawn_columns, sensitivities, spearman, write_campaign_report
+from zorka.outputs.campaign_report import (
+    drawn_columns,
+    sensitivities,
+    spearman,
+    wilks_order,
+    write_campaign_report,
+)
 from zorka.run.campaign import SeedOutcome, campaign_document
 
 
@@ -80,3 +86,23 @@ def test_a_planted_dependence_is_found_and_shown(tmp_path):
     assert 'id="sensitivity"' in page and 'id="seeds"' in page and "http" not in page
     assert "<strong>+0.9" in page  # the planted dependence, bold
     assert page.count('href="seed-3/report.html"') >= 1 and "seed-4/report.html" not in page
+
+
+@pytest.mark.parametrize(("seeds", "order"), [(58, 0), (59, 1), (93, 2), (124, 3), (153, 4), (200, 5)])
+def test_wilks_orders_are_the_classic_95_95_sample_sizes(seeds, order):
+    """59, 93, 124, 153: the runs after which the worst, 2nd, 3rd, 4th worst bound 95 % at 95 %."""
+    assert wilks_order(seeds) == order
+
+
+@pytest.mark.parametrize("n", [59, 100, 200, 1000])
+def test_wilks_order_against_scipys_binomial(n):
+    m = wilks_order(n)
+    assert stats.binom.cdf(n - m, n, 0.95) >= 0.95 > stats.binom.cdf(n - m - 1, n, 0.95)
+
+
+def test_the_page_states_the_tolerance_bound(tmp_path):
+    made = summaries(93)
+    outcomes = [SeedOutcome(s, made[s], tmp_path / f"seed-{s}" / "summary.json") for s in made]
+    page = write_campaign_report(campaign_document(outcomes, tmp_path), made, tmp_path).read_text()
+    p99 = sorted(made[s]["attitude"]["error_deg"]["p99"] for s in made)
+    assert f"95% of seeds at most {p99[-2]:.5g} at 95% confidence (Wilks: the 2nd worst of 93)" in page

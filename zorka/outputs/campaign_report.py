@@ -1,6 +1,7 @@
 """campaign.html of a campaign folder: one self-contained page of the spread across the seeds.
 
-For each key figure a histogram with every seed as a tick under it (a strip), inlined as base64 PNG
+For each key figure its spread and the bound 95 % of seeds stay within at 95 % confidence (Wilks' order
+statistic), a histogram with every seed as a tick under it (a strip), inlined as base64 PNG
 (no file or network beside the page), then the worst seeds by each figure with the values drawn for them
 and links to their own report.html (the seeds the campaign completed into whole run folders). Then what
 drives the figures: the Spearman rank correlation of each figure with each value drawn (each element of
@@ -12,6 +13,7 @@ import base64
 import html
 import io
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +75,48 @@ def _cell(value: object) -> str:
     elif isinstance(value, list):
         value = json.dumps(np.round(np.asarray(value, dtype=float), 6).tolist())
     return f'<td class="value">{html.escape(str(value))}</td>'
+
+
+TOLERANCE_FRACTION = 0.95
+TOLERANCE_CONFIDENCE = 0.95
+
+
+def wilks_order(
+    n: int, fraction: float = TOLERANCE_FRACTION, confidence: float = TOLERANCE_CONFIDENCE
+) -> int:
+    """The largest m such that the m-th worst of n seeds bounds `fraction` of all seeds with `confidence`
+    (Wilks' one-sided tolerance limit: P(Binomial(n, fraction) <= n - m) >= confidence); 0 if even the
+    worst does not (n < 59 for 95 %/95 %)."""
+    k = np.arange(n + 1)
+    log_pmf = (
+        np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in k])
+        + k * math.log(fraction)
+        + (n - k) * math.log1p(-fraction)
+    )
+    cdf = np.cumsum(np.exp(log_pmf))
+    passing = [m for m in range(1, n + 1) if cdf[n - m] >= confidence]
+    return max(passing, default=0)
+
+
+def _tolerance_line(values: np.ndarray, worse: str) -> str:
+    """`fraction` of seeds better than the Wilks bound, at `confidence`; or how many seeds that needs."""
+    m = wilks_order(len(values))
+    if m == 0:
+        return (
+            f"{len(values)} seeds are too few to bound {TOLERANCE_FRACTION:.0%} of seeds at "
+            f"{TOLERANCE_CONFIDENCE:.0%} confidence (Wilks: 59 at least)"
+        )
+    ordered = np.sort(values)
+    bound = ordered[-m] if worse == "high" else ordered[m - 1]
+    side = "at most" if worse == "high" else "at least"
+    return (
+        f"{TOLERANCE_FRACTION:.0%} of seeds {side} {bound:.5g} at {TOLERANCE_CONFIDENCE:.0%} confidence "
+        f"(Wilks: the {'' if m == 1 else f'{m}{_ordinal(m)} '}worst of {len(values)})"
+    )
+
+
+def _ordinal(m: int) -> str:
+    return "th" if 10 <= m % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(m % 10, "th")
 
 
 def _ranked(rows: list[tuple[int, dict]], key: str, worse: str) -> list[tuple[int, dict, float]]:
@@ -253,7 +297,9 @@ def write_campaign_report(document: dict, summaries: dict[int, dict], out_dir: P
         line = ", ".join(
             f"{k} {stats[k]:.5g}" for k in ("min", "median", "p95", "max") if stats.get(k) is not None
         )
-        body = f"<p>{len(values)} seeds: {html.escape(line)}</p>\n{_distribution(values, label)}\n"
+        tolerance = html.escape(_tolerance_line(values, worse))
+        body = f"<p>{len(values)} seeds: {html.escape(line)}. {tolerance}.</p>\n"
+        body += f"{_distribution(values, label)}\n"
         body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse, out_dir)}"
         sections.append((key.replace(".", "-"), label, body))
     if rows:

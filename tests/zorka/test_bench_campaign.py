@@ -1,0 +1,24 @@
+"""`zorka bench`: a figure that takes minutes (the 200-seed campaign) is measured once whatever --repeat
+says; the others as many times as asked, their median printed with the goal and its ratio."""
+
+from zorka.benchmark import performance
+
+
+def test_the_campaign_figure_is_measured_once_and_the_others_repeat(monkeypatch):
+    calls = {"campaign_200_seeds_s": 0, "frame_us": 0}
+    values = {"campaign_200_seeds_s": iter([120.0]), "frame_us": iter([9.0, 30.0, 12.0])}
+
+    def measure(name: str):
+        def once() -> float:
+            calls[name] += 1
+            return next(values[name])
+
+        return once
+
+    monkeypatch.setattr(
+        performance, "FIGURES", {name: (name, measure(name)) for name in ("frame_us", "campaign_200_seeds_s")}
+    )
+    lines = list(performance.run_bench(repeat=3))
+    assert calls == {"campaign_200_seeds_s": 1, "frame_us": 3}
+    assert "12.00" in lines[0] and "median of 3" in lines[0] and "ratio 0.80, met" in lines[0]
+    assert "120.00" in lines[1] and "median of 1" in lines[1] and "ratio 2.00, MISSED" in lines[1]
