@@ -52,7 +52,7 @@ def test_a_seed_keeps_its_summary_and_its_completed_folder_is_a_single_runs(sing
     summary, ran = run_seed(scenario, SEED, DURATION_S, tmp_path, False)
     folder = tmp_path / f"seed-{SEED}"
     assert ran and not WHOLE & {p.name for p in folder.iterdir()}
-    assert {"summary.json", "dispersion.json", "tm.bin", "recorder"} <= {p.name for p in folder.iterdir()}
+    assert {"summary.json", "dispersion.json", "tm.bin"} <= {p.name for p in folder.iterdir()}
     assert without_wall_clock(folder / "summary.json") == without_wall_clock(single_run / "summary.json")
     assert complete_seed(scenario, SEED, tmp_path) == folder / "report.html"
     for name in ("truth.oem", "truth.aem", "report.html"):

@@ -168,8 +168,8 @@ def complete_seed(scenario: Scenario, seed: int, out_dir: Path) -> Path | None:
         return folder / REPORT_NAME if (folder / REPORT_NAME).exists() else None
     work = _attempt(out_dir, seed)
     try:
-        shutil.copytree(folder, work, symlinks=True)
-        complete_seed_folder(scenario, seed, work)
+        work.mkdir(parents=True)
+        complete_seed_folder(scenario, seed, folder, work)
         _publish(work, folder)
     finally:
         if work.exists():
