@@ -248,6 +248,9 @@ class TmStore:
         now_s = self._clock()
         received = now_s if received_unix_s is None else received_unix_s
         with self.db:
+            # the write lock before the duplicate check: two ground programs on one link take the same
+            # packet at the same moment, and a check outside the lock let both of them keep it
+            self.db.execute("BEGIN IMMEDIATE")
             for raw in packets:
                 data = bytes(raw)
                 digest = hashlib.blake2b(data, digest_size=16).digest()

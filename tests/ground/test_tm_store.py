@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import threading
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,6 +141,35 @@ def test_a_second_session_on_the_file_sees_the_first_and_duplicates_are_kept_onc
         found = samples(db, "t_s", float("-inf"), float("inf"))
         assert [s.onboard_unix_s for s in found] == [t for t, _ in expected]
         assert [s["packets"] for s in summary(db)["sessions"]] == [30, REPORTS - 30]
+
+
+def _take_one_by_one(path: Path, dictionary: dict, packets: list[bytes], start, results) -> None:
+    """A ground program of its own (a thread with its own connection) taking the packets one at a time."""
+    store = TmStore(path, dictionary, "ground", "threaded")
+    start.wait()
+    results.append(sum(store.add_tm([packet]).stored for packet in packets))
+    store.close()
+
+
+def test_two_programs_taking_the_same_packets_at_once_keep_each_once(tmp_path, dictionary):
+    """Two ground programs on one link receive every packet at the same moment: each packet is kept once,
+    the duplicate check made under the write lock."""
+    path = tmp_path / "archive.sqlite"
+    packets, expected = housekeeping_packets(dictionary)
+    TmStore(path, dictionary, "setup", "none").close()
+    start, results = threading.Barrier(2), []
+    takers = [
+        threading.Thread(target=_take_one_by_one, args=(path, dictionary, packets, start, results))
+        for _ in range(2)
+    ]
+    for taker in takers:
+        taker.start()
+    for taker in takers:
+        taker.join(timeout=60)
+    assert sum(results) == REPORTS
+    with closing(open_readonly(path)) as db:
+        found = samples(db, "t_s", float("-inf"), float("inf"))
+        assert [s.onboard_unix_s for s in found] == [t for t, _ in expected]
 
 
 def test_pandas_and_the_sqlite3_tool_read_the_archive(store, dictionary):
