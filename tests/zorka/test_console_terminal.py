@@ -1,7 +1,8 @@
 """`zorka console` in a real terminal (tmux, a pty like an operator's) against `zorka serve` on 127.0.0.1:
 Up recalls the last command (also after a restart of the console: the history file), Tab completes a
 command name and an enum value, a time-tagged command is released onboard at its time, and TM(9,3),
-TM(11,13) and TM(200,7) print as named values. Needs tmux (`apt-get install tmux`; .ci/run installs it)."""
+TM(11,13) and TM(200,7) print as named values. Needs tmux (`apt-get install tmux`; .ci/run installs it,
+so CI always runs it)."""
 
 import re
 import shutil
@@ -15,10 +16,7 @@ import pytest
 
 from tests.zorka.serve_process import zorka_serve
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux: apt-get install tmux"),
-]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux: apt-get install tmux")
 PROMPT = "zorka> "
 ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
