@@ -7,7 +7,6 @@ so that a fused path that quietly never runs cannot pass."""
 
 import json
 import math
-import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from flight.clock import SimClock
 from flight.executive import Executive
-from tests.zorka.test_tick_allocation import CFFI_ALLOCATORS, IN_PLACE_NUMPY, called_functions
+from tests.zorka.test_tick_allocation import CFFI_ALLOCATORS, IN_PLACE_NUMPY, bytes_kept, called_functions
 from zorka.outputs.run_folder import run_into_folder
 from zorka.run.fused_loop import PER_FRAME_ENV
 from zorka.run.mission import Mission
@@ -140,17 +139,7 @@ def test_fused_frames_allocate_nothing_and_keep_no_memory():
     assert numpy_calls <= IN_PLACE_NUMPY, f"numpy called per frame: {numpy_calls - IN_PLACE_NUMPY}"
     cffi_calls = {name for module, name in seen if module and "cffi" in module} & CFFI_ALLOCATORS
     assert not cffi_calls, f"cffi allocations per frame: {cffi_calls}"
-    tracemalloc.start()
-    try:
-        mission.run_frames(300)
-        before = tracemalloc.take_snapshot()
-        mission.run_frames(2000)
-        after = tracemalloc.take_snapshot()
-    finally:
-        tracemalloc.stop()
-    here = tracemalloc.Filter(False, tracemalloc.__file__)
-    diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
-    growth = sum(stat.size_diff for stat in diff)
+    growth = bytes_kept(mission.run_frames)
     assert growth < 1024, f"{growth} bytes kept over 2000 fused frames"
 
 

@@ -52,6 +52,22 @@ def called_functions(run) -> set[tuple[str | None, str]]:
     return seen
 
 
+def bytes_kept(run_frames) -> int:
+    """Bytes still allocated after 2000 frames of `run_frames(n)`, counted from after 300 frames (so that
+    what a frame replaces was allocated under tracing)."""
+    tracemalloc.start()
+    try:
+        run_frames(300)
+        before = tracemalloc.take_snapshot()
+        run_frames(2000)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    here = tracemalloc.Filter(False, tracemalloc.__file__)
+    diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
+    return sum(stat.size_diff for stat in diff)
+
+
 def test_a_frame_calls_no_allocating_function(running_mission):
     seen = called_functions(lambda: running_mission.flight.executive.run_frames(20))
     names = {name for _, name in seen}
@@ -65,18 +81,7 @@ def test_a_frame_calls_no_allocating_function(running_mission):
 
 
 def test_frames_keep_no_memory(running_mission):
-    executive = running_mission.flight.executive
-    tracemalloc.start()
-    try:
-        executive.run_frames(300)  # so that what a frame replaces was allocated under tracing
-        before = tracemalloc.take_snapshot()
-        executive.run_frames(2000)
-        after = tracemalloc.take_snapshot()
-    finally:
-        tracemalloc.stop()
-    here = tracemalloc.Filter(False, tracemalloc.__file__)
-    diff = after.filter_traces([here]).compare_to(before.filter_traces([here]), "filename")
-    growth = sum(stat.size_diff for stat in diff)
+    growth = bytes_kept(running_mission.flight.executive.run_frames)
     # Anything kept per frame is at least one 16-byte block, so 2000 frames would keep >= 32 kB;
     # a few dozen bytes are one-off caches of the interpreter, whatever tests ran before.
     assert growth < 1024, f"{growth} bytes kept over 2000 frames: something is kept every frame"
