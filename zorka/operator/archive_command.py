@@ -37,7 +37,7 @@ from ground.tm_store import (
     summary,
     utc_text,
 )
-from zorka.operator.ground_operator import OperatorError, load_dictionary, open_store
+from zorka.operator.ground_operator import OperatorError, load_dictionary, one_line_failures, open_store
 
 READ_CHUNK_BYTES = 1 << 16
 IMPORT_BATCH = 2000
@@ -182,10 +182,4 @@ def _batches(files: list[Path]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def archive_command(args: argparse.Namespace) -> int:
-    """`zorka archive`, its failures one line with their exit status."""
-    try:
-        return archive(args)
-    except OperatorError as problem:
-        print(f"zorka archive: error: {problem}", file=sys.stderr)
-        return problem.status
+archive_command = one_line_failures("archive", archive)

@@ -216,19 +216,21 @@ def console(args: argparse.Namespace) -> int:
     return 0
 
 
-def send_command(args: argparse.Namespace) -> int:
-    """`zorka send`, its failures one line with their exit status."""
-    try:
-        return send(args)
-    except OperatorError as problem:
-        print(f"zorka send: error: {problem}", file=sys.stderr)
-        return problem.status
+def one_line_failures(
+    program: str, action: Callable[[argparse.Namespace], int]
+) -> Callable[[argparse.Namespace], int]:
+    """`zorka PROGRAM` running `action`, its OperatorError one line on stderr with its exit status."""
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            return action(args)
+        except OperatorError as problem:
+            print(f"zorka {program}: error: {problem}", file=sys.stderr)
+            return problem.status
+
+    command.__doc__ = f"`zorka {program}`, its failures one line with their exit status."
+    return command
 
 
-def console_command(args: argparse.Namespace) -> int:
-    """`zorka console`, its failures one line with their exit status."""
-    try:
-        return console(args)
-    except OperatorError as problem:
-        print(f"zorka console: error: {problem}", file=sys.stderr)
-        return problem.status
+send_command = one_line_failures("send", send)
+console_command = one_line_failures("console", console)

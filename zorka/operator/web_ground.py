@@ -12,7 +12,6 @@ command line is one line and exit 2.
 import argparse
 import ipaddress
 import signal
-import sys
 
 from ground.key_store import KeyFileError, KeyStore
 from ground.packet_client import LOOPBACK
@@ -25,6 +24,7 @@ from zorka.operator.ground_operator import (
     check_timeout,
     connect,
     load_dictionary,
+    one_line_failures,
     open_store,
 )
 
@@ -102,10 +102,4 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def ground_command(args: argparse.Namespace) -> int:
-    """`zorka ground`, its failures one line with their exit status."""
-    try:
-        return ground(args)
-    except OperatorError as problem:
-        print(f"zorka ground: error: {problem}", file=sys.stderr)
-        return problem.status
+ground_command = one_line_failures("ground", ground)
