@@ -184,7 +184,9 @@ def add_port_limit_options(parser: argparse.ArgumentParser) -> None:
         type=duration_s,
         default=DEFAULT_IDLE_TIMEOUT_S,
         metavar="TIME",
-        help=f"close a TCP client that sends nothing for this long (default: {DEFAULT_IDLE_TIMEOUT_S:g}s)",
+        help=f"when a TCP port is full, a newcomer takes the place of the client silent longest if it sent "
+        f"nothing for this long (default: {DEFAULT_IDLE_TIMEOUT_S:g}s); a quiet client is never closed "
+        "while there is room",
     )
 
 

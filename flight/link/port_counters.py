@@ -20,7 +20,7 @@ PORTS_INTERVAL_S = 10
 COUNTERS = (
     ("accepted", "connections accepted"),
     ("refused", "connections closed at once: the port already had its maximum of clients"),
-    ("idle_closed", "connections closed after sending nothing for the idle timeout"),
+    ("idle_closed", "connections closed for a newcomer after sending nothing for the idle timeout"),
     ("fd_exhausted", "connections refused because the process ran out of file descriptors"),
     ("bytes_discarded", "bytes thrown away while looking for the start of a frame or packet"),
     ("units_delivered", "frames (link port) or packets (packet port) handed to the flight software"),

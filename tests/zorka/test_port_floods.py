@@ -1,7 +1,8 @@
 """Connection floods and junk floods against a real `zorka serve` on both TCP ports (--link-port and
 --packet-port --insecure): thousands of idle connections and clients blasting junk, while a legitimate
 ground client pings through the authenticated link. The server lives, every ping is answered within 1 s,
-no control frame starts late, and the ports' counters (summary and housekeeping) show what was refused,
+no control frame starts late, a ground that connects late to the full port takes the place of an idle
+connection and is answered, and the ports' counters (summary and housekeeping) show what was refused,
 idle-closed and thrown away."""
 
 import json
@@ -16,6 +17,7 @@ import time
 import pytest
 from spacepackets.ecss import PusTc, PusTm
 
+from ccsds.packet_stream import PacketSplitter
 from ccsds.sdls import SdlsSender, SecurityAssociation
 from flight.link.link_parameters import SCID, TC_VCID, TM_FRAME_BYTES
 from flight.link.port_counters import PORTS_SID
@@ -67,6 +69,25 @@ def _pong(raw: bytes) -> bool:
     except ValueError:
         return False
     return (tm.service, tm.message_subtype) == (17, 2)
+
+
+def _late_ping(port: int) -> float | None:
+    """A ground that connects to the full packet port once the idle connections have been silent past the
+    idle timeout takes one's place: its ping's answer time, or None."""
+    splitter = PacketSplitter()
+    with socket.create_connection(("127.0.0.1", port), timeout=0.1) as sock:
+        sent_s = time.monotonic()
+        sock.sendall(PusTc(apid=APID, service=17, message_subtype=1, seq_count=9999).pack())
+        while time.monotonic() < sent_s + 5.0:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue
+            if not data:
+                return None
+            if any(_pong(raw) for raw in splitter.feed(data)):
+                return time.monotonic() - sent_s
+    return None
 
 
 def _flood_serve(tmp_path, flood_s: float, idle_connections: int, flooders_per_port: int) -> dict:
@@ -134,6 +155,7 @@ def _flood_serve(tmp_path, flood_s: float, idle_connections: int, flooders_per_p
                 if answered_s is None and time.monotonic() > sent_s + 5.0:
                     break
             answers_s.append(answered_s)
+        late_answered_s = _late_ping(packet_port)
         stop.set()
         client.close()
         assert process.poll() is None, "the server died under the flood"
@@ -151,6 +173,7 @@ def _flood_serve(tmp_path, flood_s: float, idle_connections: int, flooders_per_p
         f"overruns {summary['control']['overruns']}; realtime {realtime}; ports {summary['ports']}"
     )
     assert answers_s and len(answered) == len(answers_s) and max(answered) < ANSWER_WITHIN_S, answers_s
+    assert late_answered_s is not None and late_answered_s < ANSWER_WITHIN_S, late_answered_s
     assert summary["control"]["overruns"] == 0
     assert len(overruns_seen) > flood_s / 2 and set(overruns_seen) == {0}, overruns_seen
     return {"summary": summary, "ports_hk": ports_hk}

@@ -56,22 +56,56 @@ def test_beyond_the_cap_connections_are_closed_at_once_and_counted():
         server.close()
 
 
-def test_a_silent_client_is_closed_after_the_idle_timeout_and_a_talking_one_is_not():
+def test_a_silent_client_keeps_its_place_while_there_is_room():
+    """A ground that only watches telemetry sends nothing: never cut off while nobody needs its place."""
     now = [0.0]
     server = PacketServer(0, lambda _: None, limits=PortLimits(idle_timeout_s=30.0), clock_s=lambda: now[0])
+    silent = connect(server)
+    try:
+        poll_until(server, lambda: server.client_count == 1)
+        for t_s in (10.0, 100.0, 1000.0):
+            now[0] = t_s
+            server.send(packet(int(t_s)))
+            server.poll()
+        assert (server.counters.idle_closed, server.client_count) == (0, 1)
+        assert len(silent.recv(4096)) > 0
+    finally:
+        silent.close()
+        server.close()
+
+
+def test_a_full_port_gives_a_newcomer_the_place_of_the_client_silent_past_the_timeout_never_a_talking_one():
+    now = [0.0]
+    limits = PortLimits(max_clients=2, idle_timeout_s=30.0)
+    server = PacketServer(0, lambda _: None, limits=limits, clock_s=lambda: now[0])
     silent, talking = connect(server), connect(server)
+    newcomers = []
     try:
         poll_until(server, lambda: server.client_count == 2)
-        for t_s in (10.0, 20.0, 29.0, 40.0):
+        now[0] = 20.0
+        newcomers.append(connect(server))  # nobody silent for 30 s yet: refused
+        poll_until(server, lambda: server.counters.refused == 1)
+        for t_s in (29.0, 40.0):
             now[0] = t_s
             talking.sendall(packet(int(t_s)))
             time.sleep(0.02)
             server.poll()
-        assert (server.counters.idle_closed, server.client_count) == (1, 1)
-        assert closed_by_server(silent)
+        assert (server.counters.idle_closed, server.client_count) == (0, 2)
+        newcomers.append(connect(server))  # `silent` has sent nothing for 40 s: it gives its place up
+        poll_until(server, lambda: server.counters.accepted == 3)
+        assert (server.counters.idle_closed, server.counters.refused, server.client_count) == (1, 1, 2)
+        assert closed_by_server(silent) and closed_by_server(newcomers[0])
+        talking.sendall(packet(41))
+        newcomers[1].sendall(packet(42))
+        time.sleep(0.02)
+        server.poll()
+        now[0] = 100.0
+        newcomers.append(connect(server))  # both heard at 40 s, 60 s ago: the one heard first goes
+        poll_until(server, lambda: server.counters.idle_closed == 2)
+        assert server.client_count == 2
     finally:
-        silent.close()
-        talking.close()
+        for sock in (silent, talking, *newcomers):
+            sock.close()
         server.close()
 
 

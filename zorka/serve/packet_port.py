@@ -7,8 +7,10 @@ every client.
 
 The 10 Hz loop never waits on a client, however many connect or however hard they flood:
 - sockets are non-blocking and watched through `selectors` (epoll: no descriptor-number limit);
-- every pending connection is accepted at each poll; beyond `max_clients` it is closed at once and
-  counted as refused; a client that sends nothing for `idle_timeout_s` is closed and counted;
+- every pending connection is accepted at each poll; with `max_clients` connected, the client silent
+  longest gives its place up if it has sent nothing for `idle_timeout_s` (closed and counted as
+  idle-closed), else the newcomer is closed at once and counted as refused. A quiet client keeps its
+  place while nobody needs it: a ground that only watches telemetry is never cut off for listening;
 - a poll does at most `budget_s` of wall time of network work (overrun by one unit at most): the clients
   with work are served round-robin from where the last poll stopped, each turn one read of `READ_BYTES`
   and an equal share of the budget left, so one flooder cannot starve a legitimate client; units split
@@ -58,8 +60,8 @@ class Splitter(Protocol):
 
 @dataclass(frozen=True)
 class PortLimits:
-    """How many clients a port serves at once, how long a silent one keeps its place, and the wall time
-    a poll may spend on the port."""
+    """How many clients a port serves at once, how long a silent one keeps its place against a newcomer
+    when the port is full, and the wall time a poll may spend on the port."""
 
     max_clients: int = DEFAULT_MAX_CLIENTS
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
@@ -124,7 +126,6 @@ class PacketServer:
         for client in list(self._clients.values()):
             if client.out:
                 self._write(client)
-        self._close_idle(self._clock_s())
 
     def figures(self) -> dict[str, int]:
         """The port's counts for the run summary, and the clients connected now."""
@@ -157,7 +158,7 @@ class PacketServer:
                 if failure.errno in OUT_OF_DESCRIPTORS:
                     self._refuse_without_descriptors()
                 return
-            if len(self._clients) >= self.limits.max_clients:
+            if len(self._clients) >= self.limits.max_clients and not self._free_idle_place():
                 sock.close()
                 self.counters.refused += 1
                 continue
@@ -238,12 +239,14 @@ class PacketServer:
             return
         del client.out[:sent]
 
-    def _close_idle(self, now_s: float) -> None:
-        """Close the clients that sent nothing for the idle timeout."""
-        for client in list(self._clients.values()):
-            if now_s - client.last_heard_s > self.limits.idle_timeout_s:
-                self._drop(client)
-                self.counters.idle_closed += 1
+    def _free_idle_place(self) -> bool:
+        """Close the client silent longest if it sent nothing for the idle timeout; whether it did."""
+        quietest = min(self._clients.values(), key=lambda client: client.last_heard_s)
+        if self._clock_s() - quietest.last_heard_s <= self.limits.idle_timeout_s:
+            return False
+        self._drop(quietest)
+        self.counters.idle_closed += 1
+        return True
 
     def _drop(self, client: _Client) -> None:
         if self._clients.pop(client.sock, None) is None:
