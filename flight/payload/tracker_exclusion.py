@@ -22,6 +22,11 @@ from native import lib, ptr
 
 EARTH_RATE_RAD_S = 7.292115e-5
 WGS84_A_M = 6378137.0
+MARGIN_RAD = math.radians(2.0)
+"""Added to the datasheet's exclusion angles for planning: the plan's orbit is the onboard estimate
+propagated for hours, its attitude the guidance's (the ADCS tracks it to ~0.01 deg) and its samples 1 s
+apart while the attitude turns at up to ~0.8 deg/s; without a margin the world day's closest capture came
+within 0.1 deg of blinding the tracker."""
 CLEAR_BEFORE_S = 30.0
 """The tracker must see for this long before a capture starts, while the satellite settles on the target:
 after 30 s of 5 Hz readings the filter's attitude is back to the tracker's accuracy (its covariance
@@ -30,7 +35,7 @@ converges in a few seconds) and its bias estimate has been corrected over the se
 
 @dataclass(frozen=True)
 class TrackerExclusion:
-    """The tracker's boresight in body axes and its exclusion half-angles (rad)."""
+    """The tracker's boresight in body axes and the exclusion half-angles the plan keeps to (rad)."""
 
     boresight_b: tuple[float, float, float]
     sun_rad: float
@@ -39,12 +44,17 @@ class TrackerExclusion:
 
     @classmethod
     def from_mount(
-        cls, q_bs: tuple[float, float, float, float], sun_rad: float, earth_rad: float
+        cls,
+        q_bs: tuple[float, float, float, float],
+        sun_rad: float,
+        earth_rad: float,
+        margin_rad: float = MARGIN_RAD,
     ) -> "TrackerExclusion":
-        """From the tracker's mount (sensor to body, scalar last): its boresight is the sensor's +Z."""
+        """From the tracker's mount (sensor to body, scalar last; its boresight is the sensor's +Z) and
+        its datasheet exclusions, each widened by `margin_rad` for planning."""
         boresight_b = np.zeros(3)
         lib.zk_quat_rotate(ptr(np.array(q_bs, dtype=float)), ptr(np.array([0.0, 0.0, 1.0])), ptr(boresight_b))
-        return cls(tuple(float(x) for x in boresight_b), sun_rad, earth_rad)
+        return cls(tuple(float(x) for x in boresight_b), sun_rad + margin_rad, earth_rad + margin_rad)
 
     def angles_rad(
         self, table: EphemerisTable, target_ecef_m: np.ndarray, k: np.ndarray

@@ -40,7 +40,15 @@ def table() -> EphemerisTable:
 
 
 def _exclusion(sun_deg: float = 40.0, earth_deg: float = 25.0) -> TrackerExclusion:
-    return TrackerExclusion.from_mount(tuple(boresight_mount(30.0 * DEG)), sun_deg * DEG, earth_deg * DEG)
+    return TrackerExclusion.from_mount(
+        tuple(boresight_mount(30.0 * DEG)), sun_deg * DEG, earth_deg * DEG, margin_rad=0.0
+    )
+
+
+def test_the_plan_keeps_a_margin_beyond_the_datasheet():
+    mount = tuple(boresight_mount(30.0 * DEG))
+    exclusion = TrackerExclusion.from_mount(mount, 40.0 * DEG, 25.0 * DEG)
+    assert (exclusion.sun_rad, exclusion.earth_rad) == pytest.approx((42.0 * DEG, 27.0 * DEG))
 
 
 def _target(table: EphemerisTable, k: int, cross_m: float) -> tuple[np.ndarray, float, float]:
