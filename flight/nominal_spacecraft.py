@@ -40,6 +40,8 @@ class NominalSpacecraft:
     wheel_friction_viscous_nm_s: float
     sun_axis_b: tuple[float, float, float]
     orbit_period_s: float
+    star_tracker_sun_exclusion_rad: float = np.radians(40.0)
+    star_tracker_earth_exclusion_rad: float = np.radians(25.0)
 
     def gyro_model(self) -> GyroModel:
         """The filter's model of the gyro, from its datasheet figures."""
@@ -64,6 +66,8 @@ class NominalSpacecraft:
             star_tracker_q_bs=self.star_tracker_q_bs,
             star_tracker_cross_rad=self.star_tracker_cross_rad,
             star_tracker_about_rad=self.star_tracker_about_rad,
+            star_tracker_sun_exclusion_rad=self.star_tracker_sun_exclusion_rad,
+            star_tracker_earth_exclusion_rad=self.star_tracker_earth_exclusion_rad,
             slew_rate_max_rad_s=limits.rate_max_rad_s,
             slew_accel_max_rad_s2=limits.accel_max_rad_s2,
             bdot_gain_am2_s_t=bdot_gain_am2_s_t(

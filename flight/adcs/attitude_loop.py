@@ -77,6 +77,8 @@ class AdcsConfig:
     magnetic_cycle_frames: int = 5
     star_tracker_timeout_s: float = 10.0  # no accepted reading for this long: the tracker has failed
     star_tracker_blind_max_s: float = 600.0  # ... unless it reports itself blinded, for up to this long
+    star_tracker_sun_exclusion_rad: float = 40.0 * DEG  # the datasheet's; the planner keeps captures out
+    star_tracker_earth_exclusion_rad: float = 25.0 * DEG  # ... of both (the Earth's: from its limb)
     mode_limits: ModeLimits = field(default_factory=ModeLimits)
     initial_mode: Mode = Mode.NOMINAL
 

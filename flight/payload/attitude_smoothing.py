@@ -4,16 +4,17 @@ smoother over the gyro and star-tracker record, rather than the real-time filter
 
 The real-time MEKF knows the attitude at a tick only from the readings before it. When the star tracker
 is blinded through a capture (the sun within its exclusion as the spacecraft rolls towards a target on
-the far side of the track, 3 captures in 11 of `examples/imaging_world_24h.toml`), that is ~30-40 s of
-gyro alone, whose bias wander (0.1 deg/h instability) and angle random walk left 10-14" in the boresight
-(30-60 m on the ground). The tracker sees again 6-12 s after the capture, once the spacecraft turns
-back. `CaptureAttitude` keeps, tick by tick from the capture's start, the gyro's mean rate over the
-frame, each star-tracker reading the filter took and the filter's estimate and attitude covariance; once
-the tracker has given `POST_READINGS` readings after the capture (at once if it saw through the
-capture's end), a second MEKF runs backwards from the last reading to the capture's start (the
-gyro rates reversed, its bias started from the forward one's, reversed) and the two are combined at each
-capture tick by their covariances (two-filter smoother, the backward side taken before the tick's own
-reading so that it is not counted twice): q = q_f exp(P_f (P_f + P_b)^-1 rotvec(q_f^-1 q_b)).
+the far side of the track: 3 captures in 11 of `examples/imaging_world_24h.toml` before the planner
+learnt to keep the tracker clear, flight/payload/tracker_exclusion.py), that is ~30-40 s of gyro alone,
+whose bias wander (0.1 deg/h instability) and angle random walk left 10-14" in the boresight (30-60 m
+on the ground). A capture the tracker saw through gains too: the readings after it halve the variance
+of the estimate at mid-capture. `CaptureAttitude` keeps, tick by tick from the capture's start, the
+gyro's mean rate over the frame, each star-tracker reading the filter took and the filter's estimate
+and attitude covariance; once the tracker has given `POST_READINGS` readings after the capture, a second
+MEKF runs backwards from the last reading to the capture's start (the gyro rates reversed, its bias
+started from the forward one's, reversed) and the two are combined at each capture tick by their
+covariances (two-filter smoother, the backward side taken before the tick's own reading so that it is
+not counted twice): q = q_f exp(P_f (P_f + P_b)^-1 rotvec(q_f^-1 q_b)).
 """
 
 import math
@@ -23,7 +24,7 @@ import numpy as np
 from flight.adcs.estimator import AttitudeEstimator
 from native import lib, ptr
 
-POST_READINGS = 50  # 10 s of readings after a blinded capture: the backward filter's start
+POST_READINGS = 50  # 10 s of readings after a capture: the backward filter's start
 WAIT_MAX_S = 120.0  # after the capture's end, the product is georeferenced with what there is
 BACKWARD_SIGMA_RAD = 100.0 * math.pi / 180.0 / 3600.0  # the backward filter's first attitude sigma
 
@@ -40,7 +41,6 @@ class CaptureAttitude:
         self.p_f: list[np.ndarray] = []  # its attitude covariance (body axes)
         self.bias_sigma_rad_s = 0.0
         self.posterior_readings = 0  # taken after the capture's end
-        self.last_capture_reading = False  # the tracker gave a reading in the capture's last second
 
     def add(
         self,
@@ -57,18 +57,17 @@ class CaptureAttitude:
         if t_s <= self.t_end_s:
             self.q_f.append(np.array(q_ib))
             self.p_f.append(np.array(covariance[:3, :3]))
-            if reading_q_ib is not None and t_s > self.t_end_s - 1.0:
-                self.last_capture_reading = True
         elif reading_q_ib is not None:
             self.posterior_readings += 1
         self.bias_sigma_rad_s = math.sqrt(max(float(np.max(np.diag(covariance)[3:6])), 0.0))
 
     def ready(self, t_s: float) -> bool:
-        """Enough readings after the capture to smooth it (or waited long enough)."""
+        """Enough readings after the capture to smooth it (or waited long enough). A capture the tracker
+        saw through waits too: the readings after it halve the variance of the weak axis (35" about the
+        tracker's boresight, 30 deg from the imager's, so ~17" of each reading's noise lies across the
+        imager's boresight) at mid-capture, where the real-time filter has only those before it."""
         if t_s < self.t_end_s:
             return False
-        if self.last_capture_reading:
-            return True
         return self.posterior_readings >= POST_READINGS or t_s >= self.t_end_s + WAIT_MAX_S
 
     def smoothed(self, backward: AttitudeEstimator, bias_b: np.ndarray) -> list[np.ndarray]:

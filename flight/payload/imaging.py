@@ -42,6 +42,7 @@ from flight.payload.mass_memory import MassMemory, MassMemoryFullError
 from flight.payload.planner import Capture, Planner
 from flight.payload.request_book import BookEntry, RequestBook, RequestState
 from flight.payload.requests import EARTH_RADIUS_M, ImagingRequest
+from flight.payload.tracker_exclusion import TrackerExclusion
 from hal.devices import Imager, PowerSystem
 from native import ffi, lib, ptr
 from native.earth_model import MU_EARTH_M3_S2, force_model
@@ -78,12 +79,18 @@ European requests of the example spends ~1e7 within its 60 iterations; 1,000 clu
 spend minutes without it."""
 
 
-def onboard_planner(table: EphemerisTable, slew_s: Callable[[float], float], seed: int) -> Planner:
+def onboard_planner(
+    table: EphemerisTable,
+    slew_s: Callable[[float], float],
+    seed: int,
+    exclusion: TrackerExclusion | None = None,
+) -> Planner:
     """The planner as flown: its search bounded by iterations, never by the wall clock, so a loaded
-    machine flies the same plan as an idle one (a run is reproducible for its seed)."""
+    machine flies the same plan as an idle one (a run is reproducible for its seed); captures that would
+    blind the star tracker (`exclusion`) re-timed or left out."""
     return Planner(
         table, slew_s, budget_s=math.inf, replan_budget_s=math.inf, iterations=60, seed=seed,
-        work_budget=ONBOARD_WORK_BUDGET,
+        work_budget=ONBOARD_WORK_BUDGET, exclusion=exclusion,
     )  # fmt: skip
 
 
@@ -134,7 +141,7 @@ class _PlanJob:
             lib.zk_orbit_table(self.orbit, payload._forces, PLAN_STEP_S, n, ptr(r_eci_m))
             table = EphemerisTable(payload.epoch_jd_utc + self.t0_s / SECONDS_PER_DAY, PLAN_STEP_S, r_eci_m)
             self.r0_eci_m = r_eci_m[0].copy()
-            self.planner = onboard_planner(table, payload.slew_s, payload.seed)
+            self.planner = onboard_planner(table, payload.slew_s, payload.seed, payload.tracker_exclusion)
             self.windows = downlink_windows(table, payload.stations)
             requests = [
                 relative_request(r, self.t0_s, self.altitude_m, self.earliest_s) for r in self.requests
@@ -234,6 +241,11 @@ class ImagingPayload:
         self._capture_r_eci: list[tuple[float, np.ndarray]] = []  # the onboard orbit at its ticks
         self._georeferencing: list[_Georeferencing] = []  # collected, waiting for star-tracker readings
         config = attitude.config
+        self.tracker_exclusion = TrackerExclusion.from_mount(
+            config.star_tracker_q_bs,
+            config.star_tracker_sun_exclusion_rad,
+            config.star_tracker_earth_exclusion_rad,
+        )
         self._backward = AttitudeEstimator(
             config.gyro,
             config.star_tracker_q_bs,

@@ -23,6 +23,7 @@ import numpy as np
 
 from flight.payload.access import EphemerisTable, visibility_windows
 from flight.payload.requests import ImagingRequest
+from flight.payload.tracker_exclusion import TrackerExclusion
 from native import ffi, lib, ptr
 from native.geodesy import geodetic_to_ecef_m
 
@@ -117,7 +118,10 @@ class Planner:
     solves: deterministic, as the wall clock is not), `budget_s` its time (`replan_budget_s` after a new
     request); `seed` makes the search reproducible (when the wall-clock budget does not cut it short).
     Captures start on every `start_grid_steps`-th sample of the table (a coarser grid, as some reference
-    solvers use). Crowded passes are thinned (`_thin`) so a solve stays bounded."""
+    solvers use). Crowded passes are thinned (`_thin`) so a solve stays bounded. With `exclusion`, a
+    candidate start whose capture (or the settle before it) puts the star tracker's boresight in the sun's
+    or the Earth's exclusion is left out: the capture is re-timed within its window, or left to another
+    pass."""
 
     def __init__(
         self,
@@ -130,8 +134,10 @@ class Planner:
         seed: int = 0,
         start_grid_steps: int = 1,
         work_budget: float = math.inf,
+        exclusion: TrackerExclusion | None = None,
     ) -> None:
         self.table = table
+        self.exclusion = exclusion
         self.start_grid_steps = start_grid_steps
         self.slew_s = slew_s
         angles = np.linspace(0.0, math.pi, SLEW_TABLE_POINTS)
@@ -248,6 +254,8 @@ class Planner:
                 if last - first < steps:
                     continue
                 samples = np.arange(-(-first // grid) * grid, last - steps + 1, grid)
+                if self.exclusion is not None:
+                    samples = self.exclusion.clear_starts(self.table, self.ecef_m[i], samples, steps)
                 if not len(samples):
                     continue
                 start = samples * dt

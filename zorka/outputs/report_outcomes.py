@@ -5,16 +5,22 @@ Outcomes: `captured` (a capture met quality and its product is in mass memory or
 `missed` (dropped from the book, or its only chances to be imaged passed with no capture), `open` (still
 waiting or planned at the end of the run). The reason of a request that stayed open or was missed comes
 from the onboard book and plan at the end of the run and from the access geometry over the truth orbit
-(`flight.payload.access`, the same visibility test the onboard planner makes on its own orbit estimate).
+(`flight.payload.access`, the same visibility test the onboard planner makes on its own orbit estimate),
+with the planner's star-tracker exclusion (`flight.payload.tracker_exclusion`): an access window with no
+start that keeps the tracker clear of the sun and the Earth is said so, not left as "not planned".
 """
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from flight.payload.access import EphemerisTable, visibility_windows
 from flight.payload.request_book import RequestState
 from flight.payload.requests import ImagingRequest
+from flight.payload.tracker_exclusion import TrackerExclusion
+from native.geodesy import geodetic_to_ecef_m
 from zorka.run.mission import Mission
 
 OUTCOME_COLOURS = {"captured": "tab:green", "failed": "tab:red", "missed": "tab:orange", "open": "tab:gray"}
@@ -54,7 +60,7 @@ def request_outcomes(
     }
     planned_at = {c.request_id: c.start_s for c in payload.timeline}
     entries = list(payload.book.entries.values())
-    access = _access_windows_s(mission, [e.request for e in entries])
+    access = _access_windows_s(mission, [e.request for e in entries], payload.tracker_exclusion)
     outcomes = []
     for entry, windows in zip(entries, access, strict=True):
         request = entry.request
@@ -87,30 +93,43 @@ def request_outcomes(
 
 
 def _unplanned(
-    request: ImagingRequest, windows: list[tuple[float, float]], run_end_s: float, utc: Callable[[float], str]
+    request: ImagingRequest,
+    windows: list[tuple[float, float, bool]],
+    run_end_s: float,
+    utc: Callable[[float], str],
 ) -> tuple[str, str]:
-    """Why a request that is neither captured, failed nor dropped has no capture: its access."""
+    """Why a request that is neither captured, failed nor dropped has no capture: its access (windows:
+    start, end, and whether a start in it keeps the star tracker clear)."""
     limits = (
         f"off-nadir ≤ {math.degrees(request.max_off_nadir_rad):.0f}°, "
         f"sun elevation ≥ {math.degrees(request.min_sun_elevation_rad):.0f}°"
     )
     if not windows:
         return "open", f"no access during the run ({limits})"
-    fits = [(a, b) for a, b in windows if b - a >= request.duration_s]
+    fits = [(a, b, clear) for a, b, clear in windows if b - a >= request.duration_s]
     if not fits:
-        longest = max(b - a for a, b in windows)
+        longest = max(b - a for a, b, _ in windows)
         return (
             "open",
             f"access too short: {longest:.0f} s for a {request.duration_s:.0f} s capture ({limits})",
         )
     first = utc(fits[0][0])
+    if not any(clear for _, _, clear in fits):
+        return (
+            "missed" if fits[-1][1] < run_end_s - request.duration_s else "open",
+            f"{len(fits)} access window(s) from {first}, none keeping the star tracker clear of the sun and "
+            "the Earth through the capture and the settle before it",
+        )
     if fits[-1][1] >= run_end_s - request.duration_s:
         return "open", f"access from {first} not taken by the plan (the run ended inside an access window)"
     return "missed", f"{len(fits)} access window(s) from {first} not planned (priority {request.priority})"
 
 
-def _access_windows_s(mission: Mission, requests: list) -> list[list[tuple[float, float]]]:
-    """Per request, its access windows over the run on the truth orbit, in s since the epoch."""
+def _access_windows_s(
+    mission: Mission, requests: list, exclusion: TrackerExclusion
+) -> list[list[tuple[float, float, bool]]]:
+    """Per request, its access windows over the run on the truth orbit, in s since the epoch, each with
+    whether a capture in it can start with the star tracker kept clear (`exclusion`)."""
     rows = mission.truth()
     if len(rows) < 2 or not requests:
         return [[] for _ in requests]
@@ -119,10 +138,16 @@ def _access_windows_s(mission: Mission, requests: list) -> list[list[tuple[float
     dt_s = float(uniform[1, 0] - uniform[0, 0]) if len(uniform) > 1 else dt_s
     table = EphemerisTable(mission.epoch_jd_utc + uniform[0, 0] / 86400.0, dt_s, uniform[:, 1:4])
     t0_s = float(uniform[0, 0])
-    return [
-        [(t0_s + a * dt_s, t0_s + b * dt_s) for a, b in windows]
-        for windows in visibility_windows(table, requests)
-    ]
+    out = []
+    for request, windows in zip(requests, visibility_windows(table, requests), strict=True):
+        target = geodetic_to_ecef_m(
+            np.array([request.lat_rad]), np.array([request.lon_rad]), np.array([request.alt_m])
+        )[0]
+        steps = math.ceil(request.duration_s / dt_s - 1e-9)
+        clear = [len(exclusion.clear_starts(table, target, np.arange(a, b - steps + 1), steps)) > 0
+                 for a, b in windows]  # fmt: skip
+        out.append([(t0_s + a * dt_s, t0_s + b * dt_s, c) for (a, b), c in zip(windows, clear, strict=True)])
+    return out
 
 
 def failure_reasons(events: list[tuple[float, str, str, str]]) -> dict[str, list[str]]:

@@ -73,6 +73,8 @@ def nominal_spacecraft(scenario: Scenario, jd_epoch_utc: float) -> NominalSpacec
         star_tracker_q_bs=tuple(boresight_mount(tilt_rad)),
         star_tracker_cross_rad=tracker.noise_cross_rad,
         star_tracker_about_rad=tracker.noise_about_rad,
+        star_tracker_sun_exclusion_rad=tracker.sun_exclusion_rad,
+        star_tracker_earth_exclusion_rad=tracker.earth_exclusion_rad,
         wheel_axis_b=wheels.axis_b,
         wheel_torque_max_nm=wheels.torque_max_nm,
         wheel_momentum_max_nms=wheels.momentum_max_nms,
