@@ -1,8 +1,8 @@
 """The world evaluates its sun and its geomagnetic field in full once a second and carries them between
-(native/sim/world.h). Checked here against the full models evaluated at every step of a 10 Hz orbit:
-the field within 1 nT (a hundredth of the magnetometer's 100 nT noise), the sun within 2 m (of 1 AU: 1e-11 rad, the full model's own
-resolution in time),
-the shadow fraction within 1e-7 (1 us of the penumbra's ~10 s); and the field is the full model at the knots."""
+(native/sim/world.h). Checked here against the full models evaluated at every step of a 10 Hz orbit: the
+field within 1 nT (a hundredth of the magnetometer's 100 nT noise; 0.25 nT measured), the sun within 2 m
+of 1 AU (1e-11 rad: the full model's own resolution in time), the shadow fraction within 1e-7 (1 us of
+the penumbra's ~10 s); and the field is the full model at the knots."""
 
 import math
 
@@ -68,7 +68,7 @@ def orbit_errors() -> dict[str, np.ndarray]:
 
 def test_the_field_between_knots_is_within_a_hundredth_of_the_magnetometer_noise(orbit_errors):
     errors_t = orbit_errors["field_t"]
-    assert errors_t.max() < 1e-9 < NOISE_T / 100.0 + 1e-12
+    assert errors_t.max() < NOISE_T / 100.0
     # the extrapolation does move the field off the model between knots (else this test checks nothing)
     assert errors_t.max() > 1e-13
     assert 18e-6 < orbit_errors["field_norm_t"].min() < orbit_errors["field_norm_t"].max() < 60e-6
