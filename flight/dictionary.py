@@ -138,12 +138,6 @@ class Arg:
         """The `struct` format character of the type on the wire (big-endian)."""
         return self._struct.format[1:]
 
-    def measured(self, value: float) -> float | int:
-        """A measured value for telemetry, never refused: ints clamped into range, non-finite ints 0."""
-        if self.kind == "float":
-            return value
-        return int(min(max(value, self.low), self.high)) if math.isfinite(value) else 0
-
     def decode(self, data: bytes, offset: int, index: int) -> Any:
         """The value at `offset`; ArgumentError naming argument `index` if short or out of range."""
         if len(data) - offset < self.size:

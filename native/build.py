@@ -79,7 +79,14 @@ ffibuilder.set_source(
     sources=[f"native/{s}" for s in SOURCES],
     depends=[f"native/{h}" for h in (*HEADERS, *PRIVATE_HEADERS)],
     include_dirs=["native"],
-    extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"],
+    extra_compile_args=[
+        "-O3",
+        "-fno-math-errno",
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror=implicit-function-declaration",
+    ],
     libraries=["m"],
 )
 

@@ -10,9 +10,9 @@ Here: the state propagated by the J2 model, updated with each fix's position and
 covariance of each axis' position and velocity errors propagated as free motion (the gravity gradient
 changes it by ~1e-6 over a 1 s step) with a white acceleration noise for what the model leaves out (J3,
 J4, drag: ~5e-5 m/s^2 at 500 km), the same for the three axes, so the update is a few float operations
-(~6 us a fix against ~65 us with 6x6 numpy matrices). The simulated receiver's noise is
-white, which a filter averages down more easily than a real receiver's (correlated over minutes); the
-figure it reaches (~1-2 m) is that of the flight systems above, not better.
+(in C, native/flight/orbit_filter.c, one call a fix; ~65 us with 6x6 numpy matrices). The simulated
+receiver's noise is white, which a filter averages down more easily than a real receiver's (correlated
+over minutes); the figure it reaches (~1-2 m) is that of the flight systems above, not better.
 """
 
 import math
@@ -51,43 +51,26 @@ class OrbitEstimate:
         self.t_s = 0.0
         self.valid = False
         self.fixes = 0
-        self.p_rr_m2, self.p_rv_m2_s, self.p_vv_m2_s2 = 0.0, 0.0, 0.0
-        """The covariance of one axis' position and velocity errors, the same for the three axes."""
-        self._var_r, self._var_v = position_sigma_m**2, velocity_sigma_m_s**2
-        self._fix_r = ffi.new("double[3]")
-        self._fix_v = ffi.new("double[3]")
+        self._filter = ffi.new("zk_orbit_filter *")
+        self._filter.var_r_m2, self._filter.var_v_m2_s2 = position_sigma_m**2, velocity_sigma_m_s**2
+        self._filter.accel_noise_m2_s3 = ACCEL_NOISE_M2_S3
         self._t_fix_s = -math.inf
 
+    @property
+    def p_rr_m2(self) -> float:
+        """The variance of one axis' position error, m^2 (the same for the three axes)."""
+        return self._filter.p_rr_m2
+
     def update_fix(self, t_s: float, r_ecef_ptr, v_ecef_ptr) -> None:
-        """Take a fix (C pointers onto the receiver's Earth-fixed reading) made at `t_s`."""
-        gmst = lib.zk_gmst(self.epoch_jd_utc + t_s / SECONDS_PER_DAY)
-        fix_r, fix_v = self._fix_r, self._fix_v
-        lib.zk_ecef_to_eci(gmst, r_ecef_ptr, v_ecef_ptr, fix_r, fix_v)
-        r, v = self.r_eci_c, self.v_eci_c
-        var_r, var_v = self._var_r, self._var_v
-        if not self.valid or t_s - self._t_fix_s > RESTART_AFTER_S:
-            for i in range(3):
-                r[i], v[i] = fix_r[i], fix_v[i]
-            self.p_rr_m2, self.p_rv_m2_s, self.p_vv_m2_s2 = var_r, 0.0, var_v
-        else:
-            dt, q = t_s - self._t_fix_s, ACCEL_NOISE_M2_S3
+        """Take a fix (C pointers onto the receiver's Earth-fixed reading) made at `t_s`: the update in C
+        (native/flight/orbit_filter.c), after propagating to `t_s` unless the filter starts again."""
+        restart = not self.valid or t_s - self._t_fix_s > RESTART_AFTER_S
+        if not restart:
             self.propagate_to(t_s)
-            a, b, c = self.p_rr_m2, self.p_rv_m2_s, self.p_vv_m2_s2
-            a += 2.0 * b * dt + c * dt * dt + q * dt**3 / 3.0
-            b += c * dt + q * dt * dt / 2.0
-            c += q * dt
-            det = (a + var_r) * (c + var_v) - b * b
-            k_rr, k_rv = (a * (c + var_v) - b * b) / det, b * var_r / det
-            k_vr, k_vv = b * var_v / det, (c * (a + var_r) - b * b) / det
-            for i in range(3):
-                dr, dv = fix_r[i] - r[i], fix_v[i] - v[i]
-                r[i] += k_rr * dr + k_rv * dv
-                v[i] += k_vr * dr + k_vv * dv
-            self.p_rr_m2, self.p_rv_m2_s, self.p_vv_m2_s2 = (
-                a - k_rr * a - k_rv * b,
-                b - k_rr * b - k_rv * c,
-                c - k_vr * b - k_vv * c,
-            )
+        jd_utc = self.epoch_jd_utc + t_s / SECONDS_PER_DAY
+        lib.zk_orbit_filter_fix(
+            self._filter, self._c, jd_utc, r_ecef_ptr, v_ecef_ptr, t_s - self._t_fix_s, restart
+        )
         self.t_s = t_s
         self._t_fix_s = t_s
         self.valid = True

@@ -97,17 +97,24 @@ class Structure:
         self._sid = struct.pack(">H", self.sid)
         self._packers = tuple(struct.Struct(">" + p.type.format) for p in self.parameters)
         self._getters = tuple(p.getter for p in self.parameters)
-        self._integers = tuple((i, p.type) for i, p in enumerate(self.parameters) if p.type.kind != "float")
+        self._integers = tuple(
+            (i, p.type.low, p.type.high) for i, p in enumerate(self.parameters) if p.type.kind != "float"
+        )
 
     def pack(self) -> bytes:
-        """The structure id and its parameters' values now, each as its type holds a measurement.
+        """The structure id and its parameters' values now, each as its type holds a measurement
+        (an integer clamped into its range, a non-finite one 0: telemetry never refuses a measurement).
 
         One `Struct.pack` per value through `map`, not one call with *values: that builds a tuple of the
         structure's length per report, and tests/zorka/test_tick_allocation.py saw one kept per report
         (CPython's tuple free list, up to 2000 of a size)."""
         values = [get() for get in self._getters]
-        for i, arg in self._integers:
-            values[i] = arg.measured(values[i])
+        for i, low, high in self._integers:
+            value = values[i]
+            if value - value != 0:  # NaN or infinite
+                values[i] = 0
+            else:
+                values[i] = int(low if value < low else high if value > high else value)
         return self._sid + b"".join(map(struct.Struct.pack, self._packers, values))
 
 

@@ -97,7 +97,7 @@ static int invert_aat(const double a[9], double inv[9])
 
 int zk_wheel_map_init(zk_wheel_map *m)
 {
-    double aat[9] = {0}, inv[9];
+    double aat[9] = {0}, inv[9] = {0};
     int i, j, r, c, active = 0;
     if (m->n < 3 || m->n > ZK_MAX_WHEELS)
         return -1;

@@ -1,6 +1,7 @@
 /* flight.h - the public header of native/flight: the onboard numerics of the flight software.
  * Attitude determination (mekf.h), guidance (guidance.h), control, wheel distribution and the magnetic
- * laws (adcs.h), wheel failure detection (wheel_monitor.h), imaging access and pass planning (access.h).
+ * laws (adcs.h), wheel failure detection (wheel_monitor.h), the onboard orbit's GNSS update (orbit_filter.h),
+ * imaging access and pass planning (access.h).
  * Includes native/common only: flight cannot see the simulated world.
  *
  * Memory: no struct of this room holds a pointer; each is plain data (configuration, state and outputs
@@ -15,6 +16,7 @@
 #include "guidance.h"
 #include "mekf.h"
 #include "wheel_monitor.h"
+#include "orbit_filter.h"
 #include "access.h"
 
 #endif

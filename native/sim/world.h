@@ -2,7 +2,17 @@
  * A step integrates the power system, the orbit and the attitude over dt with the actuators'
  * latched outputs and the external torques (gravity gradient, magnetorquers, aerodynamic, solar
  * pressure, each switchable), then refreshes the environment at the new time: Earth rotation, sun
- * and shadow, IGRF field, atmospheric density. */
+ * and shadow, IGRF field, atmospheric density.
+ *
+ * The two costly slow parts of the environment are evaluated in full once a second of world time
+ * (ZK_WORLD_ENV_PERIOD_S) and carried between: the sun, a function of time alone, interpolated
+ * linearly between its values at the whole seconds around t_s (error ~1 mm: its geocentric
+ * acceleration is 6e-3 m/s^2); the field in ECEF, which needs the position, extrapolated linearly from
+ * its last two full evaluations at the first steps of the last two seconds (0.25 nT at most against the
+ * full model over a low orbit at 10 Hz, a 400th of a magnetometer's 100 nT noise; checked in
+ * tests/sim/test_world_environment_rate.py). zk_world_refresh starts the knots afresh (the field in full
+ * at t_s), as does a step after a gap of more than two seconds or back in time; the field is in full
+ * until two knots a second apart hold. */
 #ifndef ZK_WORLD_H
 #define ZK_WORLD_H
 #include "attitude.h"
@@ -43,7 +53,15 @@ typedef struct {
     double density_kg_m3;       /* exponential atmosphere at the geodetic height */
     double wheel_speed_rad_s[ZK_MAX_WHEELS];
     double torque_ext_b[3];     /* external torque over the last step, all sources (gravity gradient at its start) */
+    /* the slow environment's full evaluations (knots), kept by zk_world_refresh and zk_world_step_to */
+    double sun_knot_s;          /* r_sun_eci in full at this whole second (NAN: none) and the next */
+    double sun_knot_eci[2][3];
+    double field_knot_s[2];     /* the times of the last two full field evaluations, older first */
+    double field_knot_ecef_t[2][3];
+    int field_knots;            /* how many of them hold (0..2) */
 } zk_world;
+
+#define ZK_WORLD_ENV_PERIOD_S 1.0
 
 /* Check and derive: zk_body_init, wheel count agreement. Returns 0 or -1. Refreshes the environment. */
 int zk_world_init(zk_world *w);

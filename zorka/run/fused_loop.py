@@ -38,6 +38,7 @@ from zorka.run.radio_link import RadioLink
 PER_FRAME_ENV = "ZORKA_PER_FRAME"
 """Set to 1 to run every frame through Python (the reference the fused loop is tested against)."""
 FUSED_MODES = (Mode.SUN_SAFE, Mode.NOMINAL, Mode.IMAGING)
+SUN_SAFE = Mode.SUN_SAFE
 
 
 def per_frame_forced() -> bool:
@@ -55,6 +56,8 @@ class FusedLoop:
         world = mission.world
         self._mission = mission
         self._attitude = a
+        self._modes, self._health, self._estimator = a.modes, a.health, a.estimator
+        self._orbit, self._dumping, self._wheels = a.orbit, a.dumping, a.wheels
         self._executive = flight.executive
         self._group = next(g for g in self._executive.groups if g.name == "attitude")
         self._periods = tuple({g.every_frames for g in self._executive.groups if g is not self._group})
@@ -230,16 +233,16 @@ class FusedLoop:
             self._set_strip(law)
         else:
             self._set_strip(guidance)
-        f.orbit_t_s = a.orbit.t_s
-        f.dump_phase = a.dumping._phase
+        f.orbit_t_s = self._orbit.t_s
+        f.dump_phase = self._dumping._phase
 
     def _copy_out(self) -> None:
         """And back, after the C ran."""
         a = self._attitude
         f = self.c
         a.guidance = self._laws[f.guidance]
-        a.orbit.t_s = f.orbit_t_s
-        a.dumping._phase = f.dump_phase
+        self._orbit.t_s = f.orbit_t_s
+        self._dumping._phase = f.dump_phase
         a.ticks += f.ticks
         a.gyro_misses += f.gyro_misses
         a.wheel_misses += f.wheel_misses
@@ -249,7 +252,7 @@ class FusedLoop:
             a._last_star_fix_s = fix_s
         if blind_s == blind_s:
             a._last_star_blind_s = blind_s
-        a.wheels.holding_speed = False
+        self._wheels.holding_speed = False
         for law_c, target in self._targets:
             status = law_c.status
             if status >= 0:  # updated in C
@@ -266,17 +269,18 @@ class FusedLoop:
         estimate and an onboard orbit, attitude from the estimate, a known law flown, and no one asking
         for each tick's estimate (the payload's ancillary records while it captures)."""
         a = self._attitude
-        mode = a.modes.mode
+        mode = self._modes.mode
+        index = self._index
         return (
             a.ancillary is None
             and mode == a._active_mode
             and mode in FUSED_MODES
-            and (mode != Mode.SUN_SAFE or a.health.star_tracker_ok)
-            and a.orbit.valid
-            and a.estimator.initialised
-            and id(a.guidance) in self._index
-            and id(a._law) in self._index
-            and (a.join._target is None or id(a.join._target) in self._index)
+            and (mode != SUN_SAFE or self._health.star_tracker_ok)
+            and self._orbit.valid
+            and self._estimator.initialised
+            and id(a.guidance) in index
+            and id(a._law) in index
+            and (self._join._target is None or id(self._join._target) in index)
         )
 
     def _hooks_quiet(self) -> bool:
