@@ -29,14 +29,17 @@ class Housekeeping:
     ):
         self.wheel_names = wheel_names
         names = (*wheel_names, *SERIES)
+        nan = float("nan")
         times: list[float] = []
-        reports: list[dict[str, Any]] = []
+        columns: list[list[float]] = [[] for _ in names]
         self.events: list[tuple[float, str, str, str]] = []
-        for record in records:
+        for record in records:  # a day is 86,400 reports: only the plotted values are kept, as columns
             kind = record["kind"]
             if kind == "housekeeping":
                 times.append(record["time_unix_s"] - epoch_unix_s)
-                reports.append(record.get("values", {}))
+                values = record.get("values", {})
+                for name, column in zip(names, columns, strict=True):
+                    column.append(values.get(name, nan))
             elif kind == "event":
                 text = str(record.get("text", ""))
                 request_id = (
@@ -44,12 +47,9 @@ class Housekeeping:
                 )
                 t_s = record["time_unix_s"] - epoch_unix_s
                 self.events.append((t_s, record.get("name", ""), request_id, text))
-        nan = float("nan")
         self.series = {"t_s": np.asarray(times, dtype=float)}
-        for name in names:
-            self.series[name] = np.fromiter(
-                (v.get(name, nan) for v in reports), dtype=float, count=len(reports)
-            )
+        for name, column in zip(names, columns, strict=True):
+            self.series[name] = np.asarray(column, dtype=float)
         mode_parameter = next((p for p in dictionary["parameters"] if p["name"] == "adcs_mode"), {})
         self.mode_names = {code: name for name, code in (mode_parameter.get("values") or {}).items()}
 
