@@ -16,7 +16,7 @@ matplotlib and Pillow are imported by the report's modules only, so the rest of 
 """
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,11 @@ def write_report(
     mission: Mission,
     summary: dict,
     out_dir: Path,
-    records: Iterable[dict[str, Any]],
+    archive: Path | None,
     dictionary: dict[str, Any],
 ) -> Path:
-    """Write report.html into `out_dir` from the mission, its summary and the telemetry archive's
-    `records`; its path."""
+    """Write report.html into `out_dir` from the mission, its summary and the telemetry archive at
+    `archive` (None: the run wrote no telemetry); its path."""
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
 
     epoch_unix_s = unix_s_from_julian_date(mission.epoch_jd_utc)
@@ -91,7 +91,7 @@ def write_report(
 
     axis = UtcAxis(epoch_unix_s)
     spacecraft = mission.scenario.spacecraft
-    housekeeping = Housekeeping(records, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
+    housekeeping = Housekeeping(archive, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
     end_s = max(float(summary.get("sim_s", 0.0)), 1.0)
     rows = mission.truth()
     shadows = eclipses(rows, mission.epoch_jd_utc) if len(rows) else []
