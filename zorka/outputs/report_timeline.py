@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zorka.outputs.report_contacts import Contact
-from zorka.outputs.report_figure import UtcAxis, envelope, fixed_margins, no_data, peaks, png
+from zorka.outputs.report_figure import UtcAxis, envelope, fixed_margins, label_margin_in, no_data, peaks, png
 from zorka.outputs.report_geometry import Eclipse
 from zorka.outputs.report_housekeeping import Housekeeping
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS
@@ -172,7 +172,8 @@ def imaging_and_downlink(
     stations = sorted({c.station for c in contacts})
     lanes = ["eclipse", *[f"pass {s}" for s in stations], "captures", "deliveries"]
     row = {name: len(lanes) - 1 - i for i, name in enumerate(lanes)}
-    figure = Figure(figsize=(11, 2.6 + 0.35 * len(lanes)), layout="constrained")
+    figure = Figure(figsize=(11, 2.6 + 0.35 * len(lanes)))
+    fixed_margins(figure, left_in=label_margin_in(lanes))
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(len(lanes) * 0.6, 1.6))
     x = axis.x
 
@@ -242,10 +243,13 @@ def adcs_modes(Figure: type, axis: UtcAxis, housekeeping: Housekeeping, end_s: f
     changes = np.flatnonzero(np.diff(mode)) + 1
     keep = np.unique(np.concatenate([[0], changes - 1, changes, [len(mode) - 1]]))
     codes = sorted(set(housekeeping.mode_names) | {int(m) for m in np.unique(mode)})
-    figure = Figure(figsize=(11, 2.4), layout="constrained")
+    labels = [housekeeping.mode_names.get(c, str(c)) for c in codes]
+    figure = Figure(figsize=(11, 2.4))
+    fixed_margins(figure, left_in=label_margin_in(labels))
     axes = figure.add_subplot()
     axes.step(axis.x(t_s[keep]), mode[keep], where="post", lw=1.5)
-    axes.set_yticks(codes, [housekeeping.mode_names.get(c, str(c)) for c in codes])
+    axes.set_yticks(codes, labels)
+    axes.set_ylim(min(codes) - 0.4, max(codes) + 0.4)  # the end labels inside the figure
     axes.set_xlim(axis.x(0.0), axis.x(end_s))
     axes.grid(alpha=0.3)
     axis.label(axes)
