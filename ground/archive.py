@@ -19,8 +19,9 @@ Bytes after the last whole packet (a cut stream) become one last undecodable rec
 """
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,10 @@ def housekeeping_columns(path: Path, names: Sequence[str]) -> HousekeepingColumn
     parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
     times: list[float] = []
     others: list[dict[str, Any]] = []
-    block: list[list[float]] = []  # the chosen values of consecutive reports of one layout
+    block: list[tuple[float, ...]] = []  # the chosen values of consecutive reports of one layout
     block_layout: list[str] = []
     block_names: list[str] = []
-    indices: list[int] = []
+    pick: Callable[[list[float]], tuple[float, ...]] = tuple  # a report's values -> the chosen ones
 
     def flush() -> None:
         if block:
@@ -172,7 +173,8 @@ def housekeeping_columns(path: Path, names: Sequence[str]) -> HousekeepingColumn
                 where = {name: i for i, name in enumerate(layout)}  # a repeated name: its last, as a dict
                 block_layout, block_names = layout, [n for n in names if n in where]
                 indices = [where[n] for n in block_names]
-        block.append([values[i] for i in indices])
+                pick = _picker(indices)
+        block.append(pick(values))
         times.append(record["time_unix_s"])
     flush()
     return HousekeepingColumns(
@@ -180,6 +182,14 @@ def housekeeping_columns(path: Path, names: Sequence[str]) -> HousekeepingColumn
         {name: np.concatenate(parts[name]) if parts[name] else np.zeros(0) for name in names},
         others,
     )
+
+
+def _picker(indices: list[int]) -> Callable[[list[float]], tuple[float, ...]]:
+    """values -> (values[i] for i in indices) as a tuple: operator.itemgetter, in C, for two or more (it
+    gives one index's value bare)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda values: tuple(values[i] for i in indices)
 
 
 def _entries(path: Path) -> Iterator[tuple[Any, list[str] | None, tuple[Path, int, int]]]:
