@@ -19,11 +19,14 @@ Bytes after the last whole packet (a cut stream) become one last undecodable rec
 """
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import msgpack
+import numpy as np
 
 from ccsds.packet_stream import PacketSplitter
 from ground.telemetry import (
@@ -38,6 +41,8 @@ from ground.telemetry import (
 KINDS = ("housekeeping", "event", "verification", "other", "undecodable")
 LAYOUT = "layout"  # on file only: {"kind": "layout", "sid": ..., "names": [...]}
 READ_CHUNK_BYTES = 1 << 16
+BLOCK_REPORTS = 4096
+"""Housekeeping reports `housekeeping_columns` gathers before numpy picks their columns."""
 
 
 class ArchiveError(ValueError):
@@ -115,25 +120,101 @@ def read_archive(path: Path) -> Iterator[dict[str, Any]]:
     """The records of the archive at `path`, in order. Raises `ArchiveError` (after yielding every
     record before it) where the file stops being an archive: bytes that are not msgpack, a value that
     is not a record, or a record cut short."""
+    for record, names, at in _entries(path):
+        yield _telemetry_record(record, names, at)
+
+
+@dataclass
+class HousekeepingColumns:
+    """Chosen housekeeping parameters of an archive as columns: `time_unix_s` of every housekeeping
+    report, `values` name -> one value per report (NaN where the report's structure lacks it), and
+    `others`: every record of another kind, as `read_archive` yields it."""
+
+    time_unix_s: np.ndarray
+    values: dict[str, np.ndarray]
+    others: list[dict[str, Any]]
+
+
+def housekeeping_columns(path: Path, names: Sequence[str]) -> HousekeepingColumns:
+    """The parameters `names` of the archive at `path` as columns, the other records as records: what a
+    plot of a day's 86,400 reports needs, without a dict of every report's values (a quarter of the CPU
+    and none of the memory of `read_archive`). Raises `ArchiveError` where `read_archive` would."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    times: list[float] = []
+    others: list[dict[str, Any]] = []
+    block: list[tuple[float, ...]] = []  # the chosen values of consecutive reports of one layout
+    block_layout: list[str] = []
+    block_names: list[str] = []
+    pick: Callable[[list[float]], tuple[float, ...]] = tuple  # a report's values -> the chosen ones
+
+    def flush() -> None:
+        if block:
+            rows = np.array(block, dtype=float).reshape(len(block), len(block_names))
+            for name in names:
+                parts[name].append(rows[:, block_names.index(name)] if name in block_names
+                                   else np.full(len(block), np.nan))  # fmt: skip
+            block.clear()
+
+    for record, layout, at in _entries(path):
+        if not (isinstance(record, dict) and record.get("kind") == "housekeeping"):
+            others.append(_telemetry_record(record, layout, at))
+            continue
+        values = record.get("values")
+        if (
+            layout is None
+            or not isinstance(values, list)
+            or len(values) != len(layout)
+            or "time_unix_s" not in record
+        ):
+            _telemetry_record(record, layout, at)  # raises, saying what is wrong
+        if layout is not block_layout or len(block) == BLOCK_REPORTS:
+            flush()
+            if layout is not block_layout:
+                where = {name: i for i, name in enumerate(layout)}  # a repeated name: its last, as a dict
+                block_layout, block_names = layout, [n for n in names if n in where]
+                indices = [where[n] for n in block_names]
+                pick = _picker(indices)
+        block.append(pick(values))
+        times.append(record["time_unix_s"])
+    flush()
+    return HousekeepingColumns(
+        np.asarray(times, dtype=float),
+        {name: np.concatenate(parts[name]) if parts[name] else np.zeros(0) for name in names},
+        others,
+    )
+
+
+def _picker(indices: list[int]) -> Callable[[list[float]], tuple[float, ...]]:
+    """values -> (values[i] for i in indices) as a tuple: operator.itemgetter, in C, for two or more (it
+    gives one index's value bare)."""
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    return lambda values: tuple(values[i] for i in indices)
+
+
+def _entries(path: Path) -> Iterator[tuple[Any, list[str] | None, tuple[Path, int, int]]]:
+    """Each record of the archive at `path` as stored (housekeeping values in a list), with the layout
+    its structure had there (None if none) and where it is (path, record index, byte offset: an error
+    message's words, made only for an error); the layouts and the file's end checked as `read_archive`
+    says."""
     layouts: dict[Any, list[str]] = {}
     with path.open("rb") as archive:
         unpacker = msgpack.Unpacker(archive, raw=False)
         index = offset = 0
-        while True:
-            try:
-                record = next(unpacker)
-            except StopIteration:
-                break
-            except (ValueError, TypeError, msgpack.UnpackException) as problem:
-                raise ArchiveError(
-                    f"{path}: record {index} at byte {offset} is not msgpack ({problem})"
-                ) from None
-            if _is_layout(record):
-                layouts[record["sid"]] = record["names"]
-            else:
-                yield _telemetry_record(record, layouts, f"{path}: record {index} at byte {offset}")
-                index += 1
-            offset = unpacker.tell()
+        try:
+            for record in unpacker:
+                is_dict = isinstance(record, dict)
+                sid = record.get("sid") if is_dict else None
+                if is_dict and record.get("kind") == LAYOUT and _is_layout(record):
+                    layouts[sid] = record["names"]
+                else:
+                    yield record, layouts.get(sid) if isinstance(sid, int) else None, (path, index, offset)
+                    index += 1
+                offset = unpacker.tell()
+        except (ValueError, TypeError, msgpack.UnpackException) as problem:
+            raise ArchiveError(
+                f"{path}: record {index} at byte {offset} is not msgpack ({problem})"
+            ) from None
         size = archive.seek(0, os.SEEK_END)
     if offset < size:
         raise ArchiveError(f"{path}: cut short: record {index} at byte {offset} is incomplete")
@@ -149,14 +230,17 @@ def _is_layout(entry: Any) -> bool:
     )
 
 
-def _telemetry_record(entry: Any, layouts: dict[Any, list[str]], where: str) -> dict[str, Any]:
-    """A record as `read_archive` gives it: housekeeping values named by their structure's layout."""
+def _telemetry_record(entry: Any, names: list[str] | None, at: tuple[Path, int, int]) -> dict[str, Any]:
+    """A record as `read_archive` gives it: housekeeping values named by their structure's layout
+    (`names`, the layout of its sid where it stands, `at` (path, index, offset) in the file)."""
+    where = "{}: record {} at byte {}"
     if not (isinstance(entry, dict) and entry.get("kind") in KINDS and "time_unix_s" in entry):
-        raise ArchiveError(f"{where} is not a telemetry record")
+        raise ArchiveError(f"{where.format(*at)} is not a telemetry record")
     if entry["kind"] == "housekeeping":
-        sid, values = entry.get("sid"), entry.get("values")
-        names = layouts.get(sid) if isinstance(sid, int) else None
+        values = entry.get("values")
         if names is None or not isinstance(values, list) or len(values) != len(names):
-            raise ArchiveError(f"{where}: housekeeping values without the layout of their structure")
+            raise ArchiveError(
+                f"{where.format(*at)}: housekeeping values without the layout of their structure"
+            )
         entry["values"] = dict(zip(names, values, strict=True))
     return entry

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgpack
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacepackets.ecss import PusTm
 
-from ground.archive import KINDS, ArchiveError, read_archive, write_archive
+from ground.archive import KINDS, ArchiveError, housekeeping_columns, read_archive, write_archive
 from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 
@@ -149,3 +150,47 @@ def test_arbitrary_bytes_as_tm_bin_give_an_archive_that_reads_back(tmp_path, dic
     (tmp_path / "tm.bin").write_bytes(data)
     count = write_archive(tmp_path / "tm.bin", dictionary, tmp_path / "a.msgpack")
     assert len(list(read_archive(tmp_path / "a.msgpack"))) == count
+
+
+def test_housekeeping_columns_hold_each_reports_values_by_name(run, dictionary):
+    """Columns against the named records: each chosen parameter's value per report, NaN for a name no
+    structure has, the other records whole and in order."""
+    _, records, archive = run
+    names = ("eps_battery_soc", "adcs_mode", "wheel2_speed_rad_s", "no_such_parameter")
+    columns = housekeeping_columns(archive, names)
+    housekeeping = [r for r in records if r["kind"] == "housekeeping"]
+    assert columns.time_unix_s.tolist() == [r["time_unix_s"] for r in housekeeping]
+    for name in names[:3]:
+        assert columns.values[name].tolist() == [r["values"][name] for r in housekeeping]
+    assert np.isnan(columns.values["no_such_parameter"]).all()
+    assert columns.others == [r for r in records if r["kind"] != "housekeeping"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(
+    st.fixed_dictionaries({"kind": st.just("layout"), "sid": st.integers(0, 2),
+                           "names": st.lists(st.sampled_from(["a", "b", "c"]), max_size=3)}),
+    st.fixed_dictionaries({"kind": st.sampled_from(["housekeeping", "event", "bogus"]),
+                           "time_unix_s": st.floats(0, 9), "sid": st.integers(0, 2),
+                           "values": st.lists(st.floats(0, 9), max_size=3)}),
+    st.binary(max_size=4)), max_size=12), st.integers(0, 40))  # fmt: skip
+def test_housekeeping_columns_read_any_archive_as_read_archive_does(tmp_path, entries, cut):
+    """Arbitrary entries (layouts, records good or bad, junk) and cuts: the columns are what the named
+    records hold, or both readers refuse the file with the same ArchiveError."""
+    data = b"".join(msgpack.packb(e, use_bin_type=True) for e in entries)
+    path = tmp_path / "any.msgpack"
+    path.write_bytes(data[: len(data) - cut] if cut < len(data) else data)
+    try:
+        records = list(read_archive(path))
+    except ArchiveError as problem:
+        with pytest.raises(ArchiveError) as raised:
+            housekeeping_columns(path, ("a", "c"))
+        assert str(raised.value) == str(problem)
+        return
+    columns = housekeeping_columns(path, ("a", "c"))
+    housekeeping = [r for r in records if r["kind"] == "housekeeping"]
+    assert columns.time_unix_s.tolist() == [r["time_unix_s"] for r in housekeeping]
+    for name in ("a", "c"):
+        expected = [r["values"].get(name, np.nan) for r in housekeeping]
+        assert np.array_equal(columns.values[name], np.array(expected, dtype=float), equal_nan=True)
+    assert columns.others == [r for r in records if r["kind"] != "housekeeping"]

@@ -2,7 +2,9 @@
 verification with failure codes by name, events by name and severity, housekeeping by parameter
 name (the default row and structures learned from 3,10); arbitrary bytes never raise."""
 
+import binascii
 import dataclasses
+import json
 import struct
 from datetime import UTC, datetime
 from functools import partial
@@ -28,6 +30,7 @@ from ground.telemetry import (
     TelemetryDecoder,
     Undecodable,
     VerificationReport,
+    tm_fields,
 )
 
 EPOCH_UNIX_S = datetime(2026, 6, 21, tzinfo=UTC).timestamp()
@@ -183,3 +186,65 @@ def test_declared_reports_decode_into_named_values_as_the_flight_software_packs_
         "    1. release_time=2026-06-21T10:00:30.000Z tc=[ping]",
     ]
     assert "unix_time=2026-06-21T10:00:00.500Z" in decoder.describe(timeline)
+
+
+def library_fields(raw: bytes) -> tuple[int, int, bytes, bytes] | None:
+    """What spacepackets reads from `raw` (service, subtype, time stamp, source data), None if it refuses."""
+    try:
+        tm = PusTm.unpack(raw, timestamp_len=7)
+    except ValueError:
+        return None
+    return tm.service, tm.message_subtype, tm.timestamp, bytes(tm.source_data)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.binary(min_size=6, max_size=48),
+    st.one_of(st.just(0x20), st.integers(0, 255)),
+    st.booleans(),
+    st.one_of(st.just(0), st.integers(-3, 3)),
+)
+def test_the_direct_header_read_agrees_with_spacepackets_on_any_bytes(body, version_octet, fix, length_off):
+    """The decoder reads well-formed packets' headers itself; whatever it reads, the library reads the same,
+    and every packet the library accepts with a whole time stamp and a CRC is read directly."""
+    raw = bytearray(body)
+    if fix:  # a packet whose length field and CRC are right for its bytes, any header bits
+        raw = raw + bytes(2)
+        if len(raw) > 6:
+            raw[6] = version_octet
+        raw[4:6] = max(0, len(raw) - 7 + length_off).to_bytes(2, "big")
+        end = min(len(raw), len(raw) + length_off)
+        raw[end - 2 : end] = binascii.crc_hqx(bytes(raw[: end - 2]), 0xFFFF).to_bytes(2, "big")
+    raw = bytes(raw)
+    direct, library = tm_fields(raw), library_fields(raw)
+    if direct is not None:
+        assert direct == library
+
+    elif library is not None:
+        packet_bytes = 7 + int.from_bytes(raw[4:6], "big")
+        assert packet_bytes < 22 or (raw[6] >> 4) != 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 255), st.integers(0, 255), st.binary(min_size=7, max_size=7), st.binary(max_size=80))
+def test_packets_spacepackets_packs_are_read_directly_as_it_reads_them(service, subtype, stamp, body):
+    raw = PusTm(service=service, message_subtype=subtype, timestamp=stamp, source_data=body, apid=256).pack()
+    assert tm_fields(raw) == library_fields(raw) == (service, subtype, stamp, body)
+
+
+def test_a_dictionary_mixing_byte_orders_decodes_each_parameter_by_its_own(dictionary):
+    """One Struct per report serves a dictionary of one byte order; a mixed one is read parameter by
+    parameter, each value as struct reads its encoding alone."""
+    mixed = json.loads(json.dumps(dictionary))
+    layout = mixed["housekeeping_structures"]["1"]
+    by_id = {p["id"]: p for p in mixed["parameters"]}
+    by_id[layout[0]]["encoding"] = "<" + by_id[layout[0]]["encoding"][1:]
+    body = bytes(range(7, 7 + sum(struct.calcsize(by_id[i]["encoding"]) for i in layout)))
+    raw = PusTm(service=3, message_subtype=25, timestamp=bytes(7), source_data=(1).to_bytes(2, "big") + body,
+                apid=256).pack()  # fmt: skip
+    report = TelemetryDecoder(mixed).decode(raw)
+    offset = 0
+    for i in layout:
+        encoding = by_id[i]["encoding"]
+        assert report.values[by_id[i]["name"]] == struct.unpack_from(encoding, body, offset)[0]
+        offset += struct.calcsize(encoding)

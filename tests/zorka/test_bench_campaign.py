@@ -1,6 +1,8 @@
 """`zorka bench`: a figure that takes minutes (the 200-seed campaign) is measured once whatever --repeat
 says; the others as many times as asked, their median printed with the goal and its ratio."""
 
+import time
+
 from zorka.benchmark import performance
 
 
@@ -22,3 +24,12 @@ def test_the_campaign_figure_is_measured_once_and_the_others_repeat(monkeypatch)
     assert calls == {"campaign_200_seeds_s": 1, "frame_us": 3}
     assert "12.00" in lines[0] and "median of 3" in lines[0] and "ratio 0.80, met" in lines[0]
     assert "120.00" in lines[1] and "median of 1" in lines[1] and "ratio 2.00, MISSED" in lines[1]
+
+
+def test_a_whole_run_is_measured_in_its_own_process_by_its_own_rusage():
+    """A short run's whole process: its CPU more than the interpreter's start and less than the wall time
+    it took; its peak RSS that of a process holding numpy, the flight software and matplotlib."""
+    start = time.perf_counter()
+    cpu_s, rss_mib = performance.whole_run_24h(report=True, duration="1m")
+    assert 0.3 < cpu_s < time.perf_counter() - start
+    assert 60.0 < rss_mib < 400.0

@@ -12,7 +12,9 @@ file (interpreter start, JSON, SGP4, access, plan, output) of 10,000 clustered t
 100,000 world-wide targets (goals 10 s and 500 MB of peak resident memory). Campaigns: the CPU time of one
 one-orbit seed as a campaign's worker runs it (goal 0.6 s, what the next goal leaves a seed) and 200
 one-orbit seeds with dispersions on two local Dask workers, the whole command (goal 60 s; measured once:
-it takes minutes).
+it takes minutes). The whole process of a 24 h run of the built-in mission (`zorka run --duration 24h
+--quiet`, each run in its own process, its rusage): CPU seconds and peak resident memory with report.html
+and with --no-report (goals 8 s and 200 MiB; the RSS figures are those of the CPU figures' runs).
 """
 
 import argparse
@@ -74,6 +76,10 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "plan_world_100k_peak_mb": (500.0, "at most"),
     "campaign_seed_cpu_s": (0.6, "at most"),  # what 200 seeds on 2 workers in 60 s leave each seed
     "campaign_200_seeds_s": (60.0, "at most"),
+    "run_24h_cpu_s": (8.0, "at most"),
+    "run_24h_peak_rss_mib": (200.0, "at most"),
+    "run_24h_no_report_cpu_s": (8.0, "at most"),
+    "run_24h_no_report_peak_rss_mib": (200.0, "at most"),
 }
 UPLINK_TCS = 5_000
 BENCH_KEY = bytes(range(32))
@@ -335,6 +341,54 @@ def campaign_200_seeds_s() -> float:
         return time.perf_counter() - start
 
 
+WHOLE_RUN_RSS_MIB: dict[bool, list[float]] = {True: [], False: []}
+"""Peak RSS of the whole runs the CPU figures made (with report.html, without), for the RSS figures."""
+
+
+def whole_run_24h(report: bool, duration: str = "24h") -> tuple[float, float]:
+    """CPU seconds (user + system) and peak resident MiB of `zorka run --duration 24h --quiet` of the
+    built-in mission into a fresh folder (its run folder written, report.html unless not `report`): the
+    process alone, from its own rusage (os.wait4), interpreter start included."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "zorka", "run", "--duration", duration, "--quiet", "--out", folder]
+        process = subprocess.Popen(
+            [*command, *([] if report else ["--no-report"])], stdout=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise subprocess.CalledProcessError(process.returncode, command)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def _whole_run_cpu_s(report: bool) -> float:
+    cpu_s, rss_mib = whole_run_24h(report)
+    WHOLE_RUN_RSS_MIB[report].append(rss_mib)
+    return cpu_s
+
+
+def _whole_run_rss_mib(report: bool) -> float:
+    """The peak RSS of the next run the CPU figure made (a run of its own if none is left)."""
+    made = WHOLE_RUN_RSS_MIB[report]
+    return made.pop(0) if made else whole_run_24h(report)[1]
+
+
+def run_24h_cpu_s() -> float:
+    return _whole_run_cpu_s(report=True)
+
+
+def run_24h_peak_rss_mib() -> float:
+    return _whole_run_rss_mib(report=True)
+
+
+def run_24h_no_report_cpu_s() -> float:
+    return _whole_run_cpu_s(report=False)
+
+
+def run_24h_no_report_peak_rss_mib() -> float:
+    return _whole_run_rss_mib(report=False)
+
+
 FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "real_time_factor": ("× real time, default mission, one orbit", real_time_factor),
     "real_time_factor_24h": ("× real time, default mission, 24 h", real_time_factor_24h),
@@ -382,6 +436,19 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "campaign_200_seeds_s": (
         f"s for {CAMPAIGN_SEEDS} one-orbit seeds with dispersions on `--dask local:2`, whole (reports incl.)",
         campaign_200_seeds_s,
+    ),
+    "run_24h_cpu_s": (
+        "CPU s (user + sys) of a whole `zorka run --duration 24h --quiet`, output files and report incl.",
+        run_24h_cpu_s,
+    ),
+    "run_24h_peak_rss_mib": (
+        "MiB peak resident memory of those runs (each process alone)",
+        run_24h_peak_rss_mib,
+    ),
+    "run_24h_no_report_cpu_s": ("CPU s of the same run with --no-report", run_24h_no_report_cpu_s),
+    "run_24h_no_report_peak_rss_mib": (
+        "MiB peak resident memory of the --no-report runs",
+        run_24h_no_report_peak_rss_mib,
     ),
 }
 

@@ -16,7 +16,7 @@ matplotlib and Pillow are imported by the report's modules only, so the rest of 
 """
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,11 @@ def write_report(
     mission: Mission,
     summary: dict,
     out_dir: Path,
-    records: Iterable[dict[str, Any]],
+    archive: Path | None,
     dictionary: dict[str, Any],
 ) -> Path:
-    """Write report.html into `out_dir` from the mission, its summary and the telemetry archive's
-    `records`; its path."""
+    """Write report.html into `out_dir` from the mission, its summary and the telemetry archive at
+    `archive` (None: the run wrote no telemetry); its path."""
     from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
 
     epoch_unix_s = unix_s_from_julian_date(mission.epoch_jd_utc)
@@ -91,9 +91,10 @@ def write_report(
 
     axis = UtcAxis(epoch_unix_s)
     spacecraft = mission.scenario.spacecraft
-    housekeeping = Housekeeping(records, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
+    housekeeping = Housekeeping(archive, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
     end_s = max(float(summary.get("sim_s", 0.0)), 1.0)
-    rows = mission.truth()
+    rows = mission.truth()  # what the report reads of the run's recorded series: these two, once each
+    errors = mission.attitude_errors()
     shadows = eclipses(rows, mission.epoch_jd_utc) if len(rows) else []
     radio = mission.radio_link
     contact_rows = contacts(
@@ -120,7 +121,7 @@ def write_report(
         ("summary", "Summary", _verdict(summary, outcomes, contact_rows, shadows, end_s, utc)
          + _run_files(out_dir)
          + '<div class="summary">'
-         + summary_table(summary, _derived_rows(mission, summary), frozenset({"attitude.settle_s"}))
+         + summary_table(summary, _derived_rows(mission, summary, errors), frozenset({"attitude.settle_s"}))
          + "</div>"),
         ("map", "Map: ground track, stations and targets",
          maps(Figure, MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
@@ -134,7 +135,7 @@ def write_report(
          imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)
          + _eclipse_table(shadows, utc)),
         ("attitude", "Attitude error (truth against the ADCS reference)",
-         attitude_error(Figure, axis, mission.attitude_errors(), mission.scenario.report.settle_threshold_deg,
+         attitude_error(Figure, axis, errors, mission.scenario.report.settle_threshold_deg,
                         captures, end_s)),
         ("wheels", "Reaction wheel speeds (housekeeping)",
          wheel_speeds(Figure, axis, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
@@ -275,12 +276,14 @@ def _first_settled_s(
     return None if len(first) == 0 else float(t_s[first[0]])
 
 
-def _derived_rows(mission: Mission, summary: dict) -> dict[str, list[tuple[str, str, str, str]]]:
+def _derived_rows(
+    mission: Mission, summary: dict, errors: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> dict[str, list[tuple[str, str, str, str]]]:
     """Figures the report adds to the summary's groups: what `attitude.settle_s` means beside the initial
     acquisition."""
     attitude = summary.get("attitude", {})
     threshold = attitude.get("settle_threshold_deg", mission.scenario.report.settle_threshold_deg)
-    t_s, err_deg, _ = mission.attitude_errors()
+    t_s, err_deg, _ = errors
     first = _first_settled_s(t_s, err_deg, threshold, mission.frame_s)
     last = attitude.get("settle_s")
     return {

@@ -1,10 +1,12 @@
 """The housekeeping series and events the report plots, from the telemetry archive's records (what the
 spacecraft reported: tm.bin decoded with the run's dictionary), times in seconds since the epoch."""
 
-from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ground.archive import HousekeepingColumns, housekeeping_columns
 
 SERIES = ("eps_battery_soc", "eps_solar_power_w", "eps_load_power_w", "eps_battery_power_w", "adcs_mode")
 """The housekeeping parameters the report plots beside the wheel speeds."""
@@ -22,34 +24,28 @@ class Housekeeping:
 
     def __init__(
         self,
-        records: Iterable[dict[str, Any]],
+        archive: Path | None,
         epoch_unix_s: float,
         dictionary: dict[str, Any],
         wheel_names: tuple[str, ...],
     ):
+        """From the telemetry archive at `archive` (None: a run without telemetry)."""
         self.wheel_names = wheel_names
         names = (*wheel_names, *SERIES)
-        times: list[float] = []
-        reports: list[dict[str, Any]] = []
+        if archive is None:
+            columns = HousekeepingColumns(np.zeros(0), {n: np.zeros(0) for n in names}, [])
+        else:
+            columns = housekeeping_columns(archive, names)
+        self.series = {"t_s": columns.time_unix_s - epoch_unix_s, **columns.values}
         self.events: list[tuple[float, str, str, str]] = []
-        for record in records:
-            kind = record["kind"]
-            if kind == "housekeeping":
-                times.append(record["time_unix_s"] - epoch_unix_s)
-                reports.append(record.get("values", {}))
-            elif kind == "event":
+        for record in columns.others:
+            if record["kind"] == "event":
                 text = str(record.get("text", ""))
                 request_id = (
                     text.removeprefix("request ").split(":")[0] if text.startswith("request ") else ""
                 )
                 t_s = record["time_unix_s"] - epoch_unix_s
                 self.events.append((t_s, record.get("name", ""), request_id, text))
-        nan = float("nan")
-        self.series = {"t_s": np.asarray(times, dtype=float)}
-        for name in names:
-            self.series[name] = np.fromiter(
-                (v.get(name, nan) for v in reports), dtype=float, count=len(reports)
-            )
         mode_parameter = next((p for p in dictionary["parameters"] if p["name"] == "adcs_mode"), {})
         self.mode_names = {code: name for name, code in (mode_parameter.get("values") or {}).items()}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zorka.outputs.report_contacts import Contact
-from zorka.outputs.report_figure import UtcAxis, fixed_margins, no_data, peaks, png, thinned
+from zorka.outputs.report_figure import UtcAxis, envelope, fixed_margins, label_margin_in, no_data, peaks, png
 from zorka.outputs.report_geometry import Eclipse
 from zorka.outputs.report_housekeeping import Housekeeping
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS
@@ -88,7 +88,8 @@ def attitude_error(
 def wheel_speeds(
     Figure: type, axis: UtcAxis, housekeeping: Housekeeping, speed_max_rad_s: float, end_s: float
 ) -> str:
-    """Each wheel's speed in rpm from housekeeping, with the wheels' saturation speed."""
+    """Each wheel's speed in rpm from housekeeping (each curve the M4 envelope of its reports: every spike
+    drawn), with the wheels' saturation speed."""
     names = [n for n in housekeeping.wheel_names if housekeeping.has(n)]
     if not names:
         return no_data("no wheel speeds in the downlinked housekeeping")
@@ -98,7 +99,7 @@ def wheel_speeds(
     fixed_margins(figure)
     axes = figure.add_subplot()
     for i, name in enumerate(names):
-        t, y = thinned(t_s, housekeeping.series[name] * RPM_PER_RAD_S)
+        t, y = envelope(t_s, housekeeping.series[name] * RPM_PER_RAD_S)
         axes.plot(axis.x(t), y, lw=1.1, ls=WHEEL_STYLES[i % 4], label=f"wheel {i + 1}")
     for sign in (1, -1):
         axes.axhline(sign * saturation_rpm, color="tab:red", ls="--", lw=1,
@@ -119,7 +120,8 @@ def wheel_speeds(
 def power(
     Figure: type, axis: UtcAxis, housekeeping: Housekeeping, eclipses: list[Eclipse], end_s: float
 ) -> str:
-    """Battery state of charge, and solar, load and battery power from housekeeping, eclipses shaded."""
+    """Battery state of charge, and solar, load and battery power from housekeeping (M4 envelopes),
+    eclipses shaded."""
     if not housekeeping.has("eps_battery_soc"):
         return no_data("no power housekeeping in the downlinked telemetry")
     t_s = housekeeping.series["t_s"]
@@ -127,7 +129,7 @@ def power(
     figure = Figure(figsize=(11, 5))
     fixed_margins(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    t, soc = thinned(t_s, housekeeping.series["eps_battery_soc"] * 100.0)
+    t, soc = envelope(t_s, housekeeping.series["eps_battery_soc"] * 100.0)
     top.plot(axis.x(t), soc, color="tab:green", lw=1.2, label="battery charge")
     top.set_ylabel("state of charge [%]")
     for name, label, colour in (
@@ -136,7 +138,7 @@ def power(
         ("eps_battery_power_w", "battery (+ charging)", "tab:green"),
     ):
         if housekeeping.has(name):
-            t, y = thinned(t_s, housekeeping.series[name])
+            t, y = envelope(t_s, housekeeping.series[name])
             bottom.plot(axis.x(t), y, lw=1.1, color=colour, label=label)
     bottom.axhline(0.0, color="k", lw=0.5)
     bottom.set_ylabel("power [W]")
@@ -170,7 +172,8 @@ def imaging_and_downlink(
     stations = sorted({c.station for c in contacts})
     lanes = ["eclipse", *[f"pass {s}" for s in stations], "captures", "deliveries"]
     row = {name: len(lanes) - 1 - i for i, name in enumerate(lanes)}
-    figure = Figure(figsize=(11, 2.6 + 0.35 * len(lanes)), layout="constrained")
+    figure = Figure(figsize=(11, 2.6 + 0.35 * len(lanes)))
+    fixed_margins(figure, left_in=label_margin_in(lanes))
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(len(lanes) * 0.6, 1.6))
     x = axis.x
 
@@ -240,10 +243,13 @@ def adcs_modes(Figure: type, axis: UtcAxis, housekeeping: Housekeeping, end_s: f
     changes = np.flatnonzero(np.diff(mode)) + 1
     keep = np.unique(np.concatenate([[0], changes - 1, changes, [len(mode) - 1]]))
     codes = sorted(set(housekeeping.mode_names) | {int(m) for m in np.unique(mode)})
-    figure = Figure(figsize=(11, 2.4), layout="constrained")
+    labels = [housekeeping.mode_names.get(c, str(c)) for c in codes]
+    figure = Figure(figsize=(11, 2.4))
+    fixed_margins(figure, left_in=label_margin_in(labels))
     axes = figure.add_subplot()
     axes.step(axis.x(t_s[keep]), mode[keep], where="post", lw=1.5)
-    axes.set_yticks(codes, [housekeeping.mode_names.get(c, str(c)) for c in codes])
+    axes.set_yticks(codes, labels)
+    axes.set_ylim(min(codes) - 0.4, max(codes) + 0.4)  # the end labels inside the figure
     axes.set_xlim(axis.x(0.0), axis.x(end_s))
     axes.grid(alpha=0.3)
     axis.label(axes)

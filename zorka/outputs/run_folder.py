@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ground.archive import read_archive, write_archive
+from ground.archive import write_archive
 from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.ground_station import Pass
 from zorka.outputs.dictionary_json import dictionary_json
@@ -146,8 +146,7 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path, report: boo
     elif archive.exists() and ARCHIVE_NAME in _manifest(out_dir)["own"]:
         archive.unlink()  # an earlier run's, not this one's
     if report:
-        records = read_archive(archive) if archive.exists() else ()
-        write_report(mission, summary, out_dir, records, dictionary)
+        write_report(mission, summary, out_dir, archive if archive.exists() else None, dictionary)
     elif (out_dir / REPORT_NAME).exists() and REPORT_NAME in _manifest(out_dir)["own"]:
         (out_dir / REPORT_NAME).unlink()  # an earlier run's: it would describe another run
     record_run_files(out_dir)

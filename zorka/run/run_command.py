@@ -1,4 +1,7 @@
-"""`zorka run`: one simulated mission into a run folder, or a Monte Carlo campaign of seeds."""
+"""`zorka run`: one simulated mission into a run folder, or a Monte Carlo campaign of seeds.
+
+The campaign's modules (process pools, multiprocessing, its report) are imported only for `--seeds`:
+a single run's start-up does not pay for them."""
 
 import argparse
 import functools
@@ -8,10 +11,8 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from zorka.outputs.campaign_report import worst_seeds, write_campaign_report
 from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder, write_run_folder
 from zorka.run.board_devices import routed_lines
-from zorka.run.campaign import campaign_document, run_campaign, write_campaign
 from zorka.run.checkpoint import Checkpointer, remove_checkpoint, resume_mission
 from zorka.run.mission import Mission
 from zorka.run.progress import campaign_tables, seeds_progress, summary_table
@@ -115,6 +116,9 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     """`zorka run --seeds`: the campaign on a local process pool or a Dask cluster, its campaign.json,
     (unless --no-report) campaign.html with the worst seeds' run reports, its table and a line of how
     many seeds ran; 1 if a seed failed or the cluster could not be reached."""
+    from zorka.outputs.campaign_report import worst_seeds, write_campaign_report  # a single run needs
+    from zorka.run.campaign import campaign_document, run_campaign, write_campaign  # no process pool
+
     jobs = args.jobs or os.cpu_count() or 1
     try:
         with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
