@@ -42,11 +42,14 @@ class LogHistogram:
 
     def percentile(self, percent: float) -> float | None:
         """The value below which `percent` % of the values fall (nearest rank: the geometric middle of its
-        bin, capped by the largest seen); None before any."""
+        bin, capped by the largest seen; the largest itself for the last rank or the overflow bin); None
+        before any."""
         if self.count == 0:
             return None
         rank = max(1, math.ceil(self.count * percent / 100.0))
         index = int(np.searchsorted(np.cumsum(self.counts), rank))
+        if rank == self.count or index == len(self.counts) - 1:  # the largest, or beyond the last bin's
+            return self.max
         return min(self.low * self.bin_ratio ** (index + 0.5), self.max)
 
     def state(self) -> dict:

@@ -12,7 +12,9 @@ file (interpreter start, JSON, SGP4, access, plan, output) of 10,000 clustered t
 100,000 world-wide targets (goals 10 s and 500 MB of peak resident memory). Campaigns: the CPU time of one
 one-orbit seed as a campaign's worker runs it (goal 0.6 s, what the next goal leaves a seed) and 200
 one-orbit seeds with dispersions on two local Dask workers, the whole command (goal 60 s; measured once:
-it takes minutes).
+it takes minutes). Memory: the peak resident memory of a 24 h `zorka run` (goal 200 MiB) and how much
+the resident memory of a 7-day run grows from the end of its first day to the end of its seventh (goal
+5 MiB: flat); each measured once, in a child process of its own.
 """
 
 import argparse
@@ -74,6 +76,8 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "plan_world_100k_peak_mb": (500.0, "at most"),
     "campaign_seed_cpu_s": (0.6, "at most"),  # what 200 seeds on 2 workers in 60 s leave each seed
     "campaign_200_seeds_s": (60.0, "at most"),
+    "run_24h_peak_rss_mib": (200.0, "at most"),
+    "run_7d_rss_growth_mib": (5.0, "at most"),  # flat: what grew from the end of day 1 to that of day 7
 }
 UPLINK_TCS = 5_000
 BENCH_KEY = bytes(range(32))
@@ -306,7 +310,7 @@ sigma = 0.03
 bound = 0.09
 relative = true
 """
-MEASURED_ONCE = {"campaign_200_seeds_s"}
+MEASURED_ONCE = {"campaign_200_seeds_s", "run_24h_peak_rss_mib", "run_7d_rss_growth_mib"}
 """Figures that take minutes: measured once whatever --repeat says."""
 
 
@@ -333,6 +337,25 @@ def campaign_200_seeds_s() -> float:
         start = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
         return time.perf_counter() - start
+
+
+def run_24h_peak_rss_mib() -> float:
+    """Peak resident MiB of `zorka run --duration 24h --quiet` (report included), its process alone."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "zorka", "run", "--duration", "24h", "--quiet", "--out", folder]
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"zorka run exited {os.waitstatus_to_exitcode(status)}")
+    return usage.ru_maxrss / 1024.0
+
+
+def run_7d_rss_growth_mib() -> float:
+    """Resident MiB at the end of day 7 less that at the end of day 1 of a 7-day default run without a
+    report (`zorka.benchmark.run_memory`, a child process of its own; ~50 CPU-s)."""
+    command = [sys.executable, "-m", "zorka.benchmark.run_memory", "7"]
+    per_day = json.loads(subprocess.run(command, capture_output=True, check=True, text=True).stdout)
+    return per_day["rss_mib_per_day"][-1] - per_day["rss_mib_per_day"][0]
 
 
 FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
@@ -382,6 +405,14 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "campaign_200_seeds_s": (
         f"s for {CAMPAIGN_SEEDS} one-orbit seeds with dispersions on `--dask local:2`, whole (reports incl.)",
         campaign_200_seeds_s,
+    ),
+    "run_24h_peak_rss_mib": (
+        "MiB peak resident memory of `zorka run --duration 24h --quiet` (report incl.)",
+        run_24h_peak_rss_mib,
+    ),
+    "run_7d_rss_growth_mib": (
+        "MiB resident memory grown from day 1 to day 7 of a 7-day run (--no-report): flat",
+        run_7d_rss_growth_mib,
     ),
 }
 

@@ -270,8 +270,8 @@ class Mission:
 
     def _advance(self, t_s: float) -> None:
         """Move the world to onboard time t_s (one frame), with the boards in lockstep; the recorder's
-        blocks emptied first if half full (a caller running many frames without `run_frames`)."""
-        if self._record.n >= BLOCK_FRAMES // 2:
+        blocks emptied first if all but full (a caller running many frames without `run_frames`)."""
+        if self._record.n >= BLOCK_FRAMES - 2:
             self.take_record()
         if self._fused and self._fused.advance():
             return
@@ -343,11 +343,12 @@ class Mission:
             if self._orbit_table is not None:
                 self._orbit_table.prepare(executive.frame, frames)
             self._run_span(frames)
-            self.take_record()
+            if self._record.n > BLOCK_FRAMES - CHUNK_FRAMES - 1:  # the next span might not fit
+                self.take_record()
 
     def take_record(self) -> None:
-        """The recorder's blocks emptied into the error statistics and the truth log (after every span of
-        frames, before a summary or checkpoint)."""
+        """The recorder's blocks emptied into the error statistics and the truth log: after a span of frames
+        when the next might not fit, before a summary, a checkpoint or the truth is read."""
         err_deg, rate_err_deg_s, rows = self.recorder.take()
         self.errors.add(err_deg, rate_err_deg_s)
         if len(rows):

@@ -2,8 +2,8 @@
 struct and block buffers allocated once; each frame `zk_run_record_tick` writes the true pointing and
 rate errors against the controller's reference, peaks of wheel speed and the lowest battery charge, and
 every `truth_every` frames a row of the truth (t_s, r_eci, v_eci, q_ib, w_b). The mission empties the
-blocks (`take`) after every span of at most BLOCK_FRAMES frames into its streaming statistics and truth
-files, so the memory does not grow with the run's length."""
+blocks (`take`) into its streaming statistics and truth files before they could fill (its spans run at
+most CHUNK_FRAMES), so the memory does not grow with the run's length."""
 
 import numpy as np
 
@@ -29,7 +29,7 @@ class RunRecorder:
         rec.capacity = BLOCK_FRAMES
         rec.min_soc = world.c.power.soc
         rec.truth_every = max(1, round(1.0 / (truth_rate_hz * frame_s)))
-        self._truth = np.zeros((BLOCK_FRAMES // rec.truth_every + 2, TRUTH_COLUMNS))
+        self._truth = np.zeros((BLOCK_FRAMES // rec.truth_every + 3, TRUTH_COLUMNS))
         self._truth[0] = np.concatenate([[0.0], world.r_eci, world.v_eci, world.q_ib, world.w_b])
         rec.truth = ptr(self._truth.reshape(-1))
         rec.truth_capacity = len(self._truth)

@@ -153,7 +153,7 @@ class SimServer:
         """One tick: the actuators' applied values into the world, the world to `t_s`, the truth out."""
         for stimulus in self.stimuli.values():
             stimulus.read_applied()
-        if self.recorder.c.n >= BLOCK_FRAMES // 2:
+        if self.recorder.c.n >= BLOCK_FRAMES - 2:
             self._take_record()
         lib.zk_world_step_to(self.world.c, t_s)
         lib.zk_run_record_tick(self.recorder.c, self.world.c)
