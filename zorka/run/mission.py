@@ -86,7 +86,8 @@ class Mission:
     the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py; `keep_tm_bytes`:
     a resumed run's tm.bin is cut to that and appended to, and `keep_link_bytes` the radio's files), the
     tunable parameters persist in out_dir/parameters.json and the truth goes to out_dir/truth.oem and
-    truth.aem as the run goes (`keep_truth`: a resumed run's, cut to what its checkpoint counted); without,
+    truth.aem as the run goes (unless not `truth_files`: a campaign's seed keeps none; `keep_truth`: a
+    resumed run's, cut to what its checkpoint counted); without,
     telemetry is only counted and parameters live in a temporary folder. A scenario with a `link` table
     gets a simulated radio over its passes (`zorka.run.radio_link`); without one, nothing of it runs."""
 
@@ -101,6 +102,7 @@ class Mission:
         keep_tm_bytes: int | None = None,
         keep_link_bytes: dict[str, int] | None = None,
         keep_truth: dict | None = None,
+        truth_files: bool = True,
         fuse: bool = True,
     ):
         self.scenario = scenario
@@ -138,9 +140,8 @@ class Mission:
         self.errors = AttitudeErrorStats(self.frame_s, report.stats_from_s, report.settle_threshold_deg)
         """The per-frame attitude errors, as streaming statistics (`zorka.run.attitude_error_stats`)."""
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        files = (
-            None if out_dir is None else TruthFiles(out_dir, self.world.c.jd_epoch_utc, created, keep_truth)
-        )
+        jd = self.world.c.jd_epoch_utc
+        files = TruthFiles(out_dir, jd, created, keep_truth) if out_dir is not None and truth_files else None
         self.truth_log = TruthLog(
             self._record.truth_every * self.frame_s, NadirPointing(report.stats_from_s), files
         )
