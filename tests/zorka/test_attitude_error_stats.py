@@ -93,7 +93,7 @@ def test_a_state_restored_goes_on_as_if_never_stopped():
 
 
 def _close(a: dict, b: dict) -> bool:
-    """States equal but for the compensated sums' last bit."""
+    """States equal but for the sums' last bits (blocks cut elsewhere)."""
     if a.keys() != b.keys():
         return False
     for key in a:

@@ -3,7 +3,7 @@ report plots, in memory that does not grow with the run's length.
 
 Blocks of frames (`add`) update, per quantity (pointing error deg, rate error deg/s) and for the whole run
 and from the statistics' first frame on: the exact count of frames with a reference (not NaN), their mean
-(a compensated sum), their largest value (exact), and a log-binned histogram (`hal.log_histogram`) of
+(numpy's pairwise sum in a block, the blocks' sums added exactly), their largest value (exact), and a log-binned histogram (`hal.log_histogram`) of
 ERROR_BIN_RATIO per bin from which percentiles are taken (the bin's geometric middle: within
 ERROR_PERCENTILE_RESOLUTION of the true nearest-rank value). The settle time is exact (the last frame not
 below the threshold). For plots, the largest error over spans of frames: a decimated series of at most
@@ -29,7 +29,7 @@ ENVELOPE_POINTS = 1 << 16
 
 
 class ErrorSpread:
-    """One quantity over frames: exact count of frames with a value, compensated sum, exact max, histogram."""
+    """One quantity over frames: exact count of frames with a value, their sum, exact max, histogram."""
 
     def __init__(self):
         self.histogram = LogHistogram(ERROR_LOW, ERROR_HIGH, ERROR_BIN_RATIO)
@@ -38,7 +38,7 @@ class ErrorSpread:
     def add(self, values: np.ndarray) -> None:
         finite = values[np.isfinite(values)]
         if len(finite):
-            self.sum = math.fsum((self.sum, math.fsum(finite)))
+            self.sum = math.fsum((self.sum, float(np.sum(finite))))  # pairwise in a block, exact across
             self.histogram.record_many(finite)
 
     @property
