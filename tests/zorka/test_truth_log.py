@@ -1,8 +1,9 @@
 """The truth streamed as a run goes: truth.oem/truth.aem written block by block are the files written at
 once from all the rows (read back by a KVN reader of their own, STOP_TIME the last row's), a file cut at a
 checkpoint's bytes and appended to is the unbroken one, a capture's rows are read back from the rows file,
-and the decimated copy is every stride-th row."""
+the decimated copy is every stride-th row, and a damaged checkpoint of them is refused in one line."""
 
+import msgpack
 import numpy as np
 import pytest
 
@@ -10,8 +11,11 @@ from tests.zorka.test_ephemeris_files import read_kvn
 from zorka.outputs.absolute_pointing import NadirPointing
 from zorka.outputs.oem_aem import TruthFiles
 from zorka.run import truth_log
+from zorka.run.checkpoint import CHECKPOINT_NAME, Checkpointer, resume_mission
+from zorka.run.mission import Mission
 from zorka.run.recorder import TRUTH_COLUMNS
 from zorka.run.truth_log import TruthLog
+from zorka.scenario.model import Scenario
 
 JD = 2460846.5 + 0.123456789
 ROW_DT_S = 1.0
@@ -106,3 +110,21 @@ def test_the_nadir_spread_counts_the_rows_on_the_nadir_law_from_the_start(stats_
     assert spread["rows"] == len(chosen)
     assert spread["max"] == pytest.approx(chosen.max(), rel=1e-9)
     assert spread["p50"] == pytest.approx(np.percentile(chosen, 50, method="inverted_cdf"), rel=6e-4)
+
+
+def test_a_checkpoint_whose_recorder_state_does_not_read_back_is_a_one_line_error(tmp_path):
+    """A checkpoint of the right format whose statistics or truth rows are damaged: resuming refuses it in
+    one line naming the file and the fix, never a traceback."""
+    scenario = Scenario(seed=5)
+    mission = Mission(scenario, 120.0, out_dir=tmp_path)
+    checkpointer = Checkpointer(mission, tmp_path)
+    mission.run_frames(600)
+    checkpointer.write()
+    checkpointer.close()
+    mission.close()
+    document = msgpack.unpackb((tmp_path / CHECKPOINT_NAME).read_bytes())
+    document["errors"]["whole"]["err"]["histogram"]["bins"] = b"\x01\x02\x03"  # not int64s
+    (tmp_path / CHECKPOINT_NAME).write_bytes(msgpack.packb(document))
+    with pytest.raises(ValueError, match="recorder state does not read back.*without --resume") as raised:
+        resume_mission(scenario, tmp_path, None)
+    assert "\n" not in str(raised.value)

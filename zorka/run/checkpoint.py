@@ -160,7 +160,13 @@ def resume_mission(
     restore_world(mission.world, mission.devices, document["world"])
     if mission.radio_link is not None:
         mission.radio_link.restore(link)
-    _restore_recorder(mission, out_dir, document)
+    try:
+        _restore_recorder(mission, out_dir, document)
+    except (KeyError, TypeError, ValueError, OSError) as problem:
+        raise ValueError(
+            f"{out_dir / CHECKPOINT_NAME}: its recorder state does not read back ({problem}); "
+            "start the run again without --resume"
+        ) from None
     mission.flight.executive.frame = document["frame"]
     mission.injected = list(mission.faults[: document["injected"]])
     mission.tm_packets = document["tm"]["packets"]
