@@ -125,6 +125,6 @@ def test_a_checkpoint_whose_recorder_state_does_not_read_back_is_a_one_line_erro
     document = msgpack.unpackb((tmp_path / CHECKPOINT_NAME).read_bytes())
     document["errors"]["whole"]["err"]["histogram"]["bins"] = b"\x01\x02\x03"  # not int64s
     (tmp_path / CHECKPOINT_NAME).write_bytes(msgpack.packb(document))
-    with pytest.raises(ValueError, match="recorder state does not read back.*without --resume") as raised:
+    with pytest.raises(ValueError, match=r"recorder state does not read back.*without --resume") as raised:
         resume_mission(scenario, tmp_path, None)
     assert "\n" not in str(raised.value)
