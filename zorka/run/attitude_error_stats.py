@@ -24,8 +24,9 @@ ERROR_BIN_RATIO = 1.001
 """Each bin spans 0.1 %: 23,000 bins, 184 kB a histogram."""
 ERROR_PERCENTILE_RESOLUTION = math.sqrt(ERROR_BIN_RATIO) - 1.0
 """A percentile is within this fraction (0.05 %) of the true nearest-rank value."""
-ENVELOPE_POINTS = 1 << 16
-"""The decimated series for plots holds at most this many spans."""
+ENVELOPE_POINTS = 1 << 15
+"""The decimated series for plots holds at most this many spans (0.5 MB): one frame each up to 55 min,
+32 frames (3.2 s) each over a day."""
 
 
 class ErrorSpread:

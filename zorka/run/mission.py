@@ -536,14 +536,14 @@ class Mission:
 
     def truth(self) -> np.ndarray:
         """Truth rows so far, decimated to at most DECIMATED_ROWS: every `truth_log.stride`-th row from
-        t = 0 (every row for a run of less than 18 h at 1 Hz), uniform in time; t_s, r_eci (3), v_eci (3),
+        t = 0 (every row for a run of up to 4.5 h at 1 Hz), uniform in time; t_s, r_eci (3), v_eci (3),
         q_ib (4), w_b (3). The files and summary have every row."""
         self.take_record()
         return self.truth_log.decimated()
 
     def attitude_errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The true pointing error (deg) and rate error (deg/s) so far, decimated for plots: per span of
-        `errors.envelope.span` frames (one frame for runs of up to 1.8 h) its largest values (NaN where
+        `errors.envelope.span` frames (one frame for runs of up to 55 min) its largest values (NaN where
         no frame of it had a reference), at t_s of its last frame (`zorka.run.attitude_error_stats`)."""
         self.take_record()
         return self.errors.envelope.series()

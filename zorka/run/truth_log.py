@@ -19,8 +19,9 @@ from zorka.outputs.absolute_pointing import NadirPointing
 from zorka.outputs.oem_aem import TruthFiles
 from zorka.run.recorder import TRUTH_COLUMNS
 
-DECIMATED_ROWS = 1 << 16
-"""The decimated truth holds at most this many rows (7.3 MB): every row of the first 18 h at 1 Hz."""
+DECIMATED_ROWS = 1 << 14
+"""The decimated truth holds at most this many rows (1.8 MB): every row of the first 4.5 h at 1 Hz, every
+8th of a day's (what the report's plots, map and access windows need)."""
 ROWS_NAME = "truth.f64"
 COPY_BYTES = 1 << 20
 
