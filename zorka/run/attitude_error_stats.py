@@ -4,10 +4,11 @@ report plots, in memory that does not grow with the run's length.
 Blocks of frames (`add`) update, per quantity (pointing error deg, rate error deg/s) and for the whole run
 and from the statistics' first frame on: the exact count of frames with a reference (not NaN), their mean
 (numpy's pairwise sum in a block, the blocks' sums added exactly), their largest value (exact), and a
-log-binned histogram (`hal.log_histogram`) of ERROR_BIN_RATIO per bin from which percentiles are taken (the bin's geometric middle: within
-ERROR_PERCENTILE_RESOLUTION of the true nearest-rank value). The settle time is exact (the last frame not
-below the threshold). For plots, the largest error over spans of frames: a decimated series of at most
-ENVELOPE_POINTS spans, each span doubling when it fills, so a peak is never decimated away.
+log-binned histogram (`hal.log_histogram`) of ERROR_BIN_RATIO per bin from which percentiles are taken
+(the bin's geometric middle: within ERROR_PERCENTILE_RESOLUTION of the true nearest-rank value). The
+settle time is exact (the last frame not below the threshold). For plots, the largest error over spans of
+frames: a decimated series of at most ENVELOPE_POINTS spans, each span doubling when it fills, so a peak
+is never decimated away.
 """
 
 import math
