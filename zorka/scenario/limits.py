@@ -22,7 +22,7 @@ MAX_ARRAY_ITEMS = 10_000
 """Items of any one array: requests, faults, commands, stations, matrix rows (onboard counts are 16-bit)."""
 
 MAX_RUN_DURATION_S = 30 * SECONDS_PER_DAY
-"""A simulated run's memory stays flat (~70 MiB resident: its records are streamed), so what bounds it is
+"""A simulated run's memory stays flat (~61 MiB resident: its records are streamed), so what bounds it is
 its files and time: a day of the built-in mission writes ~62 MB into the run folder (truth.oem/aem 16 MB,
 tm.bin and the radio's frames 29 MB, the archive 17 MB) and ~10 MB of scratch truth rows, in ~20 CPU-s.
 30 days is ~2 GB and ~10 CPU-minutes."""
