@@ -5,11 +5,11 @@ Round trips go into a fixed log-binned histogram: recording allocates nothing an
 same over a day-long run; a percentile is the geometric middle of its bin, within 1 % of the true value.
 """
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from hal.board_frame import FrameCounters
+from hal.log_histogram import LogHistogram
 
 PROTOCOL_DEVICE_NAMES = {"power": "eps"}
 """A `DeviceSet` device -> its name in the board protocol, where they differ."""
@@ -19,37 +19,23 @@ RTT_MAX_S = 1e3
 """Round trips longer than this land in the last bin (lockstep waits at most BOARD_FAILURE_TIMEOUT_S)."""
 RTT_BIN_RATIO = 1.02
 """Each bin spans this ratio: its geometric middle is within 1 % of any value in it."""
-_BINS = math.ceil(math.log(RTT_MAX_S / RTT_MIN_S) / math.log(RTT_BIN_RATIO)) + 1
-_LOG_RATIO = math.log(RTT_BIN_RATIO)
 
 
-class RoundTripHistogram:
+class RoundTripHistogram(LogHistogram):
     """Round trips (s) of answered requests, counted in log-spaced bins; the largest kept exactly."""
 
     def __init__(self):
-        self.counts = [0] * _BINS
-        self.count = 0
-        self.max_s = 0.0
+        super().__init__(RTT_MIN_S, RTT_MAX_S, RTT_BIN_RATIO)
 
-    def record(self, rtt_s: float) -> None:
-        index = 0 if rtt_s <= RTT_MIN_S else min(int(math.log(rtt_s / RTT_MIN_S) / _LOG_RATIO), _BINS - 1)
-        self.counts[index] += 1
-        self.count += 1
-        if rtt_s > self.max_s:
-            self.max_s = rtt_s
+    @property
+    def max_s(self) -> float:
+        """The longest round trip (0 before any)."""
+        return self.max
 
     def percentile_s(self, percent: float) -> float | None:
         """The round trip below which `percent` % of them fall (the bin's geometric middle, capped by the
         largest seen); None before any."""
-        if self.count == 0:
-            return None
-        rank = max(1, math.ceil(self.count * percent / 100.0))
-        seen = 0
-        for index, n in enumerate(self.counts):
-            seen += n
-            if seen >= rank:
-                return min(RTT_MIN_S * RTT_BIN_RATIO ** (index + 0.5), self.max_s)
-        return self.max_s
+        return self.percentile(percent)
 
     def figures_ms(self) -> dict[str, float | None]:
         """p50, p99 and max in ms (3 decimals), None before any round trip."""

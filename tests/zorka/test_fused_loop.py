@@ -68,8 +68,10 @@ def _compare(scenario: Scenario, duration_s: float, tmp_path: Path, min_fused: f
     assert np.array_equal(
         fused.flight.attitude.estimator.covariance, per_frame.flight.attitude.estimator.covariance
     )
-    assert np.array_equal(fused.recorder.err_deg, per_frame.recorder.err_deg, equal_nan=True)
-    assert np.array_equal(fused.nadir_rows, per_frame.nadir_rows)
+    for a, b in zip(fused.attitude_errors(), per_frame.attitude_errors(), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert fused.errors.state() == per_frame.errors.state()
+    assert fused.truth_log.nadir.state() == per_frame.truth_log.nadir.state()
     assert fused.flight.attitude.ticks == per_frame.flight.attitude.ticks
     assert fused.flight.attitude.star_tracker_misses == per_frame.flight.attitude.star_tracker_misses
     return fused
@@ -139,6 +141,7 @@ def test_fused_frames_allocate_nothing_and_keep_no_memory():
     assert numpy_calls <= IN_PLACE_NUMPY, f"numpy called per frame: {numpy_calls - IN_PLACE_NUMPY}"
     cffi_calls = {name for module, name in seen if module and "cffi" in module} & CFFI_ALLOCATORS
     assert not cffi_calls, f"cffi allocations per frame: {cffi_calls}"
+    mission.take_record()  # once before measuring: numpy's small-array caches for the block's statistics
     growth = bytes_kept(mission.run_frames)
     assert growth < 1024, f"{growth} bytes kept over 2000 fused frames"
 

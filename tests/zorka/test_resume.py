@@ -21,6 +21,7 @@ from flight.checked_file import read_checked
 from flight.onboard_dictionary import APID
 from ground.archive import read_archive
 from tests.zorka import behaviour_pin
+from tests.zorka.test_ephemeris_files import read_kvn
 from zorka.run.checkpoint import CHECKPOINT_NAME, read_checkpoint
 from zorka.run.soak_link import CDS_EPOCH
 from zorka.scenario.model import DEFAULT_EPOCH_UTC
@@ -82,6 +83,19 @@ def test_the_resumed_truth_is_the_uninterrupted_truth_up_to_the_checkpoint(runs)
         assert len(a) == len(b) == DURATION_S + 1
         assert (a[:upto] == b[:upto]).all()
     assert not (a[upto:] == b[upto:]).all()  # the attitude: the flight software rebooted there
+
+
+def test_the_resumed_truth_files_are_each_one_whole_ccsds_message(runs):
+    """Written as the run went, cut at the checkpoint and appended to: one header (no keyword twice),
+    START_TIME and STOP_TIME the first and last rows' epochs, one DATA_STOP at the AEM's end."""
+    _, resumed, _ = runs
+    for name in ("truth.oem", "truth.aem"):
+        keys, rows = read_kvn(resumed / name)
+        assert len(rows) == DURATION_S + 1
+        assert keys["START_TIME"] == rows[0][0].isoformat(timespec="milliseconds")
+        assert keys["STOP_TIME"] == rows[-1][0].isoformat(timespec="milliseconds")
+    aem = (resumed / "truth.aem").read_text()
+    assert aem.count("DATA_STOP") == 1 and aem.endswith("DATA_STOP\n")
 
 
 def test_the_restart_is_counted_and_fdir_brings_the_spacecraft_back_to_nominal(runs):

@@ -15,6 +15,8 @@ one-orbit seeds with dispersions on two local Dask workers, the whole command (g
 it takes minutes). The whole process of a 24 h run of the built-in mission (`zorka run --duration 24h
 --quiet`, each run in its own process, its rusage): CPU seconds and peak resident memory with report.html
 and with --no-report (goals 8 s and 200 MiB; the RSS figures are those of the CPU figures' runs).
+The memory of a 7-day run (--no-report): how much its resident memory grows from the end of its
+first day to the end of its seventh (goal 5 MiB: flat), in a child process of its own.
 """
 
 import argparse
@@ -80,6 +82,7 @@ GOALS: dict[str, tuple[float, str] | None] = {
     "run_24h_peak_rss_mib": (200.0, "at most"),
     "run_24h_no_report_cpu_s": (8.0, "at most"),
     "run_24h_no_report_peak_rss_mib": (200.0, "at most"),
+    "run_7d_rss_growth_mib": (5.0, "at most"),  # flat: what grew from the end of day 1 to that of day 7
 }
 UPLINK_TCS = 5_000
 BENCH_KEY = bytes(range(32))
@@ -312,7 +315,7 @@ sigma = 0.03
 bound = 0.09
 relative = true
 """
-MEASURED_ONCE = {"campaign_200_seeds_s"}
+MEASURED_ONCE = {"campaign_200_seeds_s", "run_24h_peak_rss_mib", "run_7d_rss_growth_mib"}
 """Figures that take minutes: measured once whatever --repeat says."""
 
 
@@ -389,6 +392,14 @@ def run_24h_no_report_peak_rss_mib() -> float:
     return _whole_run_rss_mib(report=False)
 
 
+def run_7d_rss_growth_mib() -> float:
+    """Resident MiB at the end of day 7 less that at the end of day 1 of a 7-day default run without a
+    report (`zorka.benchmark.run_memory`, a child process of its own; ~50 CPU-s)."""
+    command = [sys.executable, "-m", "zorka.benchmark.run_memory", "7"]
+    per_day = json.loads(subprocess.run(command, capture_output=True, check=True, text=True).stdout)
+    return per_day["rss_mib_per_day"][-1] - per_day["rss_mib_per_day"][0]
+
+
 FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "real_time_factor": ("× real time, default mission, one orbit", real_time_factor),
     "real_time_factor_24h": ("× real time, default mission, 24 h", real_time_factor_24h),
@@ -449,6 +460,10 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "run_24h_no_report_peak_rss_mib": (
         "MiB peak resident memory of the --no-report runs",
         run_24h_no_report_peak_rss_mib,
+    ),
+    "run_7d_rss_growth_mib": (
+        "MiB resident memory grown from day 1 to day 7 of a 7-day run (--no-report): flat",
+        run_7d_rss_growth_mib,
     ),
 }
 

@@ -3,11 +3,15 @@ reference, from the truth rows alone (not against the reference the ADCS tracked
 its own orbit estimate).
 
 - nadir: the geocentric nadir -r_eci of the true orbit, the direction `NadirGuidance` points +Z_B at, over
-  the truth rows at which the ADCS flew its nadir law (no slew under way), from `stats_from_s` on;
+  the truth rows at which the ADCS flew its nadir law (no slew under way), from `stats_from_s` on; taken as
+  the rows come (`NadirPointing`): rows, mean and max exact, percentiles from a log-binned histogram
+  (`zorka.run.attitude_error_stats`, within 0.05 %);
 - captures: the true line of sight from the true orbit to the requested point target (WGS-84, ECEF =
-  R_z(GMST) TEME), over the truth rows inside each capture's interval. Strips are left out.
+  R_z(GMST) TEME), over the truth rows inside each capture's interval, percentiles exact (linear
+  interpolation) over them. Strips are left out.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +19,9 @@ import numpy as np
 from native import lib
 from native.geodesy import geodetic_to_ecef_m, teme_to_ecef_m
 from native.time_scales import SECONDS_PER_DAY
+from zorka.run.attitude_error_stats import ERROR_PERCENTILE_RESOLUTION, ErrorSpread
+
+SPREAD_FIGURES = ("mean", "p50", "p99", "p99_7", "max")
 
 
 @dataclass(frozen=True)
@@ -69,25 +76,56 @@ def target_error_deg(truth: np.ndarray, jd_epoch_utc: float, capture: CaptureInt
     return _angle_deg(boresight_ecef, target_ecef - r_ecef)
 
 
+class NadirPointing:
+    """The nadir error of truth rows as they come: over the rows flown on the nadir law, the whole run's
+    and from `stats_from_s` on."""
+
+    def __init__(self, stats_from_s: float):
+        self.stats_from_s = stats_from_s
+        self.whole = ErrorSpread()
+        self.late = ErrorSpread()
+
+    def add(self, rows: np.ndarray, on_nadir: np.ndarray) -> None:
+        """Truth rows (t_s, r_eci, v_eci, q_ib, w_b) and per row whether the ADCS flew its nadir law."""
+        flown = rows[on_nadir]
+        if len(flown) == 0:
+            return
+        error_deg = nadir_error_deg(flown)
+        self.whole.add(error_deg)
+        self.late.add(error_deg[flown[:, 0] >= self.stats_from_s])
+
+    def spread(self, from_stats_start: bool) -> dict:
+        """Rows, mean, p50, p99, p99.7 and max (None over no row)."""
+        spread = self.late if from_stats_start else self.whole
+        return {"rows": spread.count, **{k: spread.figure(k) for k in SPREAD_FIGURES}}
+
+    def state(self) -> dict:
+        return {"whole": self.whole.state(), "late": self.late.state()}
+
+    def restore(self, state: dict) -> None:
+        self.whole.restore(state["whole"])
+        self.late.restore(state["late"])
+
+
 def absolute_pointing(
-    truth: np.ndarray,
+    nadir: NadirPointing,
+    from_stats_start: bool,
     jd_epoch_utc: float,
-    nadir_rows: np.ndarray,
     captures: list[CaptureInterval],
-    stats_from_s: float,
+    rows_between: Callable[[float, float], np.ndarray],
 ) -> dict:
     """The `pointing` section of summary.json: the absolute errors of the module's two references, with
-    the count of truth rows each is taken over; `nadir_rows` flags the rows flown on the nadir law."""
-    nadir = nadir_rows[: len(truth)] & (truth[:, 0] >= stats_from_s)
+    the count of truth rows each is taken over; `rows_between(t0, t1)` gives the truth rows in a capture."""
     during = []
     for capture in captures:
-        inside = (truth[:, 0] >= capture.t_start_s) & (truth[:, 0] <= capture.t_end_s)
-        if np.any(inside):
-            during.append(target_error_deg(truth[inside], jd_epoch_utc, capture))
+        inside = rows_between(capture.t_start_s, capture.t_end_s)
+        if len(inside):
+            during.append(target_error_deg(inside, jd_epoch_utc, capture))
     return {
         "reference": "true boresight (+Z_B) against geocentric nadir (-r) on the nadir law, and against "
         "the true line of sight to the point target (WGS-84) during captures; truth rows only",
-        "nadir_error_deg": _spread(nadir_error_deg(truth[nadir])),
+        "nadir_error_deg": nadir.spread(from_stats_start),
+        "nadir_percentiles": f"nearest rank, log-binned histogram, within {ERROR_PERCENTILE_RESOLUTION:.2%}",
         "capture_error_deg": _spread(np.concatenate(during) if during else np.zeros(0)),
         "captures": len(during),
     }

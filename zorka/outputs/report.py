@@ -284,7 +284,7 @@ def _derived_rows(
     attitude = summary.get("attitude", {})
     threshold = attitude.get("settle_threshold_deg", mission.scenario.report.settle_threshold_deg)
     t_s, err_deg, _ = errors
-    first = _first_settled_s(t_s, err_deg, threshold, mission.frame_s)
+    first = _first_settled_s(t_s, err_deg, threshold, mission.frame_s * mission.errors.envelope.span)
     last = attitude.get("settle_s")
     return {
         "attitude": [

@@ -22,7 +22,7 @@ from ground.archive import write_archive
 from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.ground_station import Pass
 from zorka.outputs.dictionary_json import dictionary_json
-from zorka.outputs.oem_aem import write_aem, write_oem
+from zorka.outputs.oem_aem import TruthFiles
 from zorka.outputs.report import REPORT_NAME, write_report
 from zorka.outputs.tm_files import ROTATED, TM_NAME, tm_files
 from zorka.run.checkpoint import CHECKPOINT_NAME, RECORDER_FOLDER
@@ -129,11 +129,7 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path, report: boo
     """summary.json, truth.oem, truth.aem, (with ground stations) passes.json, (when the run wrote
     tm.bin) the telemetry archive of its packets, and (if `report`) report.html in `out_dir`; the
     summary's path."""
-    rows = mission.truth()
-    jd = mission.epoch_jd_utc
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
-    write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)
+    write_truth_files(mission, out_dir)
     if mission.stations:
         records = [pass_record(p) for p in mission.passes]
         (out_dir / "passes.json").write_text(json.dumps(records, indent=2) + "\n")
@@ -151,6 +147,20 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path, report: boo
         (out_dir / REPORT_NAME).unlink()  # an earlier run's: it would describe another run
     record_run_files(out_dir)
     return path
+
+
+def write_truth_files(mission: Mission, out_dir: Path) -> None:
+    """truth.oem and truth.aem finished: the mission wrote them as it ran when it had this folder; else
+    they are written now from its truth rows file, block by block."""
+    log = mission.truth_log
+    log.close()
+    if log.files is not None and log.files.paths["oem"] == out_dir / "truth.oem":
+        return
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    files = TruthFiles(out_dir, mission.epoch_jd_utc, created)
+    for rows in log.blocks():
+        files.append(rows)
+    files.close()
 
 
 def run_into_folder(

@@ -146,7 +146,7 @@ def run_seed(
     work.mkdir(parents=True)
     try:
         claim_run_folder(work)
-        mission = Mission(seeded, duration_s, realtime=realtime, out_dir=work)
+        mission = Mission(seeded, duration_s, realtime=realtime, out_dir=work, truth_files=False)
         record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn}
         write_atomically(work / DISPERSION_NAME, (json.dumps(record, indent=2) + "\n").encode())
         summary, _ = run_into_folder(

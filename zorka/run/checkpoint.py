@@ -1,9 +1,11 @@
 """Checkpoints of a mission run, and resuming from the last one after the run's process died.
 
-Every CHECKPOINT_EVERY_S simulated seconds the mission writes, into its run folder: the recorder's new
-rows appended to recorder/*.f64, tm.bin flushed, both fsynced, then `checkpoint.msgpack` atomically — the
-world's and devices' C state (`sim.world_checkpoint`), the frame, the faults injected, the recorder's
-scalars and row counts, the bytes of tm.bin and of the recorder files it vouches for. A reader finds
+Every CHECKPOINT_EVERY_S simulated seconds the mission writes, into its run folder: the truth rows new
+since the last checkpoint appended to recorder/truth.f64, truth.oem, truth.aem and tm.bin flushed, all
+fsynced, then `checkpoint.msgpack` atomically — the world's and devices' C state (`sim.world_checkpoint`),
+the frame, the faults injected, the recorder's scalars, the streaming statistics of the attitude errors and
+of the truth (`zorka.run.attitude_error_stats`, `zorka.run.truth_log`), the bytes of tm.bin, truth.oem,
+truth.aem and the truth rows it vouches for. A reader finds
 the old checkpoint or the new one, and every byte either counts is on the disk.
 
 `resume_mission` rebuilds the mission from its scenario, puts the world back at the checkpoint and boots
@@ -22,19 +24,19 @@ from pathlib import Path
 from typing import BinaryIO
 
 import msgpack
-import numpy as np
 
 from native.atomic_file import write_atomically
 from sim.world_checkpoint import restore_struct, restore_world, struct_bytes, world_state
 from zorka.run.mission import Mission
+from zorka.run.recorder import TRUTH_COLUMNS
 from zorka.scenario.model import Scenario
 
 CHECKPOINT_NAME = "checkpoint.msgpack"
 RECORDER_FOLDER = "recorder"
-RECORDER_FILES = ("err_deg", "rate_err_deg_s", "truth")
+RECORDER_FILES = ("truth",)
 CHECKPOINT_EVERY_S = 600.0
 RESTART_MODE = "SUN_SAFE"
-FORMAT = 3
+FORMAT = 4
 
 
 def make_durable(stream: BinaryIO) -> int:
@@ -54,8 +56,8 @@ class Checkpointer:
         self.scenario_digest = scenario_digest(mission.scenario)
         folder = out_dir / RECORDER_FOLDER
         folder.mkdir(exist_ok=True)
-        self._files = {name: (folder / f"{name}.f64").open("ab") for name in RECORDER_FILES}
-        self._recorded = {name: self._files[name].tell() // 8 for name in RECORDER_FILES}
+        self._rows_file = (folder / "truth.f64").open("ab")
+        self._rows_saved = self._rows_file.tell() // (8 * TRUTH_COLUMNS)
         self._last_frame = mission.flight.executive.frame
         mission.chunk_hooks.append(self.maybe_write)
 
@@ -67,17 +69,11 @@ class Checkpointer:
     def write(self) -> None:
         """The recorder's new rows and tm.bin made durable, then the checkpoint that counts them."""
         mission = self.mission
-        recorder = mission.recorder
-        n_frames, n_truth = recorder.frames, recorder.c.truth_n
-        arrays = {
-            "err_deg": recorder.err_deg[:n_frames],
-            "rate_err_deg_s": recorder.rate_err_deg_s[:n_frames],
-            "truth": recorder.truth_buffer[: n_truth * recorder.truth().shape[1]],
-        }
-        for name, values in arrays.items():
-            self._files[name].write(np.ascontiguousarray(values[self._recorded[name] :]).tobytes())
-            self._recorded[name] = len(values)
-            make_durable(self._files[name])
+        mission.take_record()
+        log = mission.truth_log
+        self._rows_file.write(log.rows_bytes(self._rows_saved))
+        self._rows_saved = log.rows
+        make_durable(self._rows_file)
         tm_bytes = mission.durable_tm_bytes()
         document = {
             "format": FORMAT,
@@ -85,8 +81,10 @@ class Checkpointer:
             "duration_s": mission.duration_s,
             "frame": mission.flight.executive.frame,
             "world": world_state(mission.world, mission.devices),
-            "recorder": struct_bytes(recorder.c),
-            "recorded": dict(self._recorded),
+            "recorder": struct_bytes(mission.recorder.c),
+            "frames_taken": mission.recorder.frames_taken,
+            "errors": mission.errors.state(),
+            "truth": log.state(),
             "injected": len(mission.injected),
             "tm": {"bytes": tm_bytes, "packets": mission.tm_packets, "packet_bytes": mission.tm_bytes},
             "wall_s": mission.wall_s,
@@ -98,13 +96,11 @@ class Checkpointer:
 
     def finish(self) -> None:
         """The run ended whole and its folder is written: the checkpoint and recorder files go."""
-        for handle in self._files.values():
-            handle.close()
+        self._rows_file.close()
         remove_checkpoint(self.out_dir)
 
     def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+        self._rows_file.close()
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -159,11 +155,18 @@ def resume_mission(
         out_dir=out_dir,
         keep_tm_bytes=document["tm"]["bytes"],
         keep_link_bytes=None if link is None else link["files"],
+        keep_truth=document["truth"]["files"],
     )
     restore_world(mission.world, mission.devices, document["world"])
     if mission.radio_link is not None:
         mission.radio_link.restore(link)
-    _restore_recorder(mission, out_dir, document)
+    try:
+        _restore_recorder(mission, out_dir, document)
+    except (KeyError, TypeError, ValueError, OSError) as problem:
+        raise ValueError(
+            f"{out_dir / CHECKPOINT_NAME}: its recorder state does not read back ({problem}); "
+            "start the run again without --resume"
+        ) from None
     mission.flight.executive.frame = document["frame"]
     mission.injected = list(mission.faults[: document["injected"]])
     mission.tm_packets = document["tm"]["packets"]
@@ -176,17 +179,14 @@ def resume_mission(
 
 
 def _restore_recorder(mission: Mission, out_dir: Path, document: dict) -> None:
-    """The recorder's rows from its files, cut to what the checkpoint counted, and its scalars."""
+    """The recorder's scalars, the statistics and the truth log as the checkpoint counted them, the truth
+    rows file cut to its rows."""
     recorder = mission.recorder
     restore_struct(recorder.c, document["recorder"])
-    targets = {
-        "err_deg": recorder.err_deg,
-        "rate_err_deg_s": recorder.rate_err_deg_s,
-        "truth": recorder.truth_buffer,
-    }
-    for name, target in targets.items():
-        count = document["recorded"][name]
-        path = out_dir / RECORDER_FOLDER / f"{name}.f64"
-        with path.open("r+b") as handle:
-            handle.truncate(count * 8)
-        target[:count] = np.fromfile(path, dtype=np.float64, count=count)
+    recorder.frames_taken = document["frames_taken"]
+    mission.errors.restore(document["errors"])
+    path = out_dir / RECORDER_FOLDER / "truth.f64"
+    rows = document["truth"]["rows"]
+    with path.open("r+b") as handle:
+        handle.truncate(rows * 8 * TRUTH_COLUMNS)
+    mission.truth_log.restore(document["truth"], path)

@@ -14,6 +14,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +29,10 @@ from sim.ephemeris import NumericalEphemeris
 from sim.faults import Fault, inject
 from sim.ground_station import GroundStation, Pass
 from sim.world_builder import orbit_period_s
-from zorka.outputs.absolute_pointing import CaptureInterval, absolute_pointing
+from zorka.outputs.absolute_pointing import CaptureInterval, NadirPointing, absolute_pointing
 from zorka.outputs.dictionary_json import dictionary_document
 from zorka.outputs.geolocation import geolocation_figures, judge_product
+from zorka.outputs.oem_aem import TruthFiles
 from zorka.outputs.summary import summarize
 from zorka.outputs.tm_files import TmLog
 from zorka.run.assembly import (
@@ -41,6 +43,7 @@ from zorka.run.assembly import (
     sgp4_ephemeris,
     simulated_devices,
 )
+from zorka.run.attitude_error_stats import AttitudeErrorStats
 from zorka.run.board_devices import board_links, board_name, devices_on_ports, routed_lines, serial_device
 from zorka.run.flight_figures import (
     commanding_figures,
@@ -52,8 +55,9 @@ from zorka.run.fused_loop import FusedLoop
 from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
-from zorka.run.recorder import RunRecorder
+from zorka.run.recorder import BLOCK_FRAMES, RunRecorder
 from zorka.run.steady_heap import freeze_built_objects
+from zorka.run.truth_log import TruthLog
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.limits import check_run_duration
 from zorka.scenario.model import Scenario
@@ -80,11 +84,12 @@ class Mission:
     """One run of a scenario. `serial` maps device names (`SERIAL_DEVICES`, or "all") to the port of the
     board that serves them; the rest are simulated. `realtime` paces frames to the wall clock. With `out_dir`,
     the telemetry streams to out_dir/tm.bin (appended, rotated: zorka/outputs/tm_files.py; `keep_tm_bytes`:
-    a resumed run's tm.bin is cut to that and appended to, and `keep_link_bytes` the radio's files) and the
-    tunable parameters persist in
-    out_dir/parameters.json; without, telemetry is only counted and parameters live in a temporary
-    folder. A scenario with a `link` table gets a simulated radio over its passes (`zorka.run.radio_link`);
-    without one, nothing of it runs."""
+    a resumed run's tm.bin is cut to that and appended to, and `keep_link_bytes` the radio's files), the
+    tunable parameters persist in out_dir/parameters.json and the truth goes to out_dir/truth.oem and
+    truth.aem as the run goes (unless not `truth_files`: a campaign's seed keeps none; `keep_truth`: a
+    resumed run's, cut to what its checkpoint counted); without,
+    telemetry is only counted and parameters live in a temporary folder. A scenario with a `link` table
+    gets a simulated radio over its passes (`zorka.run.radio_link`); without one, nothing of it runs."""
 
     def __init__(
         self,
@@ -96,6 +101,8 @@ class Mission:
         gnss: str | None = None,
         keep_tm_bytes: int | None = None,
         keep_link_bytes: dict[str, int] | None = None,
+        keep_truth: dict | None = None,
+        truth_files: bool = True,
         fuse: bool = True,
     ):
         self.scenario = scenario
@@ -127,9 +134,18 @@ class Mission:
         serial, gnss = routed_lines(scenario.hal, serial or {}, gnss)
         self._attach_boards(serial)
 
-        capacity = round(duration_s / self.frame_s) + 1
-        self.recorder = RunRecorder(self.world, capacity, self.frame_s, scenario.report.truth_rate_hz)
+        self.recorder = RunRecorder(self.world, self.frame_s, scenario.report.truth_rate_hz)
         self._record = self.recorder.c
+        report = scenario.report
+        self.errors = AttitudeErrorStats(self.frame_s, report.stats_from_s, report.settle_threshold_deg)
+        """The per-frame attitude errors, as streaming statistics (`zorka.run.attitude_error_stats`)."""
+        created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        jd = self.world.c.jd_epoch_utc
+        files = TruthFiles(out_dir, jd, created, keep_truth) if out_dir is not None and truth_files else None
+        self.truth_log = TruthLog(
+            self._record.truth_every * self.frame_s, NadirPointing(report.stats_from_s), files
+        )
+        """The truth rows, streamed to their files and statistics (`zorka.run.truth_log`)."""
         self._world_c = self.world.c
 
         self.faults = faults(scenario)
@@ -172,8 +188,9 @@ class Mission:
             out_dir,
         )
         self.recorder.follow(self.flight.attitude.control.c)  # errors against what it was told
-        self.nadir_rows = np.zeros(len(self.recorder.truth_buffer) // lib.ZK_TRUTH_COLUMNS, dtype=bool)
-        """Per truth row: the ADCS was flying its nadir law (no slew), for the absolute pointing error."""
+        self.nadir_rows = np.zeros(self.recorder.truth_rows_capacity, dtype=bool)
+        """Per truth row of the recorder's block: the ADCS was flying its nadir law (no slew), for the
+        absolute pointing error."""
         self._rows_noted = 1
         self.frame_hooks.append(self._note_nadir_row)
         self.products: list[dict] = []
@@ -253,7 +270,10 @@ class Mission:
         self.frame_hooks.append(lambda: line.step(world.t_s))
 
     def _advance(self, t_s: float) -> None:
-        """Move the world to onboard time t_s (one frame), with the boards in lockstep."""
+        """Move the world to onboard time t_s (one frame), with the boards in lockstep; the recorder's
+        blocks emptied first if all but full (a caller running many frames without `run_frames`)."""
+        if self._record.n >= BLOCK_FRAMES - 2:
+            self.take_record()
         if self._fused and self._fused.advance():
             return
         world_c = self._world_c
@@ -324,6 +344,17 @@ class Mission:
             if self._orbit_table is not None:
                 self._orbit_table.prepare(executive.frame, frames)
             self._run_span(frames)
+            if self._record.n > BLOCK_FRAMES - CHUNK_FRAMES - 1:  # the next span might not fit
+                self.take_record()
+
+    def take_record(self) -> None:
+        """The recorder's blocks emptied into the error statistics and the truth log: after a span of frames
+        when the next might not fit, before a summary, a checkpoint or the truth is read."""
+        err_deg, rate_err_deg_s, rows = self.recorder.take()
+        self.errors.add(err_deg, rate_err_deg_s)
+        if len(rows):
+            self.truth_log.append(rows, self.nadir_rows[: len(rows)])
+        self._rows_noted = 0
 
     def _run_span(self, count: int) -> None:
         """Run `count` frames: through the fused loop where it may run them, else frame by frame."""
@@ -371,15 +402,12 @@ class Mission:
         return sorted(found, key=lambda p: p.aos_s)
 
     def summary(self) -> dict:
-        n = self.recorder.frames
+        self.take_record()
         summary = summarize(
             seed=self.scenario.seed,
             sim_s=self.flight.executive.t_s,
             wall_s=self.wall_s,
-            frame_s=self.frame_s,
-            err_deg=self.recorder.err_deg[:n],
-            rate_err_deg_s=self.recorder.rate_err_deg_s[:n],
-            settle_threshold_deg=self.scenario.report.settle_threshold_deg,
+            errors=self.errors,
             stats_from_s=self.scenario.report.stats_from_s,
             peak_wheel_speed_rad_s=self._record.peak_wheel_speed_rad_s,
             peak_wheel_momentum_fraction=self._record.peak_wheel_speed_fraction,
@@ -437,8 +465,10 @@ class Mission:
             if m.get("t_start_s") is not None
             and not (m["request_id"] in entries and entries[m["request_id"]].request.is_strip)
         ]
-        start_s = self.scenario.report.stats_from_s if self.sim_s > self.scenario.report.stats_from_s else 0.0
-        return absolute_pointing(self.truth(), self.epoch_jd_utc, self.nadir_rows, captures, start_s)
+        late = self.sim_s > self.scenario.report.stats_from_s
+        return absolute_pointing(
+            self.truth_log.nadir, late, self.epoch_jd_utc, captures, self.truth_log.between
+        )
 
     def _link_figures(self, port: str) -> dict:
         """What crossed a serial link and what went wrong on it: the port's counts, bad frames by reason,
@@ -482,6 +512,9 @@ class Mission:
         return 0 if self._tm_file is None else self._tm_file.make_durable()
 
     def close(self) -> None:
+        """The links and files closed; truth.oem/truth.aem finished (the summary stays computable)."""
+        self.take_record()
+        self.truth_log.close()
         for link in self.links.values():
             link.close()
         if self.gnss_line is not None:
@@ -502,13 +535,18 @@ class Mission:
         return self.flight.executive.t_s
 
     def truth(self) -> np.ndarray:
-        """Rows recorded so far: t_s, r_eci (3), v_eci (3), q_ib (4), w_b (3)."""
-        return self.recorder.truth()
+        """Truth rows so far, decimated to at most DECIMATED_ROWS: every `truth_log.stride`-th row from
+        t = 0 (every row for a run of up to 4.5 h at 1 Hz), uniform in time; t_s, r_eci (3), v_eci (3),
+        q_ib (4), w_b (3). The files and summary have every row."""
+        self.take_record()
+        return self.truth_log.decimated()
 
     def attitude_errors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per frame so far: t_s, the true pointing error in degrees and the true rate error in degrees
-        per second (`RunRecorder.attitude_errors`)."""
-        return self.recorder.attitude_errors()
+        """The true pointing error (deg) and rate error (deg/s) so far, decimated for plots: per span of
+        `errors.envelope.span` frames (one frame for runs of up to 55 min) its largest values (NaN where
+        no frame of it had a reference), at t_s of its last frame (`zorka.run.attitude_error_stats`)."""
+        self.take_record()
+        return self.errors.envelope.series()
 
 
 def _target(metadata: dict, entries: dict) -> tuple[float, float, float]:

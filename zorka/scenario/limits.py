@@ -22,9 +22,10 @@ MAX_ARRAY_ITEMS = 10_000
 """Items of any one array: requests, faults, commands, stations, matrix rows (onboard counts are 16-bit)."""
 
 MAX_RUN_DURATION_S = 30 * SECONDS_PER_DAY
-"""A simulated run keeps its records in memory: the recorder 16 B a 0.1 s frame and 112 B a truth row, ~24 MB
-per simulated day at 1 Hz truth; a whole run peaks ~50 MB a day (measured: 147 MB for 1 day, 248 MB for 3).
-30 days is ~1.6 GB (~4 GB with truth at 10 Hz)."""
+"""A simulated run's memory stays flat (~61 MiB resident: its records are streamed), so what bounds it is
+its files and time: a day of the built-in mission writes ~62 MB into the run folder (truth.oem/aem 16 MB,
+tm.bin and the radio's frames 29 MB, the archive 17 MB) and ~10 MB of scratch truth rows, in ~20 CPU-s.
+30 days is ~2 GB and ~10 CPU-minutes."""
 MAX_LIVE_DURATION_S = 366 * SECONDS_PER_DAY
 """A live session (`serve`, `sim-server`, `flight`) is paced by the wall clock; it is sized for a year."""
 
@@ -142,7 +143,7 @@ def duration_cap_message(value_s: float, cap_s: float) -> str:
     """Why a duration is refused: the cap, and what it is for."""
     days = cap_s / SECONDS_PER_DAY
     if cap_s == MAX_RUN_DURATION_S:
-        why = "a run keeps its records in memory, ~50 MB per simulated day"
+        why = "a run writes ~70 MB of files per simulated day"
     else:
         why = "a live session is sized for a year of records"
     return f"{value_s / SECONDS_PER_DAY:g} days is longer than {days:g} days ({why}); run it in parts"

@@ -33,24 +33,23 @@ import serial
 
 from flight.clock import WallClock
 from native import lib
-from native.time_scales import SECONDS_PER_DAY
 from sim.board_stimulus import BoardStimulus
 from sim.world import World
-from zorka.outputs.oem_aem import write_aem, write_oem
+from zorka.outputs.absolute_pointing import NadirPointing
+from zorka.outputs.oem_aem import TruthFiles
 from zorka.run.assembly import FRAME_S, build_world, sgp4_ephemeris
+from zorka.run.attitude_error_stats import AttitudeErrorStats
 from zorka.run.board_devices import board_name, devices_on_ports
-from zorka.run.flight_figures import spread
 from zorka.run.mission import BOARD_WATCHDOG_S
-from zorka.run.recorder import RunRecorder
+from zorka.run.recorder import BLOCK_FRAMES, RunRecorder
 from zorka.run.steady_heap import freeze_built_objects
+from zorka.run.truth_log import TruthLog
 from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.device_routes import DEFAULT_BAUD, port_and_baud
 from zorka.scenario.model import Scenario
 from zorka.scenario.run_input import scenario_for
 from zorka.serve.served_board import InProcessLink, ServedBoard
 
-RECORD_CAPACITY_S = SECONDS_PER_DAY
-"""Without a duration, the truth is recorded over the first day (the world runs on)."""
 WAIT_POLL_S = 0.002
 """How often the world looks for the flight computer's first device request while it waits."""
 
@@ -88,10 +87,10 @@ class SimServer:
         self._orbit_table = (
             TruthOrbitTable(self.world, sgp4, FRAME_S) if scenario.orbit.propagator == "sgp4" else None
         )
-        capacity_s = RECORD_CAPACITY_S if duration_s is None else duration_s
-        self.recorder = RunRecorder(
-            self.world, round(capacity_s / FRAME_S) + 1, FRAME_S, scenario.report.truth_rate_hz
-        )
+        self.recorder = RunRecorder(self.world, FRAME_S, scenario.report.truth_rate_hz)
+        self.errors = AttitudeErrorStats(FRAME_S, 0.0, scenario.report.settle_threshold_deg)
+        row_dt_s = self.recorder.c.truth_every * FRAME_S
+        self.truth_log = TruthLog(row_dt_s, NadirPointing(0.0), None)
         self.boards: dict[str, ServedBoard] = {}
         self.stimuli: dict[str, BoardStimulus] = {}
         self.served: dict[str, list[str]] = {}
@@ -154,18 +153,28 @@ class SimServer:
         """One tick: the actuators' applied values into the world, the world to `t_s`, the truth out."""
         for stimulus in self.stimuli.values():
             stimulus.read_applied()
+        if self.recorder.c.n >= BLOCK_FRAMES - 2:
+            self._take_record()
         lib.zk_world_step_to(self.world.c, t_s)
         lib.zk_run_record_tick(self.recorder.c, self.world.c)
         for stimulus in self.stimuli.values():
             stimulus.send_truth()
         self.frames += 1
 
+    def _take_record(self) -> None:
+        """The recorder's blocks into the error statistics and the truth rows file."""
+        err_deg, rate_err_deg_s, rows = self.recorder.take()
+        self.errors.add(err_deg, rate_err_deg_s)
+        if len(rows):
+            self.truth_log.append(rows, np.zeros(len(rows), dtype=bool))
+
     def summary(self) -> dict:
-        """The world side's figures: what it can compute without the flight software's commands."""
-        n = self.recorder.frames
+        """The world side's figures: what it can compute without the flight software's commands
+        (percentiles from the log-binned histogram of `zorka.run.attitude_error_stats`)."""
+        self._take_record()
         record = self.recorder.c
         sim_s = round(self.frames * FRAME_S, 6)
-        off_nadir_deg = self.recorder.err_deg[:n]
+        off_nadir = self.errors.spreads(from_first=False)
         figures = {
             "side": "world",
             "seed": self.scenario.seed,
@@ -177,8 +186,8 @@ class SimServer:
                 "error_deg": None,
                 "error_not_computed": "pointing errors need the target the flight software commanded, "
                 "which only the flight computer holds: see `zorka flight`'s summary and TM",
-                "off_nadir_deg": spread(off_nadir_deg),
-                "rate_off_nadir_deg_s": spread(self.recorder.rate_err_deg_s[:n]),
+                "off_nadir_deg": {k: off_nadir["err"].figure(k) for k in ("mean", "p99", "max")},
+                "rate_off_nadir_deg_s": {k: off_nadir["rate"].figure(k) for k in ("mean", "p99", "max")},
             },
             "wheels": {
                 "peak_speed_rpm": round(record.peak_wheel_speed_rad_s * 60.0 / (2.0 * np.pi), 6),
@@ -206,11 +215,12 @@ class SimServer:
     def write_folder(self, out_dir: Path) -> Path:
         """truth.oem, truth.aem and summary.json in `out_dir`; the summary's path."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        rows = self.recorder.truth()
-        jd = self.world.c.jd_epoch_utc
+        self._take_record()
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        write_oem(out_dir / "truth.oem", jd, rows[:, 0], rows[:, 1:4], rows[:, 4:7], created)
-        write_aem(out_dir / "truth.aem", jd, rows[:, 0], rows[:, 7:11], created)
+        files = TruthFiles(out_dir, self.world.c.jd_epoch_utc, created)
+        for rows in self.truth_log.blocks():
+            files.append(rows)
+        files.close()
         path = out_dir / "summary.json"
         path.write_text(json.dumps(self.summary(), indent=2) + "\n")
         return path
