@@ -136,7 +136,7 @@ def write_report(
          + _eclipse_table(shadows, utc)),
         ("attitude", "Attitude error (truth against the ADCS reference)",
          attitude_error(Figure, axis, errors, mission.scenario.report.settle_threshold_deg,
-                        captures, end_s)),
+                        captures, end_s, summary.get("attitude", {}))),
         ("wheels", "Reaction wheel speeds (housekeeping)",
          wheel_speeds(Figure, axis, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
         ("power", "Battery and power balance (housekeeping)",
