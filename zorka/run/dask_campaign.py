@@ -47,22 +47,29 @@ def _client(address: str):
 
 
 @contextmanager
-def dask_engine(address: str) -> Iterator[Callable[[str, dict[int, tuple], Callable], bool]]:
+def dask_engine(address: str) -> Iterator[Callable[..., bool]]:
     """The cluster at `address` as a campaign's engine (`zorka.run.campaign.Engine`): `run(kind, calls,
-    finish)` runs `calls` (key -> (function, *arguments)) as tasks, calling `finish(future, key)` as
-    each ends; on Ctrl-C it cancels the tasks that have not ended and returns False. A LocalCluster
-    (local:N) is closed on leaving."""
+    finish, meanwhile)` runs `calls` (key -> (function, *arguments)) as tasks, calls `meanwhile()` here
+    once they are submitted and `finish(future, key)` as each ends; on Ctrl-C it cancels the tasks that
+    have not ended and returns False. A LocalCluster (local:N) is closed on leaving."""
     from distributed import as_completed
 
     campaign = uuid.uuid4().hex[:12]  # keys unique on a scheduler that other campaigns share
     with _client(address) as client:
 
-        def run(kind: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> bool:
+        def run(
+            kind: str,
+            calls: dict[int, tuple],
+            finish: Callable[[Any, int], None],
+            meanwhile: Callable[[], None] | None = None,
+        ) -> bool:
             futures = {
                 client.submit(function, *arguments, key=f"zorka-{campaign}-{kind}-{key}", pure=False): key
                 for key, (function, *arguments) in calls.items()
             }
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     finish(future, futures[future])
             except KeyboardInterrupt:  # the tasks not ended are cancelled: seeds count as not started

@@ -4,14 +4,15 @@ import argparse
 import functools
 import os
 import sys
+import time
 from dataclasses import replace
 
 from rich.console import Console
 
-from zorka.outputs.campaign_report import worst_seeds, write_campaign_report
+from zorka.outputs.campaign_report import campaign_plots, worst_seeds, write_campaign_report
 from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder, write_run_folder
 from zorka.run.board_devices import routed_lines
-from zorka.run.campaign import campaign_document, run_campaign, write_campaign
+from zorka.run.campaign import campaign_document, campaign_timeline, run_campaign, write_campaign
 from zorka.run.checkpoint import Checkpointer, remove_checkpoint, resume_mission
 from zorka.run.mission import Mission
 from zorka.run.progress import campaign_tables, seeds_progress, summary_table
@@ -116,6 +117,7 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     (unless --no-report) campaign.html with the worst seeds' run reports, its table and a line of how
     many seeds ran; 1 if a seed failed or the cluster could not be reached."""
     jobs = args.jobs or os.cpu_count() or 1
+    start_s = time.perf_counter()
     try:
         with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
             campaign = run_campaign(
@@ -128,6 +130,7 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
                 on_done=advance,
                 dask_address=args.dask,
                 complete=None if args.no_report else worst_seeds,
+                prepare=None if args.no_report else campaign_plots,
             )
     except OSError as failure:  # a scheduler that does not answer
         print(f"zorka run: error: argument --dask: {args.dask}: {failure}", file=sys.stderr)
@@ -137,11 +140,12 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     path = write_campaign(document, args.out)
     if not args.no_report:
         summaries = {o.seed: o.summary for o in outcomes if o.summary is not None}
-        write_campaign_report(document, summaries, args.out)
+        write_campaign_report(document, summaries, args.out, campaign.prepared)
     Console().print(*campaign_tables(document, path))
     finished = sum(o.summary is not None for o in outcomes)
     print(
         f"{campaign.ran} seeds run, {finished - campaign.ran} finished before (not run again), "
-        f"{len(document['failed'])} failed; {len(campaign.reports)} run reports"
+        f"{len(document['failed'])} failed; {len(campaign.reports)} run reports; "
+        f"{campaign_timeline(campaign.timeline_s, time.perf_counter() - start_s)}"
     )
     return 1 if document["failed"] else 0
