@@ -3,6 +3,7 @@ writes, against single runs of the same seeds, and its statistics against numpy 
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from zorka.run.campaign import FIGURES, SeedOutcome, campaign_document, figure_statistics
+from zorka.run.campaign import FIGURES, PHASES, SeedOutcome, campaign_document, figure_statistics
 from zorka.run.progress import campaign_tables
 
 ZORKA = [sys.executable, "-m", "zorka"]
@@ -48,6 +49,11 @@ def test_a_campaign_writes_a_run_folder_per_seed_and_its_statistics(campaign):
     out, result = campaign
     assert result.returncode == 0, result.stderr
     assert "Zorka campaign — 3 seeds" in result.stdout and "attitude.error_deg.p99" in result.stdout
+    phases = r", ".join(rf"{name} (\d+\.\d) s" for name in (*PHASES, "campaign files"))
+    timeline = re.search(rf"3 run reports; (\d+\.\d) s wall: {phases}\n", result.stdout)
+    assert timeline, result.stdout  # every seed is among the worst 6: each completed
+    total_s, *phase_s = (float(part) for part in timeline.groups())
+    assert sum(phase_s) == pytest.approx(total_s, abs=0.3) and min(phase_s) >= 0.0
     document = json.loads((out / "campaign.json").read_text())
     assert document["seeds"] == list(SEEDS) and document["failed"] == []
     assert [run["seed"] for run in document["runs"]] == list(SEEDS)
