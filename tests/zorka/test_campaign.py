@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from zorka.outputs.campaign_report import worst_seeds
 from zorka.run.campaign import FIGURES, PHASES, SeedOutcome, campaign_document, figure_statistics
 from zorka.run.progress import campaign_tables
 
@@ -87,6 +88,19 @@ def test_a_seed_gives_the_same_summary_in_a_campaign_as_alone(campaign, tmp_path
     assert without_timing(in_campaign) == without_timing(single)
 
 
+def test_worst_sets_how_many_seeds_get_run_reports(tmp_path):
+    result = zorka(
+        *("run", "--seeds", "1,2", "--jobs", "2", "--duration", "30s", "--worst", "1"),
+        *("--out", str(tmp_path), "--quiet"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "; 1 run reports;" in result.stdout
+    summaries = {s: json.loads((tmp_path / f"seed-{s}" / "summary.json").read_text()) for s in (1, 2)}
+    (linked,) = worst_seeds(summaries, count=1)
+    assert [p.parent.name for p in tmp_path.glob("seed-*/report.html")] == [f"seed-{linked}"]
+    assert f'href="seed-{linked}/report.html"' in (tmp_path / "campaign.html").read_text()
+
+
 def test_a_failed_seed_is_reported_and_the_others_complete(tmp_path):
     (tmp_path / "seed-2").write_text("a file where the run folder of seed 2 would go")
     result = zorka(
@@ -155,6 +169,9 @@ def test_ctrl_c_keeps_the_running_seeds_so_far_and_starts_no_other(tmp_path):
         (["--seeds", "1-3", "--jobs", "0"], ["--jobs"]),
         (["--seeds", "1-3", "--seed", "4"], ["--seed"]),
         (["--jobs", "2"], ["--jobs", "--seeds"]),
+        (["--worst", "2"], ["--worst", "--seeds"]),
+        (["--seeds", "1-3", "--worst", "0"], ["--worst"]),
+        (["--seeds", "1-3", "--worst", "2", "--no-report"], ["--worst", "--no-report"]),
         (["--seeds", "1-3", "--serial", "gyro=/dev/null"], ["--serial", "--seeds"]),
     ],
 )

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from zorka.outputs.campaign_report import campaign_plots, worst_seeds, write_campaign_report
+from zorka.outputs.campaign_report import COMPLETED_SEEDS, campaign_plots, worst_seeds, write_campaign_report
 from zorka.outputs.run_folder import RunFolderError, claim_run_folder, run_into_folder, write_run_folder
 from zorka.run.board_devices import routed_lines
 from zorka.run.campaign import campaign_document, campaign_timeline, run_campaign, write_campaign
@@ -24,6 +24,15 @@ def run_command(args: argparse.Namespace) -> int:
     """0 after a run (its summary table printed), 1 if the mission could not start, 2 on bad options."""
     if args.seeds is None and args.jobs is not None:
         print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.seeds is None and args.worst is not None:
+        print("zorka run: error: argument --worst: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.worst is not None and args.no_report:
+        print(
+            "zorka run: error: argument --worst: not with --no-report (no run reports); drop one",
+            file=sys.stderr,
+        )
         return 2
     if args.seeds is None and args.dask is not None:
         print("zorka run: error: argument --dask: only with --seeds; add --seeds LIST", file=sys.stderr)
@@ -129,7 +138,9 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
                 realtime=args.realtime,
                 on_done=advance,
                 dask_address=args.dask,
-                complete=None if args.no_report else worst_seeds,
+                complete=None
+                if args.no_report
+                else functools.partial(worst_seeds, count=args.worst or COMPLETED_SEEDS),
                 prepare=None if args.no_report else campaign_plots,
             )
     except OSError as failure:  # a scheduler that does not answer
