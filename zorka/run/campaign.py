@@ -3,8 +3,9 @@ each seed into a run folder of its own, on a local process pool or a Dask cluste
 (`zorka.run.dask_campaign`); then the spread of the summary figures across the seeds (campaign.json).
 
 A seed keeps its summary and what its whole run folder can be made from later
-(`zorka.run.campaign_seed`); the seeds the campaign report links to (the worst) are completed into
-whole run folders, with report.html, once every seed has run, on the same pool or cluster.
+(`zorka.run.campaign_seed`); the seeds the campaign report links to (a few of the worst) are completed
+into whole run folders, with report.html, once every seed has run, on the same pool or cluster, while
+this process draws the campaign report's plots. The wall time of each phase is kept (`PHASES`).
 
 A seed is run (or completed) into a fresh folder beside its own and renamed into place when it ends, so
 an attempt cut short (a worker killed, Dask running the task again) leaves no half-written seed-N/; a
