@@ -72,6 +72,18 @@ def test_a_seed_keeps_its_summary_and_its_completed_folder_is_a_single_runs(sing
     assert run_seed(scenario, SEED, DURATION_S, tmp_path, False) == (summary, False)
 
 
+def test_a_seed_finished_by_this_campaigns_attempt_counts_as_run_by_it(tmp_path):
+    """A worker killed after it finished a seed but before it reported it: the seed's task runs again,
+    finds the folder finished by this campaign and counts it as run, not as finished before."""
+    scenario = scenario_from_toml(CAMPAIGN)
+    summary, ran = run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-a")
+    assert ran
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-a") == (summary, True)
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-b") == (summary, False)
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False) == (summary, False)
+    assert json.loads((tmp_path / f"seed-{SEED}" / "dispersion.json").read_text())["campaign"] == "campaign-a"
+
+
 def made_summary(seed: int) -> dict:
     """Figures that rank the seeds differently per key figure (seed * a prime mod 23)."""
     return {

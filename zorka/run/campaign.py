@@ -128,20 +128,35 @@ def _attempt(out_dir: Path, seed: int) -> Path:
     return out_dir / f".seed-{seed}.{uuid.uuid4().hex[:12]}"
 
 
+def _ran_by(folder: Path) -> str | None:
+    """The campaign (`run_campaign`'s id) that ran a finished seed folder; None if unknown."""
+    try:
+        return json.loads((folder / DISPERSION_NAME).read_text()).get("campaign")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def run_seed(
-    scenario: Scenario, seed: int, duration_s: float | None, out_dir: Path, realtime: bool
+    scenario: Scenario,
+    seed: int,
+    duration_s: float | None,
+    out_dir: Path,
+    realtime: bool,
+    campaign: str | None = None,
 ) -> tuple[dict, bool]:
     """Run `scenario` with `seed` and the dispersions drawn for it into out_dir/seed-<seed>/ as `zorka
     run --seed` would, without a progress bar, keeping what a campaign seed keeps
-    (`zorka.run.campaign_seed`); its summary, and whether it ran (False: it had finished before and was
-    not run again). A task of a pool or of Dask, so it lives at the top level to pickle."""
+    (`zorka.run.campaign_seed`) and the id of the `campaign` that ran it; its summary, and whether this
+    campaign ran it (False: another had finished it and it was not run again; True also when an attempt
+    of this campaign finished it, e.g. on a worker killed before it could report it). A task of a pool
+    or of Dask, so it lives at the top level to pickle."""
     if _worker["interrupted"]:
         raise NotStartedError
     folder = out_dir / f"seed-{seed}"
     seeded, drawn = dispersed_scenario(scenario, seed)
     done = finished_summary(folder, duration_s, drawn)
     if done is not None:
-        return done, False
+        return done, campaign is not None and _ran_by(folder) == campaign
     if os.path.lexists(folder) and not folder.is_dir():
         raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
     work = _attempt(out_dir, seed)
@@ -149,7 +164,7 @@ def run_seed(
     try:
         claim_run_folder(work)
         mission = Mission(seeded, duration_s, realtime=realtime, out_dir=work)
-        record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn}
+        record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn, "campaign": campaign}
         write_atomically(work / DISPERSION_NAME, (json.dumps(record, indent=2) + "\n").encode())
         summary, _ = run_into_folder(
             mission, work, quiet=True, extra={"dispersion": drawn} if drawn else None, write=write_seed_folder
@@ -313,7 +328,10 @@ def run_campaign(
     try:
         with engine as run:
             phase(PHASES[0])
-            calls = {seed: (run_seed, scenario, seed, duration_s, where, realtime) for seed in seeds}
+            campaign = uuid.uuid4().hex
+            calls = {
+                seed: (run_seed, scenario, seed, duration_s, where, realtime, campaign) for seed in seeds
+            }
             whole = run("seed", calls, finish)
             phase(PHASES[1])
             if whole and complete is not None:
