@@ -247,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --seeds: runs at once, each in its own process (default: the number of CPUs)",
     )
     run.add_argument(
+        "--worst",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="with --seeds: how many of the worst seeds get whole run folders with report.html, linked from "
+        "campaign.html: each key figure's worst, then each one's next worst (default 6; each costs about "
+        "four seeds' CPU; --no-report for none)",
+    )
+    run.add_argument(
         "--dask",
         type=dask_address,
         default=None,

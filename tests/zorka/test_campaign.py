@@ -3,6 +3,7 @@ writes, against single runs of the same seeds, and its statistics against numpy 
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,8 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from zorka.run.campaign import FIGURES, SeedOutcome, campaign_document, figure_statistics
+from zorka.outputs.campaign_report import worst_seeds
+from zorka.run.campaign import FIGURES, PHASES, SeedOutcome, campaign_document, figure_statistics
 from zorka.run.progress import campaign_tables
 
 ZORKA = [sys.executable, "-m", "zorka"]
@@ -48,6 +50,11 @@ def test_a_campaign_writes_a_run_folder_per_seed_and_its_statistics(campaign):
     out, result = campaign
     assert result.returncode == 0, result.stderr
     assert "Zorka campaign — 3 seeds" in result.stdout and "attitude.error_deg.p99" in result.stdout
+    phases = r", ".join(rf"{name} (\d+\.\d) s" for name in (*PHASES, "campaign files"))
+    timeline = re.search(rf"3 run reports; (\d+\.\d) s wall: {phases}\n", result.stdout)
+    assert timeline, result.stdout  # every seed is among the worst 6: each completed
+    total_s, *phase_s = (float(part) for part in timeline.groups())
+    assert sum(phase_s) == pytest.approx(total_s, abs=0.3) and min(phase_s) >= 0.0
     document = json.loads((out / "campaign.json").read_text())
     assert document["seeds"] == list(SEEDS) and document["failed"] == []
     assert [run["seed"] for run in document["runs"]] == list(SEEDS)
@@ -79,6 +86,19 @@ def test_a_seed_gives_the_same_summary_in_a_campaign_as_alone(campaign, tmp_path
     single = json.loads((tmp_path / "summary.json").read_text())
     in_campaign = json.loads((out / f"seed-{seed}" / "summary.json").read_text())
     assert without_timing(in_campaign) == without_timing(single)
+
+
+def test_worst_sets_how_many_seeds_get_run_reports(tmp_path):
+    result = zorka(
+        *("run", "--seeds", "1,2", "--jobs", "2", "--duration", "30s", "--worst", "1"),
+        *("--out", str(tmp_path), "--quiet"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "; 1 run reports;" in result.stdout
+    summaries = {s: json.loads((tmp_path / f"seed-{s}" / "summary.json").read_text()) for s in (1, 2)}
+    (linked,) = worst_seeds(summaries, count=1)
+    assert [p.parent.name for p in tmp_path.glob("seed-*/report.html")] == [f"seed-{linked}"]
+    assert f'href="seed-{linked}/report.html"' in (tmp_path / "campaign.html").read_text()
 
 
 def test_a_failed_seed_is_reported_and_the_others_complete(tmp_path):
@@ -149,6 +169,9 @@ def test_ctrl_c_keeps_the_running_seeds_so_far_and_starts_no_other(tmp_path):
         (["--seeds", "1-3", "--jobs", "0"], ["--jobs"]),
         (["--seeds", "1-3", "--seed", "4"], ["--seed"]),
         (["--jobs", "2"], ["--jobs", "--seeds"]),
+        (["--worst", "2"], ["--worst", "--seeds"]),
+        (["--seeds", "1-3", "--worst", "0"], ["--worst"]),
+        (["--seeds", "1-3", "--worst", "2", "--no-report"], ["--worst", "--no-report"]),
         (["--seeds", "1-3", "--serial", "gyro=/dev/null"], ["--serial", "--seeds"]),
     ],
 )

@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import dask
 import pytest
 
 from tests.zorka.test_campaign_dispersions import CAMPAIGN
+from zorka.run.dask_campaign import LOCAL_CONFIG, dask_engine
 
 ZORKA = [sys.executable, "-m", "zorka"]
 DASK = str(Path(sys.executable).with_name("dask"))
@@ -140,6 +142,15 @@ def test_a_local_dask_cluster_gives_the_local_pools_summaries(scenario, pool_cam
     document = json.loads((tmp_path / "campaign.json").read_text())
     assert document["seeds"] == list(SEEDS) and document["failed"] == []
     assert document["figures"] == json.loads((pool_campaign / "campaign.json").read_text())["figures"]
+
+
+def test_a_local_clusters_workers_run_with_the_campaigns_dask_settings():
+    found = {}
+    with dask_engine("local:1") as run:
+        calls = {i: (dask.config.get, key) for i, key in enumerate(LOCAL_CONFIG)}
+        assert run("probe", calls, lambda future, i: found.__setitem__(i, future.result()))
+    assert found == dict(enumerate(LOCAL_CONFIG.values()))
+    assert dask.config.get("distributed.worker.profile.enabled") is True, "left set in this process"
 
 
 def test_a_separate_scheduler_and_two_workers_give_the_same_summaries(

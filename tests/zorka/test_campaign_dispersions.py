@@ -3,6 +3,7 @@ seed's own (reproducible, in bounds, the stated distribution), applied to the sc
 seed's folder and summary."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -178,7 +179,8 @@ def test_each_seed_folder_and_summary_hold_the_values_drawn_for_it(tmp_path):
     for seed in (4, 5):
         drawn = json.loads(json.dumps(dispersed_scenario(scenario, seed)[1]))
         record = json.loads((out / f"seed-{seed}" / "dispersion.json").read_text())
-        assert record == {"seed": seed, "duration_s": 30.0, "values": drawn}
+        assert record == {"seed": seed, "duration_s": 30.0, "values": drawn, "campaign": record["campaign"]}
+        assert re.fullmatch("[0-9a-f]{32}", record["campaign"])
         assert json.loads((out / f"seed-{seed}" / "summary.json").read_text())["dispersion"] == drawn
     page = (out / "campaign.html").read_text()
     assert 'href="seed-4/report.html"' in page and "start.offset_deg" in page and "http" not in page

@@ -6,6 +6,9 @@ import pytest
 from scipy import stats
 
 from zorka.outputs.campaign_report import (
+    DRIVERS,
+    KEY_FIGURES,
+    campaign_plots,
     drawn_columns,
     sensitivities,
     spearman,
@@ -106,3 +109,17 @@ def test_the_page_states_the_tolerance_bound(tmp_path):
     page = write_campaign_report(campaign_document(outcomes, tmp_path), made, tmp_path).read_text()
     p99 = sorted(made[s]["attitude"]["error_deg"]["p99"] for s in made)
     assert f"95% of seeds at most {p99[-2]:.5g} at 95% confidence (Wilks: the 2nd worst of 93)" in page
+
+
+def test_plots_drawn_beforehand_give_the_same_page(tmp_path):
+    """A campaign draws the plots while its workers complete the worst seeds, then writes the page."""
+    made = summaries(60)
+    outcomes = [SeedOutcome(s, made[s], tmp_path / f"seed-{s}" / "summary.json") for s in made]
+    document = campaign_document(outcomes, tmp_path)
+    plots = campaign_plots(made)
+    assert set(plots) == {key for key, _, _ in KEY_FIGURES if key in document["figures"]} | {DRIVERS}
+    stand_ins = {name: f"<p>plot {name}</p>" for name in plots}
+    page = write_campaign_report(document, made, tmp_path, stand_ins).read_text()
+    for name, plot in plots.items():
+        page = page.replace(stand_ins[name], plot)
+    assert page == write_campaign_report(document, made, tmp_path).read_text()

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.zorka.test_campaign_dispersions import CAMPAIGN
-from zorka.outputs.campaign_report import KEY_FIGURES, WORST_SEEDS, worst_seeds, write_campaign_report
+from zorka.outputs.campaign_report import (
+    COMPLETED_SEEDS,
+    KEY_FIGURES,
+    WORST_SEEDS,
+    worst_seeds,
+    write_campaign_report,
+)
 from zorka.outputs.run_folder import claim_run_folder, run_into_folder
 from zorka.run.campaign import SeedOutcome, campaign_document, complete_seed, run_seed
 from zorka.run.mission import Mission
@@ -66,6 +72,18 @@ def test_a_seed_keeps_its_summary_and_its_completed_folder_is_a_single_runs(sing
     assert run_seed(scenario, SEED, DURATION_S, tmp_path, False) == (summary, False)
 
 
+def test_a_seed_finished_by_this_campaigns_attempt_counts_as_run_by_it(tmp_path):
+    """A worker killed after it finished a seed but before it reported it: the seed's task runs again,
+    finds the folder finished by this campaign and counts it as run, not as finished before."""
+    scenario = scenario_from_toml(CAMPAIGN)
+    summary, ran = run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-a")
+    assert ran
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-a") == (summary, True)
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False, "campaign-b") == (summary, False)
+    assert run_seed(scenario, SEED, 10.0, tmp_path, False) == (summary, False)
+    assert json.loads((tmp_path / f"seed-{SEED}" / "dispersion.json").read_text())["campaign"] == "campaign-a"
+
+
 def made_summary(seed: int) -> dict:
     """Figures that rank the seeds differently per key figure (seed * a prime mod 23)."""
     return {
@@ -80,9 +98,9 @@ def made_summary(seed: int) -> dict:
     }
 
 
-def test_the_worst_seeds_are_the_worst_few_by_each_key_figure():
-    summaries = {seed: made_summary(seed) for seed in range(1, 23)}
-    expected = set()
+def rankings(summaries: dict[int, dict]) -> list[list[int]]:
+    """Per key figure, the seeds that have it, worst first (ties: the lower seed first)."""
+    ranked = []
     for key, _, worse in KEY_FIGURES:
         values = {}
         for seed, summary in summaries.items():
@@ -91,9 +109,20 @@ def test_the_worst_seeds_are_the_worst_few_by_each_key_figure():
                 node = node.get(part) if isinstance(node, dict) else None
             if node is not None:
                 values[seed] = node
-        order = sorted(values, key=lambda s: (-values[s] if worse == "high" else values[s], s))
-        expected |= set(order[:WORST_SEEDS])
-    assert worst_seeds(summaries) == sorted(expected)
+        ranked.append(sorted(values, key=lambda s: (-values[s] if worse == "high" else values[s], s)))
+    return ranked
+
+
+def test_the_worst_seeds_are_each_figures_worst_then_the_next_worst_up_to_a_count():
+    summaries = {seed: made_summary(seed) for seed in range(1, 23)}
+    orders = rankings(summaries)
+    worst = {order[0] for order in orders if order}
+    assert worst_seeds(summaries, count=len(worst)) == sorted(worst)
+    first_second = next(order[1] for order in orders if len(order) > 1 and order[1] not in worst)
+    assert worst_seeds(summaries, count=len(worst) + 1) == sorted(worst | {first_second})
+    every = {seed for order in orders for seed in order[:WORST_SEEDS]}
+    assert worst_seeds(summaries, count=100) == sorted(every)
+    assert len(worst_seeds(summaries)) == COMPLETED_SEEDS
 
 
 def test_the_campaign_page_links_only_the_reports_that_exist(tmp_path):

@@ -23,6 +23,10 @@ from zorka.outputs.report import REPORT_NAME
 
 CAMPAIGN_REPORT_NAME = "campaign.html"
 WORST_SEEDS = 5
+COMPLETED_SEEDS = 6
+"""How many of the worst seeds a campaign completes into whole run folders with report.html: each costs its
+run again plus a report (~2 CPU-s, four seeds' worth), so 200 seeds with every figure's worst 5 linked spent
+a fifth of the campaign on them."""
 KEY_FIGURES = (
     ("attitude.error_deg.p99", "pointing error p99 [deg]", "high"),
     ("attitude.rate_error_deg_s.p99", "rate error p99 [deg/s]", "high"),
@@ -126,10 +130,18 @@ def _ranked(rows: list[tuple[int, dict]], key: str, worse: str) -> list[tuple[in
     return ranked
 
 
-def worst_seeds(summaries: dict[int, dict]) -> list[int]:
-    """The seeds the page lists as worst by some key figure: those whose run reports it links to."""
+def worst_seeds(summaries: dict[int, dict], count: int = COMPLETED_SEEDS) -> list[int]:
+    """The seeds whose run reports the page links to: the worst by each key figure, then the second worst
+    by each, and so on (a seed counted once) until `count` seeds or every figure's worst WORST_SEEDS."""
     rows = sorted(summaries.items())
-    picked = {seed for key, _, worse in KEY_FIGURES for seed, _, _ in _ranked(rows, key, worse)[:WORST_SEEDS]}
+    rankings = [
+        [seed for seed, _, _ in _ranked(rows, key, worse)[:WORST_SEEDS]] for key, _, worse in KEY_FIGURES
+    ]
+    picked: list[int] = []
+    for rank in range(WORST_SEEDS):
+        for ranking in rankings:
+            if len(picked) < count and rank < len(ranking) and ranking[rank] not in picked:
+                picked.append(ranking[rank])
     return sorted(picked)
 
 
@@ -217,8 +229,8 @@ def _strong(rho: float | None, n: int) -> bool:
     return rho is not None and abs(rho) >= max(0.3, 2.0 / np.sqrt(max(n - 1, 1)))
 
 
-def _sensitivity(summaries: dict[int, dict]) -> str:
-    """The table of rank correlations (strong ones bold) and each figure against its strongest driver."""
+def _sensitivity(summaries: dict[int, dict], drivers: str) -> str:
+    """The table of rank correlations (strong ones bold), then `drivers` (`_drivers`' plot)."""
     found = sensitivities(summaries)
     names = sorted({name for per_figure in found.values() for name in per_figure})
     if not found or not names:
@@ -238,7 +250,7 @@ def _sensitivity(summaries: dict[int, dict]) -> str:
         "<p>Spearman's rank correlation of each figure with each value drawn, over the seeds; bold: "
         f"|rho| &ge; 0.3 and beyond twice its standard error with {len(summaries)} seeds.</p>"
     )
-    return note + "<table>\n" + "\n".join(lines) + "\n</table>\n" + _drivers(summaries, found, labels)
+    return note + "<table>\n" + "\n".join(lines) + "\n</table>\n" + drivers
 
 
 def _drivers(summaries: dict[int, dict], found: dict, labels: dict[str, str]) -> str:
@@ -284,9 +296,33 @@ def _every_seed(rows: list[tuple[int, dict]], out_dir: Path) -> str:
     return "<table>\n" + "\n".join(lines) + "\n</table>"
 
 
-def write_campaign_report(document: dict, summaries: dict[int, dict], out_dir: Path) -> Path:
-    """Write campaign.html into `out_dir` from campaign.json's `document` and the seeds' summaries
-    (by seed); its path."""
+DRIVERS = "drivers"
+"""campaign_plots' name for the plot of each figure against its strongest driver."""
+
+
+def campaign_plots(summaries: dict[int, dict]) -> dict[str, str]:
+    """campaign.html's plots as inline <img> tags: each key figure's distribution by its dotted key, and
+    DRIVERS. The costly part of the page (matplotlib, ~3 CPU-s for 200 seeds), made apart from it so
+    that a campaign draws them while its workers complete the worst seeds."""
+    rows = sorted(summaries.items())
+    plots = {}
+    for key, label, _ in KEY_FIGURES:
+        values = np.array([v for _, s in rows if (v := _value(s, key)) is not None])
+        if len(values) > 0:
+            plots[key] = _distribution(values, label)
+    found = sensitivities(summaries)
+    labels = {key: label for key, label, _ in KEY_FIGURES}
+    plots[DRIVERS] = _drivers(summaries, found, labels) if found else ""
+    return plots
+
+
+def write_campaign_report(
+    document: dict, summaries: dict[int, dict], out_dir: Path, plots: dict[str, str] | None = None
+) -> Path:
+    """Write campaign.html into `out_dir` from campaign.json's `document`, the seeds' summaries (by seed)
+    and their `campaign_plots` (made here if not given); its path. The worst seeds link to the run
+    reports in `out_dir` as they are now."""
+    plots = campaign_plots(summaries) if plots is None else plots
     rows = sorted(summaries.items())
     sections = []
     for key, label, worse in KEY_FIGURES:
@@ -299,11 +335,11 @@ def write_campaign_report(document: dict, summaries: dict[int, dict], out_dir: P
         )
         tolerance = html.escape(_tolerance_line(values, worse))
         body = f"<p>{len(values)} seeds: {html.escape(line)}. {tolerance}.</p>\n"
-        body += f"{_distribution(values, label)}\n"
+        body += f"{plots[key]}\n"
         body += f"<h3>Worst {WORST_SEEDS} seeds</h3>\n{_worst(rows, key, label, worse, out_dir)}"
         sections.append((key.replace(".", "-"), label, body))
     if rows:
-        sections.append(("sensitivity", "What drives the figures", _sensitivity(dict(rows))))
+        sections.append(("sensitivity", "What drives the figures", _sensitivity(dict(rows), plots[DRIVERS])))
         sections.append(("seeds", "Every seed", _every_seed(rows, out_dir)))
     failed = [run for run in document["runs"] if run["error"] is not None]
     if failed:

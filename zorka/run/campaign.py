@@ -3,8 +3,9 @@ each seed into a run folder of its own, on a local process pool or a Dask cluste
 (`zorka.run.dask_campaign`); then the spread of the summary figures across the seeds (campaign.json).
 
 A seed keeps its summary and what its whole run folder can be made from later
-(`zorka.run.campaign_seed`); the seeds the campaign report links to (the worst) are completed into
-whole run folders, with report.html, once every seed has run, on the same pool or cluster.
+(`zorka.run.campaign_seed`); the seeds the campaign report links to (a few of the worst) are completed
+into whole run folders, with report.html, once every seed has run, on the same pool or cluster, while
+this process draws the campaign report's plots. The wall time of each phase is kept (`PHASES`).
 
 A seed is run (or completed) into a fresh folder beside its own and renamed into place when it ends, so
 an attempt cut short (a worker killed, Dask running the task again) leaves no half-written seed-N/; a
@@ -16,11 +17,12 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -126,20 +128,35 @@ def _attempt(out_dir: Path, seed: int) -> Path:
     return out_dir / f".seed-{seed}.{uuid.uuid4().hex[:12]}"
 
 
+def _ran_by(folder: Path) -> str | None:
+    """The campaign (`run_campaign`'s id) that ran a finished seed folder; None if unknown."""
+    try:
+        return json.loads((folder / DISPERSION_NAME).read_text()).get("campaign")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def run_seed(
-    scenario: Scenario, seed: int, duration_s: float | None, out_dir: Path, realtime: bool
+    scenario: Scenario,
+    seed: int,
+    duration_s: float | None,
+    out_dir: Path,
+    realtime: bool,
+    campaign: str | None = None,
 ) -> tuple[dict, bool]:
     """Run `scenario` with `seed` and the dispersions drawn for it into out_dir/seed-<seed>/ as `zorka
     run --seed` would, without a progress bar, keeping what a campaign seed keeps
-    (`zorka.run.campaign_seed`); its summary, and whether it ran (False: it had finished before and was
-    not run again). A task of a pool or of Dask, so it lives at the top level to pickle."""
+    (`zorka.run.campaign_seed`) and the id of the `campaign` that ran it; its summary, and whether this
+    campaign ran it (False: another had finished it and it was not run again; True also when an attempt
+    of this campaign finished it, e.g. on a worker killed before it could report it). A task of a pool
+    or of Dask, so it lives at the top level to pickle."""
     if _worker["interrupted"]:
         raise NotStartedError
     folder = out_dir / f"seed-{seed}"
     seeded, drawn = dispersed_scenario(scenario, seed)
     done = finished_summary(folder, duration_s, drawn)
     if done is not None:
-        return done, False
+        return done, campaign is not None and _ran_by(folder) == campaign
     if os.path.lexists(folder) and not folder.is_dir():
         raise FileExistsError(f"{folder} is in the way and is not a run folder; move it")
     work = _attempt(out_dir, seed)
@@ -147,7 +164,7 @@ def run_seed(
     try:
         claim_run_folder(work)
         mission = Mission(seeded, duration_s, realtime=realtime, out_dir=work, truth_files=False)
-        record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn}
+        record = {"seed": seed, "duration_s": mission.duration_s, "values": drawn, "campaign": campaign}
         write_atomically(work / DISPERSION_NAME, (json.dumps(record, indent=2) + "\n").encode())
         summary, _ = run_into_folder(
             mission, work, quiet=True, extra={"dispersion": drawn} if drawn else None, write=write_seed_folder
@@ -184,9 +201,10 @@ def _remove_attempts(out_dir: Path, seeds: list[int]) -> None:
             shutil.rmtree(attempt, ignore_errors=True)
 
 
-Engine = Callable[[str, dict[int, tuple], Callable[[Future, int], None]], bool]
-"""Runs tasks (key -> (function, *arguments)) of one kind ("seed", "report"), calling finish(future,
-key) as each ends; False if Ctrl-C stopped it (the tasks not started are cancelled)."""
+Engine = Callable[[str, dict[int, tuple], Callable[[Future, int], None], Callable[[], None] | None], bool]
+"""Runs tasks (key -> (function, *arguments)) of one kind ("seed", "report"), calling meanwhile() (if
+given) in this process once they are submitted and finish(future, key) as each ends; False if Ctrl-C
+stopped it (the tasks not started are cancelled)."""
 
 
 @contextmanager
@@ -196,10 +214,17 @@ def _pool_engine(workers: int) -> Iterator[Engine]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
 
-        def run(kind: str, calls: dict[int, tuple], finish: Callable[[Future, int], None]) -> bool:
+        def run(
+            kind: str,
+            calls: dict[int, tuple],
+            finish: Callable[[Future, int], None],
+            meanwhile: Callable[[], None] | None = None,
+        ) -> bool:
             futures = {pool.submit(function, *args): key for key, (function, *args) in calls.items()}
             finished = set()
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     finish(future, futures[future])
                     finished.add(future)
@@ -217,11 +242,30 @@ def _pool_engine(workers: int) -> Iterator[Engine]:
 @dataclass
 class CampaignRun:
     """What a campaign did: an outcome per seed (in the order of the seeds), how many seeds ran (the
-    others had finished before), and the reports of the seeds completed into whole run folders."""
+    others had finished before), the reports of the seeds completed into whole run folders, what
+    `prepare` gave (None if it was not called) and when each phase ended (`PHASES`)."""
 
     outcomes: list[SeedOutcome]
     ran: int
     reports: dict[int, Path]
+    prepared: object = None
+    timeline_s: dict[str, float] = field(default_factory=dict)
+
+
+PHASES = ("engine started", "seeds run", "worst seeds completed", "engine closed")
+"""The phases of `run_campaign`, in order: CampaignRun.timeline_s holds the wall seconds from its start
+to the end of each phase it reached."""
+
+
+def campaign_timeline(timeline_s: dict[str, float], total_s: float) -> str:
+    """'52.3 s wall: engine started 4.5 s, seeds run 41.2 s, ...': how long each phase of a campaign
+    (`zorka.run.campaign.PHASES`) took, then writing its files, of its `total_s`."""
+    parts, before_s = [], 0.0
+    for name, end_s in timeline_s.items():
+        parts.append(f"{name} {end_s - before_s:.1f} s")
+        before_s = end_s
+    parts.append(f"campaign files {total_s - before_s:.1f} s")
+    return f"{total_s:.1f} s wall: " + ", ".join(parts)
 
 
 def run_campaign(
@@ -234,16 +278,24 @@ def run_campaign(
     on_done: Callable[[SeedOutcome], None] | None = None,
     dask_address: str | None = None,
     complete: Callable[[dict[int, dict]], list[int]] | None = None,
+    prepare: Callable[[dict[int, dict]], object] | None = None,
 ) -> CampaignRun:
     """Run every seed, calling `on_done` as each ends; a seed whose run raises is an outcome with its
     error, and the others still run. Then the seeds `complete` picks from the summaries (by seed; e.g. the
-    worst, which the campaign report links to) get whole run folders with report.html. With
+    worst, which the campaign report links to) get whole run folders with report.html, while this
+    process calls `prepare` with the summaries (e.g. to draw the campaign report's plots). With
     `dask_address` (a scheduler's address, or local:N) on a Dask cluster, else in local processes, at
     most `jobs` at once. Ctrl-C cancels the seeds not started and keeps what the running ones simulated
     so far, as a single run does; nothing is completed then."""
+    start_s = time.perf_counter()
+    timeline_s: dict[str, float] = {}
     outcomes: dict[int, SeedOutcome] = {}
     ran = 0
     reports: dict[int, Path] = {}
+    prepared: list[object] = []
+
+    def phase(name: str) -> None:
+        timeline_s[name] = time.perf_counter() - start_s
 
     def finish(future: Future, seed: int) -> None:
         nonlocal ran
@@ -275,18 +327,28 @@ def run_campaign(
         where = out_dir
     try:
         with engine as run:
-            calls = {seed: (run_seed, scenario, seed, duration_s, where, realtime) for seed in seeds}
+            phase(PHASES[0])
+            campaign = uuid.uuid4().hex
+            calls = {
+                seed: (run_seed, scenario, seed, duration_s, where, realtime, campaign) for seed in seeds
+            }
             whole = run("seed", calls, finish)
+            phase(PHASES[1])
             if whole and complete is not None:
                 summaries = {s: o.summary for s, o in outcomes.items() if o.summary is not None}
                 picked = complete(summaries)
                 reporting = {seed: (complete_seed, scenario, seed, where) for seed in picked}
-                run("report", reporting, finish_report)
+                meanwhile = None if prepare is None else lambda: prepared.append(prepare(summaries))
+                run("report", reporting, finish_report, meanwhile)
+                phase(PHASES[2])
+        phase(PHASES[3])
     finally:
         _remove_attempts(out_dir, seeds)
     missing = SeedOutcome(0, error=_error(NotStartedError()))
     ordered = [outcomes.get(seed, replace(missing, seed=seed)) for seed in seeds]
-    return CampaignRun(ordered, ran, dict(sorted(reports.items())))
+    return CampaignRun(
+        ordered, ran, dict(sorted(reports.items())), prepared[0] if prepared else None, timeline_s
+    )
 
 
 def _value(summary: dict, figure: str) -> object:

@@ -14,6 +14,16 @@ from contextlib import contextmanager
 from typing import Any
 
 LOCAL = re.compile(r"local:([1-9][0-9]{0,2})")
+LOCAL_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "1s",
+}
+"""Dask's settings for a LocalCluster (local:N), its workers started with them: a worker's event loop
+takes the GIL from the seed's thread for each of its periodic checks, and the defaults (a stack sample of
+the running task every 10 ms for the dashboard's profile, which local:N has not; a memory check every
+100 ms, a loop check every 20 ms, system figures every 500 ms) cost 10-20 % of a seed's CPU."""
 
 
 def check_dask_address(text: str) -> str:
@@ -47,22 +57,31 @@ def _client(address: str):
 
 
 @contextmanager
-def dask_engine(address: str) -> Iterator[Callable[[str, dict[int, tuple], Callable], bool]]:
+def dask_engine(address: str) -> Iterator[Callable[..., bool]]:
     """The cluster at `address` as a campaign's engine (`zorka.run.campaign.Engine`): `run(kind, calls,
-    finish)` runs `calls` (key -> (function, *arguments)) as tasks, calling `finish(future, key)` as
-    each ends; on Ctrl-C it cancels the tasks that have not ended and returns False. A LocalCluster
-    (local:N) is closed on leaving."""
+    finish, meanwhile)` runs `calls` (key -> (function, *arguments)) as tasks, calls `meanwhile()` here
+    once they are submitted and `finish(future, key)` as each ends; on Ctrl-C it cancels the tasks that
+    have not ended and returns False. A LocalCluster (local:N) is closed on leaving."""
+    import dask
     from distributed import as_completed
 
     campaign = uuid.uuid4().hex[:12]  # keys unique on a scheduler that other campaigns share
-    with _client(address) as client:
+    settings = LOCAL_CONFIG if LOCAL.fullmatch(address) else {}
+    with dask.config.set(settings), _client(address) as client:
 
-        def run(kind: str, calls: dict[int, tuple], finish: Callable[[Any, int], None]) -> bool:
+        def run(
+            kind: str,
+            calls: dict[int, tuple],
+            finish: Callable[[Any, int], None],
+            meanwhile: Callable[[], None] | None = None,
+        ) -> bool:
             futures = {
                 client.submit(function, *arguments, key=f"zorka-{campaign}-{kind}-{key}", pure=False): key
                 for key, (function, *arguments) in calls.items()
             }
             try:
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     finish(future, futures[future])
             except KeyboardInterrupt:  # the tasks not ended are cancelled: seeds count as not started

@@ -7,6 +7,7 @@ import argparse
 import functools
 import os
 import sys
+import time
 from dataclasses import replace
 
 from rich.console import Console
@@ -24,6 +25,15 @@ def run_command(args: argparse.Namespace) -> int:
     """0 after a run (its summary table printed), 1 if the mission could not start, 2 on bad options."""
     if args.seeds is None and args.jobs is not None:
         print("zorka run: error: argument --jobs: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.seeds is None and args.worst is not None:
+        print("zorka run: error: argument --worst: only with --seeds; add --seeds LIST", file=sys.stderr)
+        return 2
+    if args.worst is not None and args.no_report:
+        print(
+            "zorka run: error: argument --worst: not with --no-report (no run reports); drop one",
+            file=sys.stderr,
+        )
         return 2
     if args.seeds is None and args.dask is not None:
         print("zorka run: error: argument --dask: only with --seeds; add --seeds LIST", file=sys.stderr)
@@ -116,10 +126,16 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     """`zorka run --seeds`: the campaign on a local process pool or a Dask cluster, its campaign.json,
     (unless --no-report) campaign.html with the worst seeds' run reports, its table and a line of how
     many seeds ran; 1 if a seed failed or the cluster could not be reached."""
-    from zorka.outputs.campaign_report import worst_seeds, write_campaign_report  # a single run needs
-    from zorka.run.campaign import campaign_document, run_campaign, write_campaign  # no process pool
+    from zorka.outputs.campaign_report import (  # a single run needs no process pool
+        COMPLETED_SEEDS,
+        campaign_plots,
+        worst_seeds,
+        write_campaign_report,
+    )
+    from zorka.run.campaign import campaign_document, campaign_timeline, run_campaign, write_campaign
 
     jobs = args.jobs or os.cpu_count() or 1
+    start_s = time.perf_counter()
     try:
         with seeds_progress(len(args.seeds), quiet=args.quiet) as advance:
             campaign = run_campaign(
@@ -131,7 +147,10 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
                 realtime=args.realtime,
                 on_done=advance,
                 dask_address=args.dask,
-                complete=None if args.no_report else worst_seeds,
+                complete=None
+                if args.no_report
+                else functools.partial(worst_seeds, count=args.worst or COMPLETED_SEEDS),
+                prepare=None if args.no_report else campaign_plots,
             )
     except OSError as failure:  # a scheduler that does not answer
         print(f"zorka run: error: argument --dask: {args.dask}: {failure}", file=sys.stderr)
@@ -141,11 +160,12 @@ def campaign_command(args: argparse.Namespace, scenario: Scenario) -> int:
     path = write_campaign(document, args.out)
     if not args.no_report:
         summaries = {o.seed: o.summary for o in outcomes if o.summary is not None}
-        write_campaign_report(document, summaries, args.out)
+        write_campaign_report(document, summaries, args.out, campaign.prepared)
     Console().print(*campaign_tables(document, path))
     finished = sum(o.summary is not None for o in outcomes)
     print(
         f"{campaign.ran} seeds run, {finished - campaign.ran} finished before (not run again), "
-        f"{len(document['failed'])} failed; {len(campaign.reports)} run reports"
+        f"{len(document['failed'])} failed; {len(campaign.reports)} run reports; "
+        f"{campaign_timeline(campaign.timeline_s, time.perf_counter() - start_s)}"
     )
     return 1 if document["failed"] else 0
