@@ -28,6 +28,10 @@ def zorka(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([*ZORKA, *args], capture_output=True, text=True, timeout=timeout)
 
 
+KILLED_SEED_DURATION = "1h"
+"""Seeds long enough (~0.3 s each) for the worker to be killed in one."""
+
+
 def campaign_args(scenario: Path, out: Path, seeds: str = "1-4", duration: str | None = "3m") -> list[str]:
     """`zorka run` of a campaign; duration None: the scenario's, one orbit."""
     timed = ["--duration", duration] if duration else []
@@ -172,24 +176,36 @@ def test_the_worst_seeds_get_whole_run_folders_on_the_cluster(scenario, pool_cam
     assert all((out / f"seed-{seed}" / "truth.oem").exists() for seed in (1, 2))
 
 
-def test_a_worker_killed_mid_campaign_loses_no_seed(scenario, pool_campaign, cluster, tmp_path):
-    out = tmp_path / "out"
+def test_a_worker_killed_mid_campaign_loses_no_seed(scenario, cluster, tmp_path):
+    """Seeds of an hour (a fused seed of minutes lasts tens of ms: the kill would come after the end);
+    the worker is killed once both workers are in a seed (two attempt folders), never after the end."""
+    reference, out = tmp_path / "pool", tmp_path / "out"
+    pool = zorka(
+        *campaign_args(scenario, reference, duration=KILLED_SEED_DURATION), "--jobs", "2", "--no-report"
+    )
+    assert pool.returncode == 0, pool.stderr
     run = subprocess.Popen(
-        [*ZORKA, *campaign_args(scenario, out), "--dask", cluster.address, "--no-report"],
+        [
+            *ZORKA,
+            *campaign_args(scenario, out, duration=KILLED_SEED_DURATION),
+            "--dask",
+            cluster.address,
+            "--no-report",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.monotonic() + 120
-    while len(list(out.glob(".seed-*/tm.bin"))) < 2:  # both workers are in the middle of a seed
-        assert time.monotonic() < deadline and run.poll() is None
-        time.sleep(0.05)
+    while len(list(out.glob(".seed-*"))) < 2:  # both workers are in the middle of a seed
+        assert time.monotonic() < deadline and run.poll() is None, "the campaign ended before the kill"
+        time.sleep(0.005)
     os.kill(cluster.workers[0].pid, signal.SIGKILL)
     _, stderr = run.communicate(timeout=300)
     assert cluster.workers[0].wait(timeout=10) == -signal.SIGKILL
     assert run.returncode == 0, stderr
     assert json.loads((out / "campaign.json").read_text())["failed"] == []
-    assert_same_seeds(out, pool_campaign)
+    assert_same_seeds(out, reference)
 
 
 def test_a_rerun_skips_finished_seeds_and_runs_the_others(scenario, pool_campaign, tmp_path):

@@ -275,21 +275,33 @@ def replan_one_request_ms() -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def _zorka_plan(document: dict) -> tuple[float, float]:
-    """(wall s, peak resident MB) of `zorka plan` on the document, in a child process of its own."""
+def zorka_process(*arguments: str) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak resident MiB) of `zorka ARGUMENTS...` in a process of its own, interpreter
+    start included: CPU (user + system) from its rusage (os.wait4), peak memory as it read it itself at
+    its end (`zorka.benchmark.peak_memory`: VmHWM; the parent's rusage would count this process's own
+    memory in it). Raises CalledProcessError if it fails."""
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "in.json")
-        with open(path, "w") as file:
-            json.dump(document, file)
-        command = [sys.executable, "-m", "zorka", "plan", path, "--out", os.path.join(folder, "out.json")]
+        peak_file = os.path.join(folder, "peak_mib")
+        command = [sys.executable, "-m", "zorka.benchmark.peak_memory", peak_file, *arguments]
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise RuntimeError(f"zorka plan exited {child.returncode}")
-    return elapsed, usage.ru_maxrss / 1024.0
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, command)
+        peak_mib = float(Path(peak_file).read_text())
+    return elapsed, usage.ru_utime + usage.ru_stime, peak_mib
+
+
+def _zorka_plan(document: dict) -> tuple[float, float]:
+    """(wall s, peak resident MiB) of `zorka plan` on the document, in a child process of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "in.json")
+        with open(path, "w") as file:
+            json.dump(document, file)
+        elapsed, _, peak_mib = zorka_process("plan", path, "--out", os.path.join(folder, "out.json"))
+    return elapsed, peak_mib
 
 
 def plan_clustered_10k_s() -> float:
@@ -368,17 +380,11 @@ WHOLE_RUN_RSS_MIB: dict[bool, list[float]] = {True: [], False: []}
 def whole_run_24h(report: bool, duration: str = "24h") -> tuple[float, float]:
     """CPU seconds (user + system) and peak resident MiB of `zorka run --duration 24h --quiet` of the
     built-in mission into a fresh folder (its run folder written, report.html unless not `report`): the
-    process alone, from its own rusage (os.wait4), interpreter start included."""
+    process alone, interpreter start included (`zorka_process`)."""
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "zorka", "run", "--duration", duration, "--quiet", "--out", folder]
-        process = subprocess.Popen(
-            [*command, *([] if report else ["--no-report"])], stdout=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            raise subprocess.CalledProcessError(process.returncode, command)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+        arguments = ["run", "--duration", duration, "--quiet", "--out", folder]
+        _, cpu_s, peak_mib = zorka_process(*arguments, *([] if report else ["--no-report"]))
+    return cpu_s, peak_mib
 
 
 def _whole_run_cpu_s(report: bool) -> float:

@@ -6,7 +6,6 @@ memory sampled at the end of each simulated day, and the process's peak.
 """
 
 import json
-import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -17,13 +16,24 @@ from zorka.run.mission import Mission
 from zorka.scenario.model import Scenario
 
 
-def resident_mib() -> float:
-    """This process's resident memory now (VmRSS), MiB."""
+def _status_mib(field: str) -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024.0
-    raise OSError("no VmRSS in /proc/self/status")
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+def resident_mib() -> float:
+    """This process's resident memory now (VmRSS), MiB."""
+    return _status_mib("VmRSS")
+
+
+def peak_resident_mib() -> float:
+    """This process's peak resident memory since it started its program (VmHWM), MiB. Not rusage's
+    ru_maxrss: Linux counts in it the memory of the process that spawned this one (the high-water mark
+    of the memory it was forked or vforked with, as of the exec), so a large parent inflates it."""
+    return _status_mib("VmHWM")
 
 
 def run_memory(days: int) -> dict:
@@ -40,8 +50,7 @@ def run_memory(days: int) -> dict:
         summary = mission.run(on_progress=at_day_end)
         mission.close()
         write_run_folder(mission, summary, Path(folder), report=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return {"rss_mib_per_day": per_day, "peak_rss_mib": round(peak, 1)}
+    return {"rss_mib_per_day": per_day, "peak_rss_mib": round(peak_resident_mib(), 1)}
 
 
 if __name__ == "__main__":
