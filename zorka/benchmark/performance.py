@@ -165,6 +165,18 @@ def frame_fused_us() -> float:
     return (time.process_time() - start) / (frames - 100) * 1e6
 
 
+def in_fresh_process(measure: Callable[[], float]) -> Callable[[], float]:
+    """`measure` run in an interpreter of its own, as a mission runs in `zorka run`: in the bench's process,
+    after the 24 h figures, the same frame measured 6.9 µs against 4.9 in a fresh one."""
+
+    def measured() -> float:
+        code = f"from {measure.__module__} import {measure.__name__} as measure; print(measure())"
+        command = [sys.executable, "-c", code]
+        return float(subprocess.run(command, capture_output=True, check=True, text=True).stdout)
+
+    return measured
+
+
 def _kept_bytes(run_frames: Callable[[int], None]) -> float:
     tracemalloc.start()
     try:
@@ -431,11 +443,11 @@ FIGURES: dict[str, tuple[str, Callable[[], float]]] = {
     "orbit_steps_per_s": ("C orbit propagator RK4 steps/s (J2-J4, drag)", orbit_steps_per_s),
     "frame_us": (
         "CPU µs per 10 Hz frame, per-frame path: sensors, estimator, guidance, control, dynamics, record",
-        frame_us,
+        in_fresh_process(frame_us),
     ),
     "frame_fused_us": (
         "CPU µs per 10 Hz frame, fused C loop between Python events, full flight software",
-        frame_fused_us,
+        in_fresh_process(frame_fused_us),
     ),
     "frame_kept_bytes": ("bytes kept per 10 Hz frame over 2000 frames (tracemalloc)", frame_kept_bytes),
     "frame_fused_kept_bytes": ("bytes kept per frame, fused path, over 2000 frames", frame_fused_kept_bytes),
