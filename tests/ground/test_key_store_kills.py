@@ -13,8 +13,11 @@ import pytest
 from ground.key_store import KeyStore
 
 LOOP = """
+import signal
 import sys
 from ground.key_store import KeyStore
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])  # whatever the test process left to it:
+signal.signal(signal.SIGINT, signal.default_int_handler)  # under xdist it inherited SIGINT ignored
 store = KeyStore(sys.argv[1])
 try:
     while True:
