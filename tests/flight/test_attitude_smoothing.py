@@ -70,18 +70,31 @@ def fly(seed: int, blind_s: tuple[float, float] = BLIND_S):
     return record, truth, forward
 
 
-def test_smoothing_bridges_a_blinded_capture_with_the_readings_after_it():
-    forward_errors, smoothed_errors = [], []
-    for seed in range(3):
-        record, truth, forward = fly(seed)
-        assert record.posterior_readings >= POST_READINGS
+def smoothed_captures(seeds: range, **flight) -> list[tuple[CaptureAttitude, list, list]]:
+    """Per seed: the capture's record, the truth and the smoothed estimates (`flight`: fly's options)."""
+    captures = []
+    for seed in seeds:
+        record, truth, forward = fly(seed, **flight)
         backward = AttitudeEstimator(GYRO, Q_BS, CROSS_RAD, ABOUT_RAD, restart_after=0)
-        smoothed = record.smoothed(backward, forward.bias_b)
-        assert len(smoothed) == len(record.q_f) == len(truth)
+        captures.append((record, truth, record.smoothed(backward, forward.bias_b)))
+    return captures
+
+
+def rms_arcsec(captures: list[tuple[CaptureAttitude, list, list]]) -> tuple[float, float]:
+    """The boresight error RMS of the real-time and of the smoothed estimates over all captures."""
+    forward_errors, smoothed_errors = [], []
+    for record, truth, smoothed in captures:
         forward_errors += [boresight_error_arcsec(q, t) for q, t in zip(record.q_f, truth, strict=True)]
         smoothed_errors += [boresight_error_arcsec(q, t) for q, t in zip(smoothed, truth, strict=True)]
-    rms_forward = math.sqrt(np.mean(np.square(forward_errors)))
-    rms_smoothed = math.sqrt(np.mean(np.square(smoothed_errors)))
+    return math.sqrt(np.mean(np.square(forward_errors))), math.sqrt(np.mean(np.square(smoothed_errors)))
+
+
+def test_smoothing_bridges_a_blinded_capture_with_the_readings_after_it():
+    captures = smoothed_captures(range(3))
+    for record, truth, smoothed in captures:
+        assert record.posterior_readings >= POST_READINGS
+        assert len(smoothed) == len(record.q_f) == len(truth)
+    rms_forward, rms_smoothed = rms_arcsec(captures)
     print(f'\nboresight, blinded capture: real-time {rms_forward:.2f}", smoothed {rms_smoothed:.2f}" RMS')
     assert rms_smoothed < 0.7 * rms_forward
     assert rms_smoothed < 4.0
@@ -90,17 +103,11 @@ def test_smoothing_bridges_a_blinded_capture_with_the_readings_after_it():
 def test_a_capture_the_tracker_saw_through_waits_for_the_readings_after_it_and_gains():
     """Never blinded: the real-time filter at steady state; the readings on both sides reduce its error
     (two independent estimates of equal weight at mid-capture would give 1/sqrt(2))."""
-    forward_errors, smoothed_errors = [], []
-    for seed in range(4):
-        record, truth, forward = fly(seed, blind_s=(-1.0, -1.0))
+    captures = smoothed_captures(range(4), blind_s=(-1.0, -1.0))
+    for record, _, _ in captures:
         assert record.posterior_readings >= POST_READINGS
         assert record.t_s[-1] >= CAPTURE_S[1] + POST_READINGS * 2 * DT_S - 1e-9
-        backward = AttitudeEstimator(GYRO, Q_BS, CROSS_RAD, ABOUT_RAD, restart_after=0)
-        smoothed = record.smoothed(backward, forward.bias_b)
-        forward_errors += [boresight_error_arcsec(q, t) for q, t in zip(record.q_f, truth, strict=True)]
-        smoothed_errors += [boresight_error_arcsec(q, t) for q, t in zip(smoothed, truth, strict=True)]
-    rms_forward = math.sqrt(np.mean(np.square(forward_errors)))
-    rms_smoothed = math.sqrt(np.mean(np.square(smoothed_errors)))
+    rms_forward, rms_smoothed = rms_arcsec(captures)
     print(f'\nboresight, clear capture: real-time {rms_forward:.2f}", smoothed {rms_smoothed:.2f}" RMS')
     assert rms_smoothed < 0.85 * rms_forward
 
