@@ -62,8 +62,8 @@ def table(page, selector: str) -> list[list[str]]:
 
 def test_every_section_renders_clean_in_chromium(page, run, tmp_path):
     """No console error or uncaught exception, nothing fetched but the page and its inline images, each
-    section with its heading and non-empty images or tables, every image decoded and described; a
-    screenshot of each section in tmp_path."""
+    section with its heading and non-empty images (inline SVG plots, PNG quicklooks) or tables, every
+    image laid out with a size and described; a screenshot of each section in tmp_path."""
     assert page.console_errors == []
     outside = [url for url in page.requests if not url.startswith(("file://", "data:"))]
     assert outside == []
@@ -73,17 +73,21 @@ def test_every_section_renders_clean_in_chromium(page, run, tmp_path):
         content = page.page.eval_on_selector(
             f"#{section}",
             """s => ({heading: s.querySelector('h2').textContent,
-                     images: Array.from(s.querySelectorAll('img')).map(i => [i.naturalWidth, i.alt]),
+                     images: Array.from(s.querySelectorAll('img, svg[role=img]')).map(i =>
+                       i.tagName === 'svg'
+                         ? [i.getBoundingClientRect().width, i.getBoundingClientRect().height,
+                            i.getAttribute('aria-label')]
+                         : [i.naturalWidth, i.naturalHeight, i.alt]),
                      cells: s.querySelectorAll('td').length,
                      noData: s.querySelectorAll('.no-data').length})""",
         )
         assert content["heading"] and content["noData"] == 0, (section, content)
         assert content["images"] or content["cells"], section
-        for width, alt in content["images"]:
-            assert width > 0 and len(alt) > 30 and alt != "plot", (section, alt)
+        for width, height, alt in content["images"]:
+            assert width > 0 and height > 0 and len(alt) > 30 and alt != "plot", (section, alt)
         shot = page.screenshot(tmp_path / f"{section}.png", f"#{section}")
         assert shot.stat().st_size > 5000, section
-    assert len(page.page.query_selector_all("#map img")) == 2  # the world and the region of the run
+    assert len(page.page.query_selector_all("#map svg[role=img]")) == 2  # the world and the region of the run
 
 
 def test_the_contact_table_matches_the_truth_orbit_and_the_ground_files(page, run):

@@ -30,7 +30,8 @@ IMAGING_RUN_S = 2400.0  # the first orbit's captures (~1,570–1,780 s) inside a
 
 
 class Page(HTMLParser):
-    """What a test asks of the page: the sections and the images in each, every src and href."""
+    """What a test asks of the page: the sections and the images in each (plots are inline <svg
+    role="img"> described by aria-label, quicklooks <img> described by alt), every src and href."""
 
     def __init__(self, text: str):
         super().__init__()
@@ -39,6 +40,7 @@ class Page(HTMLParser):
         self.links: list[str] = []
         self.alts: list[str] = []
         self.figures = 0
+        self.plots = 0
         self._section = ""
         self.feed(text)
         self.close()
@@ -48,9 +50,11 @@ class Page(HTMLParser):
         if tag == "section":
             self._section = named["id"]
             self.images[self._section] = 0
-        if tag == "img":
+        if tag == "img" or (tag == "svg" and named.get("role") == "img"):
             self.images[self._section] += 1
-            self.alts.append(named.get("alt") or "")
+            self.alts.append(named.get("alt" if tag == "img" else "aria-label") or "")
+        if tag == "svg":
+            self.plots += 1
         if tag == "figure":
             self.figures += 1
         self.sources += [value or "" for key, value in attrs if key == "src"]
@@ -65,9 +69,9 @@ def run_folder(mission: Mission, out: Path) -> Page:
 
 
 def assert_self_contained(page: Page, out: Path) -> None:
-    """Every image inline; every link within the page or to a file of the run folder; every image
-    described."""
-    assert page.sources and all(src.startswith("data:image/png;base64,") for src in page.sources)
+    """Every plot an inline SVG and every image (the quicklooks) an inline PNG; every link within the page
+    or to a file of the run folder; every image described."""
+    assert page.plots and all(src.startswith("data:image/png;base64,") for src in page.sources)
     outside = [link for link in page.links if not (link.startswith("#") or (out / link).is_file())]
     assert outside == []
     assert all(len(alt) > 30 for alt in page.alts), page.alts

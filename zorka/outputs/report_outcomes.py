@@ -23,7 +23,8 @@ from flight.payload.tracker_exclusion import TrackerExclusion
 from native.geodesy import geodetic_to_ecef_m
 from zorka.run.mission import Mission
 
-OUTCOME_COLOURS = {"captured": "tab:green", "failed": "tab:red", "missed": "tab:orange", "open": "tab:gray"}
+OUTCOME_COLOURS = {"captured": "#2ca02c", "failed": "#d62728", "missed": "#ff7f0e", "open": "#7f7f7f"}
+"""Tableau green, red, orange and grey."""
 OUTCOME_MARKERS = {"captured": "o", "failed": "X", "missed": "s", "open": "D"}
 """Shapes as well as colours, for readers who do not tell red from green."""
 

@@ -1,20 +1,29 @@
-"""The report's plots against time (UTC): attitude error, wheel speeds, battery and power, and the
-imaging and downlink timeline with the mass-memory backlog. Eclipses are shaded grey and captures
-green wherever they help read a curve."""
+"""The report's plots against time (UTC), drawn as inline SVG: attitude error, wheel speeds, battery and
+power, the ADCS mode, and the imaging and downlink timeline with the mass-memory backlog. Eclipses are
+shaded grey and captures green wherever they help read a curve."""
 
 from dataclasses import dataclass
 
 import numpy as np
 
 from zorka.outputs.report_contacts import Contact
-from zorka.outputs.report_figure import UtcAxis, envelope, fixed_margins, label_margin_in, no_data, peaks, png
+from zorka.outputs.report_figure import PLOT_WIDTH_PX, envelope, no_data, peaks
 from zorka.outputs.report_geometry import Eclipse
 from zorka.outputs.report_housekeeping import Housekeeping
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS
+from zorka.outputs.svg_axes import (
+    Axes,
+    data_range,
+    log_range,
+    log_ticks,
+    stacked_boxes,
+    ticks_for,
+)
+from zorka.outputs.svg_figure import CYCLE, TAB, Figure, text_width_px
 
 RPM_PER_RAD_S = 60.0 / (2.0 * np.pi)
-ECLIPSE_SHADE = {"color": "0.55", "alpha": 0.25, "lw": 0}
-CAPTURE_SHADE = {"color": "tab:green", "alpha": 0.25, "lw": 0}
+ECLIPSE_SHADE = ("#8c8c8c", 0.25)
+CAPTURE_SHADE = (TAB["green"], 0.25)
 WHEEL_STYLES = ("-", "--", "-.", ":")
 
 
@@ -39,14 +48,25 @@ class StoredProductMark:
     delivered_s: float | None
 
 
-def _shade(axes, axis: UtcAxis, windows: list[tuple[float, float]], style: dict, label: str | None) -> None:
-    for i, (start_s, end_s) in enumerate(windows):
-        axes.axvspan(axis.x(start_s), axis.x(end_s), **style, label=label if i == 0 else None)
+def _left_px(labels: list[str]) -> float:
+    """A left margin that holds the longest of these tick labels beside the ticks, and at least the
+    numeric labels' and axis label's 81 px."""
+    return max(81.0, 16.0 + max((text_width_px(label) for label in labels), default=0.0))
+
+
+def _time_axes(
+    figure: Figure, boxes: list, end_s: float, y_ranges: list, y_log: tuple[bool, ...] = ()
+) -> list[Axes]:
+    """Axes over [0, end_s] s in each box, one y range each (`y_log`: which are log axes)."""
+    return [
+        Axes(figure, box, (0.0, end_s), y_range, i < len(y_log) and y_log[i])
+        for i, (box, y_range) in enumerate(zip(boxes, y_ranges, strict=True))
+    ]
 
 
 def attitude_error(
-    Figure: type,
-    axis: UtcAxis,
+    name: str,
+    epoch_unix_s: float,
     errors: tuple[np.ndarray, np.ndarray, np.ndarray],
     threshold_deg: float,
     captures: list[CaptureMark],
@@ -57,28 +77,9 @@ def attitude_error(
     tracked), each point the largest of its stretch so spikes stay visible, with the settle threshold
     and the capture windows; the alt text quotes the summary's p99 (`attitude`: its attitude section),
     which is over every frame, not over the points drawn."""
-    from matplotlib.ticker import NullLocator
-
     t_s, err_deg, rate_deg_s = errors
     if len(t_s) == 0:
         return no_data("the run simulated no frame")
-    figure = Figure(figsize=(11, 5))
-    fixed_margins(figure)
-    top, bottom = figure.subplots(2, 1, sharex=True)
-    for axes, values, label in (
-        (top, err_deg, "pointing error [deg]"),
-        (bottom, rate_deg_s, "rate error [deg/s]"),
-    ):
-        t, y = peaks(t_s, values)
-        axes.semilogy(axis.x(t), y, lw=0.9, color="tab:blue", label=label.split(" [")[0])
-        _shade(axes, axis, [(c.start_s, c.end_s) for c in captures], CAPTURE_SHADE, "capture")
-        axes.set_ylabel(label)
-        axes.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more than the curve
-        axes.grid(alpha=0.3)
-        axes.set_xlim(axis.x(0.0), axis.x(end_s))
-    top.axhline(threshold_deg, color="tab:red", ls="--", lw=1, label=f"requirement {threshold_deg:g}°")
-    top.legend(loc="upper right", fontsize="small")
-    axis.label(bottom)
     p99_deg, from_s = attitude.get("error_deg", {}).get("p99"), attitude.get("stats_from_s", 0.0)
     p99 = "" if p99_deg is None else f"; pointing error p99 {p99_deg:.3g}° over every frame from {from_s:g} s"
     alt = (
@@ -86,11 +87,31 @@ def attitude_error(
         f"error of its stretch of frames, with the {threshold_deg:g}° requirement line and "
         f"{len(captures)} capture window(s) shaded{p99}."
     )
-    return png(figure, alt)
+    figure = Figure(PLOT_WIDTH_PX, 450, name, alt)
+    error_t, error = peaks(t_s, err_deg)
+    rate_t, rate = peaks(t_s, rate_deg_s)
+    top, bottom = _time_axes(
+        figure, stacked_boxes(PLOT_WIDTH_PX, 450, (1, 1)), end_s,
+        [log_range(error, include=(threshold_deg,)), log_range(rate)], (True, True),
+    )  # fmt: skip
+    windows = [(c.start_s, c.end_s) for c in captures]
+    for axes, (t, y), label in (
+        (top, (error_t, error), "pointing error"),
+        (bottom, (rate_t, rate), "rate error"),
+    ):
+        axes.vspans(windows, *CAPTURE_SHADE, label="capture")
+        axes.line(t, y, TAB["blue"], 1.1, label=label)
+    top.hline(threshold_deg, TAB["red"], 1.2, "--", label=f"requirement {threshold_deg:g}°")
+    top.frame(
+        top.utc_axis(epoch_unix_s, labelled=False), log_ticks(*top.y_range), y_label="pointing error [deg]"
+    )
+    bottom.frame(bottom.utc_axis(epoch_unix_s), log_ticks(*bottom.y_range), y_label="rate error [deg/s]")
+    top.legend("upper right")
+    return figure.svg()
 
 
 def wheel_speeds(
-    Figure: type, axis: UtcAxis, housekeeping: Housekeeping, speed_max_rad_s: float, end_s: float
+    name: str, epoch_unix_s: float, housekeeping: Housekeeping, speed_max_rad_s: float, end_s: float
 ) -> str:
     """Each wheel's speed in rpm from housekeeping (each curve the M4 envelope of its reports: every spike
     drawn), with the wheels' saturation speed."""
@@ -99,30 +120,30 @@ def wheel_speeds(
         return no_data("no wheel speeds in the downlinked housekeeping")
     t_s = housekeeping.series["t_s"]
     saturation_rpm = speed_max_rad_s * RPM_PER_RAD_S
-    figure = Figure(figsize=(11, 3.6))
-    fixed_margins(figure)
-    axes = figure.add_subplot()
-    for i, name in enumerate(names):
-        t, y = envelope(t_s, housekeeping.series[name] * RPM_PER_RAD_S)
-        axes.plot(axis.x(t), y, lw=1.1, ls=WHEEL_STYLES[i % 4], label=f"wheel {i + 1}")
-    for sign in (1, -1):
-        axes.axhline(sign * saturation_rpm, color="tab:red", ls="--", lw=1,
-                     label=f"saturation ±{saturation_rpm:.0f} rpm" if sign > 0 else None)  # fmt: skip
-    axes.set(ylabel="wheel speed [rpm]", xlim=(axis.x(0.0), axis.x(end_s)))
-    axes.set_ylim(-1.1 * saturation_rpm, 1.1 * saturation_rpm)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", fontsize="small", ncol=len(names) + 1)
-    axis.label(axes)
     peak = max(np.nanmax(np.abs(housekeeping.series[n])) for n in names) * RPM_PER_RAD_S
     alt = (
         f"Speeds of {len(names)} reaction wheels in rpm against UTC, with the ±{saturation_rpm:.0f} rpm "
         f"saturation lines; the largest reported speed is {peak:.0f} rpm."
     )
-    return png(figure, alt)
+    figure = Figure(PLOT_WIDTH_PX, 324, name, alt)
+    (axes,) = _time_axes(
+        figure,
+        stacked_boxes(PLOT_WIDTH_PX, 324, (1,)),
+        end_s,
+        [(-1.1 * saturation_rpm, 1.1 * saturation_rpm)],
+    )
+    for i, wheel in enumerate(names):
+        t, y = envelope(t_s, housekeeping.series[wheel] * RPM_PER_RAD_S)
+        axes.line(t, y, CYCLE[i % len(CYCLE)], 1.3, WHEEL_STYLES[i % 4], label=f"wheel {i + 1}")
+    axes.hline(saturation_rpm, TAB["red"], 1.2, "--", label=f"saturation ±{saturation_rpm:.0f} rpm")
+    axes.hline(-saturation_rpm, TAB["red"], 1.2, "--")
+    axes.frame(axes.utc_axis(epoch_unix_s), ticks_for(*axes.y_range), y_label="wheel speed [rpm]")
+    axes.legend("upper left", columns=len(names) + 1)
+    return figure.svg()
 
 
 def power(
-    Figure: type, axis: UtcAxis, housekeeping: Housekeeping, eclipses: list[Eclipse], end_s: float
+    name: str, epoch_unix_s: float, housekeeping: Housekeeping, eclipses: list[Eclipse], end_s: float
 ) -> str:
     """Battery state of charge, and solar, load and battery power from housekeeping (M4 envelopes),
     eclipses shaded."""
@@ -130,39 +151,46 @@ def power(
         return no_data("no power housekeeping in the downlinked telemetry")
     t_s = housekeeping.series["t_s"]
     windows = [(e.start_s, e.end_s) for e in eclipses]
-    figure = Figure(figsize=(11, 5))
-    fixed_margins(figure)
-    top, bottom = figure.subplots(2, 1, sharex=True)
-    t, soc = envelope(t_s, housekeeping.series["eps_battery_soc"] * 100.0)
-    top.plot(axis.x(t), soc, color="tab:green", lw=1.2, label="battery charge")
-    top.set_ylabel("state of charge [%]")
-    for name, label, colour in (
-        ("eps_solar_power_w", "solar array", "tab:orange"),
-        ("eps_load_power_w", "load", "tab:blue"),
-        ("eps_battery_power_w", "battery (+ charging)", "tab:green"),
-    ):
-        if housekeeping.has(name):
-            t, y = envelope(t_s, housekeeping.series[name])
-            bottom.plot(axis.x(t), y, lw=1.1, color=colour, label=label)
-    bottom.axhline(0.0, color="k", lw=0.5)
-    bottom.set_ylabel("power [W]")
-    for axes in (top, bottom):
-        _shade(axes, axis, windows, ECLIPSE_SHADE, "eclipse")
-        axes.grid(alpha=0.3)
-        axes.set_xlim(axis.x(0.0), axis.x(end_s))
-        axes.legend(loc="upper right", fontsize="small", ncol=4)
-    axis.label(bottom)
     low = np.nanmin(housekeeping.series["eps_battery_soc"]) * 100.0
     alt = (
         f"Battery state of charge (lowest {low:.1f}%) and solar, load and battery power in watts against "
         f"UTC, with {len(eclipses)} eclipse(s) shaded."
     )
-    return png(figure, alt)
+    figure = Figure(PLOT_WIDTH_PX, 450, name, alt)
+    soc_t, soc = envelope(t_s, housekeeping.series["eps_battery_soc"] * 100.0)
+    curves = [
+        (label, colour, *envelope(t_s, housekeeping.series[key]))
+        for key, label, colour in (
+            ("eps_solar_power_w", "solar array", TAB["orange"]),
+            ("eps_load_power_w", "load", TAB["blue"]),
+            ("eps_battery_power_w", "battery (+ charging)", TAB["green"]),
+        )
+        if housekeeping.has(key)
+    ]
+    top, bottom = _time_axes(
+        figure, stacked_boxes(PLOT_WIDTH_PX, 450, (1, 1)), end_s,
+        [data_range(soc), data_range(*[y for *_, y in curves], include=(0.0,))],
+    )  # fmt: skip
+    for axes in (top, bottom):
+        axes.vspans(windows, *ECLIPSE_SHADE, label="eclipse")
+    top.line(soc_t, soc, TAB["green"], 1.4, label="battery charge")
+    for label, colour, t, y in curves:
+        bottom.line(t, y, colour, 1.3, label=label)
+    bottom.hline(0.0, "#000", 0.6)
+    top.frame(
+        top.utc_axis(epoch_unix_s, labelled=False),
+        ticks_for(*top.y_range, most=6),
+        y_label="state of charge [%]",
+    )
+    bottom.frame(bottom.utc_axis(epoch_unix_s), ticks_for(*bottom.y_range, most=6), y_label="power [W]")
+    top.legend("upper right", columns=4)
+    bottom.legend("upper right", columns=4)
+    return figure.svg()
 
 
 def imaging_and_downlink(
-    Figure: type,
-    axis: UtcAxis,
+    name: str,
+    epoch_unix_s: float,
     end_s: float,
     eclipses: list[Eclipse],
     contacts: list[Contact],
@@ -175,57 +203,13 @@ def imaging_and_downlink(
         return no_data("the run had no station pass, no capture and no product")
     stations = sorted({c.station for c in contacts})
     lanes = ["eclipse", *[f"pass {s}" for s in stations], "captures", "deliveries"]
-    row = {name: len(lanes) - 1 - i for i, name in enumerate(lanes)}
-    figure = Figure(figsize=(11, 2.6 + 0.35 * len(lanes)))
-    fixed_margins(figure, left_in=label_margin_in(lanes))
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(len(lanes) * 0.6, 1.6))
-    x = axis.x
-
-    def bars(lane: str, windows: list[tuple[float, float]], colour: str) -> None:
-        spans = [(x(a), x(b) - x(a)) for a, b in windows]
-        if spans:
-            top.broken_barh(spans, (row[lane] - 0.35, 0.7), color=colour)
-
-    bars("eclipse", [(e.start_s, e.end_s) for e in eclipses], "0.45")
-    for s in stations:
-        bars(
-            f"pass {s}", [(c.aos_s, c.los_s) for c in contacts if c.station == s and not c.lost], "tab:purple"
-        )
-        bars(f"pass {s}", [(c.aos_s, c.los_s) for c in contacts if c.station == s and c.lost], "0.8")
-    for good, colour in ((True, OUTCOME_COLOURS["captured"]), (False, OUTCOME_COLOURS["failed"])):
-        bars(
-            "captures",
-            [(c.start_s, max(c.end_s, c.start_s + 1.0)) for c in captures if c.good is good],
-            colour,
-        )
-        marks = [c for c in captures if c.good is good]
-        if marks:
-            top.plot(x([c.start_s for c in marks]), [row["captures"]] * len(marks), "|", color=colour, ms=14,
-                     mew=2, label="capture good" if good else "capture failed")  # fmt: skip
+    row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
     delivered = [p for p in products if p.delivered_s is not None]
-    if delivered:
-        top.plot(x([p.delivered_s for p in delivered]), [row["deliveries"]] * len(delivered), "v",
-                 color="tab:blue", ms=7, label="product on the ground")  # fmt: skip
-    starts = sorted(c.start_s for c in captures)
-    if len(captures) <= 20 and (len(starts) < 2 or np.diff(starts).min() > 0.015 * end_s):
-        for c in captures:
-            top.annotate(c.request_id, (x(c.start_s), row["captures"] + 0.3), fontsize=7, rotation=30)
-    top.set_yticks(list(row.values()), list(row))
-    top.set_ylim(-0.7, len(lanes) - 0.3)
-    top.grid(alpha=0.3, axis="x")
-    if captures or delivered:
-        top.legend(loc="upper right", fontsize="small", ncol=3)
     steps = sorted(
         [(p.stored_s, p.size_bytes) for p in products] + [(p.delivered_s, -p.size_bytes) for p in delivered]
     )
     t_backlog = np.array([0.0, *[t for t, _ in steps], end_s])
     backlog = np.cumsum([0, *[b for _, b in steps]]) / 1e6
-    bottom.step(x(t_backlog), np.r_[backlog, backlog[-1]], where="post", color="tab:brown", lw=1.3)
-    bottom.fill_between(x(t_backlog), np.r_[backlog, backlog[-1]], step="post", color="tab:brown", alpha=0.2)
-    bottom.set_ylabel("backlog [MB]")
-    bottom.grid(alpha=0.3)
-    bottom.set_xlim(x(0.0), x(end_s))
-    axis.label(bottom)
     alt = (
         f"Imaging and downlink timeline in UTC: {len(eclipses)} eclipse(s), "
         f"{sum(not c.lost for c in contacts)} station pass(es), {sum(c.good for c in captures)} good and "
@@ -234,10 +218,51 @@ def imaging_and_downlink(
         f"the mass-memory backlog of products not yet on the ground (peak {backlog.max():.2f} MB, "
         f"{backlog[-1]:.2f} MB at the end)."
     )
-    return png(figure, alt)
+    height = 234 + 31.5 * len(lanes)
+    figure = Figure(PLOT_WIDTH_PX, height, name, alt)
+    boxes = stacked_boxes(PLOT_WIDTH_PX, height, (len(lanes) * 0.6, 1.6), left_px=_left_px(lanes))
+    top, bottom = _time_axes(
+        figure, boxes, end_s, [(-0.7, len(lanes) - 0.3), (0.0, 1.05 * max(backlog.max(), 1e-3))]
+    )
+    top.bars(row["eclipse"], [(e.start_s, e.end_s) for e in eclipses], 0.35, "#737373")
+    for s in stations:
+        top.bars(
+            row[f"pass {s}"],
+            [(c.aos_s, c.los_s) for c in contacts if c.station == s and not c.lost],
+            0.35,
+            TAB["purple"],
+        )
+        top.bars(
+            row[f"pass {s}"],
+            [(c.aos_s, c.los_s) for c in contacts if c.station == s and c.lost],
+            0.35,
+            "#cccccc",
+        )
+    for good, colour in ((True, OUTCOME_COLOURS["captured"]), (False, OUTCOME_COLOURS["failed"])):
+        marks = [c for c in captures if c.good is good]
+        top.bars(row["captures"], [(c.start_s, max(c.end_s, c.start_s + 1.0)) for c in marks], 0.35, colour)
+        if marks:
+            top.markers("|", [c.start_s for c in marks], [row["captures"]] * len(marks), colour, 16.0,
+                        width_px=2.5, label="capture good" if good else "capture failed")  # fmt: skip
+    if delivered:
+        lane = [row["deliveries"]] * len(delivered)
+        top.markers("v", [p.delivered_s for p in delivered], lane, TAB["blue"],
+                    9.0, label="product on the ground")  # fmt: skip
+    starts = sorted(c.start_s for c in captures)
+    if len(captures) <= 20 and (len(starts) < 2 or np.diff(starts).min() > 0.015 * end_s):
+        for c in captures:
+            top.annotate(c.start_s, row["captures"] + 0.3, c.request_id, rotate_deg=30.0)
+    bottom.step(t_backlog, np.r_[backlog, backlog[-1]], TAB["brown"], 1.5, fill_opacity=0.2)
+    top.frame(
+        top.utc_axis(epoch_unix_s, labelled=False), [(float(v), lane) for lane, v in row.items()], grid="x"
+    )
+    bottom.frame(bottom.utc_axis(epoch_unix_s), ticks_for(*bottom.y_range, most=4), y_label="backlog [MB]")
+    if captures or delivered:
+        top.legend("upper right", columns=3)
+    return figure.svg()
 
 
-def adcs_modes(Figure: type, axis: UtcAxis, housekeeping: Housekeeping, end_s: float) -> str:
+def adcs_modes(name: str, epoch_unix_s: float, housekeeping: Housekeeping, end_s: float) -> str:
     """The ADCS mode from housekeeping as a step plot, the modes named by the dictionary."""
     t_s, mode = housekeeping.series["t_s"], housekeeping.series["adcs_mode"]
     known = ~np.isnan(mode)
@@ -248,15 +273,14 @@ def adcs_modes(Figure: type, axis: UtcAxis, housekeeping: Housekeeping, end_s: f
     keep = np.unique(np.concatenate([[0], changes - 1, changes, [len(mode) - 1]]))
     codes = sorted(set(housekeeping.mode_names) | {int(m) for m in np.unique(mode)})
     labels = [housekeeping.mode_names.get(c, str(c)) for c in codes]
-    figure = Figure(figsize=(11, 2.4))
-    fixed_margins(figure, left_in=label_margin_in(labels))
-    axes = figure.add_subplot()
-    axes.step(axis.x(t_s[keep]), mode[keep], where="post", lw=1.5)
-    axes.set_yticks(codes, labels)
-    axes.set_ylim(min(codes) - 0.4, max(codes) + 0.4)  # the end labels inside the figure
-    axes.set_xlim(axis.x(0.0), axis.x(end_s))
-    axes.grid(alpha=0.3)
-    axis.label(axes)
     names = [housekeeping.mode_names.get(int(m), str(int(m))) for m in mode[np.r_[0, changes]]]
     alt = f"ADCS mode against UTC: {' → '.join(names[:12])}{' …' if len(names) > 12 else ''}."
-    return png(figure, alt)
+    height = 216.0
+    figure = Figure(PLOT_WIDTH_PX, height, name, alt)
+    box = stacked_boxes(PLOT_WIDTH_PX, height, (1,), left_px=_left_px(labels))
+    (axes,) = _time_axes(figure, box, end_s, [(min(codes) - 0.4, max(codes) + 0.4)])
+    axes.step(t_s[keep], mode[keep], TAB["blue"], 1.8)
+    axes.frame(
+        axes.utc_axis(epoch_unix_s), [(float(c), label) for c, label in zip(codes, labels, strict=True)]
+    )
+    return figure.svg()
