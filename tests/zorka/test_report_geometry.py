@@ -104,14 +104,18 @@ def test_eclipses_match_skyfield_over_two_orbits(raan_deg):
         assert 1500.0 < e.end_s - e.start_s < 2400.0  # a 500 km orbit's eclipse at an equinox: ~35 min
 
 
-def test_a_screened_eclipse_keeps_its_edges_to_the_row(monkeypatch):
-    """With more rows than the screen takes, the edges are still found row by row."""
+def test_eclipses_are_those_of_the_c_model_on_every_row():
+    """The numpy classing with the C model at the edges gives exactly the eclipses (entry, exit, umbra)
+    that the C model evaluated on every row of two orbits gives."""
     rows = circular_orbit_rows(11400.0, 500e3, 97.4, 0.0)
     jd = julian_date(parse_utc(EPOCH))
-    full = eclipses(rows, jd)
-    monkeypatch.setattr(report_geometry, "ECLIPSE_POINTS", 300)
-    assert eclipses(rows, jd) == full
-    assert len(full) == 2
+    fractions = np.array([report_geometry.sun_visible_fraction(r[0], r[1:4], jd) for r in rows])
+    expected = intervals(fractions < 1.0, rows[:, 0])
+    found = eclipses(rows, jd)
+    assert [(e.start_s, e.end_s) for e in found] == expected and len(found) == 2
+    for e, (start_s, end_s) in zip(found, expected, strict=True):
+        dark = rows[(rows[:, 0] >= start_s) & (rows[:, 0] <= end_s) & (fractions <= 0.0), 0]
+        assert e.umbra_s == (np.ptp(dark) if len(dark) > 1 else 0.0)
 
 
 def test_visibility_radius_matches_the_slant_geometry():

@@ -27,13 +27,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 
 
-def polylines(data: str) -> list[np.ndarray]:
-    """The absolute points of each subpath of path data made of M, l (relative lines) and z."""
+def polylines(data: str, scale: float = 0.1) -> list[np.ndarray]:
+    """The absolute points, times `scale` (path data is in tenths of a pixel), of each subpath of path
+    data made of M, l (relative lines) and z."""
     found: list[list[tuple[float, float]]] = []
     command = ""
     numbers: list[float] = []
     for token in re.findall(rf"[MlLzZ]|{NUMBER}", data):
-        if token in "MlLzZ":
+        if token in ("M", "l", "L", "z", "Z"):
             command = token
             continue
         numbers.append(float(token))
@@ -49,7 +50,7 @@ def polylines(data: str) -> list[np.ndarray]:
             found[-1].append((px + x, py + y))
         else:
             found[-1].append((x, y))
-    return [np.array(points) for points in found]
+    return [np.array(points) * scale for points in found]
 
 
 def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -200,6 +201,7 @@ def test_a_one_report_spike_in_a_day_reaches_its_value_on_the_drawn_curve():
     svg = wheel_speeds("wheels", 1.7e9, DayOfWheelSpeeds(speed), saturation_rad_s, 86_400.0)
     root = ElementTree.fromstring(svg)
     curve = next(p for p in root.iter(f"{SVG}path") if p.get("stroke") == "#1f77b4")
+    assert curve.get("transform") == "scale(.1)"
     (points,) = polylines(curve.get("d"))
     high_rpm = 1.1 * saturation_rad_s * RPM_PER_RAD_S
 

