@@ -30,7 +30,7 @@ def test_the_campaign_figure_is_measured_once_and_the_others_repeat(monkeypatch)
 
 def test_a_whole_run_is_measured_in_its_own_process_its_peak_memory_not_its_parents():
     """A short run's whole process: its CPU more than the interpreter's start and less than the wall time
-    it took; its peak RSS that of a process holding numpy, the flight software and matplotlib, though
+    it took; its peak RSS that of a process holding numpy, the flight software and its report, though
     this process holds 512 MiB more when it starts it (which the child's rusage ru_maxrss would count:
     Linux carries the spawning process's high-water mark over the exec)."""
     held = np.ones(512 * 2**20, dtype=np.uint8)  # touched: resident

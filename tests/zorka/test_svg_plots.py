@@ -23,7 +23,7 @@ from zorka.outputs.svg_axes import (
 )
 from zorka.outputs.svg_figure import TOLERANCE_PX, Figure, path_data
 
-SVG = "{http://www.w3.org/2000/svg}"
+SVG = ""  # inline SVG in HTML needs no xmlns: the HTML parser puts <svg> in the SVG namespace
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)"
 
 

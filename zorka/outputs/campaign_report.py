@@ -1,17 +1,15 @@
 """campaign.html of a campaign folder: one self-contained page of the spread across the seeds.
 
 For each key figure its spread and the bound 95 % of seeds stay within at 95 % confidence (Wilks' order
-statistic), a histogram with every seed as a tick under it (a strip), inlined as base64 PNG
-(no file or network beside the page), then the worst seeds by each figure with the values drawn for them
+statistic), a histogram with every seed as a tick under it (a strip), drawn as inline SVG (no file or
+network beside the page), then the worst seeds by each figure with the values drawn for them
 and links to their own report.html (the seeds the campaign completed into whole run folders). Then what
 drives the figures: the Spearman rank correlation of each figure with each value drawn (each element of
 an array on its own), and each figure against its strongest driver; last every seed in a table.
-matplotlib is imported here only, as in `zorka.outputs.report`.
+The plots are drawn by hand like the run report's (`svg_figure`, `svg_axes`).
 """
 
-import base64
 import html
-import io
 import json
 import math
 from pathlib import Path
@@ -20,6 +18,8 @@ import numpy as np
 
 from native.time_scales import parse_utc
 from zorka.outputs.report import REPORT_NAME
+from zorka.outputs.svg_axes import Axes, data_range, ticks_for
+from zorka.outputs.svg_figure import FONT_PX, TAB, Figure, text_width_px
 
 CAMPAIGN_REPORT_NAME = "campaign.html"
 WORST_SEEDS = 5
@@ -42,7 +42,12 @@ table { border-collapse: collapse; } td, th { padding: 2px 10px; border-bottom: 
 td.value { text-align: right; font-family: monospace; }
 td:first-child { white-space: nowrap; }
 nav a { margin-right: 1em; }
+svg.plot { max-width: 100%; height: auto; display: block; }
 """
+PLOT_WIDTH_PX = 900.0
+HISTOGRAM_HEIGHT_PX = 270.0
+SCATTER_HEIGHT_PX = 252.0
+"""One row of the drivers' scatter plots."""
 
 
 def _value(summary: dict, key: str) -> float | None:
@@ -52,25 +57,28 @@ def _value(summary: dict, key: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
-
-
-def _distribution(values: np.ndarray, label: str) -> str:
-    """A histogram of the seeds' values with a strip of one tick per seed under it."""
-    from matplotlib.figure import Figure  # the Agg canvas, without pyplot's global state
-
-    figure = Figure(figsize=(10, 3.0), layout="constrained")
-    hist, strip = figure.subplots(2, 1, sharex=True, height_ratios=(4, 1))
-    hist.hist(values, bins=min(30, max(5, len(values) // 4)), color="tab:blue", alpha=0.8)
-    hist.set_ylabel("seeds")
-    hist.grid(alpha=0.3)
+def _distribution(name: str, values: np.ndarray, label: str) -> str:
+    """A histogram of the seeds' values with a strip of one tick per seed under it, as inline SVG."""
+    bins = min(30, max(5, len(values) // 4))
+    counts, edges = np.histogram(values, bins=bins)
+    x_range = data_range(edges)
+    alt = (
+        f"Histogram of {label} over {len(values)} seeds ({bins} bins from {edges[0]:.5g} to {edges[-1]:.5g}, "
+        f"at most {counts.max()} seeds in a bin), every seed a tick in the strip below."
+    )
+    figure = Figure(PLOT_WIDTH_PX, HISTOGRAM_HEIGHT_PX, name, alt)
+    top_h = (HISTOGRAM_HEIGHT_PX - 11.0 - 63.0 - 8.0) * 0.8
+    hist = Axes(figure, (81.0, 11.0, PLOT_WIDTH_PX - 95.0, top_h), x_range, (0.0, 1.05 * counts.max()))
+    strip = Axes(
+        figure, (81.0, 11.0 + top_h + 8.0, PLOT_WIDTH_PX - 95.0, top_h / 4.0), x_range, (-0.5, 0.5)
+    )  # fmt: skip
+    hist.columns(edges, counts, TAB["blue"], 0.8)
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, len(values))  # fixed: the page is reproducible
-    strip.plot(values, jitter, "|", color="tab:blue", alpha=0.6)
-    strip.set(yticks=[], ylim=(-0.5, 0.5), xlabel=label)
-    return _png(figure)
+    strip.markers("|", values, jitter, TAB["blue"], 9.0, opacity=0.6)
+    x_ticks = ticks_for(*x_range)
+    hist.frame([(v, "") for v, _ in x_ticks], ticks_for(*hist.y_range, most=6), y_label="seeds")
+    strip.frame(x_ticks, [], x_label=label, grid="x")
+    return figure.svg()
 
 
 def _cell(value: object) -> str:
@@ -254,9 +262,7 @@ def _sensitivity(summaries: dict[int, dict], drivers: str) -> str:
 
 
 def _drivers(summaries: dict[int, dict], found: dict, labels: dict[str, str]) -> str:
-    """One scatter per key figure against the value drawn that correlates most with it."""
-    from matplotlib.figure import Figure
-
+    """One scatter per key figure against the value drawn that correlates most with it, as inline SVG."""
     columns = drawn_columns(summaries)
     pairs = []
     for key, per_figure in found.items():
@@ -267,16 +273,31 @@ def _drivers(summaries: dict[int, dict], found: dict, labels: dict[str, str]) ->
         return ""
     cols = min(3, len(pairs))
     rows = -(-len(pairs) // cols)
-    figure = Figure(figsize=(10, 2.8 * rows), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(rows, cols)).reshape(-1)
-    for ax, (key, name, rho) in zip(axes, pairs, strict=False):
+    alt = "Each key figure against the value drawn that correlates most with it: " + "; ".join(
+        f"{labels[key]} against {name} (rho {rho:+.2f})" for key, name, rho in pairs
+    )
+    figure = Figure(PLOT_WIDTH_PX, SCATTER_HEIGHT_PX * rows, DRIVERS, alt + ".")
+    cell_w = PLOT_WIDTH_PX / cols
+    for i, (key, name, rho) in enumerate(pairs):
         seeds = [seed for seed in sorted(columns[name]) if _value(summaries[seed], key) is not None]
-        ax.plot([columns[name][s] for s in seeds], [_value(summaries[s], key) for s in seeds], ".", alpha=0.6)
-        ax.set(xlabel=name, ylabel=labels[key], title=f"rho {rho:+.2f}")
-        ax.grid(alpha=0.3)
-    for ax in axes[len(pairs) :]:
-        ax.set_visible(False)
-    return _png(figure)
+        x = np.array([columns[name][s] for s in seeds])
+        y = np.array([_value(summaries[s], key) for s in seeds])
+        left, top = (i % cols) * cell_w + 72.0, (i // cols) * SCATTER_HEIGHT_PX + 24.0
+        axes = Axes(
+            figure, (left, top, cell_w - 84.0, SCATTER_HEIGHT_PX - 80.0), data_range(x), data_range(y)
+        )
+        axes.markers("o", x, y, TAB["blue"], 4.5, opacity=0.6)
+        axes.frame(
+            ticks_for(*axes.x_range, most=5), ticks_for(*axes.y_range, most=6), name, _fit(labels[key])
+        )
+        figure.text(left + (cell_w - 84.0) / 2, top - 8.0, f"rho {rho:+.2f}", anchor="middle")
+    return figure.svg()
+
+
+def _fit(label: str, height_px: float = SCATTER_HEIGHT_PX - 80.0) -> str:
+    """`label` cut with an ellipsis to fit along an axis `height_px` long."""
+    most = int(height_px / (text_width_px("x", FONT_PX)))
+    return label if len(label) <= most else label[: most - 1] + "…"
 
 
 def _no_values(why: str) -> str:
@@ -301,15 +322,15 @@ DRIVERS = "drivers"
 
 
 def campaign_plots(summaries: dict[int, dict]) -> dict[str, str]:
-    """campaign.html's plots as inline <img> tags: each key figure's distribution by its dotted key, and
-    DRIVERS. The costly part of the page (matplotlib, ~3 CPU-s for 200 seeds), made apart from it so
-    that a campaign draws them while its workers complete the worst seeds."""
+    """campaign.html's plots as inline <svg> elements: each key figure's distribution by its dotted key,
+    and DRIVERS. Made apart from the page so that a campaign draws them while its workers complete the
+    worst seeds (they cost a few hundredths of a CPU-second now: matplotlib drew them in ~3)."""
     rows = sorted(summaries.items())
     plots = {}
     for key, label, _ in KEY_FIGURES:
         values = np.array([v for _, s in rows if (v := _value(s, key)) is not None])
         if len(values) > 0:
-            plots[key] = _distribution(values, label)
+            plots[key] = _distribution(key.replace(".", "-"), values, label)
     found = sensitivities(summaries)
     labels = {key: label for key, label, _ in KEY_FIGURES}
     plots[DRIVERS] = _drivers(summaries, found, labels) if found else ""

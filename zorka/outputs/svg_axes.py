@@ -236,16 +236,26 @@ class Axes:
         edge: str | None = None,
         label: str | None = None,
         width_px: float = 1.0,
+        opacity: float = 1.0,
     ) -> None:
-        """A marker at each data point (see svg_figure.marker_path)."""
+        """A marker at each data point (see svg_figure.marker_path), `opacity` for crowded scatters."""
         element = markers_element(shape, self.px_x(x), self.px_y(y), colour, size_px, edge, width_px)
         if element:
-            self.figure.add(self.clipped(element))
-        self._legend(
-            label,
-            f'<path d="{marker_path(shape, 11.0, 0.0, size_px)}"'
-            f"{marker_paint(shape, colour, edge, width_px)}/>",
+            self.figure.add(
+                self.clipped(element if opacity == 1.0 else f'<g opacity="{opacity:g}">{element}</g>')
+            )
+        swatch = marker_path(shape, 11.0, 0.0, size_px)
+        self._legend(label, f'<path d="{swatch}"{marker_paint(shape, colour, edge, width_px)}/>')
+
+    def columns(self, edges: np.ndarray, heights: np.ndarray, colour: str, opacity: float = 1.0) -> None:
+        """Histogram bars: heights[i] over [edges[i], edges[i + 1]]."""
+        x, base = self.px_x(edges), float(self.px_y(0.0))
+        top = self.px_y(heights)
+        rects = "".join(
+            f'<rect x="{num(a)}" y="{num(t)}" width="{num(b - a)}" height="{num(base - t)}"/>'
+            for a, b, t in zip(x[:-1].tolist(), x[1:].tolist(), top.tolist(), strict=True)
         )
+        self.figure.add(self.clipped(f'<g fill="{colour}" fill-opacity="{opacity:g}">{rects}</g>'))
 
     def annotate(
         self,

@@ -226,10 +226,11 @@ class Figure:
             self.add(element)
 
     def svg(self) -> str:
-        """The figure as an inline <svg> element that scales to its container's width."""
+        """The figure as an inline <svg> element that scales to its container's width (no xmlns: the
+        HTML parser puts it in the SVG namespace, and the page names no URL)."""
         body = "\n".join(self.parts)
         return (
-            '<svg class="plot" xmlns="http://www.w3.org/2000/svg" role="img" '
+            '<svg class="plot" role="img" '
             f'aria-label="{escape(self.alt)}" '
             f'viewBox="0 0 {num(self.width_px)} {num(self.height_px)}" width="{num(self.width_px)}" '
             f'height="{num(self.height_px)}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
