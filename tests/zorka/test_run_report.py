@@ -122,6 +122,8 @@ def test_an_imaging_run_has_its_timeline_outcomes_and_a_quicklook_per_product(tm
     outcomes = [row[4] for row in rows]
     assert outcomes.count("captured") == summary["imaging"]["requests"]["captured"]
     assert all(row[5] for row in rows if row[4] != "captured")
+    tooltips = re.findall(r"<title>([^<]*)</title>", text)  # hovering a target on the maps names it
+    assert all(sum(t.startswith(f"{row[0]}: {row[4]} (") for t in tooltips) == 2 for row in rows)
     assert_eclipses_match_skyfield(TableRows(text, "eclipses").rows, tmp_path / "truth.oem")
 
 

@@ -185,7 +185,8 @@ def _map(name: str, layers: MapLayers, extent: tuple[float, float, float, float]
         c_lat, c_lon = small_circle_deg(lat, lon, radius)
         x, y = broken_at_dateline(c_lon, c_lat)
         axes.line(x, y, purple, 1.0 * PX_PER_PT, "--")
-        axes.markers("^", [lon], [lat], purple, 8 * PX_PER_PT, edge="#000")
+        tip = f"{station} ({lat:.3f}°, {lon:.3f}°), minimum elevation {min_elevation:g}°"
+        axes.markers("^", [lon], [lat], purple, 8 * PX_PER_PT, edge="#000", titles=[tip])
         axes.annotate(lon, lat, station, 6.0, 15.0, colour=purple)
     if stations:
         axes.legend_entries.append(
@@ -221,8 +222,9 @@ def _map(name: str, layers: MapLayers, extent: tuple[float, float, float, float]
         chosen = [o for o in outcomes if o.outcome == outcome]
         if chosen:
             lon, lat = [o.lon_deg for o in chosen], [o.lat_deg for o in chosen]
+            tips = [f"{o.request_id}: {o.outcome} ({o.lat_deg:.3f}°, {o.lon_deg:.3f}°)" for o in chosen]
             axes.markers(OUTCOME_MARKERS[outcome], lon, lat, colour, 6 * PX_PER_PT, edge="#000",
-                         label=f"target {outcome} ({len(chosen)})")  # fmt: skip
+                         label=f"target {outcome} ({len(chosen)})", titles=tips)  # fmt: skip
     if labels and (len(outcomes) <= TARGET_LABELS_MAX or not world):
         for o in outcomes:
             axes.annotate(o.lon_deg, o.lat_deg, o.request_id, 5.0, -4.0, size_px=SMALL_PX - 1.5)

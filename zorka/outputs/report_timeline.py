@@ -3,6 +3,7 @@ power, the ADCS mode, and the imaging and downlink timeline with the mass-memory
 shaded grey and captures green wherever they help read a curve."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -224,30 +225,40 @@ def imaging_and_downlink(
     top, bottom = _time_axes(
         figure, boxes, end_s, [(-0.7, len(lanes) - 0.3), (0.0, 1.05 * max(backlog.max(), 1e-3))]
     )
-    top.bars(row["eclipse"], [(e.start_s, e.end_s) for e in eclipses], 0.35, "#737373")
+
+    def utc(t_s: float) -> str:
+        return datetime.fromtimestamp(epoch_unix_s + t_s, UTC).strftime("%H:%M:%S")
+
+    top.bars(row["eclipse"], [(e.start_s, e.end_s) for e in eclipses], 0.35, "#737373",
+             [f"eclipse {utc(e.start_s)}–{utc(e.end_s)} UTC" for e in eclipses])  # fmt: skip
     for s in stations:
-        top.bars(
-            row[f"pass {s}"],
-            [(c.aos_s, c.los_s) for c in contacts if c.station == s and not c.lost],
-            0.35,
-            TAB["purple"],
-        )
-        top.bars(
-            row[f"pass {s}"],
-            [(c.aos_s, c.los_s) for c in contacts if c.station == s and c.lost],
-            0.35,
-            "#cccccc",
-        )
+        for lost, colour in ((False, TAB["purple"]), (True, "#cccccc")):
+            passes = [c for c in contacts if c.station == s and c.lost is lost]
+            tips = [
+                f"{s} pass {utc(c.aos_s)}–{utc(c.los_s)} UTC, max elevation {c.max_elevation_deg:.1f}°"
+                + (", lost to an outage" if lost else "")
+                for c in passes
+            ]
+            top.bars(row[f"pass {s}"], [(c.aos_s, c.los_s) for c in passes], 0.35, colour, tips)
     for good, colour in ((True, OUTCOME_COLOURS["captured"]), (False, OUTCOME_COLOURS["failed"])):
         marks = [c for c in captures if c.good is good]
         top.bars(row["captures"], [(c.start_s, max(c.end_s, c.start_s + 1.0)) for c in marks], 0.35, colour)
         if marks:
-            top.markers("|", [c.start_s for c in marks], [row["captures"]] * len(marks), colour, 16.0,
-                        width_px=2.5, label="capture good" if good else "capture failed")  # fmt: skip
+            tips = [
+                f"{c.request_id} {'good' if good else 'failed'}, {utc(c.start_s)}–{utc(c.end_s)} UTC"
+                for c in marks
+            ]
+            lane = [row["captures"]] * len(marks)
+            top.markers("|", [c.start_s for c in marks], lane, colour, 16.0, width_px=2.5,
+                        label=f"capture {'good' if good else 'failed'}", titles=tips)  # fmt: skip
     if delivered:
         lane = [row["deliveries"]] * len(delivered)
+        tips = [
+            f"{p.product_id} on the ground at {utc(p.delivered_s)} UTC ({p.size_bytes:,} bytes)"
+            for p in delivered
+        ]
         top.markers("v", [p.delivered_s for p in delivered], lane, TAB["blue"],
-                    9.0, label="product on the ground")  # fmt: skip
+                    9.0, label="product on the ground", titles=tips)  # fmt: skip
     starts = sorted(c.start_s for c in captures)
     if len(captures) <= 20 and (len(starts) < 2 or np.diff(starts).min() > 0.015 * end_s):
         for c in captures:

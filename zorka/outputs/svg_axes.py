@@ -215,14 +215,27 @@ class Axes:
         """A horizontal line across the axes at data y."""
         self.line(self.x_range, (y, y), colour, width_px, style, label)
 
-    def bars(self, y: float, spans: list[tuple[float, float]], half_height: float, colour: str) -> None:
-        """Horizontal bars over the x intervals `spans` at data y, `half_height` (data units) up and down."""
+    def bars(
+        self,
+        y: float,
+        spans: list[tuple[float, float]],
+        half_height: float,
+        colour: str,
+        titles: list[str] | None = None,
+    ) -> None:
+        """Horizontal bars over the x intervals `spans` at data y, `half_height` (data units) up and down,
+        each with its tooltip from `titles` if given."""
         if spans:
             top, bottom = float(self.px_y(y + half_height)), float(self.px_y(y - half_height))
+            tips = (
+                [f"<title>{escape(t)}</title>" for t in titles] if titles is not None else [""] * len(spans)
+            )
             rects = "".join(
                 f'<rect x="{num(a)}" y="{num(top)}" width="{num(max(b - a, 0.8))}" '
-                f'height="{num(bottom - top)}"/>'
-                for a, b in ((float(self.px_x(s)), float(self.px_x(e))) for s, e in spans)
+                f'height="{num(bottom - top)}"' + (f">{tip}</rect>" if tip else "/>")
+                for (a, b), tip in zip(
+                    ((float(self.px_x(s)), float(self.px_x(e))) for s, e in spans), tips, strict=True
+                )
             )
             self.figure.add(self.clipped(f'<g fill="{colour}">{rects}</g>'))
 
@@ -237,9 +250,11 @@ class Axes:
         label: str | None = None,
         width_px: float = 1.0,
         opacity: float = 1.0,
+        titles: list[str] | None = None,
     ) -> None:
-        """A marker at each data point (see svg_figure.marker_path), `opacity` for crowded scatters."""
-        element = markers_element(shape, self.px_x(x), self.px_y(y), colour, size_px, edge, width_px)
+        """A marker at each data point (see svg_figure.marker_path), `opacity` for crowded scatters,
+        `titles` their tooltips."""
+        element = markers_element(shape, self.px_x(x), self.px_y(y), colour, size_px, edge, width_px, titles)
         if element:
             self.figure.add(
                 self.clipped(element if opacity == 1.0 else f'<g opacity="{opacity:g}">{element}</g>')

@@ -269,13 +269,19 @@ def markers_element(
     size_px: float = 7.0,
     edge: str | None = None,
     width_px: float = 1.0,
+    titles: list[str] | None = None,
 ) -> str:
-    """A marker at each point as one path: filled with a thin `edge`, or stroked for `|`; '' for none."""
+    """A marker at each point as one path: filled with a thin `edge`, or stroked for `|`; '' for none.
+    With `titles`, one path a marker, each with its title (the tooltip a reader sees on hovering it)."""
     xs, ys = np.atleast_1d(x_px).tolist(), np.atleast_1d(y_px).tolist()
+    paint = marker_paint(shape, colour, edge, width_px)
+    if titles is not None:
+        return "".join(
+            f'<path d="{marker_path(shape, x, y, size_px)}"{paint}><title>{escape(title)}</title></path>'
+            for x, y, title in zip(xs, ys, titles, strict=True)
+        )
     data = "".join(marker_path(shape, x, y, size_px) for x, y in zip(xs, ys, strict=True))
-    if not data:
-        return ""
-    return f'<path d="{data}"{marker_paint(shape, colour, edge, width_px)}/>'
+    return f'<path d="{data}"{paint}/>' if data else ""
 
 
 def marker_paint(shape: str, colour: str, edge: str | None = None, width_px: float = 1.0) -> str:
