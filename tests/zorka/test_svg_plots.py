@@ -213,3 +213,20 @@ def test_a_one_report_spike_in_a_day_reaches_its_value_on_the_drawn_curve():
     elsewhere = np.abs(points[:, 0] - spike_x) > 2.0
     assert points[elsewhere, 1].min() >= row(100.0 * RPM_PER_RAD_S) - 0.11
     assert len(svg) < 40_000
+
+
+def test_a_filled_step_covers_the_integral_of_the_step_function():
+    """A step plot filled down to zero (the report's mass-memory backlog): the filled polygon, read back
+    from the SVG with its transform, has the area of the step function's integral in pixels (shoelace
+    against the closed form), and its outline runs along the same steps."""
+    figure = Figure(200, 100, "step-test", "a step")
+    axes = Axes(figure, (0, 0, 200, 100), (0.0, 10.0), (0.0, 10.0))
+    axes.step([0.0, 2.0, 5.0, 10.0], [1.0, 3.0, 2.0, 2.0], "#8c564b", fill_opacity=0.2)
+    root = ElementTree.fromstring(figure.svg())
+    paths = [p for p in root.iter(f"{SVG}path") if p.get("fill") == "#8c564b"]
+    assert len(paths) == 1 and paths[0].get("transform") == "scale(.1)"
+    (ring,) = polylines(paths[0].get("d"))
+    x, y = ring[:, 0], ring[:, 1]
+    area_px2 = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    integral = 1.0 * 2.0 + 3.0 * 3.0 + 2.0 * 5.0  # data units: value x duration of each step
+    assert area_px2 == pytest.approx(integral * (200 / 10) * (100 / 10), abs=0.5)

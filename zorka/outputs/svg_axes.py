@@ -189,9 +189,7 @@ class Axes:
             fx = np.r_[sx[0], sx, sx[-1]]
             fy = np.r_[0.0, sy, 0.0]
             area = path_data(self.px_x(fx), self.px_y(fy), close=True)
-            self.figure.add(
-                self.clipped(f'<path d="{area}" fill="{colour}" fill-opacity="{fill_opacity:g}"/>')
-            )
+            self.figure.add(self.clipped(polyline(area, f' fill="{colour}" fill-opacity="{fill_opacity:g}"')))
         self.line(sx, sy, colour, width_px)
 
     def vspans(
