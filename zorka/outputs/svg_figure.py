@@ -112,10 +112,14 @@ def path_data(x_px: np.ndarray, y_px: np.ndarray, close: bool = False) -> str:
     return "".join(parts).replace(" -", "-")
 
 
-def polyline(data: str, paint: str) -> str:
+def polyline(data: str, paint: str, title: str | None = None) -> str:
     """A <path> of `path_data` (tenths of a pixel, scaled to pixels) with `paint` attributes (`stroke`
-    with tenths=True: widths and dashes in the same tenths)."""
-    return f'<path transform="scale(.1)" d="{data}"{paint}/>' if data else ""
+    with tenths=True: widths and dashes in the same tenths) and a `title` (its tooltip) if given."""
+    if not data:
+        return ""
+    if title:
+        return f'<path transform="scale(.1)" d="{data}"{paint}><title>{escape(title)}</title></path>'
+    return f'<path transform="scale(.1)" d="{data}"{paint}/>'
 
 
 def marker_path(shape: str, x_px: float, y_px: float, size_px: float) -> str:
