@@ -127,21 +127,27 @@ def test_the_eclipses_on_the_page_match_skyfield(page, run):
 
 def test_quicklooks_have_square_pixels_links_and_time_order(page, run):
     """Displayed width / height equals the ground swath / strip of each product (square ground pixels);
-    each links to its product file; they come in capture time order."""
+    the scale bar drawn over it is as long against the image as its label against the swath; each links
+    to its product file; they come in capture time order."""
     figures = page.page.eval_on_selector_all(
         "figure.quicklook",
         "fs => fs.map(f => [f.querySelector('a').getAttribute('href'), f.querySelector('img').width,"
-        " f.querySelector('img').height])",
+        " f.querySelector('img').height,"
+        " f.querySelector('svg.overlay rect:nth-of-type(2)').getBBox().width,"
+        " f.querySelector('svg.overlay text').textContent,"
+        " f.querySelector('svg.overlay').viewBox.baseVal.width])",
     )
     assert len(figures) == 5
     starts = []
-    for href, width, height in figures:
+    for href, width, height, bar_px, bar_label, overlay_px in figures:
         product = run / href
         assert product.is_file() and product.suffix == ".png"
         metadata = json.loads(product.with_suffix(".json").read_text())["metadata"]
         ground_w = metadata["quicklook_width"] * metadata["quicklook_pixel_cross_m"]
         ground_h = metadata["quicklook_height"] * metadata["quicklook_pixel_along_m"]
         assert width / height == pytest.approx(ground_w / ground_h, rel=0.02)
+        bar_m = float(bar_label.split()[0]) * (1000.0 if bar_label.endswith(" km") else 1.0)
+        assert overlay_px == width and bar_px / width == pytest.approx(bar_m / ground_w, rel=0.02)
         starts.append(metadata["t_start_s"])
     assert starts == sorted(starts)
 

@@ -66,6 +66,9 @@ tr.total th, tr.total td { border-top: 2px solid #999; font-weight: bold; }
 img, svg.plot { max-width: 100%; height: auto; } svg.plot { display: block; margin: 0.4em 0; }
 .quicklooks { display: flex; flex-wrap: wrap; gap: 10px; }
 figure.quicklook { margin: 0; font-size: 80%; max-width: 250px; } figure.quicklook img { display: block; }
+figure.quicklook a.frame { position: relative; display: inline-block; max-width: 100%; }
+figure.quicklook svg.overlay { position: absolute; left: 0; top: 0; width: 100%; height: 100%;
+  pointer-events: none; }
 .outcome { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin-right: 4px; }
 .verdict { font-size: 105%; background: #f4f6fa; padding: 0.6em 1em; border-left: 4px solid #889; }
 .no-data { color: #666; }

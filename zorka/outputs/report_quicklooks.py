@@ -1,5 +1,6 @@
 """The report's quicklooks: each image product on the ground, in time order, shown with square ground
-pixels, a scale bar and a north arrow, linked to its product file and metadata.
+pixels (a PNG resampled by Pillow) under a scale bar and a north arrow (an SVG over it), linked to its
+product file and metadata.
 
 A quicklook's rows are its lines in time order (the first at the capture's start) and its columns the
 detector from its -Y_B end to its +Y_B end; its pixels are `quicklook_pixel_cross_m` across and
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from zorka.outputs.report_figure import no_data
+from zorka.outputs.svg_figure import escape, num
 
 MAX_QUICKLOOKS = 48
 BOX_PX = (240, 320)
@@ -113,10 +115,11 @@ def north_direction(corners_deg: list) -> tuple[float, float] | None:
     return float(north), float(east)
 
 
-def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float]:
-    """The quicklook resampled to square ground pixels and to fit BOX_PX, with a scale bar and north
-    arrow drawn on it; its PNG, width, height and metres per displayed pixel."""
-    from PIL import Image, ImageDraw, ImageFont
+def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float, str]:
+    """The quicklook resampled to square ground pixels and to fit BOX_PX: its PNG, width, height, metres
+    per displayed pixel, and the SVG drawn over it (a scale bar and a north arrow, vector so they stay
+    sharp; '' without the pixel sizes)."""
+    from PIL import Image
 
     with Image.open(path) as opened:
         image = opened.convert("RGB")
@@ -126,36 +129,51 @@ def display_image(path: Path, metadata: dict) -> tuple[bytes, int, int, float]:
     if not cross_m:
         scale = min(BOX_PX[0] / width, BOX_PX[1] / height)
         shown = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.LANCZOS)
-        return _png(shown), shown.width, shown.height, 0.0
+        return _png(shown), shown.width, shown.height, 0.0, ""
     ground_w_m, ground_h_m = width * cross_m, height * along_m
     m_per_px = max(ground_w_m / BOX_PX[0], ground_h_m / BOX_PX[1])
     size = (max(1, round(ground_w_m / m_per_px)), max(1, round(ground_h_m / m_per_px)))
     shown = image.resize(size, Image.LANCZOS)
-    draw = ImageDraw.Draw(shown)
-    font = ImageFont.load_default(size=11)
-    bar_m = nice_length_m(0.4 * ground_w_m)
-    bar_px = bar_m / m_per_px
-    x0, y0 = 8, size[1] - 12
-    draw.rectangle((x0 - 3, y0 - 16, x0 + bar_px + 3, y0 + 5), fill=(255, 255, 255))
-    draw.rectangle((x0, y0 - 2, x0 + bar_px, y0 + 2), fill=(0, 0, 0))
-    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
-    draw.text((x0, y0 - 15), label, fill=(0, 0, 0), font=font)
     corners = metadata.get("true_footprint", {}).get("corners")
     north = north_direction(corners) if corners and len(corners) == 4 else None
+    return _png(shown), size[0], size[1], m_per_px, _overlay(size, ground_w_m, m_per_px, north)
+
+
+def _overlay(
+    size: tuple[int, int], ground_w_m: float, m_per_px: float, north: tuple[float, float] | None
+) -> str:
+    """The scale bar (bottom left: the nicest length under 40 % of the swath) and the north arrow (top
+    right, `north` the unit direction in pixels, x right, y down) as an SVG over a quicklook `size`."""
+    w, h = size
+    bar_m = nice_length_m(0.4 * ground_w_m)
+    bar_px = bar_m / m_per_px
+    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
+    x0, y0 = 8.0, h - 12.0
+    parts = [
+        f'<rect x="{num(x0 - 3)}" y="{num(y0 - 16)}" width="{num(bar_px + 6)}" height="21" fill="#fff"/>',
+        f'<rect x="{num(x0)}" y="{num(y0 - 2)}" width="{num(bar_px)}" height="4" fill="#000"/>',
+        f'<text x="{num(x0)}" y="{num(y0 - 5)}">{escape(label)}</text>',
+    ]
     if north is not None:
-        r = max(6.0, min(12.0, size[0] / 6.0))  # the arrow's half length
-        cx, cy = size[0] - r - 12, r + 12
-        tip = (cx + north[0] * r, cy + north[1] * r)
-        tail = (cx - north[0] * r, cy - north[1] * r)
-        draw.ellipse((cx - r - 11, cy - r - 11, cx + r + 11, cy + r + 11), fill=(255, 255, 255, 255))
-        draw.line((tail, tip), fill=(200, 0, 0), width=3)
-        side = np.array([-north[1], north[0]]) * 0.4 * r
-        back = np.array([cx + north[0] * 0.35 * r, cy + north[1] * 0.35 * r])
-        draw.polygon([tip, tuple(back + side), tuple(back - side)], fill=(200, 0, 0))
-        draw.text(
-            (cx + north[0] * (r + 5) - 3, cy + north[1] * (r + 5) - 7), "N", fill=(200, 0, 0), font=font
-        )
-    return _png(shown), size[0], size[1], m_per_px
+        r = max(6.0, min(12.0, w / 6.0))  # the arrow's half length
+        cx, cy = w - r - 12.0, r + 12.0
+        nx, ny = north
+        tip, tail = (cx + nx * r, cy + ny * r), (cx - nx * r, cy - ny * r)
+        back = (cx + nx * 0.35 * r, cy + ny * 0.35 * r)
+        side = (-ny * 0.4 * r, nx * 0.4 * r)
+        head = [tip, (back[0] + side[0], back[1] + side[1]), (back[0] - side[0], back[1] - side[1])]
+        parts += [
+            f'<circle cx="{num(cx)}" cy="{num(cy)}" r="{num(r + 11)}" fill="#fff"/>',
+            f'<path d="M{num(tail[0])},{num(tail[1])}L{num(tip[0])},{num(tip[1])}" stroke="#c80000" '
+            'stroke-width="3"/>',
+            '<path d="M' + " ".join(f"{num(x)},{num(y)}" for x, y in head) + 'Z" fill="#c80000"/>',
+            f'<text x="{num(cx + nx * (r + 6))}" y="{num(cy + ny * (r + 6))}" text-anchor="middle" '
+            f'dominant-baseline="middle" fill="#c80000" font-weight="bold">N</text>',
+        ]
+    return (
+        f'<svg class="overlay" viewBox="0 0 {w} {h}" aria-hidden="true" font-size="11" '
+        f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">{"".join(parts)}</svg>'
+    )
 
 
 PNG_COMPRESS_LEVEL = 3
@@ -174,7 +192,7 @@ def _figure(path: Path, metadata: dict, utc: Callable[[float], str]) -> str:
 
     name = html.escape(path.stem)
     try:
-        data, width, height, m_per_px = display_image(path, metadata)
+        data, width, height, m_per_px, overlay = display_image(path, metadata)
     except (OSError, ValueError, MemoryError, Image.DecompressionBombError) as problem:
         return (
             f'<figure class="quicklook"><figcaption><strong>{name}</strong><br>not shown: '
@@ -213,8 +231,8 @@ def _figure(path: Path, metadata: dict, utc: Callable[[float], str]) -> str:
         f' · <a href="products/{html.escape(link_json.name)}">metadata</a>' if link_json.exists() else ""
     )
     return (
-        f'<figure class="quicklook"><a href="products/{html.escape(path.name)}">'
+        f'<figure class="quicklook"><a class="frame" href="products/{html.escape(path.name)}">'
         f'<img alt="{html.escape(alt)}" width="{width}" height="{height}" '
-        f'src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}"></a>'
+        f'src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">{overlay}</a>'
         f"<figcaption>{'<br>'.join(facts)}<br>{extent}<br>{links}</figcaption></figure>"
     )
