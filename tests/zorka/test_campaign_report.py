@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from tests.headless_chromium import chromium_browser, open_page  # noqa: F401  (chromium_browser: a fixture)
 from zorka.outputs.campaign_report import (
     DRIVERS,
     KEY_FIGURES,
+    _value,
     campaign_plots,
     drawn_columns,
     sensitivities,
@@ -123,3 +125,36 @@ def test_plots_drawn_beforehand_give_the_same_page(tmp_path):
     for name, plot in plots.items():
         page = page.replace(stand_ins[name], plot)
     assert page == write_campaign_report(document, made, tmp_path).read_text()
+
+
+def test_the_page_renders_clean_in_chromium(tmp_path, chromium_browser):  # noqa: F811
+    """campaign.html of 200 seeds in headless Debian chromium: no console error, nothing fetched, every plot
+    an inline SVG image laid out with a size and described; the pointing error's histogram bars as high
+    as the seeds counted in 30 equal bins by hand."""
+    made = summaries(200)
+    outcomes = [SeedOutcome(s, made[s], tmp_path / f"seed-{s}" / "summary.json") for s in made]
+    path = write_campaign_report(campaign_document(outcomes, tmp_path), made, tmp_path)
+    loaded = open_page(chromium_browser, path.as_uri())
+    requests: list[str] = []
+    loaded.page.on("request", lambda request: requests.append(request.url))
+    loaded.page.reload(wait_until="load")
+    assert loaded.console_errors == [] and all(url.startswith("file://") for url in requests)
+    plots = loaded.page.eval_on_selector_all(
+        "svg[role=img]",
+        "ss => ss.map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height,"
+        " s.getAttribute('aria-label')])",
+    )
+    expected = sum(any(_value(made[s], key) is not None for s in made) for key, _, _ in KEY_FIGURES) + 1
+    assert len(plots) == expected  # a histogram per key figure some seed has, and the drivers
+    assert all(width > 0 and height > 0 and len(alt) > 30 for width, height, alt in plots)
+    heights = np.array(
+        loaded.page.eval_on_selector_all(
+            "#attitude-error_deg-p99 svg g[fill-opacity] rect", "rs => rs.map(r => r.getBBox().height)"
+        )
+    )
+    values = np.array([made[s]["attitude"]["error_deg"]["p99"] for s in sorted(made)])
+    low, high = values.min(), values.max()
+    counts = np.zeros(30)
+    for v in values:  # 30 equal bins over [min, max], the last one closed
+        counts[min(int((v - low) / (high - low) * 30), 29)] += 1
+    assert len(heights) == 30 and np.allclose(heights / heights.max(), counts / counts.max(), atol=0.01)

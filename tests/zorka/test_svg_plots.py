@@ -122,6 +122,38 @@ def test_log_ticks_are_decades_or_1_2_5_within_one():
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.floats(-12.0, 12.0), st.floats(0.05, 10.0))
+def test_log_ticks_are_inside_and_read_back_as_their_values(log_low, decades):
+    """At least two ticks, each in the range, its label read back as its value (10ⁿ or a decimal);
+    three decades or more tick only the decades, fewer add 2 and 5 × each, and a range with fewer than
+    two of those gets linear ticks."""
+    low, high = 10.0**log_low, 10.0 ** (log_low + decades)
+    ticks = log_ticks(low, high)
+    values = [v for v, _ in ticks]
+    assert len(ticks) >= 2 and all(low * (1 - 1e-9) <= v <= high * (1 + 1e-9) for v in values)
+    assert values == sorted(values)
+    for value, label in ticks:
+        if set(label[2:]) and set(label[2:]) <= set("⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
+            power = int(label[2:].translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+            assert value == 10.0**power
+        else:
+            assert float(label.replace("−", "-")) == pytest.approx(value, rel=1e-6, abs=1e-12)
+    inside = [
+        m * 10.0**k
+        for k in range(-14, 25)
+        for m in (1, 2, 5)
+        if low * (1 - 1e-9) <= m * 10.0**k <= high * (1 + 1e-9)
+    ]
+    decades = [v for v in inside if round(v / 10.0 ** math.floor(math.log10(v) + 1e-12), 6) == 1.0]
+    if len(decades) >= 3:
+        assert values == pytest.approx(decades)
+    elif len(inside) >= 2:
+        assert values == pytest.approx(inside)
+    else:
+        assert values == pytest.approx(linear_ticks(low, high, 5)[0].tolist())
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.integers(1_600_000_000, 1_900_000_000), st.floats(30.0, 40 * 86400.0), st.integers(4, 10))
 def test_utc_ticks_fall_on_whole_utc_steps(epoch_unix_s, span_s, most):
     """Each tick is a whole multiple of its step since 1970 (so on midnight for a day), inside the range,

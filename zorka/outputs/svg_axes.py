@@ -70,7 +70,8 @@ def tick_label(value: float, step: float) -> str:
 
 def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
     """(value, label) of ticks on a log axis over [low, high] (> 0): every decade as 10ⁿ; when that gives
-    fewer than three ticks, 2 and 5 × each decade too, as decimals."""
+    fewer than three ticks, 2 and 5 × each decade too, as decimals; when even that gives fewer than two
+    (a range inside 2-5 or 5-10 × 10ⁿ), the linear ticks of the range."""
     if not (0.0 < low < high) or not math.isfinite(high):
         raise ValueError(f"log axis range [{low}, {high}]: give 0 < low < high")
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
@@ -84,7 +85,7 @@ def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
             value = m * 10.0**k
             if low * (1 - 1e-9) <= value <= high * (1 + 1e-9):
                 ticks.append((value, f"{value:.{max(0, -k)}f}"))
-    return ticks
+    return ticks if len(ticks) >= 2 else ticks_for(low, high, most=5)
 
 
 def utc_ticks(
