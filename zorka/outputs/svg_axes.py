@@ -168,12 +168,11 @@ class Axes:
         style: str = "-",
         label: str | None = None,
         opacity: float = 1.0,
-        cap: str = "butt",
     ) -> None:
         """A line through the data points (a gap at NaN); `label` names it in the legend and its tooltip."""
         data = path_data(self.px_x(x), self.px_y(y))
         if data:
-            paint = stroke(colour, width_px, style, opacity, cap, tenths=True) + ' fill="none"'
+            paint = stroke(colour, width_px, style, opacity, tenths=True) + ' fill="none"'
             self.figure.add(self.clipped(polyline(data, paint, label)))
         self._legend(label, f'<path d="M0,0h22"{stroke(colour, max(width_px, 1.5), style, opacity)}/>')
 

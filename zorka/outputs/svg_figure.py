@@ -178,14 +178,11 @@ class Figure:
         w_px: float,
         h_px: float,
         fill: str,
-        opacity: float = 1.0,
-        extra: str = "",
     ) -> None:
-        alpha = "" if opacity == 1.0 else f' fill-opacity="{opacity:g}"'
+        """A rectangle filled with `fill`."""
         self.add(
             f'<rect x="{num(x_px)}" y="{num(y_px)}" width="{num(max(w_px, 0.0))}" '
-            f'height="{num(max(h_px, 0.0))}"'
-            f' fill="{fill}"{alpha}{extra}/>'
+            f'height="{num(max(h_px, 0.0))}" fill="{fill}"/>'
         )
 
     def text(
@@ -197,15 +194,12 @@ class Figure:
         anchor: str = "start",
         colour: str = "#222",
         rotate_deg: float = 0.0,
-        baseline: str = "",
     ) -> None:
-        """`text` (escaped) at (x_px, y_px): `anchor` start, middle or end; `baseline` '' (alphabetic),
-        'middle' or 'hanging'; turned `rotate_deg` clockwise about its anchor."""
+        """`text` (escaped) at (x_px, y_px), its baseline there: `anchor` start, middle or end; turned
+        `rotate_deg` clockwise about its anchor."""
         attrs = f'x="{num(x_px)}" y="{num(y_px)}"'
         if anchor != "start":
             attrs += f' text-anchor="{anchor}"'
-        if baseline:
-            attrs += f' dominant-baseline="{baseline}"'
         if size_px != FONT_PX:
             attrs += f' font-size="{size_px:g}"'
         if colour != "#222":
@@ -213,21 +207,6 @@ class Figure:
         if rotate_deg:
             attrs += f' transform="rotate({rotate_deg:g} {num(x_px)} {num(y_px)})"'
         self.add(f"<text {attrs}>{escape(text)}</text>")
-
-    def markers(
-        self,
-        shape: str,
-        x_px: np.ndarray,
-        y_px: np.ndarray,
-        colour: str,
-        size_px: float = 7.0,
-        edge: str | None = None,
-        width_px: float = 1.0,
-    ) -> None:
-        """A marker at each point (see `markers_element`)."""
-        element = markers_element(shape, x_px, y_px, colour, size_px, edge, width_px)
-        if element:
-            self.add(element)
 
     def svg(self) -> str:
         """The figure as an inline <svg> element that scales to its container's width (no xmlns: the
@@ -248,11 +227,10 @@ def stroke(
     width_px: float,
     style: str = "-",
     opacity: float = 1.0,
-    cap: str = "butt",
     tenths: bool = False,
 ) -> str:
-    """The stroke attributes of a line: colour, width, dash `style` (- -- : -.), opacity and cap; in tenths
-    of a pixel (for a `polyline`) when `tenths`."""
+    """The stroke attributes of a line: colour, width, dash `style` (- -- : -.) and opacity; in tenths of
+    a pixel (for a `polyline`) when `tenths`."""
     scale = TENTHS if tenths else 1
     attrs = f' stroke="{colour}" stroke-width="{width_px * scale:g}"'
     dash = DASHES[style]
@@ -260,8 +238,6 @@ def stroke(
         attrs += f' stroke-dasharray="{" ".join(f"{float(d) * scale:g}" for d in dash.split())}"'
     if opacity != 1.0:
         attrs += f' stroke-opacity="{opacity:g}"'
-    if cap != "butt":
-        attrs += f' stroke-linecap="{cap}"'
     return attrs
 
 
