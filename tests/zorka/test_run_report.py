@@ -6,6 +6,7 @@ The page in a real browser, and its figures re-derived: tests/zorka/test_report_
 import dataclasses
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -69,9 +70,12 @@ def run_folder(mission: Mission, out: Path) -> Page:
 
 
 def assert_self_contained(page: Page, out: Path) -> None:
-    """Every plot an inline SVG and every image (the quicklooks) an inline PNG; every link within the page
-    or to a file of the run folder; every image described."""
+    """Every plot an inline SVG, well-formed XML too (a stricter reader than the browser's), and every
+    image (the quicklooks) an inline PNG; every link within the page or to a file of the run folder;
+    every image described."""
     assert page.plots and all(src.startswith("data:image/png;base64,") for src in page.sources)
+    svgs = re.findall(r"<svg\b.*?</svg>", (out / "report.html").read_text(encoding="utf-8"), re.S)
+    assert len(svgs) == page.plots and all(ElementTree.fromstring(svg) is not None for svg in svgs)
     outside = [link for link in page.links if not (link.startswith("#") or (out / link).is_file())]
     assert outside == []
     assert all(len(alt) > 30 for alt in page.alts), page.alts
