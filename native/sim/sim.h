@@ -1,7 +1,8 @@
 /* sim.h - the public header of native/sim: the simulated world's truth. Rigid-body attitude with
  * wheels (attitude.h), sensor and actuator models with their faults (sensors.h, actuators.h), the
- * electrical power system (power.h), surface torques (disturbance.h), seeded generators (rng.h) and the
- * world stepped as one unit (world.h). Includes native/common only: the world runs no flight software.
+ * electrical power system (power.h), surface torques (disturbance.h), seeded generators (rng.h), the
+ * world stepped as one unit (world.h) and the imager's ground texture (scene_texture.h). Includes
+ * native/common only: the world runs no flight software.
  *
  * Memory: nothing here allocates; the caller allocates every struct (from Python: ffi.new, held by the
  * sim object that owns the model, freed with it). One struct holds a pointer:
@@ -19,5 +20,6 @@
 #include "actuators.h"
 #include "power.h"
 #include "world.h"
+#include "scene_texture.h"
 
 #endif

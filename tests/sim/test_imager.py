@@ -22,7 +22,6 @@ from native.time_scales import julian_date, parse_utc
 from sim import orbit
 from sim.devices.imager import METADATA_KEY, SimImager
 from sim.png import grayscale_png
-from sim.scene_texture import ground_reflectance
 from sim.spacecraft import DEFAULT_SPACECRAFT, ImagerSpec
 from sim.world import Environment, World
 
@@ -289,18 +288,6 @@ def test_a_target_off_the_swath_fails_quality():
 def test_a_look_at_the_sky_is_a_failed_product_not_a_crash():
     meta, _ = fly(target_seen(100, 0.0), 95, 0.5, bias_b_rad=(math.pi, 0.0, 0.0))
     assert not meta["quality_ok"] and "the line of sight leaves the Earth" in meta["failures"]
-
-
-def test_the_ground_texture_is_fixed_by_location_and_varies_between_places():
-    centre = np.zeros(3)
-    lib.zk_geodetic_to_ecef(0.8, 0.4, 0.0, ptr(centre))
-    offsets = np.stack(np.meshgrid(np.arange(64.0), np.arange(64.0), [0.0]), -1).reshape(-1, 3) * 40.0
-    here = ground_reflectance(centre + offsets, 40.0)
-    again = ground_reflectance(centre + offsets, 40.0)
-    elsewhere = ground_reflectance(centre + offsets + [30e3, -20e3, 10e3], 40.0)
-    assert np.array_equal(here, again)
-    assert np.all((here >= 0.0) & (here <= 1.0)) and here.std() > 0.05
-    assert abs(np.corrcoef(here, elsewhere)[0, 1]) < 0.3
 
 
 def test_an_imager_runs_one_capture_at_a_time_and_hands_its_product_over_once():
