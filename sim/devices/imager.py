@@ -115,9 +115,33 @@ def ground_step(range_m, los, angle_vector, normal) -> np.ndarray:
 
 
 def _interp_rows(t_s: np.ndarray, t_rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Linear interpolation in time of an (n, ...) array at times `t_s`."""
+    """Linear interpolation in time of an (n, ...) array at times `t_s`, every column at once with
+    np.interp's arithmetic (slope x (t - knot) + value; a knot's own value at it, the end values outside,
+    NaN at a NaN time unless there is one knot, the next knot tried where that gives NaN), so the values
+    are its to the bit."""
     flat = values.reshape(len(t_rows), -1)
-    out = np.stack([np.interp(t_s, t_rows, flat[:, k]) for k in range(flat.shape[1])], axis=-1)
+    last = len(t_rows) - 1
+    j = np.searchsorted(t_rows, t_s, side="right") - 1
+    k = np.clip(j, 0, max(last - 1, 0))
+    if last == 0:
+        out = np.repeat(flat, len(t_s), axis=0)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slopes = (flat[1:] - flat[:-1]) / (t_rows[1:] - t_rows[:-1])[:, None]
+            out = slopes[k]
+            out *= (t_s - t_rows[k])[:, None]
+            out += flat[k]
+            missing = np.isnan(out)
+            if missing.any():
+                again = slopes[k] * (t_s - t_rows[k + 1])[:, None] + flat[k + 1]
+                out[missing] = again[missing]
+                level = np.isnan(out) & (flat[k] == flat[k + 1])
+                out[level] = flat[k][level]
+        at_knot = t_s == t_rows[k]
+        out[at_knot] = flat[k[at_knot]]
+        out[j < 0] = flat[0]
+        out[j >= last] = flat[last]
+        out[np.isnan(t_s)] = np.nan
     return out.reshape((len(t_s), *values.shape[1:]))
 
 
@@ -358,19 +382,24 @@ def _quicklook(
     line_points += ((t_rows - t_mid) * metadata["ground_speed_m_s"])[:, None, None] * along_hat
     line_blur = _interp_rows(t_rows, t_s, blur)
     blur_px = float(np.max(np.linalg.norm(line_blur, axis=-1))) / pixel_m
-    samples = int(min(BLUR_SAMPLES_MAX, 1 + 2.0 * blur_px))
-    offsets = np.linspace(-0.5, 0.5, samples) if samples > 1 else np.zeros(1)
-    reflectance = np.zeros((rows, cols))
-    for s in offsets:
-        reflectance += ground_reflectance(line_points + s * line_blur[:, None, :], pixel_m)
-    reflectance = np.nan_to_num(reflectance / samples)
+    samples = int(min(BLUR_SAMPLES_MAX, 1 + 2.0 * blur_px))  # 1 only with a finite blur
+    if samples == 1:
+        reflectance = ground_reflectance(line_points, pixel_m)
+    else:
+        reflectance = np.zeros((rows, cols))
+        for s in np.linspace(-0.5, 0.5, samples):
+            reflectance += ground_reflectance(line_points + s * line_blur[:, None, :], pixel_m)
+        reflectance /= samples
+    np.nan_to_num(reflectance, copy=False)
     metadata.update(
         quicklook_width=cols,
         quicklook_height=rows,
         quicklook_pixel_cross_m=pixel_m,
         quicklook_pixel_along_m=strip_m / rows,
     )
-    return np.round(np.clip(reflectance, 0.0, 1.0) * 255.0).astype(np.uint8)
+    np.clip(reflectance, 0.0, 1.0, out=reflectance)
+    reflectance *= 255.0
+    return np.round(reflectance, out=reflectance).astype(np.uint8)
 
 
 class SimImager(Imager):

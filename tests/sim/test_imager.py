@@ -15,12 +15,14 @@ import zlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hal.devices import Imager
 from native import ffi, lib, ptr
 from native.time_scales import julian_date, parse_utc
 from sim import orbit
-from sim.devices.imager import METADATA_KEY, SimImager
+from sim.devices.imager import METADATA_KEY, SimImager, _interp_rows
 from sim.png import grayscale_png
 from sim.spacecraft import DEFAULT_SPACECRAFT, ImagerSpec
 from sim.world import Environment, World
@@ -84,6 +86,46 @@ def test_png_round_trips_through_an_independent_reader():
     assert text == {"Comment": "zorka"}
     with pytest.raises(ValueError):
         grayscale_png(np.zeros((2, 2)))
+
+
+# --- the quicklook's interpolation in time: np.interp's values, all columns at once ------------------
+
+
+def interp_by_column(t_s: np.ndarray, t_rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    flat = values.reshape(len(t_rows), -1)
+    out = np.stack([np.interp(t_s, t_rows, flat[:, k]) for k in range(flat.shape[1])], axis=-1)
+    return out.reshape((len(t_s), *values.shape[1:]))
+
+
+def test_rows_are_interpolated_as_np_interp_does_column_by_column():
+    """A quicklook's case: 61 frames of 256 x 3 ground points, 512 lines, some columns off the Earth."""
+    rng = np.random.default_rng(6)
+    t_rows = 1000.0 + np.arange(61) * 0.1
+    values = rng.normal(size=(61, 256, 3)) * 6e6
+    values[:, :5] = np.nan
+    values[20:, 7, 1] = np.nan
+    t_s = t_rows[0] + (np.arange(512) + 0.5) / 512 * (t_rows[-1] - t_rows[0])
+    t_s[::50] = t_rows[::5][: len(t_s[::50])]  # some lines at frames
+    ours = _interp_rows(t_s, t_rows, values)
+    assert ours.shape == (512, 256, 3)
+    assert np.array_equal(ours, interp_by_column(t_s, t_rows, values), equal_nan=True)
+
+
+finite_or_not = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_rows_knots_and_times_interpolate_as_np_interp(data):
+    t_rows = np.array(sorted(data.draw(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6, unique=True))))
+    values = np.array(data.draw(st.lists(finite_or_not, min_size=2 * len(t_rows), max_size=2 * len(t_rows))))
+    values = values.reshape(len(t_rows), 2)
+    times = st.one_of(st.sampled_from(list(t_rows)), st.floats(-2e3, 2e3), finite_or_not)
+    t_s = np.array(data.draw(st.lists(times, min_size=1, max_size=8)))
+    with np.errstate(all="ignore"):
+        assert np.array_equal(
+            _interp_rows(t_s, t_rows, values), interp_by_column(t_s, t_rows, values), equal_nan=True
+        )
 
 
 # --- a world flown on the ideal tracking profile -----------------------------------------------------
