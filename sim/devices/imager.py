@@ -50,6 +50,7 @@ SMEAR_LIMIT_PX = 0.5
 METADATA_KEY = "zorka-metadata"
 QUICKLOOK_ROWS_MAX_PER_COLUMN = 2  # the quicklook is at most twice as long as wide
 BLUR_SAMPLES_MAX = 16
+INTERP_BLOCK_ROWS = 32
 
 
 # The geometry below (rotations, the ray-ellipsoid intersection, the Earth's turn) is written again in
@@ -118,30 +119,31 @@ def _interp_rows(t_s: np.ndarray, t_rows: np.ndarray, values: np.ndarray) -> np.
     """Linear interpolation in time of an (n, ...) array at times `t_s`, every column at once with
     np.interp's arithmetic (slope x (t - knot) + value; a knot's own value at it, the end values outside,
     NaN at a NaN time unless there is one knot, the next knot tried where that gives NaN), so the values
-    are its to the bit."""
+    are its to the bit. Blocks of `INTERP_BLOCK_ROWS` rows keep the temporaries in cache."""
     flat = values.reshape(len(t_rows), -1)
     last = len(t_rows) - 1
-    j = np.searchsorted(t_rows, t_s, side="right") - 1
-    k = np.clip(j, 0, max(last - 1, 0))
     if last == 0:
-        out = np.repeat(flat, len(t_s), axis=0)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            slopes = (flat[1:] - flat[:-1]) / (t_rows[1:] - t_rows[:-1])[:, None]
-            out = slopes[k]
-            out *= (t_s - t_rows[k])[:, None]
-            out += flat[k]
-            missing = np.isnan(out)
+        return np.repeat(flat, len(t_s), axis=0).reshape((len(t_s), *values.shape[1:]))
+    j = np.searchsorted(t_rows, t_s, side="right") - 1
+    k = np.clip(j, 0, last - 1)
+    out = np.empty((len(t_s), flat.shape[1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = (flat[1:] - flat[:-1]) / (t_rows[1:] - t_rows[:-1])[:, None]
+        for first in range(0, len(t_s), INTERP_BLOCK_ROWS):
+            rows = slice(first, first + INTERP_BLOCK_ROWS)
+            kb, block = k[rows], out[rows]
+            np.multiply(slopes[kb], (t_s[rows] - t_rows[kb])[:, None], out=block)
+            block += flat[kb]
+            missing = np.isnan(block)
             if missing.any():
-                again = slopes[k] * (t_s - t_rows[k + 1])[:, None] + flat[k + 1]
-                out[missing] = again[missing]
-                level = np.isnan(out) & (flat[k] == flat[k + 1])
-                out[level] = flat[k][level]
-        at_knot = t_s == t_rows[k]
-        out[at_knot] = flat[k[at_knot]]
-        out[j < 0] = flat[0]
-        out[j >= last] = flat[last]
-        out[np.isnan(t_s)] = np.nan
+                block[missing] = (slopes[kb] * (t_s[rows] - t_rows[kb + 1])[:, None] + flat[kb + 1])[missing]
+                level = np.isnan(block) & (flat[kb] == flat[kb + 1])
+                block[level] = flat[kb][level]
+    at_knot = t_s == t_rows[k]
+    out[at_knot] = flat[k[at_knot]]
+    out[j < 0] = flat[0]
+    out[j >= last] = flat[last]
+    out[np.isnan(t_s)] = np.nan
     return out.reshape((len(t_s), *values.shape[1:]))
 
 

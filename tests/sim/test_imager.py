@@ -121,7 +121,7 @@ def test_any_rows_knots_and_times_interpolate_as_np_interp(data):
     values = np.array(data.draw(st.lists(finite_or_not, min_size=2 * len(t_rows), max_size=2 * len(t_rows))))
     values = values.reshape(len(t_rows), 2)
     times = st.one_of(st.sampled_from(list(t_rows)), st.floats(-2e3, 2e3), finite_or_not)
-    t_s = np.array(data.draw(st.lists(times, min_size=1, max_size=8)))
+    t_s = np.array(data.draw(st.lists(times, min_size=1, max_size=80)))  # blocks of 32 rows
     with np.errstate(all="ignore"):
         assert np.array_equal(
             _interp_rows(t_s, t_rows, values), interp_by_column(t_s, t_rows, values), equal_nan=True
