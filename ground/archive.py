@@ -36,6 +36,8 @@ from ground.telemetry import (
     TelemetryDecoder,
     Undecodable,
     VerificationReport,
+    cds_short_unix_s,
+    tm_fields,
 )
 
 KINDS = ("housekeeping", "event", "verification", "other", "undecodable")
@@ -87,6 +89,7 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
     temporary = archive_path.with_name(archive_path.name + ".part")
     count = 0
     layouts: dict[int, tuple[str, ...]] = {}
+    pack = packer.pack
     with temporary.open("wb") as archive:
         for tm_path in [tm_paths] if isinstance(tm_paths, Path) else tm_paths:
             splitter = PacketSplitter()
@@ -94,18 +97,21 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
             with tm_path.open("rb") as tm:
                 while chunk := tm.read(READ_CHUNK_BYTES):
                     stream_bytes += len(chunk)
+                    packed = []
                     for packet in splitter.feed(chunk):
                         packet_bytes += len(packet)
-                        record = archive_record(decoder.decode(packet))
-                        if record["kind"] == "housekeeping":
-                            names = tuple(record["values"])
-                            if layouts.get(record["sid"]) != names:
-                                layouts[record["sid"]] = names
-                                layout = {"kind": LAYOUT, "sid": record["sid"], "names": names}
-                                archive.write(packer.pack(layout))
-                            record["values"] = list(record["values"].values())
-                        archive.write(packer.pack(record))
+                        record, names = _housekeeping_record(decoder, packet)
+                        if record is None:
+                            record = archive_record(decoder.decode(packet))
+                            if record["kind"] == "housekeeping":
+                                names = tuple(record["values"])
+                                record["values"] = list(record["values"].values())
+                        if names is not None and layouts.get(record["sid"]) != names:
+                            layouts[record["sid"]] = names
+                            packed.append(pack({"kind": LAYOUT, "sid": record["sid"], "names": names}))
+                        packed.append(pack(record))
                         count += 1
+                    archive.write(b"".join(packed))
             if packet_bytes < stream_bytes:
                 cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
                 archive.write(packer.pack(archive_record(cut)))
@@ -114,6 +120,25 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
         os.fsync(archive.fileno())
     temporary.replace(archive_path)
     return count
+
+
+def _housekeeping_record(
+    decoder: TelemetryDecoder, packet: bytes
+) -> tuple[dict[str, Any], tuple[str, ...]] | tuple[None, None]:
+    """A housekeeping report as `archive_record` stores it, values in a list, and its layout's names,
+    made straight from the packet's fields (`tm_fields`, `TelemetryDecoder.housekeeping_row`) without the
+    HousekeepingReport, its dict and its datetime: the same record, at a third of the cost. (None, None)
+    for any other packet."""
+    fields = tm_fields(packet)
+    if fields is None or fields[0] != 3 or fields[1] != 25:
+        return None, None
+    row = decoder.housekeeping_row(fields[3])
+    if row is None:
+        return None, None
+    sid, names, values = row
+    record = {"time_unix_s": cds_short_unix_s(fields[2]), "kind": "housekeeping", "sid": sid}
+    record["values"] = list(values)
+    return record, names
 
 
 def read_archive(path: Path) -> Iterator[dict[str, Any]]:

@@ -29,7 +29,7 @@ from typing import Any
 from spacepackets.ecss import PusTm
 from spacepackets.ecss.tm import InvalidTmCrc16Error
 
-from ccsds.time_code import CDS_SHORT_BYTES, cds_short_utc
+from ccsds.time_code import CDS_SHORT_BYTES, DAYS_1958_TO_1970, cds_short_utc
 
 TIMESTAMP_BYTES = CDS_SHORT_BYTES
 SEVERITIES = {1: "INFO", 2: "LOW", 3: "MEDIUM", 4: "HIGH"}
@@ -44,6 +44,7 @@ STAGES = {
     8: ("completion", False),
 }
 FAILURE_TAIL = struct.Struct(">HB")
+_DAYS_MS = struct.Struct(">HI")
 PACKET_HEADER_BYTES = 6
 TM_HEADERS = struct.Struct(">4xHBBB")
 """The fields of a PUS-C TM packet's primary and secondary headers the decoder reads: the data length,
@@ -226,6 +227,15 @@ def tm_fields(raw: bytes) -> tuple[int, int, bytes, bytes] | None:
     )
 
 
+def cds_short_unix_s(stamp: bytes) -> float:
+    """`cds_short_utc(stamp).timestamp()` without making the datetime: the same float (both are the
+    stamp's whole milliseconds since 1970 over 1000, correctly rounded)."""
+    if len(stamp) < TIMESTAMP_BYTES:
+        return -DAYS_1958_TO_1970 * 86_400.0
+    days, ms = _DAYS_MS.unpack_from(stamp, 1)
+    return ((days - DAYS_1958_TO_1970) * 86_400_000 + ms) / 1000
+
+
 def _packet(data: bytes, offset: int, group: str) -> tuple[bytes, int]:
     if offset + PACKET_HEADER_BYTES > len(data):
         raise LayoutError(f"{group}: a TC packet header does not fit in {len(data) - offset} bytes")
@@ -283,6 +293,8 @@ class RowLayout:
     names: tuple[str, ...]
     size: int
     row: struct.Struct | None
+    distinct: bool
+    """No parameter name twice (a repeated one keeps its last value in `values`)."""
 
     @classmethod
     def of(cls, structure: tuple[ParameterSpec, ...]) -> "RowLayout":
@@ -290,7 +302,8 @@ class RowLayout:
         row = None
         if len(orders) == 1 and orders <= set("<>!="):
             row = struct.Struct(orders.pop() + "".join(p.encoding[1:] for p in structure))
-        return cls(structure, tuple(p.name for p in structure), sum(p.size for p in structure), row)
+        names = tuple(p.name for p in structure)
+        return cls(structure, names, sum(p.size for p in structure), row, len(set(names)) == len(names))
 
     def values(self, data: bytes, offset: int) -> dict[str, Any]:
         """Name -> value of the report whose values start at `offset` of `data` (its length checked)."""
@@ -376,13 +389,30 @@ class TelemetryDecoder:
         if len(data) < 2:
             return Undecodable("TM(3,25) without a structure id", data)
         sid = int.from_bytes(data[:2], "big")
+        layout = self._row_layout(sid)
+        if layout.size != len(data) - 2:
+            return Undecodable(f"TM(3,25) of structure {sid}: unknown layout of {len(data) - 2} bytes", data)
+        return HousekeepingReport(sid, layout.values(data, 2), time)
+
+    def _row_layout(self, sid: int) -> RowLayout:
         layout = self._rows.get(sid)
         if layout is None:
             structure = self.structures.get(sid, tuple(self._by_id[i] for i in sorted(self._by_id)))
             layout = self._rows[sid] = RowLayout.of(structure)
-        if layout.size != len(data) - 2:
-            return Undecodable(f"TM(3,25) of structure {sid}: unknown layout of {len(data) - 2} bytes", data)
-        return HousekeepingReport(sid, layout.values(data, 2), time)
+        return layout
+
+    def housekeeping_row(self, data: bytes) -> tuple[int, tuple[str, ...], tuple] | None:
+        """(sid, parameter names, values in their order) of a 3,25 report's source data `data`, unpacked
+        by one Struct, for a structure of one byte order whose names are all different: what `decode`
+        gives as a HousekeepingReport's values, without the dict (a day's 86,400 reports in the
+        archive). None for any other (`decode` then says what it is)."""
+        if len(data) < 2:
+            return None
+        sid = int.from_bytes(data[:2], "big")
+        layout = self._row_layout(sid)
+        if layout.row is None or not layout.distinct or layout.size != len(data) - 2:
+            return None
+        return sid, layout.names, layout.row.unpack_from(data, 2)
 
     def _learn_structure(self, data: bytes) -> None:
         if len(data) < 7:

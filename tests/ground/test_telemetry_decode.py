@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacepackets.ecss import PusTc, PusTm
 
-from ccsds.time_code import cds_short
+from ccsds.time_code import cds_short, cds_short_utc
 from flight.dictionary import Failure
 from flight.pus.housekeeping_reports import Structure
 from flight.pus.payload_requests import ACTIVITY_CODES, TIMELINE_REPORT
@@ -30,6 +30,7 @@ from ground.telemetry import (
     TelemetryDecoder,
     Undecodable,
     VerificationReport,
+    cds_short_unix_s,
     tm_fields,
 )
 
@@ -248,3 +249,37 @@ def test_a_dictionary_mixing_byte_orders_decodes_each_parameter_by_its_own(dicti
         encoding = by_id[i]["encoding"]
         assert report.values[by_id[i]["name"]] == struct.unpack_from(encoding, body, offset)[0]
         offset += struct.calcsize(encoding)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), st.sampled_from([1, 2, 7, 0xFFFF]), st.booleans())
+def test_the_archive_row_of_any_housekeeping_body_is_the_reports_values_or_none(dictionary, draw, sid, fit):
+    """`housekeeping_row` (the archive's fast path) on arbitrary source data (of its structure's length,
+    or any): None, or the sid, names and values of the HousekeepingReport `decode` makes of it."""
+    decoder = TelemetryDecoder(dictionary)
+    size = decoder._row_layout(sid).size
+    body = draw.draw(st.binary(min_size=size, max_size=size) if fit else st.binary(max_size=200))
+    data = sid.to_bytes(2, "big") + body
+    row = decoder.housekeeping_row(data)
+    report = decoder._housekeeping(data, datetime(2026, 6, 21, tzinfo=UTC))
+    assert (row is not None) == (fit or len(body) == size)
+    if row is not None:
+        assert isinstance(report, HousekeepingReport)
+        same = {name: repr(value) for name, value in zip(row[1], row[2], strict=True)}  # NaN as NaN
+        assert (row[0], same) == (report.sid, {name: repr(v) for name, v in report.values.items()})
+        assert len(set(row[1])) == len(row[1])
+
+
+def test_the_archive_row_is_read_for_a_whole_default_structure(dictionary, flight_dictionary):
+    by_id = {p["id"]: p for p in dictionary["parameters"]}
+    names = [by_id[i]["name"] for i in dictionary["housekeeping_structures"]["1"]]
+    data, values = housekeeping_data(flight_dictionary, 1, names)
+    sid, row_names, row = TelemetryDecoder(dictionary).housekeeping_row(data)
+    assert sid == 1 and list(row_names) == names
+    assert dict(zip(row_names, row, strict=True))["t_s"] == values["t_s"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(min_size=7, max_size=7) | st.binary(max_size=6))
+def test_the_unix_seconds_of_any_cds_stamp_are_its_datetimes(stamp):
+    assert cds_short_unix_s(stamp) == cds_short_utc(stamp).timestamp()
