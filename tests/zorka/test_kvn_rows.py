@@ -1,12 +1,14 @@
 """The truth files' data lines formatted in C (native/record/kvn_rows.c) against Python's own %-format,
 the reference the files were first written with: arbitrary doubles (near-ties, subnormals, huge values,
-NaN, infinities, signed zeros) and a day-like block of a spacecraft's values, byte for byte."""
+NaN, infinities, signed zeros) and a day-like block of a spacecraft's values, byte for byte; their time
+stamps made in numpy against Python's round, timedelta and strftime."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zorka.outputs.oem_aem import data_lines
+from native.time_scales import utc_from_julian_date
+from zorka.outputs.oem_aem import data_lines, utc_strings
 from zorka.run.recorder import TRUTH_COLUMNS
 
 OEM = "%s %.6f %.6f %.6f %.9f %.9f %.9f\n"
@@ -64,3 +66,24 @@ def test_a_shorter_time_stamp_in_the_block_keeps_its_own_length():
     rows = np.ones((2, TRUTH_COLUMNS))
     utc = ["2026-06-21T12:00:00.000", "12345-06-21T12:00:00.000"]
     assert c_lines(rows, utc) == python_lines(rows, utc)
+
+
+def reference_utc(jd_epoch_utc: float, t_s: float) -> str:
+    """The time stamp as the files were first written: Python's round, a timedelta, strftime."""
+    return utc_from_julian_date(jd_epoch_utc, round(t_s, 6)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(min_value=2440587.5, max_value=2500000.0),
+    st.lists(
+        st.floats(min_value=0.0, max_value=40 * 86400.0)
+        | st.integers(min_value=0, max_value=4 * 10**12).map(lambda k: (k + 0.5) / 1e6)  # ties of round
+        | st.integers(min_value=0, max_value=4 * 10**7).map(lambda k: k * 0.1),  # frames' times
+        min_size=1,
+        max_size=20,
+    ),
+)
+def test_the_time_stamps_are_pythons_round_and_timedelta(jd_epoch_utc, t_s):
+    expected = [reference_utc(jd_epoch_utc, t) for t in t_s]
+    assert utc_strings(jd_epoch_utc, np.array(t_s)).tolist() == expected

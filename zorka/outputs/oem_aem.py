@@ -10,7 +10,6 @@ q_ib (Hamilton, scalar last, v_i = R(q_ib) v_b), since M(q) = R(q)^T.
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,6 @@ from native.time_scales import unix_s_from_julian_date, utc_from_julian_date
 ORIGINATOR = "ZORKA"
 OBJECT_NAME = "ZORKA-SAT"
 OBJECT_ID = "ZORKA-1"
-_MICROSECOND = timedelta(microseconds=1)
 ROW_BYTES_GUESS = 160
 """Room a data line takes at most for a spacecraft's values (an OEM line is ~120 bytes); a block that
 needs more (absurd values) is formatted again with room for the longest doubles."""
@@ -35,10 +33,22 @@ def _utc(jd_epoch_utc: float, t_s: float) -> str:
 
 def utc_strings(jd_epoch_utc: float, t_s: np.ndarray) -> np.ndarray:
     """`_utc` of each time at once: the instant to the microsecond as `utc_from_julian_date` rounds it,
-    then truncated to the millisecond."""
+    then truncated to the millisecond, in numpy. round(t, 6) is the integer nearest t*1e6 over 1e6 (both
+    correctly rounded) wherever the product's fraction is further from a half than its ulp (else, and
+    for huge times, Python's round itself); timedelta(seconds=x) is trunc(x) s and rint(frac(x)*1e6) us,
+    as CPython's timedelta splits and rounds a float (half to even)."""
     unix_s = unix_s_from_julian_date(jd_epoch_utc)
-    us = [timedelta(seconds=unix_s + round(float(t), 6)) // _MICROSECOND for t in t_s]
-    return np.datetime_as_string(np.array(us, dtype="datetime64[us]"), unit="ms")
+    t_s = np.asarray(t_s, dtype=np.float64)
+    scaled = t_s * 1e6
+    rounded_s = np.rint(scaled) / 1e6
+    unsure = ~(np.abs(scaled) < 2.0**50) | (
+        np.abs(scaled - np.floor(scaled) - 0.5) <= np.spacing(np.abs(scaled))
+    )
+    for i in np.flatnonzero(unsure):
+        rounded_s[i] = round(float(t_s[i]), 6)
+    fraction_s, whole_s = np.modf(unix_s + rounded_s)
+    us = whole_s.astype(np.int64) * 1_000_000 + np.rint(fraction_s * 1e6).astype(np.int64)
+    return np.datetime_as_string(us.astype("datetime64[us]"), unit="ms")
 
 
 def _header(kind: str, version: str, creation_utc: str) -> list[str]:
