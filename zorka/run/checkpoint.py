@@ -1,19 +1,19 @@
 """Checkpoints of a mission run, and resuming from the last one after the run's process died.
 
-Every CHECKPOINT_EVERY_S simulated seconds, and no sooner than CHECKPOINT_MIN_WALL_S of wall time after the
-last one, the mission writes, into its run folder: the truth rows new
-since the last checkpoint appended to recorder/truth.f64, truth.oem, truth.aem and tm.bin flushed, all
-fsynced, then `checkpoint.msgpack` atomically — the world's and devices' C state (`sim.world_checkpoint`),
-the frame, the faults injected, the recorder's scalars, the streaming statistics of the attitude errors and
-of the truth (`zorka.run.attitude_error_stats`, `zorka.run.truth_log`), the bytes of tm.bin, truth.oem,
-truth.aem and the truth rows it vouches for. A reader finds
-the old checkpoint or the new one, and every byte either counts is on the disk.
+Every CHECKPOINT_EVERY_S simulated seconds, and no sooner than CHECKPOINT_MIN_WALL_S of wall time after
+the last one, the mission writes, into its run folder: the truth rows new since the last checkpoint
+appended to recorder/truth.f64, truth.oem, truth.aem and tm.bin flushed, all fsynced, then
+`checkpoint.msgpack` atomically — the world's and devices' C state (`sim.world_checkpoint`), the frame,
+the faults injected, the recorder's scalars, the streaming statistics of the attitude errors and of the
+truth (`zorka.run.attitude_error_stats`, `zorka.run.truth_log`), the bytes of tm.bin, truth.oem, truth.aem
+and the truth rows it vouches for. A reader finds the old checkpoint or the new one, and every byte either
+counts is on the disk.
 
 The cadence is that of long-running simulation tools (GROMACS' `mdrun -cpt`, a training loop's "every N
 steps, at most every M minutes"): what a crash may cost is wall time to run again, so a run as fast as
-Zorka's (a day in ~10 s) writes one every few wall seconds, not 144 a day 70 ms apart, and a run paced to
-real time keeps one per 600 simulated seconds. `zorka run --checkpoint-wall-s 0` (a soak, a test that
-kills a run after its first checkpoint) checkpoints on simulated time alone.
+Zorka's (a day in ~10 s) writes one every few wall seconds, not 144 a day 70 ms apart, and a run slower
+than 120x real time keeps one per 600 simulated seconds. `zorka run --checkpoint-wall-s 0` (a soak, a
+test that kills a run after its first checkpoint) checkpoints on simulated time alone.
 
 `resume_mission` rebuilds the mission from its scenario, puts the world back at the checkpoint and boots
 the flight software cold on its own onboard stores (parameters, schedule, requests, mass memory, boot
