@@ -51,6 +51,9 @@ TM_HEADERS = struct.Struct(">4xHBBB")
 the PUS version octet, the service and the subtype."""
 TM_MIN_BYTES = PACKET_HEADER_BYTES + 7 + TIMESTAMP_BYTES + 2
 """Primary header, secondary header with its time stamp, CRC."""
+STAMP_AT = PACKET_HEADER_BYTES + 7
+DATA_AT = STAMP_AT + TIMESTAMP_BYTES
+"""Where a PUS-C TM packet's time stamp and source data start."""
 UNIX_TIME = "unix_time"
 """A float field named so holds UTC seconds since 1970: shown as an ISO time."""
 MAX_UNIX_S = 253402300800.0  # 10000-01-01
@@ -218,22 +221,7 @@ def tm_fields(raw: bytes) -> tuple[int, int, bytes, bytes] | None:
     end = PACKET_HEADER_BYTES + 1 + data_len
     if end < TM_MIN_BYTES or end > len(raw) or pus >> 4 != 2 or binascii.crc_hqx(raw[:end], 0xFFFF):
         return None
-    stamp_at = PACKET_HEADER_BYTES + 7
-    return (
-        service,
-        subtype,
-        bytes(raw[stamp_at : stamp_at + TIMESTAMP_BYTES]),
-        bytes(raw[stamp_at + 7 : end - 2]),
-    )
-
-
-def cds_short_unix_s(stamp: bytes) -> float:
-    """`cds_short_utc(stamp).timestamp()` without making the datetime: the same float (both are the
-    stamp's whole milliseconds since 1970 over 1000, correctly rounded)."""
-    if len(stamp) < TIMESTAMP_BYTES:
-        return -DAYS_1958_TO_1970 * 86_400.0
-    days, ms = _DAYS_MS.unpack_from(stamp, 1)
-    return ((days - DAYS_1958_TO_1970) * 86_400_000 + ms) / 1000
+    return service, subtype, bytes(raw[STAMP_AT:DATA_AT]), bytes(raw[DATA_AT : end - 2])
 
 
 def _packet(data: bytes, offset: int, group: str) -> tuple[bytes, int]:
@@ -401,18 +389,28 @@ class TelemetryDecoder:
             layout = self._rows[sid] = RowLayout.of(structure)
         return layout
 
-    def housekeeping_row(self, data: bytes) -> tuple[int, tuple[str, ...], tuple] | None:
-        """(sid, parameter names, values in their order) of a 3,25 report's source data `data`, unpacked
-        by one Struct, for a structure of one byte order whose names are all different: what `decode`
-        gives as a HousekeepingReport's values, without the dict (a day's 86,400 reports in the
-        archive). None for any other (`decode` then says what it is)."""
-        if len(data) < 2:
+    def housekeeping_packet(self, raw: bytes) -> tuple[float, int, tuple[str, ...], tuple] | None:
+        """(time_unix_s, sid, parameter names, values in their order) of a whole PUS-C TM(3,25) packet
+        whose CRC checks, read in place (`tm_fields`' checks, no copies) and unpacked by one Struct, for
+        a structure of one byte order whose names are all different: what `decode` gives as a
+        HousekeepingReport (`time.timestamp()` and its values), without the report, its dict and its
+        datetime (a day's 86,400 reports in the archive). None for any other packet (`decode` then says
+        what it is)."""
+        if len(raw) < TM_MIN_BYTES:
             return None
-        sid = int.from_bytes(data[:2], "big")
+        data_len, pus, service, subtype = TM_HEADERS.unpack_from(raw)
+        if service != 3 or subtype != 25 or pus >> 4 != 2:
+            return None
+        end = PACKET_HEADER_BYTES + 1 + data_len
+        if end < DATA_AT + 2 + 2 or end > len(raw) or binascii.crc_hqx(raw[:end], 0xFFFF):
+            return None
+        sid = int.from_bytes(raw[DATA_AT : DATA_AT + 2], "big")
         layout = self._row_layout(sid)
-        if layout.row is None or not layout.distinct or layout.size != len(data) - 2:
+        if layout.row is None or not layout.distinct or layout.size != end - 2 - DATA_AT - 2:
             return None
-        return sid, layout.names, layout.row.unpack_from(data, 2)
+        days, ms = _DAYS_MS.unpack_from(raw, STAMP_AT + 1)
+        unix_s = ((days - DAYS_1958_TO_1970) * 86_400_000 + ms) / 1000
+        return unix_s, sid, layout.names, layout.row.unpack_from(raw, DATA_AT + 2)
 
     def _learn_structure(self, data: bytes) -> None:
         if len(data) < 7:
