@@ -1,13 +1,15 @@
 """Checkpoints of a mission run, and resuming from the last one after the run's process died.
 
-Every CHECKPOINT_EVERY_S simulated seconds, and no sooner than CHECKPOINT_MIN_WALL_S of wall time after
-the last one, the mission writes, into its run folder: the truth rows new since the last checkpoint
+At the first moment the run has just emptied its recorder (every ~360 simulated seconds) at least
+CHECKPOINT_EVERY_S simulated seconds and CHECKPOINT_MIN_WALL_S of wall time after the last checkpoint, the
+mission writes, into its run folder: the truth rows new since the last checkpoint
 appended to recorder/truth.f64, truth.oem, truth.aem and tm.bin flushed, all fsynced, then
 `checkpoint.msgpack` atomically — the world's and devices' C state (`sim.world_checkpoint`), the frame,
 the faults injected, the recorder's scalars, the streaming statistics of the attitude errors and of the
 truth (`zorka.run.attitude_error_stats`, `zorka.run.truth_log`), the bytes of tm.bin, truth.oem, truth.aem
 and the truth rows it vouches for. A reader finds the old checkpoint or the new one, and every byte either
-counts is on the disk.
+counts is on the disk. Waiting for the recorder's own flush keeps a run's results independent of its
+checkpoints (and so of the wall clock): its statistics are summed over the same blocks either way.
 
 The cadence is that of long-running simulation tools (GROMACS' `mdrun -cpt`, a training loop's "every N
 steps, at most every M minutes"): what a crash may cost is wall time to run again, so a run as fast as
@@ -88,9 +90,13 @@ class Checkpointer:
         mission.chunk_hooks.append(self.maybe_write)
 
     def maybe_write(self) -> None:
-        """A checkpoint if `every_frames` have run and `min_wall_s` gone by since the last one."""
+        """A checkpoint if `every_frames` have run and `min_wall_s` gone by since the last one, once the
+        run has just emptied its recorder (`Mission.record_taken`: every ~360 simulated s), so that the
+        checkpoint's own `take_record` takes nothing and the run's statistics and results are bit for bit
+        those of the same run without checkpoints, whenever the wall clock lets them fall."""
         if (
-            self.mission.flight.executive.frame - self._last_frame >= self.every_frames
+            self.mission.record_taken
+            and self.mission.flight.executive.frame - self._last_frame >= self.every_frames
             and self.wall_clock() - self._last_wall_s >= self.min_wall_s
         ):
             self.write()

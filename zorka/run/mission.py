@@ -352,6 +352,13 @@ class Mission:
             if self._record.n > BLOCK_FRAMES - CHUNK_FRAMES - 1:  # the next span might not fit
                 self.take_record()
 
+    @property
+    def record_taken(self) -> bool:
+        """The recorder's blocks are empty: `take_record` just ran, at a frame the run's own flushes fix,
+        and taking them now would change nothing (a checkpoint waits for such a moment, so that its
+        statistics are summed in the same blocks with or without checkpoints)."""
+        return self._record.n == 0 and self._record.truth_n == 0
+
     def take_record(self) -> None:
         """The recorder's blocks emptied into the error statistics and the truth log: after a span of frames
         when the next might not fit, before a summary, a checkpoint or the truth is read."""
