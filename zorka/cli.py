@@ -313,8 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--resume",
         action="store_true",
-        help="carry on the run in --out from its last checkpoint (written every 10 simulated minutes, at "
-        "least --checkpoint-wall-s apart): the world restored, the flight software rebooted on its onboard "
+        help="carry on the run in --out from its last checkpoint (written at least 10 simulated minutes and "
+        "--checkpoint-wall-s apart): the world restored, the flight software rebooted on its onboard "
         "stores, the restart counted",
     )
     run.add_argument(
@@ -323,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=CHECKPOINT_MIN_WALL_S,
         metavar="SECONDS",
         help=f"wall seconds at least between two checkpoints (default: {CHECKPOINT_MIN_WALL_S:g}; a fast run "
-        "would otherwise write one every 70 ms); 0: one every 10 simulated minutes whatever the wall time",
+        "would otherwise write one every 70 ms); 0: one every ~10 simulated minutes whatever the wall time",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(

@@ -3,7 +3,7 @@ random moments and resumed each time, then checked from the run's own files.
 
 Faults are drawn from SOAK_FAULTS (faults FDIR is expected to ride out: at most one wheel, no dead star
 tracker) at uniform times and appended to the scenario as `[[faults]]` tables. Kill moments are uniform
-simulated times: the soak watches the checkpoint the run writes (every 10 simulated minutes, with no wall
+simulated times: the soak watches the checkpoint the run writes (every ~10 simulated minutes, with no wall
 floor: `--checkpoint-wall-s 0`), and once it has passed a kill's time it
 waits a random fraction of a second more (so kills land anywhere between checkpoints, mid-write too)
 and sends SIGKILL. All draws come from the soak's seed. Before each resume it notes the products whole in
