@@ -24,6 +24,8 @@ ROW_BYTES_GUESS = 160
 """Room a data line takes at most for a spacecraft's values (an OEM line is ~120 bytes); a block that
 needs more (absurd values) is formatted again with room for the longest doubles."""
 ROW_BYTES_MOST = 6 * 401 + 2
+"""The most a data line's values take (six of the longest doubles in "%.f"): the C formats a row only with
+this much room left after its time stamp, so a buffer holds it on top of the rows' guess."""
 _STOP_TIME = b"STOP_TIME = "
 
 
@@ -103,7 +105,7 @@ def data_lines(kind: str, rows: np.ndarray, utc: np.ndarray) -> memoryview:
     stamps = np.ascontiguousarray(utc.astype("S"))
     format_rows = lib.zk_kvn_oem_rows if kind == "oem" else lib.zk_kvn_aem_rows
     for row_bytes in (ROW_BYTES_GUESS, ROW_BYTES_MOST):
-        out = bytearray(len(rows) * (stamps.itemsize + row_bytes))
+        out = bytearray((len(rows) + 1) * stamps.itemsize + len(rows) * row_bytes + ROW_BYTES_MOST)
         length = format_rows(
             ffi.from_buffer("double[]", rows),
             len(rows),
