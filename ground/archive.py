@@ -87,6 +87,7 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
     temporary = archive_path.with_name(archive_path.name + ".part")
     count = 0
     layouts: dict[int, tuple[str, ...]] = {}
+    pack = packer.pack
     with temporary.open("wb") as archive:
         for tm_path in [tm_paths] if isinstance(tm_paths, Path) else tm_paths:
             splitter = PacketSplitter()
@@ -94,18 +95,21 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
             with tm_path.open("rb") as tm:
                 while chunk := tm.read(READ_CHUNK_BYTES):
                     stream_bytes += len(chunk)
+                    packed = []
                     for packet in splitter.feed(chunk):
                         packet_bytes += len(packet)
-                        record = archive_record(decoder.decode(packet))
-                        if record["kind"] == "housekeeping":
-                            names = tuple(record["values"])
-                            if layouts.get(record["sid"]) != names:
-                                layouts[record["sid"]] = names
-                                layout = {"kind": LAYOUT, "sid": record["sid"], "names": names}
-                                archive.write(packer.pack(layout))
-                            record["values"] = list(record["values"].values())
-                        archive.write(packer.pack(record))
+                        record, names = _housekeeping_record(decoder, packet)
+                        if record is None:
+                            record = archive_record(decoder.decode(packet))
+                            if record["kind"] == "housekeeping":
+                                names = tuple(record["values"])
+                                record["values"] = list(record["values"].values())
+                        if names is not None and layouts.get(record["sid"]) != names:
+                            layouts[record["sid"]] = names
+                            packed.append(pack({"kind": LAYOUT, "sid": record["sid"], "names": names}))
+                        packed.append(pack(record))
                         count += 1
+                    archive.write(b"".join(packed))
             if packet_bytes < stream_bytes:
                 cut = Undecodable(f"{stream_bytes - packet_bytes} bytes after the last whole packet", b"")
                 archive.write(packer.pack(archive_record(cut)))
@@ -114,6 +118,19 @@ def write_archive(tm_paths: Path | Sequence[Path], dictionary: dict[str, Any], a
         os.fsync(archive.fileno())
     temporary.replace(archive_path)
     return count
+
+
+def _housekeeping_record(
+    decoder: TelemetryDecoder, packet: bytes
+) -> tuple[dict[str, Any], tuple[str, ...]] | tuple[None, None]:
+    """A housekeeping report as `archive_record` stores it, values in a list, and its layout's names,
+    made straight from the packet (`TelemetryDecoder.housekeeping_packet`): the same record at a third
+    of the cost. (None, None) for any other packet."""
+    read = decoder.housekeeping_packet(packet)
+    if read is None:
+        return None, None
+    unix_s, sid, names, values = read
+    return {"time_unix_s": unix_s, "kind": "housekeeping", "sid": sid, "values": list(values)}, names
 
 
 def read_archive(path: Path) -> Iterator[dict[str, Any]]:

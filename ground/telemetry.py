@@ -29,7 +29,7 @@ from typing import Any
 from spacepackets.ecss import PusTm
 from spacepackets.ecss.tm import InvalidTmCrc16Error
 
-from ccsds.time_code import CDS_SHORT_BYTES, cds_short_utc
+from ccsds.time_code import CDS_SHORT_BYTES, DAYS_1958_TO_1970, cds_short_utc
 
 TIMESTAMP_BYTES = CDS_SHORT_BYTES
 SEVERITIES = {1: "INFO", 2: "LOW", 3: "MEDIUM", 4: "HIGH"}
@@ -44,12 +44,16 @@ STAGES = {
     8: ("completion", False),
 }
 FAILURE_TAIL = struct.Struct(">HB")
+_DAYS_MS = struct.Struct(">HI")
 PACKET_HEADER_BYTES = 6
 TM_HEADERS = struct.Struct(">4xHBBB")
 """The fields of a PUS-C TM packet's primary and secondary headers the decoder reads: the data length,
 the PUS version octet, the service and the subtype."""
 TM_MIN_BYTES = PACKET_HEADER_BYTES + 7 + TIMESTAMP_BYTES + 2
 """Primary header, secondary header with its time stamp, CRC."""
+STAMP_AT = PACKET_HEADER_BYTES + 7
+DATA_AT = STAMP_AT + TIMESTAMP_BYTES
+"""Where a PUS-C TM packet's time stamp and source data start."""
 UNIX_TIME = "unix_time"
 """A float field named so holds UTC seconds since 1970: shown as an ISO time."""
 MAX_UNIX_S = 253402300800.0  # 10000-01-01
@@ -217,13 +221,7 @@ def tm_fields(raw: bytes) -> tuple[int, int, bytes, bytes] | None:
     end = PACKET_HEADER_BYTES + 1 + data_len
     if end < TM_MIN_BYTES or end > len(raw) or pus >> 4 != 2 or binascii.crc_hqx(raw[:end], 0xFFFF):
         return None
-    stamp_at = PACKET_HEADER_BYTES + 7
-    return (
-        service,
-        subtype,
-        bytes(raw[stamp_at : stamp_at + TIMESTAMP_BYTES]),
-        bytes(raw[stamp_at + 7 : end - 2]),
-    )
+    return service, subtype, bytes(raw[STAMP_AT:DATA_AT]), bytes(raw[DATA_AT : end - 2])
 
 
 def _packet(data: bytes, offset: int, group: str) -> tuple[bytes, int]:
@@ -283,6 +281,8 @@ class RowLayout:
     names: tuple[str, ...]
     size: int
     row: struct.Struct | None
+    distinct: bool
+    """No parameter name twice (a repeated one keeps its last value in `values`)."""
 
     @classmethod
     def of(cls, structure: tuple[ParameterSpec, ...]) -> "RowLayout":
@@ -290,7 +290,8 @@ class RowLayout:
         row = None
         if len(orders) == 1 and orders <= set("<>!="):
             row = struct.Struct(orders.pop() + "".join(p.encoding[1:] for p in structure))
-        return cls(structure, tuple(p.name for p in structure), sum(p.size for p in structure), row)
+        names = tuple(p.name for p in structure)
+        return cls(structure, names, sum(p.size for p in structure), row, len(set(names)) == len(names))
 
     def values(self, data: bytes, offset: int) -> dict[str, Any]:
         """Name -> value of the report whose values start at `offset` of `data` (its length checked)."""
@@ -376,13 +377,40 @@ class TelemetryDecoder:
         if len(data) < 2:
             return Undecodable("TM(3,25) without a structure id", data)
         sid = int.from_bytes(data[:2], "big")
+        layout = self._row_layout(sid)
+        if layout.size != len(data) - 2:
+            return Undecodable(f"TM(3,25) of structure {sid}: unknown layout of {len(data) - 2} bytes", data)
+        return HousekeepingReport(sid, layout.values(data, 2), time)
+
+    def _row_layout(self, sid: int) -> RowLayout:
         layout = self._rows.get(sid)
         if layout is None:
             structure = self.structures.get(sid, tuple(self._by_id[i] for i in sorted(self._by_id)))
             layout = self._rows[sid] = RowLayout.of(structure)
-        if layout.size != len(data) - 2:
-            return Undecodable(f"TM(3,25) of structure {sid}: unknown layout of {len(data) - 2} bytes", data)
-        return HousekeepingReport(sid, layout.values(data, 2), time)
+        return layout
+
+    def housekeeping_packet(self, raw: bytes) -> tuple[float, int, tuple[str, ...], tuple] | None:
+        """(time_unix_s, sid, parameter names, values in their order) of a whole PUS-C TM(3,25) packet
+        whose CRC checks, read in place (`tm_fields`' checks, no copies) and unpacked by one Struct, for
+        a structure of one byte order whose names are all different: what `decode` gives as a
+        HousekeepingReport (`time.timestamp()` and its values), without the report, its dict and its
+        datetime (a day's 86,400 reports in the archive). None for any other packet (`decode` then says
+        what it is)."""
+        if len(raw) < TM_MIN_BYTES:
+            return None
+        data_len, pus, service, subtype = TM_HEADERS.unpack_from(raw)
+        if service != 3 or subtype != 25 or pus >> 4 != 2:
+            return None
+        end = PACKET_HEADER_BYTES + 1 + data_len
+        if end < DATA_AT + 2 + 2 or end > len(raw) or binascii.crc_hqx(raw[:end], 0xFFFF):
+            return None
+        sid = int.from_bytes(raw[DATA_AT : DATA_AT + 2], "big")
+        layout = self._row_layout(sid)
+        if layout.row is None or not layout.distinct or layout.size != end - 2 - DATA_AT - 2:
+            return None
+        days, ms = _DAYS_MS.unpack_from(raw, STAMP_AT + 1)
+        unix_s = ((days - DAYS_1958_TO_1970) * 86_400_000 + ms) / 1000
+        return unix_s, sid, layout.names, layout.row.unpack_from(raw, DATA_AT + 2)
 
     def _learn_structure(self, data: bytes) -> None:
         if len(data) < 7:

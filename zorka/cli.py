@@ -18,6 +18,7 @@ from pathlib import Path
 
 MAX_SEEDS = 100_000
 DEFAULT_ARCHIVE_NAME = "zorka-archive.sqlite"  # ground/tm_store.py's; cli.py imports nothing heavy
+CHECKPOINT_MIN_WALL_S = 5.0  # zorka/run/checkpoint.py's, for the same reason
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -57,6 +58,17 @@ def seed(text: str) -> int:
         value = -1
     if value < 0 or value >= 2**63:
         raise argparse.ArgumentTypeError(f"{text!r} is not a seed: use a whole number from 0 to 2^63-1")
+    return value
+
+
+def wall_seconds(text: str) -> float:
+    """Wall seconds between checkpoints: finite and >= 0 (0: on simulated time alone)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a wall time: use seconds >= 0 (0: no floor)")
     return value
 
 
@@ -301,8 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--resume",
         action="store_true",
-        help="carry on the run in --out from its last checkpoint (written every 10 simulated minutes): the "
-        "world restored, the flight software rebooted on its onboard stores, the restart counted",
+        help="carry on the run in --out from its last checkpoint (written at least 10 simulated minutes and "
+        "--checkpoint-wall-s apart): the world restored, the flight software rebooted on its onboard "
+        "stores, the restart counted",
+    )
+    run.add_argument(
+        "--checkpoint-wall-s",
+        type=wall_seconds,
+        default=CHECKPOINT_MIN_WALL_S,
+        metavar="SECONDS",
+        help=f"wall seconds at least between two checkpoints (default: {CHECKPOINT_MIN_WALL_S:g}; a fast run "
+        "would otherwise write one every 70 ms); 0: one every ~10 simulated minutes whatever the wall time",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(

@@ -22,6 +22,7 @@
 #define ZK_RECORD_H
 #include "flight/adcs.h"
 #include "sim/world.h"
+#include "kvn_rows.h"
 
 #define ZK_TRUTH_COLUMNS 14
 

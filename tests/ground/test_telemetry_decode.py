@@ -248,3 +248,52 @@ def test_a_dictionary_mixing_byte_orders_decodes_each_parameter_by_its_own(dicti
         encoding = by_id[i]["encoding"]
         assert report.values[by_id[i]["name"]] == struct.unpack_from(encoding, body, offset)[0]
         offset += struct.calcsize(encoding)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), st.sampled_from([1, 2, 7, 0xFFFF]), st.booleans(), st.integers(0, 2**32 - 1))
+def test_the_archive_read_of_any_housekeeping_packet_is_the_reports_or_none(dictionary, draw, sid, fit, ms):
+    """`housekeeping_packet` (the archive's fast path) on well-formed 3,25 packets of arbitrary source
+    data (of its structure's length, or any) and any time stamp: None, or the time, sid, names and values
+    of the HousekeepingReport `decode` makes of the packet."""
+    decoder = TelemetryDecoder(dictionary)
+    size = decoder._row_layout(sid).size
+    body = draw.draw(st.binary(min_size=size, max_size=size) if fit else st.binary(max_size=200))
+    packets: list[bytes] = []
+    TmSender(packets.append, 0.0).send(dictionary["apid"], 3, 25, sid.to_bytes(2, "big") + body, ms / 1e3)
+    read = decoder.housekeeping_packet(packets[0])
+    report = decoder.decode(packets[0])
+    assert (read is not None) == (len(body) == size)
+    if read is not None:
+        assert isinstance(report, HousekeepingReport)
+        values = {name: repr(value) for name, value in zip(read[2], read[3], strict=True)}  # NaN as NaN
+        assert (read[0], read[1], values) == (
+            report.time.timestamp(),
+            report.sid,
+            {name: repr(value) for name, value in report.values.items()},
+        )
+        assert len(set(read[2])) == len(read[2])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=120))
+def test_the_archive_read_of_arbitrary_bytes_is_none_or_the_reports(dictionary, raw):
+    decoder = TelemetryDecoder(dictionary)
+    read = decoder.housekeeping_packet(raw)
+    if read is not None:
+        report = decoder.decode(raw)
+        assert isinstance(report, HousekeepingReport) and (read[0], read[1]) == (
+            report.time.timestamp(),
+            report.sid,
+        )
+
+
+def test_the_archive_read_of_a_whole_default_structure(dictionary, flight_dictionary, sent):
+    tm, packets = sent
+    by_id = {p["id"]: p for p in dictionary["parameters"]}
+    names = [by_id[i]["name"] for i in dictionary["housekeeping_structures"]["1"]]
+    data, values = housekeeping_data(flight_dictionary, 1, names)
+    tm.send(dictionary["apid"], 3, 25, data, 12.5)
+    unix_s, sid, row_names, row = TelemetryDecoder(dictionary).housekeeping_packet(packets[0])
+    assert (unix_s, sid, list(row_names)) == (EPOCH_UNIX_S + 12.5, 1, names)
+    assert dict(zip(row_names, row, strict=True))["t_s"] == values["t_s"]

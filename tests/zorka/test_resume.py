@@ -47,7 +47,8 @@ def truth_rows(path: Path) -> np.ndarray:
 def killed_after_first_checkpoint(out: Path) -> float:
     """Start `zorka run`, SIGKILL it once it has written a checkpoint; the checkpoint's onboard time."""
     command = [sys.executable, "-m", "zorka", "run", "--duration", DURATION, "--seed", "4", "--out", str(out)]
-    process = subprocess.Popen([*command, "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL)
+    command += ["--quiet", "--checkpoint-wall-s", "0"]  # a checkpoint every 10 simulated minutes
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60.0
     while not (out / CHECKPOINT_NAME).exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.01)

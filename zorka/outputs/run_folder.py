@@ -23,13 +23,14 @@ from native.atomic_file import TEMPORARY_SUFFIX, write_atomically
 from sim.ground_station import Pass
 from zorka.outputs.dictionary_json import dictionary_json
 from zorka.outputs.oem_aem import TruthFiles
-from zorka.outputs.report import REPORT_NAME, write_report
 from zorka.outputs.tm_files import ROTATED, TM_NAME, tm_files
 from zorka.run.checkpoint import CHECKPOINT_NAME, RECORDER_FOLDER
 from zorka.run.mission import Mission
 from zorka.run.progress import run_with_progress
 
 ARCHIVE_NAME = "telemetry.msgpack"
+REPORT_NAME = "report.html"
+"""zorka/outputs/report.py's: the report's modules are imported only to write one (not for --no-report)."""
 
 ONBOARD_STATE = (
     "parameters.json",
@@ -54,7 +55,7 @@ RUN_OUTPUTS = (
     "truth.aem",
     "passes.json",
     ARCHIVE_NAME,
-    "report.html",
+    REPORT_NAME,
     "tm.bin",
     "tm_frames.bin",
     "tm_ground.bin",
@@ -142,6 +143,8 @@ def write_run_folder(mission: Mission, summary: dict, out_dir: Path, report: boo
     elif archive.exists() and ARCHIVE_NAME in _manifest(out_dir)["own"]:
         archive.unlink()  # an earlier run's, not this one's
     if report:
+        from zorka.outputs.report import write_report
+
         write_report(mission, summary, out_dir, archive if archive.exists() else None, dictionary)
     elif (out_dir / REPORT_NAME).exists() and REPORT_NAME in _manifest(out_dir)["own"]:
         (out_dir / REPORT_NAME).unlink()  # an earlier run's: it would describe another run

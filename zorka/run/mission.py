@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -52,7 +53,6 @@ from zorka.run.flight_figures import (
     serial_link_figures,
 )
 from zorka.run.fused_loop import FusedLoop
-from zorka.run.gnss_line import GnssLine, parse_gnss_line
 from zorka.run.link_ports import LinkPorts, flight_link_ports
 from zorka.run.radio_link import RadioLink
 from zorka.run.recorder import BLOCK_FRAMES, RunRecorder
@@ -62,6 +62,9 @@ from zorka.run.truth_orbit import CHUNK_FRAMES, TruthOrbitTable
 from zorka.scenario.limits import check_run_duration
 from zorka.scenario.model import Scenario
 from zorka.scenario.toml_file import faults
+
+if TYPE_CHECKING:  # the GNSS line's module and its protocol libraries (~90 ms) only for --gnss
+    from zorka.run.gnss_line import GnssLine
 
 BOARD_WATCHDOG_S = 2.0  # a board puts its actuators in their safe state after this long without a command
 LINK_TIMEOUT_S = 0.05  # in real time, a board's reply comes within this or the frame goes on without it
@@ -259,6 +262,8 @@ class Mission:
 
     def _attach_gnss_line(self, spec: str) -> None:
         """The flight software's GNSS as a receiver on a serial line (`zorka.run.gnss_line`)."""
+        from zorka.run.gnss_line import GnssLine, parse_gnss_line
+
         protocol, port, baud = parse_gnss_line(spec)
         if not isinstance(self.devices.gnss, SimGnss):
             raise ValueError("--gnss: the GNSS is already on a board (--serial); give it one or the other")
@@ -346,6 +351,13 @@ class Mission:
             self._run_span(frames)
             if self._record.n > BLOCK_FRAMES - CHUNK_FRAMES - 1:  # the next span might not fit
                 self.take_record()
+
+    @property
+    def record_taken(self) -> bool:
+        """The recorder's blocks are empty: `take_record` just ran, at a frame the run's own flushes fix,
+        and taking them now would change nothing (a checkpoint waits for such a moment, so that its
+        statistics are summed in the same blocks with or without checkpoints)."""
+        return self._record.n == 0 and self._record.truth_n == 0
 
     def take_record(self) -> None:
         """The recorder's blocks emptied into the error statistics and the truth log: after a span of frames

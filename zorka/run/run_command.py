@@ -82,7 +82,7 @@ def run_command(args: argparse.Namespace) -> int:
     serial = {device: port for devices, port in args.serial for device in devices}
     try:
         if args.resume:
-            mission, checkpointer = resume_mission(scenario, args.out, args.duration)
+            mission, checkpointer = resume_mission(scenario, args.out, args.duration, args.checkpoint_wall_s)
         else:
             claim_run_folder(args.out, force=args.force)
             remove_checkpoint(args.out)
@@ -94,7 +94,11 @@ def run_command(args: argparse.Namespace) -> int:
                 out_dir=args.out,
                 gnss=args.gnss,
             )
-            checkpointer = None if serial or args.realtime or args.gnss else Checkpointer(mission, args.out)
+            checkpointer = (
+                None
+                if serial or args.realtime or args.gnss
+                else Checkpointer(mission, args.out, min_wall_s=args.checkpoint_wall_s)
+            )
     except RunFolderError as problem:
         print(f"zorka run: error: {problem}", file=sys.stderr)
         return 2

@@ -3,7 +3,8 @@ random moments and resumed each time, then checked from the run's own files.
 
 Faults are drawn from SOAK_FAULTS (faults FDIR is expected to ride out: at most one wheel, no dead star
 tracker) at uniform times and appended to the scenario as `[[faults]]` tables. Kill moments are uniform
-simulated times: the soak watches the checkpoint the run writes, and once it has passed a kill's time it
+simulated times: the soak watches the checkpoint the run writes (every ~10 simulated minutes, with no wall
+floor: `--checkpoint-wall-s 0`), and once it has passed a kill's time it
 waits a random fraction of a second more (so kills land anywhere between checkpoints, mid-write too)
 and sends SIGKILL. All draws come from the soak's seed. Before each resume it notes the products whole in
 the mass memory (bytes and a sidecar that vouches for them), so the check can find every one again.
@@ -151,7 +152,7 @@ def run_soak(scenario: Path, out_dir: Path, duration_s: float, kills: int, seed:
     extra_wall_s = rng.uniform(0.0, KILL_EXTRA_WALL_S, kills)
     out_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "zorka", "run", str(scenario), "--duration", f"{duration_s}s"]
-    command += ["--seed", str(seed), "--out", str(out_dir), "--quiet"]
+    command += ["--seed", str(seed), "--out", str(out_dir), "--quiet", "--checkpoint-wall-s", "0"]
     soak = SoakRun()
     start = time.perf_counter()
     resume: list[str] = []
