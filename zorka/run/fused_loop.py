@@ -316,6 +316,8 @@ def _frames_before(frame: int, frame_s: float, t_s: float, limit: int) -> int:
     (j + 1) * frame_s, the time a frame hook sees after it."""
     if t_s == math.inf:
         return limit
+    if t_s <= frame * frame_s:  # -infinity too: the link must be polled after the next frame
+        return 0
     count = min(limit, max(0, math.ceil(t_s / frame_s) - frame + 1))
     while count > 0 and (frame + count) * frame_s >= t_s:
         count -= 1
