@@ -164,6 +164,7 @@ class AttitudeLoop:
         self._zero_torque = np.zeros(devices.wheels.n)
         self._q_coarse = np.array([0.0, 0.0, 0.0, 1.0])
         self._q_coarse_c = ptr(self._q_coarse)
+        self._sigma_att_c = ptr(self.estimator.sigma_att_rad)
         self._coarse_known = False
         self._active_mode: Mode | None = None
         self._last_star_fix_s = 0.0  # the tracker is given its timeout to report at the start
@@ -266,7 +267,7 @@ class AttitudeLoop:
         """1 Hz: check the wheels, refresh the health the mode rules look at, and apply them."""
         health = self.health
         health.rate_rad_s = self._rate_norm_rad_s()
-        sigma = self.estimator.sigma_att_rad
+        sigma = self._sigma_att_c
         health.estimate_sigma_rad = (
             max(sigma[0], sigma[1], sigma[2]) if self.estimator.initialised else math.inf
         )
@@ -423,5 +424,5 @@ class AttitudeLoop:
         return self._w_step
 
     def _rate_norm_rad_s(self) -> float:
-        w = self.gyro.rate_b
-        return math.sqrt(float(w[0]) ** 2 + float(w[1]) ** 2 + float(w[2]) ** 2)
+        w = self._w_meas_c
+        return math.sqrt(w[0] ** 2 + w[1] ** 2 + w[2] ** 2)

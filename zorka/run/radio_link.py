@@ -162,7 +162,7 @@ class RadioLink:
         self._last_clcw: bytes | None = None
         self._quiet_until_s = 0.0
         self._quiet_in_contact = False
-        """Whether the frames since the last poll (`_polled_frame`) were quiet in contact (`quiet_until_s`)."""
+        """Whether the frames since the last poll (`_polled_frame`) were quiet in contact."""
         self._polled_frame = 0
         self._frames_file = self._packets_file = None
         self._journal = None if out_dir is None else out_dir / GROUND_JOURNAL
