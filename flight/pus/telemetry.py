@@ -40,9 +40,7 @@ class TmSender:
     def send(self, apid: int, service: int, subtype: int, data: bytes, t_s: float) -> None:
         seq = self._seq.get(apid, 0)
         self._seq[apid] = (seq + 1) % SEQ_MODULO
-        if t_s != self._stamp_t_s:  # the CDS stamp, computed once for the packets of one instant
-            self._stamp_t_s, self._stamp = t_s, cds_short(self._epoch_unix_s + t_s)
-        stamp = self._stamp
+        stamp = self._stamp if t_s == self._stamp_t_s else self.stamp(t_s)
         length = SECONDARY_BYTES + len(stamp) + len(data) + 1  # the data field's octets less one
         packet = (
             _HEADERS.pack(
@@ -60,3 +58,10 @@ class TmSender:
         )
         self._sink(packet + crc_hqx(packet, 0xFFFF).to_bytes(2, "big"))
         self.sent += 1
+
+    def stamp(self, t_s: float) -> bytes:
+        """The CDS short time code of onboard time `t_s`, computed once for all the packets of one
+        instant (a TC's reports, a second's reports and the time report's own field)."""
+        if t_s != self._stamp_t_s:
+            self._stamp_t_s, self._stamp = t_s, cds_short(self._epoch_unix_s + t_s)
+        return self._stamp
