@@ -348,7 +348,7 @@ class AttitudeLoop:
         w_step[2] = (w_last[2] + z) * 0.5
         w_last[0], w_last[1], w_last[2] = x, y, z
         if estimator.initialised:
-            estimator.propagate(self._w_step_c, self.frame_s, self._w_meas)
+            estimator.propagate(self._w_step_c, self.frame_s, self._w_meas_c)
         self.star_reading_taken = False
         if not self.star_tracker.sample():
             self.star_tracker_misses += 1

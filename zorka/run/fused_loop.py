@@ -73,7 +73,7 @@ class FusedLoop:
         self._group = next(g for g in self._executive.groups if g.name == "attitude")
         self._periods = tuple({g.every_frames for g in self._executive.groups if g is not self._group})
         self._imager = devices.imager if isinstance(devices.imager, SimImager) else None
-        self._hooks = tuple(mission.frame_hooks)
+        self._hooks = list(mission.frame_hooks)
         self._radio_links = [link for link in map(_radio_link, self._hooks) if link is not None]
         self.frames_fused = 0
         """Frames run here so far (the rest ran in Python)."""
@@ -302,7 +302,7 @@ class FusedLoop:
 
     def _hooks_quiet(self) -> bool:
         """Whether the frame hooks are still the ones the C does or bounds (none added since)."""
-        return tuple(self._mission.frame_hooks) == self._hooks
+        return self._mission.frame_hooks == self._hooks
 
 
 def _outputs_struct() -> struct.Struct:
