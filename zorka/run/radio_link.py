@@ -8,6 +8,13 @@ at their times and go up through FOP-1 and SDLS only while the radio is open, so
 pass waits in FOP-1 for the next one. Every received TM frame goes to tm_frames.bin and every packet the
 ground decoded to tm_ground.bin.
 
+A frame whose poll could do nothing is not polled (`quiet_until_s`: the fused C loop runs it): out of
+contact with nothing in the air, and in contact once nothing waits to go down or up, nothing is in the
+air and no command, FOP-1 timer or file transfer needs the frame. In contact such a poll would still
+have moved the downlink's bit clock and the file receiver's contact clock; the next poll (or a
+checkpoint) replays that for each frame skipped, with the frame's own arithmetic, so a run is bit for
+bit the one that polled every frame.
+
 The SDLS key is derived from the run's seed so that a run is reproducible: simulation only, anyone who
 knows the seed has the key.
 
