@@ -319,7 +319,8 @@ def _outputs_struct() -> struct.Struct:
 
 def _known_hook(mission, hook) -> bool:
     """A frame hook the fused loop does itself or knows when to leave to Python: the nadir-row note, the
-    simulated imager's record and the simulated radio's poll (a no-op until its `quiet_until_s`)."""
+    simulated imager's record and the simulated radio's poll (not needed before its `quiet_until_s`: the
+    next poll replays what the skipped ones would have done)."""
     imager = mission.devices.imager
     return (
         hook == mission._note_nadir_row
