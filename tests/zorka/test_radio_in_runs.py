@@ -196,6 +196,7 @@ def _radio_looks(tmp_path, name: str) -> tuple[Mission, list]:
     return mission, looks
 
 
+@pytest.mark.slow  # two 1,500 s missions; the default suite's pin of the built-in mission covers its pass
 def test_quiet_frames_in_contact_run_without_a_poll_and_change_nothing(tmp_path, monkeypatch):
     """In contact, frames with nothing to send, nothing in the air and nothing due run fused without a
     poll; the next poll (or a checkpoint) catches up the downlink's bit clock and the file receiver's
