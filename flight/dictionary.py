@@ -138,6 +138,11 @@ class Arg:
         """The `struct` format character of the type on the wire (big-endian)."""
         return self._struct.format[1:]
 
+    @property
+    def packer(self) -> struct.Struct:
+        """The precompiled `struct` of the type on the wire (its value as is: no range check, no cast)."""
+        return self._struct
+
     def decode(self, data: bytes, offset: int, index: int) -> Any:
         """The value at `offset`; ArgumentError naming argument `index` if short or out of range."""
         if len(data) - offset < self.size:

@@ -7,7 +7,6 @@ count, then that many entries of its members, each followed by a complete TC pac
 whose name ends in `event_id` holds a declared event's id (the XTCE export enumerates it by name).
 """
 
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +95,7 @@ def _field_json(field: Field) -> dict:
 
 def _pack(field: Field, value: Any) -> bytes:
     if isinstance(field, Arg):
-        return struct.pack(">" + field.format, value)
+        return field.packer.pack(value)
     if isinstance(field, CdsTime):
         if len(value) != 7:
             raise ValueError(f"{field.name}: a CDS short time code is 7 bytes")

@@ -185,6 +185,12 @@ class FileReceiver:
     def active_transactions(self) -> int:
         return len(self._handlers)
 
+    @property
+    def idle(self) -> bool:
+        """No transaction open and no PDU waiting either way: until a packet comes, `poll` only advances
+        the contact clock (a caller may do just that: `clock.advance(now_s, True)`)."""
+        return not (self._handlers or self._carriage.inbox or self._carriage.queued)
+
     def receive(self, packet: bytes) -> None:
         """A downlinked space packet: its CFDP PDU waits for the next `poll`; anything else is dropped."""
         self._carriage.receive(packet)

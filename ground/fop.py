@@ -15,6 +15,7 @@ not acknowledged keep their sequence numbers, so FARM-1 discards as duplicates t
 accepted, and the CLCW acknowledges them.
 """
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -137,6 +138,18 @@ class Fop1:
     def outstanding(self) -> int:
         """AD frames queued or sent and not yet acknowledged."""
         return len(self.waiting) + len(self.sent)
+
+    def next_poll_s(self) -> float:
+        """The earliest time `poll` has anything to do: -infinity when it has now (a bypass frame, the
+        control command, a retransmission, a frame the window lets go), the T1 expiry while the timer
+        runs, else infinity (nothing until a frame is queued or a CLCW comes)."""
+        if self.bypass or (self.state == FopState.INITIALISING_WITH_BC and self._bc_due):
+            return -math.inf
+        if self.state in (FopState.ACTIVE, FopState.RETRANSMIT_WITHOUT_WAIT) and (
+            (self.waiting and len(self.sent) < self.sliding_window) or any(e.resend for e in self.sent)
+        ):
+            return -math.inf
+        return math.inf if self.timer_expiry_s is None else self.timer_expiry_s
 
     def poll(self, now_s: float) -> list[TcFrame]:
         """The frames to transmit now: bypass frames, the control command, retransmissions, new AD frames."""

@@ -9,6 +9,7 @@ a console can join a running spacecraft without resetting its sequence. The cloc
 without a key store) across a restart of the ground's process.
 """
 
+import math
 from collections import Counter
 from collections.abc import Callable
 
@@ -53,6 +54,13 @@ class GroundLink:
     def outstanding(self) -> int:
         """Telecommands not yet acknowledged by FARM-1 (queued here or in FOP-1)."""
         return len(self._pending) + self.fop.outstanding
+
+    def next_send_s(self) -> float:
+        """The earliest time `frames_to_send` has anything to do (`Fop1.next_poll_s`): a caller may skip
+        it before then, as long as no CLCW came and nothing was queued."""
+        if self._pending and self.fop.state != FopState.INITIAL:
+            return -math.inf
+        return self.fop.next_poll_s()
 
     def send(self, packet: bytes) -> None:
         """Queue one telecommand packet; it goes up in sequence once the AD service runs."""

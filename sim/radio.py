@@ -93,6 +93,16 @@ class Radio:
         i = bisect.bisect_right(self._starts_s, t_s)
         return self._starts_s[i] if i < len(self._starts_s) else math.inf
 
+    def open_until_s(self, t_s: float) -> float:
+        """The end of the window open at `t_s`: the radio stays open up to it (-infinity if closed now)."""
+        i = bisect.bisect_right(self._starts_s, t_s) - 1
+        return self._ends_s[i] if i >= 0 and t_s <= self._ends_s[i] else -math.inf
+
+    def next_arrival_s(self, direction: str) -> float:
+        """When the next frame in flight in `direction` (DOWN or UP) arrives (infinity if none is)."""
+        flight = self._in_flight[direction]
+        return flight[0][0] if flight else math.inf
+
     @property
     def idle(self) -> bool:
         """True when no frame is on its way in either direction."""

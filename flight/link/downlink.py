@@ -66,8 +66,10 @@ class Downlink:
 
     def pending_bytes(self) -> int:
         """Bytes waiting to be framed: on every channel and in the store."""
-        channels = (VC_REALTIME_HK, VC_EVENTS, VC_PLAYBACK, VC_FILES)
-        return sum(self.mux.pending_bytes(vc) for vc in channels) + self._stored_bytes
+        pending = self.mux.pending_bytes
+        return (
+            pending(VC_REALTIME_HK) + pending(VC_EVENTS) + pending(VC_PLAYBACK) + pending(VC_FILES)
+        ) + self._stored_bytes
 
     def next_frame(self) -> bytes:
         """The next frame to transmit; the store is played back when the real-time channels are empty."""

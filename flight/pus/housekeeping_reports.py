@@ -25,6 +25,10 @@ from flight.tm_layout import Repeated, ReportLayout
 
 SERVICE = 3
 SID = Arg("sid", "uint", 16, description="housekeeping report structure id")
+CHUNK_VALUES = 19
+"""Values packed by one `Struct.pack(*values)`: its argument tuple then has at most 19 items, which
+CPython 3.11 takes from and gives back to its free lists (a 20-item tuple is put on a free list it never
+takes from: one kept per report until 2000, tests/zorka/test_tick_allocation.py)."""
 ONBOARD_TIME = (Arg("t_s", "float", 64, unit="s"), "onboard time of the sample")
 OVERRUNS = (Arg("overruns", "uint", 32), "control frames that started late (executive)")
 LIMITS = {"eps_battery_soc": (BATTERY_SOC_LOW_LIMIT, None), "overruns": (None, 0.5)}
@@ -95,8 +99,13 @@ class Structure:
 
     def __post_init__(self):
         self._sid = struct.pack(">H", self.sid)
-        self._packers = tuple(struct.Struct(">" + p.type.format) for p in self.parameters)
+        formats = [p.type.format for p in self.parameters]
+        self._chunks = tuple(
+            (struct.Struct(">" + "".join(formats[start : start + CHUNK_VALUES])), start, start + CHUNK_VALUES)
+            for start in range(0, len(formats), CHUNK_VALUES)
+        )
         self._getters = tuple(p.getter for p in self.parameters)
+        self._row = _row_slice(self._getters)
         self._integers = tuple(
             (i, p.type.low, p.type.high) for i, p in enumerate(self.parameters) if p.type.kind != "float"
         )
@@ -105,17 +114,39 @@ class Structure:
         """The structure id and its parameters' values now, each as its type holds a measurement
         (an integer clamped into its range, a non-finite one 0: telemetry never refuses a measurement).
 
-        One `Struct.pack` per value through `map`, not one call with *values: that builds a tuple of the
-        structure's length per report, and tests/zorka/test_tick_allocation.py saw one kept per report
-        (CPython's tuple free list, up to 2000 of a size)."""
-        values = [get() for get in self._getters]
+        Precompiled `Struct`s of up to CHUNK_VALUES values each; the values of a structure of
+        consecutive columns of one row (the housekeeping row) are that row's slice, taken in one go."""
+        if self._row is not None:
+            row, start, stop = self._row
+            values = row[start:stop]
+        else:
+            values = [get() for get in self._getters]
         for i, low, high in self._integers:
             value = values[i]
             if value - value != 0:  # NaN or infinite
                 values[i] = 0
             else:
                 values[i] = int(low if value < low else high if value > high else value)
-        return self._sid + b"".join(map(struct.Struct.pack, self._packers, values))
+        chunks = self._chunks
+        if len(chunks) == 1:
+            return self._sid + chunks[0][0].pack(*values)
+        return self._sid + b"".join([layout.pack(*values[start:stop]) for layout, start, stop in chunks])
+
+
+def _row_slice(getters: tuple) -> tuple[list, int, int] | None:
+    """(row, start, stop) if the getters read consecutive columns start..stop-1 of one list (as
+    `declare_housekeeping_parameters` binds them), else None."""
+    if not getters or not all(
+        isinstance(g, partial) and g.func is getitem and len(g.args) == 2 and not g.keywords for g in getters
+    ):
+        return None
+    row, start = getters[0].args
+    if not isinstance(row, list) or not isinstance(start, int):
+        return None
+    for offset, getter in enumerate(getters):
+        if getter.args[0] is not row or getter.args[1] != start + offset:
+            return None
+    return row, start, start + len(getters)
 
 
 class HousekeepingReports:

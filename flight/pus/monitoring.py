@@ -273,7 +273,7 @@ class Monitoring:
         """The 1 Hz check of every enabled definition; transitions reported and raised as events."""
         if not self.enabled:
             return
-        changed = []
+        changed = None  # a list only in a second that has a transition
         for d in self.definitions.values():
             if not d.enabled:
                 continue
@@ -283,6 +283,8 @@ class Monitoring:
                 d.candidate, d.count = found, 0
             d.count += 1
             if found != d.status and d.count >= d.repetition:
+                if changed is None:
+                    changed = []
                 changed.append((d, d.status, value))
                 d.status = found
         if changed:

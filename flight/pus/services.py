@@ -75,7 +75,7 @@ class PusServices:
         self.acceptor = TcAcceptor(dictionary, Verification(self.tm, dictionary.tm_apid(VERIFICATION)))
         accept, vet = self.acceptor.accept, self.acceptor.vet
         self.ping = Ping(dictionary, self.tm)
-        self.time = TimeManagement(dictionary, self.tm, epoch_unix_s)
+        self.time = TimeManagement(dictionary, self.tm)
         self.housekeeping = HousekeepingReports(dictionary, self.tm)
         self.events = EventReports(dictionary, self.tm, events)
         self.monitoring = Monitoring(dictionary, self.tm, epoch_unix_s, events)

@@ -20,8 +20,10 @@ SEQ_MODULO = 1 << 14
 PUS_C_VERSION = 2
 SECONDARY_HEADER_FLAG = 0x0800  # packet version 0, type TM (0), a secondary header
 UNSEGMENTED = 0xC000  # sequence flags 0b11
-_PRIMARY = struct.Struct(">HHH")
-_SECONDARY = struct.Struct(">BBBHH")  # PUS version | time reference, service, subtype, counter, destination
+# The primary header (id, sequence, length), then the secondary header before the time stamp: PUS version |
+# time reference, service, subtype, message type counter, destination.
+_HEADERS = struct.Struct(">HHHBBBHH")
+SECONDARY_BYTES = 7
 
 
 class TmSender:
@@ -38,13 +40,28 @@ class TmSender:
     def send(self, apid: int, service: int, subtype: int, data: bytes, t_s: float) -> None:
         seq = self._seq.get(apid, 0)
         self._seq[apid] = (seq + 1) % SEQ_MODULO
-        body = _SECONDARY.pack(PUS_C_VERSION << 4, service, subtype, 0, 0) + self._timestamp(t_s) + data
-        packet = _PRIMARY.pack(SECONDARY_HEADER_FLAG | apid, UNSEGMENTED | seq, len(body) + 1) + body
+        stamp = self._stamp if t_s == self._stamp_t_s else self.stamp(t_s)
+        length = SECONDARY_BYTES + len(stamp) + len(data) + 1  # the data field's octets less one
+        packet = (
+            _HEADERS.pack(
+                SECONDARY_HEADER_FLAG | apid,
+                UNSEGMENTED | seq,
+                length,
+                PUS_C_VERSION << 4,
+                service,
+                subtype,
+                0,
+                0,
+            )
+            + stamp
+            + data
+        )
         self._sink(packet + crc_hqx(packet, 0xFFFF).to_bytes(2, "big"))
         self.sent += 1
 
-    def _timestamp(self, t_s: float) -> bytes:
-        """The CDS stamp of `t_s`, computed once for all the packets of one instant (a TC's reports)."""
+    def stamp(self, t_s: float) -> bytes:
+        """The CDS short time code of onboard time `t_s`, computed once for all the packets of one
+        instant (a TC's reports, a second's reports and the time report's own field)."""
         if t_s != self._stamp_t_s:
             self._stamp_t_s, self._stamp = t_s, cds_short(self._epoch_unix_s + t_s)
         return self._stamp

@@ -7,7 +7,6 @@ can predict them; the ground sets N (9,1, N in 0..8: every 1 s to every 256 s) a
 report now with the mission-specific TC (9,128).
 """
 
-from ccsds.time_code import cds_short
 from flight.dictionary import Arg, Command, Dictionary
 from flight.pus.telemetry import TmSender
 from flight.tm_layout import CdsTime, ReportLayout
@@ -40,11 +39,9 @@ REPORTS = (TIME_REPORT,)
 
 
 class TimeManagement:
-    def __init__(
-        self, dictionary: Dictionary, tm: TmSender, epoch_unix_s: float, exponent: int = DEFAULT_RATE_EXPONENT
-    ):
+    def __init__(self, dictionary: Dictionary, tm: TmSender, exponent: int = DEFAULT_RATE_EXPONENT):
+        """Time reports of `tm`'s onboard time: stamped from its epoch, as its packets are."""
         self._tm = tm
-        self._epoch_unix_s = epoch_unix_s
         self._apid = dictionary.tm_apid(SERVICE)
         self.exponent = exponent
         self.reports = 0
@@ -59,7 +56,7 @@ class TimeManagement:
 
     def report(self, t_s: float) -> None:
         """Send a CDS time report (9,3) of onboard time `t_s`."""
-        data = TIME_REPORT.pack(self.exponent, cds_short(self._epoch_unix_s + t_s))
+        data = TIME_REPORT.pack(self.exponent, self._tm.stamp(t_s))
         self._tm.send(self._apid, SERVICE, CDS_TIME_REPORT, data, t_s)
         self.reports += 1
 

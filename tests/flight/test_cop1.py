@@ -1,6 +1,7 @@
 """COP-1: FARM-1 (flight/link/farm.py) and FOP-1 (ground/fop.py) over a simulated lossy channel, with TC
 frames going up and CLCWs coming down as bytes, on an injected clock."""
 
+import copy
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -199,3 +200,41 @@ def test_a_fop_restored_from_its_snapshot_after_a_ground_restart_delivers_each_c
     assert link.delivered == commands  # once each, in order: FARM-1 discarded the ones sent again
     assert link.fop.counters.alerts == [] and link.fop.counters.acknowledged == 300
     assert link.farm.counts[FarmOutcome.DUPLICATE] > 0
+
+
+class _WatchedFop(Fop1):
+    """FOP-1 whose every poll checks `next_poll_s`: a poll before it sends nothing and changes nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.quiet_polls = self.busy_polls = 0
+
+    def poll(self, now_s: float) -> list[TcFrame]:
+        due_s = self.next_poll_s()
+        if now_s >= due_s:
+            self.busy_polls += 1
+            return super().poll(now_s)
+        before = copy.deepcopy(vars(self))
+        out = super().poll(now_s)
+        assert out == [] and vars(self) == before, f"a poll at {now_s} s before {due_s} s did something"
+        self.quiet_polls += 1
+        return out
+
+
+def test_a_poll_before_next_poll_s_does_nothing_through_loss_lockout_and_set_vr():
+    """Every poll of lossy runs (retransmissions, T1 expiries, a transmission limit, Set V(R), an Unlock)
+    is checked; both kinds of poll must have happened, so that the check cannot pass unexercised."""
+    fops = []
+    for seed, loss, how in ((11, 0.2, Initiation.CLCW_CHECK), (12, 0.5, Initiation.SET_VR), (13, 0.9, None)):
+        fop = _WatchedFop(SCID, VCID, sliding_window=8, t1_s=1.0, transmission_limit=4)
+        link = Link(fop, Farm1(VCID, window_width=20), loss, random.Random(seed))
+        if how is None:
+            link.farm.lockout = True
+            how = Initiation.UNLOCK
+        fop.initiate_ad(0.0, how, vr=7)
+        for n in range(60):
+            fop.send(bytes([n]))
+        link.run(3_000, until=_idle)
+        fops.append(fop)
+    assert all(fop.quiet_polls > 30 and fop.busy_polls > 3 for fop in fops)
+    assert any(fop.counters.alerts for fop in fops) and any(fop.counters.retransmitted for fop in fops)

@@ -1,6 +1,6 @@
-"""The radio channel: open exactly inside the passes, the downlink budget at the data rate, frame losses
-at the asked probability (binomial bounds), the uplink at its rate plus the delay, the same seed losing
-the same frames."""
+"""The radio channel: open exactly inside the passes (and until the end of the window open now), the
+downlink budget at the data rate, frame losses at the asked probability (binomial bounds), the uplink at
+its rate plus the delay (and when the next frame arrives), the same seed losing the same frames."""
 
 import math
 
@@ -24,6 +24,14 @@ def test_open_only_inside_the_passes_and_overlapping_passes_merge():
     assert radio.next_open_s(150.0) == 500.0
     assert radio.next_open_s(800.0) == math.inf
     assert not Radio([], seed=1).open(0.0)
+    for t_s, until_s in (
+        (100.0, 200.0),
+        (200.0, 200.0),
+        (520.0, 700.0),
+        (200.1, -math.inf),
+        (0.0, -math.inf),
+    ):
+        assert radio.open_until_s(t_s) == until_s, t_s
 
 
 def test_the_downlink_budget_keeps_the_rate_over_many_frames():
@@ -76,12 +84,13 @@ def test_uplink_frames_queue_at_the_rate_and_arrive_after_the_delay():
     frame = bytes(80)  # 640 bits: 10 ms at 64 kbit/s
     for _ in range(3):
         radio.transmit(UP, 1.0, frame)
+    assert radio.next_arrival_s(UP) == pytest.approx(1.014) and radio.next_arrival_s(DOWN) == math.inf
     assert radio.arrived(UP, 1.013) == []
     assert len(radio.arrived(UP, 1.014)) == 1
     assert len(radio.arrived(UP, 1.034)) == 2
     assert radio.idle
     radio.transmit(DOWN, 2.0, frame)
-    assert not radio.idle
+    assert not radio.idle and radio.next_arrival_s(DOWN) == 2.004 and radio.next_arrival_s(UP) == math.inf
     assert radio.arrived(DOWN, 2.0) == [] and radio.arrived(DOWN, 2.004) == [frame]
     assert radio.sent == {DOWN: 1, UP: 3} and radio.lost_frames == {DOWN: 0, UP: 0}
 

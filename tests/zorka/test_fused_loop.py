@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flight.clock import SimClock
 from flight.executive import Executive
 from tests.zorka.test_tick_allocation import CFFI_ALLOCATORS, IN_PLACE_NUMPY, bytes_kept, called_functions
 from zorka.outputs.run_folder import run_into_folder
-from zorka.run.fused_loop import PER_FRAME_ENV
+from zorka.run.fused_loop import PER_FRAME_ENV, _frames_before
 from zorka.run.mission import Mission
 from zorka.scenario.model import DEFAULT_SCENARIO, FaultSpec, Scenario
 from zorka.scenario.toml_file import load_scenario
@@ -128,6 +130,24 @@ def test_frames_run_outside_count_as_the_executive_would(start, count):
     accounted.ran_frames(count)
     assert accounted.frame == ran.frame
     assert [g.runs for g in accounted.groups] == [g.runs for g in ran.groups]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    frame=st.integers(0, 10_000_000),
+    limit=st.integers(0, 50),
+    offset_s=st.floats(-3.0, 8.0) | st.sampled_from((0.0, 0.1, 0.2, 1.0)),
+    special=st.sampled_from((None, math.inf, -math.inf)),
+)
+def test_the_frames_before_a_link_time_end_strictly_before_it(frame, limit, offset_s, special):
+    """The frames a link's `quiet_until_s` lets run unpolled, against counting them one by one: frame j
+    ends at (j + 1) * frame_s, and runs only if that is before the time (-infinity: none; infinity: all)."""
+    frame_s = 0.1
+    t_s = special if special is not None else frame * frame_s + offset_s
+    expected = 0
+    while expected < limit and (frame + expected + 1) * frame_s < t_s:
+        expected += 1
+    assert _frames_before(frame, frame_s, t_s, limit) == expected
 
 
 def test_fused_frames_allocate_nothing_and_keep_no_memory():

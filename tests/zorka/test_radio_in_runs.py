@@ -11,9 +11,10 @@ from spacepackets.ccsds.time import CdsShortTimestamp
 from spacepackets.ecss import PusTm
 
 from flight.adcs.modes import Mode
+from ground.file_receiver import FileReceiver
 from sim.radio import DOWN, UP
 from zorka.run.mission import Mission
-from zorka.scenario.model import CommandSpec, LinkSpec, Scenario, StationSpec
+from zorka.scenario.model import DEFAULT_SCENARIO, CommandSpec, LinkSpec, Scenario, StationSpec
 from zorka.scenario.toml_file import ScenarioError, default_scenario_text, scenario_from_toml
 
 RUN_S = 1500.0  # holds Svalbard's first pass of the default orbit, 1,127-1,421 s
@@ -178,3 +179,39 @@ def test_each_bad_link_field_is_one_line_naming_it(text, says):
         scenario_from_toml(text, "mission.toml")
     assert str(caught.value).startswith("mission.toml: ") and says in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def _radio_looks(tmp_path, name: str) -> tuple[Mission, list]:
+    """The built-in mission (captures, products downlinked over a pass) run in minutes, the radio's
+    checkpoint state and the file receiver's contact clock after each."""
+    out = tmp_path / name
+    out.mkdir()
+    mission = Mission(DEFAULT_SCENARIO, out_dir=out)
+    looks = []
+    while mission.flight.executive.frame < round(DEFAULT_SCENARIO.duration_s / mission.frame_s):
+        mission.run_frames(600)
+        link = mission.radio_link
+        looks.append((link.checkpoint_state(), link.files.clock.contact_s))
+    mission.close()
+    return mission, looks
+
+
+@pytest.mark.slow  # two 1,500 s missions; the default suite's pin of the built-in mission covers its pass
+def test_quiet_frames_in_contact_run_without_a_poll_and_change_nothing(tmp_path, monkeypatch):
+    """In contact, frames with nothing to send, nothing in the air and nothing due run fused without a
+    poll; the next poll (or a checkpoint) catches up the downlink's bit clock and the file receiver's
+    contact clock frame by frame. The reference polls every frame of the pass in full, as before: a file
+    receiver that is never idle never lets the link go quiet. Same frames, packets, products, radio state
+    at each minute and contact time."""
+    quiet, quiet_looks = _radio_looks(tmp_path, "quiet")
+    monkeypatch.setattr(FileReceiver, "idle", property(lambda receiver: False))
+    polled, polled_looks = _radio_looks(tmp_path, "polled")
+    assert quiet_looks == polled_looks
+    for name in ("tm.bin", "tm_frames.bin", "tm_ground.bin"):
+        assert (tmp_path / "quiet" / name).read_bytes() == (tmp_path / "polled" / name).read_bytes(), name
+    received = quiet.radio_link.files.received
+    assert len(received) == 5 and [p.sha256 for p in received] == [
+        p.sha256 for p in polled.radio_link.files.received
+    ]
+    assert quiet_looks[-1][1] > 400.0  # seconds of contact: the pass was flown
+    assert quiet._fused.frames_fused - polled._fused.frames_fused > 3000  # the pass's quiet frames, fused

@@ -20,6 +20,7 @@ attributes): it is the one place, with the run recorder, that sees both sides.
 
 import math
 import os
+import struct
 
 from flight.adcs.attitude_loop import AttitudeLoop
 from flight.adcs.guidance import InertialHold, JoinSlew, NadirGuidance, SunPointing, TargetTracking
@@ -39,6 +40,16 @@ PER_FRAME_ENV = "ZORKA_PER_FRAME"
 """Set to 1 to run every frame through Python (the reference the fused loop is tested against)."""
 FUSED_MODES = (Mode.SUN_SAFE, Mode.NOMINAL, Mode.IMAGING)
 SUN_SAFE = Mode.SUN_SAFE
+OUTPUT_FIELDS = (
+    "ticks",
+    "gyro_misses",
+    "wheel_misses",
+    "star_tracker_misses",
+    "last_star_fix_s",
+    "last_star_blind_s",
+)
+"""What each C call writes for the Python to count and note (`_copy_out`)."""
+OUTPUTS_OFFSET = ffi.offsetof("zk_fused", OUTPUT_FIELDS[0])
 
 
 def per_frame_forced() -> bool:
@@ -62,12 +73,14 @@ class FusedLoop:
         self._group = next(g for g in self._executive.groups if g.name == "attitude")
         self._periods = tuple({g.every_frames for g in self._executive.groups if g is not self._group})
         self._imager = devices.imager if isinstance(devices.imager, SimImager) else None
-        self._hooks = tuple(mission.frame_hooks)
+        self._hooks = list(mission.frame_hooks)
         self._radio_links = [link for link in map(_radio_link, self._hooks) if link is not None]
         self.frames_fused = 0
         """Frames run here so far (the rest ran in Python)."""
         f = ffi.new("zk_fused *")
         self.c = f
+        self._buffer = ffi.buffer(f)
+        self._outputs = _outputs_struct()
         f.world = world.c
         if self._imager is not None:
             f.capture = self._imager._rec
@@ -160,8 +173,10 @@ class FusedLoop:
             due = -k % every
             if due < count:
                 count = due
+        if count == 0:  # the 1 Hz frame: in Python
+            return 0
         for link in self._radio_links:
-            count = _frames_before(executive.frame, executive.frame_s, link.quiet_until_s, count)
+            count = _frames_before(k, executive.frame_s, link.quiet_until_s, count)
         if count == 0 or not self._attitude_steady() or not self._hooks_quiet():
             return 0
         if type(executive.clock) is not SimClock:  # a clock swapped in since (a late one, in tests)
@@ -237,17 +252,19 @@ class FusedLoop:
         f.dump_phase = self._dumping._phase
 
     def _copy_out(self) -> None:
-        """And back, after the C ran."""
+        """And back, after the C ran (its counters and notes read in one go)."""
         a = self._attitude
         f = self.c
         a.guidance = self._laws[f.guidance]
         self._orbit.t_s = f.orbit_t_s
         self._dumping._phase = f.dump_phase
-        a.ticks += f.ticks
-        a.gyro_misses += f.gyro_misses
-        a.wheel_misses += f.wheel_misses
-        a.star_tracker_misses += f.star_tracker_misses
-        fix_s, blind_s = f.last_star_fix_s, f.last_star_blind_s
+        ticks, gyro_misses, wheel_misses, star_tracker_misses, fix_s, blind_s = self._outputs.unpack_from(
+            self._buffer, OUTPUTS_OFFSET
+        )
+        a.ticks += ticks
+        a.gyro_misses += gyro_misses
+        a.wheel_misses += wheel_misses
+        a.star_tracker_misses += star_tracker_misses
         if fix_s == fix_s:  # not NaN: a fix was taken
             a._last_star_fix_s = fix_s
         if blind_s == blind_s:
@@ -285,12 +302,25 @@ class FusedLoop:
 
     def _hooks_quiet(self) -> bool:
         """Whether the frame hooks are still the ones the C does or bounds (none added since)."""
-        return tuple(self._mission.frame_hooks) == self._hooks
+        return self._mission.frame_hooks == self._hooks
+
+
+def _outputs_struct() -> struct.Struct:
+    """OUTPUT_FIELDS, consecutive in `zk_fused` from OUTPUTS_OFFSET, as one `Struct` read in one go."""
+    fields = dict(ffi.typeof("zk_fused").fields)
+    codes = {"long": "q" if ffi.sizeof("long") == 8 else "i", "double": "d"}
+    offset = OUTPUTS_OFFSET
+    for name in OUTPUT_FIELDS:
+        if ffi.offsetof("zk_fused", name) != offset:
+            raise RuntimeError(f"zk_fused.{name} is not where fused_loop.py reads it")
+        offset += ffi.sizeof(fields[name].type)
+    return struct.Struct("=" + "".join(codes[fields[name].type.cname] for name in OUTPUT_FIELDS))
 
 
 def _known_hook(mission, hook) -> bool:
     """A frame hook the fused loop does itself or knows when to leave to Python: the nadir-row note, the
-    simulated imager's record and the simulated radio's poll (a no-op until its `quiet_until_s`)."""
+    simulated imager's record and the simulated radio's poll (not needed before its `quiet_until_s`: the
+    next poll replays what the skipped ones would have done)."""
     imager = mission.devices.imager
     return (
         hook == mission._note_nadir_row
@@ -316,6 +346,8 @@ def _frames_before(frame: int, frame_s: float, t_s: float, limit: int) -> int:
     (j + 1) * frame_s, the time a frame hook sees after it."""
     if t_s == math.inf:
         return limit
+    if t_s <= frame * frame_s:  # -infinity too: the link must be polled after the next frame
+        return 0
     count = min(limit, max(0, math.ceil(t_s / frame_s) - frame + 1))
     while count > 0 and (frame + count) * frame_s >= t_s:
         count -= 1

@@ -8,6 +8,13 @@ at their times and go up through FOP-1 and SDLS only while the radio is open, so
 pass waits in FOP-1 for the next one. Every received TM frame goes to tm_frames.bin and every packet the
 ground decoded to tm_ground.bin.
 
+A frame whose poll could do nothing is not polled (`quiet_until_s`: the fused C loop runs it): out of
+contact with nothing in the air, and in contact once nothing waits to go down or up, nothing is in the
+air and no command, FOP-1 timer or file transfer needs the frame. In contact such a poll would still
+have moved the downlink's bit clock and the file receiver's contact clock; the next poll (or a
+checkpoint) replays that for each frame skipped, with the frame's own arithmetic, so a run is bit for
+bit the one that polled every frame.
+
 The SDLS key is derived from the run's seed so that a run is reproducible: simulation only, anyone who
 knows the seed has the key.
 
@@ -161,6 +168,9 @@ class RadioLink:
         """(t_s, product id) of each product the ground received complete and verified, in order."""
         self._last_clcw: bytes | None = None
         self._quiet_until_s = 0.0
+        self._quiet_in_contact = False
+        """Whether the frames since the last poll (`_polled_frame`) were quiet in contact."""
+        self._polled_frame = 0
         self._frames_file = self._packets_file = None
         self._journal = None if out_dir is None else out_dir / GROUND_JOURNAL
         self._journaled: tuple | None = None
@@ -182,7 +192,10 @@ class RadioLink:
     @property
     def quiet_until_s(self) -> float:
         """`poll` does nothing at a world time before this one (out of contact, nothing in the air, no
-        command due): frames before it may run without polling (`zorka.run.fused_loop`)."""
+        command due), or, in contact, nothing the frames run since the last poll could have changed (no
+        TM waiting, the CLCW sent, nothing in the air, no command or FOP-1 timer due, no file transfer
+        open) but keep the downlink's bit clock and the file receiver's contact clock, which the next
+        poll catches up: frames before it may run without polling (`zorka.run.fused_loop`)."""
         return self._quiet_until_s
 
     def _file_budget(self, t_s: float) -> int:
@@ -195,7 +208,16 @@ class RadioLink:
         """One control frame of the link, at the world's time."""
         t_s = self._now_s()
         if t_s < self._quiet_until_s:
-            return
+            if not self._quiet_in_contact:
+                return
+            if not self.downlink.pending_bytes() and self.uplink.clcw() == self._last_clcw:
+                self._catch_up(round(t_s / self._frame_s))
+                return
+        frame = round(t_s / self._frame_s)
+        self._catch_up(frame - 1)
+        self._polled_frame = frame
+        self._quiet_in_contact = False
+        self._quiet_until_s = -math.inf
         radio = self.radio
         commands = self._commands
         while self._next_command < len(commands) and commands[self._next_command][0] <= t_s:
@@ -205,39 +227,63 @@ class RadioLink:
         self.downlink.radio_on = is_open
         for raw in radio.arrived(UP, t_s):
             self.uplink.receive(raw)
-        if is_open:
-            self._transmit_tm(t_s)
+        tm_quiet = is_open and self._transmit_tm(t_s)
         for raw in radio.arrived(DOWN, t_s):
             self._receive_tm(raw, t_s)
+        due_s = commands[self._next_command][0] if self._next_command < len(commands) else math.inf
         if is_open:  # after the CLCWs of this frame, so FOP-1 sees the spacecraft before its timers run
-            if self.files is not None:
-                delivered = self.files.counts["products_received"]
-                for packet in self.files.poll(t_s, self._file_up_bytes):
+            files = self.files
+            if files is not None:
+                delivered = files.counts["products_received"]
+                for packet in files.poll(t_s, self._file_up_bytes):
                     self.ground.send(packet)
-                if self.files.counts["products_received"] > delivered:
-                    new = self.files.received[delivered - self.files.counts["products_received"] :]
+                if files.counts["products_received"] > delivered:
+                    new = files.received[delivered - files.counts["products_received"] :]
                     self.deliveries += [(t_s, product.product_id) for product in new]
             frames = self.ground.frames_to_send(t_s)
             self._write_journal()  # before the frames it vouches for are on the air
             for raw in frames:
                 radio.transmit(UP, t_s, raw)
+            if tm_quiet and (files is None or files.idle):
+                self._quiet_in_contact = True
+                self._quiet_until_s = min(
+                    radio.open_until_s(t_s),
+                    due_s,
+                    radio.next_arrival_s(UP),
+                    radio.next_arrival_s(DOWN),
+                    self.ground.next_send_s(),
+                )
         else:
             self._write_journal()
-        if not is_open and radio.idle:
-            due_s = commands[self._next_command][0] if self._next_command < len(commands) else math.inf
-            self._quiet_until_s = min(radio.next_open_s(t_s), due_s)
+            if radio.idle:
+                self._quiet_until_s = min(radio.next_open_s(t_s), due_s)
 
-    def _transmit_tm(self, t_s: float) -> None:
-        """The frames the rate allows: while TM waits, or to bring the ground a changed CLCW."""
+    def _catch_up(self, frame: int) -> None:
+        """What the polls of the frames after the last one polled, up to `frame`, would have done, all of
+        them quiet in contact: the downlink's bit clock and the file receiver's contact clock moved on,
+        each with that frame's own arithmetic (the next frames' figures are then bit for bit the same)."""
+        if not self._quiet_in_contact:
+            return
+        radio, frame_s, files = self.radio, self._frame_s, self.files
+        for k in range(self._polled_frame + 1, frame + 1):
+            radio.downlink_budget(frame_s)
+            if files is not None:
+                files.clock.advance(k * frame_s, True)
+        self._polled_frame = max(self._polled_frame, frame)
+
+    def _transmit_tm(self, t_s: float) -> bool:
+        """The frames the rate allows: while TM waits, or to bring the ground a changed CLCW. True if it
+        stopped with nothing left to send (no TM waiting, the ground has the CLCW)."""
         downlink = self.downlink
         budget = self.radio.downlink_budget(self._frame_s)
         for _ in range(budget):
             clcw = self.uplink.clcw()
             waiting = downlink.pending_bytes()
             if not waiting and clcw == self._last_clcw:
-                return
+                return True
             self._last_clcw = clcw
             self.radio.transmit(DOWN, t_s, downlink.next_frame())
+        return False
 
     def _receive_tm(self, raw: bytes, t_s: float) -> None:
         self.frames_received += 1
@@ -316,6 +362,7 @@ class RadioLink:
     def checkpoint_state(self) -> dict:
         """The world's side of the radio for a checkpoint: its draws and counts, the frames and packets
         received, and the bytes of tm_frames.bin and tm_ground.bin made durable."""
+        self._catch_up(round(self._now_s() / self._frame_s))
         files = {}
         for name, handle in (("frames", self._frames_file), ("packets", self._packets_file)):
             if handle is not None:
