@@ -3,8 +3,9 @@ random moments and resumed each time, then checked from the run's own files.
 
 Faults are drawn from SOAK_FAULTS (faults FDIR is expected to ride out: at most one wheel, no dead star
 tracker) at uniform times and appended to the scenario as `[[faults]]` tables. Kill moments are uniform
-simulated times: the soak watches the checkpoint the run writes (every ~10 simulated minutes, with no wall
-floor: `--checkpoint-wall-s 0`), and once it has passed a kill's time it
+simulated times, up to KILL_ROOM_S before the end of the faults' span: the soak watches the checkpoint the
+run writes (every ~10 simulated minutes, at the recorder's flushes, with no wall floor:
+`--checkpoint-wall-s 0`), and once it has passed a kill's time it
 waits a random fraction of a second more (so kills land anywhere between checkpoints, mid-write too)
 and sends SIGKILL. All draws come from the soak's seed. Before each resume it notes the products whole in
 the mass memory (bytes and a sidecar that vouches for them), so the check can find every one again.
@@ -41,7 +42,7 @@ from flight.payload.mass_memory import FOLDER_NAME as MASS_MEMORY
 from ground.archive import read_archive
 from zorka.outputs.run_folder import ARCHIVE_NAME
 from zorka.run.assembly import FRAME_S
-from zorka.run.checkpoint import CHECKPOINT_NAME, read_checkpoint
+from zorka.run.checkpoint import CHECKPOINT_EVERY_S, CHECKPOINT_NAME, read_checkpoint
 from zorka.run.radio_link import PRODUCTS_FOLDER as GROUND_PRODUCTS
 
 SOAK_FAULTS = (
@@ -64,6 +65,9 @@ strikes first: then within this long of the last one)."""
 POLL_S = 0.05
 SPAN = (0.03, 0.97)
 """Faults and kills fall in this fraction of the run, so the first segment boots and the last can end."""
+KILL_ROOM_S = 2.0 * CHECKPOINT_EVERY_S
+"""Kills fall this long before SPAN's end: the checkpoint after a kill's time comes within two checkpoint
+intervals (600 simulated s and the recorder's next flush), so the resume never starts at the run's end."""
 
 
 @dataclass
@@ -148,7 +152,8 @@ def _checkpoint_t_s(out_dir: Path) -> float:
 def run_soak(scenario: Path, out_dir: Path, duration_s: float, kills: int, seed: int, log=print) -> SoakRun:
     """The soak of `scenario` into `out_dir`: `zorka run` SIGKILLed at `kills` random moments and resumed."""
     rng = np.random.default_rng(seed)
-    kill_times_s = np.sort(rng.uniform(SPAN[0] * duration_s, SPAN[1] * duration_s, kills))
+    last_kill_s = max(SPAN[0] * duration_s, SPAN[1] * duration_s - KILL_ROOM_S)
+    kill_times_s = np.sort(rng.uniform(SPAN[0] * duration_s, last_kill_s, kills))
     extra_wall_s = rng.uniform(0.0, KILL_EXTRA_WALL_S, kills)
     out_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "zorka", "run", str(scenario), "--duration", f"{duration_s}s"]
