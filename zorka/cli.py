@@ -14,6 +14,7 @@ Bad arguments get one line naming the option, the value and what is allowed, and
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_SEEDS = 100_000
@@ -61,26 +62,25 @@ def seed(text: str) -> int:
     return value
 
 
-def wall_seconds(text: str) -> float:
-    """Wall seconds between checkpoints: finite and >= 0 (0: on simulated time alone)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a wall time: use seconds >= 0 (0: no floor)")
-    return value
+def seconds_at_least_zero(what: str, zero: str) -> Callable[[str], float]:
+    """A parser of seconds, finite and >= 0, whose refusal names `what` they are and what 0 means."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}: use seconds >= 0 (0: {zero})")
+        return value
+
+    return parse
 
 
-def watchdog_seconds(text: str) -> float:
-    """A board's watchdog timeout: seconds, finite and >= 0 (0: off)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a timeout: use seconds >= 0 (0: off)")
-    return value
+wall_seconds = seconds_at_least_zero("a wall time", "no floor")
+"""Wall seconds between checkpoints (0: on simulated time alone)."""
+watchdog_seconds = seconds_at_least_zero("a timeout", "off")
+"""A board's watchdog timeout (0: off)."""
 
 
 def seed_list(text: str) -> list[int]:
